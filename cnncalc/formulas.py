@@ -1,0 +1,197 @@
+"""Per-operation formulas: output sizes, parameter counts and multiply-adds.
+
+Every function states its formula in its docstring and returns plain numbers or a
+dataclass; nothing here prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def effective_kernel(kernel_size: int, dilation: int = 1) -> int:
+    """Span of a dilated kernel: d·(k − 1) + 1."""
+    return dilation * (kernel_size - 1) + 1
+
+
+def conv_output_size(
+    in_size: int,
+    kernel_size: int,
+    stride: int = 1,
+    pad_begin: int = 0,
+    pad_end: int = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> int:
+    """Convolution or pooling output: ⌊(H + pt + pb − d(k − 1) − 1)/s⌋ + 1.
+
+    With ``ceil_mode`` (PyTorch pooling) the division rounds up, but the last window
+    must start inside the input or its leading padding: (out − 1)·s < H + pt.
+    """
+    span = in_size + pad_begin + pad_end - effective_kernel(kernel_size, dilation)
+    if span < 0:
+        return 0  # the kernel does not fit; callers report it before asking
+    if not ceil_mode:
+        return span // stride + 1
+    out = -(-span // stride) + 1
+    if (out - 1) * stride >= in_size + pad_begin:
+        out -= 1
+    return out
+
+
+def same_padding(in_size: int, kernel_size: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
+    """TensorFlow ``same`` padding: out = ⌈H/s⌉, total = max((out − 1)·s + d(k − 1) + 1 − H, 0).
+
+    The odd pixel goes to the end (bottom or right). Returns (begin, end).
+    """
+    out = -(-in_size // stride)
+    total = max((out - 1) * stride + effective_kernel(kernel_size, dilation) - in_size, 0)
+    return total // 2, total - total // 2
+
+
+def deconv_output_size(
+    in_size: int,
+    kernel_size: int,
+    stride: int = 1,
+    pad_begin: int = 0,
+    pad_end: int = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> int:
+    """Transposed convolution output: (H − 1)·s − pt − pb + d(k − 1) + output_padding + 1."""
+    return (in_size - 1) * stride - pad_begin - pad_end + dilation * (kernel_size - 1) + output_padding + 1
+
+
+def uncovered(
+    in_size: int, kernel_size: int, stride: int, pad_begin: int, pad_end: int, dilation: int, out_size: int
+) -> tuple[int, int] | None:
+    """Input rows no window covers when a division is floored, as 1-based (first, last), else None.
+
+    The last window ends at (out − 1)·s + d(k − 1) in padded coordinates; padded rows
+    after it are dropped, and those that are real input rows (not padding) are reported.
+    """
+    last_covered = (out_size - 1) * stride + effective_kernel(kernel_size, dilation) - 1
+    padded = in_size + pad_begin + pad_end
+    dropped = padded - 1 - last_covered
+    lost = dropped - pad_end
+    if dropped <= 0 or lost <= 0:
+        return None
+    first_lost = in_size - lost + 1
+    return max(first_lost, 1), in_size
+
+
+def conv_params(
+    in_channels: int, filters: int, kernel_h: int, kernel_w: int, groups: int = 1, bias: bool = True
+) -> int:
+    """Convolution parameters: F·(kh·kw·C/groups) + F if bias."""
+    return filters * kernel_h * kernel_w * (in_channels // groups) + (filters if bias else 0)
+
+
+def conv_macs(
+    out_h: int, out_w: int, in_channels: int, filters: int, kernel_h: int, kernel_w: int, groups: int = 1
+) -> int:
+    """Convolution multiply-adds (bias excluded): out_H·out_W·F·(kh·kw·C/groups)."""
+    return out_h * out_w * filters * kernel_h * kernel_w * (in_channels // groups)
+
+
+def deconv_macs(
+    in_h: int, in_w: int, in_channels: int, filters: int, kernel_h: int, kernel_w: int, groups: int = 1
+) -> int:
+    """Transposed convolution multiply-adds: in_H·in_W·C·(F/groups)·kh·kw (each input pixel scatters a kernel)."""
+    return in_h * in_w * in_channels * (filters // groups) * kernel_h * kernel_w
+
+
+def dense_params(in_features: int, units: int, bias: bool = True) -> int:
+    """Dense (fully connected) parameters: N·U + U if bias."""
+    return in_features * units + (units if bias else 0)
+
+
+def dense_macs(in_features: int, units: int) -> int:
+    """Dense multiply-adds (bias excluded): N·U."""
+    return in_features * units
+
+
+@dataclass(frozen=True)
+class ConvParams:
+    """A worked convolution (or dense) parameter count, for `cnncalc params`."""
+
+    filters: int
+    kernel_h: int
+    kernel_w: int
+    in_channels: int
+    groups: int
+    bias: bool
+    weights: int
+    total: int
+
+
+def worked_conv_params(
+    filters: int, kernel_h: int, kernel_w: int, in_channels: int, groups: int = 1, bias: bool = True
+) -> ConvParams:
+    """Parameters of one convolution: F·(kh·kw·C/groups + 1) with bias, F·kh·kw·C/groups without."""
+    total = conv_params(in_channels, filters, kernel_h, kernel_w, groups, bias)
+    weights = filters * kernel_h * kernel_w * (in_channels // groups)
+    return ConvParams(filters, kernel_h, kernel_w, in_channels, groups, bias, weights, total)
+
+
+@dataclass(frozen=True)
+class SizeAxis:
+    """One axis of a worked output-size computation, for `cnncalc size`."""
+
+    in_size: int
+    kernel_size: int
+    stride: int
+    pad_begin: int
+    pad_end: int
+    dilation: int
+    output_padding: int
+    transposed: bool
+    ceil_mode: bool
+    same: bool
+    numerator: int
+    remainder: int
+    out_size: int
+    lost: tuple[int, int] | None
+
+
+def worked_size(
+    in_size: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: tuple[int, int] | str = (0, 0),
+    dilation: int = 1,
+    transposed: bool = False,
+    output_padding: int = 0,
+    ceil_mode: bool = False,
+) -> SizeAxis:
+    """Output size of one axis with every intermediate term kept for explanation."""
+    same = padding == "same"
+    if transposed:
+        if same:
+            pad = (0, 0)
+            out = in_size * stride
+            numerator = out
+        elif padding == "valid":
+            pad = (0, 0)
+            out = deconv_output_size(in_size, kernel_size, stride, 0, 0, output_padding, dilation)
+            numerator = out
+        else:
+            pad = padding  # type: ignore[assignment]
+            out = deconv_output_size(in_size, kernel_size, stride, pad[0], pad[1], output_padding, dilation)
+            numerator = out
+        return SizeAxis(in_size, kernel_size, stride, pad[0], pad[1], dilation, output_padding,
+                        True, False, same, numerator, 0, out, None)
+    if same:
+        pad = same_padding(in_size, kernel_size, stride, dilation)
+    elif padding == "valid":
+        pad = (0, 0)
+    else:
+        pad = padding  # type: ignore[assignment]
+    numerator = in_size + pad[0] + pad[1] - effective_kernel(kernel_size, dilation)
+    out = conv_output_size(in_size, kernel_size, stride, pad[0], pad[1], dilation, ceil_mode)
+    remainder = numerator % stride if numerator >= 0 else 0
+    lost = None
+    if remainder and not ceil_mode and out >= 1:
+        lost = uncovered(in_size, kernel_size, stride, pad[0], pad[1], dilation, out)
+    return SizeAxis(in_size, kernel_size, stride, pad[0], pad[1], dilation, 0, False, ceil_mode, same,
+                    numerator, remainder, out, lost)

@@ -1,0 +1,550 @@
+"""The registry of layer kinds: each kind is one small unit computing shape, params, MACs and RF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from cnncalc import formulas as F
+from cnncalc.problems import WARNING, Located, Problem, SpecError, did_you_mean
+
+Shape = tuple[int, ...]
+Padding = "tuple[int, int, int, int] | str"
+# Per axis (height, width): (window span in input pixels, stride, leading padding).
+AxisRF = tuple[int, int, int]
+REQUIRED = object()
+
+ACTIVATIONS = (
+    "relu", "relu6", "leakyrelu", "elu", "gelu", "sigmoid", "tanh", "silu", "swish",
+    "hardswish", "hardsigmoid", "softmax", "identity", "linear", "none",
+)
+
+
+def fmt_shape(shape: Shape) -> str:
+    """Render a shape as H×W×C (or N)."""
+    return "×".join(str(d) for d in shape)
+
+
+# --- argument converters: (value, where) -> converted value -------------------------------
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, float):
+        return f"the number {value:g}"
+    if isinstance(value, str):
+        return f'the text "{value}"'
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+def positive_int(value: Any, where: Located) -> int:
+    """A whole number ≥ 1."""
+    if _is_int(value) and value >= 1:
+        return value
+    raise where.error("invalid-value", f"expected a whole number of at least 1, got {_kind_of(value)}")
+
+
+def nonneg_int(value: Any, where: Located) -> int:
+    """A whole number ≥ 0."""
+    if _is_int(value) and value >= 0:
+        return value
+    raise where.error("invalid-value", f"expected a whole number of at least 0, got {_kind_of(value)}")
+
+
+def pair(value: Any, where: Located) -> tuple[int, int]:
+    """An integer or [h, w], each ≥ 1."""
+    if _is_int(value) and value >= 1:
+        return value, value
+    if isinstance(value, list) and len(value) == 2 and all(_is_int(v) and v >= 1 for v in value):
+        return value[0], value[1]
+    raise where.error("invalid-value",
+                      f"expected a whole number ≥ 1 or a list [height, width] of them, got {_kind_of(value)}")
+
+
+def padding(value: Any, where: Located) -> tuple[int, int, int, int] | str:
+    """An integer, [h, w], [top, bottom, left, right], `same` or `valid` → (t, b, l, r) or 'same'."""
+    if value == "same":
+        return "same"
+    if value == "valid":
+        return (0, 0, 0, 0)
+    if _is_int(value) and value >= 0:
+        return (value, value, value, value)
+    if isinstance(value, list) and all(_is_int(v) and v >= 0 for v in value):
+        if len(value) == 2:
+            return (value[0], value[0], value[1], value[1])
+        if len(value) == 4:
+            return (value[0], value[1], value[2], value[3])
+    raise where.error("invalid-value",
+                      "padding takes a whole number ≥ 0, [h, w], [top, bottom, left, right], "
+                      f"`same` or `valid`; got {_kind_of(value)}")
+
+
+def boolean(value: Any, where: Located) -> bool:
+    """true or false."""
+    if isinstance(value, bool):
+        return value
+    raise where.error("invalid-value", f"expected true or false, got {_kind_of(value)}")
+
+
+def rate(value: Any, where: Located) -> float:
+    """A number in [0, 1)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1:
+        return float(value)
+    raise where.error("invalid-value", f"expected a rate from 0 up to (not including) 1, got {_kind_of(value)}")
+
+
+def number(value: Any, where: Located) -> float:
+    """Any real number."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise where.error("invalid-value", f"expected a number, got {_kind_of(value)}")
+
+
+def activation(value: Any, where: Located) -> str:
+    """One of the fused activations, or none."""
+    if value is None:
+        return "none"
+    if isinstance(value, str) and value.lower() in ACTIVATIONS:
+        return value.lower()
+    if value == "prelu":
+        raise where.error("invalid-value",
+                          "prelu has parameters, so it is a layer, not an `activation`: add `- prelu` after this layer")
+    raise where.error("invalid-value",
+                      f"unknown activation {_kind_of(value)}{did_you_mean(str(value), ACTIVATIONS)}; "
+                      f"choose one of {', '.join(ACTIVATIONS)}")
+
+
+def upsample_mode(value: Any, where: Located) -> str:
+    """nearest, bilinear or bicubic: no effect on shapes or counts."""
+    modes = ("nearest", "bilinear", "bicubic")
+    if value in modes:
+        return str(value)
+    raise where.error("invalid-value", f"mode takes one of {', '.join(modes)}; got {_kind_of(value)}")
+
+
+# --- the call a kind computes -------------------------------------------------------------
+
+@dataclass
+class Call:
+    """One application of a kind: converted arguments and the input shapes."""
+
+    kind: str
+    args: dict[str, Any]
+    where: Located
+    arg_where: dict[str, Located]
+    inputs: list[Shape]
+    input_names: list[str]
+
+    def at(self, arg: str | None = None) -> Located:
+        """Position of an argument if it was written, else of the layer."""
+        return self.arg_where.get(arg, self.where) if arg else self.where
+
+    def fail(self, rule: str, message: str, arg: str | None = None) -> SpecError:
+        """A fatal error at the argument (or the layer)."""
+        return self.at(arg).error(rule, message)
+
+    def feature_map(self) -> tuple[int, int, int]:
+        """The single input as H×W×C, or an error saying what the kind needs."""
+        shape = self.inputs[0]
+        if len(shape) != 3:
+            raise self.fail("shape-mismatch",
+                            f"{self.kind} needs a feature map H×W×C, but its input '{self.input_names[0]}' "
+                            f"is a vector of {shape[0]}; remove the flatten or dense before it")
+        return shape  # type: ignore[return-value]
+
+    def channels(self) -> int:
+        """Channels of the single input (features for a vector)."""
+        return self.inputs[0][-1]
+
+
+@dataclass
+class LayerOut:
+    """What a kind computes for one call."""
+
+    output: Shape
+    trainable: int = 0
+    non_trainable: int = 0
+    macs: int = 0
+    weights: tuple[Shape, ...] = ()
+    rf: tuple[AxisRF, AxisRF] | None = None  # None: each output sees one input position
+    breaks_rf: bool = False  # upsampling: the receptive field is not defined past this layer
+    warnings: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Arg:
+    """An argument: its converter and default (REQUIRED if it has none)."""
+
+    convert: Callable[[Any, Located], Any]
+    default: Any = REQUIRED
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A layer kind: its arguments, main argument and computation."""
+
+    name: str
+    infer: Callable[[Call], LayerOut]
+    args: dict[str, Arg]
+    main: str | None = None
+    aliases: tuple[str, ...] = ()
+    merge: bool = False
+    summary: str = ""
+
+
+# --- spatial helpers ----------------------------------------------------------------------
+
+def _window(call: Call, in_hw: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
+            pad: tuple[int, int, int, int] | str, dilation: tuple[int, int], ceil: bool = False
+            ) -> tuple[tuple[int, int], tuple[int, int, int, int], list[Problem]]:
+    """Output (h, w) and the padding used, checking for impossible and floored windows."""
+    if pad == "same":
+        pads = F.same_padding(in_hw[0], kernel[0], stride[0], dilation[0]) + \
+            F.same_padding(in_hw[1], kernel[1], stride[1], dilation[1])
+    else:
+        pads = pad  # type: ignore[assignment]
+    out: list[int] = []
+    warnings: list[Problem] = []
+    for axis, name in ((0, "height"), (1, "width")):
+        size, k, s, d = in_hw[axis], kernel[axis], stride[axis], dilation[axis]
+        begin, end = pads[2 * axis], pads[2 * axis + 1]
+        span = F.effective_kernel(k, d)
+        if span > size + begin + end:
+            raise call.fail("kernel-too-large",
+                            f"the {name} of the window ({span}{' dilated' if d > 1 else ''}) is larger than the "
+                            f"padded input ({size} + {begin + end} = {size + begin + end}); use a smaller kernel "
+                            f"or dilation, more padding, or a larger input", "kernel")
+        o = F.conv_output_size(size, k, s, begin, end, d, ceil)
+        if o < 1:
+            raise call.fail("empty-output", f"the output {name} would be {o}; use a larger input or smaller stride")
+        numerator = size + begin + end - span
+        if numerator % s and not ceil:
+            lost = F.uncovered(size, k, s, begin, end, d, o)
+            what = "rows" if axis == 0 else "columns"
+            detail = (f"input {what} {lost[0]}–{lost[1]} of {size} are never covered by a window"
+                      if lost and lost[0] != lost[1] else
+                      f"input {what[:-1]} {lost[0]} of {size} is never covered by a window" if lost else
+                      "only padding is dropped")
+            warnings.append(call.where.problem(
+                "non-integer-output",
+                f"{name}: ({size} + {begin + end} − {span}) / {s} = {numerator / s:.4g} is floored to "
+                f"{numerator // s}, so the output {name} is {o}; {detail}. Adjust the padding, stride or input size "
+                "to make it divide evenly", WARNING))
+        out.append(o)
+    return (out[0], out[1]), pads, warnings  # type: ignore[return-value]
+
+
+def _rf(kernel: tuple[int, int], stride: tuple[int, int], pads: tuple[int, int, int, int],
+        dilation: tuple[int, int] = (1, 1)) -> tuple[AxisRF, AxisRF]:
+    return ((F.effective_kernel(kernel[0], dilation[0]), stride[0], pads[0]),
+            (F.effective_kernel(kernel[1], dilation[1]), stride[1], pads[2]))
+
+
+def _whole(shape: Shape) -> tuple[AxisRF, AxisRF] | None:
+    """RF transform of a layer whose every output sees the whole input."""
+    if len(shape) != 3:
+        return None
+    return ((shape[0], 1, 0), (shape[1], 1, 0))
+
+
+# --- kinds --------------------------------------------------------------------------------
+
+def _conv(call: Call) -> LayerOut:
+    h, w, c = call.feature_map()
+    a = call.args
+    filters, groups = a["filters"], a["groups"]
+    if c % groups:
+        raise call.fail("invalid-groups", f"groups={groups} does not divide the {c} input channels; "
+                        f"choose a divisor of {c}", "groups")
+    if filters % groups:
+        raise call.fail("invalid-groups", f"groups={groups} does not divide the {filters} filters; "
+                        f"choose a divisor of {filters}", "groups")
+    (oh, ow), pads, warnings = _window(call, (h, w), a["kernel"], a["stride"], a["padding"], a["dilation"])
+    kh, kw = a["kernel"]
+    return LayerOut(
+        (oh, ow, filters),
+        trainable=F.conv_params(c, filters, kh, kw, groups, a["bias"]),
+        macs=F.conv_macs(oh, ow, c, filters, kh, kw, groups),
+        weights=((kh, kw, c // groups, filters),),
+        rf=_rf(a["kernel"], a["stride"], pads, a["dilation"]),
+        warnings=warnings,
+    )
+
+
+def _depthwise(call: Call) -> LayerOut:
+    h, w, c = call.feature_map()
+    a = call.args
+    m = a["multiplier"]
+    (oh, ow), pads, warnings = _window(call, (h, w), a["kernel"], a["stride"], a["padding"], a["dilation"])
+    kh, kw = a["kernel"]
+    return LayerOut(
+        (oh, ow, c * m),
+        trainable=F.conv_params(c, c * m, kh, kw, c, a["bias"]),
+        macs=F.conv_macs(oh, ow, c, c * m, kh, kw, c),
+        weights=((kh, kw, 1, c * m),),
+        rf=_rf(a["kernel"], a["stride"], pads, a["dilation"]),
+        warnings=warnings,
+    )
+
+
+def _separable(call: Call) -> LayerOut:
+    h, w, c = call.feature_map()
+    a = call.args
+    m, filters = a["multiplier"], a["filters"]
+    (oh, ow), pads, warnings = _window(call, (h, w), a["kernel"], a["stride"], a["padding"], a["dilation"])
+    kh, kw = a["kernel"]
+    # Keras SeparableConv2D: an unbiased depthwise part, then a pointwise part with the bias.
+    return LayerOut(
+        (oh, ow, filters),
+        trainable=F.conv_params(c, c * m, kh, kw, c, False) + F.conv_params(c * m, filters, 1, 1, 1, a["bias"]),
+        macs=F.conv_macs(oh, ow, c, c * m, kh, kw, c) + F.conv_macs(oh, ow, c * m, filters, 1, 1, 1),
+        weights=((kh, kw, 1, c * m), (1, 1, c * m, filters)),
+        rf=_rf(a["kernel"], a["stride"], pads, a["dilation"]),
+        warnings=warnings,
+    )
+
+
+def _deconv(call: Call) -> LayerOut:
+    h, w, c = call.feature_map()
+    a = call.args
+    filters, groups = a["filters"], a["groups"]
+    if c % groups or filters % groups:
+        bad = c if c % groups else filters
+        raise call.fail("invalid-groups", f"groups={groups} does not divide {bad} ("
+                        f"{'input channels' if c % groups else 'filters'}); choose a divisor", "groups")
+    (kh, kw), (sh, sw), (dh, dw) = a["kernel"], a["stride"], a["dilation"]
+    oph, opw = a["output_padding"]
+    for op, s, d in ((oph, sh, dh), (opw, sw, dw)):
+        if op >= s and op >= d:
+            raise call.fail("invalid-value", f"output_padding {op} must be smaller than the stride ({s}) or the "
+                            f"dilation ({d}), as in PyTorch", "output_padding")
+    pad = a["padding"]
+    if pad == "same":
+        if oph or opw:
+            raise call.fail("invalid-value", "output_padding cannot be combined with `padding: same`",
+                            "output_padding")
+        oh, ow = h * sh, w * sw
+    else:
+        t, b, l, r = pad
+        oh = F.deconv_output_size(h, kh, sh, t, b, oph, dh)
+        ow = F.deconv_output_size(w, kw, sw, l, r, opw, dw)
+        if oh < 1 or ow < 1:
+            raise call.fail("empty-output", f"the output would be {oh}×{ow}; use less padding", "padding")
+    return LayerOut(
+        (oh, ow, filters),
+        trainable=F.conv_params(c, filters, kh, kw, groups, a["bias"]),
+        macs=F.deconv_macs(h, w, c, filters, kh, kw, groups),
+        weights=((kh, kw, filters // groups, c),),
+        breaks_rf=True,
+    )
+
+
+def _pool(call: Call) -> LayerOut:
+    h, w, c = call.feature_map()
+    a = call.args
+    kernel = a["kernel"]
+    stride = a["stride"] if a["stride"] is not None else kernel
+    pad = a["padding"]
+    if pad != "same":
+        for i, k in ((0, kernel[0]), (1, kernel[0]), (2, kernel[1]), (3, kernel[1])):
+            if pad[i] * 2 > k:
+                raise call.fail("invalid-value", f"padding {pad[i]} is more than half the kernel ({k}); PyTorch "
+                                "refuses it, since a window would see only padding", "padding")
+    ceil = a["ceil"] and pad != "same"
+    (oh, ow), pads, warnings = _window(call, (h, w), kernel, stride, pad, (1, 1), ceil)
+    return LayerOut((oh, ow, c), rf=_rf(kernel, stride, pads), warnings=warnings)
+
+
+def _global_pool(call: Call) -> LayerOut:
+    shape = call.feature_map()
+    return LayerOut((1, 1, shape[2]), rf=_whole(shape))
+
+
+def _adaptive_pool(call: Call) -> LayerOut:
+    h, w, c = call.feature_map()
+    oh, ow = call.args["output"]
+    # PyTorch windows: start ⌊i·H/out⌋, end ⌈(i+1)·H/out⌉; uniform when H divides evenly.
+    kh = -(-h // oh) if h % oh == 0 else -(-h // oh) + 1
+    kw = -(-w // ow) if w % ow == 0 else -(-w // ow) + 1
+    return LayerOut((oh, ow, c), rf=((min(kh, h), h // oh, 0), (min(kw, w), w // ow, 0)))
+
+
+def _batchnorm(call: Call) -> LayerOut:
+    c = call.channels()
+    return LayerOut(call.inputs[0], trainable=2 * c if call.args["affine"] else 0, non_trainable=2 * c,
+                    weights=((c,),) if call.args["affine"] else ())
+
+
+def _unchanged(call: Call) -> LayerOut:
+    return LayerOut(call.inputs[0])
+
+
+def _prelu(call: Call) -> LayerOut:
+    n = 1 if call.args["shared"] else call.channels()
+    return LayerOut(call.inputs[0], trainable=n, weights=((n,),))
+
+
+def _zeropad(call: Call) -> LayerOut:
+    h, w, c = call.feature_map()
+    pad = call.args["padding"]
+    if pad == "same":
+        raise call.fail("invalid-value", "zeropad takes pixel counts, not `same`", "padding")
+    t, b, l, r = pad
+    return LayerOut((h + t + b, w + l + r, c), rf=((1, 1, t), (1, 1, l)))
+
+
+def _upsample(call: Call) -> LayerOut:
+    h, w, c = call.feature_map()
+    scale, size = call.args["scale"], call.args["size"]
+    if size is not None and scale is not None:
+        raise call.fail("invalid-value", "give either `scale` or `size`, not both", "size")
+    if size is not None:
+        return LayerOut((size[0], size[1], c), breaks_rf=True)
+    sh, sw = scale if scale is not None else (2, 2)
+    return LayerOut((h * sh, w * sw, c), breaks_rf=True)
+
+
+def _crop(call: Call) -> LayerOut:
+    h, w, c = call.feature_map()
+    crop = call.args["cropping"]
+    if crop == "same":
+        raise call.fail("invalid-value", "crop takes pixel counts, not `same`", "cropping")
+    t, b, l, r = crop
+    oh, ow = h - t - b, w - l - r
+    if oh < 1 or ow < 1:
+        raise call.fail("empty-output", f"cropping {t + b}×{l + r} pixels from {h}×{w} leaves {oh}×{ow}; "
+                        "crop less", "cropping")
+    return LayerOut((oh, ow, c), rf=((1, 1, -t), (1, 1, -l)))
+
+
+def _flatten(call: Call) -> LayerOut:
+    shape = call.inputs[0]
+    n = 1
+    for d in shape:
+        n *= d
+    return LayerOut((n,), rf=_whole(shape))
+
+
+def _dense(call: Call) -> LayerOut:
+    shape = call.inputs[0]
+    if len(shape) != 1:
+        raise call.fail("needs-flatten",
+                        f"dense needs a vector, but its input '{call.input_names[0]}' is a {fmt_shape(shape)} "
+                        "feature map; add `- flatten` (or a global pooling and `- flatten`) before it")
+    n, units = shape[0], call.args["units"]
+    return LayerOut((units,), trainable=F.dense_params(n, units, call.args["bias"]),
+                    macs=F.dense_macs(n, units), weights=((n, units),))
+
+
+def _mismatch(call: Call, i: int, what: str) -> SpecError:
+    return call.fail("shape-mismatch",
+                     f"{call.kind} needs {what}: '{call.input_names[0]}' is {fmt_shape(call.inputs[0])} but "
+                     f"'{call.input_names[i]}' is {fmt_shape(call.inputs[i])}; make them agree (a 1×1 conv or "
+                     "a strided layer on one side)", "from")
+
+
+def _add(call: Call) -> LayerOut:
+    first = call.inputs[0]
+    for i, shape in enumerate(call.inputs[1:], 1):
+        if shape != first:
+            raise _mismatch(call, i, "inputs of one shape")
+    return LayerOut(first)
+
+
+def _multiply(call: Call) -> LayerOut:
+    out = call.inputs[0]
+    for i, shape in enumerate(call.inputs[1:], 1):
+        if shape == out:
+            continue
+        # A 1×1×C gate broadcasts over H×W×C (squeeze-and-excitation).
+        if len(shape) == 3 and len(out) == 3 and shape[2] == out[2] and (shape[:2] == (1, 1) or out[:2] == (1, 1)):
+            out = out if shape[:2] == (1, 1) else shape
+            continue
+        raise _mismatch(call, i, "inputs of one shape, or a 1×1×C gate and an H×W×C map")
+    return LayerOut(out)
+
+
+def _concat(call: Call) -> LayerOut:
+    first = call.inputs[0]
+    total = 0
+    for i, shape in enumerate(call.inputs):
+        if len(shape) != len(first) or shape[:-1] != first[:-1]:
+            raise _mismatch(call, i, "the same height and width in every input")
+        total += shape[-1]
+    return LayerOut(first[:-1] + (total,))
+
+
+_SPATIAL = {
+    "kernel": Arg(pair), "stride": Arg(pair, (1, 1)), "padding": Arg(padding, (0, 0, 0, 0)),
+    "dilation": Arg(pair, (1, 1)), "bias": Arg(boolean, True), "activation": Arg(activation, "none"),
+}
+_POOL = {"kernel": Arg(pair), "stride": Arg(pair, None), "padding": Arg(padding, (0, 0, 0, 0)),
+         "ceil": Arg(boolean, False)}
+
+
+def _kinds() -> list[Kind]:
+    kinds = [
+        Kind("conv", _conv, {"filters": Arg(positive_int), **_SPATIAL, "groups": Arg(positive_int, 1)},
+             "filters", ("conv2d",), summary="2-D convolution"),
+        Kind("depthwise", _depthwise, {**_SPATIAL, "multiplier": Arg(positive_int, 1)}, "kernel", ("dwconv",),
+             summary="depthwise convolution"),
+        Kind("separable", _separable, {"filters": Arg(positive_int), **_SPATIAL, "multiplier": Arg(positive_int, 1)},
+             "filters", ("sepconv",), summary="depthwise separable convolution (Keras SeparableConv2D)"),
+        Kind("deconv", _deconv, {"filters": Arg(positive_int), **_SPATIAL, "groups": Arg(positive_int, 1),
+                                 "output_padding": Arg(lambda v, w: _nonneg_pair(v, w), (0, 0))},
+             "filters", ("convtranspose",), summary="transposed convolution"),
+        Kind("globalavgpool", _global_pool, {}, summary="global average pooling to 1×1×C"),
+        Kind("globalmaxpool", _global_pool, {}, summary="global max pooling to 1×1×C"),
+        Kind("adaptiveavgpool", _adaptive_pool, {"output": Arg(pair)}, "output", summary="adaptive average pooling"),
+        Kind("adaptivemaxpool", _adaptive_pool, {"output": Arg(pair)}, "output", summary="adaptive max pooling"),
+        Kind("batchnorm", _batchnorm, {"affine": Arg(boolean, True)}, None, ("bn",), summary="batch normalization"),
+        Kind("prelu", _prelu, {"shared": Arg(boolean, False)}, summary="parametric ReLU"),
+        Kind("dropout", _unchanged, {"rate": Arg(rate, 0.5)}, "rate", summary="dropout"),
+        Kind("lrn", _unchanged, {"size": Arg(positive_int, 5)}, "size", summary="local response normalization"),
+        Kind("zeropad", _zeropad, {"padding": Arg(padding)}, "padding", summary="zero padding"),
+        Kind("upsample", _upsample, {"scale": Arg(pair, None), "size": Arg(pair, None),
+                                     "mode": Arg(upsample_mode, "nearest")}, "scale", summary="upsampling"),
+        Kind("crop", _crop, {"cropping": Arg(padding)}, "cropping", summary="cropping"),
+        Kind("flatten", _flatten, {}, summary="flatten to a vector"),
+        Kind("dense", _dense, {"units": Arg(positive_int), "bias": Arg(boolean, True),
+                               "activation": Arg(activation, "none")}, "units", ("fc", "linear"),
+             summary="fully connected layer"),
+        Kind("add", _add, {}, "from", merge=True, summary="element-wise sum"),
+        Kind("multiply", _multiply, {}, "from", merge=True, summary="element-wise product (broadcasts a 1×1×C gate)"),
+        Kind("concat", _concat, {}, "from", merge=True, summary="concatenation along channels"),
+    ]
+    for name in ("maxpool", "avgpool", "sumpool"):
+        kinds.append(Kind(name, _pool, _POOL, "kernel", summary=name[:-4] + " pooling"))
+    for name in ("relu", "relu6", "gelu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "softmax", "identity"):
+        kinds.append(Kind(name, _unchanged, {}, summary="activation" if name != "identity" else "no-op"))
+    kinds.append(Kind("leakyrelu", _unchanged, {"slope": Arg(number, 0.01)}, "slope", summary="activation"))
+    kinds.append(Kind("elu", _unchanged, {"alpha": Arg(number, 1.0)}, "alpha", summary="activation"))
+    kinds.append(Kind("silu", _unchanged, {}, None, ("swish",), summary="activation"))
+    return kinds
+
+
+def _nonneg_pair(value: Any, where: Located) -> tuple[int, int]:
+    if _is_int(value) and value >= 0:
+        return value, value
+    if isinstance(value, list) and len(value) == 2 and all(_is_int(v) and v >= 0 for v in value):
+        return value[0], value[1]
+    raise where.error("invalid-value", f"expected a whole number ≥ 0 or [height, width], got {_kind_of(value)}")
+
+
+KINDS: dict[str, Kind] = {}
+ALIASES: dict[str, str] = {}
+for _kind in _kinds():
+    KINDS[_kind.name] = _kind
+    ALIASES[_kind.name] = _kind.name
+    for _alias in _kind.aliases:
+        ALIASES[_alias] = _kind.name

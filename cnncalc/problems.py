@@ -1,0 +1,72 @@
+"""Problems are values: every diagnostic the tool reports is a ``Problem``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+
+# Exit codes, documented in the README and in --help.
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One diagnostic: 1-based line and column, a level, a kebab-case rule id and a message."""
+
+    path: str
+    line: int
+    column: int
+    level: str
+    rule: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the problem as a JSON-ready mapping."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "level": self.level,
+            "rule": self.rule,
+            "message": self.message,
+        }
+
+
+class SpecError(Exception):
+    """A fatal problem in an architecture file; carries the ``Problem`` to report."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+class Located:
+    """Where a value came from in a file; builds problems at that position."""
+
+    __slots__ = ("path", "line", "column")
+
+    def __init__(self, path: str, line: int, column: int) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+
+    def problem(self, rule: str, message: str, level: str = ERROR) -> Problem:
+        """Return a problem at this position."""
+        return Problem(self.path, self.line, self.column, level, rule, message)
+
+    def error(self, rule: str, message: str) -> SpecError:
+        """Return (for raising) a fatal error at this position."""
+        return SpecError(self.problem(rule, message))
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | Any) -> str:
+    """Return ' (did you mean "x"?)' for the closest choice, or '' if none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""

@@ -1,0 +1,299 @@
+"""Parse a composed YAML document into a ``Spec``: the file's structure, positions kept."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from cnncalc import yamlsafe
+from cnncalc.kinds import ALIASES
+from cnncalc.numbers import Quantity, parse_quantity, parse_shape
+from cnncalc.problems import Located, SpecError, did_you_mean
+
+Shape = tuple[int, ...]
+TOP_KEYS = ("name", "description", "input", "defaults", "blocks", "layers", "expect")
+EXPECT_COUNTS = ("params", "trainable", "non_trainable", "macs")
+EXPECT_BUDGETS = ("max_params", "max_macs", "max_memory")
+EXPECT_KEYS = EXPECT_COUNTS + EXPECT_BUDGETS + ("output",)
+OPTIONS = ("name", "from", "repeat")
+
+
+@dataclass
+class Item:
+    """One entry of a `layers` list, not yet interpreted: its kind and the node after it."""
+
+    kind: str
+    where: Located
+    body: Node | None
+
+
+@dataclass
+class Block:
+    """A user-defined kind: declared arguments (None: required) and its layers."""
+
+    name: str
+    where: Located
+    params: dict[str, tuple[Any, Located] | None]
+    items: list[Item]
+
+
+@dataclass
+class Spec:
+    """An architecture file, structurally valid; layers are interpreted by the analysis."""
+
+    path: str
+    name: str
+    description: str
+    input: Shape
+    input_where: Located
+    items: list[Item]
+    defaults: dict[str, dict[str, tuple[Any, Located]]] = field(default_factory=dict)
+    defaults_where: dict[str, Located] = field(default_factory=dict)
+    blocks: dict[str, Block] = field(default_factory=dict)
+    expect: dict[str, tuple[Any, Located]] = field(default_factory=dict)
+    text: str = ""
+
+
+def at(node: Node, path: str) -> Located:
+    """The 1-based position of a node."""
+    mark = node.start_mark
+    return Located(path, mark.line + 1, mark.column + 1)
+
+
+def _mapping(node: Node, path: str, what: str) -> list[tuple[str, Node, Node]]:
+    """Items of a mapping node with string keys, or an error saying `what` must be a mapping."""
+    if not isinstance(node, MappingNode):
+        raise at(node, path).error("invalid-value", f"{what} must be a mapping (`key: value` lines)")
+    result = []
+    seen: set[str] = set()
+    for key, value in node.value:
+        if not isinstance(key, ScalarNode) or not isinstance(yamlsafe.scalar_value(key, path), str):
+            raise at(key, path).error("invalid-value", f"keys of {what} must be plain names")
+        if key.value in seen:
+            raise at(key, path).error("duplicate-key", f"`{key.value}` appears twice in {what}; keep one")
+        seen.add(key.value)
+        result.append((key.value, key, value))
+    return result
+
+
+def parse_input(value: Any, where: Located) -> Shape:
+    """`input` as [H, W, C], "224x224x3" or {height, width, channels} (or [N] for a vector)."""
+    hint = "write it as [224, 224, 3], \"224x224x3\" or {height: 224, width: 224, channels: 3}"
+    if isinstance(value, str):
+        try:
+            dims = parse_shape(value, 1, 3)
+        except ValueError:
+            raise where.error("invalid-input", f"cannot read input {value!r}; {hint}") from None
+        if len(dims) == 2:
+            raise where.error("invalid-input", f"input {value!r} has no channel count; {hint}")
+        return dims
+    if isinstance(value, dict):
+        unknown = [k for k in value if k not in ("height", "width", "channels")]
+        if unknown:
+            raise where.error("invalid-input", f"input has no key `{unknown[0]}`"
+                              f"{did_you_mean(unknown[0], ('height', 'width', 'channels'))}; {hint}")
+        missing = [k for k in ("height", "width", "channels") if k not in value]
+        if missing:
+            raise where.error("invalid-input", f"input is missing `{missing[0]}`; {hint}")
+        value = [value["height"], value["width"], value["channels"]]
+    if isinstance(value, list) and len(value) in (1, 3):
+        for item in value:
+            if not isinstance(item, int) or isinstance(item, bool) or item < 1:
+                shown = str(item).lower() if isinstance(item, bool) else repr(item)
+                raise where.error("invalid-input",
+                                  f"input sizes must be whole numbers ≥ 1, but {shown} is not; {hint}")
+        return tuple(value)
+    raise where.error("invalid-input", f"input must be height, width and channels; {hint}")
+
+
+def parse_items(node: Node, path: str, what: str) -> list[Item]:
+    """A `layers` list into items (each a bare kind or a one-key mapping)."""
+    if not isinstance(node, SequenceNode) or not node.value:
+        raise at(node, path).error("invalid-value" if isinstance(node, SequenceNode) else "invalid-layers",
+                                   f"{what} must be a non-empty list of layers (`- conv: 64`)")
+    items = []
+    for entry in node.value:
+        if isinstance(entry, ScalarNode) and isinstance(yamlsafe.scalar_value(entry, path), str) and entry.value:
+            items.append(Item(entry.value, at(entry, path), None))
+        elif isinstance(entry, MappingNode) and entry.value:
+            key, value = entry.value[0]
+            if not isinstance(key, ScalarNode) or not isinstance(yamlsafe.scalar_value(key, path), str):
+                raise at(key, path).error("invalid-layer", "a layer's key is its kind, a plain name like `conv`")
+            if len(entry.value) > 1:
+                extra = entry.value[1][0]
+                raise at(extra, path).error(
+                    "invalid-layer",
+                    f"a layer is a mapping with one key, its kind, but this one also has `{extra.value}`; "
+                    f"put arguments inside the kind: `- {key.value}: {{..., {extra.value}: ...}}`")
+            items.append(Item(key.value, at(key, path), value))
+        else:
+            raise at(entry, path).error(
+                "invalid-layer", "a layer is a kind (`- relu`) or a mapping with one key, the kind (`- conv: 64`)")
+    return items
+
+
+def _parse_blocks(node: Node, path: str) -> dict[str, Block]:
+    blocks: dict[str, Block] = {}
+    for name, key, value in _mapping(node, path, "blocks"):
+        where = at(key, path)
+        if name in ALIASES or name == "input":
+            raise where.error("invalid-block", f"`{name}` is a built-in kind; give the block another name")
+        params: dict[str, tuple[Any, Located] | None] = {}
+        items: list[Item] | None = None
+        for field_name, field_key, field_value in _mapping(value, path, f"block `{name}`"):
+            if field_name == "args":
+                if isinstance(field_value, ScalarNode) and field_value.tag == yamlsafe.NULL:
+                    continue
+                for arg, arg_key, arg_value in _mapping(field_value, path, f"the args of block `{name}`"):
+                    if arg in OPTIONS:
+                        raise at(arg_key, path).error("invalid-block",
+                                                      f"`{arg}` is an option of every layer; name the argument "
+                                                      "something else")
+                    default = yamlsafe.plain(arg_value, path)
+                    params[arg] = None if default is None else (default, at(arg_value, path))
+            elif field_name == "layers":
+                items = parse_items(field_value, path, f"the layers of block `{name}`")
+            else:
+                raise at(field_key, path).error(
+                    "unknown-key", f"a block has `args` and `layers`, not `{field_name}`"
+                    f"{did_you_mean(field_name, ('args', 'layers'))}")
+        if items is None:
+            raise where.error("invalid-block", f"block `{name}` needs `layers`")
+        blocks[name] = Block(name, where, params, items)
+    _check_cycles(blocks)
+    return blocks
+
+
+def _check_cycles(blocks: dict[str, Block]) -> None:
+    """Refuse a block that uses itself, directly or through others."""
+    state: dict[str, int] = {}
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for item in blocks[name].items:
+            if item.kind not in blocks:
+                continue
+            if state.get(item.kind) == 1:
+                cycle = " → ".join(trail[trail.index(item.kind):] + [item.kind]) if item.kind in trail else \
+                    f"{name} → {item.kind}"
+                raise item.where.error("recursive-block",
+                                       f"block `{name}` uses `{item.kind}`, which leads back to itself "
+                                       f"({cycle}); a block cannot contain itself")
+            if item.kind not in state:
+                visit(item.kind, trail + [item.kind])
+        state[name] = 2
+
+    for name in blocks:
+        if name not in state:
+            visit(name, [name])
+
+
+def _parse_defaults(node: Node, path: str) -> tuple[dict[str, dict[str, tuple[Any, Located]]], dict[str, Located]]:
+    defaults: dict[str, dict[str, tuple[Any, Located]]] = {}
+    where: dict[str, Located] = {}
+    for kind, key, value in _mapping(node, path, "defaults"):
+        canonical = ALIASES.get(kind, kind)
+        args = {}
+        for arg, arg_key, arg_value in _mapping(value, path, f"the defaults of `{kind}`"):
+            if arg in OPTIONS:
+                raise at(arg_key, path).error("invalid-value", f"`{arg}` cannot have a default")
+            args[arg] = (yamlsafe.plain(arg_value, path), at(arg_value, path))
+        if canonical in defaults:
+            raise at(key, path).error("duplicate-key", f"defaults for `{canonical}` are given twice (`{kind}`); "
+                                      "merge them")
+        defaults[canonical] = args
+        where[canonical] = at(key, path)
+    return defaults, where
+
+
+def _parse_expect(node: Node, path: str) -> dict[str, tuple[Any, Located]]:
+    expect: dict[str, tuple[Any, Located]] = {}
+    for key, key_node, value in _mapping(node, path, "expect"):
+        where = at(value, path)
+        if key not in EXPECT_KEYS:
+            raise at(key_node, path).error("unknown-key", f"expect has no `{key}`{did_you_mean(key, EXPECT_KEYS)}; "
+                                           f"it takes {', '.join(EXPECT_KEYS)}")
+        raw = yamlsafe.plain(value, path)
+        if key == "output":
+            if not (isinstance(raw, list) and raw and all(isinstance(d, int) and not isinstance(d, bool) and d > 0
+                                                         for d in raw)):
+                if isinstance(raw, str):
+                    try:
+                        raw = list(parse_shape(raw))
+                    except ValueError as exc:
+                        raise where.error("invalid-value", f"expect.output: {exc}") from None
+                else:
+                    raise where.error("invalid-value", "expect.output is a shape such as [7, 7, 512] or [1000]")
+            expect[key] = (tuple(raw), where)
+            continue
+        try:
+            quantity: Quantity = parse_quantity(raw, memory=key == "max_memory")
+        except ValueError as exc:
+            raise where.error("invalid-value", f"expect.{key}: {exc}") from None
+        expect[key] = (quantity, where)
+    return expect
+
+
+def parse(root: Node | None, path: str, text: str = "") -> Spec:
+    """Turn the document's root node into a Spec, raising SpecError at the first structural problem."""
+    if root is None or (isinstance(root, ScalarNode) and root.tag == yamlsafe.NULL and not root.value):
+        raise Located(path, 1, 1).error("empty-file",
+                                        "the file is empty; an architecture file needs at least `input` and `layers`")
+    if not isinstance(root, MappingNode):
+        raise at(root, path).error("invalid-document",
+                                   "the top level must be a mapping with `input` and `layers` (see the README)")
+    fields: dict[str, tuple[Node, Node]] = {}
+    for key, key_node, value in _mapping(root, path, "the top level"):
+        if key not in TOP_KEYS:
+            raise at(key_node, path).error("unknown-key", f"unknown top-level key `{key}`"
+                                           f"{did_you_mean(key, TOP_KEYS)}; the keys are {', '.join(TOP_KEYS)}")
+        fields[key] = (key_node, value)
+    root_where = at(root, path)
+    if "input" not in fields:
+        raise root_where.error("missing-input", "the file has no `input`; add e.g. `input: [224, 224, 3]`")
+    if "layers" not in fields:
+        raise root_where.error("missing-layers", "the file has no `layers`; add a list such as `layers: [conv: 64]`")
+    input_node = fields["input"][1]
+    input_where = at(input_node, path)
+    shape = parse_input(yamlsafe.plain(input_node, path), input_where)
+
+    def text_field(key: str, default: str) -> str:
+        if key not in fields:
+            return default
+        value = yamlsafe.plain(fields[key][1], path)
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise at(fields[key][1], path).error("invalid-value", f"`{key}` must be text")
+        return str(value)
+
+    stem = os.path.splitext(os.path.basename(path))[0]
+    spec = Spec(
+        path=path,
+        name=text_field("name", stem),
+        description=text_field("description", ""),
+        input=shape,
+        input_where=input_where,
+        items=[],
+        text=text,
+    )
+    if "defaults" in fields:
+        spec.defaults, spec.defaults_where = _parse_defaults(fields["defaults"][1], path)
+    if "blocks" in fields:
+        spec.blocks = _parse_blocks(fields["blocks"][1], path)
+    spec.items = parse_items(fields["layers"][1], path, "`layers`")
+    if "expect" in fields:
+        spec.expect = _parse_expect(fields["expect"][1], path)
+    return spec
+
+
+def load(path: str) -> Spec:
+    """Read, compose and parse an architecture file."""
+    text = yamlsafe.read_text(path)
+    return parse(yamlsafe.compose(text, path), path, text)
+
+
+def loads(text: str, path: str = "<string>") -> Spec:
+    """Parse an architecture from a string (for tests and the library API)."""
+    return parse(yamlsafe.compose(text, path), path, text)

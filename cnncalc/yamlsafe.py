@@ -1,0 +1,166 @@
+"""Safe, bounded YAML loading that keeps every node's position from the first parse."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from cnncalc.problems import Problem, SpecError, ERROR
+
+try:  # the C loader is ~10x faster; fall back to pure Python where libyaml is absent
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64
+# libyaml's composer recurses in C and crashes the interpreter on very deep nesting,
+# so anything that *might* nest deeply is first measured with the (iterative) event parser.
+_DEPTH_SUSPECT = 400
+_PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)
+
+STR = "tag:yaml.org,2002:str"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+BOOL = "tag:yaml.org,2002:bool"
+NULL = "tag:yaml.org,2002:null"
+SEQ = "tag:yaml.org,2002:seq"
+MAP = "tag:yaml.org,2002:map"
+_ALLOWED_TAGS = frozenset((STR, INT, FLOAT, BOOL, NULL, SEQ, MAP))
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def _problem(path: str, line: int, column: int, rule: str, message: str) -> SpecError:
+    return SpecError(Problem(path, line, column, ERROR, rule, message))
+
+
+def read_text(path: str) -> str:
+    """Read a file as UTF-8 text, refusing directories, missing files and oversized input."""
+    try:
+        size = os.stat(path).st_size
+    except FileNotFoundError:
+        raise _problem(path, 1, 1, "file-not-found",
+                       "no such file; give the path of a .yaml architecture file or a bundled name "
+                       "(`cnncalc list` shows them)") from None
+    except OSError as exc:
+        raise _problem(path, 1, 1, "unreadable-file", f"cannot read the file: {exc.strerror}") from None
+    if os.path.isdir(path):
+        raise _problem(path, 1, 1, "not-a-file",
+                       "this is a directory; name a .yaml file (`cnncalc check` takes directories)")
+    if size > MAX_FILE_BYTES:
+        raise _problem(path, 1, 1, "file-too-large",
+                       f"the file is {size:,} bytes; architecture files are limited to "
+                       f"{MAX_FILE_BYTES:,} bytes (use blocks and `repeat` to keep them short)")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise _problem(path, 1, 1, "unreadable-file", f"cannot read the file: {exc.strerror}") from None
+    return decode(data, path)
+
+
+def decode(data: bytes, path: str) -> str:
+    """Decode UTF-8 (with or without BOM), reporting the position of the first bad byte."""
+    if len(data) > MAX_FILE_BYTES:
+        raise _problem(path, 1, 1, "file-too-large",
+                       f"the file is over {MAX_FILE_BYTES:,} bytes; architecture files are limited to that")
+    if b"\x00" in data[:8192]:
+        raise _problem(path, 1, 1, "binary-file", "this is a binary file, not a YAML architecture file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise _problem(path, line, column, "invalid-encoding",
+                       f"byte 0x{data[exc.start]:02x} is not valid UTF-8; save the file as UTF-8") from None
+
+
+def _nesting_depth(text: str, path: str) -> None:
+    """Refuse documents nested deeper than MAX_DEPTH, measured without recursion."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise _problem(path, mark.line + 1, mark.column + 1, "too-deep",
+                                   f"the document nests more than {MAX_DEPTH} levels deep; "
+                                   "architecture files need only a few")
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.MarkedYAMLError:
+        return  # compose reports the syntax error with its position
+
+
+def compose(text: str, path: str) -> Node | None:
+    """Parse one YAML document into nodes (positions kept), safely and within bounds."""
+    if text.count("[") + text.count("{") > _DEPTH_SUSPECT or (
+        text and max(map(len, _PREFIX.findall(text))) > _DEPTH_SUSPECT
+    ):
+        _nesting_depth(text, path)
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or "invalid YAML"
+        if exc.context and "expected a single document" in exc.context:
+            what = "the file holds more than one YAML document; keep one architecture per file"
+        raise _problem(path, line, column, "yaml-syntax", f"YAML syntax error: {what}") from None
+    except yaml.YAMLError as exc:
+        raise _problem(path, 1, 1, "yaml-syntax", f"YAML error: {exc}") from None
+    except RecursionError:
+        raise _problem(path, 1, 1, "too-deep", "the document nests too deeply") from None
+
+
+def position(node: Node) -> tuple[int, int]:
+    """Return the 1-based (line, column) where a node starts."""
+    mark = node.start_mark
+    return mark.line + 1, mark.column + 1
+
+
+def scalar_value(node: Node, path: str) -> Any:
+    """Return the Python value of a scalar node; other tags (object tags included) are refused."""
+    tag = node.tag
+    if tag not in _ALLOWED_TAGS:
+        line, column = position(node)
+        raise _problem(path, line, column, "yaml-tag",
+                       f"the tag {tag!r} is not allowed in an architecture file; remove it")
+    if tag == STR:
+        return node.value
+    if tag == INT:
+        return _CONSTRUCTOR.construct_yaml_int(node)
+    if tag == NULL:
+        return None
+    if tag == BOOL:
+        return _CONSTRUCTOR.construct_yaml_bool(node)
+    if tag == FLOAT:
+        return _CONSTRUCTOR.construct_yaml_float(node)
+    line, column = position(node)
+    raise _problem(path, line, column, "invalid-value", "expected a single value here")
+
+
+def plain(node: Node, path: str, budget: list[int] | None = None) -> Any:
+    """Convert a node (and what is under it) to Python values, bounded against alias bombs."""
+    if budget is None:
+        budget = [10_000]
+    budget[0] -= 1
+    if budget[0] < 0:
+        line, column = position(node)
+        raise _problem(path, line, column, "too-large",
+                       "this value expands to too many items (aliases?); write it out plainly")
+    if isinstance(node, ScalarNode):
+        return scalar_value(node, path)
+    if node.tag not in _ALLOWED_TAGS:
+        scalar_value(node, path)
+    if isinstance(node, SequenceNode):
+        return [plain(item, path, budget) for item in node.value]
+    if isinstance(node, MappingNode):
+        return {plain(k, path, budget): plain(v, path, budget) for k, v in node.value}
+    return None  # pragma: no cover
