@@ -43,6 +43,7 @@ class Row:
     column: int
     scope: tuple[str, ...]
     inputs: tuple[str, ...]
+    args: dict[str, Any] = field(default_factory=dict)  # the kind's arguments, converted, defaults filled
 
     @property
     def params(self) -> int:
@@ -375,7 +376,7 @@ class _Expander:
         rf = _compose_rf(sources[0].rf, out) if len(sources) == 1 else self._merge_rf(sources, item)
         self.rows.append(Row(len(self.rows) + 1, row_name, kind.name, out.output, out.trainable, out.non_trainable,
                              out.macs, out.weights, rf, item.where.line, item.where.column, scope,
-                             tuple(s.name for s in sources)))
+                             tuple(s.name for s in sources), args))
         return _Value(out.output, row_name, rf)
 
     @staticmethod
