@@ -368,6 +368,112 @@ def kinds() -> None:
         print(f"{kind.name}{main}{aliases}: {kind.summary}" + (f"; {args}" if args else ""))
 
 
+class CheckFormat(str, Enum):
+    """Output formats of `check`."""
+
+    text = "text"
+    parsable = "parsable"
+    github = "github"
+    json = "json"
+
+
+def _budget(text: str | None, name: str, memory: bool = False) -> Any:
+    if text is None:
+        return None
+    from cnncalc.numbers import parse_quantity
+
+    try:
+        return parse_quantity(int(text) if text.isdigit() else text, memory=memory)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=name) from None
+
+
+@app.command()
+def check(
+    paths: list[str] = typer.Argument(..., help="Files and directories (searched for *.yaml and *.yml)."),
+    strict: bool = typer.Option(False, "--strict", help="Fail on warnings too."),
+    fmt: Optional[CheckFormat] = typer.Option(
+        None, "--format", "-f",
+        help="text (default), parsable (path:line:col: [level] message (rule)), github (annotations; the default "
+             "when GITHUB_ACTIONS=true) or json."),
+    max_params: Optional[str] = typer.Option(None, "--max-params", help="Budget for every file, e.g. 5M."),
+    max_macs: Optional[str] = typer.Option(None, "--max-macs", help="Budget for every file, e.g. 1.5G."),
+    max_memory: Optional[str] = typer.Option(
+        None, "--max-memory", help="Budget of float32 inference memory (parameters + activations), e.g. 500MB."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the problems, no summary line."),
+) -> None:
+    """Check architecture files: structure, shapes, floored divisions, `expect:` figures and budgets.
+
+    Every problem has a rule id, a level and a file:line:column. Exit codes: 0 clean, 1 any error
+    (or any warning under --strict), 2 command-line misuse.
+    """
+    from cnncalc import checks, diagnostics
+
+    budgets = {k: v for k, v in (("max_params", _budget(max_params, "--max-params")),
+                                 ("max_macs", _budget(max_macs, "--max-macs")),
+                                 ("max_memory", _budget(max_memory, "--max-memory", memory=True))) if v}
+    if fmt is None:
+        fmt = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
+    files = list(checks.find_files(paths))
+    results: list[checks.FileResult] = []
+    out = sys.stdout
+    fancy = fmt is CheckFormat.text and _is_terminal()
+    console = _console() if fancy else None
+    progress = None
+    if fancy and len(files) > 20:
+        from rich.progress import Progress
+
+        progress = Progress(console=console, transient=True)
+        progress.start()
+        task = progress.add_task("checking", total=len(files))
+    try:
+        for path, missing in files:
+            result = checks.FileResult(path, [missing]) if missing else checks.check_file(path, budgets)
+            results.append(result)
+            if progress is not None:
+                progress.advance(task)
+            if fmt is CheckFormat.json or not result.problems:
+                continue
+            if fmt is CheckFormat.text:
+                if console is not None:
+                    from rich.markup import escape
+
+                    console.print(f"[bold underline]{escape(path)}[/]")
+                    for problem in result.problems:
+                        console.print(diagnostics.rich_text(problem))
+                    console.print()
+                else:
+                    out.write(path + "\n")
+                    for p in result.problems:
+                        out.write(f"  {p.line}:{p.column}  {p.level:<7}  {p.message}  ({p.rule})\n")
+                    out.write("\n")
+            else:
+                line = diagnostics.LINE_FORMATS[fmt.value]
+                out.write("".join(line(p) + "\n" for p in result.problems))
+    finally:
+        if progress is not None:
+            progress.stop()
+    problems = [p for r in results for p in r.problems]
+    errors = sum(p.level == "error" for p in problems)
+    warnings = len(problems) - errors
+    if fmt is CheckFormat.json:
+        import json
+
+        out.write(json.dumps({"files": len(results), "errors": errors, "warnings": warnings,
+                              "problems": [p.as_dict() for p in problems]}, indent=2, ensure_ascii=False) + "\n")
+    elif not quiet:
+        summary = (f"{len(results)} file{'s' if len(results) != 1 else ''} checked: {errors} error"
+                   f"{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+        if fmt is CheckFormat.text:
+            out.write(summary + "\n")
+        else:
+            sys.stderr.write(summary + "\n")
+    if not results:
+        sys.stderr.write("no architecture files found (*.yaml, *.yml)\n")
+    failed = any(checks.is_error(p, strict) for p in problems)
+    raise typer.Exit(EXIT_PROBLEMS if failed else 0)
+
+
 def _show_default(value: Any) -> str:
     if isinstance(value, tuple) and len(set(value)) == 1:
         return str(value[0])

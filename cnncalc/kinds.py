@@ -214,7 +214,7 @@ def _window(call: Call, in_hw: tuple[int, int], kernel: tuple[int, int], stride:
     else:
         pads = pad  # type: ignore[assignment]
     out: list[int] = []
-    warnings: list[Problem] = []
+    notes: list[tuple[str, str, str]] = []
     for axis, name in ((0, "height"), (1, "width")):
         size, k, s, d = in_hw[axis], kernel[axis], stride[axis], dilation[axis]
         begin, end = pads[2 * axis], pads[2 * axis + 1]
@@ -231,16 +231,28 @@ def _window(call: Call, in_hw: tuple[int, int], kernel: tuple[int, int], stride:
         if numerator % s and not ceil:
             lost = F.uncovered(size, k, s, begin, end, d, o)
             what = "rows" if axis == 0 else "columns"
-            detail = (f"input {what} {lost[0]}–{lost[1]} of {size} are never covered by a window"
-                      if lost and lost[0] != lost[1] else
-                      f"input {what[:-1]} {lost[0]} of {size} is never covered by a window" if lost else
-                      "only padding is dropped")
-            warnings.append(call.where.problem(
-                "non-integer-output",
-                f"{name}: ({size} + {begin + end} − {span}) / {s} = {numerator / s:.4g} is floored to "
-                f"{numerator // s}, so the output {name} is {o}; {detail}. Adjust the padding, stride or input size "
-                "to make it divide evenly", WARNING))
+            if lost and lost[0] != lost[1]:
+                detail = f"input {what} {lost[0]}–{lost[1]} of {size} are never covered by a window"
+            elif lost:
+                detail = f"input {what[:-1]} {lost[0]} of {size} is never covered by a window"
+            else:
+                detail = "only padding is left uncovered"
+            pad_text = f" + {begin + end}" if begin + end else ""
+            kern_text = f"{d}·({k} − 1) − 1" if d > 1 else f"{k}"
+            formula = (f"⌊({size}{pad_text} − {kern_text})/{s}⌋ + 1 = ⌊{numerator / s:.4g}⌋ + 1 = {o}")
+            notes.append((name, formula, detail))
         out.append(o)
+    warnings: list[Problem] = []
+    if notes:
+        if len(notes) == 2 and notes[0][1] == notes[1][1]:
+            detail = notes[0][2].replace("rows", "rows (and columns)").replace("row ", "row (and column) ")
+            texts = [f"height and width: {notes[0][1]} does not divide evenly; {detail}"]
+        else:
+            texts = [f"{axis_name}: {formula} does not divide evenly; {detail}" for axis_name, formula, detail in notes]
+        for text in texts:
+            warnings.append(call.where.problem(
+                "non-integer-output", f"{text}. Change the padding, stride or input size so that it divides evenly",
+                WARNING))
     return (out[0], out[1]), pads, warnings  # type: ignore[return-value]
 
 

@@ -12,9 +12,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from cnncalc.problems import Problem, SpecError, ERROR
 
 try:  # the C loader is ~10x faster; fall back to pure Python where libyaml is absent
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
@@ -22,6 +22,28 @@ MAX_DEPTH = 64
 # so anything that *might* nest deeply is first measured with the (iterative) event parser.
 _DEPTH_SUSPECT = 400
 _PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """The safe C loader with a memo for scalar tag resolution.
+
+    PyYAML resolves every plain scalar's implicit tag with Python regexes even under the C
+    parser; architecture files repeat the same few scalars (conv, 64, same, 3), so a memo
+    makes composing several times faster. The tags resolved are exactly PyYAML's.
+    """
+
+    _memo: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            key = (value, implicit)
+            tag = self._memo.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._memo) < 50_000:
+                    self._memo[key] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
 
 STR = "tag:yaml.org,2002:str"
 INT = "tag:yaml.org,2002:int"

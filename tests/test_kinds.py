@@ -1,0 +1,211 @@
+"""Hand-computed cases for every layer kind, through the whole pipeline (YAML text → analysis)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run
+
+# (input, layer as YAML, output, trainable, non_trainable, macs)
+CASES = [
+    # conv: F·(kh·kw·C/g) + F; MACs out_H·out_W·F·kh·kw·C/g
+    ([224, 224, 3], "conv: {filters: 64, kernel: 3, padding: 1}", (224, 224, 64), 1_792, 0, 224 * 224 * 64 * 27),
+    ([224, 224, 3], "conv: {filters: 64, kernel: 11, stride: 4, padding: 2}", (55, 55, 64), 23_296, 0,
+     55 * 55 * 64 * 363),
+    ([32, 32, 16], "conv: {filters: 32, kernel: [3, 5], padding: [1, 2]}", (32, 32, 32), 32 * 15 * 16 + 32, 0,
+     32 * 32 * 32 * 15 * 16),
+    ([32, 32, 16], "conv: {filters: 32, kernel: 3, groups: 4, bias: false}", (30, 30, 32), 32 * 9 * 4, 0,
+     30 * 30 * 32 * 9 * 4),
+    ([32, 32, 8], "conv: {filters: 8, kernel: 3, dilation: 2}", (28, 28, 8), 8 * 72 + 8, 0, 28 * 28 * 8 * 72),
+    ([11, 11, 1], "conv: {filters: 1, kernel: 3, stride: 2, padding: same}", (6, 6, 1), 10, 0, 36 * 9),
+    ([10, 10, 1], "conv: {filters: 1, kernel: 3, stride: 2, padding: same}", (5, 5, 1), 10, 0, 25 * 9),
+    ([10, 10, 1], "conv: {filters: 1, kernel: 3, stride: 2, padding: valid}", (4, 4, 1), 10, 0, 16 * 9),
+    ([10, 12, 1], "conv: {filters: 2, kernel: 3, padding: [0, 1, 2, 3]}", (9, 15, 2), 20, 0, 9 * 15 * 2 * 9),
+    ([8, 8, 4], "conv2d: {filters: 4, kernel: 1}", (8, 8, 4), 20, 0, 64 * 16),
+    # depthwise: C·m·kh·kw + C·m
+    ([112, 112, 32], "depthwise: {kernel: 3, padding: 1}", (112, 112, 32), 320, 0, 112 * 112 * 32 * 9),
+    ([14, 14, 8], "dwconv: {kernel: 3, multiplier: 2, stride: 2, padding: same, bias: false}", (7, 7, 16), 144, 0,
+     7 * 7 * 16 * 9),
+    # separable (Keras): C·m·k² + F·C·m + F
+    ([14, 14, 512], "separable: {filters: 512, kernel: 3, padding: same, bias: false}", (14, 14, 512),
+     512 * 9 + 512 * 512, 0, 14 * 14 * 512 * 9 + 14 * 14 * 512 * 512),
+    ([8, 8, 3], "sepconv: {filters: 16, kernel: 3}", (6, 6, 16), 27 + 48 + 16, 0, 36 * 27 + 36 * 48),
+    # deconv: (H − 1)s − 2p + d(k − 1) + op + 1; MACs in_H·in_W·C·F·k²
+    ([28, 28, 1024], "deconv: {filters: 512, kernel: 2, stride: 2}", (56, 56, 512), 1024 * 512 * 4 + 512, 0,
+     28 * 28 * 1024 * 512 * 4),
+    ([7, 7, 8], "deconv: {filters: 4, kernel: 3, stride: 2, padding: 1, output_padding: 1}", (14, 14, 4),
+     8 * 4 * 9 + 4, 0, 49 * 8 * 4 * 9),
+    ([7, 7, 8], "convtranspose: {filters: 4, kernel: 3, stride: 2, padding: same, bias: false}", (14, 14, 4),
+     8 * 4 * 9, 0, 49 * 8 * 4 * 9),
+    # pools
+    ([4, 4, 1], "maxpool: 2", (2, 2, 1), 0, 0, 0),
+    ([112, 112, 64], "maxpool: {kernel: 3, stride: 2, padding: 1}", (56, 56, 64), 0, 0, 0),
+    ([112, 112, 64], "maxpool: {kernel: 3, stride: 2, ceil: true}", (56, 56, 64), 0, 0, 0),
+    ([112, 112, 64], "maxpool: {kernel: 3, stride: 2}", (55, 55, 64), 0, 0, 0),
+    ([5, 5, 2], "avgpool: {kernel: 2, ceil: true}", (3, 3, 2), 0, 0, 0),
+    ([5, 5, 2], "sumpool: {kernel: 3, stride: 2, padding: same}", (3, 3, 2), 0, 0, 0),
+    ([7, 7, 512], "globalavgpool", (1, 1, 512), 0, 0, 0),
+    ([7, 7, 512], "globalmaxpool", (1, 1, 512), 0, 0, 0),
+    ([13, 13, 256], "adaptiveavgpool: 6", (6, 6, 256), 0, 0, 0),
+    ([13, 13, 256], "adaptivemaxpool: [2, 3]", (2, 3, 256), 0, 0, 0),
+    # batchnorm: 2C trainable (affine) + 2C running statistics
+    ([56, 56, 64], "batchnorm", (56, 56, 64), 128, 128, 0),
+    ([56, 56, 64], "bn: {affine: false}", (56, 56, 64), 0, 128, 0),
+    ([100], "batchnorm", (100,), 200, 200, 0),
+    # parameter-free, shape-preserving
+    ([8, 8, 3], "relu", (8, 8, 3), 0, 0, 0),
+    ([8, 8, 3], "leakyrelu: 0.2", (8, 8, 3), 0, 0, 0),
+    ([8, 8, 3], "swish", (8, 8, 3), 0, 0, 0),
+    ([8, 8, 3], "dropout: 0.3", (8, 8, 3), 0, 0, 0),
+    ([8, 8, 3], "lrn: 5", (8, 8, 3), 0, 0, 0),
+    ([10], "softmax", (10,), 0, 0, 0),
+    # prelu: C, or 1 shared
+    ([8, 8, 16], "prelu", (8, 8, 16), 16, 0, 0),
+    ([8, 8, 16], "prelu: {shared: true}", (8, 8, 16), 1, 0, 0),
+    # geometry
+    ([224, 224, 3], "zeropad: 3", (230, 230, 3), 0, 0, 0),
+    ([224, 224, 3], "zeropad: [0, 1, 0, 1]", (225, 225, 3), 0, 0, 0),
+    ([224, 224, 3], "zeropad: [1, 2]", (226, 228, 3), 0, 0, 0),
+    ([28, 28, 8], "upsample: 2", (56, 56, 8), 0, 0, 0),
+    ([28, 28, 8], "upsample: {size: [30, 40], mode: bilinear}", (30, 40, 8), 0, 0, 0),
+    ([64, 64, 128], "crop: 4", (56, 56, 128), 0, 0, 0),
+    ([64, 64, 128], "crop: [1, 2, 3, 4]", (61, 57, 128), 0, 0, 0),
+    ([7, 7, 512], "flatten", (25_088,), 0, 0, 0),
+    # dense: N·U + U
+    ([25_088], "dense: 4096", (4096,), 102_764_544, 0, 25_088 * 4096),
+    ([4096], "fc: {units: 1000, bias: false}", (1000,), 4_096_000, 0, 4_096_000),
+    ([120], "linear: 84", (84,), 10_164, 0, 10_080),
+]
+
+
+@pytest.mark.parametrize("input_shape, layer, output, trainable, non_trainable, macs", CASES)
+def test_kind(input_shape, layer, output, trainable, non_trainable, macs) -> None:
+    analysis = run(f"input: {input_shape}\nlayers:\n  - {layer}\n")
+    (row,) = analysis.rows
+    assert row.output == output
+    assert row.trainable == trainable
+    assert row.non_trainable == non_trainable
+    assert row.macs == macs
+
+
+MERGES = """
+input: [56, 56, 64]
+layers:
+  - conv: {filters: 64, kernel: 3, padding: 1, name: a}
+  - conv: {filters: 32, kernel: 1, from: input, name: b}
+  - add: [a, input]
+  - concat: [a, b, input]
+  - globalavgpool: {from: a, name: gap}
+  - multiply: [gap, a]
+  - multiply: [a, gap]
+"""
+
+
+def test_merges() -> None:
+    rows = {r.name: r for r in run(MERGES).rows}
+    assert rows["add1"].output == (56, 56, 64)
+    assert rows["add1"].inputs == ("a", "input")
+    assert rows["concat1"].output == (56, 56, 160)
+    assert rows["multiply1"].output == (56, 56, 64)
+    assert rows["multiply2"].output == (56, 56, 64)
+
+
+def test_lenet5_worked_example() -> None:
+    text = """
+input: [32, 32, 1]
+layers:
+  - conv: {filters: 6, kernel: 5}
+  - avgpool: 2
+  - conv: {filters: 16, kernel: 5}
+  - avgpool: 2
+  - flatten
+  - dense: 120
+  - dense: 84
+  - dense: 10
+"""
+    rows = run(text).rows
+    assert [r.output for r in rows] == [(28, 28, 6), (14, 14, 6), (10, 10, 16), (5, 5, 16), (400,), (120,), (84,),
+                                        (10,)]
+    assert [r.trainable for r in rows] == [156, 0, 2_416, 0, 0, 48_120, 10_164, 850]
+    assert sum(r.trainable for r in rows) == 61_706
+
+
+def test_mlp_worked_example() -> None:
+    analysis = run("input: 224x224x3\nlayers:\n  - flatten\n  - dense: {units: 128, repeat: 3}\n")
+    assert analysis.rows[0].output == (150_528,)
+    assert analysis.totals.params == 19_300_736
+    assert [r.name for r in analysis.rows] == ["flatten1", "dense1.1", "dense1.2", "dense1.3"]
+
+
+@pytest.mark.parametrize("input_text", ["[224, 224, 3]", '"224x224x3"', "{height: 224, width: 224, channels: 3}"])
+def test_input_forms(input_text: str) -> None:
+    assert run(f"input: {input_text}\nlayers: [relu]\n").input == (224, 224, 3)
+
+
+def test_defaults_and_names() -> None:
+    text = """
+input: [32, 32, 3]
+defaults:
+  conv2d: {kernel: 3, padding: same}
+layers:
+  - conv: 8
+  - conv: {filters: 8, padding: 0}
+  - conv: {filters: 8, name: last}
+"""
+    rows = run(text).rows
+    assert [r.name for r in rows] == ["conv1", "conv2", "last"]
+    assert [r.output for r in rows] == [(32, 32, 8), (30, 30, 8), (30, 30, 8)]
+
+
+def test_blocks_repeat_and_arithmetic() -> None:
+    text = """
+input: [56, 56, 64]
+blocks:
+  bottleneck:
+    args: {filters: ~, stride: 1}
+    layers:
+      - conv: {filters: $filters, kernel: 1, bias: false}
+      - conv: {filters: $filters, kernel: 3, stride: $stride, padding: 1, bias: false}
+      - conv: {filters: "${filters * 4}", kernel: 1, bias: false, name: expand}
+      - conv: {filters: "${filters * 4}", kernel: 1, stride: $stride, bias: false, from: input, name: proj}
+      - add: [expand, proj]
+layers:
+  - bottleneck: {filters: 64, name: stage, repeat: 2}
+  - bottleneck: {filters: 32, stride: 2}
+"""
+    analysis = run(text)
+    names = [r.name for r in analysis.rows]
+    assert names[:5] == ["stage.1.conv1", "stage.1.conv2", "stage.1.expand", "stage.1.proj", "stage.1.add1"]
+    assert names[5] == "stage.2.conv1"
+    assert names[10] == "bottleneck2.conv1"  # the second bottleneck, though the first was named
+    assert analysis.rows[4].output == (56, 56, 256)
+    assert analysis.output == (28, 28, 128)
+    # 64·64 + 9·64·64 + 64·256 + 64·256 for the first use
+    assert sum(r.trainable for r in analysis.rows[:5]) == 4_096 + 36_864 + 16_384 + 16_384
+    assert analysis.groups["stage"] == "bottleneck ×2"
+    assert analysis.rows[0].scope == ("stage", "stage.1")
+
+
+def test_negative_from_and_input() -> None:
+    text = """
+input: [8, 8, 4]
+layers:
+  - conv: {filters: 4, kernel: 1}
+  - relu
+  - add: [-1, -2, input]
+"""
+    assert run(text).rows[-1].inputs == ("relu1", "conv1", "input")
+
+
+def test_receptive_field_vgg16_reference() -> None:
+    from conftest import SPECS
+    from cnncalc.analysis import analyze
+    from cnncalc.spec import load
+
+    rows = {r.name: r.rf for r in analyze(load(str(SPECS / "vgg16.yaml"))).rows}
+    expected = {"block1_pool": (6, 2, 2), "block2_pool": (16, 4, 6), "block3_pool": (44, 8, 18),
+                "block4_pool": (100, 16, 42), "block5_pool": (212, 32, 90)}
+    for name, (size, stride, padding) in expected.items():
+        rf = rows[name]
+        assert rf is not None
+        assert (rf.size, rf.jump, rf.padding) == ((size, size), (stride, stride), (padding, padding))
