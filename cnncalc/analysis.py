@@ -345,6 +345,11 @@ class _Expander:
                 raise given[""][1].error("invalid-value", f"`{item.kind}` takes no main argument; write "
                                          f"`- {item.kind}` alone{self._arg_list(kind)}")
             given = {kind.main: given[""]}
+        for arg_name, (_, where) in given.items():
+            if arg_name not in kind.args:
+                raise key_where.get(arg_name, where).error(
+                    "unknown-argument", f"{kind.name} has no argument `{arg_name}`"
+                    f"{did_you_mean(arg_name, kind.args)}{self._arg_list(kind)}")
         defaults = self.spec.defaults.get(kind.name)
         for arg_name, arg in kind.args.items():
             if arg_name in given:
@@ -362,12 +367,8 @@ class _Expander:
                 continue
             args[arg_name] = arg.convert(value, where)
             arg_where[arg_name] = where
-        if len(given) > len(arg_where) or any(name not in kind.args for name in given):
-            for arg_name, (_, where) in given.items():
-                if arg_name not in kind.args:
-                    raise key_where.get(arg_name, where).error("unknown-argument", f"{kind.name} has no argument `{arg_name}`"
-                                          f"{did_you_mean(arg_name, kind.args)}{self._arg_list(kind)}")
-        call = Call(kind.name, args, item.where, arg_where, [s.shape for s in sources], [s.name for s in sources])
+        call = Call(kind.name, args, item.where, arg_where, [s.shape for s in sources], [s.name for s in sources],
+                    row_name)
         out = kind.infer(call)
         for problem in out.warnings:
             if problem not in self._seen_warnings:

@@ -65,19 +65,18 @@ def deconv_output_size(
 def uncovered(
     in_size: int, kernel_size: int, stride: int, pad_begin: int, pad_end: int, dilation: int, out_size: int
 ) -> tuple[int, int] | None:
-    """Input rows no window covers when a division is floored, as 1-based (first, last), else None.
+    """Input rows lost to a floored division, as 1-based (first, last), else None.
 
-    The last window ends at (out − 1)·s + d(k − 1) in padded coordinates; padded rows
-    after it are dropped, and those that are real input rows (not padding) are reported.
+    The next window would start at out·s (padded coordinates); the real input rows from
+    there, or from just after the last window's end if that is later, are floored away.
+    Rows that only padding occupies, or that a stride larger than the kernel skips anyway,
+    are not lost to the floor.
     """
-    last_covered = (out_size - 1) * stride + effective_kernel(kernel_size, dilation) - 1
-    padded = in_size + pad_begin + pad_end
-    dropped = padded - 1 - last_covered
-    lost = dropped - pad_end
-    if dropped <= 0 or lost <= 0:
+    last_end = (out_size - 1) * stride + effective_kernel(kernel_size, dilation) - 1
+    first_lost = max(out_size * stride, last_end + 1) - pad_begin
+    if first_lost > in_size - 1:
         return None
-    first_lost = in_size - lost + 1
-    return max(first_lost, 1), in_size
+    return first_lost + 1, in_size
 
 
 def conv_params(
@@ -191,7 +190,7 @@ def worked_size(
     out = conv_output_size(in_size, kernel_size, stride, pad[0], pad[1], dilation, ceil_mode)
     remainder = numerator % stride if numerator >= 0 else 0
     lost = None
-    if remainder and not ceil_mode and out >= 1:
+    if remainder and not ceil_mode and out >= 1:  # ceil mode keeps the partial window instead
         lost = uncovered(in_size, kernel_size, stride, pad[0], pad[1], dilation, out)
     return SizeAxis(in_size, kernel_size, stride, pad[0], pad[1], dilation, 0, False, ceil_mode, same,
                     numerator, remainder, out, lost)

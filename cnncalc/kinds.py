@@ -144,14 +144,15 @@ class Call:
     arg_where: dict[str, Located]
     inputs: list[Shape]
     input_names: list[str]
+    name: str = ""
 
     def at(self, arg: str | None = None) -> Located:
         """Position of an argument if it was written, else of the layer."""
         return self.arg_where.get(arg, self.where) if arg else self.where
 
     def fail(self, rule: str, message: str, arg: str | None = None) -> SpecError:
-        """A fatal error at the argument (or the layer)."""
-        return self.at(arg).error(rule, message)
+        """A fatal error at the argument (or the layer), naming the layer."""
+        return self.at(arg).error(rule, f"{self.name}: {message}" if self.name else message)
 
     def feature_map(self) -> tuple[int, int, int]:
         """The single input as H×W×C, or an error saying what the kind needs."""
@@ -228,15 +229,13 @@ def _window(call: Call, in_hw: tuple[int, int], kernel: tuple[int, int], stride:
         if o < 1:
             raise call.fail("empty-output", f"the output {name} would be {o}; use a larger input or smaller stride")
         numerator = size + begin + end - span
-        if numerator % s and not ceil:
-            lost = F.uncovered(size, k, s, begin, end, d, o)
+        lost = F.uncovered(size, k, s, begin, end, d, o) if numerator % s and not ceil else None
+        if lost:  # a floor that drops only padding, or rows the stride skips anyway, is harmless
             what = "rows" if axis == 0 else "columns"
-            if lost and lost[0] != lost[1]:
+            if lost[0] != lost[1]:
                 detail = f"input {what} {lost[0]}–{lost[1]} of {size} are never covered by a window"
-            elif lost:
-                detail = f"input {what[:-1]} {lost[0]} of {size} is never covered by a window"
             else:
-                detail = "only padding is left uncovered"
+                detail = f"input {what[:-1]} {lost[0]} of {size} is never covered by a window"
             pad_text = f" + {begin + end}" if begin + end else ""
             kern_text = f"{d}·({k} − 1) − 1" if d > 1 else f"{k}"
             formula = (f"⌊({size}{pad_text} − {kern_text})/{s}⌋ + 1 = ⌊{numerator / s:.4g}⌋ + 1 = {o}")

@@ -281,7 +281,8 @@ def explain_size(axis: SizeAxis) -> list[str]:
                 lines.append(f"not even: {a.numerator} is not a multiple of {a.stride}, so {a.remainder} "
                              f"position(s) are floored away; {what} never covered by a window")
             else:
-                lines.append(f"not even: {a.numerator} is not a multiple of {a.stride}; only padding is dropped")
+                lines.append(f"not even: {a.numerator} is not a multiple of {a.stride}, but no input row is lost: "
+                             "only padding, or rows the stride skips anyway, fall outside the windows")
         else:
             lines.append("ceil mode: the last, partial window is kept (it starts inside the input)")
     return lines

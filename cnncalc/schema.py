@@ -14,6 +14,7 @@ earlier layer, required arguments (they may come from `defaults`), shapes, group
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Callable
 
@@ -122,6 +123,11 @@ def _default(value: Any) -> Any:
     return value
 
 
+def _show(value: Any) -> str:
+    """A default as YAML would show it (true, not True)."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def _arg_description(kind: K.Kind, arg: str, value_name: str | None) -> str:
     spec = kind.args[arg]
     words = []
@@ -136,7 +142,7 @@ def _arg_description(kind: K.Kind, arg: str, value_name: str | None) -> str:
     elif spec.default is None:
         words.append("Optional; unset by default.")
     else:
-        words.append(f"Default: {_default(spec.default)}.")
+        words.append(f"Default: {_show(_default(spec.default))}.")
     return " ".join(words)
 
 
@@ -167,7 +173,7 @@ def _kind_description(kind: K.Kind, alias_of: str | None = None) -> str:
             elif spec.default is None:
                 parts.append(f"{arg} (optional)")
             else:
-                parts.append(f"{arg} = {_default(spec.default)}")
+                parts.append(f"{arg} = {_show(_default(spec.default))}")
         lines.append("Arguments: " + ", ".join(parts) + ".")
     if kind.aliases:
         lines.append("Aliases: " + ", ".join(kind.aliases) + ".")

@@ -22,3 +22,24 @@ def run(text: str, path: str = "test.yaml") -> Analysis:
 def analyze_text():
     """The `run` helper as a fixture."""
     return run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`pytest --regen-golden` rewrites the golden files from the current output."""
+    parser.addoption("--regen-golden", action="store_true", help="rewrite tests/golden/* from current output")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):
+    """Compare text with tests/golden/NAME, or rewrite it under --regen-golden."""
+    regen = request.config.getoption("--regen-golden")
+
+    def compare(name: str, text: str) -> None:
+        path = ROOT / "tests" / "golden" / name
+        if regen:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        assert path.exists(), f"no golden file {path}; run pytest --regen-golden"
+        assert text == path.read_text(encoding="utf-8")
+
+    return compare

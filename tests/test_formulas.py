@@ -120,8 +120,10 @@ def test_mobilenet_paper_layer() -> None:
     "in_size, kernel, stride, pad_begin, pad_end, dilation, expected",
     [
         (224, 3, 2, 0, 0, 1, (224, 224)),   # last window ends at 222 (0-based)
-        (225, 2, 3, 0, 0, 1, (225, 225)),   # windows at 0, 3, …, 222 end at 223 (0-based): row 225 lost
-        (10, 3, 4, 0, 0, 1, (10, 10)),      # windows at 0, 4: end at 6; rows 8–10 lost
+        (225, 2, 3, 0, 0, 1, None),         # windows at 0, 3, …, 222: row 225 is a gap like rows 3, 6, …
+        (10, 3, 4, 0, 0, 1, (10, 10)),      # windows at 0, 4; a third would start at 8: rows 9–10 lost
+        (56, 1, 2, 0, 0, 1, None),          # ResNet's 1×1/2 projection: row 56 is one the stride skips anyway
+        (56, 3, 2, 1, 1, 1, None),          # 3×3/2 with padding 1: only padding falls outside
         (224, 7, 2, 3, 3, 1, None),         # only padding is dropped
         (11, 3, 2, 0, 0, 1, None),          # even: nothing dropped
     ],
@@ -136,5 +138,8 @@ def test_uncovered(in_size, kernel, stride, pad_begin, pad_end, dilation, expect
 
 
 def test_uncovered_range() -> None:
-    # 10 rows, kernel 3, stride 4: windows cover rows 1–3 and 5–7 (1-based); 8–10 are never seen.
-    assert F.uncovered(10, 3, 4, 0, 0, 1, F.conv_output_size(10, 3, 4)) == (8, 10)
+    # 10 rows, kernel 3, stride 4: windows cover rows 1–3 and 5–7 (1-based); row 8 is a gap the stride
+    # leaves anyway, rows 9–10 are what a third window would have covered.
+    assert F.uncovered(10, 3, 4, 0, 0, 1, F.conv_output_size(10, 3, 4)) == (9, 10)
+    # 3×3/2 without padding on 224: windows end at row 223; row 224 is floored away.
+    assert F.uncovered(224, 3, 2, 0, 0, 1, 111) == (224, 224)
