@@ -90,6 +90,7 @@ class Analysis:
     totals: Totals
     warnings: list[Problem] = field(default_factory=list)
     groups: dict[str, str] = field(default_factory=dict)  # block use or repeat name -> kind label
+    uneven: Problem | None = None  # the first layer where the input size does not divide evenly
 
     @property
     def name(self) -> str:
@@ -121,6 +122,32 @@ def _compose_rf(rf: RF | None, out: LayerOut) -> RF | None:
               (rf.padding[0] + ph * rf.jump[0], rf.padding[1] + pw * rf.jump[1]))
 
 
+class _Uneven(Exception):
+    """Raised to stop early once a size is known not to divide evenly (for `cnncalc sizes`)."""
+
+
+_CONVERTED: dict[tuple[Any, Any], Any] = {}
+
+
+def _convert(convert: Any, value: Any, where: Located) -> Any:
+    """Convert an argument, memoized: files repeat the same few values (3, same, true, [2, 2])."""
+    # Types are part of the key: True == 1 and 1.0 == 1 must not share a conversion.
+    if type(value) is list:
+        key: tuple[Any, Any] = (convert, tuple((type(v), v) for v in value))
+    else:
+        key = (convert, (type(value), value))
+    try:
+        return _CONVERTED[key]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable (a nested list): convert without the memo
+        return convert(value, where)
+    result = convert(value, where)  # raises on a bad value, which is then not memoized
+    if len(_CONVERTED) < 10_000:
+        _CONVERTED[key] = result
+    return result
+
+
 class _Expander:
     """Walks the layer lists, expanding blocks and repeats, computing each leaf in order."""
 
@@ -129,8 +156,10 @@ class _Expander:
         self.path = spec.path
         self.rows: list[Row] = []
         self.warnings: list[Problem] = []
-        self._seen_warnings: set[Problem] = set()
+        self._seen_warnings: set[tuple[int, int, str, str]] = set()
         self.groups: dict[str, str] = {}
+        self.first_uneven: Problem | None = None
+        self.stop_on_uneven = False
 
     # -- values and substitution ---------------------------------------------------------
 
@@ -365,20 +394,31 @@ class _Expander:
             else:
                 args[arg_name] = arg.default
                 continue
-            args[arg_name] = arg.convert(value, where)
+            args[arg_name] = _convert(arg.convert, value, where)
             arg_where[arg_name] = where
         call = Call(kind.name, args, item.where, arg_where, [s.shape for s in sources], [s.name for s in sources],
                     row_name)
         out = kind.infer(call)
         for problem in out.warnings:
-            if problem not in self._seen_warnings:
-                self._seen_warnings.add(problem)
-                self.warnings.append(problem)
+            self._warn(problem, row_name)
+        if call.uneven and self.first_uneven is None:
+            self.first_uneven = item.where.problem("uneven-size", f"{row_name}: {call.uneven}", "info")
+            if self.stop_on_uneven:
+                raise _Uneven()
         rf = _compose_rf(sources[0].rf, out) if len(sources) == 1 else self._merge_rf(sources, item)
         self.rows.append(Row(len(self.rows) + 1, row_name, kind.name, out.output, out.trainable, out.non_trainable,
                              out.macs, out.weights, rf, item.where.line, item.where.column, scope,
                              tuple(s.name for s in sources), args))
         return _Value(out.output, row_name, rf)
+
+    def _warn(self, problem: Problem, layer: str) -> None:
+        """Keep a warning once per place in the file (a block used 36 times warns once), naming the layer."""
+        key = (problem.line, problem.column, problem.rule, problem.message)
+        if key in self._seen_warnings:
+            return
+        self._seen_warnings.add(key)
+        self.warnings.append(Problem(problem.path, problem.line, problem.column, problem.level, problem.rule,
+                                     f"{layer}: {problem.message}"))
 
     @staticmethod
     def _arg_list(kind: Kind) -> str:
@@ -391,12 +431,10 @@ class _Expander:
             return None
         best = max(fields, key=lambda rf: rf.size[0] * rf.size[1])  # type: ignore[union-attr]
         if any(rf.jump != best.jump for rf in fields):  # type: ignore[union-attr]
-            problem = item.where.problem("rf-misaligned", "the merged paths have different effective strides "
-                                         f"({', '.join(f'{rf.jump[0]}×{rf.jump[1]}' for rf in fields)}); "  # type: ignore[union-attr]
-                                         "the receptive field shown is the largest", "warning")
-            if problem not in self._seen_warnings:
-                self._seen_warnings.add(problem)
-                self.warnings.append(problem)
+            strides = ", ".join(f"{rf.jump[0]}×{rf.jump[1]}" for rf in fields)  # type: ignore[union-attr]
+            self._warn(item.where.problem("rf-misaligned", f"the merged paths have different effective strides "
+                                          f"({strides}); the receptive field shown is the largest", "warning"),
+                       item.kind)
         return best
 
     def _block(self, block: Block, item: Item, given: dict[str, tuple[Any, Located]], main_given: bool,
@@ -455,7 +493,23 @@ def analyze(spec: Spec, input_shape: Shape | None = None) -> Analysis:
     rows = expander.rows
     totals = Totals(sum(r.trainable for r in rows), sum(r.non_trainable for r in rows),
                     sum(r.macs for r in rows), sum(r.elements for r in rows))
-    return Analysis(spec, shape, out.shape, rows, totals, expander.warnings, expander.groups)
+    return Analysis(spec, shape, out.shape, rows, totals, expander.warnings, expander.groups,
+                    expander.first_uneven)
+
+
+def first_uneven(spec: Spec, input_shape: Shape) -> Problem | None:
+    """The first layer where `input_shape` does not divide evenly, stopping there; None if none does.
+
+    Raises SpecError if the network is invalid at that size.
+    """
+    expander = _Expander(spec)
+    expander.stop_on_uneven = True
+    rf = RF((1, 1), (1, 1), (0, 0)) if len(input_shape) == 3 else None
+    try:
+        expander.scope(spec.items, _Value(input_shape, "input", rf, spec.input_where), None, "", (), 0)
+    except _Uneven:
+        pass
+    return expander.first_uneven
 
 
 def describe_shape(shape: Shape) -> str:

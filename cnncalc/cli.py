@@ -52,6 +52,14 @@ class Dtype(str, Enum):
     int8 = "int8"
 
 
+class Optimizer(str, Enum):
+    """Optimizers for the training-memory estimate."""
+
+    sgd = "sgd"
+    momentum = "momentum"
+    adam = "adam"
+
+
 def _usage(message: str) -> NoReturn:
     raise typer.BadParameter(message)
 
@@ -159,21 +167,30 @@ def shape(
     depth: str = typer.Option("1", "--depth", "-d",
                               help="Levels of blocks and repeats to expand (0 folds each to one row), or all."),
     dtype: Dtype = typer.Option(Dtype.float32, "--dtype", help="Value type for memory figures."),
+    batch: int = typer.Option(1, "--batch", "-b", min=1, help="Batch size for activation and training memory."),
+    optimizer: Optimizer = typer.Option(Optimizer.adam, "--optimizer",
+                                        help="Optimizer for training memory: sgd (no state), momentum (1 value "
+                                             "per parameter) or adam (2)."),
 ) -> None:
     """Layer-by-layer output shapes, parameters and multiply-adds of an architecture.
 
     MACs are multiply-accumulates of conv, depthwise, separable, deconv and dense layers, bias excluded
-    (torchvision's "GFLOPS"); FLOPs are 2 × MACs. Memory is bytes of each layer's output for one sample,
-    in binary units (1 MiB = 2^20 bytes).
+    (torchvision's "GFLOPS"); FLOPs are 2 × MACs. Memory is bytes in binary units (1 MiB = 2^20 bytes):
+    a layer's column is its output for one sample; the training estimate counts weights (running
+    statistics included), a gradient per trainable parameter, the optimizer's state (sgd 0, momentum 1,
+    adam 2 values per trainable parameter) and every layer's output for the batch, kept for the backward
+    pass; every tensor in --dtype (mixed-precision master copies and framework workspace not counted).
     """
     analysis = _load(spec, _parse_shape(input, "--input"))
     chosen, folded = _columns(columns), _depth(depth)
     from cnncalc import render
+    from cnncalc.memory import estimate
 
+    memory = estimate(analysis, batch, dtype.value, optimizer.value)
     if fmt is Format.table:
         console = _console()
         console.print(render.table(analysis, chosen, folded, dtype.value, ascii_only=not sys.stdout.isatty()))
-        for line in render.footer(analysis, dtype.value):
+        for line in render.footer(analysis, memory):
             console.print(line, markup=False)
         if analysis.warnings:
             from cnncalc.diagnostics import text
@@ -182,9 +199,9 @@ def shape(
                 sys.stderr.write(text(problem) + "\n")
         return
     if fmt is Format.markdown:
-        sys.stdout.write(render.to_markdown(analysis, chosen, folded, dtype.value))
+        sys.stdout.write(render.to_markdown(analysis, chosen, folded, memory))
     else:
-        sys.stdout.write(render.FORMATS[fmt.value](analysis, dtype.value))
+        sys.stdout.write(render.FORMATS[fmt.value](analysis, memory))
 
 
 def _pair_option(text: str | None, name: str) -> tuple[int, int] | None:
@@ -316,6 +333,81 @@ def size(
     for name, axis in zip(("height", "width"), axes):
         for line in render.explain_size(axis):
             print(f"{name}: {line}")
+
+
+@app.command()
+def sizes(
+    spec: str = typer.Argument(..., help="An architecture file or the name of a bundled one."),
+    range_: str = typer.Option("32:1024", "--range", "-r", help="Square input sizes LOW:HIGH to scan."),
+    at: Optional[str] = typer.Option(None, "--size", "-s",
+                                     help="Explain one input size (224 or 224x160) instead of scanning."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead."),
+) -> None:
+    """Input sizes for which every layer divides evenly and nothing is floored away.
+
+    Scans square sizes (the file's channel count) and lists the clean ones compactly; with --size,
+    says whether one size is clean and, if not, which layer breaks it and why.
+    """
+    import json
+
+    from cnncalc import bundled, sizes as sizes_module
+    from cnncalc.spec import load
+
+    try:
+        parsed = load(bundled.resolve(spec))
+    except SpecError as exc:
+        _fail(exc)
+    if len(parsed.input) != 3:
+        _usage("this network's input is a vector; only feature-map inputs have sizes to scan")
+    if at is not None:
+        dims = _parse_shape(at, "--size", (1, 2))
+        assert dims is not None
+        shape = (dims[0], dims[-1], parsed.input[2])
+        verdict = sizes_module.try_size(parsed, shape)
+        if as_json:
+            print(json.dumps({"input": list(shape), "clean": verdict.clean,
+                              "problem": verdict.problem.as_dict() if verdict.problem else None}))
+        elif verdict.problem is None:
+            print(f"{shape[0]}×{shape[1]}: clean: every layer divides evenly")
+        else:
+            from cnncalc.diagnostics import text
+
+            print(f"{shape[0]}×{shape[1]}: not clean; the first layer that breaks it:")
+            print(text(verdict.problem))
+        raise typer.Exit(0 if verdict.clean else EXIT_PROBLEMS)
+    try:
+        low, high = (int(x) for x in range_.split(":"))
+    except ValueError:
+        _usage("--range takes LOW:HIGH, like 32:1024")
+    if not 1 <= low <= high or high - low > 20_000:
+        _usage("--range needs 1 ≤ LOW ≤ HIGH and at most 20,000 sizes")
+    verdicts = sizes_module.scan(parsed, low, high)
+    clean = [v.input[0] for v in verdicts if v.clean]
+    if as_json:
+        print(json.dumps({"range": [low, high], "clean": clean}))
+        return
+    if not clean:
+        print(f"no size from {low} to {high} divides evenly everywhere")
+        raise typer.Exit(EXIT_PROBLEMS)
+    parts = []
+    for first, last, step in sizes_module.runs(clean):
+        if step == 0:
+            parts.append(str(first))
+        elif first + step == last:
+            parts.append(f"{first}, {last}")
+        else:
+            parts.append(f"{first}, {first + step}, …, {last} (every {step})")
+    print(f"{len(clean)} clean input size{'s' if len(clean) != 1 else ''} from {low} to {high}: " + "; ".join(parts))
+
+
+@app.command()
+def schema() -> None:
+    """Print a JSON Schema of the architecture format, for editors (yaml-language-server)."""
+    import json
+
+    from cnncalc.schema import schema as build
+
+    print(json.dumps(build(), indent=2, ensure_ascii=False))
 
 
 @app.command("list")

@@ -145,6 +145,7 @@ class Call:
     inputs: list[Shape]
     input_names: list[str]
     name: str = ""
+    uneven: str | None = None  # set by the window arithmetic; see _window
 
     def at(self, arg: str | None = None) -> Located:
         """Position of an argument if it was written, else of the layer."""
@@ -180,6 +181,7 @@ class LayerOut:
     rf: tuple[AxisRF, AxisRF] | None = None  # None: each output sees one input position
     breaks_rf: bool = False  # upsampling: the receptive field is not defined past this layer
     warnings: list[Problem] = field(default_factory=list)
+    uneven: str | None = None  # why this input size does not divide evenly here (for `cnncalc sizes`)
 
 
 @dataclass(frozen=True)
@@ -208,7 +210,11 @@ class Kind:
 def _window(call: Call, in_hw: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
             pad: tuple[int, int, int, int] | str, dilation: tuple[int, int], ceil: bool = False
             ) -> tuple[tuple[int, int], tuple[int, int, int, int], list[Problem]]:
-    """Output (h, w) and the padding used, checking for impossible and floored windows."""
+    """Output (h, w) and the padding used, checking for impossible and floored windows.
+
+    Also notes (in call.uneven) when the size does not divide evenly: a padded strided layer
+    should map H onto exactly H/s outputs, an unpadded one should tile H exactly.
+    """
     if pad == "same":
         pads = F.same_padding(in_hw[0], kernel[0], stride[0], dilation[0]) + \
             F.same_padding(in_hw[1], kernel[1], stride[1], dilation[1])
@@ -229,6 +235,17 @@ def _window(call: Call, in_hw: tuple[int, int], kernel: tuple[int, int], stride:
         if o < 1:
             raise call.fail("empty-output", f"the output {name} would be {o}; use a larger input or smaller stride")
         numerator = size + begin + end - span
+        if s > 1 and call.uneven is None:
+            tiles, maps = numerator % s == 0, o * s == size
+            # Padded layers, and windows narrower than the stride (1×1/2), should map H onto H/s;
+            # unpadded overlapping windows should tile H exactly; ceil mode accepts either.
+            by_map = begin + end > 0 or span < s
+            if not (tiles or maps) if ceil else not (maps if by_map else tiles):
+                call.uneven = (
+                    f"{name}: {size} is not a multiple of the stride {s}: the windows give {o} outputs, "
+                    f"and {o} × {s} = {o * s} ≠ {size}" if by_map and not ceil else
+                    f"{name}: ({size}{f' + {begin + end}' if begin + end else ''} − {span})/{s} = "
+                    f"{numerator / s:g} is not whole, so the windows do not tile the input")
         lost = F.uncovered(size, k, s, begin, end, d, o) if numerator % s and not ceil else None
         if lost:  # a floor that drops only padding, or rows the stride skips anyway, is harmless
             what = "rows" if axis == 0 else "columns"

@@ -55,6 +55,15 @@ class Located:
         self.line = line
         self.column = column
 
+    @classmethod
+    def at_mark(cls, path: str, mark: Any) -> "Located":
+        """From a YAML mark (0-based line and column)."""
+        where = cls.__new__(cls)
+        where.path = path
+        where.line = mark.line + 1
+        where.column = mark.column + 1
+        return where
+
     def problem(self, rule: str, message: str, level: str = ERROR) -> Problem:
         """Return a problem at this position."""
         return Problem(self.path, self.line, self.column, level, rule, message)

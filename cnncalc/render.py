@@ -19,7 +19,9 @@ from cnncalc.numbers import human, human_bytes
 if TYPE_CHECKING:  # rich is imported only when a table is drawn, to keep start-up fast
     from rich.table import Table
 
-DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+    from cnncalc.memory import MemoryEstimate
+
+from cnncalc.memory import DTYPE_BYTES  # noqa: E402
 COLUMNS = ("output", "params", "macs", "memory", "rf", "weights")
 DEFAULT_COLUMNS = ("output", "params", "macs")
 
@@ -133,17 +135,23 @@ def table(analysis: Analysis, columns: tuple[str, ...] = DEFAULT_COLUMNS, depth:
     return t
 
 
-def footer(analysis: Analysis, dtype: str = "float32") -> list[str]:
-    """Totals lines under the table (plain text)."""
+def footer(analysis: Analysis, memory: "MemoryEstimate | None" = None) -> list[str]:
+    """Totals lines under the table (plain text): parameters, multiply-adds, memory, output."""
+    from cnncalc.memory import estimate
+
     tot = analysis.totals
-    dtype_bytes = DTYPE_BYTES[dtype]
-    return [
+    m = memory or estimate(analysis)
+    lines = [
         f"Total params: {tot.params:,}  (trainable {tot.trainable:,}, non-trainable {tot.non_trainable:,})",
         f"Multiply-adds: {tot.macs:,} MACs = {human(tot.macs)} MACs ({human(tot.flops)} FLOPs at 2 per MAC)",
-        f"Parameter memory: {human_bytes(tot.params * dtype_bytes)}; activations of one sample: "
-        f"{human_bytes(tot.elements * dtype_bytes)} ({dtype}, 1 MiB = 2^20 bytes)",
+        f"Memory ({m.dtype}, batch {m.batch}; 1 MiB = 2^20 bytes): parameters {human_bytes(m.weights)}, "
+        f"activations {human_bytes(m.activations)}, inference ≈ {human_bytes(m.inference)}",
+        f"Training ≈ {human_bytes(m.training)} with {m.optimizer}: weights {human_bytes(m.weights)} + gradients "
+        f"{human_bytes(m.gradients)} + optimizer state {human_bytes(m.optimizer_state)} + activations "
+        f"{human_bytes(m.activations)}",
         f"Output: {fmt_shape(analysis.output)}",
     ]
+    return lines
 
 
 def _rf_dict(rf: RF | None) -> dict[str, list[int]] | None:
@@ -152,9 +160,12 @@ def _rf_dict(rf: RF | None) -> dict[str, list[int]] | None:
     return {"size": list(rf.size), "stride": list(rf.jump), "padding": list(rf.padding)}
 
 
-def to_dict(analysis: Analysis, dtype: str = "float32") -> dict[str, Any]:
-    """The stable JSON contract of the spec format (plus extra keys)."""
-    dtype_bytes = DTYPE_BYTES[dtype]
+def to_dict(analysis: Analysis, memory: "MemoryEstimate | None" = None) -> dict[str, Any]:
+    """The stable JSON contract of the spec format, plus memory, receptive fields and weight shapes."""
+    from cnncalc.memory import estimate
+
+    m = memory or estimate(analysis)
+    dtype_bytes = DTYPE_BYTES[m.dtype]
     tot = analysis.totals
     return {
         "name": analysis.name,
@@ -175,28 +186,31 @@ def to_dict(analysis: Analysis, dtype: str = "float32") -> dict[str, Any]:
         "totals": {
             "params": tot.params, "trainable": tot.trainable, "non_trainable": tot.non_trainable,
             "macs": tot.macs, "flops": tot.flops,
-            "param_memory": tot.params * dtype_bytes, "activation_memory": tot.elements * dtype_bytes,
         },
-        "dtype": dtype,
+        "memory": {
+            "dtype": m.dtype, "batch": m.batch, "optimizer": m.optimizer, "units": "bytes",
+            "weights": m.weights, "gradients": m.gradients, "optimizer_state": m.optimizer_state,
+            "activations": m.activations, "inference": m.inference, "training": m.training,
+        },
         "warnings": [p.as_dict() for p in analysis.warnings],
     }
 
 
-def to_json(analysis: Analysis, dtype: str = "float32") -> str:
+def to_json(analysis: Analysis, memory: "MemoryEstimate | None" = None) -> str:
     """JSON text of `to_dict`."""
-    return json.dumps(to_dict(analysis, dtype), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_dict(analysis, memory), indent=2, ensure_ascii=False) + "\n"
 
 
 CSV_FIELDS = ("index", "name", "kind", "output", "params", "trainable", "non_trainable", "macs", "memory",
               "rf_size", "rf_stride", "rf_padding", "weights")
 
 
-def to_csv(analysis: Analysis, dtype: str = "float32") -> str:
-    """One CSV row per leaf layer with every figure (shapes as HxWxC)."""
+def to_csv(analysis: Analysis, memory: "MemoryEstimate | None" = None) -> str:
+    """One CSV row per leaf layer with every figure (shapes as HxWxC, memory in bytes)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
-    dtype_bytes = DTYPE_BYTES[dtype]
+    dtype_bytes = DTYPE_BYTES[memory.dtype if memory else "float32"]
     for r in analysis.rows:
         rf = r.rf
         writer.writerow([
@@ -210,12 +224,12 @@ def to_csv(analysis: Analysis, dtype: str = "float32") -> str:
 
 
 def to_markdown(analysis: Analysis, columns: tuple[str, ...] = DEFAULT_COLUMNS, depth: int | None = None,
-                dtype: str = "float32") -> str:
+                memory: "MemoryEstimate | None" = None) -> str:
     """A Markdown table with a totals paragraph."""
     def cell(text: str) -> str:
         return text.replace("|", "\\|")
 
-    dtype_bytes = DTYPE_BYTES[dtype]
+    dtype_bytes = DTYPE_BYTES[memory.dtype if memory else "float32"]
     head = ["#", "Layer", "Kind"] + [HEADERS[c] for c in columns]
     align = ["---:", "---", "---"] + ["---" if c in ("output", "rf", "weights") else "---:" for c in columns]
     lines = [f"### {cell(analysis.name)}", "", "| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
@@ -223,7 +237,7 @@ def to_markdown(analysis: Analysis, columns: tuple[str, ...] = DEFAULT_COLUMNS, 
         lines.append("| " + " | ".join(cell(x) for x in [row.index, row.name, row.kind,
                                                            *_cells(row, columns, dtype_bytes)]) + " |")
     lines.append("")
-    lines.extend(f"{line}  " for line in footer(analysis, dtype))
+    lines.extend(f"{line}  " for line in footer(analysis, memory))
     return "\n".join(lines).rstrip() + "\n"
 
 

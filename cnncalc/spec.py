@@ -59,8 +59,7 @@ class Spec:
 
 def at(node: Node, path: str) -> Located:
     """The 1-based position of a node."""
-    mark = node.start_mark
-    return Located(path, mark.line + 1, mark.column + 1)
+    return Located.at_mark(path, node.start_mark)
 
 
 def _mapping(node: Node, path: str, what: str) -> list[tuple[str, Node, Node]]:

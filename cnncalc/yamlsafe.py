@@ -147,8 +147,24 @@ def position(node: Node) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
+_SCALARS: dict[tuple[str, str], Any] = {}
+
+
 def scalar_value(node: Node, path: str) -> Any:
     """Return the Python value of a scalar node; other tags (object tags included) are refused."""
+    tag = node.tag
+    if tag == STR:
+        return node.value
+    key = (tag, node.value)
+    if key in _SCALARS:  # ints, floats and booleans repeat across files; they are immutable
+        return _SCALARS[key]
+    value = _scalar_value(node, path)
+    if len(_SCALARS) < 50_000:
+        _SCALARS[key] = value
+    return value
+
+
+def _scalar_value(node: Node, path: str) -> Any:
     tag = node.tag
     if tag not in _ALLOWED_TAGS:
         line, column = position(node)

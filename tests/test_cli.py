@@ -211,7 +211,7 @@ def test_check_formats(tmp_path) -> None:
     code, out, _ = cli("check", str(bad), "-f", "parsable")
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].startswith(f"{bad}:3:5: [warning] height and width: ⌊(32 − 3)/2⌋ + 1 = ⌊14.5⌋ + 1 = 15")
+    assert lines[0].startswith(f"{bad}:3:5: [warning] conv1: height and width: ⌊(32 − 3)/2⌋ + 1 = ⌊14.5⌋ + 1 = 15")
     assert lines[0].endswith("(non-integer-output)")
     assert lines[1] == (f"{bad}:5:11: [error] expected params 2K but the network has 224; fix the layers or "
                         "update `expect` (expect-mismatch)")
