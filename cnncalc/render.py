@@ -292,8 +292,8 @@ def explain_size(axis: SizeAxis) -> list[str]:
             if a.lost:
                 first, last = a.lost
                 what = f"input rows {first}–{last} are" if first != last else f"input row {first} is"
-                lines.append(f"not even: {a.numerator} is not a multiple of {a.stride}, so {a.remainder} "
-                             f"position(s) are floored away; {what} never covered by a window")
+                lines.append(f"not even: {a.numerator} is not a multiple of {a.stride}; the remainder "
+                             f"{a.remainder} is floored away, so {what} never covered by a window")
             else:
                 lines.append(f"not even: {a.numerator} is not a multiple of {a.stride}, but no input row is lost: "
                              "only padding, or rows the stride skips anyway, fall outside the windows")
