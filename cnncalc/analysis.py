@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -425,17 +426,34 @@ class _Expander:
         return f"; its arguments: {', '.join(kind.args)}" if kind.args else "; it takes no arguments"
 
     def _merge_rf(self, sources: list[_Value], item: Item) -> RF | None:
-        """The largest receptive field over the merged paths; warns when their strides differ."""
-        fields = [s.rf for s in sources]
-        if any(rf is None for rf in fields):
+        """The largest receptive field over the merged paths (per axis), warning when the paths are misaligned.
+
+        As Araujo et al. (Distill, 2019): paths that differ in effective stride, or in the centre of
+        the first output's window, (r − 1)/2 − p, do not line up, and one receptive field misdescribes them.
+        """
+        if any(s.rf is None for s in sources):
             return None
-        best = max(fields, key=lambda rf: rf.size[0] * rf.size[1])  # type: ignore[union-attr]
-        if any(rf.jump != best.jump for rf in fields):  # type: ignore[union-attr]
-            strides = ", ".join(f"{rf.jump[0]}×{rf.jump[1]}" for rf in fields)  # type: ignore[union-attr]
-            self._warn(item.where.problem("rf-misaligned", f"the merged paths have different effective strides "
-                                          f"({strides}); the receptive field shown is the largest", "warning"),
-                       item.kind)
-        return best
+        # A 1×1×C gate broadcast over a map (squeeze-and-excitation) has no position to align.
+        spatial = [s for s in sources if len(s.shape) != 3 or s.shape[:2] != (1, 1)] or sources
+        fields = [s.rf for s in spatial]
+        size = tuple(max(rf.size[a] for rf in fields) for a in (0, 1))  # type: ignore[union-attr]
+        widest = [max(fields, key=lambda rf: rf.size[a]) for a in (0, 1)]  # type: ignore[union-attr]
+        merged = RF(size, (widest[0].jump[0], widest[1].jump[1]),  # type: ignore[union-attr,arg-type]
+                    (widest[0].padding[0], widest[1].padding[1]))  # type: ignore[union-attr]
+        aligned = [s.rf for s in spatial]
+        strides = {rf.jump for rf in aligned}  # type: ignore[union-attr]
+        centres = {tuple((rf.size[a] - 1) / 2 - rf.padding[a] for a in (0, 1)) for rf in aligned}  # type: ignore[union-attr]
+        if len(strides) > 1 or len(centres) > 1:
+            what = "effective strides" if len(strides) > 1 else "centres"
+            values = ", ".join(
+                f"{s.name}: {rf.jump[0]}×{rf.jump[1]}" if len(strides) > 1 else  # type: ignore[union-attr]
+                f"{s.name}: {(rf.size[0] - 1) / 2 - rf.padding[0]:g},{(rf.size[1] - 1) / 2 - rf.padding[1]:g}"  # type: ignore[union-attr]
+                for s, rf in zip(spatial, aligned))
+            self._warn(item.where.problem(
+                "rf-misaligned", f"the merged paths have different {what} ({values}), so no single receptive "
+                "field describes the output; the largest is shown. Align the paths' padding and strides",
+                "warning"), item.kind)
+        return merged
 
     def _block(self, block: Block, item: Item, given: dict[str, tuple[Any, Located]], main_given: bool,
                key_where: dict[str, Located], source: _Value, row_name: str, scope: tuple[str, ...], depth: int) -> _Value:
@@ -493,8 +511,33 @@ def analyze(spec: Spec, input_shape: Shape | None = None) -> Analysis:
     rows = expander.rows
     totals = Totals(sum(r.trainable for r in rows), sum(r.non_trainable for r in rows),
                     sum(r.macs for r in rows), sum(r.elements for r in rows))
-    return Analysis(spec, shape, out.shape, rows, totals, expander.warnings, expander.groups,
-                    expander.first_uneven)
+    warnings = suppress(expander.warnings, spec.text) if expander.warnings else []
+    return Analysis(spec, shape, out.shape, rows, totals, warnings, expander.groups, expander.first_uneven)
+
+
+_DISABLE = re.compile(r"#\s*cnncalc:\s*disable=([\w,\s-]+)")
+
+
+def suppress(warnings: list[Problem], text: str) -> list[Problem]:
+    """Drop warnings acknowledged in the file.
+
+    `# cnncalc: disable=RULE[,RULE]` at the end of the warned line, or alone on the line
+    above it, silences those warnings there (as yamllint's disable-line); errors cannot be.
+    """
+    if "cnncalc:" not in text:
+        return warnings
+    lines = text.splitlines()
+
+    def disabled(line: int) -> set[str]:
+        rules: set[str] = set()
+        for index, own_line_only in ((line - 1, False), (line - 2, True)):
+            if 0 <= index < len(lines):
+                found = _DISABLE.search(lines[index])
+                if found and (not own_line_only or lines[index].lstrip().startswith("#")):
+                    rules.update(r.strip() for r in found.group(1).split(",") if r.strip())
+        return rules
+
+    return [w for w in warnings if w.rule not in disabled(w.line)]
 
 
 def first_uneven(spec: Spec, input_shape: Shape) -> Problem | None:

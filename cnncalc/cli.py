@@ -189,6 +189,7 @@ def shape(
     memory = estimate(analysis, batch, dtype.value, optimizer.value)
     if fmt is Format.table:
         console = _console()
+        console.print(render.title(analysis), markup=False, style="bold")
         console.print(render.table(analysis, chosen, folded, dtype.value, ascii_only=not sys.stdout.isatty()))
         for line in render.footer(analysis, memory):
             console.print(line, markup=False)

@@ -123,8 +123,7 @@ def table(analysis: Analysis, columns: tuple[str, ...] = DEFAULT_COLUMNS, depth:
     from rich.table import Table
 
     dtype_bytes = DTYPE_BYTES[dtype]
-    t = Table(title=escape(f"{analysis.name}: {fmt_shape(analysis.input)} → {fmt_shape(analysis.output)}"),
-              box=box.ASCII if ascii_only else box.SIMPLE_HEAVY, show_footer=False, title_justify="left")
+    t = Table(box=box.ASCII if ascii_only else box.SIMPLE_HEAVY, show_footer=False)
     t.add_column("#", justify="right", style="dim")
     t.add_column("Layer")
     t.add_column("Kind", style="cyan")
@@ -133,6 +132,11 @@ def table(analysis: Analysis, columns: tuple[str, ...] = DEFAULT_COLUMNS, depth:
     for row in fold(analysis, depth):
         t.add_row(row.index, escape(row.name), escape(row.kind), *_cells(row, columns, dtype_bytes))
     return t
+
+
+def title(analysis: Analysis) -> str:
+    """The line above the table: name, input and output."""
+    return f"{analysis.name}: {fmt_shape(analysis.input)} → {fmt_shape(analysis.output)}"
 
 
 def footer(analysis: Analysis, memory: "MemoryEstimate | None" = None) -> list[str]:
@@ -144,11 +148,10 @@ def footer(analysis: Analysis, memory: "MemoryEstimate | None" = None) -> list[s
     lines = [
         f"Total params: {tot.params:,}  (trainable {tot.trainable:,}, non-trainable {tot.non_trainable:,})",
         f"Multiply-adds: {tot.macs:,} MACs = {human(tot.macs)} MACs ({human(tot.flops)} FLOPs at 2 per MAC)",
-        f"Memory ({m.dtype}, batch {m.batch}; 1 MiB = 2^20 bytes): parameters {human_bytes(m.weights)}, "
-        f"activations {human_bytes(m.activations)}, inference ≈ {human_bytes(m.inference)}",
-        f"Training ≈ {human_bytes(m.training)} with {m.optimizer}: weights {human_bytes(m.weights)} + gradients "
-        f"{human_bytes(m.gradients)} + optimizer state {human_bytes(m.optimizer_state)} + activations "
-        f"{human_bytes(m.activations)}",
+        f"Memory ({m.dtype}, batch {m.batch}, 1 MiB = 2^20 bytes): parameters {human_bytes(m.weights)}, "
+        f"activations {human_bytes(m.activations)}",
+        f"  inference ≈ {human_bytes(m.inference)}; training with {m.optimizer} ≈ {human_bytes(m.training)} "
+        f"(+ gradients {human_bytes(m.gradients)}, optimizer state {human_bytes(m.optimizer_state)})",
         f"Output: {fmt_shape(analysis.output)}",
     ]
     return lines
@@ -232,7 +235,7 @@ def to_markdown(analysis: Analysis, columns: tuple[str, ...] = DEFAULT_COLUMNS, 
     dtype_bytes = DTYPE_BYTES[memory.dtype if memory else "float32"]
     head = ["#", "Layer", "Kind"] + [HEADERS[c] for c in columns]
     align = ["---:", "---", "---"] + ["---" if c in ("output", "rf", "weights") else "---:" for c in columns]
-    lines = [f"### {cell(analysis.name)}", "", "| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
+    lines = [f"### {cell(title(analysis))}", "", "| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
     for row in fold(analysis, depth):
         lines.append("| " + " | ".join(cell(x) for x in [row.index, row.name, row.kind,
                                                            *_cells(row, columns, dtype_bytes)]) + " |")

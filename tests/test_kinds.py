@@ -209,3 +209,52 @@ def test_receptive_field_vgg16_reference() -> None:
         rf = rows[name]
         assert rf is not None
         assert (rf.size, rf.jump, rf.padding) == ((size, size), (stride, stride), (padding, padding))
+
+
+def test_rf_misaligned_centres_warn() -> None:
+    text = """
+input: [32, 32, 3]
+layers:
+  - conv: {filters: 4, kernel: 3, name: a}
+  - zeropad: {padding: [0, 2, 0, 2], from: input}
+  - conv: {filters: 4, kernel: 5, name: b}
+  - add: [a, b]
+"""
+    analysis = run(text)
+    (warning,) = analysis.warnings
+    assert (warning.rule, warning.line, warning.column) == ("rf-misaligned", 7, 5)
+    assert "centres (a: 1,1, b: 2,2)" in warning.message
+    rf = analysis.rows[-1].rf
+    assert rf is not None and rf.size == (5, 5)
+
+
+def test_rf_aligned_paths_and_broadcast_gates_do_not_warn() -> None:
+    text = """
+input: [32, 32, 8]
+layers:
+  - conv: {filters: 8, kernel: 3, padding: 1, name: a}
+  - conv: {filters: 8, kernel: 5, padding: 2, from: input, name: b}
+  - add: [a, b, input]
+  - globalavgpool: {name: squeeze}
+  - conv: {filters: 8, kernel: 1, activation: sigmoid, name: excite}
+  - multiply: [add1, excite]
+"""
+    analysis = run(text)
+    assert analysis.warnings == []
+    assert analysis.rows[2].rf.size == (5, 5)
+    assert analysis.rows[-1].rf == analysis.rows[2].rf  # the gate's global view is not the map's field
+
+
+@pytest.mark.parametrize(
+    "comment_line, kept",
+    [
+        ("  - conv: {filters: 8, kernel: 3, stride: 2}  # cnncalc: disable=non-integer-output\n", False),
+        ("  # cnncalc: disable=rf-misaligned, non-integer-output\n  - conv: {filters: 8, kernel: 3, stride: 2}\n",
+         False),
+        ("  - conv: {filters: 8, kernel: 3, stride: 2}  # cnncalc: disable=rf-misaligned\n", True),
+        ("  - relu  # cnncalc: disable=non-integer-output\n  - conv: {filters: 8, kernel: 3, stride: 2}\n", True),
+    ],
+)
+def test_disable_comment(comment_line: str, kept: bool) -> None:
+    analysis = run("input: [32, 32, 3]\nlayers:\n" + comment_line)
+    assert [w.rule for w in analysis.warnings] == (["non-integer-output"] if kept else [])
