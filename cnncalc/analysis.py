@@ -234,12 +234,13 @@ class _Expander:
                 if len(sources) > 1:
                     raise rwhere.error("invalid-value", "a merge layer cannot be repeated")
             row_scope = scope_path
-            if repeat > 1:
+            indexed = "repeat" in options  # written repeat: rows are N.1, N.2, … even when it comes to 1
+            if indexed:
                 # A repeated item is a group of its own, so that tables can fold it into one row.
                 row_scope = scope_path + (prefix + name,)
                 self.groups[prefix + name] = f"{canonical} ×{repeat}"
             for r in range(repeat):
-                row_name = f"{prefix}{name}.{r + 1}" if repeat > 1 else f"{prefix}{name}"
+                row_name = f"{prefix}{name}.{r + 1}" if indexed else f"{prefix}{name}"
                 if block is not None:
                     self.groups[row_name] = canonical
                     out = self._block(block, item, given, main_given, key_where, sources[0], row_name,
@@ -468,7 +469,8 @@ class _Expander:
                 raise where.error("unknown-argument", f"block `{block.name}` has no argument `{arg_name}`"
                                   f"{did_you_mean(arg_name, params)}; its arguments: {', '.join(params) or 'none'}")
         defaults = self.spec.defaults.get(block.name, {})
-        env: dict[str, tuple[Any, Located]] = {}
+        # Built-in: the channels of the block's input (DenseNet's transition halves them).
+        env: dict[str, tuple[Any, Located]] = {"in_channels": (source.shape[-1], item.where)}
         for param, default in block.params.items():
             if param in given:
                 env[param] = given[param]

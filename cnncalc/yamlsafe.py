@@ -134,6 +134,9 @@ def compose(text: str, path: str) -> Node | None:
         what = exc.problem or "invalid YAML"
         if exc.context and "expected a single document" in exc.context:
             what = "the file holds more than one YAML document; keep one architecture per file"
+        elif mark and "${" in (text.splitlines()[mark.line:mark.line + 1] or [""])[0]:
+            # An unquoted ${...} inside a flow mapping is the usual cause; say so.
+            what += "; inside { } or [ ], quote an expression: '${filters * 4}'"
         raise _problem(path, line, column, "yaml-syntax", f"YAML syntax error: {what}") from None
     except yaml.YAMLError as exc:
         raise _problem(path, 1, 1, "yaml-syntax", f"YAML error: {exc}") from None

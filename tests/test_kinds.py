@@ -258,3 +258,18 @@ layers:
 def test_disable_comment(comment_line: str, kept: bool) -> None:
     analysis = run("input: [32, 32, 3]\nlayers:\n" + comment_line)
     assert [w.rule for w in analysis.warnings] == (["non-integer-output"] if kept else [])
+
+
+def test_in_channels_inside_blocks_and_explicit_repeat_names() -> None:
+    text = """
+input: [8, 8, 6]
+blocks:
+  transition:
+    layers:
+      - conv: {filters: "${in_channels // 2}", kernel: 1}
+layers:
+  - transition
+  - conv: {filters: 4, kernel: 1, repeat: 1}
+"""
+    rows = run(text).rows
+    assert [(r.name, r.output) for r in rows] == [("transition1.conv1", (8, 8, 3)), ("conv1.1", (8, 8, 4))]
