@@ -1,11 +1,16 @@
-"""Integer arithmetic for `${...}` in blocks: + - * // and parentheses, evaluated without eval."""
+"""Integer arithmetic for `${...}` in blocks, evaluated without eval.
+
+`+ - *`, `//` (floor division), `/` (exact division: an error unless it comes out whole),
+parentheses, and `max(a, b, …)`, `min(a, b, …)`.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Mapping
 
-_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*()]))")
+_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*/(),]))")
+FUNCTIONS = {"max": max, "min": min}
 MAX_LENGTH = 200
 
 
@@ -21,9 +26,8 @@ def _tokens(text: str) -> list[str]:
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
             bad = text[pos:].strip()[:1] or text[pos:pos + 1]
-            if bad == "/":
-                raise ExprError("use // for (floor) division: the arithmetic is on whole numbers")
-            raise ExprError(f"unexpected {bad!r}; only whole numbers, argument names, + - * // and ( ) are allowed")
+            raise ExprError(f"unexpected {bad!r}; only whole numbers, argument names, + - * / //, ( ) and "
+                            "max(…), min(…) are allowed")
         tokens.append(match.group(match.lastindex or 0))
         pos = match.end()
     return tokens
@@ -63,6 +67,15 @@ def evaluate(text: str, names: Mapping[str, object]) -> int:
             return atom(depth + 1)
         if token.isdigit():
             return int(token)
+        if token in FUNCTIONS and peek() == "(":
+            take()
+            values = [expression(depth + 1)]
+            while peek() == ",":
+                take()
+                values.append(expression(depth + 1))
+            if take() != ")":
+                raise ExprError(f"{token}( is not closed")
+            return FUNCTIONS[token](values)
         if token[0].isalpha() or token[0] == "_":
             if token not in names:
                 from cnncalc.problems import did_you_mean
@@ -76,20 +89,20 @@ def evaluate(text: str, names: Mapping[str, object]) -> int:
 
     def term(depth: int) -> int:
         value = atom(depth)
-        while peek() in ("*", "//"):
+        while peek() in ("*", "//", "/"):
             op = take()
             right = atom(depth)
             if op == "*":
                 value *= right
                 if abs(value) > 10**15:
                     raise ExprError("the result is implausibly large")
-            else:
-                if right == 0:
-                    raise ExprError("division by zero")
-                if value % right:
-                    raise ExprError(f"{value} // {right} is not a whole number ({value / right:g}); "
-                                    "make the division come out even")
-                value //= right
+                continue
+            if right == 0:
+                raise ExprError("division by zero")
+            if op == "/" and value % right:
+                raise ExprError(f"{value} / {right} = {value / right:g} is not a whole number; make it come out "
+                                "even, or write // to round down")
+            value //= right
         return value
 
     def expression(depth: int) -> int:
