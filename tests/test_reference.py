@@ -58,3 +58,39 @@ def test_bundled_expectations_hold(name: str) -> None:
 def test_every_required_architecture_is_bundled() -> None:
     missing = sorted((set(REFERENCE) | {"unet"}) - set(BUNDLED))
     assert missing == []
+
+
+def test_papers() -> None:
+    """MobileNet v1: 569M multiply-adds, 4.2M parameters; v2: 300M, 3.4M; U-Net: 572×572×1 → 388×388×2."""
+    v1 = analyze(load(str(SPECS / "mobilenet_v1.yaml")))
+    assert round(v1.totals.macs / 1e6) == 569
+    assert round(v1.totals.trainable / 1e5) / 10 == 4.2
+    v2 = analyze(load(str(SPECS / "mobilenet_v2.yaml")))
+    assert round(v2.totals.macs / 1e8) == 3  # 300.8M: the paper's "300 million"
+    assert round(v2.totals.trainable / 1e5) / 10 == 3.5  # the paper rounds 3.47M to "3.4 million"
+    unet = analyze(load(str(SPECS / "unet.yaml")))
+    assert unet.input == (572, 572, 1) and unet.output == (388, 388, 2)
+
+
+def test_resnet_stage_outputs_match_table_1() -> None:
+    """He et al. 2015, Table 1: conv1 112, pool 56, conv2_x 56, conv3_x 28, conv4_x 14, conv5_x 7."""
+    for name in ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152"):
+        rows = {r.name: r for r in analyze(load(str(SPECS / f"{name}.yaml"))).rows}
+        assert rows["conv1"].output[:2] == (112, 112)
+        assert rows["maxpool"].output[:2] == (56, 56)
+        last = {stage: [r for n, r in rows.items() if n.startswith(stage + ".")][-1] for stage in
+                ("layer1", "layer2", "layer3", "layer4")}
+        assert [last[s].output[:2] for s in ("layer1", "layer2", "layer3", "layer4")] == [
+            (56, 56), (28, 28), (14, 14), (7, 7)]
+        assert rows["fc"].output == (1000,)
+
+
+def test_mobilenet_paper_layer_from_files(tmp_path) -> None:
+    """The paper's 14×14×512 layer as two one-layer files: 462M vs 52.3M multiply-adds."""
+    standard = tmp_path / "standard.yaml"
+    standard.write_text("input: [14, 14, 512]\nlayers:\n  - conv: {filters: 512, kernel: 3, padding: same}\n")
+    separable = tmp_path / "separable.yaml"
+    separable.write_text("input: [14, 14, 512]\nlayers:\n  - depthwise: {kernel: 3, padding: same}\n"
+                         "  - conv: {filters: 512, kernel: 1}\n")
+    assert round(analyze(load(str(standard))).totals.macs / 1e6) == 462
+    assert round(analyze(load(str(separable))).totals.macs / 1e5) / 10 == 52.3
