@@ -181,11 +181,9 @@ def _kind_description(kind: K.Kind, alias_of: str | None = None) -> str:
 
 
 def _options(merge: bool) -> dict[str, Any]:
-    return {
-        "name": _ref("option.name"),
-        "from": _ref("option.mergeFrom" if merge else "option.from"),
-        "repeat": _ref("option.repeat"),
-    }
+    if merge:  # a merge layer cannot be repeated
+        return {"name": _ref("option.name"), "from": _ref("option.mergeFrom")}
+    return {"name": _ref("option.name"), "from": _ref("option.from"), "repeat": _ref("option.repeat")}
 
 
 def _kind_body(kind: K.Kind) -> dict[str, Any]:
@@ -240,7 +238,8 @@ def _count(memory: bool) -> dict[str, Any]:
 
 
 def _definitions() -> dict[str, Any]:
-    builtins = list(K.ALIASES)
+    merges = [name for name, kind in K.ALIASES.items() if K.KINDS[kind].merge]
+    bare = [name for name in K.ALIASES if name not in merges]  # a merge needs its inputs
     defs: dict[str, Any] = {
         "variable": {"type": "string", "pattern": VARIABLE_PATTERN,
                      "description": "Inside a block: `$name` is the value of the block's argument `name`; "
@@ -309,8 +308,8 @@ def _definitions() -> dict[str, Any]:
                            "main argument or a mapping of arguments (`- conv: {filters: 64, kernel: 3}`). A key "
                            "that is not a built-in kind is a block's name.",
             "anyOf": [
-                {"anyOf": [{"enum": builtins}, {"type": "string", "minLength": 1,
-                                                "description": "a block defined under `blocks`"}]},
+                {"anyOf": [{"enum": bare}, {"type": "string", "minLength": 1, "not": {"enum": [*merges, "input"]},
+                                            "description": "a block defined under `blocks`"}]},
                 {"type": "object", "minProperties": 1, "maxProperties": 1,
                  "propertyNames": {"not": {"const": "input"}},
                  "properties": _by_name("kind"),
