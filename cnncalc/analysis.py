@@ -9,13 +9,14 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from cnncalc import yamlsafe
-from cnncalc.expr import ExprError, evaluate
+from cnncalc.expr import ExprError, UnknownName, evaluate
 from cnncalc.kinds import ALIASES, KINDS, REQUIRED, Call, Kind, LayerOut, Shape, fmt_shape
 from cnncalc.problems import Located, Problem, SpecError, did_you_mean
 from cnncalc.spec import OPTIONS, Block, Item, Spec, at
 
 MAX_LAYERS = 20_000
 MAX_BLOCK_DEPTH = 32
+MAX_DIMENSION = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,7 @@ class _Expander:
         self._seen_warnings: set[tuple[int, int, str, str]] = set()
         self.groups: dict[str, str] = {}
         self.first_uneven: Problem | None = None
+        self.top_item: Item = spec.items[0]
         self.stop_on_uneven = False
 
     # -- values and substitution ---------------------------------------------------------
@@ -172,8 +174,15 @@ class _Expander:
                 return self._substitute(node.value, where, env)
             return yamlsafe.scalar_value(node, self.path), where
         if isinstance(node, SequenceNode):
+            yamlsafe.check_tag(node, self.path)
             if len(node.value) > 64:
                 raise where.error("invalid-value", "this list is too long for an argument")
+            # Arguments are flat lists ([h, w], [top, bottom, left, right], [a, b]); refusing nesting
+            # also bounds what aliases can expand to.
+            for item in node.value:
+                if not isinstance(item, ScalarNode):
+                    raise at(item, self.path).error("invalid-value", "expected a single value in this list, "
+                                                    "not a nested list or mapping")
             return [self.value(item, env)[0] for item in node.value], where
         if isinstance(node, MappingNode):
             raise where.error("invalid-value", "expected a value or a list here, not a mapping")
@@ -186,8 +195,11 @@ class _Expander:
                 raise where.error("invalid-expression", f"`{text}` is not closed; write `${{expression}}`")
             try:
                 return evaluate(text[2:-1], {k: v[0] for k, v in names.items()}), where
+            except UnknownName as exc:
+                raise where.error("unknown-variable", f"in `{text}`: {exc}") from None
             except ExprError as exc:
-                raise where.error("invalid-expression", f"in `{text}`: {exc}") from None
+                raise where.error("invalid-expression", f"in `{text}`: {exc}; check the arguments this block "
+                                  "is given") from None
         name = text[1:]
         if name in names:
             return names[name]
@@ -204,11 +216,17 @@ class _Expander:
               prefix: str, scope_path: tuple[str, ...], depth: int) -> _Value:
         """Evaluate a list of layers whose `input` is scope_input; return the last output."""
         if depth > MAX_BLOCK_DEPTH:
-            raise items[0].where.error("too-many-layers", f"blocks nest more than {MAX_BLOCK_DEPTH} deep")
+            raise self.top_item.where.error("too-many-layers", f"blocks nest more than {MAX_BLOCK_DEPTH} deep; "
+                                            "flatten the chain with `repeat` or by inlining blocks")
+        if len(items) > MAX_LAYERS:
+            raise items[MAX_LAYERS].where.error("too-many-layers", f"more than {MAX_LAYERS:,} layers, the limit; "
+                                                "use `repeat` and blocks for repeated structure")
         names: dict[str, _Value] = {"input": scope_input}
         outputs: list[_Value] = [scope_input]
         counters: dict[str, int] = {}
         for position, item in enumerate(items):
+            if depth == 0:
+                self.top_item = item  # expansion limits are reported at the top-level layer that expands
             kind_name = item.kind
             canonical = ALIASES.get(kind_name)
             block = None
@@ -246,7 +264,8 @@ class _Expander:
                     out = self._block(block, item, given, main_given, key_where, sources[0], row_name,
                                       row_scope + (row_name,), depth)
                 else:
-                    out = self._leaf(KINDS[canonical], item, given, key_where, sources, row_name, row_scope)
+                    out = self._leaf(KINDS[canonical], item, given, key_where, sources, row_name, row_scope,
+                                     options["from"][1] if "from" in options and r == 0 else None)
                 sources = [out]
             out.where = item.where
             names[name] = out
@@ -264,6 +283,7 @@ class _Expander:
         if body is None or (isinstance(body, ScalarNode) and body.tag == yamlsafe.NULL):
             return given, options, False, key_where
         if isinstance(body, MappingNode):
+            yamlsafe.check_tag(body, self.path)
             for key, value in body.value:
                 if not isinstance(key, ScalarNode):
                     raise at(key, self.path).error("invalid-value", "argument names are plain words")
@@ -331,8 +351,10 @@ class _Expander:
                     raise ref_where.error("invalid-reference", "a numeric `from` counts back and is negative "
                                           "(-1 is the previous layer)")
                 if -ref > len(outputs):
+                    above = len(outputs) - 1
                     raise ref_where.error("unknown-reference", f"from: {ref} reaches before the start of this "
-                                          f"list ({len(outputs) - 1} layers above; {-len(outputs)} is the input)")
+                                          f"list ({above} layer{'s' if above != 1 else ''} above; -{above + 1} is "
+                                          "the input)")
                 sources.append(outputs[ref])
             elif isinstance(ref, str) and ref:
                 if ref in names:
@@ -365,9 +387,10 @@ class _Expander:
     # -- leaves and blocks ---------------------------------------------------------------
 
     def _leaf(self, kind: Kind, item: Item, given: dict[str, tuple[Any, Located]], key_where: dict[str, Located],
-              sources: list[_Value], row_name: str, scope: tuple[str, ...]) -> _Value:
+              sources: list[_Value], row_name: str, scope: tuple[str, ...],
+              from_where: Located | None = None) -> _Value:
         if len(self.rows) >= MAX_LAYERS:
-            raise item.where.error("too-many-layers", f"the network expands to more than {MAX_LAYERS:,} layers, "
+            raise self.top_item.where.error("too-many-layers", f"the network expands to more than {MAX_LAYERS:,} layers, "
                                    "the limit; check `repeat` counts and nested blocks")
         args: dict[str, Any] = {}
         arg_where: dict[str, Located] = {}
@@ -397,10 +420,16 @@ class _Expander:
                 args[arg_name] = arg.default
                 continue
             args[arg_name] = _convert(arg.convert, value, where)
-            arg_where[arg_name] = where
+            if arg_name in given:  # a default's problems belong to the layer that uses it
+                arg_where[arg_name] = where
+        if from_where is not None:
+            arg_where["from"] = from_where
         call = Call(kind.name, args, item.where, arg_where, [s.shape for s in sources], [s.name for s in sources],
                     row_name)
         out = kind.infer(call)
+        if any(d > MAX_DIMENSION for d in out.output):
+            raise item.where.error("too-large", f"{row_name}: the output {fmt_shape(out.output)} is implausibly "
+                                   f"large (over {MAX_DIMENSION:,} in one dimension); check the scale or units")
         for problem in out.warnings:
             self._warn(problem, row_name)
         if call.uneven and self.first_uneven is None:
@@ -497,7 +526,8 @@ class _Expander:
                                   f"{did_you_mean(kind_name, choices)}")
             for arg_name, (value, arg_where) in args.items():
                 if arg_name not in known:
-                    raise arg_where.error("unknown-argument", f"{kind_name} has no argument `{arg_name}`"
+                    key_where = self.spec.defaults_key_where.get((kind_name, arg_name), arg_where)
+                    raise key_where.error("unknown-argument", f"{kind_name} has no argument `{arg_name}`"
                                           f"{did_you_mean(arg_name, known)}")
                 if kind_name in KINDS:
                     KINDS[kind_name].args[arg_name].convert(value, arg_where)

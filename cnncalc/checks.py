@@ -57,7 +57,8 @@ def expectations(analysis: Analysis, budgets: dict[str, Quantity] | None = None)
         if key == "output":
             if tuple(value) != analysis.output:
                 problems.append(where.problem("expect-mismatch", f"expected output {fmt_shape(value)} but the "
-                                              f"network gives {fmt_shape(analysis.output)}"))
+                                              f"network gives {fmt_shape(analysis.output)}; fix the layers or "
+                                              "update `expect`"))
             continue
         problem = _count_problem(where, key, value, actual[key])
         if problem:

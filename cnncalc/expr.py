@@ -18,6 +18,10 @@ class ExprError(ValueError):
     """The expression is malformed or cannot be evaluated; the message says why."""
 
 
+class UnknownName(ExprError):
+    """The expression names something that is not an argument."""
+
+
 def _tokens(text: str) -> list[str]:
     tokens: list[str] = []
     pos = 0
@@ -80,7 +84,7 @@ def evaluate(text: str, names: Mapping[str, object]) -> int:
             if token not in names:
                 from cnncalc.problems import did_you_mean
                 known = ", ".join(sorted(names)) or "none"
-                raise ExprError(f"unknown argument {token!r}{did_you_mean(token, names)}; known: {known}")
+                raise UnknownName(f"unknown argument {token!r}{did_you_mean(token, names)}; known: {known}")
             value = names[token]
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ExprError(f"{token!r} is {value!r}, not a whole number")

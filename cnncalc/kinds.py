@@ -119,8 +119,9 @@ def activation(value: Any, where: Located) -> str:
     if value == "prelu":
         raise where.error("invalid-value",
                           "prelu has parameters, so it is a layer, not an `activation`: add `- prelu` after this layer")
+    shown = f'"{value}"' if isinstance(value, str) else _kind_of(value)
     raise where.error("invalid-value",
-                      f"unknown activation {_kind_of(value)}{did_you_mean(str(value), ACTIVATIONS)}; "
+                      f"unknown activation {shown}{did_you_mean(str(value), ACTIVATIONS)}; "
                       f"choose one of {', '.join(ACTIVATIONS)}")
 
 
@@ -159,9 +160,11 @@ class Call:
         """The single input as H×W×C, or an error saying what the kind needs."""
         shape = self.inputs[0]
         if len(shape) != 3:
+            fix = ("give the network's `input` as [height, width, channels]" if self.input_names[0] == "input"
+                   else "move it before the flatten or dense that made the vector")
             raise self.fail("shape-mismatch",
                             f"{self.kind} needs a feature map H×W×C, but its input '{self.input_names[0]}' "
-                            f"is a vector of {shape[0]}; remove the flatten or dense before it")
+                            f"is a vector of {shape[0]}; {fix}")
         return shape  # type: ignore[return-value]
 
     def channels(self) -> int:

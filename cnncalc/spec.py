@@ -52,6 +52,7 @@ class Spec:
     items: list[Item]
     defaults: dict[str, dict[str, tuple[Any, Located]]] = field(default_factory=dict)
     defaults_where: dict[str, Located] = field(default_factory=dict)
+    defaults_key_where: dict[tuple[str, str], Located] = field(default_factory=dict)
     blocks: dict[str, Block] = field(default_factory=dict)
     expect: dict[str, tuple[Any, Located]] = field(default_factory=dict)
     text: str = ""
@@ -62,15 +63,17 @@ def at(node: Node, path: str) -> Located:
     return Located.at_mark(path, node.start_mark)
 
 
-def _mapping(node: Node, path: str, what: str) -> list[tuple[str, Node, Node]]:
+def _mapping(node: Node, path: str, what: str, rule: str = "invalid-value", hint: str = ""
+             ) -> list[tuple[str, Node, Node]]:
     """Items of a mapping node with string keys, or an error saying `what` must be a mapping."""
     if not isinstance(node, MappingNode):
-        raise at(node, path).error("invalid-value", f"{what} must be a mapping (`key: value` lines)")
+        raise at(node, path).error(rule, f"{what} must be a mapping (`key: value` lines){hint}")
+    yamlsafe.check_tag(node, path)
     result = []
     seen: set[str] = set()
     for key, value in node.value:
         if not isinstance(key, ScalarNode) or not isinstance(yamlsafe.scalar_value(key, path), str):
-            raise at(key, path).error("invalid-value", f"keys of {what} must be plain names")
+            raise at(key, path).error(rule, f"keys of {what} must be plain names, not lists or numbers{hint}")
         if key.value in seen:
             raise at(key, path).error("duplicate-key", f"`{key.value}` appears twice in {what}; keep one")
         seen.add(key.value)
@@ -78,46 +81,64 @@ def _mapping(node: Node, path: str, what: str) -> list[tuple[str, Node, Node]]:
     return result
 
 
-def parse_input(value: Any, where: Located) -> Shape:
+_INPUT_HINT = "write it as [224, 224, 3], \"224x224x3\" or {height: 224, width: 224, channels: 3}"
+
+
+def parse_input(node: Node, path: str) -> Shape:
     """`input` as [H, W, C], "224x224x3" or {height, width, channels} (or [N] for a vector)."""
-    hint = "write it as [224, 224, 3], \"224x224x3\" or {height: 224, width: 224, channels: 3}"
-    if isinstance(value, str):
+    where = at(node, path)
+    if isinstance(node, ScalarNode):
+        value = yamlsafe.scalar_value(node, path)
+        if not isinstance(value, str):
+            raise where.error("invalid-input", f"input must be height, width and channels; {_INPUT_HINT}")
         try:
             dims = parse_shape(value, 1, 3)
         except ValueError:
-            raise where.error("invalid-input", f"cannot read input {value!r}; {hint}") from None
+            raise where.error("invalid-input", f"cannot read input {value!r}; {_INPUT_HINT}") from None
         if len(dims) == 2:
-            raise where.error("invalid-input", f"input {value!r} has no channel count; {hint}")
+            raise where.error("invalid-input", f"input {value!r} has no channel count; {_INPUT_HINT}")
         return dims
-    if isinstance(value, dict):
-        unknown = [k for k in value if k not in ("height", "width", "channels")]
-        if unknown:
-            raise where.error("invalid-input", f"input has no key `{unknown[0]}`"
-                              f"{did_you_mean(unknown[0], ('height', 'width', 'channels'))}; {hint}")
-        missing = [k for k in ("height", "width", "channels") if k not in value]
+    yamlsafe.check_tag(node, path)
+    elements: list[Node]
+    if isinstance(node, MappingNode):
+        found: dict[str, Node] = {}
+        for key, key_node, value_node in _mapping(node, path, "input", "invalid-input", f"; {_INPUT_HINT}"):
+            if key not in ("height", "width", "channels"):
+                raise at(key_node, path).error(
+                    "invalid-input", f"input has no key `{key}`"
+                    f"{did_you_mean(key, ('height', 'width', 'channels'))}; {_INPUT_HINT}")
+            found[key] = value_node
+        missing = [k for k in ("height", "width", "channels") if k not in found]
         if missing:
-            raise where.error("invalid-input", f"input is missing `{missing[0]}`; {hint}")
-        value = [value["height"], value["width"], value["channels"]]
-    if isinstance(value, list) and len(value) in (1, 3):
-        for item in value:
-            if not isinstance(item, int) or isinstance(item, bool) or item < 1:
-                shown = str(item).lower() if isinstance(item, bool) else repr(item)
-                raise where.error("invalid-input",
-                                  f"input sizes must be whole numbers ≥ 1, but {shown} is not; {hint}")
-        return tuple(value)
-    raise where.error("invalid-input", f"input must be height, width and channels; {hint}")
+            raise where.error("invalid-input", f"input is missing `{missing[0]}`; {_INPUT_HINT}")
+        elements = [found["height"], found["width"], found["channels"]]
+    elif isinstance(node, SequenceNode) and len(node.value) in (1, 3):
+        elements = node.value
+    else:
+        raise where.error("invalid-input", f"input must be height, width and channels; {_INPUT_HINT}")
+    dims_list = []
+    for element in elements:
+        item = yamlsafe.scalar_value(element, path)
+        if not isinstance(item, int) or isinstance(item, bool) or not 1 <= item <= 1_000_000:
+            shown = str(item).lower() if isinstance(item, bool) else repr(item)
+            raise at(element, path).error(
+                "invalid-input", f"input sizes must be whole numbers from 1 to 1,000,000, but {shown} is not; "
+                f"{_INPUT_HINT}")
+        dims_list.append(item)
+    return tuple(dims_list)
 
 
 def parse_items(node: Node, path: str, what: str) -> list[Item]:
     """A `layers` list into items (each a bare kind or a one-key mapping)."""
     if not isinstance(node, SequenceNode) or not node.value:
-        raise at(node, path).error("invalid-value" if isinstance(node, SequenceNode) else "invalid-layers",
-                                   f"{what} must be a non-empty list of layers (`- conv: 64`)")
+        raise at(node, path).error("invalid-layers", f"{what} must be a non-empty list of layers (`- conv: 64`)")
+    yamlsafe.check_tag(node, path)
     items = []
     for entry in node.value:
         if isinstance(entry, ScalarNode) and isinstance(yamlsafe.scalar_value(entry, path), str) and entry.value:
             items.append(Item(entry.value, at(entry, path), None))
         elif isinstance(entry, MappingNode) and entry.value:
+            yamlsafe.check_tag(entry, path)
             key, value = entry.value[0]
             if not isinstance(key, ScalarNode) or not isinstance(yamlsafe.scalar_value(key, path), str):
                 raise at(key, path).error("invalid-layer", "a layer's key is its kind, a plain name like `conv`")
@@ -166,33 +187,48 @@ def _parse_blocks(node: Node, path: str) -> dict[str, Block]:
     return blocks
 
 
+MAX_BLOCK_NESTING = 32
+
+
 def _check_cycles(blocks: dict[str, Block]) -> None:
-    """Refuse a block that uses itself, directly or through others."""
-    state: dict[str, int] = {}
+    """Refuse a block that uses itself, directly or through others, and chains nested too deep.
 
-    def visit(name: str, trail: list[str]) -> None:
-        state[name] = 1
-        for item in blocks[name].items:
-            if item.kind not in blocks:
+    Iterative, so that a file of a thousand chained blocks cannot exhaust the interpreter's stack.
+    """
+    uses = {name: [item for item in block.items if item.kind in blocks] for name, block in blocks.items()}
+    depth: dict[str, int] = {}  # finished blocks: how deep their nesting goes
+    for root in blocks:
+        if root in depth:
+            continue
+        trail = [root]
+        stack = [(root, iter(uses[root]))]
+        while stack:
+            name, pending = stack[-1]
+            item = next(pending, None)
+            if item is None:
+                stack.pop()
+                trail.pop()
+                depth[name] = 1 + max((depth[i.kind] for i in uses[name]), default=0)
+                if depth[name] > MAX_BLOCK_NESTING:
+                    raise blocks[name].where.error(
+                        "too-many-layers", f"blocks nest more than {MAX_BLOCK_NESTING} deep here; flatten the "
+                        "chain by using `repeat` or by inlining some blocks")
                 continue
-            if state.get(item.kind) == 1:
-                cycle = " → ".join(trail[trail.index(item.kind):] + [item.kind]) if item.kind in trail else \
-                    f"{name} → {item.kind}"
+            if item.kind in trail:
+                cycle = " → ".join(trail[trail.index(item.kind):] + [item.kind])
                 raise item.where.error("recursive-block",
-                                       f"block `{name}` uses `{item.kind}`, which leads back to itself "
-                                       f"({cycle}); a block cannot contain itself")
-            if item.kind not in state:
-                visit(item.kind, trail + [item.kind])
-        state[name] = 2
-
-    for name in blocks:
-        if name not in state:
-            visit(name, [name])
+                                       f"block `{name}` uses `{item.kind}`, which leads back to itself ({cycle}); "
+                                       "a block cannot contain itself: use `repeat` for repetition")
+            if item.kind not in depth:
+                trail.append(item.kind)
+                stack.append((item.kind, iter(uses[item.kind])))
 
 
-def _parse_defaults(node: Node, path: str) -> tuple[dict[str, dict[str, tuple[Any, Located]]], dict[str, Located]]:
+def _parse_defaults(node: Node, path: str) -> tuple[dict[str, dict[str, tuple[Any, Located]]], dict[str, Located],
+                                                   dict[tuple[str, str], Located]]:
     defaults: dict[str, dict[str, tuple[Any, Located]]] = {}
     where: dict[str, Located] = {}
+    key_where: dict[tuple[str, str], Located] = {}
     for kind, key, value in _mapping(node, path, "defaults"):
         canonical = ALIASES.get(kind, kind)
         args = {}
@@ -200,12 +236,13 @@ def _parse_defaults(node: Node, path: str) -> tuple[dict[str, dict[str, tuple[An
             if arg in OPTIONS:
                 raise at(arg_key, path).error("invalid-value", f"`{arg}` cannot have a default")
             args[arg] = (yamlsafe.plain(arg_value, path), at(arg_value, path))
+            key_where[(canonical, arg)] = at(arg_key, path)
         if canonical in defaults:
             raise at(key, path).error("duplicate-key", f"defaults for `{canonical}` are given twice (`{kind}`); "
                                       "merge them")
         defaults[canonical] = args
         where[canonical] = at(key, path)
-    return defaults, where
+    return defaults, where, key_where
 
 
 def _parse_expect(node: Node, path: str) -> dict[str, tuple[Any, Located]]:
@@ -257,12 +294,13 @@ def parse(root: Node | None, path: str, text: str = "") -> Spec:
         raise root_where.error("missing-layers", "the file has no `layers`; add a list such as `layers: [conv: 64]`")
     input_node = fields["input"][1]
     input_where = at(input_node, path)
-    shape = parse_input(yamlsafe.plain(input_node, path), input_where)
+    shape = parse_input(input_node, path)
 
     def text_field(key: str, default: str) -> str:
         if key not in fields:
             return default
-        value = yamlsafe.plain(fields[key][1], path)
+        node = fields[key][1]
+        value = yamlsafe.scalar_value(node, path) if isinstance(node, ScalarNode) else None
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise at(fields[key][1], path).error("invalid-value", f"`{key}` must be text")
         return str(value)
@@ -278,7 +316,7 @@ def parse(root: Node | None, path: str, text: str = "") -> Spec:
         text=text,
     )
     if "defaults" in fields:
-        spec.defaults, spec.defaults_where = _parse_defaults(fields["defaults"][1], path)
+        spec.defaults, spec.defaults_where, spec.defaults_key_where = _parse_defaults(fields["defaults"][1], path)
     if "blocks" in fields:
         spec.blocks = _parse_blocks(fields["blocks"][1], path)
     spec.items = parse_items(fields["layers"][1], path, "`layers`")

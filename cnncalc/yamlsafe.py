@@ -16,12 +16,12 @@ try:  # the C loader is ~10x faster; fall back to pure Python where libyaml is a
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 # libyaml's composer recurses in C and crashes the interpreter on very deep nesting,
 # so anything that *might* nest deeply is first measured with the (iterative) event parser.
-_DEPTH_SUSPECT = 400
 _PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)
+_INNERMOST = re.compile(r"\[[^\[\]{}]*\]|\{[^\[\]{}]*\}")
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     """The safe C loader with a memo for scalar tag resolution.
@@ -97,7 +97,8 @@ def decode(data: bytes, path: str) -> str:
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        # Columns count characters everywhere else, so decode the line's good prefix to count them.
+        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
         raise _problem(path, line, column, "invalid-encoding",
                        f"byte 0x{data[exc.start]:02x} is not valid UTF-8; save the file as UTF-8") from None
 
@@ -120,11 +121,26 @@ def _nesting_depth(text: str, path: str) -> None:
         return  # compose reports the syntax error with its position
 
 
+def _may_be_deep(text: str) -> bool:
+    """A cheap upper bound on nesting: flow brackets peeled level by level, plus the deepest line prefix.
+
+    Nesting comes from brackets or from indentation and `- ` prefixes, so a document that
+    passes this bound cannot be deeper than MAX_DEPTH; one that fails it is measured exactly.
+    """
+    block = max(map(len, _PREFIX.findall(text)), default=0)
+    flow = 0
+    while "[" in text or "{" in text:
+        stripped = _INNERMOST.sub("", text)
+        flow += 1
+        if stripped == text or flow + block > MAX_DEPTH:
+            return True
+        text = stripped
+    return flow + block > MAX_DEPTH
+
+
 def compose(text: str, path: str) -> Node | None:
     """Parse one YAML document into nodes (positions kept), safely and within bounds."""
-    if text.count("[") + text.count("{") > _DEPTH_SUSPECT or (
-        text and max(map(len, _PREFIX.findall(text))) > _DEPTH_SUSPECT
-    ):
+    if _may_be_deep(text):
         _nesting_depth(text, path)
     try:
         return yaml.compose(text, Loader=_Loader)
@@ -132,8 +148,23 @@ def compose(text: str, path: str) -> Node | None:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or "invalid YAML"
+        lines = text.splitlines()
+        here = lines[mark.line] if mark and mark.line < len(lines) else ""
         if exc.context and "expected a single document" in exc.context:
             what = "the file holds more than one YAML document; keep one architecture per file"
+        elif "\t" in what or "'\\t'" in what or (mark and "\t" in here[:mark.column + 1]):
+            what = "a tab character; YAML indents with spaces only: replace the tab with spaces"
+        elif "undefined alias" in what and mark:
+            name = re.match(r"\*?([^\s,\]}]*)", here[mark.column:])
+            what = (f"the alias *{name.group(1) if name else ''} is used but no anchor "
+                    f"&{name.group(1) if name else ''} is defined above it; define the anchor first or write the value")
+        elif "did not find expected ',' or" in what and "${" not in here:
+            what += "; close every [ and { on the line or list it is opened on, and separate items with commas"
+        elif "mapping values are not allowed" in what:
+            what += "; check the indentation, or quote a value that contains ': '"
+        elif ("could not find expected ':'" in what or "expected <block end>" in what
+              or "expected '-' indicator" in what):
+            what += "; check the indentation: items of one list or mapping line up in the same column"
         elif mark and "${" in (text.splitlines()[mark.line:mark.line + 1] or [""])[0]:
             # An unquoted ${...} inside a flow mapping is the usual cause; say so.
             what += "; inside { } or [ ], quote an expression: '${filters * 4}'"
@@ -153,11 +184,23 @@ def position(node: Node) -> tuple[int, int]:
 _SCALARS: dict[tuple[str, str], Any] = {}
 
 
+def check_tag(node: Node, path: str) -> None:
+    """Refuse a node whose tag is not one of YAML's plain ones (str, int, float, bool, null, seq, map)."""
+    if node.tag not in _ALLOWED_TAGS:
+        line, column = position(node)
+        raise _problem(path, line, column, "yaml-tag",
+                       f"the tag {node.tag!r} is not allowed in an architecture file; remove it")
+
+
 def scalar_value(node: Node, path: str) -> Any:
     """Return the Python value of a scalar node; other tags (object tags included) are refused."""
     tag = node.tag
-    if tag == STR:
+    if tag == STR and type(node) is ScalarNode:
         return node.value
+    if not isinstance(node, ScalarNode):
+        check_tag(node, path)
+        line, column = position(node)
+        raise _problem(path, line, column, "invalid-value", "expected a single value here, not a list or mapping")
     key = (tag, node.value)
     if key in _SCALARS:  # ints, floats and booleans repeat across files; they are immutable
         return _SCALARS[key]
@@ -176,32 +219,53 @@ def _scalar_value(node: Node, path: str) -> Any:
     if tag == STR:
         return node.value
     if tag == INT:
+        if len(node.value) > 30:
+            line, column = position(node)
+            raise _problem(path, line, column, "invalid-value",
+                           f"the number {node.value[:12]}… has {len(node.value)} digits; write a realistic whole "
+                           "number")
         return _CONSTRUCTOR.construct_yaml_int(node)
     if tag == NULL:
         return None
     if tag == BOOL:
         return _CONSTRUCTOR.construct_yaml_bool(node)
     if tag == FLOAT:
+        if len(node.value) > 60:
+            line, column = position(node)
+            raise _problem(path, line, column, "invalid-value", "this number is implausibly long")
         return _CONSTRUCTOR.construct_yaml_float(node)
     line, column = position(node)
     raise _problem(path, line, column, "invalid-value", "expected a single value here")
 
 
-def plain(node: Node, path: str, budget: list[int] | None = None) -> Any:
-    """Convert a node (and what is under it) to Python values, bounded against alias bombs."""
+def plain(node: Node, path: str, budget: list[int] | None = None, depth: int = 0, top: Node | None = None) -> Any:
+    """Convert a node (and what is under it) to Python values, bounded in size and depth."""
+    top = top or node
     if budget is None:
         budget = [10_000]
     budget[0] -= 1
     if budget[0] < 0:
-        line, column = position(node)
+        line, column = position(top)
         raise _problem(path, line, column, "too-large",
-                       "this value expands to too many items (aliases?); write it out plainly")
+                       "this value expands to over 10,000 items (through aliases?); write it out plainly")
+    if depth > MAX_DEPTH:
+        line, column = position(node)
+        raise _problem(path, line, column, "too-deep", f"this value nests more than {MAX_DEPTH} levels deep")
     if isinstance(node, ScalarNode):
         return scalar_value(node, path)
-    if node.tag not in _ALLOWED_TAGS:
-        scalar_value(node, path)
+    check_tag(node, path)
     if isinstance(node, SequenceNode):
-        return [plain(item, path, budget) for item in node.value]
+        return [plain(item, path, budget, depth + 1, top) for item in node.value]
     if isinstance(node, MappingNode):
-        return {plain(k, path, budget): plain(v, path, budget) for k, v in node.value}
+        result = {}
+        for key, value in node.value:
+            if not isinstance(key, ScalarNode):
+                line, column = position(key)
+                raise _problem(path, line, column, "invalid-value", "a key must be a plain word, not a list or mapping")
+            k = scalar_value(key, path)
+            if k in result:
+                line, column = position(key)
+                raise _problem(path, line, column, "duplicate-key", f"`{k}` appears twice here; keep one")
+            result[k] = plain(value, path, budget, depth + 1, top)
+        return result
     return None  # pragma: no cover
