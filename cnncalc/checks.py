@@ -90,7 +90,7 @@ def find_files(paths: list[str]) -> Iterator[tuple[str, Problem | None]]:
     """Files to check: given files as they are, directories searched for *.yaml and *.yml (sorted)."""
     for path in paths:
         if os.path.isdir(path):
-            found = []
+            found: list[str] = []
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found.extend(os.path.join(root, f) for f in files if f.endswith((".yaml", ".yml")))

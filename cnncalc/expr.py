@@ -85,10 +85,10 @@ def evaluate(text: str, names: Mapping[str, object]) -> int:
                 from cnncalc.problems import did_you_mean
                 known = ", ".join(sorted(names)) or "none"
                 raise UnknownName(f"unknown argument {token!r}{did_you_mean(token, names)}; known: {known}")
-            value = names[token]
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise ExprError(f"{token!r} is {value!r}, not a whole number")
-            return value
+            named = names[token]
+            if not isinstance(named, int) or isinstance(named, bool):
+                raise ExprError(f"{token!r} is {named!r}, not a whole number")
+            return named
         raise ExprError(f"unexpected {token!r}")
 
     def term(depth: int) -> int:

@@ -69,7 +69,7 @@ def _mapping(node: Node, path: str, what: str, rule: str = "invalid-value", hint
     if not isinstance(node, MappingNode):
         raise at(node, path).error(rule, f"{what} must be a mapping (`key: value` lines){hint}")
     yamlsafe.check_tag(node, path)
-    result = []
+    result: list[tuple[str, Node, Node]] = []
     seen: set[str] = set()
     for key, value in node.value:
         if not isinstance(key, ScalarNode) or not isinstance(yamlsafe.scalar_value(key, path), str):

@@ -112,7 +112,8 @@ def _nesting_depth(text: str, path: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
-                    raise _problem(path, mark.line + 1, mark.column + 1, "too-deep",
+                    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                    raise _problem(path, line, column, "too-deep",
                                    f"the document nests more than {MAX_DEPTH} levels deep; "
                                    "architecture files need only a few")
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
@@ -204,13 +205,13 @@ def scalar_value(node: Node, path: str) -> Any:
     key = (tag, node.value)
     if key in _SCALARS:  # ints, floats and booleans repeat across files; they are immutable
         return _SCALARS[key]
-    value = _scalar_value(node, path)
+    value = _scalar_value(node, path)  # type: ignore[arg-type]  # a ScalarNode: collections were refused
     if len(_SCALARS) < 50_000:
         _SCALARS[key] = value
     return value
 
 
-def _scalar_value(node: Node, path: str) -> Any:
+def _scalar_value(node: ScalarNode, path: str) -> Any:
     tag = node.tag
     if tag not in _ALLOWED_TAGS:
         line, column = position(node)
