@@ -26,13 +26,13 @@ def conv_output_size(
     """Convolution or pooling output: ⌊(H + pt + pb − d(k − 1) − 1)/s⌋ + 1.
 
     With ``ceil_mode`` (PyTorch pooling) the division rounds up, but the last window
-    must start inside the input or its leading padding: (out − 1)·s < H + pt.
+    must start inside the input or its leading padding: (out − 1)·s < H + pt. A window may
+    then overhang the padded input (a 3×3/2 pool on 2×2 gives 1×1, as in PyTorch).
     """
     span = in_size + pad_begin + pad_end - effective_kernel(kernel_size, dilation)
-    if span < 0:
-        return 0  # the kernel does not fit; callers report it before asking
     if not ceil_mode:
-        return span // stride + 1
+        return span // stride + 1 if span >= 0 else 0  # a kernel that does not fit gives nothing
+    # In ceil mode PyTorch lets the one window overhang the padded input by less than the stride.
     out = -(-span // stride) + 1
     if (out - 1) * stride >= in_size + pad_begin:
         out -= 1

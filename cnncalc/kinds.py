@@ -229,7 +229,7 @@ def _window(call: Call, in_hw: tuple[int, int], kernel: tuple[int, int], stride:
         size, k, s, d = in_hw[axis], kernel[axis], stride[axis], dilation[axis]
         begin, end = pads[2 * axis], pads[2 * axis + 1]
         span = F.effective_kernel(k, d)
-        if span > size + begin + end:
+        if span > size + begin + end and not ceil:  # ceil mode may overhang; empty-output catches the rest
             raise call.fail("kernel-too-large",
                             f"the {name} of the window ({span}{' dilated' if d > 1 else ''}) is larger than the "
                             f"padded input ({size} + {begin + end} = {size + begin + end}); use a smaller kernel "
@@ -420,6 +420,12 @@ def _unchanged(call: Call) -> LayerOut:
     return LayerOut(call.inputs[0])
 
 
+def _lrn(call: Call) -> LayerOut:
+    # Local response normalization runs across channels at each position: PyTorch, Keras and
+    # Caffe all need a feature map.
+    return LayerOut(call.feature_map())
+
+
 def _prelu(call: Call) -> LayerOut:
     n = 1 if call.args["shared"] else call.channels()
     return LayerOut(call.inputs[0], trainable=n, weights=((n,),))
@@ -541,7 +547,7 @@ def _kinds() -> list[Kind]:
         Kind("batchnorm", _batchnorm, {"affine": Arg(boolean, True)}, None, ("bn",), summary="batch normalization"),
         Kind("prelu", _prelu, {"shared": Arg(boolean, False)}, summary="parametric ReLU"),
         Kind("dropout", _unchanged, {"rate": Arg(rate, 0.5)}, "rate", summary="dropout"),
-        Kind("lrn", _unchanged, {"size": Arg(positive_int, 5)}, "size", summary="local response normalization"),
+        Kind("lrn", _lrn, {"size": Arg(positive_int, 5)}, "size", summary="local response normalization"),
         Kind("zeropad", _zeropad, {"padding": Arg(padding)}, "padding", summary="zero padding"),
         Kind("upsample", _upsample, {"scale": Arg(pair, None), "size": Arg(pair, None),
                                      "mode": Arg(upsample_mode, "nearest")}, "scale", summary="upsampling"),

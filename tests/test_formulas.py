@@ -30,6 +30,8 @@ from cnncalc import formulas as F
         (4, 3, 3, 1, 1, 1, True, 2),        # ceil: ⌈3/3⌉ + 1 = 2
         (3, 2, 2, 1, 1, 1, True, 2),        # ceil: ⌈3/2⌉ + 1 = 3, last window starts at 4 ≥ 3 + 1, dropped
         (2, 3, 1, 0, 0, 1, False, 0),       # kernel larger than the input
+        (2, 3, 2, 0, 0, 1, True, 1),        # ceil: one window may overhang by less than the stride (PyTorch)
+        (1, 3, 2, 0, 0, 1, True, 0),        # ceil: 1 − 3 = −2 ≤ −s, no window at all
     ],
 )
 def test_conv_output_size(in_size, kernel, stride, pad_begin, pad_end, dilation, ceil, expected) -> None:

@@ -1,0 +1,380 @@
+"""Translate a cnncalc Analysis into a PyTorch module graph and compare the two, row by row.
+
+Used by tests/test_torch.py, which imports it only after `pytest.importorskip("torch")`.
+
+The translator is deliberately independent of cnncalc's arithmetic: it reads only each row's
+kind, converted arguments (``row.args``) and input names (``row.inputs``), and takes every
+size it needs (channels, H, W) from the torch tensors that actually flow through the graph.
+So shapes, parameter counts, buffers and FLOPs all come from PyTorch itself.
+
+PyTorch is channels-first (N, C, H, W); cnncalc is channels-last (H, W, C).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from cnncalc.analysis import Analysis
+
+# --- small modules --------------------------------------------------------------------------
+
+
+class Pad(nn.Module):
+    """F.pad with (left, right, top, bottom) and a fill value (-inf before a max pool)."""
+
+    def __init__(self, left: int, right: int, top: int, bottom: int, value: float = 0.0) -> None:
+        super().__init__()
+        self.pads = (left, right, top, bottom)
+        self.value = value
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.pad(x, self.pads, value=self.value)
+
+
+class Crop(nn.Module):
+    """Remove (top, bottom, left, right) pixels, like Keras Cropping2D."""
+
+    def __init__(self, top: int, bottom: int, left: int, right: int) -> None:
+        super().__init__()
+        self.crop = (top, bottom, left, right)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        t, b, l, r = self.crop
+        return x[:, :, t:x.shape[2] - b, l:x.shape[3] - r]
+
+
+class Merge(nn.Module):
+    """add, multiply (broadcasting) or concat along channels."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__()
+        self.how = how
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        if self.how == "add":
+            return functools.reduce(torch.add, xs)
+        if self.how == "multiply":
+            return functools.reduce(torch.mul, xs)
+        return torch.cat(xs, dim=1)
+
+
+# --- padding helpers ------------------------------------------------------------------------
+
+
+def tf_same(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """TensorFlow `same` padding (begin, end): out = ceil(H/s), odd pixel at the end."""
+    out = math.ceil(size / stride)
+    total = max((out - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def _pads(padding: Any, hw: Sequence[int], kernel: tuple[int, int], stride: tuple[int, int],
+          dilation: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) for an explicit tuple or `same`."""
+    if padding == "same":
+        return tf_same(hw[0], kernel[0], stride[0], dilation[0]) + tf_same(hw[1], kernel[1], stride[1], dilation[1])
+    t, b, l, r = padding
+    return t, b, l, r
+
+
+def _conv_layers(padding: Any, hw: Sequence[int], kernel: tuple[int, int], stride: tuple[int, int],
+                 dilation: tuple[int, int]) -> tuple[list[nn.Module], tuple[int, int]]:
+    """A ZeroPad2d before the conv when padding is asymmetric; else the conv's own (h, w) padding."""
+    t, b, l, r = _pads(padding, hw, kernel, stride, dilation)
+    if t == b and l == r:
+        return [], (t, l)
+    return [nn.ZeroPad2d((l, r, t, b))], (0, 0)
+
+
+# --- activations ----------------------------------------------------------------------------
+
+
+def activation(name: str, args: dict[str, Any] | None = None) -> nn.Module | None:
+    """The torch module of an activation kind (or fused `activation:` value); None for none/linear."""
+    args = args or {}
+    table = {
+        "relu": lambda: nn.ReLU(),
+        "relu6": lambda: nn.ReLU6(),
+        "leakyrelu": lambda: nn.LeakyReLU(args.get("slope", 0.01)),
+        "elu": lambda: nn.ELU(args.get("alpha", 1.0)),
+        "gelu": lambda: nn.GELU(),
+        "sigmoid": lambda: nn.Sigmoid(),
+        "tanh": lambda: nn.Tanh(),
+        "silu": lambda: nn.SiLU(),
+        "swish": lambda: nn.SiLU(),
+        "hardswish": lambda: nn.Hardswish(),
+        "hardsigmoid": lambda: nn.Hardsigmoid(),
+        "softmax": lambda: nn.Softmax(dim=1),
+        "identity": lambda: nn.Identity(),
+    }
+    if name in ("none", "linear"):
+        return None
+    return table[name]()
+
+
+def _with_act(layers: list[nn.Module], args: dict[str, Any]) -> nn.Module:
+    act = activation(args.get("activation", "none"))
+    if act is not None:
+        layers.append(act)
+    return layers[0] if len(layers) == 1 else nn.Sequential(*layers)
+
+
+# --- the translator -------------------------------------------------------------------------
+
+ACTIVATION_KINDS = ("relu", "relu6", "leakyrelu", "elu", "gelu", "sigmoid", "tanh", "silu", "hardswish",
+                    "hardsigmoid", "softmax", "identity")
+
+
+class Untranslatable(Exception):
+    """A row whose arguments have no PyTorch equivalent (not a failure of either side)."""
+
+
+def make_op(kind: str, a: dict[str, Any], in_shapes: Sequence[Sequence[int]]) -> nn.Module:
+    """The torch module for one cnncalc row, given its converted args and its inputs' torch shapes (N, C[, H, W])."""
+    x = in_shapes[0]
+    c = x[1]
+    hw = tuple(x[2:])
+    if kind == "conv":
+        pre, pad = _conv_layers(a["padding"], hw, a["kernel"], a["stride"], a["dilation"])
+        conv = nn.Conv2d(c, a["filters"], a["kernel"], a["stride"], pad, a["dilation"], a["groups"], a["bias"])
+        return _with_act(pre + [conv], a)
+    if kind == "depthwise":
+        pre, pad = _conv_layers(a["padding"], hw, a["kernel"], a["stride"], a["dilation"])
+        conv = nn.Conv2d(c, c * a["multiplier"], a["kernel"], a["stride"], pad, a["dilation"], groups=c, bias=a["bias"])
+        return _with_act(pre + [conv], a)
+    if kind == "separable":
+        # Keras SeparableConv2D: unbiased depthwise, then a 1×1 pointwise conv carrying the bias.
+        pre, pad = _conv_layers(a["padding"], hw, a["kernel"], a["stride"], a["dilation"])
+        cm = c * a["multiplier"]
+        dw = nn.Conv2d(c, cm, a["kernel"], a["stride"], pad, a["dilation"], groups=c, bias=False)
+        pw = nn.Conv2d(cm, a["filters"], 1, bias=a["bias"])
+        return _with_act(pre + [dw, pw], a)
+    if kind == "deconv":
+        return _with_act(_deconv(c, a), a)
+    if kind in ("maxpool", "avgpool", "sumpool"):
+        return _pool(kind, hw, a)
+    if kind == "globalavgpool":
+        return nn.AdaptiveAvgPool2d(1)
+    if kind == "globalmaxpool":
+        return nn.AdaptiveMaxPool2d(1)
+    if kind == "adaptiveavgpool":
+        return nn.AdaptiveAvgPool2d(a["output"])
+    if kind == "adaptivemaxpool":
+        return nn.AdaptiveMaxPool2d(a["output"])
+    if kind == "batchnorm":
+        return (nn.BatchNorm2d if len(x) == 4 else nn.BatchNorm1d)(c, affine=a["affine"])
+    if kind == "prelu":
+        return nn.PReLU(num_parameters=1 if a["shared"] else c)
+    if kind in ACTIVATION_KINDS:
+        return activation(kind, a)  # type: ignore[return-value]
+    if kind == "dropout":
+        return nn.Dropout(a["rate"])
+    if kind == "lrn":
+        return nn.LocalResponseNorm(a["size"])
+    if kind == "zeropad":
+        if a["padding"] == "same":
+            raise Untranslatable("zeropad: same")
+        t, b, l, r = a["padding"]
+        return nn.ZeroPad2d((l, r, t, b))
+    if kind == "upsample":
+        if a["size"] is not None:
+            return nn.Upsample(size=tuple(a["size"]), mode=a["mode"])
+        sh, sw = a["scale"] if a["scale"] is not None else (2, 2)
+        return nn.Upsample(scale_factor=(float(sh), float(sw)), mode=a["mode"])
+    if kind == "crop":
+        if a["cropping"] == "same":
+            raise Untranslatable("crop: same")
+        return Crop(*a["cropping"])
+    if kind == "flatten":
+        return nn.Flatten()
+    if kind == "dense":
+        if len(x) != 2:
+            raise Untranslatable("dense on a feature map")
+        return _with_act([nn.Linear(c, a["units"], bias=a["bias"])], a)
+    if kind in ("add", "multiply", "concat"):
+        return Merge(kind)
+    raise Untranslatable(f"no translation for kind {kind!r}")
+
+
+def _deconv(c: int, a: dict[str, Any]) -> list[nn.Module]:
+    (kh, kw), (sh, sw), (dh, dw) = a["kernel"], a["stride"], a["dilation"]
+    op = a["output_padding"]
+    if a["padding"] == "same":
+        # Keras Conv2DTranspose `same`: output H·s. Full output (H−1)s + d(k−1) + 1 is cropped by
+        # max(d(k−1)+1 − s, 0) (odd pixel at the end), or grown with output_padding s − (d(k−1)+1).
+        crops, ops = [], []
+        for k, s, d in ((kh, sh, dh), (kw, sw, dw)):
+            span = d * (k - 1) + 1
+            total = max(span - s, 0)
+            crops.append((total // 2, total - total // 2))
+            ops.append(max(s - span, 0))
+        deconv = nn.ConvTranspose2d(c, a["filters"], a["kernel"], a["stride"], 0, tuple(ops), a["groups"],
+                                    a["bias"], a["dilation"])
+        (t, b), (l, r) = crops
+        return [deconv] + ([Crop(t, b, l, r)] if t or b or l or r else [])
+    t, b, l, r = a["padding"]
+    if t == b and l == r:
+        return [nn.ConvTranspose2d(c, a["filters"], a["kernel"], a["stride"], (t, l), op, a["groups"], a["bias"],
+                                   a["dilation"])]
+    deconv = nn.ConvTranspose2d(c, a["filters"], a["kernel"], a["stride"], 0, op, a["groups"], a["bias"],
+                                a["dilation"])
+    return [deconv, Crop(t, b, l, r)]
+
+
+def _pool(kind: str, hw: Sequence[int], a: dict[str, Any]) -> nn.Module:
+    kernel = a["kernel"]
+    stride = a["stride"] if a["stride"] is not None else kernel
+    fill = float("-inf") if kind == "maxpool" else 0.0
+    cls = nn.MaxPool2d if kind == "maxpool" else nn.AvgPool2d  # sumpool = avgpool·k² shape-wise
+    if a["padding"] == "same":
+        t, b, l, r = _pads("same", hw, kernel, stride, (1, 1))
+        # cnncalc ignores `ceil` with `same` (the output is ceil(H/s) by definition).
+        return nn.Sequential(Pad(l, r, t, b, fill), cls(kernel, stride, 0, ceil_mode=False))
+    t, b, l, r = a["padding"]
+    ceil = a["ceil"]
+    if t == b and l == r:
+        return cls(kernel, stride, (t, l), ceil_mode=ceil)
+    if not ceil:
+        return nn.Sequential(Pad(l, r, t, b, fill), cls(kernel, stride, 0))
+    if t < b or l < r:
+        # ceil_mode's rule "the last window starts inside the input or its leading padding" has no PyTorch
+        # form when the trailing padding is the larger one.
+        raise Untranslatable("ceil pooling with more bottom/right than top/left padding")
+    # Leading padding beyond the trailing one is padded explicitly; PyTorch pads the rest symmetrically.
+    return nn.Sequential(Pad(l - r, 0, t - b, 0, fill), cls(kernel, stride, (b, r), ceil_mode=True))
+
+
+# --- running and comparing ------------------------------------------------------------------
+
+
+@dataclass
+class Measured:
+    """What PyTorch says about one row."""
+
+    name: str
+    kind: str
+    shape: tuple[int, ...]  # channels-last, as cnncalc: (H, W, C) or (N,)
+    trainable: int
+    non_trainable: int
+    flops: int
+
+
+def to_channels_last(shape: Sequence[int]) -> tuple[int, ...]:
+    """(N, C, H, W) → (H, W, C); (N, F) → (F,)."""
+    s = tuple(shape[1:])
+    return (s[1], s[2], s[0]) if len(s) == 3 else s
+
+
+def count_params(module: nn.Module) -> tuple[int, int]:
+    """(parameters, running-statistics buffers) of a module."""
+    trainable = sum(p.numel() for p in module.parameters())
+    running = sum(b.numel() for n, b in module.named_buffers() if n.split(".")[-1] in ("running_mean", "running_var"))
+    return trainable, running
+
+
+class TorchNet(nn.Module):
+    """The network as a torch graph: one module per cnncalc row, wired by `row.inputs`."""
+
+    def __init__(self, analysis: Analysis, device: str = "cpu") -> None:
+        super().__init__()
+        h, w, c = analysis.input
+        self.input_shape = (1, c, h, w)
+        self.device_name = device
+        self.rows: list[tuple[str, str, tuple[str, ...]]] = []
+        self.ops = nn.ModuleDict()
+        self.measured: list[Measured] = []
+        torch.manual_seed(0)
+        # Build by tracing: each op is made from the shapes of the tensors that reach it.
+        values: dict[str, torch.Tensor] = {"input": self.example_input()}
+        # One FlopCounterMode for the whole build (entering one costs ~30 ms); each op's FLOPs are the
+        # growth of the running total across its call.
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            for row in analysis.rows:
+                ins = [values[n] for n in row.inputs]
+                op = build_op(row.kind, row.args, [tuple(t.shape) for t in ins], device)
+                key = f"r{row.index}"
+                self.ops[key] = op
+                self.rows.append((key, row.name, row.inputs))
+                before = counter.get_total_flops()
+                out = op(*ins)
+                values[row.name] = out
+                trainable, running = count_params(op)
+                self.measured.append(Measured(row.name, row.kind, to_channels_last(out.shape), trainable, running,
+                                              counter.get_total_flops() - before))
+        self.eval()
+
+    def example_input(self) -> torch.Tensor:
+        """A batch of one, on the net's device."""
+        if self.device_name == "meta":
+            return torch.empty(self.input_shape, device="meta")
+        return torch.randn(self.input_shape)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        values = {"input": x}
+        out = x
+        for key, name, inputs in self.rows:
+            out = self.ops[key](*[values[n] for n in inputs])
+            values[name] = out
+        return out
+
+
+def build_op(kind: str, args: dict[str, Any], in_shapes: Sequence[Sequence[int]], device: str = "cpu") -> nn.Module:
+    """make_op on `device`, in eval mode. On the CPU, weights are a constant rather than randomly initialised:
+    only shapes and counts are compared, and initialising ResNet-152's 60M weights would dominate the run."""
+    with torch.device("meta"):
+        op = make_op(kind, args, in_shapes).eval()
+    if device != "meta":
+        op = op.to_empty(device=device)
+        with torch.no_grad():
+            for p in op.parameters():
+                p.fill_(0.01)
+        for m in op.modules():
+            if isinstance(m, nn.modules.batchnorm._NormBase):
+                m.reset_running_stats()
+    return op
+
+
+def run_op(kind: str, args: dict[str, Any], inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Build and apply one op (for checking that PyTorch rejects what cnncalc rejects)."""
+    with torch.no_grad():
+        op = make_op(kind, args, [tuple(t.shape) for t in inputs]).eval()  # errors at construction count too
+        return op(*inputs)
+
+
+def values_of(net: TorchNet) -> dict[str, torch.Tensor]:
+    """Every row's output tensor, by row name, from a fresh forward pass."""
+    x = net.example_input()
+    values = {"input": x}
+    with torch.no_grad():
+        for key, name, inputs in net.rows:
+            values[name] = net.ops[key](*[values[n] for n in inputs])
+    return values
+
+
+def mismatches(analysis: Analysis, net: TorchNet) -> list[str]:
+    """Every disagreement between cnncalc's rows and PyTorch's, as readable lines (empty: they agree)."""
+    problems = []
+    for row, m in zip(analysis.rows, net.measured):
+        ours = (tuple(row.output), row.trainable, row.non_trainable, 2 * row.macs)
+        theirs = (m.shape, m.trainable, m.non_trainable, m.flops)
+        if ours != theirs:
+            problems.append(f"{row.name} ({row.kind} {row.args}): cnncalc shape/params/running/flops {ours}, "
+                            f"torch {theirs}")
+    return problems
+
+
+def whole_model_figures(net: TorchNet) -> tuple[tuple[int, ...], int, int, int]:
+    """(output shape, parameters, running stats, FLOPs) of the whole module in one forward pass."""
+    x = net.example_input()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        out = net(x)
+    trainable, running = count_params(net)
+    return to_channels_last(out.shape), trainable, running, counter.get_total_flops()
