@@ -19,7 +19,7 @@ MAX_BLOCK_DEPTH = 32
 MAX_DIMENSION = 10_000_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RF:
     """Receptive field of one output position: size, effective stride (jump) and effective padding, (h, w)."""
 
@@ -28,7 +28,7 @@ class RF:
     padding: tuple[int, int]
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One leaf layer of the expanded network, with all its figures."""
 

@@ -86,6 +86,32 @@ def check_file(path: str, budgets: dict[str, Quantity] | None = None) -> FileRes
     return result
 
 
+def report(path: str, budgets: dict[str, Quantity] | None = None) -> FileResult:
+    """check_file without the analysis: what `cnncalc check` keeps, small enough to send between processes."""
+    result = check_file(path, budgets)
+    result.analysis = None
+    return result
+
+
+def check_many(paths: list[str], budgets: dict[str, Quantity] | None = None, jobs: int = 1
+               ) -> Iterator[FileResult]:
+    """Reports for many files, in order, in `jobs` forked worker processes when that is worth it."""
+    import multiprocessing
+
+    if jobs > 1 and len(paths) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+        from functools import partial
+
+        # fork: the workers inherit the imported modules, so they start in milliseconds.
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            yield from pool.imap(partial(report, budgets=budgets), paths, chunksize=max(1, len(paths) // (jobs * 8)))
+        return
+    for path in paths:
+        yield report(path, budgets)
+
+
+PARALLEL_FROM = 64
+
+
 def find_files(paths: list[str]) -> Iterator[tuple[str, Problem | None]]:
     """Files to check: given files as they are, directories searched for *.yaml and *.yml (sorted)."""
     for path in paths:

@@ -135,7 +135,7 @@ def upsample_mode(value: Any, where: Located) -> str:
 
 # --- the call a kind computes -------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """One application of a kind: converted arguments and the input shapes."""
 
@@ -172,7 +172,7 @@ class Call:
         return self.inputs[0][-1]
 
 
-@dataclass
+@dataclass(slots=True)
 class LayerOut:
     """What a kind computes for one call."""
 

@@ -48,21 +48,31 @@ class SpecError(Exception):
 class Located:
     """Where a value came from in a file; builds problems at that position."""
 
-    __slots__ = ("path", "line", "column")
+    __slots__ = ("path", "_line", "_column", "_mark")
 
     def __init__(self, path: str, line: int, column: int) -> None:
         self.path = path
-        self.line = line
-        self.column = column
+        self._line = line
+        self._column = column
+        self._mark: Any = None
 
     @classmethod
     def at_mark(cls, path: str, mark: Any) -> "Located":
-        """From a YAML mark (0-based line and column)."""
+        """From a YAML mark (0-based line and column), read only if a problem is reported."""
         where = cls.__new__(cls)
         where.path = path
-        where.line = mark.line + 1
-        where.column = mark.column + 1
+        where._mark = mark
         return where
+
+    @property
+    def line(self) -> int:
+        """1-based line."""
+        return self._mark.line + 1 if self._mark is not None else self._line
+
+    @property
+    def column(self) -> int:
+        """1-based column."""
+        return self._mark.column + 1 if self._mark is not None else self._column
 
     def problem(self, rule: str, message: str, level: str = ERROR) -> Problem:
         """Return a problem at this position."""

@@ -238,3 +238,16 @@ def test_check_the_bundled_specs_strictly() -> None:
     assert code == 0, out
     count = len(list(SPECS.glob("*.yaml")))
     assert out.strip().endswith(f"{count} files checked: 0 errors, 0 warnings")
+
+
+def test_check_in_parallel_gives_the_same_report_in_order(tmp_path) -> None:
+    good = (SPECS / "lenet5.yaml").read_text()
+    for i in range(70):
+        text = good if i % 9 else "input: [8, 8, 3]\nlayers:\n  - conv: {filters: 8, kernel: 9}\n"
+        (tmp_path / f"net{i:02d}.yaml").write_text(text)
+    serial = cli("check", "-f", "parsable", "-j", "1", str(tmp_path))
+    parallel = cli("check", "-f", "parsable", "-j", "2", str(tmp_path))
+    assert serial == parallel
+    assert serial[0] == 1
+    assert [line.split(":")[0][-10:] for line in serial[1].splitlines()] == [
+        f"net{i:02d}.yaml" for i in range(0, 70, 9)]
