@@ -312,7 +312,7 @@ def _conv(call: Call) -> LayerOut:
     )
 
 
-def _depthwise(call: Call) -> LayerOut:
+def _depthwise(call: Call, bias: bool | None = None) -> LayerOut:
     h, w, c = call.feature_map()
     a = call.args
     m = a["multiplier"]
@@ -320,7 +320,7 @@ def _depthwise(call: Call) -> LayerOut:
     kh, kw = a["kernel"]
     return LayerOut(
         (oh, ow, c * m),
-        trainable=F.conv_params(c, c * m, kh, kw, c, a["bias"]),
+        trainable=F.conv_params(c, c * m, kh, kw, c, a["bias"] if bias is None else bias),
         macs=F.conv_macs(oh, ow, c, c * m, kh, kw, c),
         weights=((kh, kw, 1, c * m),),
         rf=_rf(a["kernel"], a["stride"], pads, a["dilation"]),
@@ -329,20 +329,15 @@ def _depthwise(call: Call) -> LayerOut:
 
 
 def _separable(call: Call) -> LayerOut:
-    h, w, c = call.feature_map()
-    a = call.args
-    m, filters = a["multiplier"], a["filters"]
-    (oh, ow), pads, warnings = _window(call, (h, w), a["kernel"], a["stride"], a["padding"], a["dilation"])
-    kh, kw = a["kernel"]
-    # Keras SeparableConv2D: an unbiased depthwise part, then a pointwise part with the bias.
-    return LayerOut(
-        (oh, ow, filters),
-        trainable=F.conv_params(c, c * m, kh, kw, c, False) + F.conv_params(c * m, filters, 1, 1, 1, a["bias"]),
-        macs=F.conv_macs(oh, ow, c, c * m, kh, kw, c) + F.conv_macs(oh, ow, c * m, filters, 1, 1, 1),
-        weights=((kh, kw, 1, c * m), (1, 1, c * m, filters)),
-        rf=_rf(a["kernel"], a["stride"], pads, a["dilation"]),
-        warnings=warnings,
-    )
+    # Keras SeparableConv2D: an unbiased depthwise part, then a pointwise 1×1 part with the bias.
+    out = _depthwise(call, bias=False)
+    oh, ow, cm = out.output
+    filters = call.args["filters"]
+    out.output = (oh, ow, filters)
+    out.trainable += F.conv_params(cm, filters, 1, 1, 1, call.args["bias"])
+    out.macs += F.conv_macs(oh, ow, cm, filters, 1, 1, 1)
+    out.weights += ((1, 1, cm, filters),)
+    return out
 
 
 def _deconv(call: Call) -> LayerOut:
