@@ -11,7 +11,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from cnncalc import yamlsafe
 from cnncalc.expr import ExprError, UnknownName, evaluate
 from cnncalc.kinds import ALIASES, KINDS, REQUIRED, Call, Kind, LayerOut, Shape, fmt_shape
-from cnncalc.problems import Located, Problem, SpecError, did_you_mean
+from cnncalc.problems import Located, Problem, did_you_mean
 from cnncalc.spec import OPTIONS, Block, Item, Spec, at
 
 MAX_LAYERS = 20_000
@@ -585,8 +585,3 @@ def first_uneven(spec: Spec, input_shape: Shape) -> Problem | None:
     except _Uneven:
         pass
     return expander.first_uneven
-
-
-def describe_shape(shape: Shape) -> str:
-    """H×W×C or N, for messages."""
-    return fmt_shape(shape)

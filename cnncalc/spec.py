@@ -11,7 +11,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from cnncalc import yamlsafe
 from cnncalc.kinds import ALIASES
 from cnncalc.numbers import Quantity, parse_quantity, parse_shape
-from cnncalc.problems import Located, SpecError, did_you_mean
+from cnncalc.problems import Located, did_you_mean
 
 Shape = tuple[int, ...]
 TOP_KEYS = ("name", "description", "input", "defaults", "blocks", "layers", "expect")

@@ -12,7 +12,6 @@ Known cnncalc bugs are xfail(strict=True) with the reason; a fix makes the suite
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import subprocess

@@ -362,7 +362,7 @@ def values_of(net: TorchNet) -> dict[str, torch.Tensor]:
 def mismatches(analysis: Analysis, net: TorchNet) -> list[str]:
     """Every disagreement between cnncalc's rows and PyTorch's, as readable lines (empty: they agree)."""
     problems = []
-    for row, m in zip(analysis.rows, net.measured):
+    for row, m in zip(analysis.rows, net.measured, strict=True):
         ours = (tuple(row.output), row.trainable, row.non_trainable, 2 * row.macs)
         theirs = (m.shape, m.trainable, m.non_trainable, m.flops)
         if ours != theirs:
