@@ -157,7 +157,7 @@ def _load(spec: str, input_shape: tuple[int, ...] | None) -> Any:
 
 @app.command()
 def shape(
-    spec: str = typer.Argument(..., help="An architecture file, or the name of a bundled one (`cnncalc list`)."),
+    spec: str = typer.Argument(..., metavar="SPEC", help="An architecture file, or the name of a bundled one (`cnncalc list`)."),
     input: Optional[str] = typer.Option(None, "--input", "-i", help="Override the input, e.g. 320x320x3."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json, csv or markdown."),
     columns: Optional[str] = typer.Option(
@@ -338,7 +338,7 @@ def size(
 
 @app.command()
 def sizes(
-    spec: str = typer.Argument(..., help="An architecture file or the name of a bundled one."),
+    spec: str = typer.Argument(..., metavar="SPEC", help="An architecture file or the name of a bundled one."),
     range_: str = typer.Option("32:1024", "--range", "-r", help="Square input sizes LOW:HIGH to scan."),
     at: Optional[str] = typer.Option(None, "--size", "-s",
                                      help="Explain one input size (224 or 224x160) instead of scanning."),
@@ -483,7 +483,7 @@ def _budget(text: str | None, name: str, memory: bool = False) -> Any:
 
 @app.command()
 def check(
-    paths: list[str] = typer.Argument(..., help="Files and directories (searched for *.yaml and *.yml)."),
+    paths: list[str] = typer.Argument(..., metavar="PATH...", help="Files and directories (searched for *.yaml and *.yml)."),
     strict: bool = typer.Option(False, "--strict", help="Fail on warnings too."),
     fmt: Optional[CheckFormat] = typer.Option(
         None, "--format", "-f",
