@@ -483,7 +483,7 @@ def _budget(text: str | None, name: str, memory: bool = False) -> Any:
 
 @app.command()
 def check(
-    paths: list[str] = typer.Argument(..., metavar="PATH...", help="Files and directories (searched for *.yaml and *.yml)."),
+    paths: list[str] = typer.Argument(..., metavar="PATH", help="Files and directories (searched for *.yaml and *.yml)."),
     strict: bool = typer.Option(False, "--strict", help="Fail on warnings too."),
     fmt: Optional[CheckFormat] = typer.Option(
         None, "--format", "-f",
