@@ -72,7 +72,8 @@ def _fail(error: SpecError) -> NoReturn:
 
 
 def _is_terminal() -> bool:
-    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+    # Some CI runners allocate a pseudo-terminal; their logs still want no progress bars or colour.
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb" and not os.environ.get("CI")
 
 
 def _console(stderr: bool = False) -> Any:
