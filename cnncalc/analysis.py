@@ -210,6 +210,11 @@ class _Expander:
         raise where.error("unknown-variable", f"`{text}` is not an argument of this block"
                           f"{did_you_mean(name, names)}; its arguments: {known}")
 
+    def run(self, shape: Shape) -> _Value:
+        """Expand the whole network on an input of `shape`; return its output."""
+        rf = RF((1, 1), (1, 1), (0, 0)) if len(shape) == 3 else None  # a pixel sees itself
+        return self.scope(self.spec.items, _Value(shape, "input", rf, self.spec.input_where), None, "", (), 0)
+
     # -- one layer list ------------------------------------------------------------------
 
     def scope(self, items: list[Item], scope_input: _Value, env: dict[str, tuple[Any, Located]] | None,
@@ -538,8 +543,7 @@ def analyze(spec: Spec, input_shape: Shape | None = None) -> Analysis:
     expander = _Expander(spec)
     expander.check_defaults()
     shape = input_shape or spec.input
-    rf = RF((1, 1), (1, 1), (0, 0)) if len(shape) == 3 else None
-    out = expander.scope(spec.items, _Value(shape, "input", rf, spec.input_where), None, "", (), 0)
+    out = expander.run(shape)
     rows = expander.rows
     totals = Totals(sum(r.trainable for r in rows), sum(r.non_trainable for r in rows),
                     sum(r.macs for r in rows), sum(r.elements for r in rows))
@@ -579,9 +583,8 @@ def first_uneven(spec: Spec, input_shape: Shape) -> Problem | None:
     """
     expander = _Expander(spec)
     expander.stop_on_uneven = True
-    rf = RF((1, 1), (1, 1), (0, 0)) if len(input_shape) == 3 else None
     try:
-        expander.scope(spec.items, _Value(input_shape, "input", rf, spec.input_where), None, "", (), 0)
+        expander.run(input_shape)
     except _Uneven:
         pass
     return expander.first_uneven

@@ -12,8 +12,6 @@ from cnncalc.kinds import fmt_shape
 from cnncalc.numbers import Quantity
 from cnncalc.problems import ERROR, Located, Problem, SpecError
 
-# Bytes per value for `max_memory`, which budgets float32 inference memory.
-MEMORY_DTYPE_BYTES = 4
 
 
 @dataclass
@@ -27,7 +25,9 @@ class FileResult:
 
 def inference_memory(analysis: Analysis) -> int:
     """Bytes of float32 parameters plus every layer's output for one sample (what `max_memory` budgets)."""
-    return (analysis.totals.params + analysis.totals.elements) * MEMORY_DTYPE_BYTES
+    from cnncalc.memory import estimate
+
+    return estimate(analysis, batch=1, dtype="float32").inference
 
 
 def _count_problem(where: Located, key: str, quantity: Quantity, actual: int) -> Problem | None:

@@ -76,14 +76,13 @@ def _is_terminal() -> bool:
     return sys.stdout.isatty() and os.environ.get("TERM") != "dumb" and not os.environ.get("CI")
 
 
-def _console(stderr: bool = False) -> Any:
+def _console() -> Any:
     from rich.console import Console
 
-    stream = sys.stderr if stderr else sys.stdout
-    if stream.isatty():
-        return Console(file=stream, highlight=False)
-    # Pipes get plain text: no colour, and a width that never wraps or truncates a row.
-    return Console(file=stream, width=400, no_color=True, highlight=False, emoji=False, color_system=None)
+    if _is_terminal():
+        return Console(file=sys.stdout, highlight=False)
+    # Pipes and CI logs get plain text: no colour, and a width that never wraps or truncates a row.
+    return Console(file=sys.stdout, width=400, no_color=True, highlight=False, emoji=False, color_system=None)
 
 
 def _version(value: bool) -> None:
@@ -191,7 +190,7 @@ def shape(
     if fmt is Format.table:
         console = _console()
         console.print(render.title(analysis), markup=False, style="bold")
-        console.print(render.table(analysis, chosen, folded, dtype.value, ascii_only=not sys.stdout.isatty()))
+        console.print(render.table(analysis, chosen, folded, dtype.value, ascii_only=not _is_terminal()))
         for line in render.footer(analysis, memory):
             console.print(line, markup=False)
         if analysis.warnings:
@@ -441,7 +440,7 @@ def list_(
     from rich.table import Table
     from rich import box
 
-    table = Table(box=box.SIMPLE_HEAVY if sys.stdout.isatty() else box.ASCII)
+    table = Table(box=box.SIMPLE_HEAVY if _is_terminal() else box.ASCII)
     for header in ("Name", "Architecture", "Input", "Params", "MACs"):
         table.add_column(header, justify="right" if header in ("Params", "MACs") else "left")
     for name, a in entries:

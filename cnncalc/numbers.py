@@ -79,12 +79,12 @@ def parse_shape(text: str, min_dims: int = 1, max_dims: int = 3) -> tuple[int, .
     return dims
 
 
-def human(count: float, unit: str = "") -> str:
-    """Short form of a count with SI prefixes (15.47G); unit 'B' uses powers of 1000 too."""
+def human(count: float) -> str:
+    """Short form of a count with SI prefixes (15.47G)."""
     for scale, prefix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K")):
         if abs(count) >= scale:
-            return f"{count / scale:.2f}{prefix}{unit}"
-    return f"{count:g}{unit}"
+            return f"{count / scale:.2f}{prefix}"
+    return f"{count:g}"
 
 
 def human_bytes(count: float) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from cnncalc.analysis import RF, Analysis, Row
 from cnncalc.formulas import ConvParams, SizeAxis
 from cnncalc.kinds import Shape, fmt_shape
+from cnncalc.memory import DTYPE_BYTES
 from cnncalc.numbers import human, human_bytes
 
 if TYPE_CHECKING:  # rich is imported only when a table is drawn, to keep start-up fast
@@ -21,7 +22,6 @@ if TYPE_CHECKING:  # rich is imported only when a table is drawn, to keep start-
 
     from cnncalc.memory import MemoryEstimate
 
-from cnncalc.memory import DTYPE_BYTES  # noqa: E402
 COLUMNS = ("output", "params", "macs", "memory", "rf", "weights")
 DEFAULT_COLUMNS = ("output", "params", "macs")
 
