@@ -115,8 +115,8 @@ def tables(result: Diff, ascii_only: bool = False) -> list["RenderableType"]:
     totals = Table(box=style)
     for n, head in enumerate(TOTAL_HEADERS):
         totals.add_column(head, justify="left" if n == 0 else "right")
-    for change in result.totals.values():
-        totals.add_row(*total_cells(change))
+    for total in result.totals.values():
+        totals.add_row(*total_cells(total))
     shown: list[RenderableType] = [layers] if result.count(SAME) != len(result.layers) else []
     return shown + [totals]
 
@@ -141,8 +141,8 @@ def to_markdown(result: Diff, hits: list[tuple[Threshold, TotalChange]] | None =
         lines.append("")
     lines.append("| " + " | ".join(TOTAL_HEADERS) + " |")
     lines.append("| --- | ---: | ---: | ---: | ---: |")
-    for change in result.totals.values():
-        lines.append("| " + " | ".join(_md(c) for c in total_cells(change)) + " |")
+    for total in result.totals.values():
+        lines.append("| " + " | ".join(_md(c) for c in total_cells(total)) + " |")
     if hits:
         lines += [""] + [f"- ❌ `{_md(line)}`" for line in failures(hits)]
     return "\n".join(lines) + "\n"

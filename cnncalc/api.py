@@ -1,0 +1,158 @@
+"""The stable Python API: `cnncalc.analyze(...)` returns a `Result`; every error is a `CnncalcError`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping, Sequence, Union
+
+from cnncalc.problems import ERROR, Problem, SpecError
+
+if TYPE_CHECKING:
+    from cnncalc.analysis import Analysis, Row, Totals
+
+Source = Union[str, "os.PathLike[str]", Mapping[str, Any]]
+
+
+class CnncalcError(Exception):
+    """An architecture cnncalc cannot analyse, or one that fails its checks; `problems` are what `check` reports."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: list[Problem] = list(problems)
+        first = self.problems[0] if self.problems else None
+        text = f"{first.path}:{first.line}:{first.column}: {first.message} [{first.rule}]" if first else "error"
+        more = len(self.problems) - 1
+        super().__init__(text + (f" (and {more} more problem{'s' if more != 1 else ''})" if more > 0 else ""))
+
+
+@dataclass
+class Result:
+    """An analysed architecture: rows in execution order, totals, warnings, and its JSON contract."""
+
+    analysis: "Analysis"
+
+    @property
+    def name(self) -> str:
+        """The architecture's name."""
+        return self.analysis.name
+
+    @property
+    def input(self) -> tuple[int, ...]:
+        """The input shape analysed."""
+        return tuple(self.analysis.input)
+
+    @property
+    def output(self) -> tuple[int, ...]:
+        """The output shape."""
+        return tuple(self.analysis.output)
+
+    @property
+    def rows(self) -> list["Row"]:
+        """Every leaf layer, in execution order."""
+        return self.analysis.rows
+
+    @property
+    def totals(self) -> "Totals":
+        """Sums over every leaf layer: params, trainable, non_trainable, macs, flops."""
+        return self.analysis.totals
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Warnings (not errors) found while analysing, as `check` reports them."""
+        return self.analysis.warnings
+
+    def to_dict(self) -> dict[str, Any]:
+        """The object `cnncalc shape --format json` prints (float32, batch 1, adam)."""
+        from cnncalc.render import to_dict
+
+        return to_dict(self.analysis)
+
+    def _repr_markdown_(self) -> str:
+        from cnncalc.render import to_markdown
+
+        return to_markdown(self.analysis)
+
+    def _repr_html_(self) -> str:
+        from cnncalc.render_html import to_html
+
+        return to_html(self.analysis)
+
+    def __repr__(self) -> str:
+        t = self.totals
+        return (f"<cnncalc.Result {self.name!r}: {len(self.rows)} layers, {t.params:,} params, "
+                f"{t.macs:,} MACs>")
+
+
+def _text_and_path(source: Source) -> tuple[str, str]:
+    """The YAML text of `source` and the path its problems name."""
+    from cnncalc import bundled, yamlsafe
+
+    if isinstance(source, Mapping):
+        import yaml
+
+        try:
+            text = yaml.safe_dump(dict(source), sort_keys=False, allow_unicode=True)
+        except yaml.YAMLError as exc:
+            raise CnncalcError([Problem("<dict>", 1, 1, ERROR, "invalid-value",
+                                        f"the dict holds a value YAML cannot represent: {exc}")]) from None
+        return text, "<dict>"
+    if isinstance(source, os.PathLike):
+        path = os.fspath(source)
+        return yamlsafe.read_text(path), path
+    if not isinstance(source, str):
+        raise CnncalcError([Problem("<argument>", 1, 1, ERROR, "invalid-document",
+                                    f"analyze() takes a path, YAML text or a dict, not {type(source).__name__}")])
+    if "\n" not in source and (os.path.exists(source) or source.endswith((".yaml", ".yml"))
+                               or bundled.resolve(source) != source):
+        path = bundled.resolve(source)
+        return yamlsafe.read_text(path), path
+    return source, "<string>"
+
+
+def _input_shape(value: Any) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    from cnncalc.numbers import parse_shape
+
+    try:
+        if isinstance(value, str):
+            return parse_shape(value, 1, 3)
+        dims = tuple(value) if isinstance(value, (list, tuple)) else (value,)
+        if not 1 <= len(dims) <= 3 or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in dims):
+            raise ValueError(f"{value!r} needs 1–3 positive whole numbers, like (224, 224, 3)")
+        return dims
+    except ValueError as exc:
+        raise CnncalcError([Problem("<input>", 1, 1, ERROR, "invalid-input", f"input={exc}")]) from None
+
+
+def analyze(source: Source, input: Any = None, vars: Mapping[str, Any] | None = None) -> Result:
+    """Analyse an architecture given as a path, YAML text or a dict; raise CnncalcError with check's problems.
+
+    `source`: a path (str or os.PathLike; a one-line str naming an existing file, ending in .yaml/.yml,
+    or naming a bundled architecture such as "vgg16"), any other str as YAML text, or a dict in the
+    spec format. `input`: an input shape overriding the file's, (224, 224, 3) or "224x224x3"; the
+    file's `expect:` figures are then not checked, as with `cnncalc shape --input`. `vars`: reserved
+    for variables of the spec format; not supported yet, so a non-empty mapping raises CnncalcError.
+
+    Errors and unmet `expect:` figures raise CnncalcError whose `problems` list is what `cnncalc check`
+    reports for the same file; warnings do not raise and are in `Result.warnings`.
+    """
+    from cnncalc import spec as spec_module
+    from cnncalc.analysis import analyze as analyze_spec
+    from cnncalc.checks import expectations
+
+    shape = _input_shape(input)
+    try:
+        text, path = _text_and_path(source)
+        if vars:
+            raise CnncalcError([Problem(path, 1, 1, ERROR, "unknown-variable",
+                                        f"vars={dict(vars)!r}: this version of cnncalc has no variables yet; "
+                                        "write the values into the architecture")])
+        analysis = analyze_spec(spec_module.loads(text, path), shape)
+    except SpecError as exc:
+        raise CnncalcError([exc.problem]) from None
+    if shape is None:
+        problems = sorted(analysis.warnings + expectations(analysis))
+        if any(p.level == ERROR for p in problems):
+            raise CnncalcError(problems)
+    return Result(analysis)

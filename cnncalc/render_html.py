@@ -1,0 +1,34 @@
+"""HTML rendering of an analysis, for Jupyter (`Result._repr_html_`): a table with a totals footer."""
+
+from __future__ import annotations
+
+from html import escape
+
+from cnncalc.analysis import Analysis
+from cnncalc.kinds import fmt_shape
+from cnncalc.render import fold, footer, title
+
+_STYLE = "text-align:right;font-variant-numeric:tabular-nums"
+
+
+def _count(value: int) -> str:
+    return f"{value:,}" if value else "–"
+
+
+def to_html(analysis: Analysis, depth: int | None = 1) -> str:
+    """A self-contained HTML table (rows folded to `depth`, as `cnncalc shape`), every user text escaped."""
+    head = "".join(f"<th style=\"{_STYLE if h in ('#', 'Params', 'MACs') else 'text-align:left'}\">{h}</th>"
+                   for h in ("#", "Layer", "Kind", "Output", "Params", "MACs"))
+    body = []
+    for row in fold(analysis, depth):
+        body.append(
+            f"<tr><td style=\"{_STYLE}\">{escape(row.index)}</td><td style=\"text-align:left\">{escape(row.name)}</td>"
+            f"<td style=\"text-align:left\">{escape(row.kind)}</td>"
+            f"<td style=\"text-align:left\">{escape(fmt_shape(row.output))}</td>"
+            f"<td style=\"{_STYLE}\">{_count(row.params)}</td><td style=\"{_STYLE}\">{_count(row.macs)}</td></tr>")
+    notes = "".join(f"<div>{escape(line)}</div>" for line in footer(analysis))
+    warnings = "".join(f"<div style=\"color:#b35900\">warning: {escape(p.message)} [{escape(p.rule)}] "
+                       f"(line {p.line})</div>" for p in analysis.warnings)
+    return (f"<div class=\"cnncalc\"><strong>{escape(title(analysis))}</strong>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"<div style=\"font-size:smaller\">{notes}{warnings}</div></div>")
