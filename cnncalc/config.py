@@ -274,12 +274,20 @@ def apply(config: Config, problems: list[Problem]) -> list[Problem]:
 
 
 def excluded(config: Config, path: str) -> bool:
-    """Whether a glob of `exclude` matches the path (relative to its config's directory), its name or a parent."""
+    """Whether an `exclude` glob matches the path (relative to its config's directory), a parent, or a name in it."""
+    if os.path.basename(path) in CONFIG_NAMES[:2]:
+        return True  # a .cnncalc.yaml found in a checked directory is configuration, not an architecture
     absolute = os.path.abspath(path)
     for glob, root in config.exclude:
-        relative = os.path.relpath(absolute, root).replace(os.sep, "/")
+        try:
+            relative = os.path.relpath(absolute, root).replace(os.sep, "/")
+        except ValueError:  # another drive on Windows
+            continue
+        if relative == ".." or relative.startswith("../"):
+            continue  # a glob applies only under its configuration's directory
         parts = relative.split("/")
-        candidates = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)] + [parts[-1]]
+        # Like ruff: the path, any leading part of it, or any one component (a directory or file name).
+        candidates = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)] + parts
         if any(fnmatch.fnmatchcase(c, glob.rstrip("/")) for c in candidates):
             return True
     return False

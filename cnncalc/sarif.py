@@ -11,7 +11,6 @@ from urllib.parse import quote
 from cnncalc.problems import Problem
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/cnncalc/"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
@@ -61,7 +60,7 @@ def to_dict(problems: Iterable[Problem], tool_version: str, cwd: str | None = No
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "cnncalc", "version": tool_version, "informationUri": INFORMATION_URI,
+            "tool": {"driver": {"name": "cnncalc", "version": tool_version,
                                 "rules": [_rule(r) for r in rule_ids]}},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": _directory_uri(cwd)}},
             "results": [_result(p, index[p.rule], cwd) for p in listed],

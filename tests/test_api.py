@@ -140,3 +140,17 @@ def test_lazy_attributes() -> None:
     assert {"analyze", "Result", "CnncalcError"} <= set(dir(cnncalc))
     with pytest.raises(AttributeError):
         cnncalc.no_such_thing  # noqa: B018
+
+
+def test_readme_python_api_example(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Python API", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    monkeypatch.chdir(ROOT)
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - the README's own example
+    assert scope["result"].totals.params == 896 == 32 * (3 * 3 * 3 + 1)
+    assert scope["result"].output == (224, 224, 32)
+    assert "broken.yaml 1 1 error file-not-found" in capsys.readouterr().out
