@@ -307,3 +307,11 @@ def test_run_import_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert run_import(str(bad), None, "big", False) == 2
     assert run_import(str(tmp_path / "missing.onnx"), None, None, False) == 1
     assert "[file-not-found]" in capsys.readouterr().err
+
+
+def test_slices_per_axis_merge_into_one_crop(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Slice", ["x", "s1", "e1", "a1"], ["t"], name="crop"),
+             helper.make_node("Slice", ["t", "s2", "e2", "a2"], ["y"], name="crop_w")]
+    inits = [ints("s1", [2]), ints("e1", [-2]), ints("a1", [2]), ints("s2", [1]), ints("e2", [15]), ints("a2", [3])]
+    result = import_model(tmp_path, model(nodes, inits, X))
+    assert layer_lines(result.yaml) == ["crop: {cropping: [2, 1], name: crop}"]

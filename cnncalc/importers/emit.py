@@ -9,7 +9,7 @@ from typing import Any
 from cnncalc.problems import ERROR, Problem
 
 MERGE_KINDS = ("add", "multiply", "concat")
-_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")  # never read as a number, null or boolean by YAML
 # Words YAML 1.1 (PyYAML) reads as booleans or null when unquoted.
 _YAML_WORDS = frozenset("y n yes no on off true false null".split())
 

@@ -80,6 +80,7 @@ def import_onnx(path: str, options: Options) -> ImportResult:
         problems.append(_problem(path, "empty-import", "no operator of the graph maps onto a cnncalc layer"))
         return ImportResult("", list(unmapped.values()), problems)
     _fold_padding(ctx.layers)
+    _merge_crops(ctx.layers)
     _fuse_activations(ctx.layers)
     stem = os.path.splitext(os.path.basename(path))[0]
     # PyTorch names every graph main_graph (torch_jit before 2.0): the file's stem says more.
@@ -101,7 +102,7 @@ class _Refused(Exception):
 def _load(path: str) -> Any:
     """Parse the protobuf after checking size; external data is never loaded."""
     import onnx
-    from google.protobuf.message import DecodeError
+    from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
 
     try:
         size = os.stat(path).st_size
@@ -280,11 +281,11 @@ def _fold(ctx: Ctx, node: Any) -> Any:
     shape_of = ctx.consts[source].shape if source in ctx.consts else ctx.shapes.get(source)
     if node.op_type == "Shape" and shape_of is not None:
         return np.array(shape_of[a.get("start", 0):a.get("end", len(shape_of))], dtype=np.int64)
-    args = [ctx.consts[i].values if i else None for i in node.input]
+    args: list[Any] = [ctx.consts[i].values if i else None for i in node.input]
     if not args or any(v is None for v, i in zip(args, node.input) if i) or node.input[0] not in ctx.consts:
         return None
-    x = args[0]
-    rest = [v for v in args[1:]]
+    x: Any = args[0]
+    rest = args[1:]
     op = node.op_type
     if op == "Cast":
         from onnx import helper
@@ -776,9 +777,9 @@ def _slice(ctx: Ctx, node: Any) -> None:
     steps = _values(ctx, node, 4, "steps") if len(node.input) > 4 and node.input[4] else None
     if starts is None or steps and any(s != 1 for s in steps):
         raise Unmappable("strided slicing")
-    axes = [int(v) % 4 for v in axes] if axes is not None else list(range(len(starts)))
+    axis_list = [int(v) % 4 for v in axes] if axes is not None else list(range(len(starts)))
     crop = {2: [0, 0], 3: [0, 0]}
-    for axis, start in zip(axes, starts):
+    for axis, start in zip(axis_list, starts):
         if axis not in crop:
             raise Unmappable("slicing of the batch or channels")
         size = shape[axis]
@@ -876,3 +877,31 @@ def _fits(padding: Any, layer: Layer) -> bool:
     kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
     t, b, l, r = (pads[0], pads[0], pads[1], pads[1]) if len(pads) == 2 else pads
     return 2 * max(t, b) <= kh and 2 * max(l, r) <= kw
+
+
+def _sides(value: Any) -> list[int]:
+    """A padding or cropping value as [top, bottom, left, right]."""
+    if isinstance(value, int):
+        return [value] * 4
+    return [value[0], value[0], value[1], value[1]] if len(value) == 2 else list(value)
+
+
+def _merge_crops(layers: list[Layer]) -> None:
+    """Consecutive crops (PyTorch exports one Slice per axis) become one."""
+    readers = Counter(name for layer in layers for name in layer.inputs)
+    i = 0
+    while i < len(layers) - 1:
+        first, second = layers[i], layers[i + 1]
+        if (first.kind == second.kind == "crop" and second.inputs == [first.name] and readers[first.name] == 1
+                and not second.comments):
+            total = [a + b for a, b in zip(_sides(first.args["cropping"]), _sides(second.args["cropping"]))]
+            t, b, l, r = total
+            second.args["cropping"] = _padding([t, l, b, r])
+            second.inputs = first.inputs
+            second.comments = first.comments
+            for layer in layers[i + 2:]:  # the merged crop keeps the first one's name
+                layer.inputs = [first.name if n == second.name else n for n in layer.inputs]
+            second.name = first.name
+            del layers[i]
+            continue
+        i += 1
