@@ -207,10 +207,11 @@ def test_malformed_cfg(tmp_path: Path, capsys: pytest.CaptureFixture[str], text:
 
 
 def test_unsupported_section_and_partial(tmp_path: Path) -> None:
-    text = NET.format(w=8, h=8) + "[convolutional]\nfilters=4\nsize=1\n[reorg]\nstride=2\n[convolutional]\nfilters=2\n"
+    text = NET.format(w=8, h=8) + ("[convolutional]\nfilters=4\nsize=1\n[reorg]\nstride=2\n[convolutional]\nfilters=2\n"
+                                   "[route]\nlayers=-1,-3\n[reorg]\n[local]\n")
     path = cfg(tmp_path, text)
     result = import_darknet(str(path), Options())
-    assert not result.ok and [(u.op, u.count) for u in result.unmapped] == [("[reorg]", 1)]
+    assert not result.ok and [(u.op, u.count) for u in result.unmapped] == [("[reorg]", 2), ("[local]", 1)]
     assert result.problems[0].line == 8 and "--partial" in result.problems[0].message
     partial = import_darknet(str(path), Options(partial=True))
     assert partial.ok and [r.name for r in analyze(loads(partial.yaml)).rows] == ["conv0", "logistic0"]
@@ -231,3 +232,56 @@ def test_comments_options_and_whitespace(tmp_path: Path) -> None:
     assert [s.kind for s in sections] == ["net", "conv"]
     assert sections[0].options["width"].text == "8" and sections[0].options["width"].column == 11
     assert sections[1].options["filters"].text == "2"  # the first occurrence wins, as in option_find
+
+
+def test_partial_writes_unsupported_activations_as_identity(tmp_path: Path) -> None:
+    text = NET.format(w=8, h=8) + ("[convolutional]\nbatch_normalize=1\nfilters=4\nsize=3\npad=1\nactivation=mish\n"
+                                   "[convolutional]\nfilters=2\nsize=1\nactivation=mish\n")
+    path = cfg(tmp_path, text)
+    assert [u.count for u in import_darknet(str(path), Options()).unmapped] == [2]  # every one is listed
+    result = import_darknet(str(path), Options(partial=True))
+    a = analyze(loads(result.yaml))
+    assert [(r.name, r.kind) for r in a.rows] == [("conv0", "conv"), ("bn0", "batchnorm"), ("mish0", "identity"),
+                                                  ("conv1", "conv"), ("mish1", "identity")]
+    assert a.totals.trainable == 4 * 27 + 8 + 2 * 4 + 2
+    assert [(u.op, u.count) for u in result.unmapped] == [("[convolutional] activation=mish", 2)]
+    assert "activation=mish (line 10) has no cnncalc kind; written as identity" in result.yaml
+
+
+@pytest.mark.parametrize("content, rule", [
+    (b"[net]\x00\x01", "binary-file"),
+    (b"[net]\nwidth=8\n# caf\xe9\n", "invalid-encoding"),
+    (None, "file-not-found"),
+    ("dir", "not-a-file"),
+])
+def test_unreadable_files(tmp_path: Path, content, rule: str) -> None:
+    path = tmp_path / "net.cfg"
+    if content == "dir":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content)
+    result = import_darknet(str(path), Options())
+    assert [p.rule for p in result.problems] == [rule] and result.yaml == ""
+
+
+def test_any_text_gives_a_result_never_an_exception(tmp_path: Path) -> None:
+    """Hostile cfgs built from Darknet's own vocabulary: problems or a spec, never a traceback."""
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import strategies as st
+
+    words = ["[net]", "[convolutional]", "[maxpool]", "[route]", "[shortcut]", "[upsample]", "[yolo]", "[connected]",
+             "[avgpool]", "[reorg]", "[bogus]", "width=8", "height=8", "channels=3", "filters=4", "size=3", "size=0",
+             "stride=2", "pad=1", "padding=9", "layers=-1", "layers=-3,0", "layers=x", "from=-2", "groups=2",
+             "batch_normalize=1", "activation=leaky", "activation=mish", "output=5", "=", "[", "junk"]
+    path = tmp_path / "h.cfg"
+
+    @hypothesis.settings(max_examples=300, deadline=None)
+    @hypothesis.given(st.lists(st.sampled_from(words), max_size=30), st.booleans())
+    def check(lines: list[str], partial: bool) -> None:
+        path.write_text("\n".join(lines), encoding="utf-8")
+        result = import_darknet(str(path), Options(partial=partial))
+        assert result.ok or result.problems
+        if result.ok:
+            analyze(loads(result.yaml))
+
+    check()

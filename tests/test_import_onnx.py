@@ -315,3 +315,25 @@ def test_slices_per_axis_merge_into_one_crop(tmp_path: Path) -> None:
     inits = [ints("s1", [2]), ints("e1", [-2]), ints("a1", [2]), ints("s2", [1]), ints("e2", [15]), ints("a2", [3])]
     result = import_model(tmp_path, model(nodes, inits, X))
     assert layer_lines(result.yaml) == ["crop: {cropping: [2, 1], name: crop}"]
+
+
+def test_malformed_node_is_reported_not_raised(tmp_path: Path) -> None:
+    # MaxPool without its required kernel_shape attribute.
+    result = import_model(tmp_path, model([helper.make_node("MaxPool", ["x"], ["y"], name="mp")], [], X))
+    assert not result.ok and result.unmapped[0].op.startswith("MaxPool (malformed node: KeyError")
+
+
+def test_damaged_files_never_raise(tmp_path: Path) -> None:
+    """Bytes flipped anywhere in a valid file: a result with problems or a spec, never an exception."""
+    import random
+
+    data = bytearray(_valid_bytes())
+    rng = random.Random(15)
+    path = tmp_path / "damaged.onnx"
+    for _ in range(200):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 4)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        path.write_bytes(bytes(damaged))
+        result = onnx_importer.import_onnx(str(path), Options())
+        assert result.ok or result.problems

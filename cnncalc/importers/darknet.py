@@ -93,6 +93,9 @@ class Ctx:
     conv_macs: int = 0  # Darknet's BFLOPs are 2 × this / 1e9 (its convolutional layers only)
     input_shape: Shape = (0, 0, 0)
     notes: list[str] = field(default_factory=list)  # comments for the next layer written
+    partial: bool = False
+    unmapped: dict[str, Unmapped] = field(default_factory=dict)
+    stopped: bool = False
 
     def last(self) -> tuple[str, Shape]:
         """The input of the next section: the previous layer's output, or the network's input."""
@@ -136,7 +139,15 @@ def _activation(ctx: Ctx, section: Section, index: int, default: str) -> None:
     if name not in ACTIVATIONS:
         where = value or Value("", section.line, section.column)
         if name in ("mish", "hard_mish", "gelu", "selu", "loggy", "ramp", "plse", "stair", "lhtan", "normalize_channels"):
-            raise _Unsupported(f"activation={name}")
+            if not ctx.partial:
+                raise _Unsupported(f"activation={name}")
+            # Shape-preserving and free of parameters: --partial keeps going with a stand-in.
+            _note_unmapped(ctx, f"[{section.kind}] activation={name}", section, index)
+            ctx.notes.append(f"activation={name} (line {where.line}) has no cnncalc kind; written as identity")
+            source, _ = ctx.last()
+            ctx.add("identity", {}, f"{name}{index}", [source])
+            ctx.names[-1] = f"{name}{index}"
+            return
         raise _error(ctx.path, where.line, where.column, "invalid-value",
                      f"unknown activation `{name}`{did_you_mean(name, list(ACTIVATIONS))}")
     mapped = ACTIVATIONS[name]
@@ -354,25 +365,18 @@ UNSUPPORTED = ("reorg", "reorg3d", "local", "crnn", "rnn", "gru", "lstm", "conv_
 
 def import_darknet(path: str, options: Options) -> ImportResult:
     """Read a Darknet .cfg and return the equivalent cnncalc spec, or the problems that prevent it."""
-    from cnncalc import yamlsafe
-    from cnncalc.problems import SpecError
-
     try:
-        if os.path.isfile(path) and os.path.getsize(path) > MAX_CFG_BYTES:
-            raise _error(path, 1, 1, "file-too-large", f"the file is over {MAX_CFG_BYTES:,} bytes; "
-                         "Darknet cfgs are a few kilobytes")
-        text = yamlsafe.read_text(path)
-        sections = parse_cfg(text, path)
-        ctx = Ctx(path, input_shape=_net(path, sections, options))
-        unmapped = _walk(ctx, sections[1:], options.partial)
-    except SpecError as exc:
-        return ImportResult("", problems=[exc.problem])
+        sections = parse_cfg(read_cfg(path), path)
+        ctx = Ctx(path, input_shape=_net(path, sections, options), partial=options.partial)
+        unmapped = _walk(ctx, sections[1:])
     except CfgError as exc:
         return ImportResult("", problems=[exc.problem])
+    partial = ("; written as identity (no parameters, no multiply-adds)" if options.partial else
+               "; rerun with --partial to write the rest")
     problems = [Problem(path, u.positions[0], 1, WARNING if options.partial else ERROR, "unmapped-operator",
                         f"{u.op} ×{u.count} has no cnncalc kind; first at {u.first}"
-                        + ("; the spec stops before it" if options.partial else
-                           "; rerun with --partial to write the layers before it"))
+                        + (partial if "activation=" in u.op else
+                           "; the spec stops before it" if options.partial else partial))
                 for u in unmapped]
     if (unmapped and not options.partial) or not ctx.layers:
         if not ctx.layers:
@@ -382,8 +386,10 @@ def import_darknet(path: str, options: Options) -> ImportResult:
     bflops = 2 * ctx.conv_macs / 1e9
     header = [f"Imported from {base} by `cnncalc import` (Darknet layer i is conv<i>, bn<i>, maxpool<i>, ...)",
               f"Darknet counts {bflops:.3f} BFLOPs here: 2 × the multiply-adds of the [convolutional] layers"]
-    if unmapped:
+    if ctx.stopped:
         header.append("Incomplete (--partial): it stops before the first section without a cnncalc kind")
+    elif unmapped:
+        header.append("Incomplete (--partial): activations without a cnncalc kind are written as identity")
     text_out, more = finish(path, os.path.splitext(base)[0], "", ctx.input_shape, ctx.layers, header)
     return ImportResult(text_out, unmapped, problems + more)
 
@@ -401,12 +407,14 @@ def _net(path: str, sections: list[Section], options: Options) -> Shape:
     return (ctx.integer(net, "height", None), ctx.integer(net, "width", None), ctx.integer(net, "channels", 3))
 
 
-def _walk(ctx: Ctx, sections: list[Section], partial: bool) -> list[Unmapped]:
-    """Map every section in order; returns the sections with no cnncalc kind."""
-    unmapped: dict[str, Unmapped] = {}
+def _walk(ctx: Ctx, sections: list[Section]) -> list[Unmapped]:
+    """Map every section in order; returns the sections (and activations) with no cnncalc kind."""
+    lost = False  # after a section with no kind, layer numbers no longer line up: only list the rest
     for index, section in enumerate(sections):
         handler = SECTIONS.get(section.kind)
         try:
+            if lost and handler is not None:
+                continue
             if handler is None:
                 if section.kind not in UNSUPPORTED:
                     raise _error(ctx.path, section.line, section.column + 1, "unknown-section",
@@ -416,9 +424,41 @@ def _walk(ctx: Ctx, sections: list[Section], partial: bool) -> list[Unmapped]:
             handler(ctx, section, index)
         except _Unsupported as exc:
             key = str(exc) if str(exc).startswith("[") else f"[{section.kind}] {exc}"
-            entry = unmapped.setdefault(key, Unmapped(key, 0, f"layer {index}, line {section.line}"))
-            entry.count += 1
-            entry.positions.append(section.line)
-            if partial:
+            _note_unmapped(ctx, key, section, index)
+            if ctx.partial:
+                ctx.stopped = True
                 break
-    return list(unmapped.values())
+            lost = lost or len(ctx.names) <= index
+    return list(ctx.unmapped.values())
+
+
+def _note_unmapped(ctx: Ctx, key: str, section: Section, index: int) -> None:
+    entry = ctx.unmapped.setdefault(key, Unmapped(key, 0, f"layer {index}, line {section.line}"))
+    entry.count += 1
+    entry.positions.append(section.line)
+
+
+def read_cfg(path: str) -> str:
+    """The file as text: refuses directories, missing, oversized, binary and non-UTF-8 files."""
+    try:
+        if os.path.isdir(path):
+            raise _error(path, 1, 1, "not-a-file", "this is a directory; name a Darknet .cfg file")
+        if os.path.getsize(path) > MAX_CFG_BYTES:
+            raise _error(path, 1, 1, "file-too-large", f"the file is over {MAX_CFG_BYTES:,} bytes; "
+                         "Darknet cfgs are a few kilobytes")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CFG_BYTES + 1)
+    except FileNotFoundError:
+        raise _error(path, 1, 1, "file-not-found", "no such file") from None
+    except OSError as exc:
+        raise _error(path, 1, 1, "unreadable-file", f"cannot read the file: {exc.strerror}") from None
+    if b"\x00" in data:
+        raise _error(path, 1, 1, "binary-file", "this is a binary file, not a Darknet .cfg (a text file)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
+        raise _error(path, line, column, "invalid-encoding",
+                     f"byte 0x{data[exc.start]:02x} is not valid UTF-8; save the file as UTF-8") from None

@@ -340,11 +340,17 @@ def _walk(model: Any, ctx: Ctx, unmapped: dict[str, Unmapped], partial: bool) ->
         if mapper is not None and any(i in ctx.poisoned for i in node.input):
             ctx.poisoned.update(node.output)  # a known operator after an unmapped one: not a problem of its own
             continue
-        where = f"node {index} {node.name or node.output[0]!r}"
+        where = f"node {index} {node.name or (node.output[0] if node.output else node.op_type)!r}"
         try:
+            if not node.output:
+                raise Unmappable("malformed node: no outputs")
             if mapper is None:
                 raise Unmappable("")
-            mapper(ctx, node)
+            try:
+                mapper(ctx, node)
+            except (KeyError, IndexError, ValueError, TypeError, AttributeError) as exc:
+                # A node missing an attribute or input the operator requires: the file is malformed here.
+                raise Unmappable(f"malformed node: {type(exc).__name__} {exc}") from None
         except Unmappable as exc:
             label = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}.{node.op_type}"
             key = f"{label} ({exc})" if str(exc) else label
