@@ -285,3 +285,11 @@ def test_any_text_gives_a_result_never_an_exception(tmp_path: Path) -> None:
             analyze(loads(result.yaml))
 
     check()
+
+
+@pytest.mark.parametrize("given, expected", [("608", (608, 608, 3)), ("320x480", (320, 480, 3)),
+                                             ("64x64x1", (64, 64, 1))])
+def test_input_option_forms(tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str, expected) -> None:
+    path = cfg(tmp_path, NET.format(w=8, h=8) + "[convolutional]\nfilters=2\nsize=1\n")
+    assert run_import(str(path), None, given, False) == 0
+    assert f"input: [{expected[0]}, {expected[1]}, {expected[2]}]" in capsys.readouterr().out

@@ -235,6 +235,7 @@ def test_symbolic_input_needs_input_option(tmp_path: Path) -> None:
               ["batch", 8, "height", "width"])
     result = import_model(tmp_path, m)
     assert [p.rule for p in result.problems] == ["symbolic-input"] and "--input" in result.problems[0].message
+    assert [p.rule for p in import_model(tmp_path, m, input_shape=(32, 20)).problems] == []
     result = import_model(tmp_path, m, input_shape=(32, 20, 8))
     assert result.ok and "input: [32, 20, 8]" in result.yaml
     assert analyze(loads(result.yaml)).output == (30, 18, 4)
@@ -337,3 +338,71 @@ def test_damaged_files_never_raise(tmp_path: Path) -> None:
         path.write_bytes(bytes(damaged))
         result = onnx_importer.import_onnx(str(path), Options())
         assert result.ok or result.problems
+
+
+def test_kitchen_sink_module_exported_by_pytorch(tmp_path: Path) -> None:
+    """Operators the bundled networks do not use, as PyTorch's exporter writes them."""
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to export the module")
+    import io
+    import warnings
+
+    from torch import nn
+    from torch.utils.flop_counter import FlopCounterMode
+
+    class Sink(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 2, 1), nn.Hardswish(), nn.LeakyReLU(0.2), nn.ELU(),
+                                      nn.GELU(), nn.ReLU6(), nn.PReLU(16))
+            self.se = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(16, 4, 1), nn.ReLU(), nn.Conv2d(4, 16, 1),
+                                    nn.Hardsigmoid())
+            self.up = nn.ConvTranspose2d(16, 8, 4, 2, 1)
+            self.resize = nn.Upsample(scale_factor=2, mode="bilinear")
+            self.pool = nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False)
+            self.head = nn.Sequential(nn.Flatten(), nn.Dropout(0.3), nn.Linear(8 * 66 * 66, 10), nn.Softmax(1))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = self.stem(x)
+            x = x * self.se(x)
+            x = nn.functional.pad(self.up(x), (0, 1, 0, 1))
+            return self.head(self.pool(self.resize(x)))
+
+    net = Sink().eval()
+    x = torch.zeros(1, 3, 63, 63)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        out = net(x)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, (x,), buffer, dynamo=False, opset_version=17, do_constant_folding=False,
+                          input_names=["image"])
+    path = tmp_path / "sink.onnx"
+    path.write_bytes(buffer.getvalue())
+    result = onnx_importer.import_onnx(str(path), Options())
+    assert result.ok, result.problems
+    a = analyze(loads(result.yaml))
+    params = sum(p.numel() for p in net.parameters())
+    assert (a.totals.trainable, a.totals.macs, a.output) == (params, counter.get_total_flops() // 2,
+                                                             tuple(out.shape[1:]))
+    kinds = [r.kind for r in a.rows] + [r.args.get("activation") for r in a.rows]  # fused ones too
+    # (nn.LocalResponseNorm is left out: PyTorch exports it as a dozen arithmetic nodes, not ONNX's LRN;
+    # Dropout is not exported in eval mode.)
+    for kind in ("hardswish", "leakyrelu", "elu", "gelu", "relu6", "prelu", "globalavgpool", "hardsigmoid",
+                 "multiply", "deconv", "zeropad", "upsample", "avgpool", "flatten", "dense", "softmax"):
+        assert kind in kinds, kind
+
+
+def _gelu_nodes(root: float = 2 ** 0.5, half: float = 0.5) -> tuple[list, list]:
+    nodes = [helper.make_node("Div", ["x", "r2"], ["d"], name="/act/Div"),
+             helper.make_node("Erf", ["d"], ["e"], name="/act/Erf"),
+             helper.make_node("Add", ["e", "one"], ["a"], name="/act/Add"),
+             helper.make_node("Mul", ["x", "a"], ["m"], name="/act/Mul"),
+             helper.make_node("Mul", ["m", "half"], ["y"], name="/act/Mul_1")]
+    return nodes, [init("r2", values=[root]), init("one", values=[1.0]), init("half", values=[half])]
+
+
+def test_gelu_written_with_erf_is_one_layer(tmp_path: Path) -> None:
+    result = import_model(tmp_path, model(*_gelu_nodes(), X))
+    assert layer_lines(result.yaml) == ["gelu: {name: act}"]
+    other = import_model(tmp_path, model(*_gelu_nodes(half=0.25), X))
+    assert [u.op for u in other.unmapped] == ["Div (division outside GELU)", "Erf"]

@@ -18,7 +18,7 @@ Shape = tuple[int, ...]
 class Options:
     """What the command line passes to an importer."""
 
-    input_shape: Shape | None = None  # (H, W, C) overriding the file's input size
+    input_shape: Shape | None = None  # --input: (S,) for S×S, (H, W), or (H, W, C); overrides the file
     partial: bool = False  # emit what maps even when some operators do not
 
 
@@ -44,6 +44,15 @@ class ImportResult:
     def ok(self) -> bool:
         """Whether a spec was written and no error was reported."""
         return bool(self.yaml) and not any(p.level == "error" for p in self.problems)
+
+
+def resolve_input(given: Shape, channels: int | None) -> Shape | None:
+    """--input against the file's channels: S → S×S×C, H×W → H×W×C, H×W×C as given; None if C is unknown."""
+    if len(given) == 3:
+        return given
+    if channels is None:
+        return None
+    return (given[0], given[-1], channels)
 
 
 # suffix -> "module:function"; imported lazily so that a missing optional dependency only matters when used.

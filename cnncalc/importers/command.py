@@ -9,14 +9,6 @@ from cnncalc.importers import IMPORTERS, ImportResult, Options
 from cnncalc.problems import ERROR, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Problem
 
 
-def parse_input(text: str) -> tuple[int, int, int] | None:
-    """'416x416x3' (or 416,416,3) → (416, 416, 3); None if it is not three positive integers."""
-    parts = text.lower().replace(",", "x").replace("×", "x").split("x")
-    if len(parts) != 3 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
-        return None
-    return int(parts[0]), int(parts[1]), int(parts[2])
-
-
 def import_file(source: str, options: Options) -> ImportResult:
     """Run the importer registered for the file's suffix (the caller has checked that one exists)."""
     import importlib
@@ -37,9 +29,12 @@ def run_import(source: str, output: str | None, input_shape: str | None, partial
         return EXIT_USAGE
     shape = None
     if input_shape is not None:
-        shape = parse_input(input_shape)
-        if shape is None:
-            print(f"cnncalc import: --input takes HxWxC, e.g. 416x416x3; got {input_shape!r}", file=sys.stderr)
+        from cnncalc.numbers import parse_shape
+
+        try:  # as `shape --input`: 416 (square, the file's channels), 416x320, or 416x320x3
+            shape = parse_shape(input_shape, 1, 3)
+        except ValueError as exc:
+            print(f"cnncalc import: --input: {exc}", file=sys.stderr)
             return EXIT_USAGE
     result = import_file(source, Options(shape, partial))
     for problem in result.problems:

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cnncalc.importers import ImportResult, Options, Unmapped
+from cnncalc.importers import ImportResult, Options, Unmapped, resolve_input
 from cnncalc.importers.emit import Layer, finish
 from cnncalc.problems import ERROR, WARNING, Problem, did_you_mean
 
@@ -400,11 +400,12 @@ def _net(path: str, sections: list[Section], options: Options) -> Shape:
         line, column = (sections[0].line, sections[0].column) if sections else (1, 1)
         raise _error(path, line, column, "missing-net", "a Darknet cfg starts with a [net] section giving "
                      "width, height and channels")
-    if options.input_shape is not None:
-        return options.input_shape
     ctx = Ctx(path)
     net = sections[0]
-    return (ctx.integer(net, "height", None), ctx.integer(net, "width", None), ctx.integer(net, "channels", 3))
+    channels = ctx.integer(net, "channels", 3)
+    if options.input_shape is not None:
+        return resolve_input(options.input_shape, channels) or options.input_shape
+    return (ctx.integer(net, "height", None), ctx.integer(net, "width", None), channels)
 
 
 def _walk(ctx: Ctx, sections: list[Section]) -> list[Unmapped]:

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from cnncalc.importers import ImportResult, Options, Unmapped
+from cnncalc.importers import ImportResult, Options, Unmapped, resolve_input
 from cnncalc.importers.emit import Layer, finish, safe_name
 from cnncalc.problems import ERROR, WARNING, Problem
 
@@ -152,8 +152,12 @@ def _input_shape(model: Any, path: str, options: Options) -> tuple[int, int, int
         raise _Refused(_problem(path, "unsupported-graph", f"the input {inputs[0].name!r} has {len(dims)} "
                                 "dimensions; cnncalc imports image networks with an N×C×H×W input"))
     _, c, h, w = dims
-    if options.input_shape is not None:
-        oh, ow, oc = options.input_shape
+    given = resolve_input(options.input_shape, c) if options.input_shape is not None else None
+    if options.input_shape is not None and given is None:
+        raise _Refused(_problem(path, "symbolic-input", f"the channels of the input {inputs[0].name!r} are symbolic; "
+                                "give all three sizes, e.g. --input 224x224x3"))
+    if given is not None:
+        oh, ow, oc = given
         if c is not None and oc != c:
             raise _Refused(_problem(path, "input-mismatch", f"--input gives {oc} channels but the graph's input "
                                     f"{inputs[0].name!r} has {c}; give {c} channels"))
@@ -607,6 +611,36 @@ def _sigmoid(ctx: Ctx, node: Any) -> None:
     _add(ctx, node, "sigmoid", {}, [x])
 
 
+def _only_user(ctx: Ctx, tensor: str, op: str) -> Any:
+    users = ctx.consumers.get(tensor, [])
+    return users[0] if len(users) == 1 and users[0].op_type == op else None
+
+
+def _scalar_input(ctx: Ctx, node: Any, other_than: str) -> float | None:
+    rest = [i for i in node.input if i != other_than]
+    if len(rest) != 1 or rest[0] not in ctx.consts or ctx.consts[rest[0]].values is None:
+        return None
+    values = ctx.consts[rest[0]].values.reshape(-1)
+    return float(values[0]) if values.size == 1 else None
+
+
+def _div(ctx: Ctx, node: Any) -> None:
+    """Only as the start of GELU written out with Erf (before opset 20): x·½·(1 + erf(x/√2))."""
+    (x,) = _data(ctx, node)
+    chain = [node]
+    for op in ("Erf", "Add", "Mul", "Mul"):
+        user = _only_user(ctx, chain[-1].output[0], op)
+        if user is None:
+            raise Unmappable("division by a computed value or outside GELU")
+        chain.append(user)
+    _, erf, add, mul, half = chain
+    if (abs((_scalar_input(ctx, node, x) or 0) - 2 ** 0.5) > 1e-3 or _scalar_input(ctx, add, erf.output[0]) != 1.0
+            or x not in mul.input or _scalar_input(ctx, half, mul.output[0]) != 0.5):
+        raise Unmappable("division outside GELU")
+    ctx.skip.update(id(n) for n in chain[1:])
+    _add(ctx, node, "gelu", {}, [x], half.output[0])
+
+
 def _clip(ctx: Ctx, node: Any) -> None:
     (x,) = _data(ctx, node)
     a = _attrs(node)
@@ -815,6 +849,7 @@ MAPPERS: dict[str, Callable[[Ctx, Any], None]] = {
     "HardSwish": _simple("hardswish"),
     "Tanh": _simple("tanh"),
     "Gelu": _simple("gelu"),
+    "Div": _div,
     "Softmax": _simple("softmax"),
     "PRelu": _prelu,
     "MaxPool": _pool("maxpool"),
