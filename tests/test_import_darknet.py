@@ -293,3 +293,14 @@ def test_input_option_forms(tmp_path: Path, capsys: pytest.CaptureFixture[str], 
     path = cfg(tmp_path, NET.format(w=8, h=8) + "[convolutional]\nfilters=2\nsize=1\n")
     assert run_import(str(path), None, given, False) == 0
     assert f"input: [{expected[0]}, {expected[1]}, {expected[2]}]" in capsys.readouterr().out
+
+
+def test_every_importer_rule_is_in_the_readme() -> None:
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    code = "\n".join(p.read_text(encoding="utf-8") for p in (root / "cnncalc" / "importers").glob("*.py"))
+    used = set(re.findall(r"""(?:_error|_problem|Problem)\([^"]*?"([a-z]+(?:-[a-z]+)+)",""", code))
+    assert {"unknown-layer", "corrupt-file", "unmapped-operator"} <= used  # the pattern finds rules
+    section = (root / "README.md").read_text(encoding="utf-8").split("## Importing networks", 1)[1]
+    assert sorted(used - set(re.findall(r"`([a-z]+(?:-[a-z]+)+)`", section))) == []
