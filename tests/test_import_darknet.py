@@ -304,3 +304,28 @@ def test_every_importer_rule_is_in_the_readme() -> None:
     assert {"unknown-layer", "corrupt-file", "unmapped-operator"} <= used  # the pattern finds rules
     section = (root / "README.md").read_text(encoding="utf-8").split("## Importing networks", 1)[1]
     assert sorted(used - set(re.findall(r"`([a-z]+(?:-[a-z]+)+)`", section))) == []
+
+
+@pytest.mark.parametrize("value, text", [
+    ("conv1", "conv1"), ("yolov3-tiny", "yolov3-tiny"), ("true", '"true"'), ("No", '"No"'), ("null", '"null"'),
+    ("1e3", '"1e3"'), ("a b: c", '"a b: c"'), ("#x", '"#x"'), ("-1", '"-1"'), ("", '""'), ("x\ny", '"x\\ny"'),
+    (0.1, "0.1"), (1e-07, "1.0e-07"), (3e20, "3.0e+20"), (2.0, "2.0"), (float("inf"), ".inf"),
+    (True, "true"), (7, "7"), ([1, 2], "[1, 2]"), (["a", "on"], '[a, "on"]'),
+])
+def test_yaml_scalars_read_back_as_written(value, text: str) -> None:
+    import yaml
+
+    from cnncalc.importers.emit import scalar
+
+    assert scalar(value) == text
+    assert yaml.safe_load(f"k: {text}")["k"] == value
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("conv1", "conv1"), ("x; import os", "x_import_os"), ("input", "input_"), ("on", "on_"), ("9a", "relu_9a"),
+    ("", "relu"), ("a.b/c", "a_b_c"), ("used", "used_2"),
+])
+def test_safe_names(raw: str, expected: str) -> None:
+    from cnncalc.importers.emit import safe_name
+
+    assert safe_name(raw, {"input", "used"}, "relu") == expected

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from cnncalc.importers import ImportResult, Options, Unmapped, resolve_input
-from cnncalc.importers.emit import Layer, finish
+from cnncalc.importers.emit import Layer, Meta, finish
 from cnncalc.problems import ERROR, WARNING, Problem, did_you_mean
 
 MAX_CFG_BYTES = 1024 * 1024
@@ -390,7 +390,7 @@ def import_darknet(path: str, options: Options) -> ImportResult:
         header.append("Incomplete (--partial): it stops before the first section without a cnncalc kind")
     elif unmapped:
         header.append("Incomplete (--partial): activations without a cnncalc kind are written as identity")
-    text_out, more = finish(path, os.path.splitext(base)[0], "", ctx.input_shape, ctx.layers, header)
+    text_out, more = finish(path, Meta(os.path.splitext(base)[0], ctx.input_shape, header), ctx.layers)
     return ImportResult(text_out, unmapped, problems + more)
 
 

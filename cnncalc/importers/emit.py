@@ -15,6 +15,16 @@ _YAML_WORDS = frozenset("y n yes no on off true false null".split())
 
 
 @dataclass
+class Meta:
+    """What a spec says besides its layers."""
+
+    name: str
+    input_shape: tuple[int, ...]
+    header: list[str] = field(default_factory=list)  # comment lines at the top, without '# '
+    description: str = ""
+
+
+@dataclass
 class Layer:
     """One cnncalc layer: kind, arguments in the order to print, name, input names ("input" = the network's)."""
 
@@ -47,8 +57,12 @@ def scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        text = repr(value)
-        return text if ("." in text or "e" in text) and text[-1].isdigit() else f"{value:.1f}"
+        if value != value or value in (float("inf"), float("-inf")):
+            return ".nan" if value != value else ("-.inf" if value < 0 else ".inf")
+        mantissa, _, exponent = repr(value).partition("e")
+        # YAML 1.1 (PyYAML) reads a float only with a dot, and an exponent only with a sign.
+        mantissa = mantissa if "." in mantissa else mantissa + ".0"
+        return mantissa + (f"e{'' if exponent[0] in '+-' else '+'}{exponent}" if exponent else "")
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(scalar(v) for v in value) + "]"
     text = str(value)
@@ -63,14 +77,13 @@ def _comment(text: str) -> str:
     return "# " + " ".join(text.split())  # one line: a newline in user text must not end the comment
 
 
-def emit(name: str, description: str, input_shape: tuple[int, ...], layers: list[Layer],
-         header: list[str] | None = None) -> str:
+def emit(meta: Meta, layers: list[Layer]) -> str:
     """The whole spec as text; `from:` only where a layer does not take the previous layer's output."""
-    lines = [_comment(h) for h in header or []]
-    lines.append(f"name: {scalar(name)}")
-    if description:
-        lines.append(f"description: {scalar(description)}")
-    lines.append(f"input: {scalar(list(input_shape))}")
+    lines = [_comment(h) for h in meta.header]
+    lines.append(f"name: {scalar(meta.name)}")
+    if meta.description:
+        lines.append(f"description: {scalar(meta.description)}")
+    lines.append(f"input: {scalar(list(meta.input_shape))}")
     lines.append("layers:")
     previous = "input"
     for layer in layers:
@@ -86,8 +99,7 @@ def emit(name: str, description: str, input_shape: tuple[int, ...], layers: list
     return "\n".join(lines) + "\n"
 
 
-def finish(path: str, name: str, description: str, input_shape: tuple[int, ...], layers: list[Layer],
-           header: list[str] | None = None) -> tuple[str, list[Problem]]:
+def finish(path: str, meta: Meta, layers: list[Layer]) -> tuple[str, list[Problem]]:
     """Emit, then analyse the text as `cnncalc check` would: floors the source also takes are acknowledged
     in the file, and a spec cnncalc rejects is reported rather than written."""
     from cnncalc.analysis import analyze
@@ -95,7 +107,7 @@ def finish(path: str, name: str, description: str, input_shape: tuple[int, ...],
     from cnncalc.spec import loads
 
     for attempt in range(2):
-        text = emit(name, description, input_shape, layers, header)
+        text = emit(meta, layers)
         try:
             analysis = analyze(loads(text, "<imported>"))
         except SpecError as exc:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from cnncalc.importers import ImportResult, Options, Unmapped, resolve_input
-from cnncalc.importers.emit import Layer, finish, safe_name
+from cnncalc.importers.emit import Layer, Meta, finish, safe_name
 from cnncalc.problems import ERROR, WARNING, Problem
 
 MAX_ONNX_BYTES = 1 << 30  # 1 GiB; large models keep weights as external data, which is never read
@@ -89,7 +89,7 @@ def import_onnx(path: str, options: Options) -> ImportResult:
               + (f" ({model.producer_name} {model.producer_version})".rstrip() if model.producer_name else "")]
     if unmapped:
         header.append("Incomplete (--partial): operators without a cnncalc kind are noted where they were")
-    text, more = finish(path, name, "", input_shape, ctx.layers, header)
+    text, more = finish(path, Meta(name, input_shape, header), ctx.layers)
     return ImportResult(text, list(unmapped.values()), problems + more)
 
 
@@ -423,11 +423,12 @@ def _layer_name(ctx: Ctx, node: Any, kind: str) -> str:
     return safe_name("_".join(kept), ctx.used, kind)
 
 
-def _add(ctx: Ctx, node: Any, kind: str, args: dict[str, Any], inputs: list[str],
-         output: str | None = None) -> Layer:
+def _add(ctx: Ctx, node: Any, kind: str, args: dict[str, Any], inputs: list[str]) -> Layer:
+    """Append a layer named after `node`, whose first output it produces (callers folding several nodes
+    into one layer record the last node's output too)."""
     layer = Layer(kind, args, _layer_name(ctx, node, kind), [ctx.producer.get(i, i) for i in inputs])
     ctx.layers.append(layer)
-    ctx.producer[output or node.output[0]] = layer.name
+    ctx.producer[node.output[0]] = layer.name
     return layer
 
 
@@ -606,7 +607,7 @@ def _sigmoid(ctx: Ctx, node: Any) -> None:
     users = ctx.consumers.get(node.output[0], [])
     if len(users) == 1 and users[0].op_type == "Mul" and sorted(users[0].input) == sorted([x, node.output[0]]):
         ctx.skip.add(id(users[0]))
-        _add(ctx, users[0], "silu", {}, [x], users[0].output[0])
+        _add(ctx, users[0], "silu", {}, [x])
         return
     _add(ctx, node, "sigmoid", {}, [x])
 
@@ -638,7 +639,7 @@ def _div(ctx: Ctx, node: Any) -> None:
             or x not in mul.input or _scalar_input(ctx, half, mul.output[0]) != 0.5):
         raise Unmappable("division outside GELU")
     ctx.skip.update(id(n) for n in chain[1:])
-    _add(ctx, node, "gelu", {}, [x], half.output[0])
+    ctx.producer[half.output[0]] = _add(ctx, node, "gelu", {}, [x]).name
 
 
 def _clip(ctx: Ctx, node: Any) -> None:
@@ -747,7 +748,7 @@ def _matmul(ctx: Ctx, node: Any) -> None:
         other = [i for i in users[0].input if i != node.output[0]]
         if len(other) == 1 and other[0] in ctx.consts and ctx.consts[other[0]].shape in ((units,), (1, units)):
             ctx.skip.add(id(users[0]))
-            _add(ctx, node, "dense", {"units": units}, [x], users[0].output[0])
+            ctx.producer[users[0].output[0]] = _add(ctx, node, "dense", {"units": units}, [x]).name
             return
     _add(ctx, node, "dense", {"units": units, "bias": False}, [x])
 
