@@ -1,0 +1,408 @@
+"""`cnncalc import model.onnx`: operator mappings, round trips of every bundled network, bad files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+onnx = pytest.importorskip("onnx", reason="the onnx package (cnncalc[onnx]) is not installed")
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+from cnncalc import checks  # noqa: E402
+from cnncalc.analysis import analyze  # noqa: E402
+from cnncalc.importers import Options  # noqa: E402
+from cnncalc.importers import onnx as onnx_importer  # noqa: E402
+from cnncalc.importers.command import run_import  # noqa: E402
+from cnncalc.spec import load, loads  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = sorted((ROOT / "specs").glob("*.yaml"))
+
+
+def init(name: str, *shape: int, values: list[float] | None = None) -> TensorProto:
+    """A float initializer of `shape` (zeros unless values are given)."""
+    import numpy as np
+
+    data = np.zeros(shape, dtype=np.float32) if values is None else np.array(values, dtype=np.float32).reshape(shape)
+    return numpy_helper.from_array(data, name)
+
+
+def ints(name: str, values: list[int]) -> TensorProto:
+    """An int64 initializer."""
+    import numpy as np
+
+    return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+
+
+def model(nodes: list, inits: list, shape: list, out: str = "y", opset: int = 17, in_name: str = "x"):
+    """A one-input, one-output ONNX model."""
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info(in_name, TensorProto.FLOAT, shape)],
+                              [helper.make_tensor_value_info(out, TensorProto.FLOAT, None)], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def import_model(tmp_path: Path, m, **options) -> onnx_importer.ImportResult:
+    path = tmp_path / "m.onnx"
+    onnx.save(m, str(path))
+    return onnx_importer.import_onnx(str(path), Options(**options))
+
+
+def layer_lines(text: str) -> list[str]:
+    return [line.strip()[2:] for line in text.splitlines() if line.startswith("  - ")]
+
+
+X = [1, 8, 16, 16]  # N, C, H, W
+CASES = [
+    ("conv", [helper.make_node("Conv", ["x", "w", "b"], ["y"], name="c", strides=[2, 2], pads=[1, 1, 1, 1])],
+     [init("w", 4, 8, 3, 3), init("b", 4)], ["conv: {filters: 4, kernel: 3, stride: 2, padding: 1, name: c}"]),
+    ("conv no bias, asymmetric pads, groups", [helper.make_node("Conv", ["x", "w"], ["y"], name="c", group=2,
+                                                                pads=[0, 1, 2, 3], kernel_shape=[3, 3])],
+     [init("w", 4, 4, 3, 3)], ["conv: {filters: 4, kernel: 3, padding: [0, 2, 1, 3], groups: 2, bias: false, "
+                               "name: c}"]),
+    ("depthwise", [helper.make_node("Conv", ["x", "w"], ["y"], name="dw", group=8, auto_pad="SAME_UPPER")],
+     [init("w", 16, 1, 3, 3)], ["depthwise: {kernel: 3, padding: same, multiplier: 2, bias: false, name: dw}"]),
+    ("conv + relu fused", [helper.make_node("Conv", ["x", "w"], ["t"], name="c"),
+                           helper.make_node("Relu", ["t"], ["y"], name="r")],
+     [init("w", 4, 8, 1, 1)], ["conv: {filters: 4, kernel: 1, bias: false, activation: relu, name: c}"]),
+    ("batchnorm, clip 0..6 is relu6", [
+        helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["t"], name="bn"),
+        helper.make_node("Clip", ["t", "lo", "hi"], ["y"], name="act")],
+     [init("s", 8), init("b", 8), init("m", 8), init("v", 8), init("lo", values=[0.0]), init("hi", values=[6.0])],
+     ["batchnorm: {name: bn}", "relu6: {name: act}"]),
+    ("x * sigmoid(x) is silu", [helper.make_node("Sigmoid", ["x"], ["s"], name="sig"),
+                                helper.make_node("Mul", ["x", "s"], ["y"], name="swish")], [], ["silu: {name: swish}"]),
+    ("activations", [helper.make_node("LeakyRelu", ["x"], ["a"], name="l", alpha=0.2),
+                     helper.make_node("HardSwish", ["a"], ["b"], name="hs"),
+                     helper.make_node("Tanh", ["b"], ["c"], name="t"),
+                     helper.make_node("Elu", ["c"], ["d"], name="e"),
+                     helper.make_node("Sigmoid", ["d"], ["y"], name="s")], [],
+     ["leakyrelu: {slope: 0.2, name: l}", "hardswish: {name: hs}", "tanh: {name: t}", "elu: {name: e}",
+      "sigmoid: {name: s}"]),
+    ("maxpool ceil, averagepool count_include_pad", [
+        helper.make_node("MaxPool", ["x"], ["p"], name="mp", kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
+        helper.make_node("AveragePool", ["p"], ["y"], name="ap", kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                         count_include_pad=1)], [],
+     ["maxpool: {kernel: 3, stride: 2, ceil: true, name: mp}", "avgpool: {kernel: 3, stride: 1, padding: 1, name: ap}"]),
+    ("pad folded into maxpool", [
+        helper.make_node("Pad", ["x", "pads"], ["p"], name="pad"),
+        helper.make_node("MaxPool", ["p"], ["y"], name="mp", kernel_shape=[2, 2], strides=[2, 2])],
+     [ints("pads", [0, 0, 0, 0, 0, 0, 1, 1])], ["maxpool: {kernel: 2, padding: [0, 1, 0, 1], name: mp}"]),
+    ("zeropad alone", [helper.make_node("Pad", ["x", "pads"], ["y"], name="pad")],
+     [ints("pads", [0, 0, 1, 2, 0, 0, 1, 2])], ["zeropad: {padding: [1, 2], name: pad}"]),
+    ("global pool, flatten, gemm, softmax fused", [
+        helper.make_node("GlobalAveragePool", ["x"], ["g"], name="gap"),
+        helper.make_node("Flatten", ["g"], ["f"], name="flat"),
+        helper.make_node("Gemm", ["f", "w", "b"], ["z"], name="fc", transB=1),
+        helper.make_node("Softmax", ["z"], ["y"], name="sm")],
+     [init("w", 10, 8), init("b", 10)],
+     ["globalavgpool: {name: gap}", "flatten: {name: flat}", "dense: {units: 10, activation: softmax, name: fc}"]),
+    ("reshape to a vector, matmul + add is dense", [
+        helper.make_node("Reshape", ["x", "shape"], ["f"], name="r"),
+        helper.make_node("MatMul", ["f", "w"], ["m"], name="mm"),
+        helper.make_node("Add", ["m", "b"], ["a"], name="bias"),
+        helper.make_node("MatMul", ["a", "w2"], ["y"], name="mm2")],
+     [ints("shape", [1, -1]), init("w", 2048, 5), init("b", 5), init("w2", 5, 3)],
+     ["flatten: {name: r}", "dense: {units: 5, name: mm}", "dense: {units: 3, bias: false, name: mm2}"]),
+    ("add, mul, concat: from only where not a chain", [
+        helper.make_node("Relu", ["x"], ["a"], name="a"),
+        helper.make_node("Sigmoid", ["x"], ["s"], name="s"),
+        helper.make_node("Add", ["a", "x"], ["b"], name="sum"),
+        helper.make_node("Mul", ["b", "s"], ["c"], name="gate"),
+        helper.make_node("Concat", ["c", "x"], ["y"], name="cat", axis=1)], [],
+     ["relu: {name: a}", "sigmoid: {from: input, name: s}", "add: {from: [a, input], name: sum}",
+      "multiply: {from: [sum, s], name: gate}", "concat: {from: [gate, input], name: cat}"]),
+    ("dropout, identity", [helper.make_node("Dropout", ["x", "ratio"], ["d"], name="drop"),
+                           helper.make_node("Identity", ["d"], ["i"], name="id"),
+                           helper.make_node("Relu", ["i"], ["y"], name="r")],
+     [init("ratio", values=[0.2])], ["dropout: {rate: 0.2, name: drop}", "relu: {name: r}"]),
+    ("convtranspose", [helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], name="up", strides=[2, 2],
+                                        pads=[1, 1, 1, 1], output_padding=[1, 1])],
+     [init("w", 8, 4, 3, 3), init("b", 4)],
+     ["deconv: {filters: 4, kernel: 3, stride: 2, padding: 1, output_padding: 1, name: up}"]),
+    ("resize (scales), upsample to a size", [
+        helper.make_node("Resize", ["x", "", "scales"], ["r"], name="rs", mode="linear"),
+        helper.make_node("Resize", ["r", "", "", "sizes"], ["y"], name="rz")],
+     [init("scales", 4, values=[1, 1, 2, 2]), ints("sizes", [1, 8, 40, 48])],
+     ["upsample: {scale: 2, mode: bilinear, name: rs}", "upsample: {size: [40, 48], name: rz}"]),
+    ("lrn, prelu shared and per channel", [
+        helper.make_node("LRN", ["x"], ["l"], name="lrn", size=3),
+        helper.make_node("PRelu", ["l", "s1"], ["p"], name="p1"),
+        helper.make_node("PRelu", ["p", "s8"], ["y"], name="p8")],
+     [init("s1", 1), init("s8", 8, 1, 1)],
+     ["lrn: {size: 3, name: lrn}", "prelu: {shared: true, name: p1}", "prelu: {name: p8}"]),
+    ("slice of rows and columns is a crop", [helper.make_node("Slice", ["x", "st", "en", "ax"], ["y"], name="crop")],
+     [ints("st", [1, 2]), ints("en", [-1, 16]), ints("ax", [2, 3])], ["crop: {cropping: [1, 1, 2, 0], name: crop}"]),
+    ("a graph output that is not the last node", [helper.make_node("Relu", ["x"], ["y"], name="r"),
+                                                  helper.make_node("Sigmoid", ["x"], ["unused"], name="s")], [],
+     ["relu: {name: r}", "sigmoid: {from: input, name: s}", "identity: {from: r, name: output}"]),
+]
+
+
+@pytest.mark.parametrize("nodes, inits, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_operator_mapping(tmp_path: Path, nodes, inits, expected) -> None:
+    result = import_model(tmp_path, model(nodes, inits, X))
+    assert result.problems == [] and result.unmapped == []
+    assert layer_lines(result.yaml) == expected
+    analyze(loads(result.yaml))  # and it is a valid spec
+
+
+def test_figures_of_hand_built_graph_match_onnx_shapes(tmp_path: Path) -> None:
+    """conv 3×3/2 + BN + gemm: parameters and shapes from the initializers, output from ONNX inference."""
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], name="c", strides=[2, 2], pads=[1, 1, 1, 1]),
+             helper.make_node("BatchNormalization", ["c", "s", "bb", "m", "v"], ["n"], name="bn"),
+             helper.make_node("Flatten", ["n"], ["f"], name="f"),
+             helper.make_node("Gemm", ["f", "fw", "fb"], ["y"], name="fc", transB=1)]
+    inits = [init("w", 4, 8, 3, 3), init("b", 4), init("s", 4), init("bb", 4), init("m", 4), init("v", 4),
+             init("fw", 7, 256), init("fb", 7)]
+    a = analyze(loads(import_model(tmp_path, model(nodes, inits, X)).yaml))
+    # conv: 4·8·9 + 4 = 292; BN 8 + 8 running; fc 256·7 + 7 = 1799. MACs: 8·8·4·72 + 256·7.
+    assert (a.totals.trainable, a.totals.non_trainable, a.totals.macs, a.output) == (292 + 8 + 1799, 8,
+                                                                                       8 * 8 * 4 * 72 + 1792, (7,))
+
+
+# --- every bundled network, exported by PyTorch and imported back ------------------------------------
+
+@pytest.mark.parametrize("spec", SPECS, ids=[p.stem for p in SPECS])
+def test_round_trip_through_pytorch_export(spec: Path, tmp_path: Path) -> None:
+    pytest.importorskip("torch", reason="PyTorch is needed to export the bundled networks to ONNX")
+    sys.path.insert(0, str(ROOT / "tests"))
+    from onnx_export import export
+
+    original = analyze(load(str(spec)))
+    path = tmp_path / f"{spec.stem}.onnx"
+    onnx.save(export(original), str(path))
+    assert path.stat().st_size < 2_000_000  # the weights stayed out of the file
+    result = onnx_importer.import_onnx(str(path), Options())
+    assert result.ok, result.problems
+    imported = analyze(loads(result.yaml, str(tmp_path / "imported.yaml")))
+    ours, theirs = original.totals, imported.totals
+    assert (ours.trainable, ours.non_trainable, ours.macs, original.output) == \
+        (theirs.trainable, theirs.non_trainable, theirs.macs, imported.output)
+    out = tmp_path / "imported.yaml"
+    out.write_text(result.yaml, encoding="utf-8")
+    assert checks.check_file(str(out)).problems == []  # passes `cnncalc check --strict`
+
+
+# --- names ---------------------------------------------------------------------------------------
+
+def test_names_are_made_safe_and_unique(tmp_path: Path) -> None:
+    names = ["x; import os", "__import__('os')", "true", "input", "a.b", "", "9lives", "x; import os"]
+    nodes, prev = [], "x"
+    for i, name in enumerate(names):
+        nodes.append(helper.make_node("Relu", [prev], [f"t{i}" if i < len(names) - 1 else "y"], name=name))
+        prev = f"t{i}"
+    result = import_model(tmp_path, model(nodes, [], X))
+    a = analyze(loads(result.yaml))
+    assert [r.name for r in a.rows] == ["x_import_os", "import___os", "true_", "input_", "a_b", "t5", "relu_9lives",
+                                        "x_import_os_2"]
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+def _valid_bytes() -> bytes:
+    nodes = [helper.make_node("Conv", ["x", "w"], ["y"], name="c")]
+    return model(nodes, [init("w", 4, 8, 3, 3)], X).SerializeToString()
+
+
+@pytest.mark.parametrize("content, rule", [
+    (b"\x08\x07garbage\xff\xff\xff\xff", "corrupt-file"),
+    (b"", "corrupt-file"),
+    ("truncated", "corrupt-file"),
+])
+def test_corrupt_and_truncated_files(tmp_path: Path, content, rule) -> None:
+    data = _valid_bytes()
+    if content == "truncated":
+        content = data[: len(data) // 2]
+    path = tmp_path / "bad.onnx"
+    path.write_bytes(content)
+    result = onnx_importer.import_onnx(str(path), Options())
+    assert not result.ok and [p.rule for p in result.problems] == [rule]
+    assert "corrupt or truncated" in result.problems[0].message or "shape inference" in result.problems[0].message
+
+
+def test_file_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "big.onnx"
+    path.write_bytes(_valid_bytes())
+    monkeypatch.setattr(onnx_importer, "MAX_ONNX_BYTES", 100)
+    result = onnx_importer.import_onnx(str(path), Options())
+    assert [p.rule for p in result.problems] == ["file-too-large"]
+
+
+def test_symbolic_input_needs_input_option(tmp_path: Path) -> None:
+    m = model([helper.make_node("Conv", ["x", "w"], ["y"], name="c")], [init("w", 4, 8, 3, 3)],
+              ["batch", 8, "height", "width"])
+    result = import_model(tmp_path, m)
+    assert [p.rule for p in result.problems] == ["symbolic-input"] and "--input" in result.problems[0].message
+    assert [p.rule for p in import_model(tmp_path, m, input_shape=(32, 20)).problems] == []
+    result = import_model(tmp_path, m, input_shape=(32, 20, 8))
+    assert result.ok and "input: [32, 20, 8]" in result.yaml
+    assert analyze(loads(result.yaml)).output == (30, 18, 4)
+    wrong = import_model(tmp_path, m, input_shape=(32, 20, 3))
+    assert [p.rule for p in wrong.problems] == ["input-mismatch"]
+
+
+def _unmapped_model():
+    nodes = [helper.make_node("Relu", ["x"], ["a"], name="r"),
+             helper.make_node("Erf", ["a"], ["b"], name="erf1"),
+             helper.make_node("Relu", ["b"], ["c"], name="r2"),
+             helper.make_node("Erf", ["c"], ["d"], name="erf2"),
+             helper.make_node("TopK", ["d", "k"], ["y", "idx"], name="topk")]
+    return model(nodes, [ints("k", [3])], X)
+
+
+def test_unmapped_operators_are_listed_and_fail(tmp_path: Path) -> None:
+    result = import_model(tmp_path, _unmapped_model())
+    assert not result.ok and result.yaml == ""
+    assert [(u.op, u.count, u.positions) for u in result.unmapped] == [("Erf", 2, [2, 4]), ("TopK", 1, [5])]
+    problem = result.problems[0]
+    assert problem.rule == "unmapped-operator" and problem.level == "error"
+    assert "Erf ×2" in problem.message and "node 2 'erf1'" in problem.message and "--partial" in problem.message
+
+
+def test_partial_writes_identity_where_the_shape_is_kept(tmp_path: Path) -> None:
+    result = import_model(tmp_path, _unmapped_model(), partial=True)
+    assert result.ok
+    assert layer_lines(result.yaml) == ["relu: {name: r}", "identity: {name: erf1}", "relu: {name: r2}",
+                                        "identity: {name: erf2}"]
+    assert "# unmapped: Erf (node 2 'erf1') has no cnncalc kind" in result.yaml
+    assert {p.rule for p in result.problems} == {"unmapped-operator", "partial-import"}
+    assert all(p.level == "warning" for p in result.problems)
+
+
+def test_operator_from_another_domain_is_unmapped(tmp_path: Path) -> None:
+    node = helper.make_node("FusedConv", ["x"], ["y"], name="f", domain="com.microsoft")
+    m = model([node], [], X)
+    m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    result = import_model(tmp_path, m)
+    assert [u.op for u in result.unmapped] == ["com.microsoft.FusedConv"]
+
+
+def test_missing_onnx_package_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "onnx", None)  # makes `import onnx` raise ImportError
+    result = onnx_importer.import_onnx(str(tmp_path / "m.onnx"), Options())
+    assert [p.rule for p in result.problems] == ["missing-dependency"]
+    assert 'pip install "cnncalc[onnx]"' in result.problems[0].message
+
+
+# --- the command body ----------------------------------------------------------------------------
+
+def test_run_import_writes_file_and_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "net.onnx"
+    src.write_bytes(_valid_bytes())
+    out = tmp_path / "net.yaml"
+    assert run_import(str(src), str(out), None, False) == 0
+    assert checks.check_file(str(out)).problems == []
+    assert run_import(str(src), None, None, False) == 0
+    assert capsys.readouterr().out == out.read_text(encoding="utf-8")
+
+
+def test_run_import_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"\xff\xff")
+    assert run_import(str(bad), None, None, False) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{bad}:1:1: error: ") and "[corrupt-file]" in err and "Traceback" not in err
+    assert run_import(str(tmp_path / "x.pb"), None, None, False) == 2
+    assert run_import(str(bad), None, "big", False) == 2
+    assert run_import(str(tmp_path / "missing.onnx"), None, None, False) == 1
+    assert "[file-not-found]" in capsys.readouterr().err
+
+
+def test_slices_per_axis_merge_into_one_crop(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Slice", ["x", "s1", "e1", "a1"], ["t"], name="crop"),
+             helper.make_node("Slice", ["t", "s2", "e2", "a2"], ["y"], name="crop_w")]
+    inits = [ints("s1", [2]), ints("e1", [-2]), ints("a1", [2]), ints("s2", [1]), ints("e2", [15]), ints("a2", [3])]
+    result = import_model(tmp_path, model(nodes, inits, X))
+    assert layer_lines(result.yaml) == ["crop: {cropping: [2, 1], name: crop}"]
+
+
+def test_malformed_node_is_reported_not_raised(tmp_path: Path) -> None:
+    # MaxPool without its required kernel_shape attribute.
+    result = import_model(tmp_path, model([helper.make_node("MaxPool", ["x"], ["y"], name="mp")], [], X))
+    assert not result.ok and result.unmapped[0].op.startswith("MaxPool (malformed node: KeyError")
+
+
+def test_damaged_files_never_raise(tmp_path: Path) -> None:
+    """Bytes flipped anywhere in a valid file: a result with problems or a spec, never an exception."""
+    import random
+
+    data = bytearray(_valid_bytes())
+    rng = random.Random(15)
+    path = tmp_path / "damaged.onnx"
+    for _ in range(200):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 4)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        path.write_bytes(bytes(damaged))
+        result = onnx_importer.import_onnx(str(path), Options())
+        assert result.ok or result.problems
+
+
+def test_kitchen_sink_module_exported_by_pytorch(tmp_path: Path) -> None:
+    """Operators the bundled networks do not use, as PyTorch's exporter writes them."""
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to export the module")
+    import io
+    import warnings
+
+    from torch import nn
+    from torch.utils.flop_counter import FlopCounterMode
+
+    class Sink(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 2, 1), nn.Hardswish(), nn.LeakyReLU(0.2), nn.ELU(),
+                                      nn.GELU(), nn.ReLU6(), nn.PReLU(16))
+            self.se = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(16, 4, 1), nn.ReLU(), nn.Conv2d(4, 16, 1),
+                                    nn.Hardsigmoid())
+            self.up = nn.ConvTranspose2d(16, 8, 4, 2, 1)
+            self.resize = nn.Upsample(scale_factor=2, mode="bilinear")
+            self.pool = nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False)
+            self.head = nn.Sequential(nn.Flatten(), nn.Dropout(0.3), nn.Linear(8 * 66 * 66, 10), nn.Softmax(1))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = self.stem(x)
+            x = x * self.se(x)
+            x = nn.functional.pad(self.up(x), (0, 1, 0, 1))
+            return self.head(self.pool(self.resize(x)))
+
+    net = Sink().eval()
+    x = torch.zeros(1, 3, 63, 63)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        out = net(x)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, (x,), buffer, dynamo=False, opset_version=17, do_constant_folding=False,
+                          input_names=["image"])
+    path = tmp_path / "sink.onnx"
+    path.write_bytes(buffer.getvalue())
+    result = onnx_importer.import_onnx(str(path), Options())
+    assert result.ok, result.problems
+    a = analyze(loads(result.yaml))
+    params = sum(p.numel() for p in net.parameters())
+    assert (a.totals.trainable, a.totals.macs, a.output) == (params, counter.get_total_flops() // 2,
+                                                             tuple(out.shape[1:]))
+    kinds = [r.kind for r in a.rows] + [r.args.get("activation") for r in a.rows]  # fused ones too
+    # (nn.LocalResponseNorm is left out: PyTorch exports it as a dozen arithmetic nodes, not ONNX's LRN;
+    # Dropout is not exported in eval mode.)
+    for kind in ("hardswish", "leakyrelu", "elu", "gelu", "relu6", "prelu", "globalavgpool", "hardsigmoid",
+                 "multiply", "deconv", "zeropad", "upsample", "avgpool", "flatten", "dense", "softmax"):
+        assert kind in kinds, kind
+
+
+def _gelu_nodes(root: float = 2 ** 0.5, half: float = 0.5) -> tuple[list, list]:
+    nodes = [helper.make_node("Div", ["x", "r2"], ["d"], name="/act/Div"),
+             helper.make_node("Erf", ["d"], ["e"], name="/act/Erf"),
+             helper.make_node("Add", ["e", "one"], ["a"], name="/act/Add"),
+             helper.make_node("Mul", ["x", "a"], ["m"], name="/act/Mul"),
+             helper.make_node("Mul", ["m", "half"], ["y"], name="/act/Mul_1")]
+    return nodes, [init("r2", values=[root]), init("one", values=[1.0]), init("half", values=[half])]
+
+
+def test_gelu_written_with_erf_is_one_layer(tmp_path: Path) -> None:
+    result = import_model(tmp_path, model(*_gelu_nodes(), X))
+    assert layer_lines(result.yaml) == ["gelu: {name: act}"]
+    other = import_model(tmp_path, model(*_gelu_nodes(half=0.25), X))
+    assert [u.op for u in other.unmapped] == ["Div (division outside GELU)", "Erf"]
