@@ -97,6 +97,10 @@ TORCHVISION: dict[str, tuple[str, dict[str, Any]]] = {
     "regnet_y_800mf": ("regnet_y_800mf", {}),
     "regnet_y_1_6gf": ("regnet_y_1_6gf", {}),
 }
+# RegNet's constructors compute the stage widths with tensor arithmetic, which has no data on the meta
+# device; these are built on the CPU (with their weight initialisation) and run on a zero input.
+BUILT_ON_CPU = {"regnet_x_400mf", "regnet_x_800mf", "regnet_x_1_6gf", "regnet_y_400mf", "regnet_y_800mf",
+                "regnet_y_1_6gf"}
 # Bundled files that torchvision does not define (Keras's MobileNet v1, the papers' LeNet-5 and U-Net).
 NOT_IN_TORCHVISION = {"lenet5", "mobilenet_v1", "unet"}
 BUNDLED = sorted(p.stem for p in SPECS.glob("*.yaml"))
@@ -202,11 +206,13 @@ def record(model: torch.nn.Module, x: torch.Tensor) -> Reference:
 
 @functools.lru_cache(maxsize=None)
 def reference(name: str, height: int, width: int) -> Reference:
-    """torchvision's model `name` on the meta device, recorded once per session."""
+    """torchvision's model `name` (on the meta device unless it cannot be), recorded once per session."""
     constructor, kwargs = TORCHVISION[name]
-    with torch.device("meta"):
+    device = "cpu" if name in BUILT_ON_CPU else "meta"
+    torch.manual_seed(0)
+    with torch.device(device):
         model = getattr(torchvision.models, constructor)(**kwargs)
-    return record(model, torch.zeros(1, 3, height, width, device="meta"))
+    return record(model, torch.zeros(1, 3, height, width, device=device))
 
 
 def cnncalc_ops(analysis: Analysis) -> list[Op]:
