@@ -7,7 +7,8 @@ that carry parameters or change a shape:
 
     conv2d, batch_norm, linear, max_pool2d, avg_pool2d, adaptive_avg_pool2d, flatten, cat, add, mul
 
-(plain and in-place forms: ResNet's `out += identity` is `add_`), with the output shape, the model
+(plain and in-place forms: ResNet's `out += identity` is `add_`; MNASNet's `x.mean([2, 3])` counts as
+a global average pooling and a flatten), with the output shape, the model
 parameters and BatchNorm running statistics among the call's arguments, and the FLOPs
 `FlopCounterMode` counts during the call. cnncalc's rows of the same kinds, in file order, must give
 the same sequence: shape (NCHW read as HWC), trainable, non-trainable and 2 × MACs per op, then the
@@ -111,7 +112,7 @@ TORCH_OPS = {
     "conv2d": "conv", "batch_norm": "batchnorm", "linear": "dense", "max_pool2d": "maxpool",
     "avg_pool2d": "avgpool", "adaptive_avg_pool2d": "adaptivepool", "flatten": "flatten", "cat": "concat",
     "add": "add", "add_": "add", "__add__": "add", "__iadd__": "add", "__radd__": "add",
-    "mul": "multiply", "mul_": "multiply", "__mul__": "multiply", "__imul__": "multiply", "__rmul__": "multiply",
+    "mean": "mean", "mul": "multiply", "mul_": "multiply", "__mul__": "multiply", "__imul__": "multiply", "__rmul__": "multiply",
 }
 CNNCALC_KINDS = {
     "conv": "conv", "depthwise": "conv", "batchnorm": "batchnorm", "dense": "dense", "maxpool": "maxpool",
@@ -181,11 +182,20 @@ class Recorder(TorchFunctionMode):
         if op is None:
             return out
         tensors = [t for t in tree_flatten((args, kwargs))[0] if isinstance(t, torch.Tensor)]
+        where = f"{self.scope[-1] if self.scope else 'model'}: {func.__name__}"
+        if op == "mean":
+            if tensors[0].dim() != 4 or out.dim() != 2:
+                return out
+            # MNASNet's x.mean([2, 3]): a global average pool and a flatten in one call
+            c = out.shape[1]
+            self.ops += [Op(where, "adaptivepool", (1, 1, c), 0, 0, self.counter.get_total_flops() - before),
+                         Op(where, "flatten", (c,), 0, 0, 0)]
+            return out
         if op == "concat" and len(tensors) == 1:
             return out  # DenseNet's cat([x]) copies its input
         if op == "adaptivepool" and tensors[0].shape == out.shape:
             return out  # pooling to the size it already has
-        self.ops.append(Op(f"{self.scope[-1] if self.scope else 'model'}: {func.__name__}", op,
+        self.ops.append(Op(where, op,
                            channels_last(out.shape),
                            sum(t.numel() for t in tensors if id(t) in self.params),
                            sum(t.numel() for t in tensors if id(t) in self.running),
