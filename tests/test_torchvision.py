@@ -11,7 +11,8 @@ that carry parameters or change a shape:
 a global average pooling and a flatten), with the output shape, the model
 parameters and BatchNorm running statistics among the call's arguments, and the FLOPs
 `FlopCounterMode` counts during the call. cnncalc's rows of the same kinds, in file order, must give
-the same sequence: shape (NCHW read as HWC), trainable, non-trainable and 2 × MACs per op, then the
+the same sequence: shape (NCHW read as HWC), trainable, non-trainable, 2 × MACs and, for convolutions
+and dense layers, the weight's shape (which tells a 1×7 kernel from a 7×1) per op, then the
 same totals for the whole model. Activations, dropout and identities are not compared (no figures).
 
 Two things are left out on both sides, because they are not operations of the network: a
@@ -30,7 +31,7 @@ import functools
 import importlib.util
 import sys
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import pytest
@@ -99,7 +100,7 @@ TORCHVISION: dict[str, tuple[str, dict[str, Any]]] = {
     "regnet_y_1_6gf": ("regnet_y_1_6gf", {}),
 }
 # RegNet's constructors compute the stage widths with tensor arithmetic, which has no data on the meta
-# device; these are built on the CPU (with their weight initialisation) and run on a zero input.
+# device; these are built on the CPU (with their weight initialisation), then moved to the meta device.
 BUILT_ON_CPU = {"regnet_x_400mf", "regnet_x_800mf", "regnet_x_1_6gf", "regnet_y_400mf", "regnet_y_800mf",
                 "regnet_y_1_6gf"}
 # Bundled files that torchvision does not define (Keras's MobileNet v1, the papers' LeNet-5 and U-Net).
@@ -131,10 +132,11 @@ class Op:
     trainable: int
     running: int
     flops: int
+    kernel: tuple[int, ...] = ()  # a conv's or dense layer's weight shape as cnncalc writes it
 
-    def figures(self) -> tuple[str, tuple[int, ...], int, int, int]:
+    def figures(self) -> tuple[str, tuple[int, ...], int, int, int, tuple[int, ...]]:
         """Everything but the location."""
-        return self.op, self.shape, self.trainable, self.running, self.flops
+        return self.op, self.shape, self.trainable, self.running, self.flops, self.kernel
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,12 @@ class Reference:
     trainable: int
     running: int
     flops: int
+
+
+def cnncalc_weight(weight: torch.Tensor) -> tuple[int, ...]:
+    """A conv weight (O, I/g, kh, kw) as (kh, kw, I/g, O); a linear weight (O, I) as (I, O)."""
+    s = tuple(weight.shape)
+    return (s[2], s[3], s[1], s[0]) if len(s) == 4 else (s[1], s[0])
 
 
 def channels_last(shape: torch.Size) -> tuple[int, ...]:
@@ -199,7 +207,8 @@ class Recorder(TorchFunctionMode):
                            channels_last(out.shape),
                            sum(t.numel() for t in tensors if id(t) in self.params),
                            sum(t.numel() for t in tensors if id(t) in self.running),
-                           self.counter.get_total_flops() - before))
+                           self.counter.get_total_flops() - before,
+                           cnncalc_weight(tensors[1]) if op in ("conv", "dense") else ()))
         return out
 
 
@@ -218,11 +227,10 @@ def record(model: torch.nn.Module, x: torch.Tensor) -> Reference:
 def reference(name: str, height: int, width: int) -> Reference:
     """torchvision's model `name` (on the meta device unless it cannot be), recorded once per session."""
     constructor, kwargs = TORCHVISION[name]
-    device = "cpu" if name in BUILT_ON_CPU else "meta"
     torch.manual_seed(0)
-    with torch.device(device):
+    with torch.device("cpu" if name in BUILT_ON_CPU else "meta"):
         model = getattr(torchvision.models, constructor)(**kwargs)
-    return record(model, torch.zeros(1, 3, height, width, device=device))
+    return record(model.to("meta"), torch.zeros(1, 3, height, width, device="meta"))
 
 
 def cnncalc_ops(analysis: Analysis) -> list[Op]:
@@ -241,7 +249,8 @@ def cnncalc_ops(analysis: Analysis) -> list[Op]:
 
 def row_op(row: Row, op: str) -> Op:
     """A cnncalc row as a compared op."""
-    return Op(row.name, op, tuple(row.output), row.trainable, row.non_trainable, 2 * row.macs)
+    kernel = tuple(row.weights[0]) if op in ("conv", "dense") else ()
+    return Op(row.name, op, tuple(row.output), row.trainable, row.non_trainable, 2 * row.macs, kernel)
 
 
 def differences(ours: list[Op], theirs: tuple[Op, ...], limit: int = 5) -> list[str]:
@@ -286,23 +295,30 @@ def test_every_constructor_exists() -> None:
 
 
 def test_a_wrong_file_is_caught() -> None:
-    """The comparison can fail: a missing op, a changed count and a changed shape are each named."""
+    """The comparison can fail: a missing op, a changed count, shape or kernel are each named."""
     ref = reference("resnet18", 224, 224)
     ours = cnncalc_ops(analysis_of("resnet18"))
     assert differences(ours, ref.ops) == []
     dropped = ours[:5] + ours[6:]
     assert differences(dropped, ref.ops, 1)[0].startswith("op 5: cnncalc layer1")
     tampered = list(ours)
-    tampered[0] = Op(ours[0].where, "conv", ours[0].shape, ours[0].trainable + 1, 0, ours[0].flops)
-    tampered[1] = Op(ours[1].where, "batchnorm", (56, 56, 64), ours[1].trainable, ours[1].running, 0)
+    tampered[0] = replace(ours[0], trainable=ours[0].trainable + 1)
+    tampered[1] = replace(ours[1], shape=(56, 56, 64))
+    tampered[3] = replace(ours[3], kernel=(1, 9, 64, 64))  # layer1.0.conv1 is 3×3: the same count, another kernel
     found = differences(tampered, ref.ops)
-    assert len(found) == 2 and found[0].startswith("op 0: cnncalc conv1") and found[1].startswith("op 1: cnncalc bn1")
+    assert [line.split(" (")[0] for line in found] == [
+        "op 0: cnncalc conv1", "op 1: cnncalc bn1", "op 3: cnncalc layer1.0.conv1"]
 
 
 def test_meta_run_equals_a_zero_input_run() -> None:
-    """On real tensors (a zero input, batch 1) the recorder sees exactly what it sees on the meta device."""
+    """On real tensors (a zero input, batch 1) the recorder sees exactly what it sees on the meta device.
+
+    MobileNet v2 has every recorded kind of figure: BatchNorm statistics, depthwise and dense weights,
+    residual additions and a functional global pooling. (At 96×96, to keep the real arithmetic short.)
+    """
     torch.manual_seed(0)
-    model = torchvision.models.squeezenet1_1()
-    real = record(model, torch.zeros(1, 3, 224, 224))
-    assert real == reference("squeezenet1_1", 224, 224)
-    assert len(real.ops) == len(cnncalc_ops(analysis_of("squeezenet1_1")))
+    real = record(torchvision.models.mobilenet_v2(), torch.zeros(1, 3, 96, 96))
+    assert real == reference("mobilenet_v2", 96, 96)
+    assert {o.op for o in real.ops} == {"conv", "batchnorm", "add", "adaptivepool", "flatten", "dense"}
+    assert real.running == 34_112 and len(real.ops) == len(cnncalc_ops(analysis_of("mobilenet_v2")))
+    assert real.flops == 2 * analyze(load(str(SPECS / "mobilenet_v2.yaml")), (96, 96, 3)).totals.macs
