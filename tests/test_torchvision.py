@@ -20,8 +20,9 @@ concatenation of a single tensor (torchvision's DenseNet starts each dense layer
 an adaptive average pooling whose output equals its input (torchvision's VGG and AlexNet pool to the
 7×7 or 6×6 they already have at 224; the Keras-layout VGG files do not write it).
 
-The models are built on the meta device: constructors and forward passes compute shapes, parameters and
-FLOPs without arithmetic or initialising weights, so the whole zoo takes seconds;
+The models run on the meta device (built there, or for RegNet, whose constructor computes widths with
+tensors, built on the CPU and moved): forward passes compute shapes, parameters and FLOPs without
+arithmetic, so the whole zoo takes seconds;
 `test_meta_run_equals_a_zero_input_run` shows that a real zero input records the same figures.
 """
 
