@@ -33,6 +33,34 @@ REFERENCE = {
     "efficientnet_b0": (5_288_548, None, 0.386),
 }
 
+# ../shared/reference-figures.md, "More torchvision models": name: (parameters, BN statistics, MACs),
+# exactly as PyTorch 2.13 and torchvision 0.28 give them (FlopCounterMode FLOPs ÷ 2, at 224×224; Inception v3
+# at 299×299 without its auxiliary head).
+MORE_TORCHVISION = {
+    "vgg11_bn": (132_868_840, 5_504, 7_609_090_048),
+    "vgg13_bn": (133_053_736, 5_888, 11_308_466_176),
+    "vgg19_bn": (143_678_248, 11_008, 19_632_062_464),
+    "resnext50_32x4d": (25_028_904, 68_224, 4_230_479_872),
+    "resnext101_32x8d": (88_791_336, 202_880, 16_414_015_488),
+    "resnext101_64x4d": (83_455_272, 202_880, 15_460_270_080),
+    "wide_resnet50_2": (68_883_240, 68_224, 11_398_021_120),
+    "wide_resnet101_2": (126_886_696, 137_856, 22_753_050_624),
+    "densenet161": (28_681_000, 219_936, 7_727_907_072),
+    "densenet169": (14_149_480, 158_400, 3_359_843_328),
+    "densenet201": (20_013_928, 229_056, 4_291_365_888),
+    "inception_v3": (23_834_568, 34_432, 5_713_216_096),
+    "mnasnet0_5": (2_218_512, 20_624, 104_455_968),
+    "mnasnet0_75": (3_170_208, 29_808, 215_493_104),
+    "mnasnet1_0": (4_383_312, 37_920, 314_415_872),
+    "mnasnet1_3": (6_282_256, 48_816, 526_362_432),
+    "regnet_x_400mf": (5_495_976, 37_856, 413_812_608),
+    "regnet_x_800mf": (7_259_656, 37_312, 799_699_712),
+    "regnet_x_1_6gf": (9_190_136, 43_504, 1_602_849_792),
+    "regnet_y_400mf": (4_344_144, 27_152, 401_842_848),
+    "regnet_y_800mf": (6_432_512, 30_432, 833_856_256),
+    "regnet_y_1_6gf": (11_202_430, 52_672, 1_612_076_160),
+}
+
 BUNDLED = sorted(p.stem for p in SPECS.glob("*.yaml"))
 
 
@@ -47,6 +75,13 @@ def test_published_figures(name: str) -> None:
         assert round(analysis.totals.macs / 1e9, 3) == gmacs
 
 
+@pytest.mark.parametrize("name", sorted(MORE_TORCHVISION))
+def test_more_torchvision_figures_exactly(name: str) -> None:
+    parameters, bn_statistics, macs = MORE_TORCHVISION[name]
+    totals = analyze(load(str(SPECS / f"{name}.yaml"))).totals
+    assert (totals.trainable, totals.non_trainable, totals.macs) == (parameters, bn_statistics, macs)
+
+
 @pytest.mark.parametrize("name", BUNDLED)
 def test_bundled_expectations_hold(name: str) -> None:
     analysis = analyze(load(str(SPECS / f"{name}.yaml")))
@@ -56,7 +91,7 @@ def test_bundled_expectations_hold(name: str) -> None:
 
 
 def test_every_required_architecture_is_bundled() -> None:
-    missing = sorted((set(REFERENCE) | {"unet"}) - set(BUNDLED))
+    missing = sorted((set(REFERENCE) | set(MORE_TORCHVISION) | {"unet"}) - set(BUNDLED))
     assert missing == []
 
 

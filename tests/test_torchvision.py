@@ -1,0 +1,273 @@
+"""Every bundled spec that torchvision also defines, against torchvision's model itself, op by op.
+
+tests/test_torch.py translates cnncalc's rows into PyTorch, so it checks the arithmetic but not that a
+file describes the network it names. Here the reference is torchvision's own module: it runs on a batch
+of one in eval mode under a `TorchFunctionMode` that records, in execution order, every call of the ops
+that carry parameters or change a shape:
+
+    conv2d, batch_norm, linear, max_pool2d, avg_pool2d, adaptive_avg_pool2d, flatten, cat, add, mul
+
+(plain and in-place forms: ResNet's `out += identity` is `add_`; MNASNet's `x.mean([2, 3])` counts as
+a global average pooling and a flatten), with the output shape, the model
+parameters and BatchNorm running statistics among the call's arguments, and the FLOPs
+`FlopCounterMode` counts during the call. cnncalc's rows of the same kinds, in file order, must give
+the same sequence: shape (NCHW read as HWC), trainable, non-trainable, 2 × MACs and, for convolutions
+and dense layers, the weight's shape (which tells a 1×7 kernel from a 7×1) per op, then the
+same totals for the whole model. Activations, dropout and identities are not compared (no figures).
+
+Two things are left out on both sides, because they are not operations of the network: a
+concatenation of a single tensor (torchvision's DenseNet starts each dense layer with `cat([x])`), and
+an adaptive average pooling whose output equals its input (torchvision's VGG and AlexNet pool to the
+7×7 or 6×6 they already have at 224; the Keras-layout VGG files do not write it).
+
+The models run on the meta device (built there, or for RegNet, whose constructor computes widths with
+tensors, built on the CPU and moved): forward passes compute shapes, parameters and FLOPs without
+arithmetic, so the whole zoo takes seconds;
+`test_meta_run_equals_a_zero_input_run` shows that a real zero input records the same figures.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import types
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+import pytest
+
+from cnncalc.analysis import Analysis, Row, analyze
+from cnncalc.spec import load
+
+from conftest import SPECS
+from torchvision_zoo import BUILT_ON_CPU, NOT_IN_TORCHVISION, TORCHVISION, ZOO, missing
+
+if missing():
+    pytest.skip(str(missing()), allow_module_level=True)
+import torch  # noqa: E402
+# torchvision's compiled operators do not load against this torch build; the model definitions need none.
+sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+import torchvision  # noqa: E402
+from torch.overrides import TorchFunctionMode  # noqa: E402
+from torch.utils._pytree import tree_flatten  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+BUNDLED = sorted(p.stem for p in SPECS.glob("*.yaml"))
+COMPARED = sorted(n for n in TORCHVISION if n in BUNDLED)
+
+# torch function name -> the class of op it is compared as; cnncalc kind -> the same classes.
+TORCH_OPS = {
+    "conv2d": "conv", "batch_norm": "batchnorm", "linear": "dense", "max_pool2d": "maxpool",
+    "avg_pool2d": "avgpool", "adaptive_avg_pool2d": "adaptivepool", "flatten": "flatten", "cat": "concat",
+    "add": "add", "add_": "add", "__add__": "add", "__iadd__": "add", "__radd__": "add",
+    "mean": "mean", "mul": "multiply", "mul_": "multiply", "__mul__": "multiply", "__imul__": "multiply",
+    "__rmul__": "multiply",
+}
+CNNCALC_KINDS = {
+    "conv": "conv", "depthwise": "conv", "batchnorm": "batchnorm", "dense": "dense", "maxpool": "maxpool",
+    "avgpool": "avgpool", "adaptiveavgpool": "adaptivepool", "globalavgpool": "adaptivepool",
+    "flatten": "flatten", "concat": "concat", "add": "add", "multiply": "multiply",
+}
+
+
+@dataclass(frozen=True)
+class Op:
+    """One compared operation: where it is, what class it is, and its figures."""
+
+    where: str  # cnncalc's row name, or torchvision's module path and function
+    op: str
+    shape: tuple[int, ...]  # channels-last, as cnncalc: (H, W, C) or (N,)
+    trainable: int
+    running: int
+    flops: int
+    kernel: tuple[int, ...] = ()  # a conv's or dense layer's weight shape as cnncalc writes it
+
+    def figures(self) -> tuple[str, tuple[int, ...], int, int, int, tuple[int, ...]]:
+        """Everything but the location."""
+        return self.op, self.shape, self.trainable, self.running, self.flops, self.kernel
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What torchvision's model does: the compared ops and the whole model's figures."""
+
+    ops: tuple[Op, ...]
+    output: tuple[int, ...]
+    trainable: int
+    running: int
+    flops: int
+
+
+def cnncalc_weight(weight: torch.Tensor) -> tuple[int, ...]:
+    """A conv weight (O, I/g, kh, kw) as (kh, kw, I/g, O); a linear weight (O, I) as (I, O)."""
+    s = tuple(weight.shape)
+    return (s[2], s[3], s[1], s[0]) if len(s) == 4 else (s[1], s[0])
+
+
+def channels_last(shape: torch.Size) -> tuple[int, ...]:
+    """(1, C, H, W) → (H, W, C); (1, F) → (F,)."""
+    s = tuple(shape[1:])
+    return (s[1], s[2], s[0]) if len(s) == 3 else s
+
+
+class Recorder(TorchFunctionMode):
+    """Records the compared ops of a forward pass, with their figures, in execution order."""
+
+    def __init__(self, model: torch.nn.Module, counter: FlopCounterMode) -> None:
+        super().__init__()
+        self.params = {id(p) for p in model.parameters()}
+        self.running = {id(b) for n, b in model.named_buffers() if n.rsplit(".", 1)[-1] in ("running_mean", "running_var")}
+        self.counter = counter
+        self.ops: list[Op] = []
+        self.scope: list[str] = []
+        for name, module in model.named_modules():
+            module.register_forward_pre_hook(functools.partial(self._enter, name or "model"))
+            module.register_forward_hook(self._leave)
+
+    def _enter(self, name: str, *_: Any) -> None:
+        self.scope.append(name)
+
+    def _leave(self, *_: Any) -> None:
+        self.scope.pop()
+
+    def __torch_function__(self, func: Callable[..., Any], types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        kwargs = kwargs or {}
+        op = TORCH_OPS.get(getattr(func, "__name__", ""))
+        before = self.counter.get_total_flops()
+        out = func(*args, **kwargs)
+        if op is None:
+            return out
+        tensors = [t for t in tree_flatten((args, kwargs))[0] if isinstance(t, torch.Tensor)]
+        where = f"{self.scope[-1] if self.scope else 'model'}: {func.__name__}"
+        if op == "mean":
+            if tensors[0].dim() != 4 or out.dim() != 2:
+                return out
+            # MNASNet's x.mean([2, 3]): a global average pool and a flatten in one call
+            c = out.shape[1]
+            self.ops += [Op(where, "adaptivepool", (1, 1, c), 0, 0, self.counter.get_total_flops() - before),
+                         Op(where, "flatten", (c,), 0, 0, 0)]
+            return out
+        if op == "concat" and len(tensors) == 1:
+            return out  # DenseNet's cat([x]) copies its input
+        if op == "adaptivepool" and tensors[0].shape == out.shape:
+            return out  # pooling to the size it already has
+        self.ops.append(Op(where, op,
+                           channels_last(out.shape),
+                           sum(t.numel() for t in tensors if id(t) in self.params),
+                           sum(t.numel() for t in tensors if id(t) in self.running),
+                           self.counter.get_total_flops() - before,
+                           cnncalc_weight(tensors[1]) if op in ("conv", "dense") else ()))
+        return out
+
+
+def record(model: torch.nn.Module, x: torch.Tensor) -> Reference:
+    """Run `model` on `x` in eval mode and record its compared ops and totals."""
+    model.eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        with Recorder(model, counter) as recorder:
+            out = model(x)
+    trainable = sum(p.numel() for p in model.parameters())
+    running = sum(b.numel() for n, b in model.named_buffers() if n.rsplit(".", 1)[-1] in ("running_mean", "running_var"))
+    return Reference(tuple(recorder.ops), channels_last(out.shape), trainable, running, counter.get_total_flops())
+
+
+@functools.lru_cache(maxsize=None)
+def reference(name: str, height: int, width: int) -> Reference:
+    """torchvision's model `name` (on the meta device unless it cannot be), recorded once per session."""
+    constructor, kwargs = TORCHVISION[name]
+    torch.manual_seed(0)
+    with torch.device("cpu" if name in BUILT_ON_CPU else "meta"):
+        model = getattr(torchvision.models, constructor)(**kwargs)
+    return record(model.to("meta"), torch.zeros(1, 3, height, width, device="meta"))
+
+
+def cnncalc_ops(analysis: Analysis) -> list[Op]:
+    """cnncalc's rows of the compared kinds, in file order, with the same two exclusions."""
+    shapes: dict[str, tuple[int, ...]] = {"input": tuple(analysis.input)}
+    ops = []
+    for row in analysis.rows:
+        shapes[row.name] = tuple(row.output)
+        op = CNNCALC_KINDS.get(row.kind)
+        if op is None or (op == "concat" and len(row.inputs) == 1) or (
+                op == "adaptivepool" and shapes[row.inputs[0]] == tuple(row.output)):
+            continue
+        ops.append(row_op(row, op))
+    return ops
+
+
+def row_op(row: Row, op: str) -> Op:
+    """A cnncalc row as a compared op."""
+    kernel = tuple(row.weights[0]) if op in ("conv", "dense") else ()
+    return Op(row.name, op, tuple(row.output), row.trainable, row.non_trainable, 2 * row.macs, kernel)
+
+
+def differences(ours: list[Op], theirs: tuple[Op, ...], limit: int = 5) -> list[str]:
+    """The first `limit` ops where cnncalc and torchvision disagree, readable (empty: they agree)."""
+    out = []
+    for i in range(max(len(ours), len(theirs))):
+        a = ours[i] if i < len(ours) else None
+        b = theirs[i] if i < len(theirs) else None
+        if a is None or b is None or a.figures() != b.figures():
+            out.append(f"op {i}: cnncalc {a.where + ' ' + str(a.figures()) if a else 'nothing'}"
+                       f" | torchvision {b.where + ' ' + str(b.figures()) if b else 'nothing'}")
+            if len(out) == limit:
+                break
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def analysis_of(name: str) -> Analysis:
+    """The bundled spec, analysed once per session."""
+    return analyze(load(str(SPECS / f"{name}.yaml")))
+
+
+@pytest.mark.parametrize("name", COMPARED)
+def test_bundled_spec_is_torchvisions_model(name: str) -> None:
+    analysis = analysis_of(name)
+    h, w, _ = analysis.input
+    ref = reference(name, h, w)
+    ours = cnncalc_ops(analysis)
+    assert differences(ours, ref.ops) == []
+    assert sum(o.trainable for o in ref.ops) == ref.trainable  # every parameter is in a compared op
+    assert ref.output == tuple(analysis.output)
+    totals = analysis.totals
+    assert (ref.trainable, ref.running, ref.flops) == (totals.trainable, totals.non_trainable, 2 * totals.macs)
+
+
+def test_every_bundled_spec_is_compared_or_has_no_torchvision_model() -> None:
+    assert sorted(set(BUNDLED) - set(COMPARED)) == sorted(NOT_IN_TORCHVISION)
+    assert sorted(ZOO - set(COMPARED)) == []  # test_torch.py skips these in favour of this comparison
+
+
+def test_every_constructor_exists() -> None:
+    assert [c for c, _ in TORCHVISION.values() if not hasattr(torchvision.models, c)] == []
+
+
+def test_a_wrong_file_is_caught() -> None:
+    """The comparison can fail: a missing op, a changed count, shape or kernel are each named."""
+    ref = reference("resnet18", 224, 224)
+    ours = cnncalc_ops(analysis_of("resnet18"))
+    assert differences(ours, ref.ops) == []
+    dropped = ours[:5] + ours[6:]
+    assert differences(dropped, ref.ops, 1)[0].startswith("op 5: cnncalc layer1")
+    tampered = list(ours)
+    tampered[0] = replace(ours[0], trainable=ours[0].trainable + 1)
+    tampered[1] = replace(ours[1], shape=(56, 56, 64))
+    tampered[3] = replace(ours[3], kernel=(1, 9, 64, 64))  # layer1.0.conv1 is 3×3: the same count, another kernel
+    found = differences(tampered, ref.ops)
+    assert [line.split(" (")[0] for line in found] == [
+        "op 0: cnncalc conv1", "op 1: cnncalc bn1", "op 3: cnncalc layer1.0.conv1"]
+
+
+def test_meta_run_equals_a_zero_input_run() -> None:
+    """On real tensors (a zero input, batch 1) the recorder sees exactly what it sees on the meta device.
+
+    MobileNet v2 has every recorded kind of figure: BatchNorm statistics, depthwise and dense weights,
+    residual additions and a functional global pooling. (At 96×96, to keep the real arithmetic short.)
+    """
+    torch.manual_seed(0)
+    real = record(torchvision.models.mobilenet_v2(), torch.zeros(1, 3, 96, 96))
+    assert real == reference("mobilenet_v2", 96, 96)
+    assert {o.op for o in real.ops} == {"conv", "batchnorm", "add", "adaptivepool", "flatten", "dense"}
+    assert real.running == 34_112 and len(real.ops) == len(cnncalc_ops(analysis_of("mobilenet_v2")))
+    assert real.flops == 2 * analyze(load(str(SPECS / "mobilenet_v2.yaml")), (96, 96, 3)).totals.macs
