@@ -33,7 +33,7 @@ from cnncalc.spec import load, loads  # noqa: E402
 
 from conftest import SPECS, run  # noqa: E402
 from torch_model import (  # noqa: E402
-    TorchNet, Untranslatable, mismatches, run_op, tf_same, values_of, whole_model_figures)
+    TorchNet, Untranslatable, mismatches, run_op, tf_same, whole_model_figures)
 
 torch.set_num_threads(2)
 
@@ -768,7 +768,7 @@ def test_torch_also_rejects_what_cnncalc_rejects() -> None:
         gen = generated(seed)
         if not gen.rejections:
             continue
-        values = values_of(built(seed))
+        values = built(seed).values
         for rej in gen.rejections:
             inputs = [values[n] for n in rej.inputs]
             if rej.kind in ("add", "multiply") and _broadcastable([t.shape for t in inputs]):
