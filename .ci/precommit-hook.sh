@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# The pre-commit hook as shipped: pre-commit installs cnncalc from this repository's HEAD and runs
-# hook `cnncalc-check` on a good and a bad file in a scratch repository.
+# The pre-commit hook as shipped, two ways:
+# 1. `pre-commit try-repo`: pre-commit installs cnncalc from this working tree and runs hook
+#    `cnncalc-check` on a good and a bad file given by name.
+# 2. The README's snippet, copied as is into the `.pre-commit-config.yaml` of a scratch repository that
+#    also has a GitHub workflow: `pre-commit run --all-files` passes with good architecture files and
+#    fails on a bad one. Only the snippet's URL placeholder is replaced, by a local copy of this working
+#    tree tagged with the snippet's `rev:` (the tag the release will carry), so the rev is resolved as
+#    pre-commit resolves it for users.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
-cd "$scratch"
-git init -q
+git_quiet() { git -c user.name=ci -c user.email=ci@localhost -c init.defaultBranch=main "$@"; }
+
+# --- 1. try-repo on named files -----------------------------------------------------------------
+mkdir "$scratch/named" && cd "$scratch/named"
+git_quiet init -q
 cp "$repo/specs/vgg16.yaml" good.yaml
 printf 'input: [8, 8, 3]\nlayers:\n  - convv: 8\n' > bad.yaml
 git add good.yaml bad.yaml
@@ -16,4 +25,60 @@ if pre-commit try-repo "$repo" cnncalc-check --files good.yaml bad.yaml > bad.lo
 fi
 grep -q 'bad.yaml' bad.log && grep -q 'unknown layer kind `convv` (did you mean "conv"?)' bad.log \
   || { cat bad.log; echo "the hook did not report the bad file"; exit 1; }
-echo "pre-commit hook cnncalc-check: passes a good file, fails a bad one with its message"
+echo "pre-commit try-repo cnncalc-check: passes a good file, fails a bad one with its message"
+
+# --- 2. the README's snippet, as is -------------------------------------------------------------
+# The first ```yaml block of README.md that names the hook.
+python3 - "$repo/README.md" > "$scratch/snippet.yaml" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+blocks = [b for b in re.findall(r"^```yaml\n(.*?)^```$", text, re.M | re.S) if "id: cnncalc-check" in b]
+if not blocks:
+    sys.exit("README.md has no ```yaml block with `id: cnncalc-check`")
+sys.stdout.write(blocks[0])
+PY
+placeholder="<cnncalc's repository URL>"
+grep -qF "repo: $placeholder" "$scratch/snippet.yaml" || { echo "the snippet's repo: is not $placeholder"; exit 1; }
+rev="$(sed -n 's/^ *rev: *//p' "$scratch/snippet.yaml")"
+[ -n "$rev" ] || { echo "the README snippet has no rev:"; exit 1; }
+
+# This working tree (tracked and new files, as they are now) as a repository tagged $rev.
+release="$scratch/cnncalc-release"
+mkdir "$release"
+(cd "$repo" && git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+   [ -e "$f" ] && printf '%s\0' "$f"; done | xargs -0 cp --parents -t "$release")
+(cd "$release" && git_quiet init -q && git add -A && git_quiet commit -qm "release" && git tag "$rev")
+
+mkdir "$scratch/user" && cd "$scratch/user"
+git_quiet init -q
+python3 - "$scratch/snippet.yaml" "$placeholder" "$release" > .pre-commit-config.yaml <<'PY'
+import sys
+snippet, placeholder, url = sys.argv[1:]
+sys.stdout.write(open(snippet, encoding="utf-8").read().replace(placeholder, url))
+PY
+mkdir -p .github/workflows models
+cat > .github/workflows/ci.yml <<'YAML'
+name: ci
+on: [push, pull_request]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pipx run pre-commit run --all-files
+YAML
+cp "$repo/specs/vgg16.yaml" models/vgg16.yaml
+cp "$repo/specs/resnet18.yaml" models/resnet18.yml
+git add -A
+pre-commit run --all-files > good.log 2>&1 || { cat good.log; echo "the README snippet fails on good files"; exit 1; }
+grep -q 'cnncalc check.*Passed' good.log || { cat good.log; echo "the hook did not run"; exit 1; }
+printf 'input: [8, 8, 3]\nlayers:\n  - convv: 8\n' > models/bad.yaml
+git add models/bad.yaml
+if pre-commit run --all-files > bad.log 2>&1; then
+  cat bad.log; echo "the README snippet passed a bad file"; exit 1
+fi
+# Three files reach cnncalc (the workflow and the pre-commit config do not), and the bad one fails.
+grep -q 'models/bad.yaml' bad.log && grep -q 'unknown layer kind `convv`' bad.log \
+  && grep -q '3 files checked' bad.log && ! grep -q -e '\.github' -e '\.pre-commit-config' bad.log \
+  || { cat bad.log; echo "the hook did not report only the bad file"; exit 1; }
+echo "README's pre-commit snippet (rev $rev): passes good files beside a workflow and a pre-commit config, fails a bad one"

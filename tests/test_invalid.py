@@ -5,8 +5,9 @@ the first problem ``check_file`` reports (for warning-only files, the first warn
 ``# message: TEXT`` lines give text the message must contain (a "did you mean", both shapes of a
 mismatch, ...). The header is part of the file, so positions count it.
 
-Known cnncalc bugs are marked xfail(strict=True) per file and per aspect (position, message, cli), so
-a fix makes the suite fail until the mark is removed.
+Every file also goes through the command line in-process (typer's CliRunner); a few go through a fresh
+interpreter, as the user runs it. Messages known to lack a fix are marked xfail(strict=True) (NO_FIX), so
+a better message makes the suite fail until the mark is removed.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from cnncalc.checks import check_file
+from cnncalc.cli import app
 from cnncalc.problems import ERROR, WARNING
 
 INVALID = Path(__file__).resolve().parent / "invalid"
@@ -31,21 +34,20 @@ WARNING_RULES = {"non-integer-output", "rf-misaligned"}
 # `expect:` is asserted by `cnncalc check` only; `shape` prints such files without complaint.
 CHECK_ONLY_RULES = {"expect-mismatch", "budget-exceeded"}
 
-_INPUT_CARET = ("cnncalc bug: invalid-input is reported at the start of the whole `input` value; the caret "
-                "should be on the offending element or key (parse_input works on plain values, without positions)")
-_SHAPE_CARET = ("cnncalc bug: shape-mismatch is reported at the layer's kind, not at its `from` list: "
-                "kinds._mismatch calls call.fail(..., 'from') but `from` is never in Call.arg_where, so it "
-                "falls back to the layer")
-_TAG_IGNORED = ("cnncalc bug: a tag on a collection outside plain() (layer arguments, a layer body, `layers`, "
-                "the document) is silently ignored instead of refused with yaml-tag")
-_UNHASHABLE = ("cnncalc bug: TypeError 'unhashable type' escapes check_file (exit 3 from the CLI): "
-               "yamlsafe.scalar_value's memo hashes node.value, which is a list for a tagged collection; "
-               "plain() builds dicts with list/dict keys")
-_YAML_MESSAGE = ("poor message: libyaml's text is passed through with no hint of how to fix the file")
-
-ALL = {"position", "message", "cli"}
-# file stem -> (reason, aspects that fail)
-BUGS: dict[str, tuple[str, set[str]]] = {}
+# Messages that say what is wrong but not how to fix it (no "did you mean", no remedy): each is a defect
+# of the message, marked xfail(strict=True) so that improving one makes the suite fail until its stem
+# is removed here.
+NO_FIX = {
+    "binary-file", "duplicate-name", "empty-file", "empty-file-document-marker", "forward-reference",
+    "forward-reference-auto-name", "invalid-block-no-layers", "invalid-layer-list", "invalid-layer-number",
+    "invalid-layers-empty", "invalid-layers-mapping", "invalid-layers-scalar", "invalid-name-bool",
+    "invalid-name-dot", "invalid-name-input", "invalid-reference-bool", "invalid-reference-positive",
+    "invalid-value-alias-bomb-description", "invalid-value-block-main-argument", "invalid-value-complex-key",
+    "invalid-value-default-option", "invalid-value-expect-output", "invalid-value-from-two-on-conv",
+    "invalid-value-merge-repeat", "invalid-value-name-list", "invalid-value-output-padding",
+    "invalid-value-pool-padding", "too-deep", "too-deep-block-style", "too-many-layers-repeat",
+    "unknown-argument-activation-layer", "unknown-reference-too-far-back",
+}
 
 
 @dataclass(frozen=True)
@@ -73,13 +75,10 @@ def read_case(path: Path) -> Case:
     return Case(path, match.group(1).decode(), int(match.group(2)), int(match.group(3)), messages)
 
 
-def params(aspect: str) -> list:
-    result = []
-    for path in FILES:
-        reason, aspects = BUGS.get(path.stem, ("", set()))
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if aspect in aspects else []
-        result.append(pytest.param(path, id=path.stem, marks=marks))
-    return result
+def cases(xfail: frozenset[str] | set[str] = frozenset()) -> list:
+    """Every file as a test parameter; stems in `xfail` are marked xfail(strict=True)."""
+    marks = [pytest.mark.xfail(strict=True, reason="the message says what is wrong but not how to fix it")]
+    return [pytest.param(path, id=path.stem, marks=marks if path.stem in xfail else []) for path in FILES]
 
 
 # -- the corpus itself ----------------------------------------------------------------------
@@ -88,7 +87,7 @@ def test_corpus_size_and_headers() -> None:
     assert len(FILES) >= 70
     for path in FILES:
         read_case(path)
-    assert set(BUGS) <= {p.stem for p in FILES}, "BUGS names a file that does not exist"
+    assert NO_FIX <= {p.stem for p in FILES}, "NO_FIX names a file that does not exist"
 
 
 def test_every_rule_that_can_come_from_a_file_is_shown() -> None:
@@ -102,13 +101,13 @@ def test_every_rule_that_can_come_from_a_file_is_shown() -> None:
         "duplicate-name", "invalid-name", "recursive-block", "invalid-block", "unknown-variable",
         "invalid-expression", "too-many-layers", "expect-mismatch", "budget-exceeded", "rf-misaligned",
     }
-    # file-too-large needs a file over 2 MiB; tests/test_robustness.py generates one instead.
+    # file-too-large needs a file over the size limit; tests/test_robustness.py generates one instead.
     assert expected - rules == set()
 
 
 # -- check_file -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", params("position"))
+@pytest.mark.parametrize("path", cases())
 def test_first_problem_is_where_the_header_says(path: Path) -> None:
     case = read_case(path)
     result = check_file(str(path))
@@ -124,15 +123,36 @@ def test_first_problem_is_where_the_header_says(path: Path) -> None:
 
 
 _REPR = re.compile(r"Traceback|\w+(Error|Exception)\(|object at 0x|<class |^\W*\{'|\\n")
-# How to fix it: a suggestion, a remedy after ';' (the tool's convention), an imperative, or a statement of
-# what is required ("expected a whole number ...", "a name is a word such as ...", "`name` must be text",
-# a parenthesised example "(`- relu`)", "(-1 is the previous layer)").
-_ADVICE = re.compile(r"did you mean|; \S|\b(use|write|give|add|remove|keep|choose|make|merge|fix|save|put|"
-                     r"crop|shrink|quote|rename|update)\b|\b(expected (a|an|the|true)|must|needs?|takes?|"
-                     r"such as|like|cannot|limit)\b|, not (a|an|the|`)|\((`|-?\d+ is )", re.IGNORECASE)
+# How to fix it, one of: a "did you mean" suggestion; a remedy in the imperative, opening the message or
+# following ; : . , ( or "or"/"then"/"and" ("...; keep one", "a block cannot contain itself: use `repeat`");
+# or what to write set against what was found ("expected true or false, got ...", "takes pixel counts,
+# not `same`"). A bare statement of a rule ("names must be unique", "needs `layers`") is not advice.
+_REMEDY_VERBS = ("use|write|give|add|remove|keep|choose|make|merge|fix|save|put|crop|shrink|quote|rename|update|"
+                 "check|define|move|close|replace|change|align|flatten|inline|raise|split|drop|delete|pick|"
+                 "indent|declare|see|run|convert|insert|omit|set|name")
+_ADVICE = re.compile(rf"did you mean|(?:^|[;:.,(]\s*|\b(?:or|then|and)\s+)(?:{_REMEDY_VERBS})\b"
+                     r"|\b(?:expected|takes)\b[^;]+[,;] (?:got|not)\b", re.IGNORECASE)
 
 
-@pytest.mark.parametrize("path", params("message"))
+@pytest.mark.parametrize("message, helps", [
+    ("unknown layer kind `convv` (did you mean \"conv\"?)", True),
+    ("`kernel` is given twice; keep one", True),
+    ("a block cannot contain itself: use `repeat` for repetition", True),
+    ("expected true or false, got the text \"no\"", True),
+    ("zeropad takes pixel counts, not `same`", True),
+    ("the name `act` is already used at line 8; names must be unique", False),
+    ("block `b` needs `layers`", False),
+    ("`description` must be text", False),
+    ("a name is a word such as `conv1_2`", False),
+    ("`input` cannot be a layer name (it means the input)", False),
+    ("this is a binary file, not a YAML architecture file", False),
+    ("the file uses something unusual", False),
+])
+def test_advice_pattern_tells_a_fix_from_a_statement(message: str, helps: bool) -> None:
+    assert bool(_ADVICE.search(message)) == helps
+
+
+@pytest.mark.parametrize("path", cases(NO_FIX))
 def test_message_is_a_sentence_that_helps(path: Path) -> None:
     case = read_case(path)
     first = check_file(str(path)).problems[0]
@@ -141,60 +161,62 @@ def test_message_is_a_sentence_that_helps(path: Path) -> None:
     assert "\n" not in message
     assert not _REPR.search(message), f"looks like an exception repr: {message}"
     assert message[0].isalnum() or message[0] in "`$'\"", message
-    assert _ADVICE.search(message), f"says what is wrong but not how to fix it: {message}"
     for text in case.messages:
         assert text in message
+    assert _ADVICE.search(message), f"says what is wrong but not how to fix it: {message}"
 
 
-# -- the installed command line -------------------------------------------------------------
+# -- the command line -----------------------------------------------------------------------
 
-def _cli_command(case: Case) -> list[str]:
+def _cli_args(case: Case) -> list[str]:
     if case.rule in CHECK_ONLY_RULES:
-        return [sys.executable, "-m", "cnncalc", "check", "--format", "parsable", str(case.path)]
-    return [sys.executable, "-m", "cnncalc", "shape", str(case.path)]
+        return ["check", "--format", "parsable", str(case.path)]
+    return ["shape", str(case.path)]
 
 
-def _cli_files() -> list[Path]:
-    """Interpreter start-up dominates a CLI run, so by default run one file per rule (a bug-free one where
-    there is one) plus the files that crash or pass check_file; CNNCALC_TEST_ALL_CLI=1 runs every file."""
-    if os.environ.get("CNNCALC_TEST_ALL_CLI") == "1":
-        return FILES
-    by_rule: dict[str, list[Path]] = {}
-    for path in FILES:
-        by_rule.setdefault(read_case(path).rule, []).append(path)
-    chosen = {next((p for p in paths if p.stem not in BUGS), paths[0]) for paths in by_rule.values()}
-    chosen |= {p for p in FILES if BUGS.get(p.stem, ("", set()))[1] == ALL}  # crashes and silent acceptance
-    return sorted(chosen)
+def _assert_reported(case: Case, code: int, out: str, err: str) -> None:
+    """The exit code, position and rule id where the user looks for them, and no traceback."""
+    assert "Traceback" not in err + out
+    assert "internal error" not in err
+    location = f"{case.path}:{case.line}:{case.column}"
+    if case.rule in CHECK_ONLY_RULES:
+        assert code == 1, out + err
+        assert location + ":" in out
+        assert f"({case.rule})" in out
+    else:
+        assert code == (0 if case.warning_only else 1), err
+        assert location + ":" in err
+        assert f"[{case.rule}]" in err
 
 
-CLI_FILES = _cli_files()
+@pytest.mark.parametrize("path", cases())
+def test_cli_reports_it_without_a_traceback(path: Path) -> None:
+    """Every file through the command line, in-process (an escaping exception is a failure here)."""
+    case = read_case(path)
+    result = CliRunner().invoke(app, _cli_args(case), env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    _assert_reported(case, result.exit_code, result.stdout, result.stderr)
+
+
+# One file per exit path, run as the user runs it: a fresh interpreter, real streams.
+END_TO_END = ["unknown-kind", "expect-mismatch-params", "non-integer-output", "binary-file"]
 
 
 @pytest.fixture(scope="module")
-def cli_runs() -> dict[Path, subprocess.CompletedProcess]:
-    """Run the CLI once per chosen file, in parallel."""
+def end_to_end_runs() -> dict[str, subprocess.CompletedProcess]:
+    """Run `python -m cnncalc` once per END_TO_END file, in parallel."""
     env = dict(os.environ, COLUMNS="200", NO_COLOR="1")
 
-    def run(path: Path) -> subprocess.CompletedProcess:
-        return subprocess.run(_cli_command(read_case(path)), capture_output=True, text=True, env=env,
-                              timeout=120, encoding="utf-8", errors="replace")
+    def run(stem: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "cnncalc", *_cli_args(read_case(INVALID / f"{stem}.yaml"))]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120,
+                              encoding="utf-8", errors="replace")
 
-    with ThreadPoolExecutor(max_workers=max(4, os.cpu_count() or 1)) as pool:
-        return dict(zip(CLI_FILES, pool.map(run, CLI_FILES)))
+    with ThreadPoolExecutor(max_workers=len(END_TO_END)) as pool:
+        return dict(zip(END_TO_END, pool.map(run, END_TO_END)))
 
 
-@pytest.mark.parametrize("path", [p for p in params("cli") if p.values[0] in CLI_FILES])
-def test_cli_reports_it_without_a_traceback(path: Path, cli_runs: dict) -> None:
-    case = read_case(path)
-    done = cli_runs[path]
-    assert "Traceback" not in done.stderr + done.stdout
-    assert "internal error" not in done.stderr
-    location = f"{path}:{case.line}:{case.column}"
-    if case.rule in CHECK_ONLY_RULES:
-        assert done.returncode == 1, done.stdout + done.stderr
-        assert location + ":" in done.stdout
-        assert f"({case.rule})" in done.stdout
-    else:
-        assert done.returncode == (0 if case.warning_only else 1), done.stderr
-        assert location + ":" in done.stderr
-        assert f"[{case.rule}]" in done.stderr
+@pytest.mark.parametrize("stem", END_TO_END)
+def test_installed_command_reports_it(stem: str, end_to_end_runs: dict) -> None:
+    done = end_to_end_runs[stem]
+    _assert_reported(read_case(INVALID / f"{stem}.yaml"), done.returncode, done.stdout, done.stderr)

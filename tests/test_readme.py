@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+import yaml
+
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -23,3 +26,68 @@ def test_readme_commands_are_the_ci_commands() -> None:
     assert 'pip install ".[test]" && python -m pytest' in README
     assert 'pip install --quiet ".[test]" && python -m pytest' in ci
     assert "pip install . && cnncalc shape vgg16" in README
+
+
+def _section(text: str, heading: str) -> str:
+    """The body of a Markdown section, up to the next heading of the same or a higher level."""
+    level = heading.split(" ", 1)[0]
+    body = text.split(heading + "\n", 1)[1]
+    return re.split(rf"^#{{1,{len(level)}}} ", body, maxsplit=1, flags=re.M)[0]
+
+
+def test_the_format_reference_is_in_the_repository_and_linked() -> None:
+    assert "../shared" not in README
+    assert "](docs/spec-format.md)" in README
+    assert (ROOT / "docs" / "spec-format.md").is_file()
+
+
+def test_every_extension_in_the_readme_is_in_the_format_reference() -> None:
+    reference = _section((ROOT / "docs" / "spec-format.md").read_text(encoding="utf-8"), "## Extensions in cnncalc")
+    extensions = _section(README, "### Extensions (all optional; v1 files are unaffected)")
+    terms = set(re.findall(r"`([^`]+)`", extensions))
+    assert {"input", "leakyrelu", "upsample"} <= terms  # the section was found
+    assert sorted(t for t in terms if f"`{t}`" not in reference) == []
+
+
+def test_the_readme_states_the_limits_the_code_enforces() -> None:
+    from cnncalc.yamlsafe import MAX_DEPTH, MAX_FILE_BYTES
+
+    mib = MAX_FILE_BYTES / 2**20
+    size = f"{mib:g} MiB"
+    assert f"at most {size}, at most {MAX_DEPTH} levels" in _section(README, "## Safety")
+    assert f"| `file-too-large` | over {size} |" in README
+    assert f"| `too-deep` | YAML nested more than {MAX_DEPTH} levels |" in README
+
+
+def _precommit_snippet() -> dict:
+    blocks = [b for b in re.findall(r"^```yaml\n(.*?)^```$", README, re.M | re.S) if "id: cnncalc-check" in b]
+    assert len(blocks) == 1, "one ```yaml block in the README names the hook (.ci/precommit-hook.sh runs it)"
+    return yaml.safe_load(blocks[0])
+
+
+def test_the_precommit_snippet_is_a_whole_config_naming_a_release_tag() -> None:
+    config = _precommit_snippet()
+    (entry,) = config["repos"]
+    assert entry["hooks"] == [{"id": "cnncalc-check"}]
+    rev = entry["rev"]
+    assert re.fullmatch(r"v\d+\.\d+\.\d+", rev), rev
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"`{rev}`" in changelog.split("## [Unreleased]", 1)[1].split("\n## ", 1)[0], \
+        "the CHANGELOG says which tag the snippet's rev names"
+
+
+@pytest.mark.parametrize("path, checked", [
+    ("models/vgg16.yaml", True),
+    ("resnet.yml", True),
+    ("a/b/c/net.yaml", True),
+    (".pre-commit-config.yaml", False),
+    (".github/workflows/ci.yml", False),
+    (".gitlab-ci.yml", False),
+    ("configs/.hidden/net.yaml", False),
+    ("README.md", False),
+    ("models/vgg16.yaml.bak", False),
+])
+def test_the_hook_skips_what_is_plainly_not_an_architecture_file(path: str, checked: bool) -> None:
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    # pre-commit keeps a path when `files` matches (re.search) and `exclude` does not.
+    assert (bool(re.search(hook["files"], path)) and not re.search(hook["exclude"], path)) == checked

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,9 +35,10 @@ from cnncalc.spec import load, loads  # noqa: E402
 from conftest import SPECS, run  # noqa: E402
 from torchvision_zoo import ZOO, missing  # noqa: E402
 from torch_model import (  # noqa: E402
-    TorchNet, Untranslatable, mismatches, run_op, tf_same, values_of, whole_model_figures)
+    TorchNet, Untranslatable, mismatches, run_op, tf_same, whole_model_figures)
 
-torch.set_num_threads(2)
+# Share the cores among pytest-xdist's workers rather than oversubscribe them (two threads when alone).
+torch.set_num_threads(max(1, min(2, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))))
 
 
 def assert_matches_torch(analysis: Analysis, device: str = "cpu") -> TorchNet:
@@ -679,6 +681,12 @@ def built(seed: int) -> TorchNet:
     return TorchNet(generated(seed).analysis)
 
 
+# The random networks are generated and built once per process (lru_cache): under pytest-xdist's
+# --dist loadgroup every test that uses them runs in one worker, so none is built twice.
+RANDOM_NETS = pytest.mark.xdist_group("random-networks")
+
+
+@RANDOM_NETS
 @pytest.mark.parametrize("seed", _seeds())
 def test_random_network_matches_torch(seed: int) -> None:
     gen = generated(seed)
@@ -723,6 +731,7 @@ def _as_written(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@RANDOM_NETS
 def test_generated_layers_are_read_as_written() -> None:
     """Guards the translator's blind spots: it takes arguments and wiring from cnncalc's rows, so check those
     against what the generator wrote (rows of one layer share its arguments; a repeat chains its rows)."""
@@ -764,6 +773,7 @@ def _broadcastable(shapes: list[torch.Size]) -> bool:
         return False
 
 
+@RANDOM_NETS
 def test_torch_also_rejects_what_cnncalc_rejects() -> None:
     """Every layer cnncalc refused while generating is applied in PyTorch to the tensors it would have read."""
     wrong, checked, kinds = [], 0, set()
@@ -771,7 +781,7 @@ def test_torch_also_rejects_what_cnncalc_rejects() -> None:
         gen = generated(seed)
         if not gen.rejections:
             continue
-        values = values_of(built(seed))
+        values = built(seed).values
         for rej in gen.rejections:
             inputs = [values[n] for n in rej.inputs]
             if rej.kind in ("add", "multiply") and _broadcastable([t.shape for t in inputs]):
@@ -802,6 +812,7 @@ def test_torch_also_rejects_what_cnncalc_rejects() -> None:
             ("deconv", "invalid-value")} <= kinds, kinds
 
 
+@RANDOM_NETS
 def test_random_networks_cover_the_kinds_and_refusals() -> None:
     """The generator really exercises what it claims: every spatial kind, merges, ceil, same, refusals."""
     kinds: set[str] = set()

@@ -309,6 +309,9 @@ class TorchNet(nn.Module):
                 trainable, running = count_params(op)
                 self.measured.append(Measured(row.name, row.kind, to_channels_last(out.shape), trainable, running,
                                               counter.get_total_flops() - before))
+        # Every row's output from the build, by row name: what a layer refused while generating would have
+        # read (kept so that no second forward pass is needed).
+        self.values = values
         self.eval()
 
     def example_input(self) -> torch.Tensor:
@@ -347,16 +350,6 @@ def run_op(kind: str, args: dict[str, Any], inputs: Sequence[torch.Tensor]) -> t
     with torch.no_grad():
         op = make_op(kind, args, [tuple(t.shape) for t in inputs]).eval()  # errors at construction count too
         return op(*inputs)
-
-
-def values_of(net: TorchNet) -> dict[str, torch.Tensor]:
-    """Every row's output tensor, by row name, from a fresh forward pass."""
-    x = net.example_input()
-    values = {"input": x}
-    with torch.no_grad():
-        for key, name, inputs in net.rows:
-            values[name] = net.ops[key](*[values[n] for n in inputs])
-    return values
 
 
 def mismatches(analysis: Analysis, net: TorchNet) -> list[str]:
