@@ -366,7 +366,8 @@ def _entries(g: _Graph, routes: list[_Route], lane_start: list[float], cross: fl
         incoming.setdefault(route.target, []).append(route)
     for target, group in incoming.items():
         group.sort(key=lambda r: (r.approach, r.source))
-        low, high = lane_start[g.lane[target]] + PAD, lane_start[g.lane[target]] + cross - PAD
+        inset = min(PAD, cross / 8)
+        low, high = lane_start[g.lane[target]] + inset, lane_start[g.lane[target]] + cross - inset
         sep = min(2.2 * TRACK, (high - low) / max(1, len(group)))
         pos = [min(max(r.approach, low), high) for r in group]
         for i in range(1, len(pos)):
@@ -471,11 +472,20 @@ def _round(value: float) -> float:
 def title_lines(analysis: Analysis, options: Options) -> list[Text]:
     """Two title lines: name with input and output, then the totals and what is folded."""
     tot = analysis.totals
-    depth = "every layer" if options.depth is None else f"blocks folded below depth {options.depth}"
+    depth = fold_note(options.depth)
     first = shorten(f"{analysis.name}: {fmt_shape(analysis.input)} → {fmt_shape(analysis.output)}", 60)
     second = (f"{tot.params:,} parameters ({tot.trainable:,} trainable) · {human(tot.macs)} MACs · "
               f"{len(analysis.rows)} layers · {depth}")
     return [Text(MARGIN, MARGIN + 16, first, 16.0, True), Text(MARGIN, MARGIN + 36, second, SMALL_SIZE)]
+
+
+def fold_note(depth: int | None) -> str:
+    """How blocks are shown, in words."""
+    if depth is None:
+        return "every layer"
+    if depth == 0:
+        return "each block one box"
+    return f"blocks opened {depth} level{'s' if depth > 1 else ''} deep"
 
 
 def legend_items(categories: list[str], x0: float, y0: float, max_width: float) -> tuple[list[LegendItem], float]:
@@ -512,10 +522,10 @@ def main_path(g: _Graph) -> list[Node]:
 def slab_size(shape: Shape) -> tuple[float, float, float]:
     """Front-face height, oblique depth and thickness of a slab, each on a log2 scale.
 
-    height = 14 + 16·log2(H) for a feature map H×W×C (a vector of N values as if it were √N×√N),
-    depth = 4 + 4·log2(W), thickness = 6 + 5·log2(C) (10 for a vector).
+    height = 14 + 16·log2(H) for a feature map H×W×C, depth = 4 + 4·log2(W), thickness = 6 + 5·log2(C);
+    a vector of N values (or a 1×1×N map) is a thin bar: height 14 + 8·log2(N), depth 4, thickness 10.
     """
-    if len(shape) >= 3:
+    if len(shape) >= 3 and (shape[0], shape[1]) != (1, 1):
         h, w, c = shape[0], shape[1], shape[-1]
         for d in shape[2:-1]:
             c *= d

@@ -12,7 +12,7 @@ from html import escape
 from typing import Callable
 
 from cnncalc.analysis import Analysis
-from cnncalc.diagram import Node, Options, layout, nodes
+from cnncalc.diagram import Node, Options, fold_note, layout, nodes
 from cnncalc.kinds import fmt_shape
 from cnncalc.memory import DTYPE_BYTES, estimate
 from cnncalc.numbers import human, human_bytes
@@ -104,7 +104,7 @@ def html(analysis: Analysis, options: Options) -> str:
     """The report of an analysis as one HTML document."""
     drawn = layout(analysis, options)
     svg = render(drawn)
-    depth = "every layer" if options.depth is None else f"blocks folded below depth {options.depth}"
+    depth = fold_note(options.depth)
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',

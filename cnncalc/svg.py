@@ -6,7 +6,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from cnncalc.diagram import COLOURS, Box, Edge, Layout, Text
 
-FONTS = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, 'Liberation Mono', monospace"
+FONTS = "'DejaVu Sans Mono', ui-monospace, Menlo, Consolas, 'Liberation Mono', monospace"
 
 
 def num(value: float) -> str:
@@ -54,7 +54,7 @@ def _edge(edge: Edge) -> str:
     cls = "edge skip" if edge.skip else "edge"
     return (f'<polyline class="{cls}" data-source="{edge.source}" data-target="{edge.target}" points="{path}" '
             f'fill="none" stroke="{"#8a4f9e" if edge.skip else "#546e7a"}" stroke-width="1.4" '
-            'marker-end="url(#arrow)"/>')
+            'marker-end="url(#cnncalc-arrow)"/>')
 
 
 def render(layout: Layout) -> str:
@@ -64,8 +64,8 @@ def render(layout: Layout) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
         f'font-family="{FONTS}" class="cnncalc-diagram">',
         f"<title>{escape(layout.title[0].text)}</title>",
-        '<defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" fill="#455a64"/></marker></defs>',
+        '<defs><marker id="cnncalc-arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="8" markerHeight="8" '
+        'markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" fill="#455a64"/></marker></defs>',
         f'<rect width="{w}" height="{h}" fill="#ffffff"/>',
         '<g class="title" fill="#212121">',
     ]

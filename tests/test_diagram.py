@@ -15,7 +15,7 @@ from cnncalc.draw_command import run_diagram
 from cnncalc.render import fold
 from cnncalc.spec import load
 from cnncalc.svg import render
-from tests.conftest import run
+from conftest import run
 
 BRANCHY = """
 name: branchy
@@ -142,7 +142,9 @@ def test_nodes_of_a_folded_group_read_from_outside_it() -> None:
     ((224, 224, 3), (14 + 16 * math.log2(224), 4 + 4 * math.log2(224), 6 + 5 * math.log2(3))),
     ((7, 7, 512), (14 + 16 * math.log2(7), 4 + 4 * math.log2(7), 51.0)),
     ((4096,), (14 + 8 * 12, 4.0, 10.0)),
-    ((1, 1, 1), (14.0, 4.0, 6.0)),
+    ((1, 1, 1), (14.0, 4.0, 10.0)),
+    ((1, 1, 2048), (14 + 8 * 11, 4.0, 10.0)),
+    ((2, 1, 1), (30.0, 4.0, 6.0)),
 ])
 def test_slab_size_is_logarithmic(shape: tuple[int, ...], expected: tuple[float, float, float]) -> None:
     assert slab_size(shape) == pytest.approx(expected)
