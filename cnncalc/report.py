@@ -116,7 +116,7 @@ def html(analysis: Analysis, options: Options) -> str:
         "<h2>Diagram</h2>", '<p class="note">Hover over a box for its figures.</p>',
         f'<div class="scroll diagram">{svg}</div>',
         "<h2>Where the cost sits</h2>", f'<p class="note">Per layer or folded block ({escape(depth)}); '
-        "memory is each output in float32 for one sample.</p>", _charts(analysis, options.depth),
+        "memory is the layer's output (a block's: all its layers' outputs) in float32 for one sample.</p>", _charts(analysis, options.depth),
         "<h2>Every layer</h2>", _table(analysis),
         '<p class="note">Made by cnncalc.</p>', "</body>", "</html>",
     ]
