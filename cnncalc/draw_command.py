@@ -1,0 +1,175 @@
+"""Bodies of the `diagram` and `report` commands: parse options, analyse, render, write; return an exit code.
+
+The CLI wraps these thinly; everything heavy is imported here, when a command runs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from typing import TYPE_CHECKING, Callable
+
+from cnncalc.problems import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, SpecError
+
+if TYPE_CHECKING:
+    from cnncalc.analysis import Analysis
+    from cnncalc.diagram import Options
+
+PNG_HINT = ("PNG output needs cairosvg (pip install 'cnncalc[png]', which also needs the Cairo library, "
+            "e.g. apt-get install libcairo2) or a chromium browser on PATH; or write an .svg file instead")
+
+
+class Usage(Exception):
+    """A malformed command-line value (exit code 2)."""
+
+
+def _depth(text: str) -> int | None:
+    if text == "all":
+        return None
+    if not text.isdigit():
+        raise Usage(f"--depth: give a number ≥ 0 or `all`, not {text!r}")
+    return int(text)
+
+
+def _labels(text: str) -> tuple[str, ...]:
+    from cnncalc.diagram import LABELS
+
+    if text in ("", "none"):
+        return ()
+    if text == "all":
+        return LABELS
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    for part in chosen:
+        if part not in LABELS:
+            raise Usage(f"--label: unknown label {part!r}; choose from {', '.join(LABELS)}, all or none")
+    return chosen
+
+
+def options(style: str, direction: str, depth: str, label: str) -> "Options":
+    """Diagram options from command-line text; raises Usage on a bad value."""
+    from cnncalc.diagram import DIRECTIONS, STYLES, Options
+
+    if style not in STYLES:
+        raise Usage(f"--style: choose {' or '.join(STYLES)}, not {style!r}")
+    if direction.upper() not in DIRECTIONS:
+        raise Usage(f"--direction: choose {' or '.join(DIRECTIONS)}, not {direction!r}")
+    return Options(style, direction.upper(), _depth(depth), _labels(label))
+
+
+def load(spec: str, input_shape: str | None) -> "Analysis":
+    """Analyse a file or bundled architecture; raises SpecError on a problem in it, Usage on a bad --input."""
+    from cnncalc import bundled
+    from cnncalc.analysis import analyze
+    from cnncalc.numbers import parse_shape
+    from cnncalc.problems import Located, did_you_mean
+    from cnncalc.spec import load as load_spec
+
+    shape = None
+    if input_shape is not None:
+        try:
+            shape = parse_shape(input_shape, 1, 3)
+        except ValueError as exc:
+            raise Usage(f"--input: {exc}") from None
+    path = bundled.resolve(spec)
+    if not os.path.exists(path) and os.sep not in spec and not spec.endswith((".yaml", ".yml")):
+        raise Located(spec, 1, 1).error(
+            "file-not-found", f"no file and no bundled architecture named {spec!r}"
+            f"{did_you_mean(spec, bundled.names())}; `cnncalc list` shows the bundled ones")
+    return analyze(load_spec(path), shape)
+
+
+def svg_to_png(svg: str, width: float, height: float) -> bytes:
+    """PNG bytes of an SVG document, by cairosvg or else a headless chromium; raises RuntimeError if neither."""
+    try:
+        import cairosvg  # type: ignore[import-untyped, unused-ignore]
+    except (ImportError, OSError):  # OSError: the package is there but the Cairo library is not
+        cairosvg = None
+    if cairosvg is not None:
+        return bytes(cairosvg.svg2png(bytestring=svg.encode("utf-8"), output_width=int(width),
+                                      output_height=int(height)))
+    browser = next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")
+                    if shutil.which(b)), None)
+    if browser is None:
+        raise RuntimeError(PNG_HINT)
+    return screenshot(browser, svg, int(width), int(height))
+
+
+def screenshot(browser: str, svg: str, width: int, height: int) -> bytes:
+    """A headless browser's screenshot of an SVG document at its own size."""
+    with tempfile.TemporaryDirectory() as tmp:
+        page, shot = os.path.join(tmp, "page.svg"), os.path.join(tmp, "shot.png")
+        with open(page, "w", encoding="utf-8") as handle:
+            handle.write(svg)
+        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        "--hide-scrollbars", f"--user-data-dir={os.path.join(tmp, 'profile')}",
+                        f"--screenshot={shot}", f"--window-size={width},{height}", "file://" + page],
+                       capture_output=True, timeout=120, check=False)
+        if not os.path.exists(shot):
+            raise RuntimeError(f"{browser} made no screenshot; {PNG_HINT}")
+        with open(shot, "rb") as handle:
+            return handle.read()
+
+
+def _write(output: str | None, data: str | bytes) -> None:
+    if output in (None, "-"):
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data)
+        return
+    assert output is not None
+    with open(output, "wb") as handle:
+        handle.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+
+
+def _run(body: "Callable[[], str | bytes]", output: str | None) -> int:
+    try:
+        data = body()
+        _write(output, data)
+    except Usage as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    except SpecError as exc:
+        from cnncalc.diagnostics import text
+
+        sys.stderr.write(text(exc.problem) + "\n")
+        return EXIT_PROBLEMS
+    except RuntimeError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_PROBLEMS
+    except OSError as exc:
+        sys.stderr.write(f"error: cannot write {output}: {exc.strerror or exc}\n")
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def run_diagram(spec: str, output: str | None, style: str, direction: str, depth: str, label: str,
+                input_shape: str | None) -> int:
+    """`cnncalc diagram`: write the SVG (or, for a .png output, PNG) diagram of a spec; returns the exit code."""
+    def body() -> str | bytes:
+        from cnncalc.diagram import layout
+        from cnncalc.svg import render
+
+        chosen = options(style, direction, depth, label)
+        drawn = layout(load(spec, input_shape), chosen)
+        svg = render(drawn)
+        if output is not None and output.lower().endswith(".png"):
+            return svg_to_png(svg, drawn.width, drawn.height)
+        return svg
+
+    return _run(body, output)
+
+
+def run_report(spec: str, output: str | None, style: str, direction: str, depth: str, input_shape: str | None) -> int:
+    """`cnncalc report`: write the one-file HTML report of a spec; returns the exit code."""
+    def body() -> str:
+        from cnncalc.report import html
+
+        chosen = options(style, direction, depth, "none")
+        return html(load(spec, input_shape), chosen)
+
+    return _run(body, output)

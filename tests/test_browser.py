@@ -1,0 +1,225 @@
+"""Diagrams and reports as a person sees them: rendered by a headless chromium, measured and screenshotted.
+
+The product has no scripts; these tests embed it in a harness page whose script measures what the
+browser drew (getBBox) and writes the result into the page, which `--dump-dom` returns.
+Skipped, saying so, where chromium is absent (CI installs it: apt-get install -y chromium).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from cnncalc import bundled
+from cnncalc.analysis import analyze
+from cnncalc.diagram import Options, layout
+from cnncalc.report import html
+from cnncalc.spec import load
+from cnncalc.svg import render
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden"
+BROWSER = next((shutil.which(b) for b in ("chromium", "chromium-browser") if shutil.which(b)), None)
+pytestmark = pytest.mark.skipif(BROWSER is None, reason="chromium is not installed (apt-get install -y chromium)")
+
+MEASURE = """
+<script>
+function rectOf(el) { const b = el.getBBox(); return [b.x, b.y, b.width, b.height]; }
+function measure(svg) {
+  const out = {width: svg.width.baseVal.value, height: svg.height.baseVal.value, boxes: [], edges: [], labels: []};
+  for (const g of svg.querySelectorAll('g.box')) {
+    const rect = g.querySelector('rect');
+    out.boxes.push({key: g.dataset.key, name: g.dataset.name, bbox: rectOf(g), rect: rectOf(rect),
+                    title: g.querySelector('title') ? g.querySelector('title').textContent : '',
+                    texts: [...g.querySelectorAll('text')].map(t => ({text: t.textContent, bbox: rectOf(t)}))});
+  }
+  for (const e of svg.querySelectorAll('polyline.edge')) {
+    const pts = e.points;
+    out.edges.push({source: e.dataset.source, target: e.dataset.target,
+                    first: [pts.getItem(0).x, pts.getItem(0).y],
+                    last: [pts.getItem(pts.numberOfItems - 1).x, pts.getItem(pts.numberOfItems - 1).y]});
+  }
+  for (const t of svg.querySelectorAll('text.label')) out.labels.push({text: t.textContent, bbox: rectOf(t)});
+  return out;
+}
+function main() {
+  const svg = document.querySelector('svg');
+  const result = measure(svg);
+  const img = document.getElementById('picture');  // loaded before the load event: no race with --dump-dom
+  const canvas = document.createElement('canvas');
+  canvas.width = result.width; canvas.height = result.height;
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let ink = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) ink++;
+  result.ink = ink / (canvas.width * canvas.height);
+  result.scrollWidth = document.documentElement.scrollWidth;
+  result.innerWidth = window.innerWidth;
+  document.getElementById('out').textContent = JSON.stringify(result);
+}
+window.addEventListener('load', () => {
+  try { main(); } catch (e) { document.getElementById('out').textContent = 'ERROR ' + e; }
+});
+</script>
+"""
+
+
+def chromium(page: Path, *extra: str, size: tuple[int, int] = (1200, 900)) -> str:
+    """Run headless chromium on a page; returns what it prints (the DOM under --dump-dom)."""
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [str(BROWSER), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}",
+             "--virtual-time-budget=10000", *extra, page.as_uri()],
+            capture_output=True, text=True, timeout=180, check=False)
+    return done.stdout
+
+
+def measured(page_html: str, tmp_path: Path, size: tuple[int, int] = (1200, 900)) -> dict:
+    """The harness's measurements of the first SVG in a page."""
+    page = tmp_path / "harness.html"
+    svg = page_html[page_html.index("<svg"):page_html.index("</svg>") + 6]
+    picture = ('<img id="picture" style="display:none" src="data:image/svg+xml;base64,'
+               + base64.b64encode(svg.encode("utf-8")).decode() + '">')
+    page.write_text(page_html.replace("</body>", picture + '<pre id="out"></pre>' + MEASURE + "</body>"),
+                    encoding="utf-8")
+    dom = chromium(page, "--dump-dom", size=size)
+    found = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
+    assert found and not found.group(1).startswith("ERROR"), dom[-2000:]
+    return json.loads(found.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+                      .replace("&quot;", '"'))
+
+
+def inside(inner: list[float], outer: list[float], slack: float = 0.5) -> bool:
+    """True if rectangle `inner` lies within `outer` (x, y, w, h)."""
+    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
+            and inner[0] + inner[2] <= outer[0] + outer[2] + slack and inner[1] + inner[3] <= outer[1] + outer[3] + slack)
+
+
+def apart(a: list[float], b: list[float]) -> bool:
+    """True if two rectangles share no area."""
+    return a[0] + a[2] <= b[0] + 0.5 or b[0] + b[2] <= a[0] + 0.5 or a[1] + a[3] <= b[1] + 0.5 or b[1] + b[3] <= a[1] + 0.5
+
+
+def on_border(point: list[float], r: list[float]) -> bool:
+    """True if a point lies on a rectangle's outline."""
+    x, y = point
+    return inside([x, y, 0, 0], r, 0.6) and min(abs(x - r[0]), abs(x - r[0] - r[2]), abs(y - r[1]),
+                                                 abs(y - r[1] - r[3])) < 0.6
+
+
+def check_drawing(m: dict, boxes: int) -> None:
+    """The drawing as a person checks it."""
+    assert m["ink"] > 0.01, "the page is blank"
+    assert len(m["boxes"]) == boxes
+    canvas = [0, 0, m["width"], m["height"]]
+    rects = {b["key"]: b["rect"] for b in m["boxes"]}
+    for b in m["boxes"]:
+        assert inside(b["bbox"], canvas), b["name"]
+        assert b["title"], "every box has a tooltip"
+        for t in b["texts"]:
+            assert inside(t["bbox"], b["rect"], 0.0), f"{t['text']!r} overflows its box"
+    order = sorted(m["boxes"], key=lambda b: b["bbox"][0])
+    for i, a in enumerate(order):
+        for b in order[i + 1:]:
+            assert apart(a["bbox"], b["bbox"]), (a["name"], b["name"])
+    for e in m["edges"]:
+        assert on_border(e["first"], rects[e["source"]]) and on_border(e["last"], rects[e["target"]]), e
+    for i, a in enumerate(m["labels"]):
+        assert inside(a["bbox"], canvas)
+        assert all(apart(a["bbox"], b["bbox"]) for b in m["labels"][i + 1:]), a["text"]
+        assert all(apart(a["bbox"], b["bbox"]) for b in m["boxes"]), a["text"]
+
+
+DRAWINGS = [("vgg16", "graph", 0), ("vgg16", "blocks", 0), ("alexnet", "blocks", 0), ("googlenet", "graph", 1),
+            ("resnet50", "graph", 2), ("unet", "graph", 0), ("densenet121", "graph", 1), ("resnet152", "graph", 1),
+            ("mobilenet_v2", "blocks", 1), ("efficientnet_b0", "graph", 0)]
+
+
+@pytest.mark.parametrize(("name", "style", "depth"), DRAWINGS)
+def test_diagram_as_drawn(name: str, style: str, depth: int, tmp_path: Path) -> None:
+    drawn = layout(analyze(load(bundled.resolve(name))), Options(style, "TB", depth, ("params", "macs")))
+    page = f"<!DOCTYPE html><html><body style='margin:0'>{render(drawn)}</body></html>"
+    check_drawing(measured(page, tmp_path), len(drawn.boxes))
+
+
+def test_escaped_name_is_drawn_as_text(tmp_path: Path) -> None:
+    from conftest import run
+
+    spec = "name: x\ninput: [8, 8, 3]\nlayers:\n  - conv: {filters: 2, kernel: 3, name: '<script>'}\n"
+    drawn = layout(run(spec), Options(depth=None))
+    m = measured(f"<!DOCTYPE html><html><body>{render(drawn)}</body></html>", tmp_path)
+    assert [t["text"] for t in m["boxes"][1]["texts"]][0] == "<script>"
+
+
+@pytest.mark.parametrize("width", [390, 1100])
+def test_report_at_phone_and_desktop_width(width: int, tmp_path: Path) -> None:
+    analysis = analyze(load(bundled.resolve("resnet50")))
+    page = html(analysis, Options(depth=1))
+    m = measured(page, tmp_path, size=(width, 900))
+    assert m["scrollWidth"] <= m["innerWidth"], "the page scrolls sideways (only the wide parts may)"
+    check_drawing(m, len(layout(analysis, Options(depth=1)).boxes))
+
+
+def screenshot(svg: str, tmp_path: Path, size: tuple[int, int]) -> bytes:
+    """A PNG screenshot of an SVG at its own size."""
+    page, shot = tmp_path / "shot.svg", tmp_path / "shot.png"
+    page.write_text(svg, encoding="utf-8")
+    chromium(page, f"--screenshot={shot}", size=size)
+    return shot.read_bytes()
+
+
+COMPARE = """<!DOCTYPE html><html><body><pre id="out"></pre>
+<img id="a" src="data:image/png;base64,A"><img id="b" src="data:image/png;base64,B"><script>
+function pixels(img) {
+  const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
+  return [c.width, c.height, ctx.getImageData(0, 0, c.width, c.height).data];
+}
+window.addEventListener('load', () => {  // images load before this event, so --dump-dom sees the result
+  const [w1, h1, a] = pixels(document.getElementById('a'));
+  const [w2, h2, b] = pixels(document.getElementById('b'));
+  let diff = 0;
+  if (w1 === w2 && h1 === h2) for (let i = 0; i < a.length; i += 4)
+    if (Math.max(Math.abs(a[i] - b[i]), Math.abs(a[i+1] - b[i+1]), Math.abs(a[i+2] - b[i+2])) > 16) diff++;
+  document.getElementById('out').textContent = JSON.stringify({same_size: w1 === w2 && h1 === h2,
+                                                               diff: diff / (w1 * h1)});
+});
+</script></body></html>"""
+
+
+@pytest.mark.parametrize(("name", "style", "depth"), [("vgg16", "blocks", 0), ("googlenet", "graph", 0),
+                                                      ("unet", "graph", 0)])
+def test_golden_screenshot(name: str, style: str, depth: int, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    drawn = layout(analyze(load(bundled.resolve(name))), Options(style, "TB", depth))
+    png = screenshot(render(drawn), tmp_path, (int(drawn.width), int(drawn.height)))
+    golden = GOLDEN / f"{name}_{style}.png"
+    if request.config.getoption("--regen-golden"):
+        golden.write_bytes(png)
+    assert golden.exists(), f"no golden screenshot {golden}; run pytest --regen-golden"
+    page = tmp_path / "compare.html"
+    page.write_text(COMPARE.replace("base64,A", "base64," + base64.b64encode(png).decode())
+                    .replace("base64,B", "base64," + base64.b64encode(golden.read_bytes()).decode()))
+    found = re.search(r'<pre id="out">(.*?)</pre>', chromium(page, "--dump-dom"), re.S)
+    assert found and found.group(1), "the comparison page did not run"
+    result = json.loads(found.group(1))
+    assert result["same_size"] and result["diff"] <= 0.005, result  # up to 0.5% of pixels may differ (antialiasing)
+
+
+def test_png_through_chromium() -> None:
+    from cnncalc.draw_command import screenshot as browser_png
+
+    drawn = layout(analyze(load(bundled.resolve("lenet5"))), Options(depth=0))
+    png = browser_png(str(BROWSER), render(drawn), int(drawn.width), int(drawn.height))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (int(drawn.width), int(drawn.height))

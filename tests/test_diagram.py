@@ -1,0 +1,228 @@
+"""Diagram layouts: geometry invariants on every bundled network, hand-computed cases, escaping, determinism."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import pytest
+
+from cnncalc import bundled
+from cnncalc.analysis import analyze
+from cnncalc.diagram import Layout, Options, layout, nodes, shorten, slab_size, text_width
+from cnncalc.draw_command import run_diagram
+from cnncalc.render import fold
+from cnncalc.spec import load
+from cnncalc.svg import render
+from conftest import run
+
+BRANCHY = """
+name: branchy
+input: [8, 8, 3]
+layers:
+  - conv: {filters: 4, kernel: 3, padding: 1, name: stem}
+  - conv: {filters: 4, kernel: 1, name: a}
+  - conv: {filters: 4, kernel: 1, name: b, from: stem}
+  - relu: {name: b_relu}
+  - concat: {from: [a, b_relu], name: cat}
+  - add: {from: [cat, cat], name: twice}
+"""
+
+
+def analysis_of(name: str):
+    """The analysis of a bundled network."""
+    return analyze(load(bundled.resolve(name)))
+
+
+def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """True if two (x, y, w, h) rectangles share a positive area."""
+    return a[0] < b[0] + b[2] - 0.01 and b[0] < a[0] + a[2] - 0.01 and a[1] < b[1] + b[3] - 0.01 \
+        and b[1] < a[1] + a[3] - 0.01
+
+
+def on_border(point: tuple[float, float], r: tuple[float, float, float, float]) -> bool:
+    """True if the point lies on the rectangle's outline."""
+    x, y = point
+    inside = r[0] - 0.05 <= x <= r[0] + r[2] + 0.05 and r[1] - 0.05 <= y <= r[1] + r[3] + 0.05
+    edge = min(abs(x - r[0]), abs(x - r[0] - r[2]), abs(y - r[1]), abs(y - r[1] - r[3])) < 0.05
+    return inside and edge
+
+
+def crosses(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float, float, float]) -> bool:
+    """True if the axis-aligned segment p–q passes through the interior of rectangle r."""
+    x0, x1, y0, y1 = min(p[0], q[0]), max(p[0], q[0]), min(p[1], q[1]), max(p[1], q[1])
+    return x0 < r[0] + r[2] - 0.5 and x1 > r[0] + 0.5 and y0 < r[1] + r[3] - 0.5 and y1 > r[1] + 0.5
+
+
+def check_layout(drawn: Layout) -> None:
+    """What a person would check: boxes inside, apart, text inside, edges joining boxes around others."""
+    rects = {b.key: (b.x, b.y, b.w, b.h) for b in drawn.boxes}
+    assert len(rects) == len(drawn.boxes)
+    for box in drawn.boxes:
+        assert 0 <= box.x and box.x + box.w <= drawn.width and 0 <= box.y and box.y + box.h <= drawn.height
+        for t in box.lines:
+            assert box.x + 2 <= t.left and t.left + t.width <= box.x + box.w - 2, (box.name, t.text)
+            assert box.y + t.size <= t.y <= box.y + box.h, (box.name, t.text)
+    boxes = sorted(drawn.boxes, key=lambda b: b.x)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if b.x >= a.x + a.w:
+                break
+            assert not overlap(rects[a.key], rects[b.key]), (a.name, b.name)
+    for edge in drawn.edges:
+        assert on_border(edge.points[0], rects[edge.source]) and on_border(edge.points[-1], rects[edge.target])
+        for p, q in zip(edge.points, edge.points[1:]):
+            assert p[0] == q[0] or p[1] == q[1], "edges run horizontally or vertically"
+            for key, r in rects.items():
+                assert not crosses(p, q, r), (edge.source, edge.target, key)
+    texts = drawn.labels + drawn.title + [item.label for item in drawn.legend]
+    for t in texts:
+        assert 0 <= t.left and t.left + t.width <= drawn.width and t.y <= drawn.height
+        for r in rects.values():
+            assert not overlap((t.left, t.y - t.size, t.width, t.size), r), t.text
+    for i, a in enumerate(drawn.labels):
+        for b in drawn.labels[i + 1:]:
+            assert not overlap((a.left, a.y - a.size, a.width, a.size), (b.left, b.y - b.size, b.width, b.size))
+
+
+CASES = [(name, depth, style, direction) for name in bundled.names() for depth in (0, 1)
+         for style, direction in (("graph", "TB"), ("blocks", "TB"))]
+CASES += [(name, depth, "graph", "LR") for name in bundled.names() for depth in (1, None)]
+CASES += [(name, None, "graph", "TB") for name in bundled.names()] + [("resnet50", 2, "graph", "TB")]
+
+
+@pytest.mark.parametrize(("name", "depth", "style", "direction"), CASES)
+def test_layout_geometry(name: str, depth: int | None, style: str, direction: str) -> None:
+    analysis = analysis_of(name)
+    drawn = layout(analysis, Options(style, direction, depth, ("params", "macs")))
+    check_layout(drawn)
+    if style == "graph":
+        assert len(drawn.boxes) == len(fold(analysis, depth)) + 1  # one per layer or block, plus the input
+        wanted = sum(len(n.inputs) for n in nodes(analysis, depth))
+        assert len(drawn.edges) == wanted
+
+
+@pytest.mark.parametrize("name", ["resnet152", "densenet121"])
+def test_big_networks_stay_legible_at_depth_1(name: str) -> None:
+    drawn = layout(analysis_of(name), Options(depth=1))
+    assert all(t.size >= 11 for b in drawn.boxes for t in b.lines)
+    assert drawn.width <= 1200  # one column at full size: read by scrolling, not zooming
+
+
+def test_branches_side_by_side_and_merges_visible() -> None:
+    drawn = layout(run(BRANCHY), Options(depth=None))
+    by_name = {b.name: b for b in drawn.boxes}
+    assert by_name["a"].y == by_name["b"].y and by_name["a"].x != by_name["b"].x  # a branch beside the other
+    assert by_name["b_relu"].y > by_name["b"].y
+    into_cat = [e for e in drawn.edges if e.target == by_name["cat"].key]
+    assert {e.source for e in into_cat} == {by_name["a"].key, by_name["b_relu"].key}
+    ends = {e.points[-1] for e in into_cat}
+    assert len(ends) == 2  # two arrows, at two places on the merge's border
+
+
+def test_skip_connection_is_routed_around_the_main_path() -> None:
+    drawn = layout(analysis_of("resnet18"), Options(depth=None))
+    skips = [e for e in drawn.edges if e.skip]
+    adds = [b.key for b in drawn.boxes if b.name.endswith(".add")]
+    assert adds and all(any(e.target == a for e in drawn.edges if e.skip or len(e.points) > 2) for a in adds)
+    assert skips
+
+
+def test_nodes_of_a_folded_group_read_from_outside_it() -> None:
+    graph = nodes(analysis_of("resnet18"), 1)
+    names = [n.name for n in graph]
+    block = graph[names.index("layer1.blocks")]
+    assert [graph[s].name for s in block.inputs] == ["layer1.0"]
+    assert block.folded and not graph[names.index("conv1")].folded
+
+
+@pytest.mark.parametrize(("shape", "expected"), [
+    ((224, 224, 3), (14 + 16 * math.log2(224), 4 + 4 * math.log2(224), 6 + 5 * math.log2(3))),
+    ((7, 7, 512), (14 + 16 * math.log2(7), 4 + 4 * math.log2(7), 51.0)),
+    ((4096,), (14 + 8 * 12, 4.0, 10.0)),
+    ((1, 1, 1), (14.0, 4.0, 10.0)),
+    ((1, 1, 2048), (14 + 8 * 11, 4.0, 10.0)),
+    ((2, 1, 1), (30.0, 4.0, 6.0)),
+])
+def test_slab_size_is_logarithmic(shape: tuple[int, ...], expected: tuple[float, float, float]) -> None:
+    assert slab_size(shape) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("text", "size", "width"), [
+    ("conv1", 10.0, 31), ("", 12.0, 0), ("层", 12.0, 12), ("e\u0301", 10.0, 7),
+])
+def test_text_width_is_conservative(text: str, size: float, width: float) -> None:
+    assert text_width(text, size) == width
+
+
+@pytest.mark.parametrize(("text", "limit", "expected"), [
+    ("short", 10, "short"), ("inception3a.branch2a.conv", 12, "…anch2a.conv"), ("a\nb", 10, "a b"),
+    ("abcdefghij", 10, "abcdefghij"), ("abcdefghijk", 10, "…cdefghijk"),
+])
+def test_shorten_keeps_the_end(text: str, limit: int, expected: str) -> None:
+    assert shorten(text, limit) == expected
+
+
+def test_names_are_escaped() -> None:
+    spec = BRANCHY.replace("name: a}", "name: '<script>alert(1)</script>&'}").replace("[a, b_relu]",
+                                                                                         "['<script>alert(1)</script>&', b_relu]")
+    svg = render(layout(run(spec), Options(depth=None)))
+    assert "<script" not in svg and "&lt;script&gt;alert(1)&lt;/script&gt;&amp;" in svg
+    import xml.dom.minidom
+
+    xml.dom.minidom.parseString(svg)  # well-formed
+
+
+@pytest.mark.parametrize("style", ["graph", "blocks"])
+def test_same_file_same_bytes(style: str, tmp_path) -> None:
+    outputs = []
+    for i in range(2):  # two processes: no hash seed, dict order or float repr may leak in
+        out = tmp_path / f"{i}.svg"
+        subprocess.run([sys.executable, "-c", "import sys; from cnncalc.draw_command import run_diagram; "
+                        f"sys.exit(run_diagram('googlenet', {str(out)!r}, {style!r}, 'TB', '1', 'all', None))"],
+                       check=True, env={"PYTHONHASHSEED": str(i + 1), "PATH": ""})
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_svg_has_no_script_and_no_external_reference() -> None:
+    svg = render(layout(analysis_of("googlenet"), Options(depth=0)))
+    assert "<script" not in svg and "href" not in svg and "@import" not in svg and "url(http" not in svg
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (("vgg16", None, "graph", "TB", "0", "none", None), 0, ""),
+    (("no_such_net", None, "graph", "TB", "0", "none", None), 1, "[file-not-found]"),
+    (("vgg16", None, "cubes", "TB", "0", "none", None), 2, "--style"),
+    (("vgg16", None, "graph", "up", "0", "none", None), 2, "--direction"),
+    (("vgg16", None, "graph", "TB", "-1", "none", None), 2, "--depth"),
+    (("vgg16", None, "graph", "TB", "0", "flops", None), 2, "--label"),
+    (("vgg16", None, "graph", "TB", "0", "none", "ax2"), 2, "--input"),
+    (("alexnet", None, "graph", "TB", "0", "none", "32x32x3"), 1, "alexnet.yaml"),
+])
+def test_run_diagram_exit_codes(args: tuple, code: int, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_diagram(*args) == code
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert "Traceback" not in captured.err
+    if code == 0:
+        assert captured.out.startswith("<svg") and captured.out.endswith("</svg>\n")
+
+
+def test_png_output(tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "net.png"
+    try:
+        import cairosvg  # noqa: F401
+    except (ImportError, OSError):
+        import shutil
+
+        if not shutil.which("chromium"):
+            pytest.skip("neither cairosvg (the png extra) nor chromium is installed")
+    assert run_diagram("lenet5", str(out), "graph", "TB", "0", "none", None) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Without either converter the message says what to install.
+    monkeypatch.setitem(sys.modules, "cairosvg", None)
+    monkeypatch.setenv("PATH", "")
+    assert run_diagram("lenet5", str(tmp_path / "x.png"), "graph", "TB", "0", "none", None) == 1
+    assert "cnncalc[png]" in capsys.readouterr().err
