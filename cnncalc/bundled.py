@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+from typing import Any
 
 _HERE = Path(__file__).resolve().parent
 
@@ -34,3 +36,42 @@ def resolve(spec: str) -> str:
         if candidate.is_file():
             return str(candidate)
     return spec
+
+
+def analyse_all() -> list[tuple[str, Any]]:
+    """(name, analysis) of every bundled architecture, in name order."""
+    from cnncalc.analysis import analyze
+    from cnncalc.spec import load
+
+    return [(name, analyze(load(str(specs_dir() / f"{name}.yaml")))) for name in names()]
+
+
+STDIN_NAME = "<stdin>"
+
+
+def read_spec(spec: str) -> Any:
+    """The parsed architecture named by SPEC: a file, a bundled name, or `-` for standard input."""
+    from cnncalc.spec import load, loads
+
+    if spec == "-":
+        return loads(_stdin_text(), STDIN_NAME)
+    path = resolve(spec)
+    if not os.path.exists(path) and os.sep not in spec and not spec.endswith((".yaml", ".yml")):
+        from cnncalc.problems import Located, did_you_mean
+
+        raise Located(spec, 1, 1).error(
+            "file-not-found", f"no file and no bundled architecture named {spec!r}"
+            f"{did_you_mean(spec, names())}; `cnncalc list` shows the bundled ones")
+    return load(path)
+
+
+def _stdin_text() -> str:
+    from cnncalc.problems import Located
+
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Located(STDIN_NAME, 1, 1).error(
+            "invalid-encoding", f"standard input is not UTF-8 text (byte {exc.start}); "
+            "send the file as UTF-8") from None
