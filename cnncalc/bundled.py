@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 _HERE = Path(__file__).resolve().parent
@@ -38,12 +39,45 @@ def resolve(spec: str) -> str:
     return spec
 
 
-def analyse_all() -> list[tuple[str, Any]]:
-    """(name, analysis) of every bundled architecture, in name order."""
-    from cnncalc.analysis import analyze
+@dataclass(frozen=True)
+class Entry:
+    """One line of `cnncalc list`."""
+
+    name: str
+    title: str
+    description: str
+    input: tuple[int, ...]
+    params: int
+    macs: int
+
+
+def _exact(expect: dict[str, Any], key: str) -> int | None:
+    quantity = expect.get(key, (None, None))[0]
+    if quantity is None or getattr(quantity, "scale", 0) != 1 or getattr(quantity, "decimals", 1) != 0:
+        return None
+    return int(quantity.value)
+
+
+def entries() -> list[Entry]:
+    """Every bundled architecture with its parameters and multiply-adds, in name order.
+
+    The figures are the file's exact `expect:` params and macs, which `cnncalc check` (and so the tests
+    and CI) hold equal to the analysis; a file without both is analysed. Analysing all twenty would
+    make `list` the slowest command to start.
+    """
     from cnncalc.spec import load
 
-    return [(name, analyze(load(str(specs_dir() / f"{name}.yaml")))) for name in names()]
+    result = []
+    for name in names():
+        spec = load(str(specs_dir() / f"{name}.yaml"))
+        params, macs = _exact(spec.expect, "params"), _exact(spec.expect, "macs")
+        if params is None or macs is None:
+            from cnncalc.analysis import analyze
+
+            totals = analyze(spec).totals
+            params, macs = totals.params, totals.macs
+        result.append(Entry(name, spec.name, spec.description, tuple(spec.input), params, macs))
+    return result
 
 
 STDIN_NAME = "<stdin>"

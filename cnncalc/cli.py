@@ -11,12 +11,14 @@ import sys
 from typing import Any, Callable, NoReturn, Optional
 
 import typer
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 
 from cnncalc import __version__, textout
 from cnncalc.problems import EXIT_PROBLEMS, EXIT_USAGE, SpecError
 from cnncalc.render import FORMATS
 from cnncalc.reporters import REPORTER_BY_NAME
+
+UsageError = typer.BadParameter.__mro__[1]  # click's UsageError, which typer does not re-export
 
 EXIT_HELP = f"""
 Exit codes: 0 success; {EXIT_PROBLEMS} a problem in an architecture file (or, for `check`, any error,
@@ -24,22 +26,6 @@ any warning under --strict, or no file to check); {EXIT_USAGE} command-line misu
 (please report it); {textout.EXIT_INTERRUPTED} interrupted (Ctrl-C); {textout.EXIT_BROKEN_PIPE} the reader of
 the output went away (`| head`).
 """
-
-app = typer.Typer(
-    name="cnncalc",
-    help="Shapes, parameters, multiply-adds and memory of CNNs, from YAML architecture files, without a "
-         "deep-learning framework.\n\n"
-         "Examples:\n\n"
-         "  cnncalc shape vgg16                      # a bundled architecture, layer by layer\n\n"
-         "  cnncalc shape my_net.yaml --format json  # every figure, for scripts\n\n"
-         "  cnncalc params --filters 64 --kernel 3 --channels 256\n\n"
-         "  cnncalc size --input 224 --kernel 3 --stride 2 --padding same\n\n"
-         "  cnncalc check --strict specs/            # a CI gate\n\n" + EXIT_HELP,
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
 
 # Value choices in help come from the registries they select from (memory's are checked by a test:
 # importing memory here would load the analysis chain for `--help`).
@@ -92,17 +78,49 @@ def _guarded(invoke: Callable[[Any], Any], ctx: Any) -> Any:
 class Command(TyperCommand):
     """A typer command whose options arrive as text and whose interrupts and closed pipes are handled."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for param in self.params:
+    def get_params(self, ctx: Any) -> Any:
+        """The parameters, --help included (typer adds it late), made to arrive as given."""
+        params = super().get_params(ctx)
+        for param in params:
             _as_written(param)
+        return params
 
     def invoke(self, ctx: Any) -> Any:
         """Run the command under `_guarded`."""
         return _guarded(super().invoke, ctx)
 
 
+class Group(TyperGroup):
+    """The top-level group, whose --version option also arrives as given."""
+
+    def get_params(self, ctx: Any) -> Any:
+        """The parameters, --help included (typer adds it late), made to arrive as given."""
+        params = super().get_params(ctx)
+        for param in params:
+            _as_written(param)
+        return params
+
+
+app = typer.Typer(
+    name="cnncalc",
+    cls=Group,
+    help="Shapes, parameters, multiply-adds and memory of CNNs, from YAML architecture files, without a "
+         "deep-learning framework.\n\n"
+         "Examples:\n\n"
+         "  cnncalc shape vgg16                      # a bundled architecture, layer by layer\n\n"
+         "  cnncalc shape my_net.yaml --format json  # every figure, for scripts\n\n"
+         "  cnncalc params --filters 64 --kernel 3 --channels 256\n\n"
+         "  cnncalc size --input 224 --kernel 3 --stride 2 --padding same\n\n"
+         "  cnncalc check --strict specs/            # a CI gate\n\n" + EXIT_HELP,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
 def _usage(message: str, name: str | None = None) -> NoReturn:
+    if name is None:  # about the command line as a whole, not one option
+        raise UsageError(message)
     raise typer.BadParameter(message, param_hint=name)
 
 
@@ -494,7 +512,7 @@ def list_(
     from cnncalc import bundled, render
 
     try:
-        entries = bundled.analyse_all()
+        entries = bundled.entries()
     except SpecError as exc:  # a broken bundled file is a bug; say which
         _fail(exc)
     if as_json:

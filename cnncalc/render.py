@@ -344,22 +344,20 @@ def show_table(view: TableView) -> None:
         console.print(line, markup=False)
 
 
-def listing(entries: Sequence[tuple[str, "Analysis"]]) -> tuple[list[str], list[list[str]], list[bool]]:
-    """Header, rows and alignment of `cnncalc list`: name, title, input, parameters, multiply-adds."""
+def listing(entries: Sequence[Any]) -> tuple[list[str], list[list[str]], list[bool]]:
+    """Header, rows and alignment of `cnncalc list` (bundled.Entry values)."""
     from cnncalc.numbers import human
 
-    rows = [[name, neutral(a.name), fmt_shape(a.input), f"{a.totals.params:,}", human(a.totals.macs)]
-            for name, a in entries]
+    rows = [[e.name, neutral(e.title), fmt_shape(e.input), f"{e.params:,}", human(e.macs)] for e in entries]
     return ["Name", "Architecture", "Input", "Params", "MACs"], rows, [False, False, False, True, True]
 
 
-def listing_json(entries: Sequence[tuple[str, "Analysis"]]) -> str:
+def listing_json(entries: Sequence[Any]) -> str:
     """`cnncalc list --json`."""
     import json
 
-    return json.dumps([{"name": n, "title": a.name, "description": a.spec.description, "input": list(a.input),
-                        "params": a.totals.params, "macs": a.totals.macs} for n, a in entries],
-                      indent=2, ensure_ascii=False) + "\n"
+    return json.dumps([{"name": e.name, "title": e.title, "description": e.description, "input": list(e.input),
+                        "params": e.params, "macs": e.macs} for e in entries], indent=2, ensure_ascii=False) + "\n"
 
 
 def _show_default(value: Any) -> str:
