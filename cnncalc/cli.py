@@ -401,7 +401,7 @@ def _padding(text: str) -> list[Any]:
     try:
         pads = read_padding(value, Located("--padding", 1, 1))
     except SpecError:
-        _usage("--padding takes N, HxW, top,bottom,left,right, same or valid", "--padding")
+        _usage("write N, HxW, top,bottom,left,right, same or valid", "--padding")
     if isinstance(pads, str):
         return [pads, pads]
     return [(pads[0], pads[1]), (pads[2], pads[3])]

@@ -138,11 +138,12 @@ def test_control_characters_are_neutralised(tmp_path: Path, fmt: str) -> None:
 
 
 def test_control_characters_in_problems_are_neutralised(tmp_path: Path) -> None:
-    path = _write(tmp_path, "nasty.yaml", 'input: [8, 8, 3]\nlayers:\n  - conv: {filters: 4, name: "a\\e[2J"}\n'
-                  '  - conv: {filters: 4, name: "a\\e[2J"}\n')
-    code, out, _ = cli("check", path)
-    assert code == 1
-    assert "\x1b" not in out
+    layer = '  - conv: {filters: 4, kernel: 1, name: "a\\e[2J"}\n'
+    path = _write(tmp_path, "nasty.yaml", "input: [8, 8, 3]\nlayers:\n" + layer + layer)
+    for fmt in ("text", "parsable"):
+        code, out, _ = cli("check", path, "-f", fmt)
+        assert code == 1
+        assert "the name `a\\x1b[2J` is already used" in out and "\x1b" not in out
 
 
 # -- narrow terminals ---------------------------------------------------------------------------------
