@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, NoReturn, Optional
+from typing import Any, Callable, NamedTuple, NoReturn, Optional
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -379,8 +379,8 @@ def size(
         _usage("--output-padding applies only with --transposed")
     if transposed and ceil:
         _usage("--ceil applies to pooling, not to --transposed")
-    pads = _padding(padding)
-    axes = [_axis(i, (in_hw, k, st, d), pads[i], transposed, out_pad, ceil) for i in (0, 1)]
+    window = _Window(in_hw, k, st, d, _padding(padding), transposed, out_pad, ceil)
+    axes = [_axis(window, i) for i in (0, 1)]
     if any(a.out_size < 1 for a in axes):
         _usage("the output would be empty; use a larger input, more padding or a smaller stride")
     sys.stdout.write(render.size_json(axes) if as_json else render.size_text(axes))
@@ -407,12 +407,25 @@ def _padding(text: str) -> list[Any]:
     return [(pads[0], pads[1]), (pads[2], pads[3])]
 
 
-def _axis(i: int, sizes: tuple[tuple[int, int], ...], pad: Any, transposed: bool, out_pad: int, ceil: bool
-          ) -> Any:
+class _Window(NamedTuple):
+    """What `size` was asked: (height, width) pairs, padding per axis, and the flags."""
+
+    input: tuple[int, int]
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    dilation: tuple[int, int]
+    padding: list[Any]
+    transposed: bool
+    output_padding: int
+    ceil: bool
+
+
+def _axis(window: _Window, i: int) -> Any:
     """One axis of `size`, worked out by formulas.worked_size, refusing what a layer would refuse."""
     from cnncalc import formulas
 
-    in_hw, k, s, d = (pair[i] for pair in sizes)
+    in_hw, k, s, d = window.input[i], window.kernel[i], window.stride[i], window.dilation[i]
+    pad, transposed, out_pad, ceil = window.padding[i], window.transposed, window.output_padding, window.ceil
     name = ("height", "width")[i]
     span = formulas.effective_kernel(k, d)
     total_pad = 0 if isinstance(pad, str) else sum(pad)
