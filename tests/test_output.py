@@ -70,3 +70,26 @@ def test_ctrl_c_during_a_parallel_check_is_one_line(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert err == b"cnncalc: interrupted\n"
+
+
+PROBE = """
+import sys
+sys.argv = ["cnncalc", *sys.argv[1:]]
+from cnncalc.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+sys.stderr.write(" ".join(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["shape", "--help"],
+                                  ["params", "--filters", "64", "--kernel", "3", "--channels", "256"],
+                                  ["size", "--input", "224", "--kernel", "3"]])
+def test_small_commands_import_no_analysis_rich_or_pydantic(args: list[str]) -> None:
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=ENV, cwd=ROOT,
+                          check=False, timeout=60)
+    modules = set(done.stderr.split())
+    assert "cnncalc.cli" in modules
+    assert not modules & {"cnncalc.analysis", "cnncalc.spec", "yaml", "rich", "pydantic", "typer._adapters"}
