@@ -72,3 +72,16 @@ def test_control_characters_are_shown_not_sent(text: str, expected: str) -> None
 @pytest.mark.parametrize("text, width", [("abc", 3), ("224×224", 7), ("日本", 4), ("é", 1)])
 def test_cell_width(text: str, width: int) -> None:
     assert textout.cell_width(text) == width
+
+
+@pytest.mark.parametrize("terminal, delay, drawn", [(True, 0.0, True), (True, 60.0, False), (False, 0.0, False)])
+def test_progress_shows_only_on_a_terminal_after_the_delay(terminal: bool, delay: float, drawn: bool,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(textout, "is_terminal", lambda stream=None: terminal)
+    progress = textout.Progress("scanning input sizes", 993, delay=delay)
+    progress.update(10)
+    progress.done()
+    err = capsys.readouterr().err
+    assert (err == "\rscanning input sizes: 10/993\r\x1b[K") == drawn
+    assert drawn or err == ""
