@@ -604,8 +604,7 @@ def check(
             failed = failed or any(checks.is_error(p, strict) for p in result.problems)
             reporter.file(result)
     finally:
-        if isinstance(reporter, reporters.RichReporter):
-            reporter.stop()
+        reporter.stop()
     reporter.finish(summary)
     if not summary.files:
         sys.stderr.write("no architecture files found (*.yaml, *.yml): nothing was checked\n")

@@ -54,6 +54,9 @@ class Reporter:
     def file(self, result: "FileResult") -> None:
         """Report one file's problems (nothing for a clean file)."""
 
+    def stop(self) -> None:
+        """Give the terminal back (the text reporter's progress bar); nothing for the others."""
+
     def finish(self, summary: Summary) -> None:
         """Report the totals."""
         if not self.quiet:
