@@ -95,37 +95,92 @@ def report(path: str, budgets: dict[str, Quantity] | None = None) -> FileResult:
 
 def check_many(paths: list[str], budgets: dict[str, Quantity] | None = None, jobs: int = 1
                ) -> Iterator[FileResult]:
-    """Reports for many files, in order, in `jobs` forked worker processes when that is worth it."""
+    """Reports for many files, in order, in `jobs` forked worker processes when that is worth it.
+
+    `-` is standard input, read here (never in a worker). Workers ignore Ctrl-C: the parent
+    gets it, stops them and reports one line, instead of every worker printing a traceback.
+    """
     import multiprocessing
 
-    if jobs > 1 and len(paths) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+    if "-" not in paths and jobs > 1 and len(paths) >= PARALLEL_FROM and \
+            "fork" in multiprocessing.get_all_start_methods():
         from functools import partial
 
         # fork: the workers inherit the imported modules, so they start in milliseconds.
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_interrupts) as pool:
             yield from pool.imap(partial(report, budgets=budgets), paths, chunksize=max(1, len(paths) // (jobs * 8)))
         return
     for path in paths:
-        yield report(path, budgets)
+        yield _report_stdin(budgets) if path == "-" else report(path, budgets)
+
+
+def _ignore_interrupts() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _report_stdin(budgets: dict[str, Quantity] | None) -> FileResult:
+    """check_file for standard input, named <stdin> in problems."""
+    from cnncalc.bundled import STDIN_NAME, read_spec
+
+    result = FileResult(STDIN_NAME)
+    try:
+        analysis = analyze(read_spec("-"))
+    except SpecError as exc:
+        result.problems.append(exc.problem)
+        return result
+    result.problems.extend(analysis.warnings)
+    result.problems.extend(expectations(analysis, budgets))
+    result.problems.sort()
+    return result
 
 
 PARALLEL_FROM = 64
 
 
 def find_files(paths: list[str]) -> Iterator[tuple[str, Problem | None]]:
-    """Files to check: given files as they are, directories searched for *.yaml and *.yml (sorted)."""
+    """Files to check, each once: files as given, directories searched for *.yaml and *.yml (sorted).
+
+    Symlinked directories are followed (each real directory once, so links cannot loop); a
+    directory that cannot be read, or a path that does not exist, is an error, not a skip.
+    """
+    seen: set[str] = set()
     for path in paths:
-        if os.path.isdir(path):
-            found: list[str] = []
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(os.path.join(root, f) for f in files if f.endswith((".yaml", ".yml")))
-            for f in sorted(found):
-                yield f, None
+        if path == "-":
+            found: list[tuple[str, Problem | None]] = [("-", None)]
+        elif os.path.isdir(path):
+            found = _walk(path)
         elif os.path.exists(path):
-            yield path, None
+            found = [(path, None)]
         else:
-            yield path, Problem(path, 1, 1, ERROR, "file-not-found", "no such file or directory")
+            found = [(path, Problem(path, 1, 1, ERROR, "file-not-found", "no such file or directory"))]
+        for name, problem in found:
+            key = name if name == "-" or problem else os.path.realpath(name)
+            if key not in seen:
+                seen.add(key)
+                yield name, problem
+
+
+def _walk(top: str) -> list[tuple[str, Problem | None]]:
+    found: list[tuple[str, Problem | None]] = []
+    visited: set[str] = set()
+
+    def unreadable(error: OSError) -> None:
+        where = error.filename or top
+        found.append((where, Problem(where, 1, 1, ERROR, "unreadable-file",
+                                     f"cannot read this directory ({error.strerror}); fix its permissions "
+                                     "or leave it out")))
+
+    for root, dirs, files in os.walk(top, onerror=unreadable, followlinks=True):
+        real = os.path.realpath(root)
+        if real in visited:  # a symlink back into a directory already searched
+            dirs[:] = []
+            continue
+        visited.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend((os.path.join(root, f), None) for f in files if f.endswith((".yaml", ".yml")))
+    return sorted(found, key=lambda item: item[0])
 
 
 def is_error(problem: Problem, strict: bool) -> bool:

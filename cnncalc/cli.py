@@ -1,24 +1,109 @@
-"""The command line: parses options, calls the computing modules, prints what they return."""
+"""The command line: parses options, calls one computing function, hands the result to a renderer.
+
+Every option reaches a command as the text the user typed (see `_AsGiven`) and is parsed here, so that
+start-up pays for no conversion machinery and every message about an option is written for cnncalc.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
-from typing import Any, NoReturn, Optional
+from typing import Any, Callable, NamedTuple, NoReturn, Optional
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from cnncalc import __version__
+from cnncalc import __version__, textout
 from cnncalc.problems import EXIT_PROBLEMS, EXIT_USAGE, SpecError
+from cnncalc.render import FORMATS
+from cnncalc.reporters import REPORTER_BY_NAME
+
+UsageError = typer.BadParameter.__mro__[1]  # click's UsageError, which typer does not re-export
 
 EXIT_HELP = f"""
 Exit codes: 0 success; {EXIT_PROBLEMS} a problem in an architecture file (or, for `check`, any error,
-or any warning under --strict); {EXIT_USAGE} command-line misuse; 3 an internal error (please report it).
+any warning under --strict, or no file to check); {EXIT_USAGE} command-line misuse; 3 an internal error
+(please report it); {textout.EXIT_INTERRUPTED} interrupted (Ctrl-C); {textout.EXIT_BROKEN_PIPE} the reader of
+the output went away (`| head`).
 """
+
+# Value choices in help come from the registries they select from (memory's are checked by a test:
+# importing memory here would load the analysis chain for `--help`).
+DTYPES = "float32|float16|bfloat16|int8"
+OPTIMIZERS = "sgd|momentum|adam"
+SHAPE_FORMATS = "|".join(FORMATS)
+CHECK_FORMATS = "|".join(REPORTER_BY_NAME)
+
+
+class _AsGiven:
+    """Runtime conversion that hands click's text to the command unchanged.
+
+    typer 0.29 converts each value through a pydantic adapter: ~70 ms of start-up, and messages such as
+    "Input should be a valid integer". cnncalc parses its own options instead.
+    """
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        """The value as typed; an absent multi-value argument as an empty tuple."""
+        if value is None and (param.multiple or param.nargs == -1):
+            return ()
+        return value
+
+
+_AS_GIVEN = _AsGiven()
+
+
+def _as_written(param: Any) -> None:
+    """Make one parameter skip typer's conversion and show its metavar as written (no `{SPEC}`, `<str>`)."""
+    if hasattr(param, "get_runtime_param"):
+        param.get_runtime_param = lambda: _AS_GIVEN
+    if param.param_type_name == "argument" and param.metavar:
+        metavar = param.metavar
+        param._usage_display_name = lambda: metavar
+        param.display_type_rich = lambda ctx: None
+        param.display_type = lambda ctx: None
+
+
+def _guarded(invoke: Callable[[Any], Any], ctx: Any) -> Any:
+    """Run a command: Ctrl-C is one line and 130, a closed pipe is quiet, whatever the command."""
+    try:
+        return invoke(ctx)
+    except KeyboardInterrupt:
+        sys.stderr.write("cnncalc: interrupted\n")
+        raise typer.Exit(textout.EXIT_INTERRUPTED) from None
+    except BrokenPipeError:
+        textout.silence_stdout()
+        raise typer.Exit(textout.EXIT_BROKEN_PIPE) from None
+
+
+class Command(TyperCommand):
+    """A typer command whose options arrive as text and whose interrupts and closed pipes are handled."""
+
+    def get_params(self, ctx: Any) -> Any:
+        """The parameters, --help included (typer adds it late), made to arrive as given."""
+        params = super().get_params(ctx)
+        for param in params:
+            _as_written(param)
+        return params
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command under `_guarded`."""
+        return _guarded(super().invoke, ctx)
+
+
+class Group(TyperGroup):
+    """The top-level group, whose --version option also arrives as given."""
+
+    def get_params(self, ctx: Any) -> Any:
+        """The parameters, --help included (typer adds it late), made to arrive as given."""
+        params = super().get_params(ctx)
+        for param in params:
+            _as_written(param)
+        return params
+
 
 app = typer.Typer(
     name="cnncalc",
+    cls=Group,
     help="Shapes, parameters, multiply-adds and memory of CNNs, from YAML architecture files, without a "
          "deep-learning framework.\n\n"
          "Examples:\n\n"
@@ -33,35 +118,10 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-
-class Format(str, Enum):
-    """Output formats of `shape`."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-
-
-class Dtype(str, Enum):
-    """Value types for memory figures."""
-
-    float32 = "float32"
-    float16 = "float16"
-    bfloat16 = "bfloat16"
-    int8 = "int8"
-
-
-class Optimizer(str, Enum):
-    """Optimizers for the training-memory estimate."""
-
-    sgd = "sgd"
-    momentum = "momentum"
-    adam = "adam"
-
-
-def _usage(message: str) -> NoReturn:
-    raise typer.BadParameter(message)
+def _usage(message: str, name: str | None = None) -> NoReturn:
+    if name is None:  # about the command line as a whole, not one option
+        raise UsageError(message)
+    raise typer.BadParameter(message, param_hint=name)
 
 
 def _fail(error: SpecError) -> NoReturn:
@@ -69,20 +129,6 @@ def _fail(error: SpecError) -> NoReturn:
 
     sys.stderr.write(text(error.problem) + "\n")
     raise typer.Exit(EXIT_PROBLEMS)
-
-
-def _is_terminal() -> bool:
-    # Some CI runners allocate a pseudo-terminal; their logs still want no progress bars or colour.
-    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb" and not os.environ.get("CI")
-
-
-def _console() -> Any:
-    from rich.console import Console
-
-    if _is_terminal():
-        return Console(file=sys.stdout, highlight=False)
-    # Pipes and CI logs get plain text: no colour, and a width that never wraps or truncates a row.
-    return Console(file=sys.stdout, width=400, no_color=True, highlight=False, emoji=False, color_system=None)
 
 
 def _version(value: bool) -> None:
@@ -99,6 +145,26 @@ def _main(
     """cnncalc: CNN shapes, parameters and multiply-adds from architecture files."""
 
 
+# --- option parsers: text as typed -> values, with messages that say what to write -------------
+
+def _whole(text: str | None, name: str, minimum: int = 1) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        _usage(f"expected a whole number ≥ {minimum}, got {text!r}", name)
+    if value < minimum:
+        _usage(f"expected a whole number ≥ {minimum}, got {value}", name)
+    return value
+
+
+def _choice(text: str, choices: Any, name: str) -> str:
+    if text not in choices:
+        _usage(f"{text!r} is not one of {', '.join(choices)}", name)
+    return text
+
+
 def _parse_shape(text: str | None, name: str, dims: tuple[int, int] = (1, 3)) -> tuple[int, ...] | None:
     if text is None:
         return None
@@ -107,7 +173,13 @@ def _parse_shape(text: str | None, name: str, dims: tuple[int, int] = (1, 3)) ->
     try:
         return parse_shape(text, *dims)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=name) from None
+        _usage(str(exc), name)
+
+
+def _pair(text: str, name: str) -> tuple[int, int]:
+    dims = _parse_shape(text, name, (1, 2))
+    assert dims is not None
+    return (dims[0], dims[0]) if len(dims) == 1 else (dims[0], dims[1])
 
 
 def _columns(text: str | None) -> tuple[str, ...]:
@@ -120,8 +192,7 @@ def _columns(text: str | None) -> tuple[str, ...]:
     chosen = tuple(c.strip() for c in text.split(",") if c.strip())
     for c in chosen:
         if c not in COLUMNS:
-            raise typer.BadParameter(f"unknown column {c!r}; choose from {', '.join(COLUMNS)} or all",
-                                     param_hint="--columns")
+            _usage(f"unknown column {c!r}; choose from {', '.join(COLUMNS)} or all", "--columns")
     return chosen
 
 
@@ -133,44 +204,69 @@ def _depth(text: str) -> int | None:
     except ValueError:
         value = -1
     if value < 0:
-        raise typer.BadParameter("give a number ≥ 0 or `all`", param_hint="--depth")
+        _usage("give a number ≥ 0 or `all`", "--depth")
     return value
 
 
-def _load(spec: str, input_shape: tuple[int, ...] | None) -> Any:
+# --- loading ---------------------------------------------------------------------------------
+
+def input_override(text: str | None, file_input: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The --input shape: HxW keeps the file's channels; a form that could mean two things is refused."""
+    dims = _parse_shape(text, "--input")
+    if dims is None:
+        return None
+    if len(file_input) == 3 and len(dims) == 2:
+        return (dims[0], dims[1], file_input[2])
+    if len(file_input) == 3 and len(dims) == 1:
+        _usage(f"the file's input is {'x'.join(map(str, file_input))}; give HxW (keeping its "
+               f"{file_input[2]} channels) or HxWxC, not one number", "--input")
+    if len(file_input) == 1 and len(dims) == 2:
+        _usage(f"the file's input is a vector of {file_input[0]}; give one number, or HxWxC for a feature map",
+               "--input")
+    return dims
+
+
+def _analyse(spec: str, input_text: str | None) -> Any:
     from cnncalc import bundled
     from cnncalc.analysis import analyze
-    from cnncalc.spec import load
 
-    path = bundled.resolve(spec)
     try:
-        if not os.path.exists(path) and os.sep not in spec and not spec.endswith((".yaml", ".yml")):
-            from cnncalc.problems import Located, did_you_mean
-
-            raise Located(spec, 1, 1).error(
-                "file-not-found", f"no file and no bundled architecture named {spec!r}"
-                f"{did_you_mean(spec, bundled.names())}; `cnncalc list` shows the bundled ones")
-        return analyze(load(path), input_shape)
+        parsed = bundled.read_spec(spec)
+        return analyze(parsed, input_override(input_text, parsed.input))
     except SpecError as exc:
         _fail(exc)
 
 
-@app.command()
+def _warn(problems: list[Any]) -> None:
+    if problems:
+        from cnncalc.diagnostics import text
+
+        sys.stderr.write("".join(text(p) + "\n" for p in problems))
+
+
+# --- commands --------------------------------------------------------------------------------
+
+@app.command(cls=Command)
 def shape(
-    spec: str = typer.Argument(..., metavar="SPEC", help="An architecture file, or the name of a bundled one (`cnncalc list`)."),
-    input: Optional[str] = typer.Option(None, "--input", "-i", help="Override the input, e.g. 320x320x3."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json, csv or markdown."),
+    spec: str = typer.Argument(..., metavar="SPEC",
+                               help="An architecture file, the name of a bundled one (`cnncalc list`), or - "
+                                    "for standard input."),
+    input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE",
+                                        help="Override the input: HxW (keeps the file's channels) or HxWxC, "
+                                             "e.g. 320x320 or 320x320x3; N for a vector input."),
+    fmt: str = typer.Option("table", "--format", "-f", metavar=SHAPE_FORMATS, help="Output format."),
     columns: Optional[str] = typer.Option(
-        None, "--columns", "-c",
+        None, "--columns", "-c", metavar="LIST",
         help="Comma-separated columns: output, params, macs, memory, rf, weights, or all. "
              "Default: output,params,macs. JSON and CSV always carry every figure."),
-    depth: str = typer.Option("1", "--depth", "-d",
+    depth: str = typer.Option("1", "--depth", "-d", metavar="N|all",
                               help="Levels of blocks and repeats to expand (0 folds each to one row), or all."),
-    dtype: Dtype = typer.Option(Dtype.float32, "--dtype", help="Value type for memory figures."),
-    batch: int = typer.Option(1, "--batch", "-b", min=1, help="Batch size for activation and training memory."),
-    optimizer: Optimizer = typer.Option(Optimizer.adam, "--optimizer",
-                                        help="Optimizer for training memory: sgd (no state), momentum (1 value "
-                                             "per parameter) or adam (2)."),
+    dtype: str = typer.Option("float32", "--dtype", metavar=DTYPES, help="Value type for memory figures."),
+    batch: str = typer.Option("1", "--batch", "-b", metavar="N",
+                              help="Batch size for activation and training memory."),
+    optimizer: str = typer.Option("adam", "--optimizer", metavar=OPTIMIZERS,
+                                  help="Optimizer for training memory: sgd (no state), momentum (1 value "
+                                       "per parameter) or adam (2)."),
 ) -> None:
     """Layer-by-layer output shapes, parameters and multiply-adds of an architecture.
 
@@ -181,46 +277,31 @@ def shape(
     adam 2 values per trainable parameter) and every layer's output for the batch, kept for the backward
     pass; every tensor in --dtype (mixed-precision master copies and framework workspace not counted).
     """
-    analysis = _load(spec, _parse_shape(input, "--input"))
-    chosen, folded = _columns(columns), _depth(depth)
+    _choice(fmt, FORMATS, "--format")
+    chosen, folded, count = _columns(columns), _depth(depth), _whole(batch, "--batch")
+    analysis = _analyse(spec, input)
     from cnncalc import render
-    from cnncalc.memory import estimate
+    from cnncalc.memory import DTYPE_BYTES, OPTIMIZER_STATES, estimate
 
-    memory = estimate(analysis, batch, dtype.value, optimizer.value)
-    if fmt is Format.table:
-        console = _console()
-        console.print(render.title(analysis), markup=False, style="bold")
-        console.print(render.table(analysis, chosen, folded, dtype.value, ascii_only=not _is_terminal()))
-        for line in render.footer(analysis, memory):
-            console.print(line, markup=False)
-        if analysis.warnings:
-            from cnncalc.diagnostics import text
-
-            for problem in analysis.warnings:
-                sys.stderr.write(text(problem) + "\n")
-        return
-    if fmt is Format.markdown:
-        sys.stdout.write(render.to_markdown(analysis, chosen, folded, memory))
+    memory = estimate(analysis, count or 1, _choice(dtype, DTYPE_BYTES, "--dtype"),
+                      _choice(optimizer, OPTIMIZER_STATES, "--optimizer"))
+    view = render.TableView(analysis, memory, chosen, folded)
+    if fmt == "table" and textout.is_terminal():
+        render.show_table(view)
     else:
-        sys.stdout.write(render.FORMATS[fmt.value](analysis, memory))
+        sys.stdout.write(render.FORMATS[fmt](view))
+    if fmt != "json":  # JSON carries its warnings; every other format leaves them to stderr
+        _warn(analysis.warnings)
 
 
-def _pair_option(text: str | None, name: str) -> tuple[int, int] | None:
-    if text is None:
-        return None
-    dims = _parse_shape(text, name, (1, 2))
-    assert dims is not None
-    return (dims[0], dims[0]) if len(dims) == 1 else (dims[0], dims[1])
-
-
-@app.command()
+@app.command(cls=Command)
 def params(
-    filters: Optional[int] = typer.Option(None, "--filters", "-F", min=1, help="Number of filters F."),
-    kernel: Optional[str] = typer.Option(None, "--kernel", "-k", help="Kernel size: 3 or 3x5."),
-    channels: Optional[int] = typer.Option(None, "--channels", "-C", min=1, help="Input channels C."),
-    groups: int = typer.Option(1, "--groups", "-g", min=1, help="Groups (channels/groups per filter)."),
-    units: Optional[int] = typer.Option(None, "--units", "-u", min=1, help="Dense: output units U."),
-    inputs: Optional[int] = typer.Option(None, "--inputs", "-n", min=1, help="Dense: input features N."),
+    filters: Optional[str] = typer.Option(None, "--filters", "-F", metavar="N", help="Number of filters F."),
+    kernel: Optional[str] = typer.Option(None, "--kernel", "-k", metavar="K", help="Kernel size: 3 or 3x5."),
+    channels: Optional[str] = typer.Option(None, "--channels", "-C", metavar="N", help="Input channels C."),
+    groups: str = typer.Option("1", "--groups", "-g", metavar="N", help="Groups (channels/groups per filter)."),
+    units: Optional[str] = typer.Option(None, "--units", "-u", metavar="N", help="Dense: output units U."),
+    inputs: Optional[str] = typer.Option(None, "--inputs", "-n", metavar="N", help="Dense: input features N."),
     bias: bool = typer.Option(True, "--bias/--no-bias", help="Count a bias per filter or unit."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead."),
 ) -> None:
@@ -229,47 +310,58 @@ def params(
     Examples: `cnncalc params --filters 64 --kernel 3 --channels 256` → 64 × (3·3·256 + 1) = 147,520;
     `cnncalc params --units 4096 --inputs 25088` → 4096 × (25088 + 1) = 102,764,544.
     """
-    import json
-
-    from cnncalc import formulas, render
-
     if units is not None or inputs is not None:
-        if units is None or inputs is None:
-            _usage("a dense layer needs both --units and --inputs")
-        if filters is not None or kernel is not None or channels is not None:
-            _usage("give either a convolution (--filters, --kernel, --channels) or a dense layer "
-                   "(--units, --inputs), not both")
-        total = formulas.dense_params(inputs, units, bias)
-        if as_json:
-            print(json.dumps({"kind": "dense", "units": units, "inputs": inputs, "bias": bias, "params": total}))
-        else:
-            print(render.explain_dense(inputs, units, bias, total))
+        print(_dense_params(_whole(units, "--units"), _whole(inputs, "--inputs"), bias, as_json,
+                            filters is not None or kernel is not None or channels is not None))
         return
     missing = [n for n, v in (("--filters", filters), ("--kernel", kernel), ("--channels", channels)) if v is None]
     if missing:
         _usage(f"a convolution needs {', '.join(missing)} (or give --units and --inputs for a dense layer)")
-    kh, kw = _pair_option(kernel, "--kernel")  # type: ignore[misc]
-    assert filters is not None and channels is not None
-    if channels % groups or filters % groups:
-        _usage(f"--groups {groups} must divide both --channels {channels} and --filters {filters}")
-    result = formulas.worked_conv_params(filters, kh, kw, channels, groups, bias)
+    from cnncalc import formulas, render
+
+    f, c, g = _whole(filters, "--filters"), _whole(channels, "--channels"), _whole(groups, "--groups")
+    assert f is not None and c is not None and g is not None and kernel is not None
+    kh, kw = _pair(kernel, "--kernel")
+    if c % g or f % g:
+        _usage(f"--groups {g} must divide both --channels {c} and --filters {f}")
+    result = formulas.worked_conv_params(f, kh, kw, c, g, bias)
     if as_json:
-        print(json.dumps({"kind": "conv", "filters": filters, "kernel": [kh, kw], "channels": channels,
-                          "groups": groups, "bias": bias, "weights": result.weights, "params": result.total}))
+        import json
+
+        print(json.dumps({"kind": "conv", "filters": f, "kernel": [kh, kw], "channels": c, "groups": g,
+                          "bias": bias, "weights": result.weights, "params": result.total}))
     else:
         print(render.explain_params(result))
 
 
-@app.command()
+def _dense_params(units: int | None, inputs: int | None, bias: bool, as_json: bool, conv_too: bool) -> str:
+    if units is None or inputs is None:
+        _usage("a dense layer needs both --units and --inputs")
+    if conv_too:
+        _usage("give either a convolution (--filters, --kernel, --channels) or a dense layer "
+               "(--units, --inputs), not both")
+    from cnncalc import formulas, render
+
+    total = formulas.dense_params(inputs, units, bias)
+    if as_json:
+        import json
+
+        return json.dumps({"kind": "dense", "units": units, "inputs": inputs, "bias": bias, "params": total})
+    return render.explain_dense(inputs, units, bias, total)
+
+
+@app.command(cls=Command)
 def size(
-    input: str = typer.Option(..., "--input", "-i", help="Input size: 224 or 224x160 (height x width)."),
-    kernel: str = typer.Option(..., "--kernel", "-k", help="Kernel: 3 or 3x5."),
-    stride: str = typer.Option("1", "--stride", "-s", help="Stride: 2 or 2x1."),
-    padding: str = typer.Option("0", "--padding", "-p",
+    input: str = typer.Option(..., "--input", "-i", metavar="H[xW]",
+                              help="Input size: 224 or 224x160 (height x width)."),
+    kernel: str = typer.Option(..., "--kernel", "-k", metavar="K", help="Kernel: 3 or 3x5."),
+    stride: str = typer.Option("1", "--stride", "-s", metavar="S", help="Stride: 2 or 2x1."),
+    padding: str = typer.Option("0", "--padding", "-p", metavar="P",
                                 help="Padding: N, HxW, top,bottom,left,right, same (TensorFlow) or valid."),
-    dilation: str = typer.Option("1", "--dilation", help="Dilation: 1 or 2x2."),
+    dilation: str = typer.Option("1", "--dilation", metavar="D", help="Dilation: 1 or 2x2."),
     transposed: bool = typer.Option(False, "--transposed", help="A transposed convolution (deconv)."),
-    output_padding: int = typer.Option(0, "--output-padding", min=0, help="Transposed only: extra output size."),
+    output_padding: str = typer.Option("0", "--output-padding", metavar="N",
+                                       help="Transposed only: extra output size."),
     ceil: bool = typer.Option(False, "--ceil", help="Pooling's ceil mode (PyTorch ceil_mode)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead."),
 ) -> None:
@@ -278,69 +370,78 @@ def size(
     With dilation: ⌊(H + pt + pb − d(K − 1) − 1)/S⌋ + 1. Transposed: (H − 1)S − pt − pb + d(K − 1) + op + 1.
     When the division is not even it says what is floored away.
     """
-    import json
+    from cnncalc import render
 
-    from cnncalc import formulas, render
-
-    in_hw = _pair_option(input, "--input")
-    k = _pair_option(kernel, "--kernel")
-    s = _pair_option(stride, "--stride")
-    d = _pair_option(dilation, "--dilation")
-    assert in_hw and k and s and d
-    pads: list[Any]
-    if padding in ("same", "valid"):
-        pads = [padding, padding]
-    else:
-        parts = padding.replace("x", ",").split(",")
-        try:
-            values = [int(p) for p in parts]
-        except ValueError:
-            values = []
-        if len(values) == 1:
-            values *= 4
-        elif len(values) == 2:
-            values = [values[0], values[0], values[1], values[1]]
-        if len(values) != 4 or any(v < 0 for v in values):
-            _usage("--padding takes N, HxW, top,bottom,left,right, same or valid")
-        pads = [(values[0], values[1]), (values[2], values[3])]
-    if not transposed and output_padding:
+    in_hw, k, st, d = (_pair(t, n) for t, n in ((input, "--input"), (kernel, "--kernel"), (stride, "--stride"),
+                                                (dilation, "--dilation")))
+    out_pad = _whole(output_padding, "--output-padding", 0) or 0
+    if not transposed and out_pad:
         _usage("--output-padding applies only with --transposed")
     if transposed and ceil:
         _usage("--ceil applies to pooling, not to --transposed")
-    axes = []
-    for i, name in enumerate(("height", "width")):
-        pad = pads[i]
-        span = formulas.effective_kernel(k[i], d[i])
-        total_pad = 0 if isinstance(pad, str) else sum(pad)
-        if not transposed and pad != "same" and span > in_hw[i] + total_pad:
-            _usage(f"the {name} of the window ({span}) is larger than the padded input ({in_hw[i] + total_pad})")
-        if transposed and output_padding and output_padding >= s[i] and output_padding >= d[i]:
-            _usage("--output-padding must be smaller than the stride or the dilation")
-        axes.append(formulas.worked_size(in_hw[i], k[i], s[i], pad, d[i], transposed, output_padding, ceil))
-    square = in_hw[0] == in_hw[1] and k[0] == k[1] and s[0] == s[1] and d[0] == d[1] and pads[0] == pads[1]
+    window = _Window(in_hw, k, st, d, _padding(padding), transposed, out_pad, ceil)
+    axes = [_axis(window, i) for i in (0, 1)]
     if any(a.out_size < 1 for a in axes):
         _usage("the output would be empty; use a larger input, more padding or a smaller stride")
-    if as_json:
-        print(json.dumps({"output": [a.out_size for a in axes] if not square else axes[0].out_size,
-                          "even": all(a.remainder == 0 for a in axes),
-                          "padding": [[a.pad_begin, a.pad_end] for a in axes]}))
-        return
-    if square:
-        print(axes[0].out_size)
-        for line in render.explain_size(axes[0]):
-            print(line)
-        return
-    print(f"{axes[0].out_size}×{axes[1].out_size}")
-    for name, axis in zip(("height", "width"), axes):
-        for line in render.explain_size(axis):
-            print(f"{name}: {line}")
+    sys.stdout.write(render.size_json(axes) if as_json else render.size_text(axes))
 
 
-@app.command()
+def _padding(text: str) -> list[Any]:
+    """--padding through the same reader as a file's `padding:` (kinds.padding), per axis."""
+    from cnncalc.kinds import padding as read_padding
+    from cnncalc.problems import Located
+
+    value: Any = text
+    if text not in ("same", "valid"):
+        try:
+            parts = [int(p) for p in text.replace("x", ",").split(",")]
+        except ValueError:
+            parts = [-1]
+        value = parts[0] if len(parts) == 1 else parts
+    try:
+        pads = read_padding(value, Located("--padding", 1, 1))
+    except SpecError:
+        _usage("write N, HxW, top,bottom,left,right, same or valid", "--padding")
+    if isinstance(pads, str):
+        return [pads, pads]
+    return [(pads[0], pads[1]), (pads[2], pads[3])]
+
+
+class _Window(NamedTuple):
+    """What `size` was asked: (height, width) pairs, padding per axis, and the flags."""
+
+    input: tuple[int, int]
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    dilation: tuple[int, int]
+    padding: list[Any]
+    transposed: bool
+    output_padding: int
+    ceil: bool
+
+
+def _axis(window: _Window, i: int) -> Any:
+    """One axis of `size`, worked out by formulas.worked_size, refusing what a layer would refuse."""
+    from cnncalc import formulas
+
+    in_hw, k, s, d = window.input[i], window.kernel[i], window.stride[i], window.dilation[i]
+    pad, transposed, out_pad, ceil = window.padding[i], window.transposed, window.output_padding, window.ceil
+    name = ("height", "width")[i]
+    span = formulas.effective_kernel(k, d)
+    total_pad = 0 if isinstance(pad, str) else sum(pad)
+    if not transposed and pad != "same" and span > in_hw + total_pad and not ceil:
+        _usage(f"the {name} of the window ({span}) is larger than the padded input ({in_hw + total_pad})")
+    if transposed and out_pad and out_pad >= s and out_pad >= d:
+        _usage("--output-padding must be smaller than the stride or the dilation")
+    return formulas.worked_size(in_hw, k, s, pad, d, transposed, out_pad, ceil)
+
+
+@app.command(cls=Command)
 def sizes(
     spec: str = typer.Argument(..., metavar="SPEC", help="An architecture file or the name of a bundled one."),
-    range_: str = typer.Option("32:1024", "--range", "-r", help="Square input sizes LOW:HIGH to scan."),
-    at: Optional[str] = typer.Option(None, "--size", "-s",
+    range_: str = typer.Option("32:1024", "--range", "-r", metavar="LOW:HIGH",
+                               help="Square input sizes LOW:HIGH to scan."),
+    at: Optional[str] = typer.Option(None, "--size", "-s", metavar="H[xW]",
                                      help="Explain one input size (224 or 224x160) instead of scanning."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead."),
 ) -> None:
@@ -349,13 +450,10 @@ def sizes(
     Scans square sizes (the file's channel count) and lists the clean ones compactly; with --size,
     says whether one size is clean and, if not, which layer breaks it and why.
     """
-    import json
-
-    from cnncalc import bundled, sizes as sizes_module
-    from cnncalc.spec import load
+    from cnncalc import bundled, render
 
     try:
-        parsed = load(bundled.resolve(spec))
+        parsed = bundled.read_spec(spec)
     except SpecError as exc:
         _fail(exc)
     if len(parsed.input) != 3:
@@ -363,111 +461,88 @@ def sizes(
     if at is not None:
         dims = _parse_shape(at, "--size", (1, 2))
         assert dims is not None
-        shape = (dims[0], dims[-1], parsed.input[2])
-        verdict = sizes_module.try_size(parsed, shape)
-        if as_json:
-            print(json.dumps({"input": list(shape), "clean": verdict.clean,
-                              "problem": verdict.problem.as_dict() if verdict.problem else None}))
-        elif verdict.problem is None:
-            print(f"{shape[0]}×{shape[1]}: clean: every layer divides evenly")
-        else:
-            from cnncalc.diagnostics import text
+        from cnncalc.sizes import try_size
 
-            print(f"{shape[0]}×{shape[1]}: not clean; the first layer that breaks it:")
-            print(text(verdict.problem))
+        verdict = try_size(parsed, (dims[0], dims[-1], parsed.input[2]))
+        sys.stdout.write(render.verdict_json(verdict) if as_json else render.verdict_text(verdict))
         raise typer.Exit(0 if verdict.clean else EXIT_PROBLEMS)
     try:
         low, high = (int(x) for x in range_.split(":"))
     except ValueError:
-        _usage("--range takes LOW:HIGH, like 32:1024")
+        _usage("--range takes LOW:HIGH, like 32:1024", "--range")
     if not 1 <= low <= high or high - low > 20_000:
-        _usage("--range needs 1 ≤ LOW ≤ HIGH and at most 20,000 sizes")
-    verdicts = sizes_module.scan(parsed, low, high)
-    clean = [v.input[0] for v in verdicts if v.clean]
+        _usage("--range needs 1 ≤ LOW ≤ HIGH and at most 20,000 sizes", "--range")
+    clean = _clean_sizes(parsed, low, high)
     if as_json:
+        import json
+
         print(json.dumps({"range": [low, high], "clean": clean}))
         return
+    print(render.sizes_summary(clean, low, high))
     if not clean:
-        print(f"no size from {low} to {high} divides evenly everywhere")
         raise typer.Exit(EXIT_PROBLEMS)
-    parts = []
-    for first, last, step in sizes_module.runs(clean):
-        if step == 0:
-            parts.append(str(first))
-        elif first + step == last:
-            parts.append(f"{first}, {last}")
+
+
+def _clean_sizes(parsed: Any, low: int, high: int) -> list[int]:
+    """The clean sizes low..high, with a progress line on a terminal's stderr when the scan takes over 1 s.
+
+    sizes.scan may take a `progress` callback (called with sizes done and total); without one, the
+    sizes are tried one by one here so that progress can still be shown.
+    """
+    import inspect
+
+    from cnncalc import sizes as sizes_module
+
+    progress = textout.Progress("scanning input sizes", high - low + 1)
+    try:
+        if "progress" in inspect.signature(sizes_module.scan).parameters:
+            verdicts = sizes_module.scan(parsed, low, high, progress=progress.update)  # type: ignore[call-arg]
         else:
-            parts.append(f"{first}, {first + step}, …, {last} (every {step})")
-    print(f"{len(clean)} clean input size{'s' if len(clean) != 1 else ''} from {low} to {high}: " + "; ".join(parts))
+            verdicts = []
+            for n, size in enumerate(range(low, high + 1), 1):
+                verdicts.append(sizes_module.try_size(parsed, (size, size, parsed.input[2])))
+                progress.update(n, high - low + 1)
+    finally:
+        progress.done()
+    return [v.input[0] for v in verdicts if v.clean]
 
 
-@app.command()
+@app.command(cls=Command)
 def schema() -> None:
     """Print a JSON Schema of the architecture format, for editors (yaml-language-server)."""
     import json
 
     from cnncalc.schema import schema as build
 
-    print(json.dumps(build(), indent=2, ensure_ascii=False))
+    sys.stdout.write(json.dumps(build(), indent=2, ensure_ascii=False) + "\n")
 
 
-@app.command("list")
+@app.command("list", cls=Command)
 def list_(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list instead."),
 ) -> None:
     """The bundled architectures, with their parameters and multiply-adds."""
-    import json
+    from cnncalc import bundled, render
 
-    from cnncalc import bundled
-    from cnncalc.analysis import analyze
-    from cnncalc.numbers import human
-    from cnncalc.spec import load
-
-    entries = []
-    for name in bundled.names():
-        path = str(bundled.specs_dir() / f"{name}.yaml")
-        try:
-            analysis = analyze(load(path))
-        except SpecError as exc:  # a broken bundled file is a bug, but list the rest
-            _fail(exc)
-        entries.append((name, analysis))
+    try:
+        entries = bundled.entries()
+    except SpecError as exc:  # a broken bundled file is a bug; say which
+        _fail(exc)
     if as_json:
-        print(json.dumps([{"name": n, "title": a.name, "description": a.spec.description,
-                           "input": list(a.input), "params": a.totals.params, "macs": a.totals.macs}
-                          for n, a in entries], indent=2, ensure_ascii=False))
-        return
-    from rich.markup import escape
-    from rich.table import Table
-    from rich import box
-
-    table = Table(box=box.SIMPLE_HEAVY if _is_terminal() else box.ASCII)
-    for header in ("Name", "Architecture", "Input", "Params", "MACs"):
-        table.add_column(header, justify="right" if header in ("Params", "MACs") else "left")
-    for name, a in entries:
-        table.add_row(name, escape(a.name), "×".join(map(str, a.input)), f"{a.totals.params:,}", human(a.totals.macs))
-    _console().print(table)
+        sys.stdout.write(render.listing_json(entries))
+    elif textout.is_terminal():
+        render.show(*render.listing(entries))
+    else:
+        sys.stdout.write("\n".join(textout.ascii_table(*render.listing(entries))) + "\n")
 
 
-@app.command()
+@app.command(cls=Command)
 def kinds() -> None:
     """The layer kinds, their main argument and their other arguments."""
-    from cnncalc.kinds import KINDS, REQUIRED
+    from cnncalc.kinds import KINDS
+    from cnncalc.render import kind_line
 
-    for kind in KINDS.values():
-        args = ", ".join(a if spec.default is REQUIRED else f"{a}={_show_default(spec.default)}"
-                         for a, spec in kind.args.items() if a != kind.main)
-        aliases = f" (aliases: {', '.join(kind.aliases)})" if kind.aliases else ""
-        main = f" <{kind.main}>" if kind.main else ""
-        print(f"{kind.name}{main}{aliases}: {kind.summary}" + (f"; {args}" if args else ""))
-
-
-class CheckFormat(str, Enum):
-    """Output formats of `check`."""
-
-    text = "text"
-    parsable = "parsable"
-    github = "github"
-    json = "json"
+    sys.stdout.write("".join(kind_line(kind) + "\n" for kind in KINDS.values()))
 
 
 def _budget(text: str | None, name: str, memory: bool = False) -> Any:
@@ -478,33 +553,37 @@ def _budget(text: str | None, name: str, memory: bool = False) -> Any:
     try:
         return parse_quantity(int(text) if text.isdigit() else text, memory=memory)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=name) from None
+        _usage(str(exc), name)
 
 
-@app.command()
+@app.command(cls=Command)
 def check(
-    paths: list[str] = typer.Argument(..., metavar="PATH", help="Files and directories (searched for *.yaml and *.yml)."),
+    paths: list[str] = typer.Argument(..., metavar="PATH...",
+                                      help="Files and directories (searched for *.yaml and *.yml), or - for "
+                                           "standard input."),
     strict: bool = typer.Option(False, "--strict", help="Fail on warnings too."),
-    fmt: Optional[CheckFormat] = typer.Option(
-        None, "--format", "-f",
+    fmt: Optional[str] = typer.Option(
+        None, "--format", "-f", metavar=CHECK_FORMATS,
         help="text (default), parsable (path:line:col: [level] message (rule)), github (annotations; the default "
              "when GITHUB_ACTIONS=true) or json."),
-    max_params: Optional[str] = typer.Option(None, "--max-params", help="Budget for every file, e.g. 5M."),
-    max_macs: Optional[str] = typer.Option(None, "--max-macs", help="Budget for every file, e.g. 1.5G."),
+    max_params: Optional[str] = typer.Option(None, "--max-params", metavar="N",
+                                             help="Budget for every file, e.g. 5M."),
+    max_macs: Optional[str] = typer.Option(None, "--max-macs", metavar="N", help="Budget for every file, e.g. 1.5G."),
     max_memory: Optional[str] = typer.Option(
-        None, "--max-memory", help="Budget of float32 inference memory (parameters + activations), e.g. 500MB."),
+        None, "--max-memory", metavar="BYTES",
+        help="Budget of float32 inference memory (parameters + activations), e.g. 500MB."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the problems, no summary line."),
-    jobs: int = typer.Option(0, "--jobs", "-j", min=0,
+    jobs: str = typer.Option("0", "--jobs", "-j", metavar="N",
                              help="Worker processes; 0 (the default) uses every core when there are many files."),
 ) -> None:
     """Check architecture files: structure, shapes, floored divisions, `expect:` figures and budgets.
 
     Every problem has a rule id, a level and a file:line:column. Exit codes: 0 clean, 1 any error
-    (or any warning under --strict), 2 command-line misuse.
+    (or any warning under --strict, or no file to check), 2 command-line misuse.
     """
     import gc
 
-    from cnncalc import checks, diagnostics
+    from cnncalc import checks, reporters
 
     # Everything imported so far lives until exit; freezing it keeps the collector from re-scanning
     # it after every few files (composing YAML allocates many objects). Files are independent.
@@ -512,90 +591,69 @@ def check(
     budgets = {k: v for k, v in (("max_params", _budget(max_params, "--max-params")),
                                  ("max_macs", _budget(max_macs, "--max-macs")),
                                  ("max_memory", _budget(max_memory, "--max-memory", memory=True))) if v}
-    if fmt is None:
-        fmt = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
+    name = _choice(fmt, REPORTER_BY_NAME, "--format") if fmt is not None else \
+        "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    workers = _whole(jobs, "--jobs", 0) or os.cpu_count() or 1
     files = list(checks.find_files(paths))
-    found = [path for path, missing in files if missing is None]
-    reports = checks.check_many(found, budgets, jobs or os.cpu_count() or 1)
-    results: list[checks.FileResult] = []
-    out = sys.stdout
-    fancy = fmt is CheckFormat.text and _is_terminal()
-    console = _console() if fancy else None
-    progress = None
-    if fancy and len(files) > 20:
-        from rich.progress import Progress
-
-        progress = Progress(console=console, transient=True)
-        progress.start()
-        task = progress.add_task("checking", total=len(files))
+    reporter = reporters.make(name, total=len(files), fancy=name == "text" and textout.is_terminal(), quiet=quiet)
+    summary = reporters.Summary()
+    failed = False
     try:
-        for path, missing in files:
-            # Reports carry only problems: holding every file's nodes and rows would make the
-            # garbage collector re-scan a growing heap (it doubled the time for 1,000 files).
-            result = checks.FileResult(path, [missing]) if missing else next(reports)
-            results.append(result)
-            if progress is not None:
-                progress.advance(task)
-            if fmt is CheckFormat.json or not result.problems:
-                continue
-            if fmt is CheckFormat.text:
-                if console is not None:
-                    from rich.markup import escape
-
-                    console.print(f"[bold underline]{escape(path)}[/]")
-                    for problem in result.problems:
-                        console.print(diagnostics.rich_text(problem))
-                    console.print()
-                else:
-                    out.write(path + "\n")
-                    for p in result.problems:
-                        out.write(f"  {p.line}:{p.column}  {p.level:<7}  {p.message}  ({p.rule})\n")
-                    out.write("\n")
-            else:
-                line = diagnostics.LINE_FORMATS[fmt.value]
-                out.write("".join(line(p) + "\n" for p in result.problems))
+        for result in _results(files, budgets, workers):
+            summary.add(result)
+            failed = failed or any(checks.is_error(p, strict) for p in result.problems)
+            reporter.file(result)
     finally:
-        if progress is not None:
-            progress.stop()
-    problems = [p for r in results for p in r.problems]
-    errors = sum(p.level == "error" for p in problems)
-    warnings = len(problems) - errors
-    if fmt is CheckFormat.json:
-        import json
-
-        out.write(json.dumps({"files": len(results), "errors": errors, "warnings": warnings,
-                              "problems": [p.as_dict() for p in problems]}, indent=2, ensure_ascii=False) + "\n")
-    elif not quiet:
-        summary = (f"{len(results)} file{'s' if len(results) != 1 else ''} checked: {errors} error"
-                   f"{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
-        if fmt is CheckFormat.text:
-            out.write(summary + "\n")
-        else:
-            sys.stderr.write(summary + "\n")
-    if not results:
-        sys.stderr.write("no architecture files found (*.yaml, *.yml)\n")
-    failed = any(checks.is_error(p, strict) for p in problems)
+        reporter.stop()
+    reporter.finish(summary)
+    if not summary.files:
+        sys.stderr.write("no architecture files found (*.yaml, *.yml): nothing was checked\n")
+        failed = True
     raise typer.Exit(EXIT_PROBLEMS if failed else 0)
 
 
-def _show_default(value: Any) -> str:
-    if isinstance(value, tuple) and len(set(value)) == 1:
-        return str(value[0])
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
+def _results(files: list[tuple[str, Any]], budgets: dict[str, Any], workers: int) -> Any:
+    """Each file's result in order: found files checked (in workers when many), the others' problem."""
+    from cnncalc import checks
+
+    reports = checks.check_many([path for path, missing in files if missing is None], budgets, workers)
+    for path, missing in files:
+        # Reports carry only problems: holding every file's nodes and rows would make the
+        # garbage collector re-scan a growing heap (it doubled the time for 1,000 files).
+        yield checks.FileResult(path, [missing]) if missing else next(reports)
+
+
+def _exit_code(code: Any) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    sys.stderr.write(f"{code}\n")
+    return 1
 
 
 def main() -> None:
-    """Run the CLI; never lets a Python traceback reach the user."""
+    """Run the CLI; never lets a Python traceback reach the user, whatever the output stream can encode."""
+    textout.degrade_unencodable(sys.stdout)
+    textout.degrade_unencodable(sys.stderr)
     try:
         app()
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(130)
+        code = 0
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    except KeyboardInterrupt:  # outside a command: while importing or parsing the command line
+        sys.stderr.write("cnncalc: interrupted\n")
+        code = textout.EXIT_INTERRUPTED
+    except BrokenPipeError:
+        textout.silence_stdout()
+        code = textout.EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - the promise is no traceback, ever
         sys.stderr.write(f"cnncalc: internal error: {type(exc).__name__}: {exc}; please report this with the "
                          "file that caused it\n")
-        sys.exit(3)
+        code = 3
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left before the last buffered output was written
+        textout.silence_stdout()
+        code = textout.EXIT_BROKEN_PIPE
+    sys.exit(code)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Callable, Iterable
 
 from cnncalc.problems import Problem
+from cnncalc.textout import neutral as neutral_text
 
 
 def parsable(problem: Problem) -> str:
     """`path:line:col: [level] message (rule)`, one line, as yamllint's parsable format."""
-    return f"{problem.path}:{problem.line}:{problem.column}: [{problem.level}] {problem.message} ({problem.rule})"
+    return (f"{neutral_text(problem.path)}:{problem.line}:{problem.column}: [{problem.level}] "
+            f"{neutral_text(problem.message)} ({problem.rule})")
 
 
 def _github_escape(text: str, prop: bool = False) -> str:
@@ -29,7 +30,8 @@ def github(problem: Problem) -> str:
 
 def text(problem: Problem) -> str:
     """Plain one-line text form, used on stderr for single-file commands."""
-    return f"{problem.path}:{problem.line}:{problem.column}: {problem.level}: {problem.message} [{problem.rule}]"
+    return (f"{neutral_text(problem.path)}:{problem.line}:{problem.column}: {problem.level}: "
+            f"{neutral_text(problem.message)} [{problem.rule}]")
 
 
 def rich_text(problem: Problem) -> str:
@@ -38,11 +40,13 @@ def rich_text(problem: Problem) -> str:
 
     colour = "red" if problem.level == "error" else "yellow"
     return (f"  [dim]{problem.line}:{problem.column}[/dim]  [{colour}]{problem.level:<7}[/{colour}] "
-            f"{escape(problem.message)}  [dim]({escape(problem.rule)})[/dim]")
+            f"{escape(neutral_text(problem.message))}  [dim]({escape(problem.rule)})[/dim]")
 
 
 def to_json(problems: Iterable[Problem]) -> str:
     """A JSON list of problems."""
+    import json
+
     return json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False)
 
 

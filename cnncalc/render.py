@@ -1,74 +1,71 @@
-"""Rendering of analyses and worked formulas: rich tables, JSON, CSV and Markdown.
+"""Rendering of analyses and worked formulas: tables (rich or plain), JSON, CSV and Markdown.
 
-Nothing here computes figures; everything here turns data into text or rich renderables.
+Nothing here computes figures: callers pass the analysis and the memory estimate in, and everything
+here turns them into text or rich renderables.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence, Union
 
-from cnncalc.analysis import RF, Analysis, Row
-from cnncalc.formulas import ConvParams, SizeAxis
-from cnncalc.kinds import Shape, fmt_shape
-from cnncalc.memory import DTYPE_BYTES
-from cnncalc.numbers import human, human_bytes
+from cnncalc.textout import ascii_table, neutral
 
-if TYPE_CHECKING:  # rich is imported only when a table is drawn, to keep start-up fast
+if TYPE_CHECKING:  # the analysis chain and rich are imported only by the commands that need them
     from rich.table import Table
 
+    from cnncalc.analysis import RF, Analysis, Row
+    from cnncalc.formulas import ConvParams, SizeAxis
     from cnncalc.memory import MemoryEstimate
 
+Shape = tuple[int, ...]
 COLUMNS = ("output", "params", "macs", "memory", "rf", "weights")
 DEFAULT_COLUMNS = ("output", "params", "macs")
+# Columns a narrow terminal may drop, least needed first; output, params and macs always stay.
+OPTIONAL_COLUMNS = ("weights", "rf", "memory")
+HEADERS = {"output": "Output", "params": "Params", "macs": "MACs", "memory": "Memory",
+           "rf": "RF (size/stride/pad)", "weights": "Weights"}
+LEFT = ("output", "rf", "weights")
+
+
+def fmt_shape(shape: Sequence[int]) -> str:
+    """A shape as H×W×C (or N)."""
+    return "×".join(str(d) for d in shape)
 
 
 @dataclass
-class DisplayRow:
-    """A row as shown: a leaf layer, or a folded group summing what is inside it."""
+class Group:
+    """A folded block or repeat: the sums of what is inside it, the last member's output and RF."""
 
     index: str
     name: str
     kind: str
     output: Shape
-    trainable: int
-    non_trainable: int
+    params: int
     macs: int
     elements: int
-    rf: RF | None
-    weights: tuple[Shape, ...]
-
-    @property
-    def params(self) -> int:
-        """Trainable plus non-trainable parameters."""
-        return self.trainable + self.non_trainable
+    rf: "RF | None"
+    weights: tuple[Shape, ...] = ()
 
 
-def _leaf(row: Row) -> DisplayRow:
-    return DisplayRow(str(row.index), row.name, row.kind, row.output, row.trainable, row.non_trainable,
-                      row.macs, row.elements, row.rf, row.weights)
+Shown = Union["Row", Group]
 
 
-def fold(analysis: Analysis, depth: int | None) -> list[DisplayRow]:
+def fold(analysis: "Analysis", depth: int | None) -> list[Shown]:
     """Rows folded to `depth` levels of blocks and repeats (None: every leaf), like torchinfo's depth."""
     if depth is None:
-        return [_leaf(r) for r in analysis.rows]
-    shown: list[DisplayRow] = []
+        return list(analysis.rows)
+    shown: list[Shown] = []
     current: str | None = None
     members: list[Row] = []
 
     def flush() -> None:
         if not members:
             return
-        last = members[-1]
-        first = members[0]
+        first, last = members[0], members[-1]
         index = f"{first.index}–{last.index}" if len(members) > 1 else str(first.index)
-        shown.append(DisplayRow(index, current or "", analysis.groups.get(current or "", "block"), last.output,
-                                sum(m.trainable for m in members), sum(m.non_trainable for m in members),
-                                sum(m.macs for m in members), last.elements, last.rf, ()))
+        shown.append(Group(index, current or "", analysis.groups.get(current or "", "block"), last.output,
+                           sum(m.params for m in members), sum(m.macs for m in members), last.elements, last.rf))
         members.clear()
 
     for row in analysis.rows:
@@ -77,14 +74,14 @@ def fold(analysis: Analysis, depth: int | None) -> list[DisplayRow]:
             flush()
             current = group
         if group is None:
-            shown.append(_leaf(row))
+            shown.append(row)
         else:
             members.append(row)
     flush()
     return shown
 
 
-def fmt_rf(rf: RF | None) -> str:
+def fmt_rf(rf: "RF | None") -> str:
     """Receptive field as size/stride/padding, one number per value when square."""
     if rf is None:
         return "—"
@@ -99,8 +96,10 @@ def fmt_weights(weights: tuple[Shape, ...]) -> str:
     return " + ".join(fmt_shape(w) for w in weights)
 
 
-def _cells(row: DisplayRow, columns: tuple[str, ...], dtype_bytes: int) -> list[str]:
-    cells = {
+def _cells(row: Shown, columns: Sequence[str], dtype_bytes: int) -> list[str]:
+    from cnncalc.numbers import human_bytes
+
+    cells: dict[str, Callable[[], str]] = {
         "output": lambda: fmt_shape(row.output),
         "params": lambda: f"{row.params:,}" if row.params else "–",
         "macs": lambda: f"{row.macs:,}" if row.macs else "–",
@@ -111,41 +110,95 @@ def _cells(row: DisplayRow, columns: tuple[str, ...], dtype_bytes: int) -> list[
     return [cells[c]() for c in columns]
 
 
-HEADERS = {"output": "Output", "params": "Params", "macs": "MACs", "memory": "Memory",
-           "rf": "RF (size/stride/pad)", "weights": "Weights"}
+@dataclass(frozen=True)
+class TableView:
+    """What a shape table shows: the analysis, its memory estimate, the columns and the folding depth."""
+
+    analysis: "Analysis"
+    memory: "MemoryEstimate"
+    columns: tuple[str, ...] = DEFAULT_COLUMNS
+    depth: int | None = 1
 
 
-def table(analysis: Analysis, columns: tuple[str, ...] = DEFAULT_COLUMNS, depth: int | None = None,
-          dtype: str = "float32", ascii_only: bool = False) -> "Table":
-    """A rich table of the layers with a totals footer."""
+def _dtype_bytes(memory: "MemoryEstimate") -> int:
+    from cnncalc.memory import DTYPE_BYTES
+
+    return DTYPE_BYTES[memory.dtype]
+
+
+def cells(view: TableView) -> tuple[list[str], list[list[str]], list[bool]]:
+    """Header, rows of cell text (user text neutralised) and right-alignment of a shape table."""
+    size = _dtype_bytes(view.memory)
+    header = ["#", "Layer", "Kind"] + [HEADERS[c] for c in view.columns]
+    rows = [[str(r.index), neutral(r.name), neutral(r.kind), *_cells(r, view.columns, size)]
+            for r in fold(view.analysis, view.depth)]
+    right = [True, False, False] + [c not in LEFT for c in view.columns]
+    return header, rows, right
+
+
+def plain_table(view: TableView) -> list[str]:
+    """The table with ASCII borders as lines of text, for pipes and files (no rich needed)."""
+    return ascii_table(*cells(view))
+
+
+def fitting_columns(view: TableView, width: int) -> tuple[str, ...] | None:
+    """The columns that fit `width` terminal columns without cutting a number (names may wrap), or None."""
+    from cnncalc.textout import cell_width
+
+    header, rows, _ = cells(TableView(view.analysis, view.memory, COLUMNS, view.depth))
+    need = {h: max([cell_width(h)] + [cell_width(r[i]) for r in rows]) for i, h in enumerate(header)}
+    columns = list(view.columns)
+    while True:
+        # every column at full width but Layer, which may wrap down to 8 characters
+        total = sum(need[h] for h in ("#", "Kind")) + min(need["Layer"], 8) + 3 * (len(columns) + 3) + 1
+        total += sum(need[HEADERS[c]] for c in columns)
+        if total <= width:
+            return tuple(columns)
+        droppable = [c for c in OPTIONAL_COLUMNS if c in columns] + (["output"] if "output" in columns else [])
+        if not droppable:
+            return None
+        columns.remove(droppable[0])
+
+
+def table(view: TableView, ascii_only: bool = False) -> "Table":
+    """A rich table of the layers, numbers never cut: long names wrap instead."""
     from rich import box
     from rich.markup import escape
     from rich.table import Table
 
-    dtype_bytes = DTYPE_BYTES[dtype]
+    header, rows, right = cells(view)
     t = Table(box=box.ASCII if ascii_only else box.SIMPLE_HEAVY, show_footer=False)
-    t.add_column("#", justify="right", style="dim")
-    t.add_column("Layer")
-    t.add_column("Kind", style="cyan")
-    for c in columns:
-        t.add_column(HEADERS[c], justify="left" if c in ("output", "rf", "weights") else "right")
-    for row in fold(analysis, depth):
-        t.add_row(row.index, escape(row.name), escape(row.kind), *_cells(row, columns, dtype_bytes))
+    for i, (name, is_right) in enumerate(zip(header, right)):
+        wrap = name in ("Layer", "Weights")
+        t.add_column(name, justify="right" if is_right else "left", style="dim" if i == 0 else
+                     "cyan" if name == "Kind" else None, no_wrap=not wrap, overflow="fold" if wrap else "ellipsis")
+    for row in rows:
+        t.add_row(*(escape(c) for c in row))
     return t
 
 
-def title(analysis: Analysis) -> str:
+def vertical(view: TableView) -> list[str]:
+    """One block of lines per layer, for terminals too narrow for any table."""
+    header, rows, _ = cells(view)
+    lines = []
+    for row in rows:
+        lines.append(f"{row[0]}  {row[1]} ({row[2]})")
+        lines.extend(f"    {name}: {value}" for name, value in zip(header[3:], row[3:]))
+    return lines
+
+
+def title(analysis: "Analysis") -> str:
     """The line above the table: name, input and output."""
-    return f"{analysis.name}: {fmt_shape(analysis.input)} → {fmt_shape(analysis.output)}"
+    return f"{neutral(analysis.name)}: {fmt_shape(analysis.input)} → {fmt_shape(analysis.output)}"
 
 
-def footer(analysis: Analysis, memory: "MemoryEstimate | None" = None) -> list[str]:
+def footer(analysis: "Analysis", memory: "MemoryEstimate") -> list[str]:
     """Totals lines under the table (plain text): parameters, multiply-adds, memory, output."""
-    from cnncalc.memory import estimate
+    from cnncalc.numbers import human, human_bytes
 
     tot = analysis.totals
-    m = memory or estimate(analysis)
-    lines = [
+    m = memory
+    return [
         f"Total params: {tot.params:,}  (trainable {tot.trainable:,}, non-trainable {tot.non_trainable:,})",
         f"Multiply-adds: {tot.macs:,} MACs = {human(tot.macs)} MACs ({human(tot.flops)} FLOPs at 2 per MAC)",
         f"Memory ({m.dtype}, batch {m.batch}, 1 MiB = 2^20 bytes): parameters {human_bytes(m.weights)}, "
@@ -154,21 +207,24 @@ def footer(analysis: Analysis, memory: "MemoryEstimate | None" = None) -> list[s
         f"(+ gradients {human_bytes(m.gradients)}, optimizer state {human_bytes(m.optimizer_state)})",
         f"Output: {fmt_shape(analysis.output)}",
     ]
-    return lines
 
 
-def _rf_dict(rf: RF | None) -> dict[str, list[int]] | None:
+def text(view: TableView) -> str:
+    """Title, ASCII table and totals as plain text: what `shape` writes to a pipe or file."""
+    lines = [title(view.analysis), *plain_table(view), *footer(view.analysis, view.memory)]
+    return "\n".join(lines) + "\n"
+
+
+def _rf_dict(rf: "RF | None") -> dict[str, list[int]] | None:
     if rf is None:
         return None
     return {"size": list(rf.size), "stride": list(rf.jump), "padding": list(rf.padding)}
 
 
-def to_dict(analysis: Analysis, memory: "MemoryEstimate | None" = None) -> dict[str, Any]:
+def to_dict(analysis: "Analysis", memory: "MemoryEstimate") -> dict[str, Any]:
     """The stable JSON contract of the spec format, plus memory, receptive fields and weight shapes."""
-    from cnncalc.memory import estimate
-
-    m = memory or estimate(analysis)
-    dtype_bytes = DTYPE_BYTES[m.dtype]
+    m = memory
+    dtype_bytes = _dtype_bytes(m)
     tot = analysis.totals
     return {
         "name": analysis.name,
@@ -199,22 +255,27 @@ def to_dict(analysis: Analysis, memory: "MemoryEstimate | None" = None) -> dict[
     }
 
 
-def to_json(analysis: Analysis, memory: "MemoryEstimate | None" = None) -> str:
-    """JSON text of `to_dict`."""
-    return json.dumps(to_dict(analysis, memory), indent=2, ensure_ascii=False) + "\n"
+def to_json(view: TableView) -> str:
+    """JSON text of `to_dict` (every leaf and figure, whatever the columns and depth)."""
+    import json
+
+    return json.dumps(to_dict(view.analysis, view.memory), indent=2, ensure_ascii=False) + "\n"
 
 
 CSV_FIELDS = ("index", "name", "kind", "output", "params", "trainable", "non_trainable", "macs", "memory",
               "rf_size", "rf_stride", "rf_padding", "weights")
 
 
-def to_csv(analysis: Analysis, memory: "MemoryEstimate | None" = None) -> str:
+def to_csv(view: TableView) -> str:
     """One CSV row per leaf layer with every figure (shapes as HxWxC, memory in bytes)."""
+    import csv
+    import io
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
-    dtype_bytes = DTYPE_BYTES[memory.dtype if memory else "float32"]
-    for r in analysis.rows:
+    dtype_bytes = _dtype_bytes(view.memory)
+    for r in view.analysis.rows:
         rf = r.rf
         writer.writerow([
             r.index, r.name, r.kind, "x".join(map(str, r.output)), r.params, r.trainable, r.non_trainable, r.macs,
@@ -226,30 +287,160 @@ def to_csv(analysis: Analysis, memory: "MemoryEstimate | None" = None) -> str:
     return out.getvalue()
 
 
-def to_markdown(analysis: Analysis, columns: tuple[str, ...] = DEFAULT_COLUMNS, depth: int | None = None,
-                memory: "MemoryEstimate | None" = None) -> str:
+def to_markdown(view: TableView) -> str:
     """A Markdown table with a totals paragraph."""
     def cell(text: str) -> str:
         return text.replace("|", "\\|")
 
-    dtype_bytes = DTYPE_BYTES[memory.dtype if memory else "float32"]
-    head = ["#", "Layer", "Kind"] + [HEADERS[c] for c in columns]
-    align = ["---:", "---", "---"] + ["---" if c in ("output", "rf", "weights") else "---:" for c in columns]
-    lines = [f"### {cell(title(analysis))}", "", "| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
-    for row in fold(analysis, depth):
-        lines.append("| " + " | ".join(cell(x) for x in [row.index, row.name, row.kind,
-                                                           *_cells(row, columns, dtype_bytes)]) + " |")
+    header, rows, right = cells(view)
+    align = ["---:" if r else "---" for r in right]
+    lines = [f"### {cell(title(view.analysis))}", "", "| " + " | ".join(header) + " |",
+             "| " + " | ".join(align) + " |"]
+    lines.extend("| " + " | ".join(cell(x) for x in row) + " |" for row in rows)
     lines.append("")
-    lines.extend(f"{line}  " for line in footer(analysis, memory))
+    lines.extend(f"{line}  " for line in footer(view.analysis, view.memory))
     return "\n".join(lines).rstrip() + "\n"
 
 
-FORMATS: dict[str, Callable[..., str]] = {"json": to_json, "csv": to_csv, "markdown": to_markdown}
+# `shape --format` choices: every format but the table is text made from a TableView.
+FORMATS: dict[str, Callable[[TableView], str]] = {"table": text, "json": to_json, "csv": to_csv,
+                                                   "markdown": to_markdown}
+
+
+def show(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> None:
+    """Draw a table on the terminal with rich (cells are plain text, escaped here)."""
+    from rich import box
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(box=box.SIMPLE_HEAVY)
+    for name, is_right in zip(header, right):
+        t.add_column(name, justify="right" if is_right else "left")
+    for row in rows:
+        t.add_row(*(escape(c) for c in row))
+    Console(highlight=False).print(t)
+
+
+def show_table(view: TableView) -> None:
+    """A shape table on the terminal: every number whole; columns dropped, or one block per layer, if narrow."""
+    import sys
+
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    console.print(title(view.analysis), markup=False, style="bold")
+    columns = fitting_columns(view, console.width)
+    if columns is None:
+        console.print("\n".join(vertical(view)), markup=False)
+        sys.stderr.write(f"cnncalc: the terminal is {console.width} columns wide: one block per layer\n")
+    else:
+        if columns != view.columns:
+            dropped = ", ".join(c for c in view.columns if c not in columns)
+            sys.stderr.write(f"cnncalc: {dropped} left out to fit {console.width} columns; widen the "
+                             "terminal, or pipe the output, to see them\n")
+        console.print(table(TableView(view.analysis, view.memory, columns, view.depth)))
+    for line in footer(view.analysis, view.memory):
+        console.print(line, markup=False)
+
+
+def listing(entries: Sequence[Any]) -> tuple[list[str], list[list[str]], list[bool]]:
+    """Header, rows and alignment of `cnncalc list` (bundled.Entry values)."""
+    from cnncalc.numbers import human
+
+    rows = [[e.name, neutral(e.title), fmt_shape(e.input), f"{e.params:,}", human(e.macs)] for e in entries]
+    return ["Name", "Architecture", "Input", "Params", "MACs"], rows, [False, False, False, True, True]
+
+
+def listing_json(entries: Sequence[Any]) -> str:
+    """`cnncalc list --json`."""
+    import json
+
+    return json.dumps([{"name": e.name, "title": e.title, "description": e.description, "input": list(e.input),
+                        "params": e.params, "macs": e.macs} for e in entries], indent=2, ensure_ascii=False) + "\n"
+
+
+def _show_default(value: Any) -> str:
+    if isinstance(value, tuple) and len(set(value)) == 1:
+        return str(value[0])
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def kind_line(kind: Any) -> str:
+    """One line of `cnncalc kinds`: name, main argument, aliases, summary, other arguments with defaults."""
+    from cnncalc.kinds import REQUIRED
+
+    args = ", ".join(a if spec.default is REQUIRED else f"{a}={_show_default(spec.default)}"
+                     for a, spec in kind.args.items() if a != kind.main)
+    aliases = f" (aliases: {', '.join(kind.aliases)})" if kind.aliases else ""
+    main = f" <{kind.main}>" if kind.main else ""
+    return f"{kind.name}{main}{aliases}: {kind.summary}" + (f"; {args}" if args else "")
+
+
+def sizes_summary(clean: Sequence[int], low: int, high: int) -> str:
+    """`3 clean input sizes from 200 to 300: 224, 256, 288` with arithmetic runs shortened."""
+    from cnncalc.sizes import runs
+
+    if not clean:
+        return f"no size from {low} to {high} divides evenly everywhere"
+    parts = []
+    for first, last, step in runs(list(clean)):
+        if step == 0:
+            parts.append(str(first))
+        elif first + step == last:
+            parts.append(f"{first}, {last}")
+        else:
+            parts.append(f"{first}, {first + step}, …, {last} (every {step})")
+    return f"{len(clean)} clean input size{'s' if len(clean) != 1 else ''} from {low} to {high}: " + "; ".join(parts)
+
+
+def verdict_text(verdict: Any) -> str:
+    """`sizes --size`: clean, or the first layer that breaks it."""
+    from cnncalc.diagnostics import text as problem_text
+
+    h, w = verdict.input[0], verdict.input[1]
+    if verdict.problem is None:
+        return f"{h}×{w}: clean: every layer divides evenly\n"
+    return f"{h}×{w}: not clean; the first layer that breaks it:\n{problem_text(verdict.problem)}\n"
+
+
+def verdict_json(verdict: Any) -> str:
+    """`sizes --size --json`."""
+    import json
+
+    return json.dumps({"input": list(verdict.input), "clean": verdict.clean,
+                       "problem": verdict.problem.as_dict() if verdict.problem else None}) + "\n"
+
+
+def size_json(axes: Sequence["SizeAxis"]) -> str:
+    """`size --json`: output always [height, width], whether or not the input is square."""
+    import json
+
+    return json.dumps({"output": [a.out_size for a in axes], "even": all(a.remainder == 0 for a in axes),
+                       "padding": [[a.pad_begin, a.pad_end] for a in axes]}) + "\n"
+
+
+def size_text(axes: Sequence["SizeAxis"]) -> str:
+    """`size`: the output size, then the worked formula (once when both axes are the same)."""
+    first, second = axes
+    if _same_axis(first, second):
+        return "\n".join([str(first.out_size), *explain_size(first)]) + "\n"
+    lines = [f"{first.out_size}×{second.out_size}"]
+    for name, axis in zip(("height", "width"), axes):
+        lines.extend(f"{name}: {line}" for line in explain_size(axis))
+    return "\n".join(lines) + "\n"
+
+
+def _same_axis(a: "SizeAxis", b: "SizeAxis") -> bool:
+    return (a.in_size, a.kernel_size, a.stride, a.dilation, a.pad_begin, a.pad_end) == \
+        (b.in_size, b.kernel_size, b.stride, b.dilation, b.pad_begin, b.pad_end)
 
 
 # --- worked formulas ---------------------------------------------------------------------
 
-def explain_params(result: ConvParams) -> str:
+def explain_params(result: "ConvParams") -> str:
     """`64 × (3·3·256 + 1) = 147,520`, with groups and bias shown as they apply."""
     per_filter = f"{result.kernel_h}·{result.kernel_w}·{result.in_channels}"
     if result.groups > 1:
@@ -264,7 +455,7 @@ def explain_dense(inputs: int, units: int, bias: bool, total: int) -> str:
     return f"{units} × ({inputs} + 1) = {total:,}" if bias else f"{units} × {inputs} = {total:,}"
 
 
-def explain_size(axis: SizeAxis) -> list[str]:
+def explain_size(axis: "SizeAxis") -> list[str]:
     """The output-size formula with the numbers in it, and what a floored division loses."""
     a = axis
     if a.transposed:

@@ -1,0 +1,183 @@
+"""Reporters of `cnncalc check`, registered by name: each turns file results into one output format.
+
+A reporter gets every file's result as it arrives (`file`) and the totals at the end (`finish`);
+adding a format is one class here and one line in REPORTERS.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, TextIO
+
+from cnncalc import diagnostics
+
+if TYPE_CHECKING:
+    from cnncalc.checks import FileResult
+    from cnncalc.problems import Problem
+
+
+@dataclass
+class Summary:
+    """Counts over a whole run of `check`."""
+
+    files: int = 0
+    errors: int = 0
+    warnings: int = 0
+
+    def add(self, result: "FileResult") -> None:
+        """Count one file's problems."""
+        self.files += 1
+        for problem in result.problems:
+            if problem.level == "error":
+                self.errors += 1
+            else:
+                self.warnings += 1
+
+    def line(self) -> str:
+        """`3 files checked: 1 error, 0 warnings`."""
+        def plural(n: int, what: str) -> str:
+            return f"{n} {what}{'s' if n != 1 else ''}"
+
+        return (f"{plural(self.files, 'file')} checked: {plural(self.errors, 'error')}, "
+                f"{plural(self.warnings, 'warning')}")
+
+
+@dataclass
+class Reporter:
+    """Base reporter: plain text to `out`, the summary line last unless quiet."""
+
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    quiet: bool = False
+    summary_stream: TextIO | None = None  # None: the summary goes to `out`
+
+    def file(self, result: "FileResult") -> None:
+        """Report one file's problems (nothing for a clean file)."""
+
+    def stop(self) -> None:
+        """Give the terminal back (the text reporter's progress bar); nothing for the others."""
+
+    def finish(self, summary: Summary) -> None:
+        """Report the totals."""
+        if not self.quiet:
+            (self.summary_stream or self.out).write(summary.line() + "\n")
+
+
+@dataclass
+class TextReporter(Reporter):
+    """`path` then one indented line per problem, a blank line after each file with problems."""
+
+    def file(self, result: "FileResult") -> None:
+        """Report one file's problems (nothing for a clean file)."""
+        if not result.problems:
+            return
+        lines = [diagnostics.neutral_text(result.path)]
+        lines.extend(f"  {p.line}:{p.column}  {p.level:<7}  {diagnostics.neutral_text(p.message)}  ({p.rule})"
+                     for p in result.problems)
+        self.out.write("\n".join(lines) + "\n\n")
+
+
+@dataclass
+class RichReporter(Reporter):
+    """The text format for a terminal: colour, and a progress bar when there are many files."""
+
+    total: int = 0
+    console: Any = None
+    progress: Any = None
+    task: Any = None
+
+    def __post_init__(self) -> None:
+        from rich.console import Console
+
+        self.console = Console(file=self.out, highlight=False)
+        if self.total > 20:
+            from rich.progress import Progress
+
+            self.progress = Progress(console=self.console, transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task("checking", total=self.total)
+
+    def file(self, result: "FileResult") -> None:
+        """Report one file's problems and advance the progress bar."""
+        if self.progress is not None:
+            self.progress.advance(self.task)
+        if not result.problems:
+            return
+        from rich.markup import escape
+
+        self.console.print(f"[bold underline]{escape(diagnostics.neutral_text(result.path))}[/]")
+        for problem in result.problems:
+            self.console.print(diagnostics.rich_text(problem))
+        self.console.print()
+
+    def stop(self) -> None:
+        """Take the progress bar off the screen."""
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+    def finish(self, summary: Summary) -> None:
+        """Report the totals."""
+        self.stop()
+        super().finish(summary)
+
+
+@dataclass
+class LineReporter(Reporter):
+    """One line per problem (parsable, github); the summary goes to stderr so the lines stay clean."""
+
+    name: str = "parsable"
+
+    def __post_init__(self) -> None:
+        self.summary_stream = sys.stderr
+
+    def file(self, result: "FileResult") -> None:
+        """One line per problem."""
+        line = diagnostics.LINE_FORMATS[self.name]
+        self.out.write("".join(line(p) + "\n" for p in result.problems))
+
+
+@dataclass
+class JsonReporter(Reporter):
+    """One JSON object at the end: counts and every problem."""
+
+    problems: list["Problem"] = field(default_factory=list)
+
+    def file(self, result: "FileResult") -> None:
+        """Keep the problems for the end."""
+        self.problems.extend(result.problems)
+
+    def finish(self, summary: Summary) -> None:
+        """Write the whole report (the --quiet flag does not apply: the object is the output)."""
+        import json
+
+        self.out.write(json.dumps({"files": summary.files, "errors": summary.errors, "warnings": summary.warnings,
+                                   "problems": [p.as_dict() for p in self.problems]},
+                                  indent=2, ensure_ascii=False) + "\n")
+
+
+def _parsable(**options: Any) -> Reporter:
+    return LineReporter(name="parsable", **options)
+
+
+def _github(**options: Any) -> Reporter:
+    return LineReporter(name="github", **options)
+
+
+def _text(total: int = 0, fancy: bool = False, **options: Any) -> Reporter:
+    return RichReporter(total=total, **options) if fancy else TextReporter(**options)
+
+
+REPORTER_BY_NAME: dict[str, Callable[..., Reporter]] = {
+    "text": _text,
+    "parsable": _parsable,
+    "github": _github,
+    "json": JsonReporter,
+}
+
+
+def make(name: str, total: int = 0, fancy: bool = False, **options: Any) -> Reporter:
+    """The reporter registered as `name`; `fancy` (a terminal) and `total` matter to the text one only."""
+    if name == "text":
+        return _text(total=total, fancy=fancy, **options)
+    return REPORTER_BY_NAME[name](**options)

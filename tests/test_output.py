@@ -1,0 +1,95 @@
+"""End to end, as a user's shell runs it: encodings, closed pipes and Ctrl-C (kept few and fast)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SPECS
+
+CNNCALC = [sys.executable, "-m", "cnncalc"]
+ENV = {**{k: v for k, v in os.environ.items() if k != "CI"}, "PYTHONIOENCODING": "utf-8"}
+
+
+def _run(args: list[str], **env: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(CNNCALC + args, capture_output=True, env={**ENV, **env}, cwd=ROOT, check=False,
+                          timeout=60)
+
+
+UNEVEN = "input: [9, 9, 3]\nlayers:\n  - conv: {filters: 4, kernel: 2, stride: 2}\n"
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["shape", "vgg16"], "VGG-16: 224×224×3 -> 1000"),  # cp1252 has × but not →
+    (["size", "--input", "224", "--kernel", "3", "--stride", "2"], "floor((224 - 3)/2) + 1"),
+    (["check", "--format", "json", "{uneven}"], "floor((9 - 2)/2)"),
+    (["size", "--help"], "floor((H - K + 2P)/S) + 1"),
+])
+def test_a_stream_that_cannot_encode_gets_ascii_spellings(args: list[str], expected: str, tmp_path: Path
+                                                           ) -> None:
+    uneven = tmp_path / "uneven.yaml"
+    uneven.write_text(UNEVEN, encoding="utf-8")
+    done = _run([str(uneven) if a == "{uneven}" else a for a in args], PYTHONIOENCODING="cp1252")
+    assert done.returncode in (0, 1), done.stderr
+    assert b"internal error" not in done.stderr
+    assert expected in done.stdout.decode("cp1252")
+
+
+def test_ascii_stream_never_crashes() -> None:
+    done = _run(["shape", "vgg16", "--columns", "all"], PYTHONIOENCODING="ascii")
+    assert done.returncode == 0, done.stderr
+    done.stdout.decode("ascii")
+
+
+@pytest.mark.parametrize("args", [["shape", "resnet152", "--depth", "all"], ["kinds"], ["schema"]])
+def test_a_closed_pipe_exits_quietly(args: list[str]) -> None:
+    proc = subprocess.Popen(CNNCALC + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, cwd=ROOT)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader goes away before anything is written, as `| head -0` would
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141
+    assert err == b""
+
+
+def test_ctrl_c_during_a_parallel_check_is_one_line(tmp_path: Path) -> None:
+    for i in range(400):
+        shutil.copy(SPECS / "resnet50.yaml", tmp_path / f"net{i:03}.yaml")
+    # A terminal sends SIGINT to the whole foreground process group: the workers get it too.
+    proc = subprocess.Popen(CNNCALC + ["check", "--jobs", "2", str(tmp_path)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=ENV, cwd=ROOT, start_new_session=True)
+    time.sleep(1.5)
+    assert proc.poll() is None, "check finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err == b"cnncalc: interrupted\n"
+
+
+PROBE = """
+import sys
+sys.argv = ["cnncalc", *sys.argv[1:]]
+from cnncalc.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+sys.stderr.write(" ".join(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["shape", "--help"],
+                                  ["params", "--filters", "64", "--kernel", "3", "--channels", "256"],
+                                  ["size", "--input", "224", "--kernel", "3"]])
+def test_small_commands_import_no_analysis_rich_or_pydantic(args: list[str]) -> None:
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=ENV, cwd=ROOT,
+                          check=False, timeout=60)
+    modules = set(done.stderr.split())
+    assert "cnncalc.cli" in modules
+    assert not modules & {"cnncalc.analysis", "cnncalc.spec", "yaml", "rich", "pydantic", "typer._adapters"}
