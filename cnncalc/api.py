@@ -63,14 +63,16 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The object `cnncalc shape --format json` prints (float32, batch 1, adam)."""
+        from cnncalc.memory import estimate
         from cnncalc.render import to_dict
 
-        return to_dict(self.analysis)
+        return to_dict(self.analysis, estimate(self.analysis))
 
     def _repr_markdown_(self) -> str:
-        from cnncalc.render import to_markdown
+        from cnncalc.memory import estimate
+        from cnncalc.render import TableView, to_markdown
 
-        return to_markdown(self.analysis)
+        return to_markdown(TableView(self.analysis, estimate(self.analysis)))
 
     def _repr_html_(self) -> str:
         from cnncalc.render_html import to_html

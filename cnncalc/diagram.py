@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from cnncalc.analysis import Analysis
 from cnncalc.kinds import Shape, fmt_shape
 from cnncalc.numbers import human
-from cnncalc.render import DisplayRow, fold
+from cnncalc.render import fold
 
 FONT_SIZE = 12.0
 SMALL_SIZE = 11.0
@@ -197,15 +197,15 @@ def nodes(analysis: Analysis, depth: int | None) -> list[Node]:
     owner: dict[str, int] = {"input": 0}
     rows = analysis.rows
     position = 0
-    shown: list[DisplayRow] = fold(analysis, depth)
-    for key, row in enumerate(shown, start=1):
-        count = _span(row.index)
+    for key, row in enumerate(fold(analysis, depth), start=1):
+        index = str(row.index)  # a leaf row's index is a number, a folded group's a range ("5–11")
+        count = _span(index)
         members = rows[position:position + count]
         position += count
         for member in members:
             owner[member.name] = key
         folded = count > 1 or members[0].name != row.name
-        node = Node(key, row.name, row.kind, row.output, row.params, row.macs, folded, row.index,
+        node = Node(key, row.name, row.kind, row.output, row.params, row.macs, folded, index,
                     sum(m.elements for m in members))
         for member in members:
             for source in member.inputs:

@@ -22,11 +22,13 @@ def to_html(analysis: Analysis, depth: int | None = 1) -> str:
     body = []
     for row in fold(analysis, depth):
         body.append(
-            f"<tr><td style=\"{_STYLE}\">{escape(row.index)}</td><td style=\"text-align:left\">{escape(row.name)}</td>"
+            f"<tr><td style=\"{_STYLE}\">{escape(str(row.index))}</td><td style=\"text-align:left\">{escape(row.name)}</td>"
             f"<td style=\"text-align:left\">{escape(row.kind)}</td>"
             f"<td style=\"text-align:left\">{escape(fmt_shape(row.output))}</td>"
             f"<td style=\"{_STYLE}\">{_count(row.params)}</td><td style=\"{_STYLE}\">{_count(row.macs)}</td></tr>")
-    notes = "".join(f"<div>{escape(line)}</div>" for line in footer(analysis))
+    from cnncalc.memory import estimate
+
+    notes = "".join(f"<div>{escape(line)}</div>" for line in footer(analysis, estimate(analysis)))
     warnings = "".join(f"<div style=\"color:#b35900\">warning: {escape(p.message)} [{escape(p.rule)}] "
                        f"(line {p.line})</div>" for p in analysis.warnings)
     return (f"<div class=\"cnncalc\"><strong>{escape(title(analysis))}</strong>"
