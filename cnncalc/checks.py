@@ -9,7 +9,7 @@ from typing import Iterator
 from cnncalc import spec as spec_module
 from cnncalc.analysis import Analysis, analyze
 from cnncalc.kinds import fmt_shape
-from cnncalc.numbers import Quantity
+from cnncalc.quantities import Quantity
 from cnncalc.problems import ERROR, Located, Problem, SpecError
 
 

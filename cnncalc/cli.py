@@ -102,7 +102,7 @@ def _main(
 def _parse_shape(text: str | None, name: str, dims: tuple[int, int] = (1, 3)) -> tuple[int, ...] | None:
     if text is None:
         return None
-    from cnncalc.numbers import parse_shape
+    from cnncalc.quantities import parse_shape
 
     try:
         return parse_shape(text, *dims)
@@ -382,7 +382,10 @@ def sizes(
         _usage("--range takes LOW:HIGH, like 32:1024")
     if not 1 <= low <= high or high - low > 20_000:
         _usage("--range needs 1 ≤ LOW ≤ HIGH and at most 20,000 sizes")
-    verdicts = sizes_module.scan(parsed, low, high)
+    try:
+        verdicts = sizes_module.scan(parsed, low, high)
+    except SpecError as exc:  # the file does not analyse at its own input: say why, as `shape` does
+        _fail(exc)
     clean = [v.input[0] for v in verdicts if v.clean]
     if as_json:
         print(json.dumps({"range": [low, high], "clean": clean}))
@@ -420,7 +423,7 @@ def list_(
 
     from cnncalc import bundled
     from cnncalc.analysis import analyze
-    from cnncalc.numbers import human
+    from cnncalc.quantities import human
     from cnncalc.spec import load
 
     entries = []
@@ -473,7 +476,7 @@ class CheckFormat(str, Enum):
 def _budget(text: str | None, name: str, memory: bool = False) -> Any:
     if text is None:
         return None
-    from cnncalc.numbers import parse_quantity
+    from cnncalc.quantities import parse_quantity
 
     try:
         return parse_quantity(int(text) if text.isdigit() else text, memory=memory)

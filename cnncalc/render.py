@@ -15,7 +15,7 @@ from cnncalc.analysis import RF, Analysis, Row
 from cnncalc.formulas import ConvParams, SizeAxis
 from cnncalc.kinds import Shape, fmt_shape
 from cnncalc.memory import DTYPE_BYTES
-from cnncalc.numbers import human, human_bytes
+from cnncalc.quantities import human, human_bytes
 
 if TYPE_CHECKING:  # rich is imported only when a table is drawn, to keep start-up fast
     from rich.table import Table

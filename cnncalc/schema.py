@@ -19,7 +19,7 @@ import re
 from typing import Any, Callable
 
 from cnncalc import kinds as K
-from cnncalc.numbers import COUNT_SUFFIXES, MEMORY_SUFFIXES
+from cnncalc.quantities import COUNT_SUFFIXES, MEMORY_SUFFIXES
 from cnncalc.spec import EXPECT_BUDGETS, EXPECT_COUNTS, OPTIONS
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -68,9 +68,8 @@ def _activation() -> dict[str, Any]:
 _VALUES: dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = {
     "positive_int": (K.positive_int, lambda: {"type": "integer", "minimum": 1,
                                               "description": "A whole number ≥ 1."}),
-    "nonneg_int": (K.nonneg_int, lambda: {"type": "integer", "minimum": 0, "description": "A whole number ≥ 0."}),
     "pair": (K.pair, lambda: _pair(1, "A whole number ≥ 1, or [height, width] of them.")),
-    "nonneg_pair": (K._nonneg_pair, lambda: _pair(0, "A whole number ≥ 0, or [height, width] of them.")),
+    "nonneg_pair": (K.nonneg_pair, lambda: _pair(0, "A whole number ≥ 0, or [height, width] of them.")),
     "padding": (K.padding, lambda: {
         "description": "Pixels: a whole number ≥ 0, [h, w], [top, bottom, left, right]; or `same` "
                        "(TensorFlow/Keras: output = ceil(input / stride)) or `valid` (no padding).",
@@ -95,16 +94,10 @@ _VALUES: dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = {
 
 
 def _value_name(convert: Callable[..., Any]) -> str | None:
-    """The `_VALUES` entry of a converter; a lambda wrapping one known converter counts as that one."""
-    by_function = {fn: name for name, (fn, _) in _VALUES.items()}
-    if convert in by_function:
-        return by_function[convert]
-    code = getattr(convert, "__code__", None)
-    if code is not None:
-        wrapped = {by_function[fn] for n in code.co_names
-                   if (fn := getattr(K, n, None)) is not None and fn in by_function}
-        if len(wrapped) == 1:
-            return wrapped.pop()
+    """The `_VALUES` entry of a converter, or None."""
+    for name, (fn, _) in _VALUES.items():
+        if fn is convert:
+            return name
     return None
 
 

@@ -1,0 +1,118 @@
+"""The expanded network: resolved layer calls in execution order, each with its figures.
+
+This is the one representation every later stage reads (tables, checks, sizes, memory, and
+whatever draws, explains, compares or exports a network): blocks, repeats, references and
+`$variables` are gone; each layer knows its kind, converted arguments, input sources, scope,
+the chain of block uses that produced it, its positions in the file and what its kind computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnncalc.kinds import KINDS, Call, LayerOut, Shape
+from cnncalc.problems import BlockUse, Located, SpecError
+from cnncalc.limits import too_large
+
+INPUT = -1  # the source index of the network's input
+
+
+@dataclass(frozen=True, slots=True)
+class RF:
+    """Receptive field of one output position: size, effective stride (jump) and effective padding, (h, w)."""
+
+    size: tuple[int, int]
+    jump: tuple[int, int]
+    padding: tuple[int, int]
+
+
+PIXEL = RF((1, 1), (1, 1), (0, 0))  # a pixel of the input sees itself
+
+
+def compose_rf(rf: RF | None, out: LayerOut) -> RF | None:
+    """Receptive field after a layer: r' = r + (k − 1)·j, j' = j·s, p' = p + pad·j (per axis)."""
+    if rf is None or out.breaks_rf:
+        return None
+    if out.rf is None:
+        return rf
+    (kh, sh, ph), (kw, sw, pw) = out.rf
+    return RF((rf.size[0] + (kh - 1) * rf.jump[0], rf.size[1] + (kw - 1) * rf.jump[1]),
+              (rf.jump[0] * sh, rf.jump[1] * sw),
+              (rf.padding[0] + ph * rf.jump[0], rf.padding[1] + pw * rf.jump[1]))
+
+
+@dataclass(slots=True)
+class Layer:
+    """One resolved layer call: what to compute (kind, arguments, sources) and what it computed (out, rf)."""
+
+    index: int  # 0-based position in the network
+    name: str  # dotted display name: stage1.block2.conv1
+    kind: str  # canonical kind, a key of KINDS
+    args: dict[str, Any]  # converted, defaults filled
+    where: Located  # the layer's kind in the file
+    arg_where: dict[str, Located]  # arguments written at this use (and `from`)
+    sources: tuple[int, ...]  # indices of the layers it reads (INPUT: the network's input)
+    inputs: tuple[str, ...]  # their display names
+    scope: tuple[str, ...]  # enclosing block uses and repeats, outermost first
+    uses: tuple[BlockUse, ...]  # the chain of block uses that produced it, outermost first
+    input_shapes: tuple[Shape, ...]
+    out: LayerOut
+    rf: RF | None = None
+
+    @property
+    def output(self) -> Shape:
+        """The output shape."""
+        return self.out.output
+
+    def call(self, inputs: list[Shape]) -> Call:
+        """This layer's call on other input shapes (to recompute it at another input size)."""
+        return Call(self.kind, self.args, self.where, self.arg_where, inputs, list(self.inputs), self.name)
+
+
+def compute(call: Call) -> LayerOut:
+    """What the kind computes for a call, refusing outputs beyond the documented limits."""
+    out = KINDS[call.kind].infer(call)
+    reason = too_large(out.output)
+    if reason:
+        raise call.where.error("too-large", f"{call.name}: the output {reason}; check the scale or units")
+    return out
+
+
+@dataclass
+class Network:
+    """The expanded network: its input shape and layers; the output is the last layer's."""
+
+    input: Shape
+    layers: list[Layer] = field(default_factory=list)
+
+    def shape_of(self, source: int) -> Shape:
+        """The shape a source index refers to."""
+        return self.input if source == INPUT else self.layers[source].out.output
+
+
+def replay(network: Network, input_shape: Shape) -> Layer | None:
+    """Recompute the network's layers on another input size; the first layer that does not divide
+    evenly, or None. Raises SpecError where the network is invalid at that size.
+
+    Expansion does not depend on the input's height and width, so the resolved calls are reused;
+    a run of one layer that maps its shape onto itself (a repeated 3×3 same conv) is computed once.
+    """
+    shapes: list[Shape] = []
+    previous: tuple[Layer, Shape, Shape] | None = None
+    for layer in network.layers:
+        inputs = [input_shape if s == INPUT else shapes[s] for s in layer.sources]
+        if (previous is not None and previous[1] == previous[2] == inputs[0] and len(inputs) == 1
+                and layer.kind == previous[0].kind and layer.args == previous[0].args):
+            shapes.append(inputs[0])
+            continue
+        out = compute(layer.call(inputs))
+        if out.uneven is not None:
+            return Layer(layer.index, layer.name, layer.kind, layer.args, layer.where, layer.arg_where,
+                         layer.sources, layer.inputs, layer.scope, layer.uses, tuple(inputs), out)
+        shapes.append(out.output)
+        previous = (layer, inputs[0], out.output)
+    return None
+
+
+__all__ = ["INPUT", "RF", "Layer", "Network", "SpecError", "compose_rf", "compute", "replay"]
