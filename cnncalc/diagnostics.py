@@ -28,8 +28,9 @@ def github(problem: Problem) -> str:
 
 
 def text(problem: Problem) -> str:
-    """Plain one-line text form, used on stderr for single-file commands."""
-    return f"{problem.path}:{problem.line}:{problem.column}: {problem.level}: {problem.message} [{problem.rule}]"
+    """Plain text form, used on stderr for single-file commands; then one line per block use that led there."""
+    line = f"{problem.path}:{problem.line}:{problem.column}: {problem.level}: {problem.message} [{problem.rule}]"
+    return "".join([line] + [f"\n  {use.describe(problem.path)}" for use in problem.chain])
 
 
 def rich_text(problem: Problem) -> str:

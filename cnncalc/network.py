@@ -85,10 +85,22 @@ class Network:
 
     input: Shape
     layers: list[Layer] = field(default_factory=list)
+    _runs: list[int] | None = None
 
     def shape_of(self, source: int) -> Shape:
         """The shape a source index refers to."""
         return self.input if source == INPUT else self.layers[source].out.output
+
+    def run_ends(self) -> list[int]:
+        """For each layer, the index after the run of identical chained layers it starts (a `repeat`)."""
+        if self._runs is None:
+            ends = list(range(1, len(self.layers) + 1))
+            for i in range(len(self.layers) - 2, -1, -1):
+                layer, following = self.layers[i], self.layers[i + 1]
+                if following.sources == (i,) and following.kind == layer.kind and following.args == layer.args:
+                    ends[i] = ends[i + 1]
+            self._runs = ends
+        return self._runs
 
 
 def replay(network: Network, input_shape: Shape) -> Layer | None:
@@ -99,19 +111,21 @@ def replay(network: Network, input_shape: Shape) -> Layer | None:
     a run of one layer that maps its shape onto itself (a repeated 3×3 same conv) is computed once.
     """
     shapes: list[Shape] = []
-    previous: tuple[Layer, Shape, Shape] | None = None
-    for layer in network.layers:
+    ends = network.run_ends()
+    layers = network.layers
+    i = 0
+    while i < len(layers):
+        layer = layers[i]
         inputs = [input_shape if s == INPUT else shapes[s] for s in layer.sources]
-        if (previous is not None and previous[1] == previous[2] == inputs[0] and len(inputs) == 1
-                and layer.kind == previous[0].kind and layer.args == previous[0].args):
-            shapes.append(inputs[0])
-            continue
         out = compute(layer.call(inputs))
         if out.uneven is not None:
             return Layer(layer.index, layer.name, layer.kind, layer.args, layer.where, layer.arg_where,
                          layer.sources, layer.inputs, layer.scope, layer.uses, tuple(inputs), out)
         shapes.append(out.output)
-        previous = (layer, inputs[0], out.output)
+        i += 1
+        if out.output == inputs[0] and ends[i - 1] > i:  # a fixed point: the rest of the run repeats it
+            shapes.extend([out.output] * (ends[i - 1] - i))
+            i = ends[i - 1]
     return None
 
 
