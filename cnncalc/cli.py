@@ -454,10 +454,10 @@ def list_(
 @app.command()
 def kinds() -> None:
     """The layer kinds, their main argument and their other arguments."""
-    from cnncalc.kinds import KINDS, REQUIRED
+    from cnncalc.kinds import KINDS, REQUIRED, show_default
 
     for kind in KINDS.values():
-        args = ", ".join(a if spec.default is REQUIRED else f"{a}={_show_default(spec.default)}"
+        args = ", ".join(a if spec.default is REQUIRED else f"{a}={show_default(spec)}"
                          for a, spec in kind.args.items() if a != kind.main)
         aliases = f" (aliases: {', '.join(kind.aliases)})" if kind.aliases else ""
         main = f" <{kind.main}>" if kind.main else ""
@@ -579,14 +579,6 @@ def check(
         sys.stderr.write("no architecture files found (*.yaml, *.yml)\n")
     failed = any(checks.is_error(p, strict) for p in problems)
     raise typer.Exit(EXIT_PROBLEMS if failed else 0)
-
-
-def _show_default(value: Any) -> str:
-    if isinstance(value, tuple) and len(set(value)) == 1:
-        return str(value[0])
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
 
 
 def main() -> None:

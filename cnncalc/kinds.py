@@ -182,10 +182,34 @@ class LayerOut:
 
 @dataclass(frozen=True)
 class Arg:
-    """An argument: its converter and default (REQUIRED if it has none)."""
+    """An argument: its converter and default (REQUIRED if it has none; None: unset, `unset` says what that means)."""
 
     convert: Callable[[Any, Located], Any]
     default: Any = REQUIRED
+    unset: str = "unset"  # what a None default means, as shown to the user (a pool's stride: the kernel)
+
+
+def json_default(value: Any) -> Any:
+    """A default as the user would write it in the file (JSON-ready): (1, 1) is 1; None if it has none."""
+    if value is REQUIRED or value is None:
+        return None
+    if isinstance(value, tuple):
+        return value[0] if len(set(value)) == 1 else list(value)
+    return value
+
+
+def show_default(arg: Arg) -> str:
+    """An argument's default as YAML text (`1`, `true`, `same`; `unset`'s words for None); '' if required."""
+    if arg.default is REQUIRED:
+        return ""
+    if arg.default is None:
+        return arg.unset
+    value = json_default(arg.default)
+    if isinstance(value, str):
+        return value
+    import json
+
+    return json.dumps(value)
 
 
 @dataclass(frozen=True)
@@ -555,7 +579,7 @@ _SPATIAL = {
     "kernel": Arg(pair), "stride": Arg(pair, (1, 1)), "padding": Arg(padding, (0, 0, 0, 0)),
     "dilation": Arg(pair, (1, 1)), "bias": Arg(boolean, True), "activation": Arg(activation, "none"),
 }
-_POOL = {"kernel": Arg(pair), "stride": Arg(pair, None), "padding": Arg(padding, (0, 0, 0, 0)),
+_POOL = {"kernel": Arg(pair), "stride": Arg(pair, None, "kernel"), "padding": Arg(padding, (0, 0, 0, 0)),
          "ceil": Arg(boolean, False)}
 
 
@@ -579,7 +603,7 @@ def _kinds() -> list[Kind]:
         Kind("dropout", _unchanged, {"rate": Arg(rate, 0.5)}, "rate", summary="dropout"),
         Kind("lrn", _lrn, {"size": Arg(positive_int, 5)}, "size", summary="local response normalization"),
         Kind("zeropad", _zeropad, {"padding": Arg(padding)}, "padding", summary="zero padding"),
-        Kind("upsample", _upsample, {"scale": Arg(pair, None), "size": Arg(pair, None),
+        Kind("upsample", _upsample, {"scale": Arg(pair, None, "2"), "size": Arg(pair, None),
                                      "mode": Arg(upsample_mode, "nearest")}, "scale", summary="upsampling"),
         Kind("crop", _crop, {"cropping": Arg(padding)}, "cropping", summary="cropping"),
         Kind("flatten", _flatten, {}, summary="flatten to a vector"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.kinds import KINDS, Call, LayerOut, Shape
-from cnncalc.problems import BlockUse, Located, SpecError
+from cnncalc.problems import BlockUse, Located, Problem, SpecError
 from cnncalc.limits import too_large
 
 INPUT = -1  # the source index of the network's input
@@ -103,6 +103,13 @@ class Network:
         return self._runs
 
 
+def _through(problem: Problem, uses: tuple[BlockUse, ...]) -> Problem:
+    """A problem inside blocks, with the chain of uses that led to it."""
+    for use in reversed(uses):
+        problem = problem.used_from(use)
+    return problem
+
+
 def replay(network: Network, input_shape: Shape) -> Layer | None:
     """Recompute the network's layers on another input size; the first layer that does not divide
     evenly, or None. Raises SpecError where the network is invalid at that size.
@@ -117,7 +124,10 @@ def replay(network: Network, input_shape: Shape) -> Layer | None:
     while i < len(layers):
         layer = layers[i]
         inputs = [input_shape if s == INPUT else shapes[s] for s in layer.sources]
-        out = compute(layer.call(inputs))
+        try:
+            out = compute(layer.call(inputs))
+        except SpecError as exc:
+            raise SpecError(_through(exc.problem, layer.uses)) from None
         if out.uneven is not None:
             return Layer(layer.index, layer.name, layer.kind, layer.args, layer.where, layer.arg_where,
                          layer.sources, layer.inputs, layer.scope, layer.uses, tuple(inputs), out)

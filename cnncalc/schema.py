@@ -67,7 +67,7 @@ def _activation() -> dict[str, Any]:
 # Value schemas of the argument converters, by converter. Keys are the definition names.
 _VALUES: dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = {
     "positive_int": (K.positive_int, lambda: {"type": "integer", "minimum": 1,
-                                              "description": "A whole number ≥ 1."}),
+                                              "description": "A whole number ≥ 1, written without a decimal point (64, not 64.0)."}),
     "pair": (K.pair, lambda: _pair(1, "A whole number ≥ 1, or [height, width] of them.")),
     "nonneg_pair": (K.nonneg_pair, lambda: _pair(0, "A whole number ≥ 0, or [height, width] of them.")),
     "padding": (K.padding, lambda: {
@@ -107,20 +107,6 @@ def unknown_converters() -> list[str]:
             if _value_name(spec.convert) is None]
 
 
-def _default(value: Any) -> Any:
-    """An argument's default as the user would write it (JSON), or None if it has no simple one."""
-    if value is K.REQUIRED or value is None:
-        return None
-    if isinstance(value, tuple):
-        return value[0] if len(set(value)) == 1 else list(value)
-    return value
-
-
-def _show(value: Any) -> str:
-    """A default as YAML would show it (true, not True)."""
-    return value if isinstance(value, str) else json.dumps(value)
-
-
 def _arg_description(kind: K.Kind, arg: str, value_name: str | None) -> str:
     spec = kind.args[arg]
     words = []
@@ -135,14 +121,14 @@ def _arg_description(kind: K.Kind, arg: str, value_name: str | None) -> str:
     elif spec.default is None:
         words.append("Optional; unset by default.")
     else:
-        words.append(f"Default: {_show(_default(spec.default))}.")
+        words.append(f"Default: {K.show_default(spec)}.")
     return " ".join(words)
 
 
 def _arg_schema(kind: K.Kind, arg: str, variables: bool) -> dict[str, Any]:
     name = _value_name(kind.args[arg].convert)
     annotations: dict[str, Any] = {"title": arg, "description": _arg_description(kind, arg, name)}
-    default = _default(kind.args[arg].default)
+    default = K.json_default(kind.args[arg].default)
     if default is not None:
         annotations["default"] = default
     target = _ref(f"value.{name}") if name else {}
@@ -166,7 +152,7 @@ def _kind_description(kind: K.Kind, alias_of: str | None = None) -> str:
             elif spec.default is None:
                 parts.append(f"{arg} (optional)")
             else:
-                parts.append(f"{arg} = {_show(_default(spec.default))}")
+                parts.append(f"{arg} = {K.show_default(spec)}")
         lines.append("Arguments: " + ", ".join(parts) + ".")
     if kind.aliases:
         lines.append("Aliases: " + ", ".join(kind.aliases) + ".")

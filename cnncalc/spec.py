@@ -112,6 +112,7 @@ def _mapping(node: Node, path: str, what: str, rule: str = "invalid-value", hint
     result: list[tuple[str, Node, Node]] = []
     seen: set[str] = set()
     for key, value in node.value:
+        yamlsafe.refuse_merge_key(key, path)
         if not isinstance(key, ScalarNode) or not isinstance(yamlsafe.scalar_value(key, path), str):
             raise at(key, path).error(rule, f"keys of {what} must be plain names, not lists or numbers{hint}")
         if key.value in seen:
@@ -229,6 +230,7 @@ def _parse_body(item: Item, body: Node, path: str) -> None:
         return
     yamlsafe.check_tag(body, path)
     for key, value in body.value:
+        yamlsafe.refuse_merge_key(key, path)
         if not isinstance(key, ScalarNode):
             raise at(key, path).error("invalid-value", "argument names are plain words")
         name = key.value
@@ -257,6 +259,7 @@ def parse_items(node: Node, path: str, what: str) -> list[Item]:
         elif isinstance(entry, MappingNode) and entry.value:
             yamlsafe.check_tag(entry, path)
             key, value = entry.value[0]
+            yamlsafe.refuse_merge_key(key, path)
             if not isinstance(key, ScalarNode) or not isinstance(yamlsafe.scalar_value(key, path), str):
                 raise at(key, path).error("invalid-layer", "a layer's key is its kind, a plain name like `conv`")
             if len(entry.value) > 1:
