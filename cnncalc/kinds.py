@@ -253,12 +253,14 @@ class Window:
                 (F.effective_kernel(geo.kernel[1], geo.dilation[1]), geo.stride[1], self.pads[2]))
 
 
-def _uneven(size: int, o: int, begin_end: int, span: int, s: int, ceil: bool) -> str | None:
+def _uneven(size: int, o: int, geo: Geometry, axis: int, begin_end: int) -> str | None:
     """Why `size` does not divide evenly under this window, or None.
 
     A padded strided layer should map H onto exactly H/s outputs, an unpadded one should tile H
     exactly; windows narrower than the stride (1×1/2) map; ceil mode accepts either.
     """
+    s, ceil = geo.stride[axis], geo.ceil
+    span = F.effective_kernel(geo.kernel[axis], geo.dilation[axis])
     numerator = size + begin_end - span
     if s == 1:
         return None
@@ -324,7 +326,7 @@ def _window(call: Call, in_hw: tuple[int, int], geo: Geometry) -> Window:
         if o < 1:
             raise call.fail("empty-output", f"the output {name} would be {o}; use a larger input or smaller stride")
         if uneven is None:
-            why = _uneven(size, o, begin + end, span, s, geo.ceil)
+            why = _uneven(size, o, geo, axis, begin + end)
             uneven = f"{name}: {why}" if why else None
         note = _floor_note(size, geo, axis, (begin, end), o)
         if note:

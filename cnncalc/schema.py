@@ -14,11 +14,11 @@ earlier layer, required arguments (they may come from `defaults`), shapes, group
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Callable
 
 from cnncalc import kinds as K
+from cnncalc.limits import MAX_DIMENSION
 from cnncalc.quantities import COUNT_SUFFIXES, MEMORY_SUFFIXES
 from cnncalc.spec import EXPECT_BUDGETS, EXPECT_COUNTS, OPTIONS
 
@@ -67,7 +67,8 @@ def _activation() -> dict[str, Any]:
 # Value schemas of the argument converters, by converter. Keys are the definition names.
 _VALUES: dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = {
     "positive_int": (K.positive_int, lambda: {"type": "integer", "minimum": 1,
-                                              "description": "A whole number ≥ 1, written without a decimal point (64, not 64.0)."}),
+                                              "description": "A whole number ≥ 1, written without a decimal point "
+                                                             "(64, not 64.0)."}),
     "pair": (K.pair, lambda: _pair(1, "A whole number ≥ 1, or [height, width] of them.")),
     "nonneg_pair": (K.nonneg_pair, lambda: _pair(0, "A whole number ≥ 0, or [height, width] of them.")),
     "padding": (K.padding, lambda: {
@@ -216,10 +217,8 @@ def _count(memory: bool) -> dict[str, Any]:
             "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": pattern}]}
 
 
-def _definitions() -> dict[str, Any]:
-    merges = [name for name, kind in K.ALIASES.items() if K.KINDS[kind].merge]
-    bare = [name for name in K.ALIASES if name not in merges]  # a merge needs its inputs
-    defs: dict[str, Any] = {
+def _option_definitions() -> dict[str, Any]:
+    return {
         "variable": {"type": "string", "pattern": VARIABLE_PATTERN,
                      "description": "Inside a block: `$name` is the value of the block's argument `name`; "
                                     "`${filters * 4}` is integer arithmetic (+ - * // and parentheses) over them."},
@@ -251,6 +250,12 @@ def _definitions() -> dict[str, Any]:
             "description": "Apply the layer (or block) N times in sequence.",
             "anyOf": [{"type": "integer", "minimum": 1}, _ref("variable")],
         },
+    }
+
+
+def _shape_definitions() -> dict[str, Any]:
+    dim = {"type": "integer", "minimum": 1, "maximum": MAX_DIMENSION}
+    return {
         "shape": {
             "description": "A shape: [H, W, C] (or [N] for a vector), or a string such as \"224x224x3\".",
             "anyOf": [
@@ -263,16 +268,25 @@ def _definitions() -> dict[str, Any]:
             "description": "The shape of one sample, channels last: [H, W, C], \"HxWxC\" or {height, width, "
                            "channels} ([N] for a vector input). `--input` overrides it.",
             "anyOf": [
-                {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 3, "maxItems": 3,
+                {"type": "array", "items": dim, "minItems": 3, "maxItems": 3,
                  "description": "[height, width, channels]"},
                 {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 1,
                  "description": "[features] of a vector input"},
                 {"type": "string", "pattern": rf"^\s*{_DIM}({_SEP}{_DIM}{_SEP}{_DIM})?\s*$",
                  "description": "\"224x224x3\""},
                 {"type": "object", "required": ["height", "width", "channels"], "additionalProperties": False,
-                 "properties": {d: {"type": "integer", "minimum": 1} for d in ("height", "width", "channels")}},
+                 "properties": {d: dim for d in ("height", "width", "channels")}},
             ],
         },
+        "count": _count(memory=False),
+        "memory": _count(memory=True),
+    }
+
+
+def _layer_definitions() -> dict[str, Any]:
+    merges = [name for name, kind in K.ALIASES.items() if K.KINDS[kind].merge]
+    bare = [name for name in K.ALIASES if name not in merges]  # a merge needs its inputs
+    return {
         "blockBody": {
             "title": "block",
             "description": "A block defined under `blocks`: its first argument (`- block: VALUE`), or a mapping of "
@@ -298,9 +312,11 @@ def _definitions() -> dict[str, Any]:
         "layers": {"type": "array", "minItems": 1, "items": _ref("layer"),
                    "description": "The layers in order, a non-empty list; each takes the previous one's output "
                                   "unless `from` says otherwise."},
-        "count": _count(memory=False),
-        "memory": _count(memory=True),
     }
+
+
+def _definitions() -> dict[str, Any]:
+    defs: dict[str, Any] = {**_option_definitions(), **_shape_definitions(), **_layer_definitions()}
     for name, (_, make) in _VALUES.items():
         defs[f"value.{name}"] = make()
     for kind in K.KINDS.values():
