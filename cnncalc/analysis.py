@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.expand import expand
 from cnncalc.kinds import Shape
+from cnncalc.limits import collector_paused
 from cnncalc.network import RF, Layer, Network, replay
 from cnncalc.problems import INFO, Problem
 from cnncalc.rules import suppress
@@ -88,6 +90,9 @@ class Analysis:
         return self.spec.name
 
 
+FREEZE_FROM = 2_000  # layers: below this the collector's re-scans cost nothing measurable
+
+
 def _row(layer: Layer) -> Row:
     out = layer.out
     return Row(layer.index + 1, layer.name, layer.kind, out.output, out.trainable, out.non_trainable, out.macs,
@@ -96,12 +101,18 @@ def _row(layer: Layer) -> Row:
 
 def analyze(spec: Spec, input_shape: Shape | None = None) -> Analysis:
     """Expand and compute the whole network; raises SpecError at the first fatal problem."""
-    expander = expand(spec, input_shape)
-    network = expander.network
-    rows = [_row(layer) for layer in network.layers]
+    with collector_paused():
+        expander = expand(spec, input_shape)
+        network = expander.network
+        rows = [_row(layer) for layer in network.layers]
     totals = Totals(sum(r.trainable for r in rows), sum(r.non_trainable for r in rows),
                     sum(r.macs for r in rows), sum(r.elements for r in rows))
     warnings = suppress(expander.warnings, spec.text, spec.path)
+    if len(rows) >= FREEZE_FROM:
+        # A large analysis is kept while it is rendered or checked; every collection triggered meanwhile
+        # would re-scan all its objects (superlinear). Frozen, the collector skips them; reference
+        # counting still frees them, as they hold no cycles.
+        gc.freeze()
     return Analysis(spec, network.input, network.layers[-1].output, rows, totals, warnings, expander.groups,
                     expander.first_uneven, network)
 

@@ -59,6 +59,7 @@ class _Step:
     given: Given
     options: Given
     scope: tuple[str, ...]
+    converted: tuple[dict[str, Any], dict[str, Located]] | None = None  # a repeat's arguments, once
 
 
 _CONVERTED: dict[tuple[Any, Any], Any] = {}
@@ -277,9 +278,11 @@ class Expander:
             raise self.top_item.where.error("too-many-layers", f"the network expands to more than {MAX_LAYERS:,} "
                                             "layers, the limit; check `repeat` counts and nested blocks")
         kind = KINDS[step.kind]
-        args, arg_where = self._leaf_args(kind, step)
+        if step.converted is None:
+            step.converted = self._leaf_args(kind, step)
+        args, arg_where = step.converted
         if first and "from" in step.options:
-            arg_where["from"] = step.options["from"][1]
+            arg_where = {**arg_where, "from": step.options["from"][1]}
         item = step.item
         layer = Layer(len(self.layers), row_name, kind.name, args, item.where, arg_where,
                       tuple(s.index for s in sources), tuple(s.name for s in sources), step.scope, ctx.uses,

@@ -260,10 +260,10 @@ def _uneven(size: int, o: int, geo: Geometry, axis: int, begin_end: int) -> str 
     exactly; windows narrower than the stride (1×1/2) map; ceil mode accepts either.
     """
     s, ceil = geo.stride[axis], geo.ceil
-    span = F.effective_kernel(geo.kernel[axis], geo.dilation[axis])
-    numerator = size + begin_end - span
     if s == 1:
         return None
+    span = F.effective_kernel(geo.kernel[axis], geo.dilation[axis])
+    numerator = size + begin_end - span
     tiles, maps = numerator % s == 0, o * s == size
     by_map = begin_end > 0 or span < s
     if (tiles or maps) if ceil else (maps if by_map else tiles):

@@ -21,11 +21,10 @@ def too_large(shape: tuple[int, ...]) -> str | None:
     elements = 1
     for d in shape:
         elements *= d
-    shown = "×".join(str(d) for d in shape)
     if elements > MAX_ELEMENTS:
-        return f"{shown} is implausibly large (over {MAX_ELEMENTS:,} values)"
+        return f"{'×'.join(map(str, shape))} is implausibly large (over {MAX_ELEMENTS:,} values)"
     if len(shape) > 1 and max(shape) > MAX_DIMENSION:
-        return f"{shown} is implausibly large (over {MAX_DIMENSION:,} in one dimension)"
+        return f"{'×'.join(map(str, shape))} is implausibly large (over {MAX_DIMENSION:,} in one dimension)"
     return None
 
 
