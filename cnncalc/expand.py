@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.expr import ExprError, UnknownName, evaluate
-from cnncalc.kinds import ALIASES, KINDS, REQUIRED, Kind, Shape
+from cnncalc.kinds import ALIASES, KINDS, REQUIRED, Call, Kind, Shape
 from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, collector_paused
 from cnncalc.network import INPUT, PIXEL, RF, Layer, Network, compose_rf, compute
 from cnncalc.problems import INFO, WARNING, BlockUse, Located, Problem, SpecError, did_you_mean
@@ -284,10 +284,15 @@ class Expander:
         if first and "from" in step.options:
             arg_where = {**arg_where, "from": step.options["from"][1]}
         item = step.item
-        layer = Layer(len(self.layers), row_name, kind.name, args, item.where, arg_where,
-                      tuple(s.index for s in sources), tuple(s.name for s in sources), step.scope, ctx.uses,
-                      tuple(s.shape for s in sources), None)  # type: ignore[arg-type]
-        out = layer.out = compute(layer.call(list(layer.input_shapes)))
+        if len(sources) == 1:  # the common case, without three generator expressions
+            only = sources[0]
+            indices, names, shapes = (only.index,), (only.name,), (only.shape,)
+        else:
+            indices = tuple(s.index for s in sources)
+            names, shapes = tuple(s.name for s in sources), tuple(s.shape for s in sources)
+        layer = Layer(len(self.layers), row_name, kind.name, args, item.where, arg_where, indices, names,
+                      step.scope, ctx.uses, shapes, None)  # type: ignore[arg-type]
+        out = layer.out = compute(Call(kind.name, args, item.where, arg_where, list(shapes), list(names), row_name))
         for problem in out.warnings:
             self._warn(problem, row_name)
         if out.uneven is not None and self.first_uneven is None:

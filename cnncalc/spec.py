@@ -22,7 +22,7 @@ EXPECT_KEYS = EXPECT_COUNTS + EXPECT_BUDGETS + ("output",)
 OPTIONS = ("name", "from", "repeat")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Lit:
     """A literal value as written (a number, text, true/false, null)."""
 
@@ -30,7 +30,7 @@ class Lit:
     where: Located
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Var:
     """`$name` or `${expression}`: substituted from the block arguments when the block is used."""
 
@@ -38,7 +38,7 @@ class Var:
     where: Located
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Seq:
     """A list of values ([h, w], [top, bottom, left, right], the references of `from`)."""
 
