@@ -284,6 +284,9 @@ class Expander:
         if first and "from" in step.options:
             arg_where = {**arg_where, "from": step.options["from"][1]}
         item = step.item
+        indices: tuple[int, ...]
+        names: tuple[str, ...]
+        shapes: tuple[Shape, ...]
         if len(sources) == 1:  # the common case, without three generator expressions
             only = sources[0]
             indices, names, shapes = (only.index,), (only.name,), (only.shape,)
