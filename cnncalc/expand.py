@@ -50,7 +50,7 @@ class Context:
     counters: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Step:
     """One item being expanded: its resolved arguments and options."""
 
@@ -171,8 +171,8 @@ class Expander:
                 raise item.where.error("unknown-kind", f"unknown layer kind `{item.kind}`"
                                        f"{did_you_mean(item.kind, choices)}; `cnncalc kinds` lists the kinds")
             canonical = item.kind
-        given = {k: self.resolve(v, ctx.env) for k, v in item.args.items()}
-        options = {k: self._option(k, v, ctx.env) for k, v in item.options.items()}
+        given = {k: (v.value, v.where) if type(v) is Lit else self.resolve(v, ctx.env) for k, v in item.args.items()}
+        options = {k: self._option(k, v, ctx.env) for k, v in item.options.items()} if item.options else {}
         step = _Step(item, canonical, given, options, ctx.scope)
         name = self._name(ctx, step)
         sources = self._sources(ctx, step, position, block is None and KINDS[canonical].merge)
