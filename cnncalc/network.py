@@ -70,12 +70,29 @@ class Layer:
         return Call(self.kind, self.args, self.where, self.arg_where, inputs, list(self.inputs), self.name)
 
 
+_COMPUTED: dict[tuple[Any, ...], LayerOut] = {}
+
+
 def compute(call: Call) -> LayerOut:
-    """What the kind computes for a call, refusing outputs beyond the documented limits."""
+    """What the kind computes for a call, refusing outputs beyond the documented limits.
+
+    Memoized on (kind, arguments, input shapes) when the result carries no warning (warnings hold
+    positions): networks repeat the same layer on the same shape (ResNet stages, VGG's convs,
+    CI runs over many similar files). Results are shared, so a LayerOut is read-only.
+    """
+    try:
+        key: tuple[Any, ...] | None = (call.kind, tuple(call.args.items()), tuple(call.inputs))
+        cached = _COMPUTED.get(key)  # type: ignore[arg-type]
+    except TypeError:  # an unhashable argument value
+        key, cached = None, None
+    if cached is not None:
+        return cached
     out = KINDS[call.kind].infer(call)
     reason = too_large(out.output)
     if reason:
         raise call.where.error("too-large", f"{call.name}: the output {reason}; check the scale or units")
+    if key is not None and not out.warnings and len(_COMPUTED) < 20_000:
+        _COMPUTED[key] = out
     return out
 
 

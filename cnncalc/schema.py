@@ -26,6 +26,8 @@ DRAFT = "http://json-schema.org/draft-07/schema#"
 # `$name` (a block argument) or `${expression}` (integer arithmetic over block arguments).
 VARIABLE_PATTERN = r"^\$(\{[^{}]+\}|[^{\s]\S*)$"
 _DIM = r"0*[1-9][0-9]*"
+# 1 to MAX_DIMENSION (a power of ten) written out: fewer digits than it, or itself.
+_INPUT_DIM = rf"0*([1-9][0-9]{{0,{len(str(MAX_DIMENSION)) - 2}}}|{MAX_DIMENSION})"
 _SEP = r"\s*[x×X,]\s*"
 
 
@@ -272,7 +274,7 @@ def _shape_definitions() -> dict[str, Any]:
                  "description": "[height, width, channels]"},
                 {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 1,
                  "description": "[features] of a vector input"},
-                {"type": "string", "pattern": rf"^\s*{_DIM}({_SEP}{_DIM}{_SEP}{_DIM})?\s*$",
+                {"type": "string", "pattern": rf"^\s*{_INPUT_DIM}({_SEP}{_INPUT_DIM}{_SEP}{_INPUT_DIM})?\s*$",
                  "description": "\"224x224x3\""},
                 {"type": "object", "required": ["height", "width", "channels"], "additionalProperties": False,
                  "properties": {d: dim for d in ("height", "width", "channels")}},
