@@ -114,7 +114,7 @@ def _text_and_path(source: Source) -> tuple[str, str]:
 def _input_shape(value: Any) -> tuple[int, ...] | None:
     if value is None:
         return None
-    from cnncalc.numbers import parse_shape
+    from cnncalc.quantities import parse_shape
 
     try:
         if isinstance(value, str):

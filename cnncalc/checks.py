@@ -9,9 +9,8 @@ from typing import Iterator
 from cnncalc import spec as spec_module
 from cnncalc.analysis import Analysis, analyze
 from cnncalc.kinds import fmt_shape
-from cnncalc.numbers import Quantity
+from cnncalc.quantities import Quantity
 from cnncalc.problems import ERROR, Located, Problem, SpecError
-
 
 
 @dataclass
@@ -30,14 +29,15 @@ def inference_memory(analysis: Analysis) -> int:
     return estimate(analysis, batch=1, dtype="float32").inference
 
 
-def _count_problem(where: Located, key: str, quantity: Quantity, actual: int) -> Problem | None:
+def _count_problem(where: Located, key: str, quantity: Quantity, actual: int, label: str = "") -> Problem | None:
+    """A mismatch or exceeded budget; `label` names where a budget was set (`max_macs:` or `--max-macs`)."""
     if key.startswith("max_"):
         if quantity.allows(actual):
             return None
         what = {"max_params": "parameters", "max_macs": "multiply-adds",
                 "max_memory": "bytes of float32 inference memory (parameters + activations)"}[key]
-        return where.problem("budget-exceeded", f"{actual:,} {what} exceed the budget {key}: {quantity.text} "
-                             f"({quantity.value:,}); shrink the network or raise the budget")
+        return where.problem("budget-exceeded", f"{actual:,} {what} exceed the budget {label or key + ':'} "
+                             f"{quantity.text} ({quantity.value:,}); shrink the network or raise the budget")
     if quantity.matches(actual):
         return None
     return where.problem("expect-mismatch", f"expected {key} {quantity.text} but the network has {actual:,}; "
@@ -64,10 +64,10 @@ def expectations(analysis: Analysis, budgets: dict[str, Quantity] | None = None)
         if problem:
             problems.append(problem)
     for key, quantity in (budgets or {}).items():
-        problem = _count_problem(Located(analysis.spec.path, 1, 1), key, quantity, actual[key])
+        problem = _count_problem(Located(analysis.spec.path, 1, 1), key, quantity, actual[key],
+                                 f"--{key.replace('_', '-')}")
         if problem:
-            problems.append(Problem(problem.path, problem.line, problem.column, problem.level, problem.rule,
-                                    problem.message.replace(f"{key}:", f"--{key.replace('_', '-')}", 1)))
+            problems.append(problem)
     return problems
 
 

@@ -168,7 +168,7 @@ def _choice(text: str, choices: Any, name: str) -> str:
 def _parse_shape(text: str | None, name: str, dims: tuple[int, int] = (1, 3)) -> tuple[int, ...] | None:
     if text is None:
         return None
-    from cnncalc.numbers import parse_shape
+    from cnncalc.quantities import parse_shape
 
     try:
         return parse_shape(text, *dims)
@@ -472,7 +472,10 @@ def sizes(
         _usage("--range takes LOW:HIGH, like 32:1024", "--range")
     if not 1 <= low <= high or high - low > 20_000:
         _usage("--range needs 1 ≤ LOW ≤ HIGH and at most 20,000 sizes", "--range")
-    clean = _clean_sizes(parsed, low, high)
+    try:
+        clean = _clean_sizes(parsed, low, high)
+    except SpecError as exc:  # the file does not analyse at its own input: say why, as `shape` does
+        _fail(exc)
     if as_json:
         import json
 
@@ -484,24 +487,12 @@ def sizes(
 
 
 def _clean_sizes(parsed: Any, low: int, high: int) -> list[int]:
-    """The clean sizes low..high, with a progress line on a terminal's stderr when the scan takes over 1 s.
-
-    sizes.scan may take a `progress` callback (called with sizes done and total); without one, the
-    sizes are tried one by one here so that progress can still be shown.
-    """
-    import inspect
-
+    """The clean sizes low..high, with a progress line on a terminal's stderr when the scan takes over 1 s."""
     from cnncalc import sizes as sizes_module
 
     progress = textout.Progress("scanning input sizes", high - low + 1)
     try:
-        if "progress" in inspect.signature(sizes_module.scan).parameters:
-            verdicts = sizes_module.scan(parsed, low, high, progress=progress.update)  # type: ignore[call-arg]
-        else:
-            verdicts = []
-            for n, size in enumerate(range(low, high + 1), 1):
-                verdicts.append(sizes_module.try_size(parsed, (size, size, parsed.input[2])))
-                progress.update(n, high - low + 1)
+        verdicts = sizes_module.scan(parsed, low, high, progress=progress.update)
     finally:
         progress.done()
     return [v.input[0] for v in verdicts if v.clean]
@@ -548,7 +539,7 @@ def kinds() -> None:
 def _budget(text: str | None, name: str, memory: bool = False) -> Any:
     if text is None:
         return None
-    from cnncalc.numbers import parse_quantity
+    from cnncalc.quantities import parse_quantity
 
     try:
         return parse_quantity(int(text) if text.isdigit() else text, memory=memory)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cnncalc.numbers import Quantity
+from cnncalc.quantities import Quantity
 from cnncalc.problems import ERROR, Located, Problem, did_you_mean
 
 CONFIG_NAMES = (".cnncalc.yaml", ".cnncalc.yml", "pyproject.toml")
@@ -197,7 +197,7 @@ def _rule_list(entry: _Entry, key: str) -> frozenset[str]:
 
 
 def _build(entries: dict[str, _Entry], path: str) -> Config:
-    from cnncalc.numbers import parse_quantity
+    from cnncalc.quantities import parse_quantity
 
     config = Config(path=path)
     root = os.path.dirname(os.path.abspath(path))

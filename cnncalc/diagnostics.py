@@ -29,9 +29,10 @@ def github(problem: Problem) -> str:
 
 
 def text(problem: Problem) -> str:
-    """Plain one-line text form, used on stderr for single-file commands."""
-    return (f"{neutral_text(problem.path)}:{problem.line}:{problem.column}: {problem.level}: "
+    """Plain text form, used on stderr for single-file commands; then one line per block use that led there."""
+    line = (f"{neutral_text(problem.path)}:{problem.line}:{problem.column}: {problem.level}: "
             f"{neutral_text(problem.message)} [{problem.rule}]")
+    return "".join([line] + [f"\n  {neutral_text(use.describe(problem.path))}" for use in problem.chain])
 
 
 def rich_text(problem: Problem) -> str:

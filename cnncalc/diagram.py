@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from cnncalc.analysis import Analysis
 from cnncalc.kinds import Shape, fmt_shape
-from cnncalc.numbers import human
+from cnncalc.quantities import human
 from cnncalc.render import fold
 
 FONT_SIZE = 12.0

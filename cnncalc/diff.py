@@ -245,7 +245,7 @@ class Threshold:
 
 def parse_threshold(text: str) -> Threshold:
     """Parse `METRIC:[+|-]AMOUNT[%]` (params:+5%, macs:1G, memory:-10MB); ValueError says what is wrong."""
-    from cnncalc.numbers import parse_quantity
+    from cnncalc.quantities import parse_quantity
 
     example = "write it like params:+5%, macs:+1G or memory:10MB"
     match = _THRESHOLD.match(text)

@@ -63,7 +63,7 @@ def load(spec: str, input_shape: str | None) -> "Analysis":
     """Analyse a file or bundled architecture; raises SpecError on a problem in it, Usage on a bad --input."""
     from cnncalc import bundled
     from cnncalc.analysis import analyze
-    from cnncalc.numbers import parse_shape
+    from cnncalc.quantities import parse_shape
     from cnncalc.problems import Located, did_you_mean
     from cnncalc.spec import load as load_spec
 

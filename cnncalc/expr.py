@@ -44,58 +44,76 @@ def evaluate(text: str, names: Mapping[str, object]) -> int:
     tokens = _tokens(text)
     if not tokens:
         raise ExprError("the expression is empty")
-    pos = 0
+    parser = _Parser(tokens, names)
+    result = parser.expression(0)
+    if parser.pos != len(tokens):
+        raise ExprError(f"unexpected {tokens[parser.pos]!r}")
+    return result
 
-    def peek() -> str | None:
-        return tokens[pos] if pos < len(tokens) else None
 
-    def take() -> str:
-        nonlocal pos
-        if pos >= len(tokens):
+class _Parser:
+    """Recursive descent over the tokens: expression = term (± term)*, term = atom (*|/|// atom)*."""
+
+    def __init__(self, tokens: list[str], names: Mapping[str, object]) -> None:
+        self.tokens = tokens
+        self.names = names
+        self.pos = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> str:
+        if self.pos >= len(self.tokens):
             raise ExprError("the expression ends too early")
-        pos += 1
-        return tokens[pos - 1]
+        self.pos += 1
+        return self.tokens[self.pos - 1]
 
-    def atom(depth: int) -> int:
+    def atom(self, depth: int) -> int:
         if depth > 50:
             raise ExprError("the expression nests too deeply")
-        token = take()
+        token = self.take()
         if token == "(":
-            value = expression(depth + 1)
-            if take() != ")":
+            value = self.expression(depth + 1)
+            if self.take() != ")":
                 raise ExprError("a ( is not closed")
             return value
         if token == "-":
-            return -atom(depth + 1)
+            return -self.atom(depth + 1)
         if token == "+":
-            return atom(depth + 1)
+            return self.atom(depth + 1)
         if token.isdigit():
             return int(token)
-        if token in FUNCTIONS and peek() == "(":
-            take()
-            values = [expression(depth + 1)]
-            while peek() == ",":
-                take()
-                values.append(expression(depth + 1))
-            if take() != ")":
-                raise ExprError(f"{token}( is not closed")
-            return FUNCTIONS[token](values)
+        if token in FUNCTIONS and self.peek() == "(":
+            return self.call(token, depth)
         if token[0].isalpha() or token[0] == "_":
-            if token not in names:
-                from cnncalc.problems import did_you_mean
-                known = ", ".join(sorted(names)) or "none"
-                raise UnknownName(f"unknown argument {token!r}{did_you_mean(token, names)}; known: {known}")
-            named = names[token]
-            if not isinstance(named, int) or isinstance(named, bool):
-                raise ExprError(f"{token!r} is {named!r}, not a whole number")
-            return named
+            return self.name(token)
         raise ExprError(f"unexpected {token!r}")
 
-    def term(depth: int) -> int:
-        value = atom(depth)
-        while peek() in ("*", "//", "/"):
-            op = take()
-            right = atom(depth)
+    def call(self, function: str, depth: int) -> int:
+        self.take()
+        values = [self.expression(depth + 1)]
+        while self.peek() == ",":
+            self.take()
+            values.append(self.expression(depth + 1))
+        if self.take() != ")":
+            raise ExprError(f"{function}( is not closed")
+        return FUNCTIONS[function](values)
+
+    def name(self, token: str) -> int:
+        if token not in self.names:
+            from cnncalc.problems import did_you_mean
+            known = ", ".join(sorted(self.names)) or "none"
+            raise UnknownName(f"unknown argument {token!r}{did_you_mean(token, self.names)}; known: {known}")
+        named = self.names[token]
+        if not isinstance(named, int) or isinstance(named, bool):
+            raise ExprError(f"{token!r} is {named!r}, not a whole number")
+        return named
+
+    def term(self, depth: int) -> int:
+        value = self.atom(depth)
+        while self.peek() in ("*", "//", "/"):
+            op = self.take()
+            right = self.atom(depth)
             if op == "*":
                 value *= right
                 if abs(value) > 10**15:
@@ -109,15 +127,10 @@ def evaluate(text: str, names: Mapping[str, object]) -> int:
             value //= right
         return value
 
-    def expression(depth: int) -> int:
-        value = term(depth)
-        while peek() in ("+", "-"):
-            op = take()
-            right = term(depth)
+    def expression(self, depth: int) -> int:
+        value = self.term(depth)
+        while self.peek() in ("+", "-"):
+            op = self.take()
+            right = self.term(depth)
             value = value + right if op == "+" else value - right
         return value
-
-    result = expression(0)
-    if pos != len(tokens):
-        raise ExprError(f"unexpected {tokens[pos]!r}")
-    return result

@@ -9,7 +9,6 @@ from cnncalc import formulas as F
 from cnncalc.problems import WARNING, Located, Problem, SpecError, did_you_mean
 
 Shape = tuple[int, ...]
-Padding = "tuple[int, int, int, int] | str"
 # Per axis (height, width): (window span in input pixels, stride, leading padding).
 AxisRF = tuple[int, int, int]
 REQUIRED = object()
@@ -31,13 +30,15 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _kind_of(value: Any) -> str:
+def _describe(value: Any) -> str:
+    """How a value given for an argument reads in a message: its YAML type and the value."""
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if value is None:
         return "nothing (null)"
     if isinstance(value, float):
-        return f"the number {value:g}"
+        whole = " (write it without the decimal point)" if value.is_integer() else ""
+        return f"the float {value!r}{whole}"
     if isinstance(value, str):
         return f'the text "{value}"'
     if isinstance(value, list):
@@ -51,14 +52,7 @@ def positive_int(value: Any, where: Located) -> int:
     """A whole number ≥ 1."""
     if _is_int(value) and value >= 1:
         return value
-    raise where.error("invalid-value", f"expected a whole number of at least 1, got {_kind_of(value)}")
-
-
-def nonneg_int(value: Any, where: Located) -> int:
-    """A whole number ≥ 0."""
-    if _is_int(value) and value >= 0:
-        return value
-    raise where.error("invalid-value", f"expected a whole number of at least 0, got {_kind_of(value)}")
+    raise where.error("invalid-value", f"expected a whole number of at least 1, got {_describe(value)}")
 
 
 def pair(value: Any, where: Located) -> tuple[int, int]:
@@ -68,7 +62,7 @@ def pair(value: Any, where: Located) -> tuple[int, int]:
     if isinstance(value, list) and len(value) == 2 and all(_is_int(v) and v >= 1 for v in value):
         return value[0], value[1]
     raise where.error("invalid-value",
-                      f"expected a whole number ≥ 1 or a list [height, width] of them, got {_kind_of(value)}")
+                      f"expected a whole number ≥ 1 or a list [height, width] of them, got {_describe(value)}")
 
 
 def padding(value: Any, where: Located) -> tuple[int, int, int, int] | str:
@@ -86,28 +80,28 @@ def padding(value: Any, where: Located) -> tuple[int, int, int, int] | str:
             return (value[0], value[1], value[2], value[3])
     raise where.error("invalid-value",
                       "padding takes a whole number ≥ 0, [h, w], [top, bottom, left, right], "
-                      f"`same` or `valid`; got {_kind_of(value)}")
+                      f"`same` or `valid`; got {_describe(value)}")
 
 
 def boolean(value: Any, where: Located) -> bool:
     """true or false."""
     if isinstance(value, bool):
         return value
-    raise where.error("invalid-value", f"expected true or false, got {_kind_of(value)}")
+    raise where.error("invalid-value", f"expected true or false, got {_describe(value)}")
 
 
 def rate(value: Any, where: Located) -> float:
     """A number in [0, 1)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1:
         return float(value)
-    raise where.error("invalid-value", f"expected a rate from 0 up to (not including) 1, got {_kind_of(value)}")
+    raise where.error("invalid-value", f"expected a rate from 0 up to (not including) 1, got {_describe(value)}")
 
 
 def number(value: Any, where: Located) -> float:
     """Any real number."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    raise where.error("invalid-value", f"expected a number, got {_kind_of(value)}")
+    raise where.error("invalid-value", f"expected a number, got {_describe(value)}")
 
 
 def activation(value: Any, where: Located) -> str:
@@ -119,7 +113,7 @@ def activation(value: Any, where: Located) -> str:
     if value == "prelu":
         raise where.error("invalid-value",
                           "prelu has parameters, so it is a layer, not an `activation`: add `- prelu` after this layer")
-    shown = f'"{value}"' if isinstance(value, str) else _kind_of(value)
+    shown = f'"{value}"' if isinstance(value, str) else _describe(value)
     raise where.error("invalid-value",
                       f"unknown activation {shown}{did_you_mean(str(value), ACTIVATIONS)}; "
                       f"choose one of {', '.join(ACTIVATIONS)}")
@@ -130,7 +124,7 @@ def upsample_mode(value: Any, where: Located) -> str:
     modes = ("nearest", "bilinear", "bicubic")
     if value in modes:
         return str(value)
-    raise where.error("invalid-value", f"mode takes one of {', '.join(modes)}; got {_kind_of(value)}")
+    raise where.error("invalid-value", f"mode takes one of {', '.join(modes)}; got {_describe(value)}")
 
 
 # --- the call a kind computes -------------------------------------------------------------
@@ -146,7 +140,6 @@ class Call:
     inputs: list[Shape]
     input_names: list[str]
     name: str = ""
-    uneven: str | None = None  # set by the window arithmetic; see _window
 
     def at(self, arg: str | None = None) -> Located:
         """Position of an argument if it was written, else of the layer."""
@@ -189,10 +182,34 @@ class LayerOut:
 
 @dataclass(frozen=True)
 class Arg:
-    """An argument: its converter and default (REQUIRED if it has none)."""
+    """An argument: its converter and default (REQUIRED if it has none; None: unset, `unset` says what that means)."""
 
     convert: Callable[[Any, Located], Any]
     default: Any = REQUIRED
+    unset: str = "unset"  # what a None default means, as shown to the user (a pool's stride: the kernel)
+
+
+def json_default(value: Any) -> Any:
+    """A default as the user would write it in the file (JSON-ready): (1, 1) is 1; None if it has none."""
+    if value is REQUIRED or value is None:
+        return None
+    if isinstance(value, tuple):
+        return value[0] if len(set(value)) == 1 else list(value)
+    return value
+
+
+def show_default(arg: Arg) -> str:
+    """An argument's default as YAML text (`1`, `true`, `same`; `unset`'s words for None); '' if required."""
+    if arg.default is REQUIRED:
+        return ""
+    if arg.default is None:
+        return arg.unset
+    value = json_default(arg.default)
+    if isinstance(value, str):
+        return value
+    import json
+
+    return json.dumps(value)
 
 
 @dataclass(frozen=True)
@@ -210,75 +227,113 @@ class Kind:
 
 # --- spatial helpers ----------------------------------------------------------------------
 
-def _window(call: Call, in_hw: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
-            pad: tuple[int, int, int, int] | str, dilation: tuple[int, int], ceil: bool = False
-            ) -> tuple[tuple[int, int], tuple[int, int, int, int], list[Problem]]:
-    """Output (h, w) and the padding used, checking for impossible and floored windows.
+@dataclass(frozen=True, slots=True)
+class Geometry:
+    """A sliding window's arguments, per axis (height, width)."""
 
-    Also notes (in call.uneven) when the size does not divide evenly: a padded strided layer
-    should map H onto exactly H/s outputs, an unpadded one should tile H exactly.
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int, int, int] | str  # (top, bottom, left, right) or "same"
+    dilation: tuple[int, int] = (1, 1)
+    ceil: bool = False
+
+
+@dataclass(slots=True)
+class Window:
+    """What the window arithmetic found: output (h, w), the padding used, floor warnings, unevenness."""
+
+    out: tuple[int, int]
+    pads: tuple[int, int, int, int]
+    warnings: list[Problem]
+    uneven: str | None  # why this input size does not divide evenly (for `cnncalc sizes`)
+
+    def rf(self, geo: Geometry) -> tuple[AxisRF, AxisRF]:
+        """The receptive-field transform of this window: span, stride and leading padding per axis."""
+        return ((F.effective_kernel(geo.kernel[0], geo.dilation[0]), geo.stride[0], self.pads[0]),
+                (F.effective_kernel(geo.kernel[1], geo.dilation[1]), geo.stride[1], self.pads[2]))
+
+
+def _uneven(size: int, o: int, geo: Geometry, axis: int, begin_end: int) -> str | None:
+    """Why `size` does not divide evenly under this window, or None.
+
+    A padded strided layer should map H onto exactly H/s outputs, an unpadded one should tile H
+    exactly; windows narrower than the stride (1×1/2) map; ceil mode accepts either.
     """
-    if pad == "same":
-        pads = F.same_padding(in_hw[0], kernel[0], stride[0], dilation[0]) + \
-            F.same_padding(in_hw[1], kernel[1], stride[1], dilation[1])
+    s, ceil = geo.stride[axis], geo.ceil
+    if s == 1:
+        return None
+    span = F.effective_kernel(geo.kernel[axis], geo.dilation[axis])
+    numerator = size + begin_end - span
+    tiles, maps = numerator % s == 0, o * s == size
+    by_map = begin_end > 0 or span < s
+    if (tiles or maps) if ceil else (maps if by_map else tiles):
+        return None
+    if by_map and not ceil:
+        return (f"{size} is not a multiple of the stride {s}: the windows give {o} outputs, "
+                f"and {o} × {s} = {o * s} ≠ {size}")
+    return (f"({size}{f' + {begin_end}' if begin_end else ''} − {span})/{s} = "
+            f"{numerator / s:g} is not whole, so the windows do not tile the input")
+
+
+def _floor_note(size: int, geo: Geometry, axis: int, pads: tuple[int, int], o: int) -> tuple[str, str] | None:
+    """(formula, what is lost) when flooring drops input rows or columns a window should have seen."""
+    k, s, d = geo.kernel[axis], geo.stride[axis], geo.dilation[axis]
+    begin, end = pads
+    numerator = size + begin + end - F.effective_kernel(k, d)
+    lost = F.uncovered(size, k, s, begin, end, d, o) if numerator % s and not geo.ceil else None
+    if not lost:  # a floor that drops only padding, or rows the stride skips anyway, is harmless
+        return None
+    what = "rows" if axis == 0 else "columns"
+    if lost[0] != lost[1]:
+        detail = f"input {what} {lost[0]}–{lost[1]} of {size} are never covered by a window"
     else:
-        pads = pad  # type: ignore[assignment]
+        detail = f"input {what[:-1]} {lost[0]} of {size} is never covered by a window"
+    pad_text = f" + {begin + end}" if begin + end else ""
+    kern_text = f"{d}·({k} − 1) − 1" if d > 1 else f"{k}"
+    return f"⌊({size}{pad_text} − {kern_text})/{s}⌋ + 1 = ⌊{numerator / s:.4g}⌋ + 1 = {o}", detail
+
+
+def _floor_warnings(call: Call, notes: list[tuple[str, str, str]]) -> list[Problem]:
+    if len(notes) == 2 and notes[0][1] == notes[1][1]:
+        detail = notes[0][2].replace("rows", "rows (and columns)").replace("row ", "row (and column) ")
+        texts = [f"height and width: {notes[0][1]} does not divide evenly; {detail}"]
+    else:
+        texts = [f"{axis_name}: {formula} does not divide evenly; {detail}" for axis_name, formula, detail in notes]
+    return [call.where.problem("non-integer-output", f"{text}. Change the padding, stride or input size so that "
+                               "it divides evenly", WARNING) for text in texts]
+
+
+def _window(call: Call, in_hw: tuple[int, int], geo: Geometry) -> Window:
+    """Output (h, w) and the padding used, checking for impossible and floored windows and unevenness."""
+    if geo.padding == "same":
+        pads = F.same_padding(in_hw[0], geo.kernel[0], geo.stride[0], geo.dilation[0]) + \
+            F.same_padding(in_hw[1], geo.kernel[1], geo.stride[1], geo.dilation[1])
+    else:
+        pads = geo.padding  # type: ignore[assignment]
     out: list[int] = []
     notes: list[tuple[str, str, str]] = []
+    uneven: str | None = None
     for axis, name in ((0, "height"), (1, "width")):
-        size, k, s, d = in_hw[axis], kernel[axis], stride[axis], dilation[axis]
+        size, k, s, d = in_hw[axis], geo.kernel[axis], geo.stride[axis], geo.dilation[axis]
         begin, end = pads[2 * axis], pads[2 * axis + 1]
         span = F.effective_kernel(k, d)
-        if span > size + begin + end and not ceil:  # ceil mode may overhang; empty-output catches the rest
+        if span > size + begin + end and not geo.ceil:  # ceil mode may overhang; empty-output catches the rest
             raise call.fail("kernel-too-large",
                             f"the {name} of the window ({span}{' dilated' if d > 1 else ''}) is larger than the "
                             f"padded input ({size} + {begin + end} = {size + begin + end}); use a smaller kernel "
                             f"or dilation, more padding, or a larger input", "kernel")
-        o = F.conv_output_size(size, k, s, begin, end, d, ceil)
+        o = F.conv_output_size(size, k, s, begin, end, d, geo.ceil)
         if o < 1:
             raise call.fail("empty-output", f"the output {name} would be {o}; use a larger input or smaller stride")
-        numerator = size + begin + end - span
-        if s > 1 and call.uneven is None:
-            tiles, maps = numerator % s == 0, o * s == size
-            # Padded layers, and windows narrower than the stride (1×1/2), should map H onto H/s;
-            # unpadded overlapping windows should tile H exactly; ceil mode accepts either.
-            by_map = begin + end > 0 or span < s
-            if not (tiles or maps) if ceil else not (maps if by_map else tiles):
-                call.uneven = (
-                    f"{name}: {size} is not a multiple of the stride {s}: the windows give {o} outputs, "
-                    f"and {o} × {s} = {o * s} ≠ {size}" if by_map and not ceil else
-                    f"{name}: ({size}{f' + {begin + end}' if begin + end else ''} − {span})/{s} = "
-                    f"{numerator / s:g} is not whole, so the windows do not tile the input")
-        lost = F.uncovered(size, k, s, begin, end, d, o) if numerator % s and not ceil else None
-        if lost:  # a floor that drops only padding, or rows the stride skips anyway, is harmless
-            what = "rows" if axis == 0 else "columns"
-            if lost[0] != lost[1]:
-                detail = f"input {what} {lost[0]}–{lost[1]} of {size} are never covered by a window"
-            else:
-                detail = f"input {what[:-1]} {lost[0]} of {size} is never covered by a window"
-            pad_text = f" + {begin + end}" if begin + end else ""
-            kern_text = f"{d}·({k} − 1) − 1" if d > 1 else f"{k}"
-            formula = (f"⌊({size}{pad_text} − {kern_text})/{s}⌋ + 1 = ⌊{numerator / s:.4g}⌋ + 1 = {o}")
-            notes.append((name, formula, detail))
+        if uneven is None:
+            why = _uneven(size, o, geo, axis, begin + end)
+            uneven = f"{name}: {why}" if why else None
+        note = _floor_note(size, geo, axis, (begin, end), o)
+        if note:
+            notes.append((name, *note))
         out.append(o)
-    warnings: list[Problem] = []
-    if notes:
-        if len(notes) == 2 and notes[0][1] == notes[1][1]:
-            detail = notes[0][2].replace("rows", "rows (and columns)").replace("row ", "row (and column) ")
-            texts = [f"height and width: {notes[0][1]} does not divide evenly; {detail}"]
-        else:
-            texts = [f"{axis_name}: {formula} does not divide evenly; {detail}" for axis_name, formula, detail in notes]
-        for text in texts:
-            warnings.append(call.where.problem(
-                "non-integer-output", f"{text}. Change the padding, stride or input size so that it divides evenly",
-                WARNING))
-    return (out[0], out[1]), pads, warnings  # type: ignore[return-value]
-
-
-def _rf(kernel: tuple[int, int], stride: tuple[int, int], pads: tuple[int, int, int, int],
-        dilation: tuple[int, int] = (1, 1)) -> tuple[AxisRF, AxisRF]:
-    return ((F.effective_kernel(kernel[0], dilation[0]), stride[0], pads[0]),
-            (F.effective_kernel(kernel[1], dilation[1]), stride[1], pads[2]))
+    warnings = _floor_warnings(call, notes) if notes else []
+    return Window((out[0], out[1]), pads, warnings, uneven)  # type: ignore[arg-type]
 
 
 def _whole(shape: Shape) -> tuple[AxisRF, AxisRF] | None:
@@ -300,15 +355,17 @@ def _conv(call: Call) -> LayerOut:
     if filters % groups:
         raise call.fail("invalid-groups", f"groups={groups} does not divide the {filters} filters; "
                         f"choose a divisor of {filters}", "groups")
-    (oh, ow), pads, warnings = _window(call, (h, w), a["kernel"], a["stride"], a["padding"], a["dilation"])
-    kh, kw = a["kernel"]
+    geo = Geometry(a["kernel"], a["stride"], a["padding"], a["dilation"])
+    win = _window(call, (h, w), geo)
+    (oh, ow), (kh, kw) = win.out, a["kernel"]
     return LayerOut(
         (oh, ow, filters),
         trainable=F.conv_params(c, filters, kh, kw, groups, a["bias"]),
         macs=F.conv_macs(oh, ow, c, filters, kh, kw, groups),
         weights=((kh, kw, c // groups, filters),),
-        rf=_rf(a["kernel"], a["stride"], pads, a["dilation"]),
-        warnings=warnings,
+        rf=win.rf(geo),
+        warnings=win.warnings,
+        uneven=win.uneven,
     )
 
 
@@ -316,15 +373,17 @@ def _depthwise(call: Call, bias: bool | None = None) -> LayerOut:
     h, w, c = call.feature_map()
     a = call.args
     m = a["multiplier"]
-    (oh, ow), pads, warnings = _window(call, (h, w), a["kernel"], a["stride"], a["padding"], a["dilation"])
-    kh, kw = a["kernel"]
+    geo = Geometry(a["kernel"], a["stride"], a["padding"], a["dilation"])
+    win = _window(call, (h, w), geo)
+    (oh, ow), (kh, kw) = win.out, a["kernel"]
     return LayerOut(
         (oh, ow, c * m),
         trainable=F.conv_params(c, c * m, kh, kw, c, a["bias"] if bias is None else bias),
         macs=F.conv_macs(oh, ow, c, c * m, kh, kw, c),
         weights=((kh, kw, 1, c * m),),
-        rf=_rf(a["kernel"], a["stride"], pads, a["dilation"]),
-        warnings=warnings,
+        rf=win.rf(geo),
+        warnings=win.warnings,
+        uneven=win.uneven,
     )
 
 
@@ -387,8 +446,9 @@ def _pool(call: Call) -> LayerOut:
                 raise call.fail("invalid-value", f"padding {pad[i]} is more than half the kernel ({k}); PyTorch "
                                 "refuses it, since a window would see only padding", "padding")
     ceil = a["ceil"] and pad != "same"
-    (oh, ow), pads, warnings = _window(call, (h, w), kernel, stride, pad, (1, 1), ceil)
-    return LayerOut((oh, ow, c), rf=_rf(kernel, stride, pads), warnings=warnings)
+    geo = Geometry(kernel, stride, pad, (1, 1), ceil)
+    win = _window(call, (h, w), geo)
+    return LayerOut((win.out[0], win.out[1], c), rf=win.rf(geo), warnings=win.warnings, uneven=win.uneven)
 
 
 def _global_pool(call: Call) -> LayerOut:
@@ -399,10 +459,11 @@ def _global_pool(call: Call) -> LayerOut:
 def _adaptive_pool(call: Call) -> LayerOut:
     h, w, c = call.feature_map()
     oh, ow = call.args["output"]
-    # PyTorch windows: start ⌊i·H/out⌋, end ⌈(i+1)·H/out⌉; uniform when H divides evenly.
-    kh = -(-h // oh) if h % oh == 0 else -(-h // oh) + 1
-    kw = -(-w // ow) if w % ow == 0 else -(-w // ow) + 1
-    return LayerOut((oh, ow, c), rf=((min(kh, h), h // oh, 0), (min(kw, w), w // ow, 0)))
+    # PyTorch's windows run from ⌊i·H/out⌋ to ⌈(i+1)·H/out⌉: one size and stride (H/out) only when
+    # out divides H; otherwise they vary and overlap, so no receptive field describes the output.
+    if h % oh or w % ow:
+        return LayerOut((oh, ow, c), breaks_rf=True)
+    return LayerOut((oh, ow, c), rf=((h // oh, h // oh, 0), (w // ow, w // ow, 0)))
 
 
 def _batchnorm(call: Call) -> LayerOut:
@@ -520,7 +581,7 @@ _SPATIAL = {
     "kernel": Arg(pair), "stride": Arg(pair, (1, 1)), "padding": Arg(padding, (0, 0, 0, 0)),
     "dilation": Arg(pair, (1, 1)), "bias": Arg(boolean, True), "activation": Arg(activation, "none"),
 }
-_POOL = {"kernel": Arg(pair), "stride": Arg(pair, None), "padding": Arg(padding, (0, 0, 0, 0)),
+_POOL = {"kernel": Arg(pair), "stride": Arg(pair, None, "kernel"), "padding": Arg(padding, (0, 0, 0, 0)),
          "ceil": Arg(boolean, False)}
 
 
@@ -533,7 +594,7 @@ def _kinds() -> list[Kind]:
         Kind("separable", _separable, {"filters": Arg(positive_int), **_SPATIAL, "multiplier": Arg(positive_int, 1)},
              "filters", ("sepconv",), summary="depthwise separable convolution (Keras SeparableConv2D)"),
         Kind("deconv", _deconv, {"filters": Arg(positive_int), **_SPATIAL, "groups": Arg(positive_int, 1),
-                                 "output_padding": Arg(lambda v, w: _nonneg_pair(v, w), (0, 0))},
+                                 "output_padding": Arg(nonneg_pair, (0, 0))},
              "filters", ("convtranspose",), summary="transposed convolution"),
         Kind("globalavgpool", _global_pool, {}, summary="global average pooling to 1×1×C"),
         Kind("globalmaxpool", _global_pool, {}, summary="global max pooling to 1×1×C"),
@@ -544,7 +605,7 @@ def _kinds() -> list[Kind]:
         Kind("dropout", _unchanged, {"rate": Arg(rate, 0.5)}, "rate", summary="dropout"),
         Kind("lrn", _lrn, {"size": Arg(positive_int, 5)}, "size", summary="local response normalization"),
         Kind("zeropad", _zeropad, {"padding": Arg(padding)}, "padding", summary="zero padding"),
-        Kind("upsample", _upsample, {"scale": Arg(pair, None), "size": Arg(pair, None),
+        Kind("upsample", _upsample, {"scale": Arg(pair, None, "2"), "size": Arg(pair, None),
                                      "mode": Arg(upsample_mode, "nearest")}, "scale", summary="upsampling"),
         Kind("crop", _crop, {"cropping": Arg(padding)}, "cropping", summary="cropping"),
         Kind("flatten", _flatten, {}, summary="flatten to a vector"),
@@ -565,12 +626,13 @@ def _kinds() -> list[Kind]:
     return kinds
 
 
-def _nonneg_pair(value: Any, where: Located) -> tuple[int, int]:
+def nonneg_pair(value: Any, where: Located) -> tuple[int, int]:
+    """An integer or [h, w], each ≥ 0."""
     if _is_int(value) and value >= 0:
         return value, value
     if isinstance(value, list) and len(value) == 2 and all(_is_int(v) and v >= 0 for v in value):
         return value[0], value[1]
-    raise where.error("invalid-value", f"expected a whole number ≥ 0 or [height, width], got {_kind_of(value)}")
+    raise where.error("invalid-value", f"expected a whole number ≥ 0 or [height, width], got {_describe(value)}")
 
 
 KINDS: dict[str, Kind] = {}

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
+INFO = "info"  # what `sizes` reports about a size; never fails a run
+LEVELS = (ERROR, WARNING, INFO)
 
 # Exit codes, documented in the README and in --help.
-EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
+
+
+@dataclass(frozen=True, order=True)
+class BlockUse:
+    """One use of a block on the way to a problem, like a frame of a traceback of the file."""
+
+    line: int
+    column: int
+    block: str
+    name: str  # the layer name the use got (layer1.2)
+
+    def describe(self, path: str) -> str:
+        """`path:line:col: in block `res` used as layer1.2`."""
+        return f"{path}:{self.line}:{self.column}: in block `{self.block}` used as {self.name}"
 
 
 @dataclass(frozen=True, order=True)
@@ -24,10 +39,11 @@ class Problem:
     level: str
     rule: str
     message: str
+    chain: tuple[BlockUse, ...] = ()  # the block uses that led here, outermost first
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the problem as a JSON-ready mapping."""
-        return {
+        """Return the problem as a JSON-ready mapping (with `chain` only when there is one)."""
+        result: dict[str, Any] = {
             "path": self.path,
             "line": self.line,
             "column": self.column,
@@ -35,6 +51,14 @@ class Problem:
             "rule": self.rule,
             "message": self.message,
         }
+        if self.chain:
+            result["chain"] = [{"line": u.line, "column": u.column, "block": u.block, "name": u.name}
+                               for u in self.chain]
+        return result
+
+    def used_from(self, use: BlockUse) -> "Problem":
+        """The same problem, reached through one more (outer) block use."""
+        return replace(self, chain=(use,) + self.chain)
 
 
 class SpecError(Exception):

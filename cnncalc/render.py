@@ -97,7 +97,7 @@ def fmt_weights(weights: tuple[Shape, ...]) -> str:
 
 
 def _cells(row: Shown, columns: Sequence[str], dtype_bytes: int) -> list[str]:
-    from cnncalc.numbers import human_bytes
+    from cnncalc.quantities import human_bytes
 
     cells: dict[str, Callable[[], str]] = {
         "output": lambda: fmt_shape(row.output),
@@ -194,7 +194,7 @@ def title(analysis: "Analysis") -> str:
 
 def footer(analysis: "Analysis", memory: "MemoryEstimate") -> list[str]:
     """Totals lines under the table (plain text): parameters, multiply-adds, memory, output."""
-    from cnncalc.numbers import human, human_bytes
+    from cnncalc.quantities import human, human_bytes
 
     tot = analysis.totals
     m = memory
@@ -346,7 +346,7 @@ def show_table(view: TableView) -> None:
 
 def listing(entries: Sequence[Any]) -> tuple[list[str], list[list[str]], list[bool]]:
     """Header, rows and alignment of `cnncalc list` (bundled.Entry values)."""
-    from cnncalc.numbers import human
+    from cnncalc.quantities import human
 
     rows = [[e.name, neutral(e.title), fmt_shape(e.input), f"{e.params:,}", human(e.macs)] for e in entries]
     return ["Name", "Architecture", "Input", "Params", "MACs"], rows, [False, False, False, True, True]
@@ -360,19 +360,11 @@ def listing_json(entries: Sequence[Any]) -> str:
                         "params": e.params, "macs": e.macs} for e in entries], indent=2, ensure_ascii=False) + "\n"
 
 
-def _show_default(value: Any) -> str:
-    if isinstance(value, tuple) and len(set(value)) == 1:
-        return str(value[0])
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
-
-
 def kind_line(kind: Any) -> str:
     """One line of `cnncalc kinds`: name, main argument, aliases, summary, other arguments with defaults."""
-    from cnncalc.kinds import REQUIRED
+    from cnncalc.kinds import REQUIRED, show_default
 
-    args = ", ".join(a if spec.default is REQUIRED else f"{a}={_show_default(spec.default)}"
+    args = ", ".join(a if spec.default is REQUIRED else f"{a}={show_default(spec)}"
                      for a, spec in kind.args.items() if a != kind.main)
     aliases = f" (aliases: {', '.join(kind.aliases)})" if kind.aliases else ""
     main = f" <{kind.main}>" if kind.main else ""

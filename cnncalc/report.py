@@ -15,7 +15,7 @@ from cnncalc.analysis import Analysis
 from cnncalc.diagram import Node, Options, fold_note, layout, nodes
 from cnncalc.kinds import fmt_shape
 from cnncalc.memory import DTYPE_BYTES, estimate
-from cnncalc.numbers import human, human_bytes
+from cnncalc.quantities import human, human_bytes
 from cnncalc.svg import render
 
 CSS = """

@@ -1,66 +1,334 @@
-"""The registry of rule ids: every kind of problem cnncalc reports, its level and a one-line summary."""
+"""The rule registry: every problem cnncalc reports has one of these ids.
+
+Code, README (tests/test_readme.py ties them), `check --format json`, the JSON schema and
+disable comments all read this table.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from cnncalc.problems import ERROR, INFO, WARNING, Problem, did_you_mean
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A rule id's default level, whether it stops the analysis of its file, and what it means."""
+    """A rule: id, level, one-line summary and a failing example (a whole file, or '' for file-level rules)."""
 
-    level: str  # "error", "warning" or "info"
-    fatal: bool  # an error that stops the analysis (so it cannot be ignored by a configuration)
+    id: str
+    level: str
     summary: str
+    example: str = ""
+
+    @property
+    def fatal(self) -> bool:
+        """An error that stops the analysis of its file (so a configuration cannot ignore it)."""
+        return self.level == ERROR and self.id not in _CHECKS
 
 
-def _fatal(summary: str) -> Rule:
-    return Rule("error", True, summary)
+# Errors that `check` reports after a complete analysis: the rest stop the file where they occur.
+_CHECKS = frozenset({"budget-exceeded", "expect-mismatch"})
+
+_FILE_RULES = [
+    Rule('file-not-found', ERROR, 'no such file (or bundled name)'),
+    Rule('not-a-file', ERROR, 'a directory given to a single-file command'),
+    Rule('unreadable-file', ERROR, 'the file cannot be read (permissions)'),
+    Rule('file-too-large', ERROR, 'over 1 MiB'),
+    Rule('binary-file', ERROR, 'NUL bytes: not a text file'),
+    Rule('invalid-encoding', ERROR, 'not UTF-8 (UTF-16 included); the position of the first bad byte'),
+    Rule('too-deep', ERROR, 'YAML nested more than 64 levels'),
+]
+
+_CONTENT_RULES = [
+    Rule('budget-exceeded', ERROR, 'a total is over a `max_*` budget in `expect:` or on the command line',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - conv: {filters: 4, kernel: 3, padding: 1}  # 4·(3·3·3) + 4 = 112\n'
+        '  - flatten\n'
+        '  - dense: 10       # 256·10 + 10 = 2570\n'
+        'expect:\n'
+        '  max_macs: 5000\n'
+         )),
+    Rule('duplicate-key', ERROR, 'a key appears twice in one mapping',
+         (
+        'input: [8, 8, 3]\n'
+        'input: [16, 16, 3]\n'
+        'layers:\n'
+        '  - relu\n'
+         )),
+    Rule('duplicate-name', ERROR, 'two layers of one list have the same name',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - conv: {filters: 8, kernel: 3, padding: 1, name: stem}\n'
+        '  - relu: {name: act}\n'
+        '  - relu: {name: act}\n'
+         )),
+    Rule('empty-file', ERROR, 'the file has no content',
+         (
+        '# only comments, or nothing at all\n'
+         )),
+    Rule('empty-output', ERROR, "a layer's output would have no rows or columns",
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - crop: 4\n'
+         )),
+    Rule('expect-mismatch', ERROR, 'a figure differs from the one asserted in `expect:`',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - batchnorm   # 2·3 trainable, 2·3 running statistics\n'
+        'expect:\n'
+        '  non_trainable: 0\n'
+         )),
+    Rule('forward-reference', ERROR, '`from` names a layer defined further down',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - conv: {filters: 8, kernel: 3, padding: 1, name: stem}\n'
+        '  - relu: {from: conv2}\n'
+        '  - conv: {filters: 8, kernel: 1}\n'
+         )),
+    Rule('invalid-block', ERROR, 'a block definition is malformed',
+         (
+        'input: [8, 8, 3]\n'
+        'blocks:\n'
+        '  b:\n'
+        '    args: {c: 8}\n'
+        'layers:\n'
+        '  - b\n'
+         )),
+    Rule('invalid-document', ERROR, 'the top level is not a mapping',
+         (
+        'just a sentence\n'
+         )),
+    Rule('invalid-expression', ERROR, 'a `${...}` expression cannot be evaluated to a whole number',
+         (
+        'input: [8, 8, 3]\n'
+        'blocks:\n'
+        '  b:\n'
+        '    args: {c: 8}\n'
+        '    layers:\n'
+        '      - conv:\n'
+        '          filters: ${c * 2\n'
+        '          kernel: 1\n'
+        'layers:\n'
+        '  - b\n'
+         )),
+    Rule('invalid-groups', ERROR, '`groups` does not divide the input channels or the filters',
+         (
+        'input: [8, 8, 6]\n'
+        'layers:\n'
+        '  - conv: {filters: 8, kernel: 3, groups: 4}\n'
+         )),
+    Rule('invalid-input', ERROR, '`input` is not a valid shape',
+         (
+        'input: 0\n'
+        'layers:\n'
+        '  - relu\n'
+         )),
+    Rule('invalid-layer', ERROR, 'an entry of `layers` is neither a kind nor a one-key mapping',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - 42\n'
+         )),
+    Rule('invalid-layers', ERROR, '`layers` is not a non-empty list',
+         (
+        'input: [8, 8, 3]\n'
+        'layers: []\n'
+         )),
+    Rule('invalid-name', ERROR, 'a layer name is not a plain word',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - conv: {filters: 8, kernel: 3, padding: 1, name: stem}\n'
+        '  - relu: {name: a.b}\n'
+         )),
+    Rule('invalid-reference', ERROR, '`from` is not a layer name, `input` or a negative number',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - conv: {filters: 8, kernel: 3, padding: 1, name: stem}\n'
+        '  - relu: {from: 1}\n'
+         )),
+    Rule('invalid-value', ERROR, 'an argument or option has a value of the wrong type or range',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - relu: 3\n'
+         )),
+    Rule('kernel-too-large', ERROR, 'a window is larger than its padded input',
+         (
+        'input: [5, 5, 3]\n'
+        'layers:\n'
+        '  - conv: {filters: 8, kernel: 7}\n'
+         )),
+    Rule('missing-argument', ERROR, 'a required argument is given neither at the layer nor in `defaults`',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - maxpool\n'
+         )),
+    Rule('missing-input', ERROR, 'the file has no `input`',
+         (
+        'layers:\n'
+        '  - relu\n'
+         )),
+    Rule('missing-layers', ERROR, 'the file has no `layers`',
+         (
+        'name: tiny\n'
+        'input: [8, 8, 3]\n'
+         )),
+    Rule('needs-flatten', ERROR, 'a dense layer gets a feature map instead of a vector',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - globalavgpool\n'
+        '  - dense: 10\n'
+         )),
+    Rule('non-integer-output', WARNING, 'an output size is floored, so input rows or columns are never used',
+         (
+        'input: [7, 7, 3]\n'
+        'layers:\n'
+        '  - maxpool: 2\n'
+         )),
+    Rule('recursive-block', ERROR, 'a block uses itself, directly or through other blocks',
+         (
+        'input: [8, 8, 3]\n'
+        'blocks:\n'
+        '  loop:\n'
+        '    layers:\n'
+        '      - relu\n'
+        '      - loop\n'
+        'layers:\n'
+        '  - loop\n'
+         )),
+    Rule('rf-misaligned', WARNING, 'merged paths have receptive fields that do not line up',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - conv: {filters: 4, kernel: 1, stride: 2, name: a}\n'
+        '  - conv: {filters: 4, kernel: 5, from: input, name: b}\n'
+        '  - add: [a, b]\n'
+         )),
+    Rule('shape-mismatch', ERROR, "a layer's input has the wrong shape for it",
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - flatten\n'
+        '  - conv: {filters: 8, kernel: 1}\n'
+         )),
+    Rule('too-large', ERROR, 'a tensor is beyond the documented size limits',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - upsample: {scale: 1000000, repeat: 1000}\n'
+         )),
+    Rule('too-many-layers', ERROR, 'the expanded network exceeds the layer or nesting limits',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - relu: {repeat: 1000000000}\n'
+         )),
+    Rule('unknown-argument', ERROR, 'a kind or block has no argument of that name',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - relu: {inplace: true}\n'
+         )),
+    Rule('unknown-key', ERROR, 'a mapping has a key the format does not define',
+         (
+        'input: [8, 8, 3]\n'
+        'layer:\n'
+        '  - relu\n'
+         )),
+    Rule('unknown-kind', ERROR, 'no built-in kind or block of that name',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - rleu\n'
+         )),
+    Rule('unknown-reference', ERROR, '`from` names no layer above',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - conv: {filters: 8, kernel: 3, padding: 1, name: stem}\n'
+        '  - conv: {filters: 8, kernel: 1, from: -5}\n'
+         )),
+    Rule('unknown-variable', ERROR, 'a `$name` is not an argument of the enclosing block',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - conv: {filters: $width, kernel: 1}\n'
+         )),
+    Rule('yaml-syntax', ERROR, 'the file is not valid YAML (or uses a YAML feature the format refuses)',
+         (
+        'input: *shape\n'
+        'layers:\n'
+        '  - relu\n'
+         )),
+    Rule('yaml-tag', ERROR, 'a YAML tag such as `!python/object`',
+         (
+        'input: !shape [8, 8, 3]\n'
+        'layers:\n'
+        '  - relu\n'
+         )),
+]
+
+_OTHER_RULES = [
+    Rule("invalid-config", ERROR, "a configuration file (`.cnncalc.yaml`, `[tool.cnncalc]` in pyproject.toml) "
+         "is invalid"),
+    Rule("unknown-rule", WARNING, "a disable comment names a rule that does not exist",
+         "input: [8, 8, 3]\nlayers:\n  - relu  # cnncalc: disable=non-integer-ouput\n"),
+    Rule("uneven-size", INFO, "`sizes`: an input size a strided layer does not divide evenly"),
+]
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in _FILE_RULES + _CONTENT_RULES + _OTHER_RULES}
+
+# `# cnncalc: disable=RULE[, RULE]`, then anything (`-- why`): rule ids are kebab-case words.
+_DISABLE = re.compile(r"#\s*cnncalc:\s*disable=\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)")
 
 
-RULES: dict[str, Rule] = {
-    "binary-file": _fatal("NUL bytes: not a text file"),
-    "budget-exceeded": Rule("error", False, "a budget (max_params, max_macs, max_memory) is exceeded"),
-    "duplicate-key": _fatal("a key appears twice in one mapping"),
-    "duplicate-name": _fatal("two layers share a name"),
-    "empty-file": _fatal("the file is empty"),
-    "empty-output": _fatal("a layer's output has no elements"),
-    "expect-mismatch": Rule("error", False, "a figure differs from the file's `expect`"),
-    "file-not-found": _fatal("no such file (or bundled name)"),
-    "file-too-large": _fatal("the file is over 1 MiB"),
-    "forward-reference": _fatal("a layer takes input from a layer defined later"),
-    "invalid-block": _fatal("a block definition is malformed"),
-    "invalid-config": _fatal("a configuration file (pyproject.toml [tool.cnncalc], .cnncalc.yaml) is invalid"),
-    "invalid-document": _fatal("the top level is not a mapping"),
-    "invalid-encoding": _fatal("the file is not UTF-8"),
-    "invalid-expression": _fatal("a ${expression} cannot be evaluated"),
-    "invalid-groups": _fatal("groups do not divide the channels or filters"),
-    "invalid-input": _fatal("the input shape is malformed"),
-    "invalid-layer": _fatal("a layer entry is malformed"),
-    "invalid-layers": _fatal("`layers` is not a non-empty list"),
-    "invalid-name": _fatal("a layer name is not allowed"),
-    "invalid-reference": _fatal("a `from` reference is malformed"),
-    "invalid-value": _fatal("an argument's value is malformed"),
-    "kernel-too-large": _fatal("a window is larger than the padded input"),
-    "missing-argument": _fatal("a required argument is missing"),
-    "missing-input": _fatal("the file has no `input`"),
-    "missing-layers": _fatal("the file has no `layers`"),
-    "needs-flatten": _fatal("a dense layer on an image needs a flatten first"),
-    "non-integer-output": Rule("warning", False, "a floored division drops input rows or columns"),
-    "not-a-file": _fatal("a directory given to a single-file command"),
-    "recursive-block": _fatal("a block uses itself"),
-    "rf-misaligned": Rule("warning", False, "merged paths have different receptive-field geometry"),
-    "shape-mismatch": _fatal("the shapes of a merge or a layer's input do not fit"),
-    "too-deep": _fatal("YAML nested more than 64 levels"),
-    "too-large": _fatal("a figure or dimension is beyond the limits"),
-    "too-many-layers": _fatal("the expanded network has too many layers"),
-    "uneven-size": Rule("info", False, "an input size that a strided layer does not divide evenly"),
-    "unknown-argument": _fatal("a layer has an argument its kind does not take"),
-    "unknown-key": _fatal("an unknown key in the file"),
-    "unknown-kind": _fatal("an unknown layer kind"),
-    "unknown-reference": _fatal("a `from` names no earlier layer"),
-    "unknown-variable": _fatal("a $name is not defined"),
-    "unreadable-file": _fatal("the file cannot be read"),
-    "yaml-syntax": _fatal("the YAML is malformed"),
-    "yaml-tag": _fatal("a YAML tag other than the standard ones"),
-}
+def _disable_comments(text: str) -> dict[int, tuple[bool, list[tuple[str, int]]]]:
+    """Per 1-based line: whether the comment is alone on it, and each rule id with its 1-based column."""
+    found: dict[int, tuple[bool, list[tuple[str, int]]]] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if "cnncalc:" not in line:
+            continue
+        match = _DISABLE.search(line)
+        if match is None:
+            continue
+        ids = [(m.group(0), match.start(1) + m.start() + 1) for m in re.finditer(r"[A-Za-z0-9_-]+", match.group(1))]
+        found[number] = (line.lstrip().startswith("#"), ids)
+    return found
+
+
+def suppress(warnings: list[Problem], text: str, path: str = "<string>") -> list[Problem]:
+    """Drop warnings acknowledged in the file, and warn about disable comments naming unknown rules.
+
+    `# cnncalc: disable=RULE[,RULE] [explanation]` at the end of the warned line, or alone on the
+    line above it, silences those warnings there (as yamllint's disable-line); errors cannot be.
+    """
+    if "cnncalc:" not in text:
+        return warnings
+    comments = _disable_comments(text)
+
+    def disabled(line: int) -> set[str]:
+        rules: set[str] = set()
+        for number, own_line_only in ((line, False), (line - 1, True)):
+            alone, ids = comments.get(number, (False, []))
+            if alone or not own_line_only:
+                rules.update(rule for rule, _ in ids)
+        return rules
+
+    kept = [w for w in warnings if w.rule not in disabled(w.line)]
+    for number, (_, ids) in sorted(comments.items()):
+        kept.extend(Problem(path, number, column, WARNING, "unknown-rule",
+                            f"`{rule}` in this disable comment is not a rule{did_you_mean(rule, RULES)}; "
+                            "the README lists the rules")
+                    for rule, column in ids if rule not in RULES)
+    return kept

@@ -14,18 +14,20 @@ earlier layer, required arguments (they may come from `defaults`), shapes, group
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Callable
 
 from cnncalc import kinds as K
-from cnncalc.numbers import COUNT_SUFFIXES, MEMORY_SUFFIXES
+from cnncalc.limits import MAX_DIMENSION
+from cnncalc.quantities import COUNT_SUFFIXES, MEMORY_SUFFIXES
 from cnncalc.spec import EXPECT_BUDGETS, EXPECT_COUNTS, OPTIONS
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 # `$name` (a block argument) or `${expression}` (integer arithmetic over block arguments).
 VARIABLE_PATTERN = r"^\$(\{[^{}]+\}|[^{\s]\S*)$"
 _DIM = r"0*[1-9][0-9]*"
+# 1 to MAX_DIMENSION (a power of ten) written out: fewer digits than it, or itself.
+_INPUT_DIM = rf"0*([1-9][0-9]{{0,{len(str(MAX_DIMENSION)) - 2}}}|{MAX_DIMENSION})"
 _SEP = r"\s*[x×X,]\s*"
 
 
@@ -67,10 +69,10 @@ def _activation() -> dict[str, Any]:
 # Value schemas of the argument converters, by converter. Keys are the definition names.
 _VALUES: dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = {
     "positive_int": (K.positive_int, lambda: {"type": "integer", "minimum": 1,
-                                              "description": "A whole number ≥ 1."}),
-    "nonneg_int": (K.nonneg_int, lambda: {"type": "integer", "minimum": 0, "description": "A whole number ≥ 0."}),
+                                              "description": "A whole number ≥ 1, written without a decimal point "
+                                                             "(64, not 64.0)."}),
     "pair": (K.pair, lambda: _pair(1, "A whole number ≥ 1, or [height, width] of them.")),
-    "nonneg_pair": (K._nonneg_pair, lambda: _pair(0, "A whole number ≥ 0, or [height, width] of them.")),
+    "nonneg_pair": (K.nonneg_pair, lambda: _pair(0, "A whole number ≥ 0, or [height, width] of them.")),
     "padding": (K.padding, lambda: {
         "description": "Pixels: a whole number ≥ 0, [h, w], [top, bottom, left, right]; or `same` "
                        "(TensorFlow/Keras: output = ceil(input / stride)) or `valid` (no padding).",
@@ -95,16 +97,10 @@ _VALUES: dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = {
 
 
 def _value_name(convert: Callable[..., Any]) -> str | None:
-    """The `_VALUES` entry of a converter; a lambda wrapping one known converter counts as that one."""
-    by_function = {fn: name for name, (fn, _) in _VALUES.items()}
-    if convert in by_function:
-        return by_function[convert]
-    code = getattr(convert, "__code__", None)
-    if code is not None:
-        wrapped = {by_function[fn] for n in code.co_names
-                   if (fn := getattr(K, n, None)) is not None and fn in by_function}
-        if len(wrapped) == 1:
-            return wrapped.pop()
+    """The `_VALUES` entry of a converter, or None."""
+    for name, (fn, _) in _VALUES.items():
+        if fn is convert:
+            return name
     return None
 
 
@@ -112,20 +108,6 @@ def unknown_converters() -> list[str]:
     """`kind.argument` of every argument whose converter has no value schema (accepted as anything)."""
     return [f"{kind.name}.{arg}" for kind in K.KINDS.values() for arg, spec in kind.args.items()
             if _value_name(spec.convert) is None]
-
-
-def _default(value: Any) -> Any:
-    """An argument's default as the user would write it (JSON), or None if it has no simple one."""
-    if value is K.REQUIRED or value is None:
-        return None
-    if isinstance(value, tuple):
-        return value[0] if len(set(value)) == 1 else list(value)
-    return value
-
-
-def _show(value: Any) -> str:
-    """A default as YAML would show it (true, not True)."""
-    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _arg_description(kind: K.Kind, arg: str, value_name: str | None) -> str:
@@ -142,14 +124,14 @@ def _arg_description(kind: K.Kind, arg: str, value_name: str | None) -> str:
     elif spec.default is None:
         words.append("Optional; unset by default.")
     else:
-        words.append(f"Default: {_show(_default(spec.default))}.")
+        words.append(f"Default: {K.show_default(spec)}.")
     return " ".join(words)
 
 
 def _arg_schema(kind: K.Kind, arg: str, variables: bool) -> dict[str, Any]:
     name = _value_name(kind.args[arg].convert)
     annotations: dict[str, Any] = {"title": arg, "description": _arg_description(kind, arg, name)}
-    default = _default(kind.args[arg].default)
+    default = K.json_default(kind.args[arg].default)
     if default is not None:
         annotations["default"] = default
     target = _ref(f"value.{name}") if name else {}
@@ -173,7 +155,7 @@ def _kind_description(kind: K.Kind, alias_of: str | None = None) -> str:
             elif spec.default is None:
                 parts.append(f"{arg} (optional)")
             else:
-                parts.append(f"{arg} = {_show(_default(spec.default))}")
+                parts.append(f"{arg} = {K.show_default(spec)}")
         lines.append("Arguments: " + ", ".join(parts) + ".")
     if kind.aliases:
         lines.append("Aliases: " + ", ".join(kind.aliases) + ".")
@@ -237,10 +219,8 @@ def _count(memory: bool) -> dict[str, Any]:
             "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": pattern}]}
 
 
-def _definitions() -> dict[str, Any]:
-    merges = [name for name, kind in K.ALIASES.items() if K.KINDS[kind].merge]
-    bare = [name for name in K.ALIASES if name not in merges]  # a merge needs its inputs
-    defs: dict[str, Any] = {
+def _option_definitions() -> dict[str, Any]:
+    return {
         "variable": {"type": "string", "pattern": VARIABLE_PATTERN,
                      "description": "Inside a block: `$name` is the value of the block's argument `name`; "
                                     "`${filters * 4}` is integer arithmetic (+ - * // and parentheses) over them."},
@@ -272,6 +252,12 @@ def _definitions() -> dict[str, Any]:
             "description": "Apply the layer (or block) N times in sequence.",
             "anyOf": [{"type": "integer", "minimum": 1}, _ref("variable")],
         },
+    }
+
+
+def _shape_definitions() -> dict[str, Any]:
+    dim = {"type": "integer", "minimum": 1, "maximum": MAX_DIMENSION}
+    return {
         "shape": {
             "description": "A shape: [H, W, C] (or [N] for a vector), or a string such as \"224x224x3\".",
             "anyOf": [
@@ -284,16 +270,25 @@ def _definitions() -> dict[str, Any]:
             "description": "The shape of one sample, channels last: [H, W, C], \"HxWxC\" or {height, width, "
                            "channels} ([N] for a vector input). `--input` overrides it.",
             "anyOf": [
-                {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 3, "maxItems": 3,
+                {"type": "array", "items": dim, "minItems": 3, "maxItems": 3,
                  "description": "[height, width, channels]"},
                 {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 1,
                  "description": "[features] of a vector input"},
-                {"type": "string", "pattern": rf"^\s*{_DIM}({_SEP}{_DIM}{_SEP}{_DIM})?\s*$",
+                {"type": "string", "pattern": rf"^\s*{_INPUT_DIM}({_SEP}{_INPUT_DIM}{_SEP}{_INPUT_DIM})?\s*$",
                  "description": "\"224x224x3\""},
                 {"type": "object", "required": ["height", "width", "channels"], "additionalProperties": False,
-                 "properties": {d: {"type": "integer", "minimum": 1} for d in ("height", "width", "channels")}},
+                 "properties": {d: dim for d in ("height", "width", "channels")}},
             ],
         },
+        "count": _count(memory=False),
+        "memory": _count(memory=True),
+    }
+
+
+def _layer_definitions() -> dict[str, Any]:
+    merges = [name for name, kind in K.ALIASES.items() if K.KINDS[kind].merge]
+    bare = [name for name in K.ALIASES if name not in merges]  # a merge needs its inputs
+    return {
         "blockBody": {
             "title": "block",
             "description": "A block defined under `blocks`: its first argument (`- block: VALUE`), or a mapping of "
@@ -319,9 +314,11 @@ def _definitions() -> dict[str, Any]:
         "layers": {"type": "array", "minItems": 1, "items": _ref("layer"),
                    "description": "The layers in order, a non-empty list; each takes the previous one's output "
                                   "unless `from` says otherwise."},
-        "count": _count(memory=False),
-        "memory": _count(memory=True),
     }
+
+
+def _definitions() -> dict[str, Any]:
+    defs: dict[str, Any] = {**_option_definitions(), **_shape_definitions(), **_layer_definitions()}
     for name, (_, make) in _VALUES.items():
         defs[f"value.{name}"] = make()
     for kind in K.KINDS.values():

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
-from cnncalc.analysis import first_uneven
+from cnncalc.analysis import Analysis, analyze, first_uneven
 from cnncalc.problems import Problem, SpecError
 from cnncalc.spec import Spec
 
 Shape = tuple[int, ...]
+Progress = Callable[[int, int], None]  # (sizes done, sizes in all)
 
 
 @dataclass(frozen=True)
@@ -24,25 +26,46 @@ class SizeVerdict:
         return self.problem is None
 
 
+def _verdict(analysis: Analysis, shape: Shape) -> SizeVerdict:
+    try:
+        return SizeVerdict(shape, first_uneven(analysis, shape))
+    except SpecError as exc:
+        return SizeVerdict(shape, exc.problem)
+
+
 def try_size(spec: Spec, shape: Shape) -> SizeVerdict:
     """Whether every strided layer divides this input evenly, else the first layer that does not.
 
     A padded strided layer must map H onto exactly H/s outputs (ResNet at multiples of 32); an
     unpadded one must tile H exactly ((H − span) divisible by s: AlexNet's 227, U-Net's 572);
-    a ceil-mode pooling either. An invalid network at this size gives its error.
+    a ceil-mode pooling either. An invalid network at this size gives its error; a file that does
+    not analyse at its own input gives that error.
     """
     try:
-        return SizeVerdict(shape, first_uneven(spec, shape))
+        analysis = analyze(spec)
     except SpecError as exc:
         return SizeVerdict(shape, exc.problem)
+    return _verdict(analysis, shape)
 
 
-def scan(spec: Spec, low: int, high: int, step: int = 1) -> list[SizeVerdict]:
-    """Verdicts for square inputs low..high (inclusive), with the spec's channel count."""
+def scan(spec: Spec, low: int, high: int, step: int = 1, progress: Progress | None = None) -> list[SizeVerdict]:
+    """Verdicts for square inputs low..high (inclusive), with the spec's channel count.
+
+    The network is expanded once, at the file's own input (raising SpecError, as `shape` would,
+    if it does not analyse); each size then recomputes only the resolved layers, up to the first
+    that does not divide evenly. `progress`, if given, is called after each size.
+    """
     if len(spec.input) != 3:
         raise ValueError("the network's input is a vector; only feature-map inputs have sizes to scan")
+    analysis = analyze(spec)
     channels = spec.input[2]
-    return [try_size(spec, (size, size, channels)) for size in range(low, high + 1, step)]
+    sizes = range(low, high + 1, step)
+    verdicts = []
+    for done, size in enumerate(sizes, 1):
+        verdicts.append(_verdict(analysis, (size, size, channels)))
+        if progress is not None:
+            progress(done, len(sizes))
+    return verdicts
 
 
 def runs(sizes: list[int]) -> list[tuple[int, int, int]]:

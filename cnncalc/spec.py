@@ -9,8 +9,9 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from cnncalc import yamlsafe
-from cnncalc.kinds import ALIASES
-from cnncalc.numbers import Quantity, parse_quantity, parse_shape
+from cnncalc.kinds import ALIASES, KINDS
+from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_DIMENSION, collector_paused, too_large
+from cnncalc.quantities import Quantity, parse_quantity, parse_shape
 from cnncalc.problems import Located, did_you_mean
 
 Shape = tuple[int, ...]
@@ -21,13 +22,52 @@ EXPECT_KEYS = EXPECT_COUNTS + EXPECT_BUDGETS + ("output",)
 OPTIONS = ("name", "from", "repeat")
 
 
-@dataclass
+@dataclass(slots=True)
+class Lit:
+    """A literal value as written (a number, text, true/false, null)."""
+
+    value: Any
+    where: Located
+
+
+@dataclass(slots=True)
+class Var:
+    """`$name` or `${expression}`: substituted from the block arguments when the block is used."""
+
+    text: str
+    where: Located
+
+
+@dataclass(slots=True)
+class Seq:
+    """A list of values ([h, w], [top, bottom, left, right], the references of `from`)."""
+
+    items: tuple["Value", ...]
+    where: Located
+
+
+Value = Lit | Var | Seq
+
+
+@dataclass(slots=True)
 class Item:
-    """One entry of a `layers` list, not yet interpreted: its kind and the node after it."""
+    """One entry of a `layers` list, parsed: its kind, arguments and options, each value positioned.
+
+    `args` maps argument names to values ("" for the main argument, as in `- conv: 64`); `options`
+    holds `name`, `from` (always a Seq) and `repeat`; `key_where` the positions of argument keys.
+    """
 
     kind: str
     where: Located
-    body: Node | None
+    args: dict[str, Value] = field(default_factory=dict)
+    options: dict[str, Value] = field(default_factory=dict)
+    key_where: dict[str, Located] = field(default_factory=dict)
+    explicit_name: str | None = None  # the `name:` as written, for forward-reference messages
+
+    @property
+    def main_given(self) -> bool:
+        """True when the item was written `- kind: value` (its main argument)."""
+        return "" in self.args
 
 
 @dataclass
@@ -72,6 +112,7 @@ def _mapping(node: Node, path: str, what: str, rule: str = "invalid-value", hint
     result: list[tuple[str, Node, Node]] = []
     seen: set[str] = set()
     for key, value in node.value:
+        yamlsafe.refuse_merge_key(key, path)
         if not isinstance(key, ScalarNode) or not isinstance(yamlsafe.scalar_value(key, path), str):
             raise at(key, path).error(rule, f"keys of {what} must be plain names, not lists or numbers{hint}")
         if key.value in seen:
@@ -97,7 +138,9 @@ def parse_input(node: Node, path: str) -> Shape:
             raise where.error("invalid-input", f"cannot read input {value!r}; {_INPUT_HINT}") from None
         if len(dims) == 2:
             raise where.error("invalid-input", f"input {value!r} has no channel count; {_INPUT_HINT}")
-        return dims
+        for dim in dims:
+            _check_dimension(dim, where)
+        return _within_limits(dims, where)
     yamlsafe.check_tag(node, path)
     elements: list[Node]
     if isinstance(node, MappingNode):
@@ -119,13 +162,89 @@ def parse_input(node: Node, path: str) -> Shape:
     dims_list = []
     for element in elements:
         item = yamlsafe.scalar_value(element, path)
-        if not isinstance(item, int) or isinstance(item, bool) or not 1 <= item <= 1_000_000:
-            shown = str(item).lower() if isinstance(item, bool) else repr(item)
-            raise at(element, path).error(
-                "invalid-input", f"input sizes must be whole numbers from 1 to 1,000,000, but {shown} is not; "
-                f"{_INPUT_HINT}")
+        _check_dimension(item, at(element, path))
         dims_list.append(item)
-    return tuple(dims_list)
+    return _within_limits(tuple(dims_list), where)
+
+
+def _check_dimension(item: Any, where: Located) -> None:
+    """One size of the input: a whole number from 1 to MAX_DIMENSION, whichever form it was written in."""
+    if not isinstance(item, int) or isinstance(item, bool) or not 1 <= item <= MAX_DIMENSION:
+        shown = str(item).lower() if isinstance(item, bool) else repr(item)
+        raise where.error("invalid-input", f"input sizes must be whole numbers from 1 to {MAX_DIMENSION:,}, but "
+                          f"{shown} is not; {_INPUT_HINT}")
+
+
+def _within_limits(dims: Shape, where: Located) -> Shape:
+    reason = too_large(dims)
+    if reason:
+        raise where.error("invalid-input", f"the input {reason}; check the units")
+    return dims
+
+
+MAX_LIST = 64  # an argument's list; flat lists also bound what aliases can expand to
+
+
+def parse_value(node: Node, path: str) -> Value:
+    """An argument's node as a positioned value: a literal, a `$name`/`${expr}`, or a flat list."""
+    where = at(node, path)
+    if isinstance(node, ScalarNode):
+        if node.tag == yamlsafe.STR and node.value.startswith("$"):
+            return Var(node.value, where)
+        return Lit(yamlsafe.scalar_value(node, path), where)
+    if isinstance(node, SequenceNode):
+        yamlsafe.check_tag(node, path)
+        if len(node.value) > MAX_LIST:
+            raise where.error("invalid-value", "this list is too long for an argument")
+        for element in node.value:
+            if not isinstance(element, ScalarNode):
+                raise at(element, path).error("invalid-value", "expected a single value in this list, "
+                                              "not a nested list or mapping")
+        return Seq(tuple(parse_value(element, path) for element in node.value), where)
+    if isinstance(node, MappingNode):
+        raise where.error("invalid-value", "expected a value or a list here, not a mapping")
+    return Lit(yamlsafe.scalar_value(node, path), where)
+
+
+def _parse_from(node: Node, path: str) -> Seq:
+    """A `from` value: one reference or a list of them, each kept with its own position."""
+    if isinstance(node, SequenceNode):
+        return Seq(tuple(parse_value(element, path) for element in node.value), at(node, path))
+    return Seq((parse_value(node, path),), at(node, path))
+
+
+def _is_merge(kind: str) -> bool:
+    canonical = ALIASES.get(kind)
+    return canonical is not None and KINDS[canonical].merge
+
+
+def _parse_body(item: Item, body: Node, path: str) -> None:
+    """Fill an item's arguments and options from the node after its kind."""
+    if isinstance(body, ScalarNode) and body.tag == yamlsafe.NULL:
+        return
+    if not isinstance(body, MappingNode):
+        if _is_merge(item.kind):
+            item.options["from"] = _parse_from(body, path)
+        else:
+            item.args[""] = parse_value(body, path)
+        return
+    yamlsafe.check_tag(body, path)
+    for key, value in body.value:
+        yamlsafe.refuse_merge_key(key, path)
+        if not isinstance(key, ScalarNode):
+            raise at(key, path).error("invalid-value", "argument names are plain words")
+        name = key.value
+        if name in item.args or name in item.options:
+            raise at(key, path).error("duplicate-key", f"`{name}` is given twice; keep one")
+        if name == "name" and isinstance(value, ScalarNode):
+            item.explicit_name = value.value
+        if name == "from":
+            item.options[name] = _parse_from(value, path)
+        elif name in OPTIONS:
+            item.options[name] = parse_value(value, path)
+        else:
+            item.args[name] = parse_value(value, path)
+            item.key_where[name] = at(key, path)
 
 
 def parse_items(node: Node, path: str, what: str) -> list[Item]:
@@ -136,10 +255,11 @@ def parse_items(node: Node, path: str, what: str) -> list[Item]:
     items = []
     for entry in node.value:
         if isinstance(entry, ScalarNode) and isinstance(yamlsafe.scalar_value(entry, path), str) and entry.value:
-            items.append(Item(entry.value, at(entry, path), None))
+            items.append(Item(entry.value, at(entry, path)))
         elif isinstance(entry, MappingNode) and entry.value:
             yamlsafe.check_tag(entry, path)
             key, value = entry.value[0]
+            yamlsafe.refuse_merge_key(key, path)
             if not isinstance(key, ScalarNode) or not isinstance(yamlsafe.scalar_value(key, path), str):
                 raise at(key, path).error("invalid-layer", "a layer's key is its kind, a plain name like `conv`")
             if len(entry.value) > 1:
@@ -148,7 +268,9 @@ def parse_items(node: Node, path: str, what: str) -> list[Item]:
                     "invalid-layer",
                     f"a layer is a mapping with one key, its kind, but this one also has `{extra.value}`; "
                     f"put arguments inside the kind: `- {key.value}: {{..., {extra.value}: ...}}`")
-            items.append(Item(key.value, at(key, path), value))
+            item = Item(key.value, at(key, path))
+            _parse_body(item, value, path)
+            items.append(item)
         else:
             raise at(entry, path).error(
                 "invalid-layer", "a layer is a kind (`- relu`) or a mapping with one key, the kind (`- conv: 64`)")
@@ -187,9 +309,6 @@ def _parse_blocks(node: Node, path: str) -> dict[str, Block]:
     return blocks
 
 
-MAX_BLOCK_NESTING = 32
-
-
 def _check_cycles(blocks: dict[str, Block]) -> None:
     """Refuse a block that uses itself, directly or through others, and chains nested too deep.
 
@@ -209,9 +328,9 @@ def _check_cycles(blocks: dict[str, Block]) -> None:
                 stack.pop()
                 trail.pop()
                 depth[name] = 1 + max((depth[i.kind] for i in uses[name]), default=0)
-                if depth[name] > MAX_BLOCK_NESTING:
+                if depth[name] > MAX_BLOCK_DEPTH:
                     raise blocks[name].where.error(
-                        "too-many-layers", f"blocks nest more than {MAX_BLOCK_NESTING} deep here; flatten the "
+                        "too-many-layers", f"blocks nest more than {MAX_BLOCK_DEPTH} deep here; flatten the "
                         "chain by using `repeat` or by inlining some blocks")
                 continue
             if item.kind in trail:
@@ -327,10 +446,10 @@ def parse(root: Node | None, path: str, text: str = "") -> Spec:
 
 def load(path: str) -> Spec:
     """Read, compose and parse an architecture file."""
-    text = yamlsafe.read_text(path)
-    return parse(yamlsafe.compose(text, path), path, text)
+    return loads(yamlsafe.read_text(path), path)
 
 
 def loads(text: str, path: str = "<string>") -> Spec:
     """Parse an architecture from a string (for tests and the library API)."""
-    return parse(yamlsafe.compose(text, path), path, text)
+    with collector_paused():  # the node tree is acyclic; collections would only re-scan it (see limits)
+        return parse(yamlsafe.compose(text, path), path, text)

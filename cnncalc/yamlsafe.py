@@ -50,6 +50,7 @@ INT = "tag:yaml.org,2002:int"
 FLOAT = "tag:yaml.org,2002:float"
 BOOL = "tag:yaml.org,2002:bool"
 NULL = "tag:yaml.org,2002:null"
+MERGE = "tag:yaml.org,2002:merge"  # `<<: *anchor`
 SEQ = "tag:yaml.org,2002:seq"
 MAP = "tag:yaml.org,2002:map"
 _ALLOWED_TAGS = frozenset((STR, INT, FLOAT, BOOL, NULL, SEQ, MAP))
@@ -85,11 +86,22 @@ def read_text(path: str) -> str:
     return decode(data, path)
 
 
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte-order mark: ASCII text with a NUL beside every character."""
+    if len(head) < 4 or b"\x00" not in head:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return even.count(0) == len(even) or odd.count(0) == len(odd)
+
+
 def decode(data: bytes, path: str) -> str:
     """Decode UTF-8 (with or without BOM), reporting the position of the first bad byte."""
     if len(data) > MAX_FILE_BYTES:
         raise _problem(path, 1, 1, "file-too-large",
                        f"the file is over {MAX_FILE_BYTES:,} bytes; architecture files are limited to that")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or _looks_utf16(data[:8192]):
+        raise _problem(path, 1, 1, "invalid-encoding", "the file is UTF-16 (PowerShell's default for `>` and "
+                       "Out-File); save it as UTF-8")
     if b"\x00" in data[:8192]:
         raise _problem(path, 1, 1, "binary-file", "this is a binary file, not a YAML architecture file")
     try:
@@ -185,6 +197,15 @@ def position(node: Node) -> tuple[int, int]:
 _SCALARS: dict[tuple[str, str], Any] = {}
 
 
+def refuse_merge_key(key: Node, path: str) -> None:
+    """Refuse a YAML merge key (`<<: *anchor`) where it is used: the format does not support it."""
+    if key.tag == MERGE:
+        line, column = position(key)
+        raise _problem(path, line, column, "yaml-syntax",
+                       "YAML merge keys (`<<: *anchor`) are not supported in architecture files; write the "
+                       "arguments out, put shared ones in `defaults:`, or make a block")
+
+
 def check_tag(node: Node, path: str) -> None:
     """Refuse a node whose tag is not one of YAML's plain ones (str, int, float, bool, null, seq, map)."""
     if node.tag not in _ALLOWED_TAGS:
@@ -260,6 +281,7 @@ def plain(node: Node, path: str, budget: list[int] | None = None, depth: int = 0
     if isinstance(node, MappingNode):
         result = {}
         for key, value in node.value:
+            refuse_merge_key(key, path)
             if not isinstance(key, ScalarNode):
                 line, column = position(key)
                 raise _problem(path, line, column, "invalid-value", "a key must be a plain word, not a list or mapping")

@@ -273,3 +273,24 @@ layers:
 """
     rows = run(text).rows
     assert [(r.name, r.output) for r in rows] == [("transition1.conv1", (8, 8, 3)), ("conv1.1", (8, 8, 4))]
+
+
+@pytest.mark.parametrize("kind, arg, shown", [
+    ("maxpool", "stride", "kernel"), ("upsample", "scale", "2"), ("upsample", "size", "unset"),
+    ("conv", "stride", "1"), ("conv", "bias", "true"), ("conv", "padding", "0"), ("dropout", "rate", "0.5"),
+    ("conv", "kernel", ""),
+])
+def test_show_default_writes_defaults_as_yaml(kind: str, arg: str, shown: str) -> None:
+    from cnncalc.kinds import KINDS, show_default
+
+    assert show_default(KINDS[kind].args[arg]) == shown
+
+
+def test_kinds_command_never_shows_python_none() -> None:
+    from typer.testing import CliRunner
+
+    from cnncalc.cli import app
+
+    result = CliRunner().invoke(app, ["kinds"])
+    assert result.exit_code == 0 and "stride=kernel" in result.output
+    assert "None" not in result.output and "True" not in result.output

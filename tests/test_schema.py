@@ -14,7 +14,7 @@ import yaml
 from cnncalc import checks
 from cnncalc import kinds as K
 from cnncalc.analysis import analyze
-from cnncalc.numbers import parse_quantity
+from cnncalc.quantities import parse_quantity
 from cnncalc.problems import Located, SpecError
 from cnncalc.schema import schema, unknown_converters
 from cnncalc.spec import EXPECT_KEYS, OPTIONS, TOP_KEYS, loads
@@ -349,7 +349,7 @@ PROBES: list[Any] = [
     [1, 2, 3, 4], [0, 0, 0, 0], [1, -1], [1.5, 2], [True, 1], [[1, 2]], {"a": 1},
 ]
 CONVERTERS = {
-    "positive_int": K.positive_int, "nonneg_int": K.nonneg_int, "pair": K.pair, "nonneg_pair": K._nonneg_pair,
+    "positive_int": K.positive_int, "pair": K.pair, "nonneg_pair": K.nonneg_pair,
     "padding": K.padding, "boolean": K.boolean, "rate": K.rate, "number": K.number, "activation": K.activation,
     "upsample_mode": K.upsample_mode,
 }

@@ -29,7 +29,7 @@ def run_import(source: str, output: str | None, input_shape: str | None, partial
         return EXIT_USAGE
     shape = None
     if input_shape is not None:
-        from cnncalc.numbers import parse_shape
+        from cnncalc.quantities import parse_shape
 
         try:  # as `shape --input`: 416 (square, the file's channels), 416x320, or 416x320x3
             shape = parse_shape(input_shape, 1, 3)

@@ -1,0 +1,114 @@
+"""How the cost per layer grows with the network: it should not (issue: linear growth).
+
+Four ways of writing an N-layer network (written out; one `repeat`; a block used N/4 times;
+blocks nested two deep), at 1k, 5k and 20k layers, timed in-process for `shape --format json`
+(load, analyse, render JSON) and `check` (check_file). The exponent b of time ≈ a·N^b is fitted
+by least squares on log-log; 1.0 is linear.
+
+    python benchmarks/scaling.py            # best of 3
+    python benchmarks/scaling.py --smoke    # one round at 1k and 5k, for CI: prints, does not judge
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+CONV = "conv: {filters: 8, kernel: 3, padding: 1}"
+
+
+def written_out(n: int) -> str:
+    """N layers, each on its own line."""
+    return "input: [16, 16, 8]\nlayers:\n" + f"  - {CONV}\n" * n
+
+
+def repeated(n: int) -> str:
+    """One layer with `repeat: N`."""
+    return f"input: [16, 16, 8]\nlayers:\n  - conv: {{filters: 8, kernel: 3, padding: 1, repeat: {n}}}\n"
+
+
+def block(n: int) -> str:
+    """A four-layer block used N/4 times, written out."""
+    body = f"      - {CONV}\n      - relu\n      - conv: {{filters: 8, kernel: 1}}\n      - relu\n"
+    return "input: [16, 16, 8]\nblocks:\n  b:\n    layers:\n" + body + "layers:\n" + "  - b\n" * (n // 4)
+
+
+def nested(n: int) -> str:
+    """A block of two blocks of four layers (8 layers), repeated N/8 times."""
+    inner = f"      - {CONV}\n      - relu\n      - {CONV}\n      - relu\n"
+    return ("input: [16, 16, 8]\nblocks:\n  inner:\n    layers:\n" + inner
+            + "  outer:\n    layers:\n      - inner\n      - inner\n"
+            + f"layers:\n  - outer: {{repeat: {n // 8}}}\n")
+
+
+FORMS: dict[str, Callable[[int], str]] = {"written-out": written_out, "repeat": repeated, "block": block,
+                                          "nested": nested}
+
+
+def shape_json(path: str) -> None:
+    """What `cnncalc shape --format json` computes."""
+    from cnncalc import render
+    from cnncalc.analysis import analyze
+    from cnncalc.memory import estimate
+    from cnncalc.spec import load
+
+    analysis = analyze(load(path))
+    render.to_json(analysis, estimate(analysis))
+
+
+def check(path: str) -> None:
+    """What `cnncalc check` computes for one file."""
+    from cnncalc.checks import check_file
+
+    result = check_file(path)
+    assert not result.problems, result.problems
+
+
+def best(times: int, fn: Callable[[], None]) -> float:
+    """The fastest of `times` runs, in seconds."""
+    results = []
+    for _ in range(times):
+        start = time.perf_counter()
+        fn()
+        results.append(time.perf_counter() - start)
+    return min(results)
+
+
+def exponent(sizes: list[int], seconds: list[float]) -> float:
+    """Least-squares slope of log(time) on log(size)."""
+    xs, ys = [math.log(n) for n in sizes], [math.log(t) for t in seconds]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help="one quick round, for CI")
+    args = parser.parse_args()
+    sizes = [1000, 5000] if args.smoke else [1000, 5000, 20000]
+    repeat = 1 if args.smoke else args.repeat
+    shape_json(str(Path(__file__).resolve().parent.parent / "specs" / "vgg16.yaml"))  # imports, warm memos
+    print(f"{'form':<12} {'command':<18} " + " ".join(f"{n:>7,}" for n in sizes) + "   µs/layer   exponent")
+    with tempfile.TemporaryDirectory(prefix="cnncalc-scaling-") as workdir:
+        for form, write in FORMS.items():
+            paths = []
+            for n in sizes:
+                path = Path(workdir) / f"{form}-{n}.yaml"
+                path.write_text(write(n), encoding="utf-8")
+                paths.append(str(path))
+            for command, fn in (("shape --format json", shape_json), ("check", check)):
+                seconds = [best(repeat, lambda p=p: fn(p)) for p in paths]  # type: ignore[misc]
+                per_layer = " / ".join(f"{t / n * 1e6:.0f}" for t, n in zip(seconds, sizes))
+                print(f"{form:<12} {command:<18} " + " ".join(f"{t:7.3f}" for t in seconds)
+                      + f"   {per_layer}   {exponent(sizes, seconds):.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

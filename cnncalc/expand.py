@@ -1,0 +1,454 @@
+"""Expand a parsed Spec into the Network: blocks, repeats, references, names, `$variables`.
+
+Each leaf layer is resolved (kind, converted arguments, sources) and computed by its kind in
+order, since a later layer's arguments are checked against its input's shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnncalc.expr import ExprError, UnknownName, evaluate
+from cnncalc.kinds import ALIASES, KINDS, REQUIRED, Call, Kind, Shape
+from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, collector_paused
+from cnncalc.network import INPUT, PIXEL, RF, Layer, Network, compose_rf, compute
+from cnncalc.problems import INFO, WARNING, BlockUse, Located, Problem, SpecError, did_you_mean
+from cnncalc.spec import Block, Item, Lit, Seq, Spec, Value, Var
+
+Env = dict[str, tuple[Any, Located]]
+Given = dict[str, tuple[Any, Located]]
+_EXAMPLES = {"kernel": "kernel: 3", "filters": "filters: 64", "units": "units: 1000", "output": "output: 7",
+             "padding": "padding: 1", "cropping": "cropping: 4"}
+
+
+class _Value:
+    """An output available to later layers: its shape, display name, receptive field and source index."""
+
+    __slots__ = ("shape", "name", "rf", "index", "where")
+
+    def __init__(self, shape: Shape, name: str, rf: RF | None, index: int, where: Located | None = None) -> None:
+        self.shape = shape
+        self.name = name
+        self.rf = rf
+        self.index = index
+        self.where = where
+
+
+@dataclass
+class Context:
+    """Where expansion is: one layer list, its block arguments, the names it can see, its scope."""
+
+    items: list[Item]
+    env: Env | None  # None at the top level, where `$name` means nothing
+    prefix: str  # of the layer names made here: "layer1.2."
+    scope: tuple[str, ...]  # enclosing block uses and repeats, outermost first
+    depth: int
+    uses: tuple[BlockUse, ...] = ()  # the block uses that led here, outermost first
+    names: dict[str, _Value] = field(default_factory=dict)
+    outputs: list[_Value] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Step:
+    """One item being expanded: its resolved arguments and options."""
+
+    item: Item
+    kind: str  # canonical kind or block name
+    given: Given
+    options: Given
+    scope: tuple[str, ...]
+    converted: tuple[dict[str, Any], dict[str, Located]] | None = None  # a repeat's arguments, once
+
+
+_CONVERTED: dict[tuple[Any, Any], Any] = {}
+
+
+def _convert(convert: Any, value: Any, where: Located) -> Any:
+    """Convert an argument, memoized: files repeat the same few values (3, same, true, [2, 2])."""
+    # Types are part of the key: True == 1 and 1.0 == 1 must not share a conversion.
+    if type(value) is list:
+        key: tuple[Any, Any] = (convert, tuple((type(v), v) for v in value))
+    else:
+        key = (convert, (type(value), value))
+    try:
+        return _CONVERTED[key]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable (a nested list): convert without the memo
+        return convert(value, where)
+    result = convert(value, where)  # raises on a bad value, which is then not memoized
+    if len(_CONVERTED) < 10_000:
+        _CONVERTED[key] = result
+    return result
+
+
+def _arg_list(kind: Kind) -> str:
+    return f"; its arguments: {', '.join(kind.args)}" if kind.args else "; it takes no arguments"
+
+
+class Expander:
+    """Walks the layer lists, expanding blocks and repeats, resolving and computing each leaf in order."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.layers: list[Layer] = []
+        self.warnings: list[Problem] = []
+        self._seen_warnings: set[tuple[int, int, str, str]] = set()
+        self.groups: dict[str, str] = {}
+        self.first_uneven: Problem | None = None
+        self.top_item: Item = spec.items[0]
+        self.network = Network(spec.input, self.layers)
+
+    # -- values and substitution ---------------------------------------------------------
+
+    def resolve(self, value: Value, env: Env | None) -> tuple[Any, Located]:
+        """The Python value of an argument, with `$name` and `${expr}` substituted from env."""
+        if isinstance(value, Lit):
+            return value.value, value.where
+        if isinstance(value, Seq):
+            return [self.resolve(v, env)[0] for v in value.items], value.where
+        return self._substitute(value, env)
+
+    def _substitute(self, var: Var, env: Env | None) -> tuple[Any, Located]:
+        text, where = var.text, var.where
+        names = env or {}
+        if text.startswith("${"):
+            if not text.endswith("}"):
+                raise where.error("invalid-expression", f"`{text}` is not closed; write `${{expression}}`")
+            try:
+                return evaluate(text[2:-1], {k: v[0] for k, v in names.items()}), where
+            except UnknownName as exc:
+                raise where.error("unknown-variable", f"in `{text}`: {exc}") from None
+            except ExprError as exc:
+                raise where.error("invalid-expression", f"in `{text}`: {exc}; check the arguments this block "
+                                  "is given") from None
+        name = text[1:]
+        if name in names:
+            return names[name]
+        if env is None:
+            raise where.error("unknown-variable", f"`{text}` is only meaningful inside a block, which defines its "
+                              "arguments; outside one, write the value")
+        known = ", ".join(f"${k}" for k in names) or "none"
+        raise where.error("unknown-variable", f"`{text}` is not an argument of this block"
+                          f"{did_you_mean(name, names)}; its arguments: {known}")
+
+    # -- layer lists ---------------------------------------------------------------------
+
+    def run(self, shape: Shape) -> Network:
+        """Expand the whole network on an input of `shape`."""
+        network = self.network = Network(shape, self.layers)
+        rf = PIXEL if len(shape) == 3 else None
+        top = _Value(shape, "input", rf, INPUT, self.spec.input_where)
+        self.scope(Context(self.spec.items, None, "", (), 0), top)
+        return network
+
+    def scope(self, ctx: Context, scope_input: _Value) -> _Value:
+        """Evaluate a list of layers whose `input` is scope_input; return the last output."""
+        if ctx.depth > MAX_BLOCK_DEPTH:
+            raise self.top_item.where.error("too-many-layers", f"blocks nest more than {MAX_BLOCK_DEPTH} deep; "
+                                            "flatten the chain with `repeat` or by inlining blocks")
+        if len(ctx.items) > MAX_LAYERS:
+            raise ctx.items[MAX_LAYERS].where.error("too-many-layers", f"more than {MAX_LAYERS:,} layers, the "
+                                                    "limit; use `repeat` and blocks for repeated structure")
+        ctx.names["input"] = scope_input
+        ctx.outputs.append(scope_input)
+        for position, item in enumerate(ctx.items):
+            if ctx.depth == 0:
+                self.top_item = item  # expansion limits are reported at the top-level layer that expands
+            self._item(ctx, position, item)
+        return ctx.outputs[-1]
+
+    def _item(self, ctx: Context, position: int, item: Item) -> None:
+        """Expand one entry of a layer list (a leaf, a block use, either repeated)."""
+        canonical = ALIASES.get(item.kind)
+        block = None
+        if canonical is None:
+            block = self.spec.blocks.get(item.kind)
+            if block is None:
+                choices = list(ALIASES) + list(self.spec.blocks)
+                raise item.where.error("unknown-kind", f"unknown layer kind `{item.kind}`"
+                                       f"{did_you_mean(item.kind, choices)}; `cnncalc kinds` lists the kinds")
+            canonical = item.kind
+        given = {k: (v.value, v.where) if type(v) is Lit else self.resolve(v, ctx.env) for k, v in item.args.items()}
+        options = {k: self._option(k, v, ctx.env) for k, v in item.options.items()} if item.options else {}
+        step = _Step(item, canonical, given, options, ctx.scope)
+        name = self._name(ctx, step)
+        sources = self._sources(ctx, step, position, block is None and KINDS[canonical].merge)
+        repeat = self._repeat(options, len(sources))
+        indexed = "repeat" in options  # written repeat: rows are N.1, N.2, … even when it comes to 1
+        if indexed:
+            # A repeated item is a group of its own, so that tables can fold it into one row.
+            step.scope = ctx.scope + (ctx.prefix + name,)
+            self.groups[ctx.prefix + name] = f"{canonical} ×{repeat}"
+        for r in range(repeat):
+            row_name = f"{ctx.prefix}{name}.{r + 1}" if indexed else f"{ctx.prefix}{name}"
+            if block is not None:
+                self.groups[row_name] = canonical
+                out = self._block(ctx, block, step, sources[0], row_name)
+            else:
+                out = self._leaf(ctx, step, sources, row_name, r == 0)
+            sources = [out]
+        out.where = item.where
+        ctx.names[name] = out
+        ctx.outputs.append(out)
+
+    def _option(self, key: str, value: Value, env: Env | None) -> tuple[Any, Located]:
+        """An option's value; `from` keeps each reference with its own position."""
+        if key == "from" and isinstance(value, Seq):
+            return [self.resolve(v, env) for v in value.items], value.where
+        return self.resolve(value, env)
+
+    @staticmethod
+    def _repeat(options: Given, n_sources: int) -> int:
+        if "repeat" not in options:
+            return 1
+        repeat, where = options["repeat"]
+        if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
+            raise where.error("invalid-value", f"repeat takes a whole number ≥ 1, got {repeat!r}")
+        if repeat > MAX_LAYERS:
+            raise where.error("too-many-layers", f"repeat {repeat} would expand to more than {MAX_LAYERS:,} "
+                              "layers, the limit")
+        if n_sources > 1:
+            raise where.error("invalid-value", "a merge layer cannot be repeated")
+        return repeat
+
+    def _name(self, ctx: Context, step: _Step) -> str:
+        ctx.counters[step.kind] = ctx.counters.get(step.kind, 0) + 1
+        if "name" not in step.options:
+            name = f"{step.kind}{ctx.counters[step.kind]}"
+            while name in ctx.names:
+                name += "_"
+            return name
+        name, where = step.options["name"]
+        if isinstance(name, bool) or not isinstance(name, (str, int)) or not str(name):
+            raise where.error("invalid-name", "a name is a word such as `conv1_2`")
+        name = str(name)
+        if "." in name or name == "input":
+            raise where.error("invalid-name", f"`{name}` cannot be a layer name"
+                              f"{' (dots separate block levels)' if '.' in name else ' (it means the input)'}")
+        if name in ctx.names:
+            first = ctx.names[name].where
+            raise where.error("duplicate-name", f"the name `{name}` is already used"
+                              f"{f' at line {first.line}' if first else ''}; names must be unique")
+        return name
+
+    # -- references ----------------------------------------------------------------------
+
+    def _sources(self, ctx: Context, step: _Step, position: int, merge: bool) -> list[_Value]:
+        item = step.item
+        if "from" not in step.options:
+            if merge:
+                raise item.where.error("missing-argument", f"{item.kind} needs its inputs: `- {item.kind}: [a, b]` "
+                                       "with two or more layer names")
+            return [ctx.outputs[-1]]
+        refs, where = step.options["from"]
+        if merge and len(refs) < 2:
+            raise where.error("invalid-value", f"{item.kind} needs two or more inputs, like `[conv3, input]`")
+        if not merge and len(refs) != 1:
+            raise where.error("invalid-value", f"{item.kind} takes one input; only add, multiply and concat merge")
+        return [self._reference(ctx, ref, ref_where, position) for ref, ref_where in refs]
+
+    def _reference(self, ctx: Context, ref: Any, where: Located, position: int) -> _Value:
+        if isinstance(ref, int) and not isinstance(ref, bool):
+            if ref >= 0:
+                raise where.error("invalid-reference", "a numeric `from` counts back and is negative "
+                                  "(-1 is the previous layer)")
+            if -ref > len(ctx.outputs):
+                above = len(ctx.outputs) - 1
+                raise where.error("unknown-reference", f"from: {ref} reaches before the start of this list "
+                                  f"({above} layer{'s' if above != 1 else ''} above; -{above + 1} is the input)")
+            return ctx.outputs[ref]
+        if isinstance(ref, str) and ref:
+            if ref in ctx.names:
+                return ctx.names[ref]
+            later = _defined_later(ref, ctx.items, position)
+            if later is not None:
+                raise where.error("forward-reference", f"`{ref}` is defined later (line {later}); a layer "
+                                  "takes input only from layers above it")
+            raise where.error("unknown-reference", f"no layer named `{ref}` above this one"
+                              f"{did_you_mean(ref, ctx.names)}")
+        raise where.error("invalid-reference", "`from` takes a layer name, `input`, or a negative number")
+
+    # -- leaves and blocks ---------------------------------------------------------------
+
+    def _leaf(self, ctx: Context, step: _Step, sources: list[_Value], row_name: str, first: bool) -> _Value:
+        if len(self.layers) >= MAX_LAYERS:
+            raise self.top_item.where.error("too-many-layers", f"the network expands to more than {MAX_LAYERS:,} "
+                                            "layers, the limit; check `repeat` counts and nested blocks")
+        kind = KINDS[step.kind]
+        if step.converted is None:
+            step.converted = self._leaf_args(kind, step)
+        args, arg_where = step.converted
+        if first and "from" in step.options:
+            arg_where = {**arg_where, "from": step.options["from"][1]}
+        item = step.item
+        indices: tuple[int, ...]
+        names: tuple[str, ...]
+        shapes: tuple[Shape, ...]
+        if len(sources) == 1:  # the common case, without three generator expressions
+            only = sources[0]
+            indices, names, shapes = (only.index,), (only.name,), (only.shape,)
+        else:
+            indices = tuple(s.index for s in sources)
+            names, shapes = tuple(s.name for s in sources), tuple(s.shape for s in sources)
+        layer = Layer(len(self.layers), row_name, kind.name, args, item.where, arg_where, indices, names,
+                      step.scope, ctx.uses, shapes, None)  # type: ignore[arg-type]
+        out = layer.out = compute(Call(kind.name, args, item.where, arg_where, list(shapes), list(names), row_name))
+        for problem in out.warnings:
+            self._warn(problem, row_name)
+        if out.uneven is not None and self.first_uneven is None:
+            self.first_uneven = item.where.problem("uneven-size", f"{row_name}: {out.uneven}", INFO)
+        layer.rf = compose_rf(sources[0].rf, out) if len(sources) == 1 else self._merge_rf(sources, item)
+        self.layers.append(layer)
+        return _Value(out.output, row_name, layer.rf, layer.index)
+
+    def _leaf_args(self, kind: Kind, step: _Step) -> tuple[dict[str, Any], dict[str, Located]]:
+        """The kind's arguments, converted, from this use, then `defaults`, then the kind's defaults."""
+        given, item = step.given, step.item
+        if "" in given:
+            if kind.main is None:
+                raise given[""][1].error("invalid-value", f"`{item.kind}` takes no main argument; write "
+                                         f"`- {item.kind}` alone{_arg_list(kind)}")
+            given = {kind.main: given[""]}
+        for arg_name, (_, where) in given.items():
+            if arg_name not in kind.args:
+                raise item.key_where.get(arg_name, where).error(
+                    "unknown-argument", f"{kind.name} has no argument `{arg_name}`"
+                    f"{did_you_mean(arg_name, kind.args)}{_arg_list(kind)}")
+        defaults = self.spec.defaults.get(kind.name)
+        args: dict[str, Any] = {}
+        arg_where: dict[str, Located] = {}
+        for arg_name, arg in kind.args.items():
+            if arg_name in given:
+                value, where = given[arg_name]
+                arg_where[arg_name] = where  # a default's problems belong to the layer that uses it
+            elif defaults and arg_name in defaults:
+                value, where = defaults[arg_name]
+            elif arg.default is REQUIRED:
+                example = _EXAMPLES.get(arg_name, f"{arg_name}: ...")
+                raise item.where.error("missing-argument", f"{kind.name} needs `{arg_name}` ({example}); give it "
+                                       f"here or in `defaults: {{{kind.name}: {{{example}}}}}`")
+            else:
+                args[arg_name] = arg.default
+                continue
+            args[arg_name] = _convert(arg.convert, value, where)
+        return args, arg_where
+
+    def _warn(self, problem: Problem, layer: str) -> None:
+        """Keep a warning once per place in the file (a block used 36 times warns once), naming the layer."""
+        key = (problem.line, problem.column, problem.rule, problem.message)
+        if key in self._seen_warnings:
+            return
+        self._seen_warnings.add(key)
+        self.warnings.append(Problem(problem.path, problem.line, problem.column, problem.level, problem.rule,
+                                     f"{layer}: {problem.message}"))
+
+    def _merge_rf(self, sources: list[_Value], item: Item) -> RF | None:
+        """The largest receptive field over the merged paths (per axis), warning when the paths are misaligned.
+
+        As Araujo et al. (Distill, 2019): paths that differ in effective stride, or in the centre of
+        the first output's window, (r − 1)/2 − p, do not line up, and one receptive field misdescribes them.
+        """
+        if any(s.rf is None for s in sources):
+            return None
+        # A 1×1×C gate broadcast over a map (squeeze-and-excitation) has no position to align.
+        spatial = [s for s in sources if len(s.shape) != 3 or s.shape[:2] != (1, 1)] or sources
+        fields: list[RF] = [s.rf for s in spatial]  # type: ignore[misc]
+        size = tuple(max(rf.size[a] for rf in fields) for a in (0, 1))
+        widest = [max(fields, key=lambda rf: rf.size[a]) for a in (0, 1)]
+        merged = RF(size, (widest[0].jump[0], widest[1].jump[1]),  # type: ignore[arg-type]
+                    (widest[0].padding[0], widest[1].padding[1]))
+        strides = {rf.jump for rf in fields}
+        centres = {tuple((rf.size[a] - 1) / 2 - rf.padding[a] for a in (0, 1)) for rf in fields}
+        if len(strides) > 1 or len(centres) > 1:
+            what = "effective strides" if len(strides) > 1 else "centres"
+            values = ", ".join(
+                f"{s.name}: {rf.jump[0]}×{rf.jump[1]}" if len(strides) > 1 else
+                f"{s.name}: {(rf.size[0] - 1) / 2 - rf.padding[0]:g},{(rf.size[1] - 1) / 2 - rf.padding[1]:g}"
+                for s, rf in zip(spatial, fields))
+            self._warn(item.where.problem(
+                "rf-misaligned", f"the merged paths have different {what} ({values}), so no single receptive "
+                "field describes the output; the largest is shown. Align the paths' padding and strides",
+                WARNING), item.kind)
+        return merged
+
+    def _block(self, ctx: Context, block: Block, step: _Step, source: _Value, row_name: str) -> _Value:
+        item = step.item
+        use = BlockUse(item.where.line, item.where.column, block.name, row_name)
+        inner = Context(block.items, self._block_env(block, step, source), row_name + ".",
+                        step.scope + (row_name,), ctx.depth + 1, ctx.uses + (use,))
+        try:
+            return self.scope(inner, source)
+        except SpecError as exc:
+            raise SpecError(exc.problem.used_from(use)) from None
+
+    def _block_env(self, block: Block, step: _Step, source: _Value) -> Env:
+        """A block's arguments: given at the use, else in `defaults`, else the block's own defaults."""
+        item, given = step.item, step.given
+        params = list(block.params)
+        if item.main_given:
+            if not params:
+                raise given[""][1].error("invalid-value", f"block `{block.name}` takes no arguments")
+            given = {params[0]: given[""]}
+        for arg_name, (_, where) in given.items():
+            if arg_name not in block.params:
+                where = item.key_where.get(arg_name, where)
+                raise where.error("unknown-argument", f"block `{block.name}` has no argument `{arg_name}`"
+                                  f"{did_you_mean(arg_name, params)}; its arguments: {', '.join(params) or 'none'}")
+        defaults = self.spec.defaults.get(block.name, {})
+        # Built-in: the channels of the block's input (DenseNet's transition halves them).
+        env: Env = {"in_channels": (source.shape[-1], item.where)}
+        for param, default in block.params.items():
+            if param in given:
+                env[param] = given[param]
+            elif param in defaults:
+                env[param] = defaults[param]
+            elif default is None:
+                raise item.where.error("missing-argument", f"block `{block.name}` needs `{param}`; write "
+                                       f"`- {block.name}: {{{param}: ...}}`")
+            else:
+                env[param] = default
+        return env
+
+    def check_defaults(self) -> None:
+        """Defaults must name existing kinds and their arguments."""
+        for kind_name, args in self.spec.defaults.items():
+            where = self.spec.defaults_where[kind_name]
+            if kind_name in KINDS:
+                known: Any = KINDS[kind_name].args
+            elif kind_name in self.spec.blocks:
+                known = self.spec.blocks[kind_name].params
+            else:
+                choices = list(ALIASES) + list(self.spec.blocks)
+                raise where.error("unknown-kind", f"defaults for unknown kind `{kind_name}`"
+                                  f"{did_you_mean(kind_name, choices)}")
+            for arg_name, (value, arg_where) in args.items():
+                if arg_name not in known:
+                    key_where = self.spec.defaults_key_where.get((kind_name, arg_name), arg_where)
+                    raise key_where.error("unknown-argument", f"{kind_name} has no argument `{arg_name}`"
+                                          f"{did_you_mean(arg_name, known)}")
+                if kind_name in KINDS:
+                    KINDS[kind_name].args[arg_name].convert(value, arg_where)
+
+
+def _defined_later(ref: str, items: list[Item], position: int) -> int | None:
+    """The line of a later item that `ref` names (by `name:` or by its automatic name), or None."""
+    counters: dict[str, int] = {}
+    for index, other in enumerate(items):
+        canonical = ALIASES.get(other.kind, other.kind)
+        counters[canonical] = counters.get(canonical, 0) + 1
+        explicit = other.explicit_name
+        if index > position and (explicit == ref or (explicit is None and ref == f"{canonical}{counters[canonical]}")):
+            return other.where.line
+    return None
+
+
+def expand(spec: Spec, input_shape: Shape | None = None) -> Expander:
+    """Expand and compute the network (on `input_shape`, else the file's); the expander keeps what it found."""
+    expander = Expander(spec)
+    expander.check_defaults()
+    with collector_paused():
+        expander.run(input_shape or spec.input)
+    return expander

@@ -1,0 +1,159 @@
+"""The expanded network: resolved layer calls in execution order, each with its figures.
+
+This is the one representation every later stage reads (tables, checks, sizes, memory, and
+whatever draws, explains, compares or exports a network): blocks, repeats, references and
+`$variables` are gone; each layer knows its kind, converted arguments, input sources, scope,
+the chain of block uses that produced it, its positions in the file and what its kind computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnncalc.kinds import KINDS, Call, LayerOut, Shape
+from cnncalc.problems import BlockUse, Located, Problem, SpecError
+from cnncalc.limits import too_large
+
+INPUT = -1  # the source index of the network's input
+
+
+@dataclass(frozen=True, slots=True)
+class RF:
+    """Receptive field of one output position: size, effective stride (jump) and effective padding, (h, w)."""
+
+    size: tuple[int, int]
+    jump: tuple[int, int]
+    padding: tuple[int, int]
+
+
+PIXEL = RF((1, 1), (1, 1), (0, 0))  # a pixel of the input sees itself
+
+
+def compose_rf(rf: RF | None, out: LayerOut) -> RF | None:
+    """Receptive field after a layer: r' = r + (k − 1)·j, j' = j·s, p' = p + pad·j (per axis)."""
+    if rf is None or out.breaks_rf:
+        return None
+    if out.rf is None:
+        return rf
+    (kh, sh, ph), (kw, sw, pw) = out.rf
+    return RF((rf.size[0] + (kh - 1) * rf.jump[0], rf.size[1] + (kw - 1) * rf.jump[1]),
+              (rf.jump[0] * sh, rf.jump[1] * sw),
+              (rf.padding[0] + ph * rf.jump[0], rf.padding[1] + pw * rf.jump[1]))
+
+
+@dataclass(slots=True)
+class Layer:
+    """One resolved layer call: what to compute (kind, arguments, sources) and what it computed (out, rf)."""
+
+    index: int  # 0-based position in the network
+    name: str  # dotted display name: stage1.block2.conv1
+    kind: str  # canonical kind, a key of KINDS
+    args: dict[str, Any]  # converted, defaults filled
+    where: Located  # the layer's kind in the file
+    arg_where: dict[str, Located]  # arguments written at this use (and `from`)
+    sources: tuple[int, ...]  # indices of the layers it reads (INPUT: the network's input)
+    inputs: tuple[str, ...]  # their display names
+    scope: tuple[str, ...]  # enclosing block uses and repeats, outermost first
+    uses: tuple[BlockUse, ...]  # the chain of block uses that produced it, outermost first
+    input_shapes: tuple[Shape, ...]
+    out: LayerOut
+    rf: RF | None = None
+
+    @property
+    def output(self) -> Shape:
+        """The output shape."""
+        return self.out.output
+
+    def call(self, inputs: list[Shape]) -> Call:
+        """This layer's call on other input shapes (to recompute it at another input size)."""
+        return Call(self.kind, self.args, self.where, self.arg_where, inputs, list(self.inputs), self.name)
+
+
+_COMPUTED: dict[tuple[Any, ...], LayerOut] = {}
+
+
+def compute(call: Call) -> LayerOut:
+    """What the kind computes for a call, refusing outputs beyond the documented limits.
+
+    Memoized on (kind, arguments, input shapes) when the result carries no warning (warnings hold
+    positions): networks repeat the same layer on the same shape (ResNet stages, VGG's convs,
+    CI runs over many similar files). Results are shared, so a LayerOut is read-only.
+    """
+    try:
+        key: tuple[Any, ...] | None = (call.kind, tuple(call.args.items()), tuple(call.inputs))
+        cached = _COMPUTED.get(key)  # type: ignore[arg-type]
+    except TypeError:  # an unhashable argument value
+        key, cached = None, None
+    if cached is not None:
+        return cached
+    out = KINDS[call.kind].infer(call)
+    reason = too_large(out.output)
+    if reason:
+        raise call.where.error("too-large", f"{call.name}: the output {reason}; check the scale or units")
+    if key is not None and not out.warnings and len(_COMPUTED) < 20_000:
+        _COMPUTED[key] = out
+    return out
+
+
+@dataclass
+class Network:
+    """The expanded network: its input shape and layers; the output is the last layer's."""
+
+    input: Shape
+    layers: list[Layer] = field(default_factory=list)
+    _runs: list[int] | None = None
+
+    def shape_of(self, source: int) -> Shape:
+        """The shape a source index refers to."""
+        return self.input if source == INPUT else self.layers[source].out.output
+
+    def run_ends(self) -> list[int]:
+        """For each layer, the index after the run of identical chained layers it starts (a `repeat`)."""
+        if self._runs is None:
+            ends = list(range(1, len(self.layers) + 1))
+            for i in range(len(self.layers) - 2, -1, -1):
+                layer, following = self.layers[i], self.layers[i + 1]
+                if following.sources == (i,) and following.kind == layer.kind and following.args == layer.args:
+                    ends[i] = ends[i + 1]
+            self._runs = ends
+        return self._runs
+
+
+def _through(problem: Problem, uses: tuple[BlockUse, ...]) -> Problem:
+    """A problem inside blocks, with the chain of uses that led to it."""
+    for use in reversed(uses):
+        problem = problem.used_from(use)
+    return problem
+
+
+def replay(network: Network, input_shape: Shape) -> Layer | None:
+    """Recompute the network's layers on another input size; the first layer that does not divide
+    evenly, or None. Raises SpecError where the network is invalid at that size.
+
+    Expansion does not depend on the input's height and width, so the resolved calls are reused;
+    a run of one layer that maps its shape onto itself (a repeated 3×3 same conv) is computed once.
+    """
+    shapes: list[Shape] = []
+    ends = network.run_ends()
+    layers = network.layers
+    i = 0
+    while i < len(layers):
+        layer = layers[i]
+        inputs = [input_shape if s == INPUT else shapes[s] for s in layer.sources]
+        try:
+            out = compute(layer.call(inputs))
+        except SpecError as exc:
+            raise SpecError(_through(exc.problem, layer.uses)) from None
+        if out.uneven is not None:
+            return Layer(layer.index, layer.name, layer.kind, layer.args, layer.where, layer.arg_where,
+                         layer.sources, layer.inputs, layer.scope, layer.uses, tuple(inputs), out)
+        shapes.append(out.output)
+        i += 1
+        if out.output == inputs[0] and ends[i - 1] > i:  # a fixed point: the rest of the run repeats it
+            shapes.extend([out.output] * (ends[i - 1] - i))
+            i = ends[i - 1]
+    return None
+
+
+__all__ = ["INPUT", "RF", "Layer", "Network", "SpecError", "compose_rf", "compute", "replay"]
