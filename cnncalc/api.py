@@ -90,11 +90,9 @@ def _text_and_path(source: Source) -> tuple[str, str]:
     from cnncalc import bundled, yamlsafe
 
     if isinstance(source, Mapping):
-        import yaml
-
         try:
-            text = yaml.safe_dump(dict(source), sort_keys=False, allow_unicode=True)
-        except yaml.YAMLError as exc:
+            text = yamlsafe.dump(dict(source))
+        except ValueError as exc:
             raise CnncalcError([Problem("<dict>", 1, 1, ERROR, "invalid-value",
                                         f"the dict holds a value YAML cannot represent: {exc}")]) from None
         return text, "<dict>"

@@ -556,7 +556,17 @@ def check(
     fmt: Optional[str] = typer.Option(
         None, "--format", "-f", metavar=CHECK_FORMATS,
         help="text (default), parsable (path:line:col: [level] message (rule)), github (annotations; the default "
-             "when GITHUB_ACTIONS=true) or json."),
+             "when GITHUB_ACTIONS=true), json or sarif (SARIF 2.1.0, for code scanning)."),
+    select: list[str] = typer.Option([], "--select", metavar="RULES",
+                                     help="Report only these rules (comma-separated ids; repeatable)."),
+    ignore: list[str] = typer.Option([], "--ignore", metavar="RULES",
+                                     help="Do not report these rules (warnings and expect/budget errors)."),
+    exclude: list[str] = typer.Option([], "--exclude", metavar="GLOB", help="Skip files matching GLOB (repeatable)."),
+    config: Optional[str] = typer.Option(None, "--config", metavar="FILE",
+                                         help="Settings file (.cnncalc.yaml or pyproject.toml); default: the "
+                                              "nearest one above the checked paths."),
+    report_dir: Optional[str] = typer.Option(None, "--report-dir", metavar="DIR",
+                                             help="Also write an HTML report of each file that analyses into DIR."),
     max_params: Optional[str] = typer.Option(None, "--max-params", metavar="N",
                                              help="Budget for every file, e.g. 5M."),
     max_macs: Optional[str] = typer.Option(None, "--max-macs", metavar="N", help="Budget for every file, e.g. 1.5G."),
@@ -579,18 +589,25 @@ def check(
     # Everything imported so far lives until exit; freezing it keeps the collector from re-scanning
     # it after every few files (composing YAML allocates many objects). Files are independent.
     gc.freeze()
-    budgets = {k: v for k, v in (("max_params", _budget(max_params, "--max-params")),
-                                 ("max_macs", _budget(max_macs, "--max-macs")),
-                                 ("max_memory", _budget(max_memory, "--max-memory", memory=True))) if v}
+    settings = _settings(config, list(paths), (list(select), list(ignore), list(exclude)))
+    strict = strict or settings.strict
+    budgets = {**settings.budgets, **{k: v for k, v in (
+        ("max_params", _budget(max_params, "--max-params")), ("max_macs", _budget(max_macs, "--max-macs")),
+        ("max_memory", _budget(max_memory, "--max-memory", memory=True))) if v}}
     name = _choice(fmt, REPORTER_BY_NAME, "--format") if fmt is not None else \
         "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     workers = _whole(jobs, "--jobs", 0) or os.cpu_count() or 1
-    files = list(checks.find_files(paths))
+    from cnncalc import config as cfg
+
+    files = [(p, m) for p, m in checks.find_files(paths) if m is not None or not cfg.excluded(settings, p)]
     reporter = reporters.make(name, total=len(files), fancy=name == "text" and textout.is_terminal(), quiet=quiet)
     summary = reporters.Summary()
     failed = False
     try:
         for result in _results(files, budgets, workers):
+            result.problems = cfg.apply(settings, result.problems)
+            if report_dir is not None:
+                _write_report(result, report_dir)
             summary.add(result)
             failed = failed or any(checks.is_error(p, strict) for p in result.problems)
             reporter.file(result)
@@ -601,6 +618,116 @@ def check(
         sys.stderr.write("no architecture files found (*.yaml, *.yml): nothing was checked\n")
         failed = True
     raise typer.Exit(EXIT_PROBLEMS if failed else 0)
+
+
+@app.command(cls=Command)
+def diff(
+    a: str = typer.Argument(..., metavar="A", help="The old architecture: a file or a bundled name."),
+    b: Optional[str] = typer.Argument(None, metavar="[B]", help="The new one (or leave it out and give --rev)."),
+    rev: Optional[str] = typer.Option(None, "--rev", metavar="REV",
+                                      help="Compare A as it was at this git revision with A now."),
+    fmt: str = typer.Option("table", "--format", "-f", metavar="table|markdown|json", help="Output format."),
+    fail_on: list[str] = typer.Option([], "--fail-on", metavar="METRIC:[+|-]AMOUNT[%]",
+                                      help="Exit 1 when a total changes by more, e.g. params:+5% or macs:+1G "
+                                           "(params, trainable, non_trainable, macs, memory; repeatable)."),
+) -> None:
+    """Compare two architectures layer by layer: added, removed and changed layers, and the totals."""
+    from cnncalc.diff_command import run_diff
+
+    raise typer.Exit(run_diff(a, b, rev, fmt, list(fail_on)))
+
+
+@app.command("import", cls=Command)
+def import_(
+    source: str = typer.Argument(..., metavar="FILE", help="An ONNX graph (.onnx) or a Darknet cfg (.cfg)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="Write the architecture file here (default: standard output)."),
+    input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE",
+                                        help="Input size where the file leaves it open: 416, 416x320 or 416x320x3."),
+    partial: bool = typer.Option(False, "--partial",
+                                 help="Write what maps; unmapped operators become warnings instead of an error."),
+) -> None:
+    """Turn an ONNX graph or a Darknet .cfg into a cnncalc architecture file (`... | cnncalc shape -`)."""
+    from cnncalc.importers.command import run_import
+
+    raise typer.Exit(run_import(source, output, input, partial))
+
+
+def _drawing(style: str, direction: str, depth: str, label: str) -> Any:
+    from cnncalc import draw_command
+
+    try:
+        return draw_command.options(style, direction, _depth(depth), label)
+    except draw_command.Usage as exc:
+        _usage(str(exc))
+
+
+_SPEC_HELP = "An architecture file, the name of a bundled one (`cnncalc list`), or - for standard input."
+
+
+@app.command(cls=Command)
+def diagram(
+    spec: str = typer.Argument(..., metavar="SPEC", help=_SPEC_HELP),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="net.svg, or net.png (needs cairosvg or chromium); default: SVG "
+                                              "on standard output."),
+    style: str = typer.Option("graph", "--style", metavar="graph|blocks",
+                              help="graph: one box per layer or block, with every edge; blocks: 3-D slabs."),
+    direction: str = typer.Option("TB", "--direction", metavar="TB|LR", help="Top to bottom or left to right."),
+    depth: str = typer.Option("1", "--depth", "-d", metavar="N|all", help="Levels of blocks to expand, as `shape`."),
+    label: str = typer.Option("none", "--label", metavar="params,macs|all|none",
+                              help="Extra figures in each box."),
+    input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE", help="Override the input."),
+) -> None:
+    """Draw the network as a standalone SVG (or PNG): no Graphviz, no JavaScript, deterministic."""
+    from cnncalc.draw_command import write_diagram
+
+    chosen = _drawing(style, direction, depth, label)
+    raise typer.Exit(write_diagram(_analyse(spec, input), chosen, output))
+
+
+@app.command(cls=Command)
+def report(
+    spec: str = typer.Argument(..., metavar="SPEC", help=_SPEC_HELP),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="The HTML file (default: standard output)."),
+    style: str = typer.Option("graph", "--style", metavar="graph|blocks", help="The diagram's style."),
+    direction: str = typer.Option("TB", "--direction", metavar="TB|LR", help="The diagram's direction."),
+    depth: str = typer.Option("1", "--depth", "-d", metavar="N|all", help="Levels of blocks to expand."),
+    input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE", help="Override the input."),
+) -> None:
+    """One self-contained HTML report: totals, the diagram, the full table, and where the cost sits."""
+    from cnncalc.draw_command import write_html_report
+
+    chosen = _drawing(style, direction, depth, "none")
+    raise typer.Exit(write_html_report(_analyse(spec, input), chosen, output))
+
+
+def _settings(path: str | None, paths: list[str], rules: tuple[list[str], list[str], list[str]]) -> Any:
+    """`check`'s configuration: the file (--config, or the nearest above the paths) with the options applied."""
+    from cnncalc import config as cfg
+
+    try:
+        return cfg.with_options(cfg.load_or_discover(path, paths), *rules)
+    except ValueError as exc:
+        _usage(str(exc))
+    except SpecError as exc:
+        _fail(exc)
+
+
+def _write_report(result: Any, directory: str) -> None:
+    """`check --report-dir`: the HTML report of a file whose analysis succeeded (an error stops none)."""
+    from cnncalc import bundled
+    from cnncalc.analysis import analyze
+    from cnncalc.report import write_report
+    from cnncalc.rules import RULES
+
+    if any(p.rule in RULES and RULES[p.rule].fatal for p in result.problems) or result.path == "-":
+        return
+    try:
+        write_report(analyze(bundled.read_spec(result.path)), directory)
+    except (SpecError, OSError) as exc:
+        sys.stderr.write(f"cnncalc: no report for {result.path}: {exc}\n")
 
 
 def _results(files: list[tuple[str, Any]], budgets: dict[str, Any], workers: int) -> Any:

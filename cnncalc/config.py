@@ -96,26 +96,17 @@ def load_config(path: str) -> Config:
 
 
 def _yaml_entries(text: str, path: str) -> dict[str, _Entry]:
-    from yaml.nodes import MappingNode, SequenceNode
-
     from cnncalc import yamlsafe
-    from cnncalc.spec import at
 
-    root = yamlsafe.compose(text, path)
-    if root is None or (not isinstance(root, MappingNode) and root.tag == yamlsafe.NULL):
-        return {}
-    if not isinstance(root, MappingNode):
-        raise at(root, path).error("invalid-config", "a configuration file is a mapping of settings, "
-                                   f"such as `ignore: [non-integer-output]`; the keys are {', '.join(KEYS)}")
+    found = yamlsafe.top_entries(text, path)
+    if found is None:
+        raise Located(path, 1, 1).error("invalid-config", "a configuration file is a mapping of settings, "
+                                        f"such as `ignore: [non-integer-output]`; the keys are {', '.join(KEYS)}")
     entries: dict[str, _Entry] = {}
-    for key_node, value_node in root.value:
-        key = yamlsafe.scalar_value(key_node, path)
-        where = at(key_node, path)
+    for key, where, value, value_where, items in found:
         if key in entries:
             raise where.error("invalid-config", f"`{key}` appears twice; keep one")
-        items = tuple(at(n, path) for n in value_node.value) if isinstance(value_node, SequenceNode) else ()
-        entries[str(key)] = _Entry(yamlsafe.plain(value_node, path), where if items else at(value_node, path),
-                                   where, items)
+        entries[str(key)] = _Entry(value, where if items else value_where, where, items)
     return entries
 
 

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from typing import TYPE_CHECKING, Callable
 
-from cnncalc.problems import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, SpecError
+from cnncalc.problems import EXIT_OK, EXIT_PROBLEMS
 
 if TYPE_CHECKING:
     from cnncalc.analysis import Analysis
@@ -24,14 +24,6 @@ PNG_HINT = ("PNG output needs cairosvg (pip install 'cnncalc[png]', which also n
 
 class Usage(Exception):
     """A malformed command-line value (exit code 2)."""
-
-
-def _depth(text: str) -> int | None:
-    if text == "all":
-        return None
-    if not text.isdigit():
-        raise Usage(f"--depth: give a number ≥ 0 or `all`, not {text!r}")
-    return int(text)
 
 
 def _labels(text: str) -> tuple[str, ...]:
@@ -48,43 +40,21 @@ def _labels(text: str) -> tuple[str, ...]:
     return chosen
 
 
-def options(style: str, direction: str, depth: str, label: str) -> "Options":
-    """Diagram options from command-line text; raises Usage on a bad value."""
+def options(style: str, direction: str, depth: int | None, label: str) -> "Options":
+    """Diagram options from command-line text (depth already parsed); raises Usage on a bad value."""
     from cnncalc.diagram import DIRECTIONS, STYLES, Options
 
     if style not in STYLES:
         raise Usage(f"--style: choose {' or '.join(STYLES)}, not {style!r}")
     if direction.upper() not in DIRECTIONS:
         raise Usage(f"--direction: choose {' or '.join(DIRECTIONS)}, not {direction!r}")
-    return Options(style, direction.upper(), _depth(depth), _labels(label))
-
-
-def load(spec: str, input_shape: str | None) -> "Analysis":
-    """Analyse a file or bundled architecture; raises SpecError on a problem in it, Usage on a bad --input."""
-    from cnncalc import bundled
-    from cnncalc.analysis import analyze
-    from cnncalc.quantities import parse_shape
-    from cnncalc.problems import Located, did_you_mean
-    from cnncalc.spec import load as load_spec
-
-    shape = None
-    if input_shape is not None:
-        try:
-            shape = parse_shape(input_shape, 1, 3)
-        except ValueError as exc:
-            raise Usage(f"--input: {exc}") from None
-    path = bundled.resolve(spec)
-    if not os.path.exists(path) and os.sep not in spec and not spec.endswith((".yaml", ".yml")):
-        raise Located(spec, 1, 1).error(
-            "file-not-found", f"no file and no bundled architecture named {spec!r}"
-            f"{did_you_mean(spec, bundled.names())}; `cnncalc list` shows the bundled ones")
-    return analyze(load_spec(path), shape)
+    return Options(style, direction.upper(), depth, _labels(label))
 
 
 def svg_to_png(svg: str, width: float, height: float) -> bytes:
     """PNG bytes of an SVG document, by cairosvg or else a headless chromium; raises RuntimeError if neither."""
     try:
-        import cairosvg  # type: ignore[import-untyped, unused-ignore]
+        import cairosvg  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except (ImportError, OSError):  # OSError: the package is there but the Cairo library is not
         cairosvg = None
     if cairosvg is not None:
@@ -130,14 +100,6 @@ def _run(body: "Callable[[], str | bytes]", output: str | None) -> int:
     try:
         data = body()
         _write(output, data)
-    except Usage as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return EXIT_USAGE
-    except SpecError as exc:
-        from cnncalc.diagnostics import text
-
-        sys.stderr.write(text(exc.problem) + "\n")
-        return EXIT_PROBLEMS
     except RuntimeError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_PROBLEMS
@@ -147,15 +109,13 @@ def _run(body: "Callable[[], str | bytes]", output: str | None) -> int:
     return EXIT_OK
 
 
-def run_diagram(spec: str, output: str | None, style: str, direction: str, depth: str, label: str,
-                input_shape: str | None) -> int:
-    """`cnncalc diagram`: write the SVG (or, for a .png output, PNG) diagram of a spec; returns the exit code."""
+def write_diagram(analysis: "Analysis", chosen: "Options", output: str | None) -> int:
+    """`cnncalc diagram`: write the SVG (or, for a .png output, PNG) diagram; returns the exit code."""
     def body() -> str | bytes:
         from cnncalc.diagram import layout
         from cnncalc.svg import render
 
-        chosen = options(style, direction, depth, label)
-        drawn = layout(load(spec, input_shape), chosen)
+        drawn = layout(analysis, chosen)
         svg = render(drawn)
         if output is not None and output.lower().endswith(".png"):
             return svg_to_png(svg, drawn.width, drawn.height)
@@ -164,12 +124,11 @@ def run_diagram(spec: str, output: str | None, style: str, direction: str, depth
     return _run(body, output)
 
 
-def run_report(spec: str, output: str | None, style: str, direction: str, depth: str, input_shape: str | None) -> int:
-    """`cnncalc report`: write the one-file HTML report of a spec; returns the exit code."""
+def write_html_report(analysis: "Analysis", chosen: "Options", output: str | None) -> int:
+    """`cnncalc report`: write the one-file HTML report; returns the exit code."""
     def body() -> str:
         from cnncalc.report import html
 
-        chosen = options(style, direction, depth, "none")
-        return html(load(spec, input_shape), chosen)
+        return html(analysis, chosen)
 
     return _run(body, output)

@@ -11,6 +11,7 @@ INFO = "info"  # what `sizes` reports about a size; never fails a run
 LEVELS = (ERROR, WARNING, INFO)
 
 # Exit codes, documented in the README and in --help.
+EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 

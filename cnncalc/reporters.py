@@ -156,6 +156,22 @@ class JsonReporter(Reporter):
                                   indent=2, ensure_ascii=False) + "\n")
 
 
+@dataclass
+class SarifReporter(JsonReporter):
+    """A SARIF 2.1.0 log at the end, for code scanning (GitHub's upload-sarif); the summary goes to stderr."""
+
+    def __post_init__(self) -> None:
+        self.summary_stream = sys.stderr
+
+    def finish(self, summary: Summary) -> None:
+        """Write the log, then the summary line (unless quiet) on stderr."""
+        from cnncalc import __version__
+        from cnncalc.sarif import to_sarif
+
+        self.out.write(to_sarif(self.problems, __version__))
+        Reporter.finish(self, summary)
+
+
 def _parsable(**options: Any) -> Reporter:
     return LineReporter(name="parsable", **options)
 
@@ -173,6 +189,7 @@ REPORTER_BY_NAME: dict[str, Callable[..., Reporter]] = {
     "parsable": _parsable,
     "github": _github,
     "json": JsonReporter,
+    "sarif": SarifReporter,
 }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from cnncalc.problems import Problem, SpecError, ERROR
+from cnncalc.problems import ERROR, Located, Problem, SpecError
 
 try:  # the C loader is ~10x faster; fall back to pure Python where libyaml is absent
     from yaml import CSafeLoader as _BaseLoader
@@ -292,3 +292,32 @@ def plain(node: Node, path: str, budget: list[int] | None = None, depth: int = 0
             result[k] = plain(value, path, budget, depth + 1, top)
         return result
     return None  # pragma: no cover
+
+
+def dump(data: Any) -> str:
+    """YAML text of plain data (the library API's dict input); raises ValueError for what YAML cannot hold."""
+    try:
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    except yaml.YAMLError as exc:
+        raise ValueError(str(exc)) from None
+
+
+TopEntry = tuple[Any, Located, Any, Located, tuple[Located, ...]]
+
+
+def top_entries(text: str, path: str) -> list[TopEntry] | None:
+    """A small settings document's top-level entries: (key, its position, plain value, the value's position,
+    the positions of a list value's items); None if the document is not a mapping (empty: []).
+    """
+    root = compose(text, path)
+    if root is None or (not isinstance(root, MappingNode) and root.tag == NULL):
+        return []
+    if not isinstance(root, MappingNode):
+        return None
+    entries = []
+    for key_node, value_node in root.value:
+        items = tuple(Located.at_mark(path, n.start_mark) for n in value_node.value) \
+            if isinstance(value_node, SequenceNode) else ()
+        entries.append((scalar_value(key_node, path), Located.at_mark(path, key_node.start_mark),
+                        plain(value_node, path), Located.at_mark(path, value_node.start_mark), items))
+    return entries
