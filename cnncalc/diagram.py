@@ -358,9 +358,27 @@ def _classify(g: _Graph) -> list[_Route]:
     return routes
 
 
-def _entries(g: _Graph, routes: list[_Route], lane_start: list[float], cross: float, rank_start: list[float],
-             gap: float) -> None:
+@dataclass
+class _Grid:
+    """Where ranks and lanes start, in (main, cross) coordinates, and the sizes that space them."""
+
+    g: _Graph
+    lane_start: list[float]
+    rank_start: list[float]
+    tracks: list[float]  # where each gutter's first track runs
+    main: float  # a box's extent along the main axis
+    cross: float  # and across it
+    gap: float  # between ranks
+
+    @property
+    def centre(self) -> list[float]:
+        """The middle of each lane."""
+        return [s + self.cross / 2 for s in self.lane_start]
+
+
+def _entries(grid: _Grid, routes: list[_Route]) -> None:
     """Where each edge enters its target (spread along the near side) and the level of its horizontal run."""
+    g, lane_start, cross, rank_start, gap = grid.g, grid.lane_start, grid.cross, grid.rank_start, grid.gap
     incoming: dict[int, list[_Route]] = {}
     for route in routes:
         incoming.setdefault(route.target, []).append(route)
@@ -386,9 +404,9 @@ def _entries(g: _Graph, routes: list[_Route], lane_start: list[float], cross: fl
             route.level = top + gap * (0.45 + 0.4 * (i / (len(order) - 1) if len(order) > 1 else 0.5))
 
 
-def _points(g: _Graph, route: _Route, centre: list[float], rank_start: list[float], main: float, gap: float,
-            tracks: list[float]) -> list[tuple[float, float]]:
+def _points(grid: _Grid, route: _Route) -> list[tuple[float, float]]:
     """The polyline of an edge in (main, cross) coordinates."""
+    g, centre, rank_start, main, gap, tracks = grid.g, grid.centre, grid.rank_start, grid.main, grid.gap, grid.tracks
     start = (rank_start[g.rank[route.source]] + main, centre[g.lane[route.source]])
     end = rank_start[g.rank[route.target]]
     pts = [start]
@@ -431,7 +449,8 @@ def graph_layout(analysis: Analysis, options: Options) -> Layout:
     rank_start = [r * (main + gap) for r in range(ranks)]
     for r in routes:
         r.approach = tracks[r.gutter] + TRACK * r.track if r.gutter >= 0 else centre[g.lane[r.source]]
-    _entries(g, routes, lane_start, cross, rank_start, gap)
+    grid = _Grid(g, lane_start, rank_start, tracks, main, cross, gap)
+    _entries(grid, routes)
     extent_cross = max(lane_start[lanes - 1] + cross, max((tracks[k] + TRACK * (counts[k] - 1)
                                                            for k in range(gutters) if counts[k]), default=0))
     extent_main = rank_start[-1] + main
@@ -452,7 +471,7 @@ def graph_layout(analysis: Analysis, options: Options) -> Layout:
                   tooltip(node), folded=node.folded)
         box.lines = _centred(lines, x + box_w / 2, y + PAD / 2 + 2)
         boxes.append(box)
-    edges = [Edge(r.source, r.target, [xy(m, c) for m, c in _points(g, r, centre, rank_start, main, gap, tracks)],
+    edges = [Edge(r.source, r.target, [xy(m, c) for m, c in _points(grid, r)],
                   r.gutter >= 0) for r in routes]
     height = max(xy(extent_main, extent_cross)[1], top) + MARGIN
     width = max(width, xy(extent_main, extent_cross)[0] + MARGIN)

@@ -279,6 +279,25 @@ _CONTENT_RULES = [
          )),
 ]
 
+# Problems of the files `cnncalc import` reads (ONNX graphs, Darknet cfgs).
+_IMPORT_RULES = [
+    Rule("corrupt-file", ERROR, 'an ONNX file that does not parse, or has no graph'),
+    Rule("empty-import", ERROR, '`import`: nothing in the file maps onto a cnncalc layer'),
+    Rule("input-mismatch", ERROR, "`import --input` disagrees with the graph's input"),
+    Rule("malformed-option", ERROR, 'a Darknet cfg line that is not `key=value`, or a value of the wrong type'),
+    Rule("malformed-section", ERROR, 'a Darknet cfg section header that is not `[name]`'),
+    Rule("missing-dependency", ERROR, '`import` of ONNX without the `onnx` package (`pip install "cnncalc[onnx]"`)'),
+    Rule("missing-net", ERROR, 'a Darknet cfg without its leading `[net]` section'),
+    Rule("missing-option", ERROR, 'a Darknet cfg section without an option it needs'),
+    Rule("multiple-outputs", WARNING, 'an ONNX graph with several outputs: the spec follows the first'),
+    Rule("partial-import", WARNING, '`import --partial` stopped before an unmapped operator that changes the shape'),
+    Rule("symbolic-input", ERROR, 'an ONNX input size left symbolic: give `--input`'),
+    Rule("unknown-layer", ERROR, 'a Darknet route or shortcut names a layer that does not exist'),
+    Rule("unknown-section", ERROR, 'a Darknet cfg section cnncalc does not know'),
+    Rule("unmapped-operator", ERROR, '`import`: operators with no cnncalc kind, by name, count and position'),
+    Rule("unsupported-graph", ERROR, 'an ONNX graph of a form cnncalc cannot express (several inputs, another rank)'),
+]
+
 _OTHER_RULES = [
     Rule("invalid-config", ERROR, "a configuration file (`.cnncalc.yaml`, `[tool.cnncalc]` in pyproject.toml) "
          "is invalid"),
@@ -287,7 +306,7 @@ _OTHER_RULES = [
     Rule("uneven-size", INFO, "`sizes`: an input size a strided layer does not divide evenly"),
 ]
 
-RULES: dict[str, Rule] = {rule.id: rule for rule in _FILE_RULES + _CONTENT_RULES + _OTHER_RULES}
+RULES: dict[str, Rule] = {rule.id: rule for rule in _FILE_RULES + _CONTENT_RULES + _IMPORT_RULES + _OTHER_RULES}
 
 # `# cnncalc: disable=RULE[, RULE]`, then anything (`-- why`): rule ids are kebab-case words.
 _DISABLE = re.compile(r"#\s*cnncalc:\s*disable=\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)")

@@ -24,6 +24,32 @@ def analyze_text():
     return run
 
 
+def main(*args: str) -> int:
+    """Run the installed command's entry point in-process (output lands in capsys); its exit code."""
+    import sys
+
+    from cnncalc.cli import main as entry
+
+    saved = sys.argv
+    sys.argv = ["cnncalc", *args]
+    try:
+        entry()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    finally:
+        sys.argv = saved
+    return 0
+
+
+def command_args(name: str, spec: str, output: str | None, options: dict[str, str | None]) -> list[str]:
+    """The argument list of a drawing command: SPEC, -o OUTPUT, then each option given."""
+    args = [name, spec] + (["-o", output] if output else [])
+    for option, value in options.items():
+        if value is not None:
+            args += [f"--{option}", value]
+    return args
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     """`pytest --regen-golden` rewrites the golden files from the current output."""
     parser.addoption("--regen-golden", action="store_true", help="rewrite tests/golden/* from current output")

@@ -119,10 +119,11 @@ def test_repr_html_is_a_table_with_escaped_text() -> None:
 
 
 def test_repr_markdown() -> None:
-    from cnncalc.render import to_markdown
+    from cnncalc.memory import estimate
+    from cnncalc.render import TableView, to_markdown
 
     result = cnncalc.analyze(TINY)
-    assert result._repr_markdown_() == to_markdown(result.analysis)
+    assert result._repr_markdown_() == to_markdown(TableView(result.analysis, estimate(result.analysis)))
     assert "| 1 | conv1 | conv | 6×6×4 | 112 | 3,888 |" in result._repr_markdown_()
     assert repr(result) == "<cnncalc.Result '<string>': 2 layers, 112 params, 3,888 MACs>"
 

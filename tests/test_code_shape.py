@@ -11,7 +11,7 @@ MAX_PARAMS = 5
 
 
 def _functions():
-    for path in sorted((ROOT / "cnncalc").glob("*.py")):
+    for path in sorted((ROOT / "cnncalc").rglob("*.py")):
         if path.name == "cli.py":  # Typer commands take one parameter per option
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

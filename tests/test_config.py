@@ -8,7 +8,6 @@ import pytest
 
 from cnncalc import config as cfg
 from cnncalc.problems import Problem, SpecError
-from cnncalc.rules import RULES
 
 
 def write(path: Path, text: str) -> Path:
@@ -183,13 +182,3 @@ def test_config_option(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="--config: .* is not a file"):
         cfg.load_or_discover(str(tmp_path / "missing.yaml"), [])
 
-
-def test_rules_registry_covers_the_readme_and_the_code() -> None:
-    import re
-
-    from conftest import ROOT
-
-    readme = (ROOT / "README.md").read_text(encoding="utf-8").split("## Rules", 1)[1].split("\n## ", 1)[0]
-    documented = set(re.findall(r"`([a-z]+(?:-[a-z]+)+)`", readme))
-    assert documented == set(RULES), sorted(documented ^ set(RULES))
-    assert {r.level for r in RULES.values()} == {"error", "warning", "info"}

@@ -11,11 +11,17 @@ import pytest
 from cnncalc import bundled
 from cnncalc.analysis import analyze
 from cnncalc.diagram import Layout, Options, layout, nodes, shorten, slab_size, text_width
-from cnncalc.draw_command import run_diagram
 from cnncalc.render import fold
 from cnncalc.spec import load
 from cnncalc.svg import render
-from conftest import run
+from conftest import command_args, main, run
+
+
+def run_diagram(spec: str, output: str | None, style: str, direction: str, depth: str, label: str,
+                input_shape: str | None) -> int:
+    """`cnncalc diagram` as a user runs it, in-process."""
+    return main(*command_args("diagram", spec, output, {"style": style, "direction": direction, "depth": depth,
+                                                        "label": label, "input": input_shape}))
 
 BRANCHY = """
 name: branchy
@@ -179,8 +185,8 @@ def test_same_file_same_bytes(style: str, tmp_path) -> None:
     outputs = []
     for i in range(2):  # two processes: no hash seed, dict order or float repr may leak in
         out = tmp_path / f"{i}.svg"
-        subprocess.run([sys.executable, "-c", "import sys; from cnncalc.draw_command import run_diagram; "
-                        f"sys.exit(run_diagram('googlenet', {str(out)!r}, {style!r}, 'TB', '1', 'all', None))"],
+        subprocess.run([sys.executable, "-m", "cnncalc", "diagram", "googlenet", "-o", str(out), "--style", style,
+                        "--label", "all"],
                        check=True, env={"PYTHONHASHSEED": str(i + 1), "PATH": ""})
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]

@@ -59,12 +59,13 @@ def test_a_closed_pipe_exits_quietly(args: list[str]) -> None:
 
 
 def test_ctrl_c_during_a_parallel_check_is_one_line(tmp_path: Path) -> None:
-    for i in range(400):
-        shutil.copy(SPECS / "resnet50.yaml", tmp_path / f"net{i:03}.yaml")
+    # Enough work that two workers are still busy after a second, however fast one file gets.
+    for i in range(3000):
+        shutil.copy(SPECS / "resnet152.yaml", tmp_path / f"net{i:04}.yaml")
     # A terminal sends SIGINT to the whole foreground process group: the workers get it too.
     proc = subprocess.Popen(CNNCALC + ["check", "--jobs", "2", str(tmp_path)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, env=ENV, cwd=ROOT, start_new_session=True)
-    time.sleep(1.5)
+    time.sleep(1.0)
     assert proc.poll() is None, "check finished before it could be interrupted"
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)

@@ -11,10 +11,15 @@ import pytest
 from cnncalc import bundled
 from cnncalc.analysis import analyze
 from cnncalc.diagram import Options, layout
-from cnncalc.draw_command import run_report
 from cnncalc.report import html, report_name, write_report
 from cnncalc.spec import load
-from conftest import run
+from conftest import command_args, main, run
+
+
+def run_report(spec: str, output: str | None, style: str, direction: str, depth: str, input_shape: str | None) -> int:
+    """`cnncalc report` as a user runs it, in-process."""
+    return main(*command_args("report", spec, output, {"style": style, "direction": direction, "depth": depth,
+                                                       "input": input_shape}))
 
 SMALL = """
 name: small

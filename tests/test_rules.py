@@ -13,7 +13,7 @@ from conftest import ROOT, run
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 RULES_SECTION = README.split("\n## Rules", 1)[1].split("\n## ", 1)[0]
-CODE = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "cnncalc").glob("*.py"))
+CODE = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "cnncalc").rglob("*.py"))
 CONTENT = {rule.id: rule for rule in RULES.values() if rule.example}
 
 
