@@ -663,6 +663,9 @@ def channel_range(value: Any, where: Located) -> tuple[int, int]:
     if isinstance(value, list) and len(value) == 2 and all(_is_int(v) and v >= 0 for v in value) \
             and value[0] < value[1]:
         return value[0], value[1]
+    if isinstance(value, list) and len(value) == 2 and all(_is_int(v) and v >= 0 for v in value):
+        raise where.error("invalid-value", f"start {value[0]} is not below stop {value[1]}: channels [start, stop] "
+                          "takes channels start to stop − 1; write the smaller number first")
     raise where.error("invalid-value", "channels takes [start, stop], whole numbers with 0 ≤ start < stop "
                       f"(channels start to stop − 1, counted from 0); got {_describe(value)}")
 
