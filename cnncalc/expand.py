@@ -12,7 +12,7 @@ from typing import Any
 from cnncalc.expr import ExprError, UnknownName, evaluate
 from cnncalc.kinds import ALIASES, KINDS, REQUIRED, Call, Kind, Shape
 from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, collector_paused
-from cnncalc.network import INPUT, PIXEL, RF, Layer, Network, compose_rf, compute
+from cnncalc.network import INPUT, PIXEL, RF, Layer, Network, compose_rf, compute, margins_of
 from cnncalc.problems import INFO, WARNING, BlockUse, Located, Problem, SpecError, did_you_mean
 from cnncalc.spec import Block, Item, Lit, Seq, Spec, Value, Var
 
@@ -295,7 +295,8 @@ class Expander:
             names, shapes = tuple(s.name for s in sources), tuple(s.shape for s in sources)
         layer = Layer(len(self.layers), row_name, kind.name, args, item.where, arg_where, indices, names,
                       step.scope, ctx.uses, shapes, None)  # type: ignore[arg-type]
-        out = layer.out = compute(Call(kind.name, args, item.where, arg_where, list(shapes), list(names), row_name))
+        out = layer.out = compute(Call(kind.name, args, item.where, arg_where, list(shapes), list(names), row_name,
+                                       margins_of(self.layers, indices)))
         for problem in out.warnings:
             self._warn(problem, row_name)
         if out.uneven is not None and self.first_uneven is None:

@@ -194,3 +194,45 @@ def worked_size(
         lost = uncovered(in_size, kernel_size, stride, pad[0], pad[1], dilation, out)
     return SizeAxis(in_size, kernel_size, stride, pad[0], pad[1], dilation, 0, False, ceil_mode, same,
                     numerator, remainder, out, lost)
+
+
+# --- normalisation, scaling and attention (channels last; positions = product of the spatial axes) ---
+
+def positions(spatial: tuple[int, ...]) -> int:
+    """Positions of a feature map: N = H·W (the product of every axis before the channels; 1 for a vector)."""
+    n = 1
+    for size in spatial:
+        n *= size
+    return n
+
+
+def norm_params(channels: int, scale: bool = True, shift: bool = True) -> int:
+    """Per-channel affine normalisation parameters (LayerNorm, GroupNorm, InstanceNorm): γ (C) + β (C)."""
+    return channels * (int(scale) + int(shift))
+
+
+def layer_scale_params(channels: int) -> int:
+    """Layer scale (a learnable per-channel factor γ): C."""
+    return channels
+
+
+def keras_normalization_weights(channels: int) -> int:
+    """Keras Normalization's non-trainable weights once adapted along the channel axis: mean (C) + variance (C) + count (1)."""
+    return 2 * channels + 1
+
+
+def attention_params(channels: int, dim: int, bias: bool = True) -> int:
+    """Multi-head self-attention parameters: q, k, v projections 3·(C·E + E) and the output projection E·C + C.
+
+    With E = C this is nn.MultiheadAttention's in_proj (3·E·E + 3E) plus out_proj (E·E + E).
+    """
+    return 3 * channels * dim + dim * channels + ((3 * dim + channels) if bias else 0)
+
+
+def attention_macs(n_positions: int, channels: int, dim: int) -> int:
+    """Self-attention multiply-adds over N positions: projections N·C·3E + N·E·C, then Q·Kᵀ (N·N·E) and A·V (N·N·E).
+
+    Summed over the heads (E/h each), the two products cost 2·N²·E whatever the number of heads;
+    softmax, scaling and bias additions are not multiply-adds. With E = C: 4·N·E² + 2·N²·E.
+    """
+    return 4 * n_positions * channels * dim + 2 * n_positions * n_positions * dim

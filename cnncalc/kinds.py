@@ -11,6 +11,7 @@ from cnncalc.problems import WARNING, Located, Problem, SpecError, did_you_mean
 Shape = tuple[int, ...]
 # Per axis (height, width): (window span in input pixels, stride, leading padding).
 AxisRF = tuple[int, int, int]
+Margins = tuple[tuple[int, int], ...]
 REQUIRED = object()
 
 ACTIVATIONS = (
@@ -140,6 +141,9 @@ class Call:
     inputs: list[Shape]
     input_names: list[str]
     name: str = ""
+    # Zero padding at the edges of the first input, (begin, end) per spatial axis, written as `zeropad`
+    # layers upstream and kept by layers that keep positions: () when there is none.
+    margins: Margins = ()
 
     def at(self, arg: str | None = None) -> Located:
         """Position of an argument if it was written, else of the layer."""
@@ -178,6 +182,7 @@ class LayerOut:
     breaks_rf: bool = False  # upsampling: the receptive field is not defined past this layer
     warnings: list[Problem] = field(default_factory=list)
     uneven: str | None = None  # why this input size does not divide evenly here (for `cnncalc sizes`)
+    margins: Margins = ()  # rows/columns of the output that are zero padding (see Call.margins)
 
 
 @dataclass(frozen=True)
@@ -325,10 +330,13 @@ def _window(call: Call, in_hw: tuple[int, int], geo: Geometry) -> Window:
         o = F.conv_output_size(size, k, s, begin, end, d, geo.ceil)
         if o < 1:
             raise call.fail("empty-output", f"the output {name} would be {o}; use a larger input or smaller stride")
+        # Rows a `zeropad` layer added are padding, not input: a floor that drops only them is harmless.
+        pb, pe = call.margins[axis] if call.margins else (0, 0)
+        real, begin, end = size - pb - pe, begin + pb, end + pe
         if uneven is None:
-            why = _uneven(size, o, geo, axis, begin + end)
+            why = _uneven(real, o, geo, axis, begin + end)
             uneven = f"{name}: {why}" if why else None
-        note = _floor_note(size, geo, axis, (begin, end), o)
+        note = _floor_note(real, geo, axis, (begin, end), o)
         if note:
             notes.append((name, *note))
         out.append(o)
@@ -469,11 +477,11 @@ def _adaptive_pool(call: Call) -> LayerOut:
 def _batchnorm(call: Call) -> LayerOut:
     c = call.channels()
     return LayerOut(call.inputs[0], trainable=2 * c if call.args["affine"] else 0, non_trainable=2 * c,
-                    weights=((c,),) if call.args["affine"] else ())
+                    weights=((c,),) if call.args["affine"] else (), margins=call.margins)
 
 
 def _unchanged(call: Call) -> LayerOut:
-    return LayerOut(call.inputs[0])
+    return LayerOut(call.inputs[0], margins=call.margins)
 
 
 def _lrn(call: Call) -> LayerOut:
@@ -484,7 +492,7 @@ def _lrn(call: Call) -> LayerOut:
 
 def _prelu(call: Call) -> LayerOut:
     n = 1 if call.args["shared"] else call.channels()
-    return LayerOut(call.inputs[0], trainable=n, weights=((n,),))
+    return LayerOut(call.inputs[0], trainable=n, weights=((n,),), margins=call.margins)
 
 
 def _zeropad(call: Call) -> LayerOut:
@@ -493,7 +501,9 @@ def _zeropad(call: Call) -> LayerOut:
     if pad == "same":
         raise call.fail("invalid-value", "zeropad takes pixel counts, not `same`", "padding")
     t, b, l, r = pad
-    return LayerOut((h + t + b, w + l + r, c), rf=((1, 1, t), (1, 1, l)))
+    (mt, mb), (ml, mr) = call.margins or ((0, 0), (0, 0))
+    return LayerOut((h + t + b, w + l + r, c), rf=((1, 1, t), (1, 1, l)),
+                    margins=((mt + t, mb + b), (ml + l, mr + r)))
 
 
 def _upsample(call: Call) -> LayerOut:
@@ -517,7 +527,9 @@ def _crop(call: Call) -> LayerOut:
     if oh < 1 or ow < 1:
         raise call.fail("empty-output", f"cropping {t + b}×{l + r} pixels from {h}×{w} leaves {oh}×{ow}; "
                         "crop less", "cropping")
-    return LayerOut((oh, ow, c), rf=((1, 1, -t), (1, 1, -l)))
+    (mt, mb), (ml, mr) = call.margins or ((0, 0), (0, 0))
+    margins = ((max(mt - t, 0), max(mb - b, 0)), (max(ml - l, 0), max(mr - r, 0)))
+    return LayerOut((oh, ow, c), rf=((1, 1, -t), (1, 1, -l)), margins=margins if any(map(any, margins)) else ())
 
 
 def _flatten(call: Call) -> LayerOut:
@@ -635,9 +647,159 @@ def nonneg_pair(value: Any, where: Located) -> tuple[int, int]:
     raise where.error("invalid-value", f"expected a whole number ≥ 0 or [height, width], got {_describe(value)}")
 
 
+# --- channel-wise kinds: normalisation, scaling, channel selection, attention --------------------
+# Rank-agnostic: the channels are the last axis and every axis before them is a position.
+
+
+def nonneg_int(value: Any, where: Located) -> int:
+    """A whole number ≥ 0."""
+    if _is_int(value) and value >= 0:
+        return value
+    raise where.error("invalid-value", f"expected a whole number of at least 0, got {_describe(value)}")
+
+
+def channel_range(value: Any, where: Located) -> tuple[int, int]:
+    """[start, stop]: channels start … stop − 1, counted from 0 (Python's x[..., start:stop])."""
+    if isinstance(value, list) and len(value) == 2 and all(_is_int(v) and v >= 0 for v in value) \
+            and value[0] < value[1]:
+        return value[0], value[1]
+    if isinstance(value, list) and len(value) == 2 and all(_is_int(v) and v >= 0 for v in value):
+        raise where.error("invalid-value", f"start {value[0]} is not below stop {value[1]}: channels [start, stop] "
+                          "takes channels start to stop − 1; write the smaller number first")
+    raise where.error("invalid-value", "channels takes [start, stop], whole numbers with 0 ≤ start < stop "
+                      f"(channels start to stop − 1, counted from 0); got {_describe(value)}")
+
+
+def _same_positions(call: Call, **figures: Any) -> LayerOut:
+    """A layer that keeps every position (and so the zero padding around them)."""
+    return LayerOut(call.inputs[0], margins=call.margins, **figures)
+
+
+def _divides(call: Call, parts: int, what: str, arg: str, rule: str = "invalid-groups") -> int:
+    """The input channels, checking that `parts` divides them."""
+    c = call.channels()
+    if c % parts:
+        divisors = [d for d in range(1, c + 1) if c % d == 0]
+        shown = ", ".join(map(str, divisors[:12])) + (", …" if len(divisors) > 12 else "")
+        raise call.fail(rule, f"{arg}={parts} does not divide the {c} input channels into {what}; "
+                        f"choose a divisor of {c} ({shown})", arg)
+    return c
+
+
+def _layernorm(call: Call) -> LayerOut:
+    # nn.LayerNorm(C) on channels-last positions (ConvNeXt's LayerNorm2d): γ and β per channel.
+    c, a = call.channels(), call.args
+    n = F.norm_params(c, a["affine"], a["affine"] and a["bias"])
+    return _same_positions(call, trainable=n, weights=((c,),) if n else ())
+
+
+def _groupnorm(call: Call) -> LayerOut:
+    c = _divides(call, call.args["groups"], "groups", "groups")
+    if c // call.args["groups"] * F.positions(call.inputs[0][:-1]) == 1:
+        raise call.fail("invalid-groups", f"groups={c} leaves one value per group (one channel at one position), "
+                        "whose normalised value is always 0 (PyTorch refuses it); use fewer groups", "groups")
+    n = F.norm_params(c, call.args["affine"], call.args["affine"])
+    return _same_positions(call, trainable=n, weights=((c,),) if n else ())
+
+
+def _instancenorm(call: Call) -> LayerOut:
+    # PyTorch's defaults: affine=False, track_running_stats=False (no weights at all).
+    if len(call.inputs[0]) < 2:
+        call.feature_map()  # says a feature map is needed
+    c, a = call.channels(), call.args
+    if F.positions(call.inputs[0][:-1]) == 1 and not a["track_running_stats"]:
+        raise call.fail("invalid-value", "instance normalization over a single position always gives 0 (PyTorch "
+                        "refuses it); apply it before the map is pooled to 1×1, or use layernorm")
+    n = F.norm_params(c, a["affine"], a["affine"])
+    return _same_positions(call, trainable=n, non_trainable=2 * c if a["track_running_stats"] else 0,
+                           weights=((c,),) if n else ())
+
+
+def _layerscale(call: Call) -> LayerOut:
+    c = call.channels()
+    return _same_positions(call, trainable=F.layer_scale_params(c), weights=((c,),))
+
+
+def _shuffle(call: Call) -> LayerOut:
+    _divides(call, call.args["groups"], "groups", "groups")
+    return _same_positions(call)
+
+
+def _take(call: Call, start: int, stop: int) -> LayerOut:
+    shape = call.inputs[0]
+    return LayerOut(shape[:-1] + (stop - start,), margins=call.margins)
+
+
+def _slice(call: Call) -> LayerOut:
+    c = call.channels()
+    start, stop = call.args["channels"]
+    if stop > c:
+        raise call.fail("invalid-channels", f"channels [{start}, {stop}] reach past the {c} input channels "
+                        f"(0 to {c - 1}); use a stop of at most {c}", "channels")
+    return _take(call, start, stop)
+
+
+def _split(call: Call) -> LayerOut:
+    parts, index = call.args["parts"], call.args["index"]
+    c = _divides(call, parts, "equal parts", "parts", "invalid-channels")
+    if index >= parts:
+        raise call.fail("invalid-channels", f"index {index} is not one of the {parts} parts (0 to {parts - 1}); "
+                        f"use an index below {parts}", "index")
+    size = c // parts
+    return _take(call, index * size, (index + 1) * size)
+
+
+def _attention(call: Call) -> LayerOut:
+    shape = call.inputs[0]
+    if len(shape) < 2:
+        call.feature_map()
+    c, a = shape[-1], call.args
+    dim = a["dim"] if a["dim"] is not None else c
+    if dim % a["heads"]:
+        what = "the attention dim" if a["dim"] is not None else "the input channels"
+        raise call.fail("invalid-groups", f"heads={a['heads']} does not divide {what} ({dim}); choose a divisor "
+                        f"of {dim}", "heads")
+    n = F.positions(shape[:-1])
+    weights = ((c, 3 * dim), (dim, c))
+    return LayerOut(shape, trainable=F.attention_params(c, dim, a["bias"]), macs=F.attention_macs(n, c, dim),
+                    weights=weights, rf=_whole(shape))
+
+
+def _normalization(call: Call) -> LayerOut:
+    # Keras Normalization(axis=-1): adapted, it holds mean (C), variance (C) and count (1) as non-trainable weights.
+    c = call.channels()
+    return _same_positions(call, non_trainable=F.keras_normalization_weights(c) if call.args["adapt"] else 0)
+
+
+def _channel_kinds() -> list[Kind]:
+    return [
+        Kind("layernorm", _layernorm, {"affine": Arg(boolean, True), "bias": Arg(boolean, True)}, None,
+             ("layernormalization",), summary="layer normalization over the channels at each position"),
+        Kind("groupnorm", _groupnorm, {"groups": Arg(positive_int), "affine": Arg(boolean, True)}, "groups",
+             summary="group normalization"),
+        Kind("instancenorm", _instancenorm, {"affine": Arg(boolean, False), "track_running_stats": Arg(boolean, False)},
+             None, summary="instance normalization (PyTorch defaults: no weights)"),
+        Kind("layerscale", _layerscale, {}, summary="learnable per-channel scale (ConvNeXt, CaiT)"),
+        Kind("shuffle", _shuffle, {"groups": Arg(positive_int)}, "groups", ("channelshuffle",),
+             summary="channel shuffle (ShuffleNet)"),
+        Kind("slice", _slice, {"channels": Arg(channel_range)}, "channels", summary="a range of channels"),
+        Kind("split", _split, {"parts": Arg(positive_int), "index": Arg(nonneg_int, 0)}, "parts",
+             summary="one of equal parts of the channels"),
+        Kind("stochasticdepth", _same_positions, {"rate": Arg(rate, 0.0)}, "rate", ("droppath",),
+             summary="stochastic depth: an identity for every figure"),
+        Kind("attention", _attention, {"heads": Arg(positive_int), "dim": Arg(positive_int, None, "channels"),
+                                       "bias": Arg(boolean, True)}, "heads", ("mhsa",),
+             summary="multi-head self-attention over the positions"),
+        Kind("rescaling", _same_positions, {"scale": Arg(number), "offset": Arg(number, 0.0)}, "scale",
+             summary="x·scale + offset (Keras Rescaling): no weights"),
+        Kind("normalization", _normalization, {"adapt": Arg(boolean, True)}, None,
+             summary="Keras Normalization: (x − mean)/√variance per channel"),
+    ]
+
+
 KINDS: dict[str, Kind] = {}
 ALIASES: dict[str, str] = {}
-for _kind in _kinds():
+for _kind in _kinds() + _channel_kinds():
     KINDS[_kind.name] = _kind
     ALIASES[_kind.name] = _kind.name
     for _alias in _kind.aliases:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cnncalc.kinds import KINDS, Call, LayerOut, Shape
+from cnncalc.kinds import KINDS, Call, LayerOut, Margins, Shape
 from cnncalc.problems import BlockUse, Located, Problem, SpecError
 from cnncalc.limits import too_large
 
@@ -65,9 +65,14 @@ class Layer:
         """The output shape."""
         return self.out.output
 
-    def call(self, inputs: list[Shape]) -> Call:
+    def call(self, inputs: list[Shape], margins: Margins = ()) -> Call:
         """This layer's call on other input shapes (to recompute it at another input size)."""
-        return Call(self.kind, self.args, self.where, self.arg_where, inputs, list(self.inputs), self.name)
+        return Call(self.kind, self.args, self.where, self.arg_where, inputs, list(self.inputs), self.name, margins)
+
+
+def margins_of(layers: list[Layer], sources: tuple[int, ...]) -> Margins:
+    """The zero padding around a layer's first input (what `zeropad` layers upstream added), () if none."""
+    return layers[sources[0]].out.margins if sources and sources[0] != INPUT else ()
 
 
 _COMPUTED: dict[tuple[Any, ...], LayerOut] = {}
@@ -76,12 +81,12 @@ _COMPUTED: dict[tuple[Any, ...], LayerOut] = {}
 def compute(call: Call) -> LayerOut:
     """What the kind computes for a call, refusing outputs beyond the documented limits.
 
-    Memoized on (kind, arguments, input shapes) when the result carries no warning (warnings hold
+    Memoized on (kind, arguments, input shapes, padding margins) when the result carries no warning (warnings hold
     positions): networks repeat the same layer on the same shape (ResNet stages, VGG's convs,
     CI runs over many similar files). Results are shared, so a LayerOut is read-only.
     """
     try:
-        key: tuple[Any, ...] | None = (call.kind, tuple(call.args.items()), tuple(call.inputs))
+        key: tuple[Any, ...] | None = (call.kind, tuple(call.args.items()), tuple(call.inputs), call.margins)
         cached = _COMPUTED.get(key)  # type: ignore[arg-type]
     except TypeError:  # an unhashable argument value
         key, cached = None, None
@@ -135,6 +140,7 @@ def replay(network: Network, input_shape: Shape) -> Layer | None:
     a run of one layer that maps its shape onto itself (a repeated 3×3 same conv) is computed once.
     """
     shapes: list[Shape] = []
+    margins: list[Margins] = []
     ends = network.run_ends()
     layers = network.layers
     i = 0
@@ -142,18 +148,21 @@ def replay(network: Network, input_shape: Shape) -> Layer | None:
         layer = layers[i]
         inputs = [input_shape if s == INPUT else shapes[s] for s in layer.sources]
         try:
-            out = compute(layer.call(inputs))
+            first = layer.sources[0] if layer.sources else INPUT
+            out = compute(layer.call(inputs, margins[first] if first != INPUT else ()))
         except SpecError as exc:
             raise SpecError(_through(exc.problem, layer.uses)) from None
         if out.uneven is not None:
             return Layer(layer.index, layer.name, layer.kind, layer.args, layer.where, layer.arg_where,
                          layer.sources, layer.inputs, layer.scope, layer.uses, tuple(inputs), out)
         shapes.append(out.output)
+        margins.append(out.margins)
         i += 1
         if out.output == inputs[0] and ends[i - 1] > i:  # a fixed point: the rest of the run repeats it
             shapes.extend([out.output] * (ends[i - 1] - i))
+            margins.extend([out.margins] * (ends[i - 1] - i))
             i = ends[i - 1]
     return None
 
 
-__all__ = ["INPUT", "RF", "Layer", "Network", "SpecError", "compose_rf", "compute", "replay"]
+__all__ = ["INPUT", "RF", "Layer", "Network", "SpecError", "compose_rf", "compute", "margins_of", "replay"]

@@ -118,7 +118,13 @@ _CONTENT_RULES = [
         'layers:\n'
         '  - b\n'
          )),
-    Rule('invalid-groups', ERROR, '`groups` does not divide the input channels or the filters',
+    Rule('invalid-channels', ERROR, 'a channel range or split does not fit the input channels',
+         (
+        'input: [8, 8, 6]\n'
+        'layers:\n'
+        '  - split: {parts: 4}\n'
+         )),
+    Rule('invalid-groups', ERROR, '`groups` (or attention `heads`) does not divide the channels or the filters',
          (
         'input: [8, 8, 6]\n'
         'layers:\n'

@@ -85,6 +85,10 @@ _VALUES: dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = {
             {"enum": ["same", "valid"]},
         ],
     }),
+    "nonneg_int": (K.nonneg_int, lambda: {"type": "integer", "minimum": 0, "description": "A whole number ≥ 0."}),
+    "channel_range": (K.channel_range, lambda: {
+        "type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2,
+        "description": "[start, stop]: channels start to stop − 1, counted from 0 (start < stop)."}),
     "boolean": (K.boolean, lambda: {"type": "boolean", "description": "true or false."}),
     "rate": (K.rate, lambda: {"type": "number", "minimum": 0, "exclusiveMaximum": 1,
                               "description": "A number from 0 up to (not including) 1."}),

@@ -277,12 +277,24 @@ def parse_items(node: Node, path: str, what: str) -> list[Item]:
     return items
 
 
+def _free_name(name: str, node: Node) -> str:
+    """`name_block` (or `name_block2`, …): a block name that is neither a kind nor another block of the file."""
+    taken = {str(key.value) for key, _ in node.value} if isinstance(node.value, list) else set()
+    candidate, n = f"{name}_block", 1
+    while candidate in taken or candidate in ALIASES:
+        n += 1
+        candidate = f"{name}_block{n}"
+    return candidate
+
+
 def _parse_blocks(node: Node, path: str) -> dict[str, Block]:
     blocks: dict[str, Block] = {}
     for name, key, value in _mapping(node, path, "blocks"):
         where = at(key, path)
         if name in ALIASES or name == "input":
-            raise where.error("invalid-block", f"`{name}` is a built-in kind; give the block another name")
+            what = "the network's input" if name == "input" else "a built-in kind"
+            raise where.error("invalid-block", f"`{name}` is {what}; give the block another name, such as "
+                              f"`{_free_name(name, node)}`")
         params: dict[str, tuple[Any, Located] | None] = {}
         items: list[Item] | None = None
         for field_name, field_key, field_value in _mapping(value, path, f"block `{name}`"):

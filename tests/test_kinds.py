@@ -75,6 +75,36 @@ CASES = [
     ([25_088], "dense: 4096", (4096,), 102_764_544, 0, 25_088 * 4096),
     ([4096], "fc: {units: 1000, bias: false}", (1000,), 4_096_000, 0, 4_096_000),
     ([120], "linear: 84", (84,), 10_164, 0, 10_080),
+    # normalisation over channels: γ and β, C each; no running statistics, no multiply-adds
+    ([56, 56, 96], "layernorm", (56, 56, 96), 192, 0, 0),
+    ([56, 56, 96], "layernorm: {bias: false}", (56, 56, 96), 96, 0, 0),
+    ([768], "layernormalization: {affine: false}", (768,), 0, 0, 0),
+    ([28, 28, 64], "groupnorm: 32", (28, 28, 64), 128, 0, 0),
+    ([28, 28, 64], "groupnorm: {groups: 1, affine: false}", (28, 28, 64), 0, 0, 0),
+    ([28, 28, 64], "instancenorm", (28, 28, 64), 0, 0, 0),
+    ([28, 28, 64], "instancenorm: {affine: true, track_running_stats: true}", (28, 28, 64), 128, 128, 0),
+    # layer scale: C; stochastic depth: nothing
+    ([56, 56, 96], "layerscale", (56, 56, 96), 96, 0, 0),
+    ([56, 56, 96], "stochasticdepth: 0.1", (56, 56, 96), 0, 0, 0),
+    ([56, 56, 96], "droppath", (56, 56, 96), 0, 0, 0),
+    # channel selection and shuffle: shapes only
+    ([28, 28, 116], "shuffle: 2", (28, 28, 116), 0, 0, 0),
+    ([28, 28, 116], "split: 2", (28, 28, 58), 0, 0, 0),
+    ([28, 28, 116], "split: {parts: 4, index: 3}", (28, 28, 29), 0, 0, 0),
+    ([28, 28, 116], "slice: [10, 20]", (28, 28, 10), 0, 0, 0),
+    ([100], "slice: [0, 100]", (100,), 0, 0, 0),
+    # attention over N = H·W positions, E = C: 4E² + 4E parameters, 4·N·E² + 2·N²·E multiply-adds
+    ([14, 14, 64], "attention: 8", (14, 14, 64), 4 * 64 * 64 + 4 * 64, 0, 4 * 196 * 64 * 64 + 2 * 196 * 196 * 64),
+    ([14, 14, 64], "mhsa: {heads: 4, bias: false}", (14, 14, 64), 4 * 64 * 64, 0,
+     4 * 196 * 64 * 64 + 2 * 196 * 196 * 64),
+    # inner dim E ≠ C: q, k, v C → E (3·(C·E + E)), out E → C (E·C + C); 4·N·C·E + 2·N²·E
+    ([7, 7, 32], "attention: {heads: 2, dim: 16}", (7, 7, 32), 3 * (32 * 16 + 16) + 16 * 32 + 32, 0,
+     4 * 49 * 32 * 16 + 2 * 49 * 49 * 16),
+    # Keras preprocessing: Rescaling has no weights; Normalization adapted holds mean, variance (C each), count (1)
+    ([224, 224, 3], "rescaling: 0.00392156862745098", (224, 224, 3), 0, 0, 0),
+    ([224, 224, 3], "rescaling: {scale: 0.0078431372549, offset: -1}", (224, 224, 3), 0, 0, 0),
+    ([224, 224, 3], "normalization", (224, 224, 3), 0, 7, 0),
+    ([224, 224, 3], "normalization: {adapt: false}", (224, 224, 3), 0, 0, 0),
 ]
 
 
@@ -294,3 +324,61 @@ def test_kinds_command_never_shows_python_none() -> None:
     result = CliRunner().invoke(app, ["kinds"])
     assert result.exit_code == 0 and "stride=kernel" in result.output
     assert "None" not in result.output and "True" not in result.output
+
+
+# --- zero padding written as a layer is padding (issue 16) ---------------------------------------
+
+KERAS_STEM = """
+input: [224, 224, 3]
+layers:
+  - rescaling: {scale: 0.00392156862745098}
+  - zeropad: {padding: 3, name: conv1_pad}
+  - conv: {filters: 64, kernel: 7, stride: 2, name: conv1_conv}
+  - zeropad: {padding: 1, name: pool1_pad}
+  - maxpool: {kernel: 3, stride: 2, name: pool1_pool}
+  - batchnorm: {name: preact_bn}
+  - relu: {name: preact_relu}
+  - conv: {filters: 64, kernel: 1, bias: false, name: block1_1_conv}
+  - batchnorm
+  - relu
+  - zeropad: {padding: 1, name: block1_2_pad}
+  - conv: {filters: 64, kernel: 3, stride: 2, bias: false, name: block1_2_conv}
+  - batchnorm
+  - relu
+  - maxpool: {kernel: 1, stride: 2, from: preact_relu, name: shortcut}
+"""
+
+
+@pytest.mark.parametrize("text, warnings", [
+    ("input: [224, 224, 3]\nlayers:\n  - zeropad: 3\n  - conv: {filters: 8, kernel: 7, stride: 2}\n", 0),
+    # padding kept through position-keeping layers (BN, activations, dropout, identity, layer norm)
+    ("input: [224, 224, 3]\nlayers:\n  - zeropad: 3\n  - bn\n  - relu\n  - dropout\n  - identity\n"
+     "  - layernorm\n  - conv: {filters: 8, kernel: 7, stride: 2}\n", 0),
+    # a conv mixes padding into its outputs: what follows it is input again
+    ("input: [224, 224, 3]\nlayers:\n  - zeropad: 3\n  - conv: {filters: 8, kernel: 1}\n"
+     "  - conv: {filters: 8, kernel: 7, stride: 2}\n", 1),
+    # a floor that drops a real input row still warns (padded 13: the windows end at padded row 12, real row 11 of 12)
+    ("input: [12, 12, 3]\nlayers:\n  - zeropad: [1, 0, 1, 0]\n  - conv: {filters: 8, kernel: 4, stride: 2}\n", 1),
+    ("input: [225, 225, 3]\nlayers:\n  - zeropad: 3\n  - conv: {filters: 8, kernel: 7, stride: 2}\n", 0),
+    ("input: [224, 224, 3]\nlayers:\n  - zeropad: [0, 1, 0, 1]\n  - conv: {filters: 8, kernel: 3, stride: 2}\n", 0),
+    ("input: [224, 224, 3]\nlayers:\n  - zeropad: [1, 0, 1, 0]\n  - conv: {filters: 8, kernel: 2, stride: 2}\n", 1),
+    # cropping the padding away makes the rows input again
+    ("input: [224, 224, 3]\nlayers:\n  - zeropad: 3\n  - crop: 3\n  - conv: {filters: 8, kernel: 7, stride: 2}\n", 1),
+    (KERAS_STEM, 0),
+])
+def test_zeropad_rows_are_padding(text: str, warnings: int) -> None:
+    analysis = run(text)
+    assert [w.rule for w in analysis.warnings] == ["non-integer-output"] * warnings
+
+
+def test_zeropad_padding_and_conv_padding_agree_in_sizes() -> None:
+    from cnncalc.analysis import first_uneven
+
+    padded = run("input: [224, 224, 3]\nlayers:\n  - zeropad: 3\n  - conv: {filters: 8, kernel: 7, stride: 2}\n")
+    inline = run("input: [224, 224, 3]\nlayers:\n  - conv: {filters: 8, kernel: 7, stride: 2, padding: 3}\n")
+    stem = run(KERAS_STEM)
+    for size in (224, 225, 226, 230, 256):
+        shape = (size, size, 3)
+        assert (first_uneven(padded, shape) is None) == (first_uneven(inline, shape) is None), size
+    assert first_uneven(stem, (224, 224, 3)) is None
+    assert first_uneven(stem, (225, 225, 3)) is not None

@@ -251,6 +251,24 @@ layers:
   - identity
   - dropout: 0.1
   - lrn: 3
+  - layernorm
+  - layernorm: {bias: false}
+  - groupnorm: 4
+  - instancenorm: {affine: true, track_running_stats: true}
+  - instancenorm
+  - layerscale
+  - shuffle: 2
+  - split: {parts: 2, index: 1, name: half}
+  - slice: {channels: [1, 5], from: -2, name: part}
+  - channelshuffle: {groups: 4, from: half, name: shuffled}
+  - concat: [part, shuffled]
+  - stochasticdepth: 0.1
+  - attention: 2
+  - mhsa: {heads: 3, dim: 6, bias: false}
+  - rescaling: {scale: 0.5, offset: -1}
+  - normalization
+  - normalization: {adapt: false}
+  - droppath
   - zeropad: [1, 2, 0, 3]
   - crop: [1, 0, 2, 1]
   - upsample: {scale: [2, 3], mode: bilinear}
@@ -349,6 +367,8 @@ N_RANDOM = 100
 SPATIAL_ALIASES = {"conv": ("conv", "conv2d"), "depthwise": ("depthwise", "dwconv"),
                    "separable": ("separable", "sepconv"), "deconv": ("deconv", "convtranspose"),
                    "batchnorm": ("batchnorm", "bn"), "dense": ("dense", "fc", "linear"), "silu": ("silu", "swish")}
+CHANNELWISE = ("layernorm", "groupnorm", "instancenorm", "layerscale", "shuffle", "channelshuffle", "split", "slice",
+               "stochasticdepth", "rescaling", "normalization")
 SHAPELESS = ("relu", "relu6", "leakyrelu", "elu", "gelu", "sigmoid", "tanh", "silu", "hardswish", "hardsigmoid",
              "softmax", "identity", "dropout", "prelu", "batchnorm")
 
@@ -494,8 +514,8 @@ class Generator:
         small = h * w <= 400
         choice = r.choices(
             ["conv", "depthwise", "separable", "deconv", "pool", "shapeless", "zeropad", "crop", "upsample",
-             "adaptive", "residual", "concat", "se", "random_merge", "branch", "repeat"],
-            [14, 5, 5, 5 if small else 1, 8, 8, 3, 3, 3 if small else 0, 1, 5, 4, 2, 2, 3, 2])[0]
+             "adaptive", "residual", "concat", "se", "random_merge", "branch", "repeat", "channelwise"],
+            [14, 5, 5, 5 if small else 1, 8, 8, 3, 3, 3 if small else 0, 1, 5, 4, 2, 2, 3, 2, 8])[0]
         if choice == "conv":
             groups = 1
             if r.random() < 0.3:
@@ -610,6 +630,8 @@ class Generator:
             # Any two earlier layers: often of different shapes, which cnncalc must refuse (and PyTorch too).
             picks = r.sample(range(len(self.shapes)), 2) if len(self.shapes) >= 2 else [0, 0]
             self.attempt(r.choice(["add", "multiply", "concat"]), sources=picks)
+        elif choice == "channelwise":
+            self.channelwise(c, small)
         elif choice == "branch":
             self.current = r.choice(self.maps())
         elif choice == "repeat":
@@ -622,10 +644,43 @@ class Generator:
             else:
                 self.attempt(kind, {}, repeat=r.randint(2, 3))
 
+    def channelwise(self, c: int, small: bool) -> None:
+        """A normalisation, scale, channel selection or attention layer, sometimes with arguments that do not fit."""
+        r = self.rng
+        kind = r.choice(CHANNELWISE + (("attention",) if small else ()))
+        divisor = r.choice([d for d in range(1, c + 1) if c % d == 0]) if r.random() < 0.85 else r.randint(2, 5)
+        args: dict[str, Any] = {}
+        if kind in ("groupnorm", "shuffle", "channelshuffle"):
+            args["groups"] = divisor
+        elif kind == "split":
+            args["parts"] = divisor
+            if r.random() < 0.7:
+                args["index"] = r.randint(0, divisor)  # sometimes one past the last part
+        elif kind == "slice":
+            start = r.randint(0, c - 1)
+            args["channels"] = [start, r.randint(start + 1, c + (1 if r.random() < 0.2 else 0))]
+        elif kind == "attention":
+            args["heads"] = divisor
+            if r.random() < 0.4:
+                args["dim"] = divisor * r.randint(1, 4)
+            if r.random() < 0.3:
+                args["bias"] = False
+        elif kind in ("layernorm", "groupnorm", "instancenorm") and r.random() < 0.4:
+            args["affine"] = kind != "instancenorm"  # the other default
+            if kind == "instancenorm" and r.random() < 0.5:
+                args["track_running_stats"] = True
+        elif kind == "rescaling":
+            args = {"scale": r.choice([1 / 255, 2.0]), "offset": r.choice([0, -1])}
+        elif kind == "normalization" and r.random() < 0.3:
+            args["adapt"] = False
+        elif kind == "stochasticdepth" and r.random() < 0.5:
+            args["rate"] = r.choice([0.1, 0.2])
+        self.attempt(kind, args)
+
     def vector_layer(self) -> None:
         r = self.rng
         (n,) = self.shapes[self.current]
-        choice = r.choice(["dense", "dense", "shapeless", "concat", "add"])
+        choice = r.choice(["dense", "dense", "shapeless", "concat", "add", "channelwise"])
         if choice == "dense":
             args = {"units": r.randint(1, 32)}
             if r.random() < 0.3:
@@ -636,6 +691,8 @@ class Generator:
         elif choice == "shapeless":
             kind = r.choice(SHAPELESS)
             self.attempt(self.alias(kind), {"shared": True} if kind == "prelu" and r.random() < 0.3 else {})
+        elif choice == "channelwise":
+            self.channelwise(n, False)
         else:
             x = self.current
             units = n if choice == "add" else r.randint(1, 16)
@@ -725,6 +782,13 @@ def _as_written(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
         defaults["size"] = 5
     if kind == "upsample":
         defaults.update(scale=None, size=None)
+    if kind == "instancenorm":
+        defaults.update(affine=False, track_running_stats=False)
+    defaults.update({"stochasticdepth": {"rate": 0.0}, "split": {"index": 0}, "attention": {"dim": None},
+                     "rescaling": {"offset": 0.0}, "normalization": {"adapt": True}}.get(kind, {}))
+    if kind == "rescaling":
+        readers = {}
+    readers["channels"] = tuple
     out = {k: v for k, v in defaults.items() if k in KINDS[kind].args}
     for k, v in raw.items():
         out[k] = readers[k](v) if k in readers and not (kind == "lrn" and k == "size") else v
@@ -789,13 +853,15 @@ def test_torch_also_rejects_what_cnncalc_rejects() -> None:
             args = _convert(rej.kind, rej.args)
             if rej.kind in POOLS and args["padding"] != "same" and not _symmetric(args["padding"]):
                 continue  # PyTorch pools pad symmetrically only; cnncalc's limit on one-sided padding is its own
+            if rej.rule == "invalid-channels":
+                continue  # PyTorch slicing clips a range to the channels rather than refusing it
             if rej.kind in POOLS and args["ceil"] and rej.rule == "kernel-too-large":
                 continue  # a known cnncalc bug, pinned by test_ceil_pool_window_may_overhang_the_input
             try:
                 out = run_op(rej.kind, args, inputs)
             except Untranslatable:
                 continue
-            except (RuntimeError, ValueError):
+            except (RuntimeError, ValueError, AssertionError):  # MultiheadAttention asserts its heads divide
                 checked += 1
                 kinds.add((rej.kind, rej.rule))
                 continue
@@ -825,7 +891,9 @@ def test_random_networks_cover_the_kinds_and_refusals() -> None:
         rules |= {rej.rule for rej in gen.rejections}
         refusals += len(gen.rejections)
     wanted = {"conv", "depthwise", "separable", "deconv", "maxpool", "avgpool", "sumpool", "batchnorm", "zeropad",
-              "crop", "upsample", "add", "concat", "multiply", "flatten", "dense", "globalavgpool", "prelu"}
+              "crop", "upsample", "add", "concat", "multiply", "flatten", "dense", "globalavgpool", "prelu",
+              "layernorm", "groupnorm", "instancenorm", "layerscale", "shuffle", "split", "slice", "stochasticdepth",
+              "attention", "rescaling", "normalization"}
     assert wanted <= kinds, sorted(wanted - kinds)
-    assert {"kernel-too-large", "shape-mismatch", "invalid-groups", "invalid-value"} <= rules, rules
+    assert {"kernel-too-large", "shape-mismatch", "invalid-groups", "invalid-value", "invalid-channels"} <= rules, rules
     assert layers >= 1000 and refusals >= 50, (layers, refusals)

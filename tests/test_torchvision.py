@@ -5,10 +5,13 @@ file describes the network it names. Here the reference is torchvision's own mod
 of one in eval mode under a `TorchFunctionMode` that records, in execution order, every call of the ops
 that carry parameters or change a shape:
 
-    conv2d, batch_norm, linear, max_pool2d, avg_pool2d, adaptive_avg_pool2d, flatten, cat, add, mul
+    conv2d, batch_norm, linear, max_pool2d, avg_pool2d, adaptive_avg_pool2d, flatten, cat, add, mul,
+    layer_norm, group_norm, instance_norm, chunk, transpose
 
 (plain and in-place forms: ResNet's `out += identity` is `add_`; MNASNet's `x.mean([2, 3])` counts as
-a global average pooling and a flatten), with the output shape, the model
+a global average pooling and a flatten; ShuffleNetV2's `x.chunk(2, dim=1)` is one split op per part and
+its channel_shuffle's `transpose` of a 5-D view is a shuffle; ConvNeXt's Linear on channels-last
+positions is a 1×1 convolution and its `layer_scale * x` a layer scale), with the output shape, the model
 parameters and BatchNorm running statistics among the call's arguments, and the FLOPs
 `FlopCounterMode` counts during the call. cnncalc's rows of the same kinds, in file order, must give
 the same sequence: shape (NCHW read as HWC), trainable, non-trainable, 2 × MACs and, for convolutions
@@ -61,12 +64,15 @@ TORCH_OPS = {
     "avg_pool2d": "avgpool", "adaptive_avg_pool2d": "adaptivepool", "flatten": "flatten", "cat": "concat",
     "add": "add", "add_": "add", "__add__": "add", "__iadd__": "add", "__radd__": "add",
     "mean": "mean", "mul": "multiply", "mul_": "multiply", "__mul__": "multiply", "__imul__": "multiply",
-    "__rmul__": "multiply",
+    "__rmul__": "multiply", "layer_norm": "layernorm", "group_norm": "groupnorm", "instance_norm": "instancenorm",
+    "chunk": "split", "transpose": "shuffle",
 }
 CNNCALC_KINDS = {
     "conv": "conv", "depthwise": "conv", "batchnorm": "batchnorm", "dense": "dense", "maxpool": "maxpool",
     "avgpool": "avgpool", "adaptiveavgpool": "adaptivepool", "globalavgpool": "adaptivepool",
-    "flatten": "flatten", "concat": "concat", "add": "add", "multiply": "multiply",
+    "flatten": "flatten", "concat": "concat", "add": "add", "multiply": "multiply", "layernorm": "layernorm",
+    "groupnorm": "groupnorm", "instancenorm": "instancenorm", "layerscale": "layerscale", "split": "split",
+    "slice": "split", "shuffle": "shuffle",
 }
 
 
@@ -146,6 +152,29 @@ class Recorder(TorchFunctionMode):
             c = out.shape[1]
             self.ops += [Op(where, "adaptivepool", (1, 1, c), 0, 0, self.counter.get_total_flops() - before),
                          Op(where, "flatten", (c,), 0, 0, 0)]
+            return out
+        if op == "split":  # ShuffleNetV2's x.chunk(2, dim=1): one op per part, as cnncalc's split layers
+            self.ops += [Op(where, "split", channels_last(t.shape), 0, 0, 0) for t in out]
+            return out
+        if op == "shuffle":
+            if tensors[0].dim() != 5:
+                return out
+            # channel_shuffle: view (N, g, C/g, H, W), transpose(1, 2), view back to (N, C, H, W)
+            n, a, b, h, w = out.shape
+            self.ops.append(Op(where, "shuffle", (h, w, a * b), 0, 0, self.counter.get_total_flops() - before))
+            return out
+        if op == "dense" and tensors[0].dim() == 4:
+            # ConvNeXt's Linear over channels-last positions (N, H, W, C): a 1×1 convolution in cnncalc
+            o, i = tensors[1].shape
+            self.ops.append(Op(where, "conv", tuple(out.shape[1:]), sum(t.numel() for t in tensors if id(t) in self.params),
+                               0, self.counter.get_total_flops() - before, (1, 1, i, o)))
+            return out
+        if op == "multiply" and any(id(t) in self.params for t in tensors):
+            op = "layerscale"  # ConvNeXt's layer_scale * x: a learnable per-channel factor
+        if op == "layernorm" and tensors[0].dim() == 4:
+            # LayerNorm2d normalises (N, H, W, C) between two permutes; nn.LayerNorm sees the same channels-last map
+            self.ops.append(Op(where, op, tuple(out.shape[1:]), sum(t.numel() for t in tensors if id(t) in self.params),
+                               0, self.counter.get_total_flops() - before))
             return out
         if op == "concat" and len(tensors) == 1:
             return out  # DenseNet's cat([x]) copies its input
@@ -271,3 +300,19 @@ def test_meta_run_equals_a_zero_input_run() -> None:
     assert {o.op for o in real.ops} == {"conv", "batchnorm", "add", "adaptivepool", "flatten", "dense"}
     assert real.running == 34_112 and len(real.ops) == len(cnncalc_ops(analysis_of("mobilenet_v2")))
     assert real.flops == 2 * analyze(load(str(SPECS / "mobilenet_v2.yaml")), (96, 96, 3)).totals.macs
+
+
+@pytest.mark.parametrize("name, classes", [
+    ("shufflenet_v2_x0_5", {"split", "shuffle", "concat", "conv", "batchnorm"}),
+    ("convnext_tiny", {"layernorm", "layerscale", "conv", "add", "dense"}),
+])
+def test_channel_kinds_are_compared_op_by_op(name: str, classes: set[str]) -> None:
+    """ShuffleNetV2's chunk and shuffle and ConvNeXt's LayerNorm2d and layer scale are recorded ops on both sides,
+    so a file that left one out (or split in the wrong place) fails the comparison."""
+    ref = reference(name, 224, 224)
+    ours = cnncalc_ops(analysis_of(name))
+    assert classes <= {o.op for o in ref.ops} and classes <= {o.op for o in ours}
+    units = 13 if name.startswith("shufflenet") else 0  # stride-1 units: 3 + 7 + 3, two split ops each
+    assert sum(o.op == "split" for o in ref.ops) == 2 * units
+    without_scale = [o for o in ours if o.op != "layerscale"]
+    assert name.startswith("shufflenet") or differences(without_scale, ref.ops, 1) != []

@@ -25,6 +25,8 @@ SHAPES = {
     "deconv-separable": {"deconv1": (8, 8, 4), "upsample1": (16, 16, 4), "separable1": (16, 16, 6)},
     "multiply-broadcast": {"multiply1": (6, 6, 8), "multiply2": (6, 6, 8)},
     "negative-from": {"concat1": (8, 8, 8)},
+    "keras-zero-padding": {"conv1_pad": (230, 230, 3), "conv1_conv": (112, 112, 64), "pool1_pool": (56, 56, 64),
+                           "conv2": (28, 28, 16)},
     "nested-blocks": {"bottleneck1.1.unit1.conv1": (8, 8, 8), "bottleneck1.2.add1": (8, 8, 4)},
 }
 

@@ -66,6 +66,109 @@ class Merge(nn.Module):
         return torch.cat(xs, dim=1)
 
 
+class ChannelsLast(nn.Module):
+    """Apply a module on channels-last positions (N, …, C), as torchvision's LayerNorm2d and ConvNeXt's MLP do."""
+
+    def __init__(self, inner: nn.Module) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 2:
+            return self.inner(x)
+        return self.inner(x.movedim(1, -1)).movedim(-1, 1)
+
+
+class LayerScale(nn.Module):
+    """ConvNeXt's layer scale: a learnable per-channel factor, broadcast over the positions."""
+
+    def __init__(self, channels: int, rank: int) -> None:
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones((channels,) + (1,) * (rank - 2)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.gamma * x
+
+
+class Shuffle(nn.Module):
+    """torchvision's channel_shuffle: view as (groups, C/groups), transpose, flatten back."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, *rest = x.shape
+        x = x.view(n, self.groups, c // self.groups, *rest)
+        return torch.transpose(x, 1, 2).contiguous().view(n, c, *rest)
+
+
+class Channels(nn.Module):
+    """Channels start … stop − 1 (slice, split)."""
+
+    def __init__(self, start: int, stop: int) -> None:
+        super().__init__()
+        self.start, self.stop = start, stop
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, self.start:self.stop]
+
+
+class Affine(nn.Module):
+    """x·scale + offset (Keras Rescaling)."""
+
+    def __init__(self, scale: float, offset: float) -> None:
+        super().__init__()
+        self.scale, self.offset = scale, offset
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.scale + self.offset
+
+
+class KerasNormalization(nn.Module):
+    """Keras Normalization(axis=-1), adapted: mean, variance (per channel) and count, stored as buffers."""
+
+    def __init__(self, channels: int, rank: int) -> None:
+        super().__init__()
+        shape = (channels,) + (1,) * (rank - 2)
+        self.register_buffer("mean", torch.zeros(shape))
+        self.register_buffer("variance", torch.ones(shape))
+        self.register_buffer("count", torch.zeros((), dtype=torch.int64))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / torch.sqrt(self.variance)
+
+
+class PositionAttention(nn.Module):
+    """Self-attention over the positions of (N, C, …): nn.MultiheadAttention when dim = C, else the same
+    computation with q/k/v projections C → dim and an output projection dim → C.
+
+    need_weights=True keeps the explicit bmm path (FlopCounterMode does not count the CPU fused kernel).
+    """
+
+    def __init__(self, channels: int, heads: int, dim: int, bias: bool) -> None:
+        super().__init__()
+        self.heads, self.dim = heads, dim
+        if dim == channels:
+            self.mha: nn.Module | None = nn.MultiheadAttention(dim, heads, bias=bias)
+        else:
+            self.mha = None
+            self.qkv = nn.Linear(channels, 3 * dim, bias=bias)
+            self.out = nn.Linear(dim, channels, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, *rest = x.shape
+        seq = x.flatten(2).permute(2, 0, 1)  # (positions, batch, channels)
+        if self.mha is not None:
+            y, _ = self.mha(seq, seq, seq, need_weights=True)
+        else:
+            p, h, d = seq.shape[0], self.heads, self.dim // self.heads
+            q, k, v = self.qkv(seq).reshape(p, n * h, 3 * d).transpose(0, 1).split(d, dim=-1)
+            attn = torch.softmax(torch.bmm(q, k.transpose(1, 2)) / math.sqrt(d), dim=-1)
+            y = self.out(torch.bmm(attn, v).transpose(0, 1).reshape(p, n, self.dim))
+        return y.permute(1, 2, 0).reshape(n, c, *rest)
+
+
 # --- padding helpers ------------------------------------------------------------------------
 
 
@@ -201,6 +304,38 @@ def make_op(kind: str, a: dict[str, Any], in_shapes: Sequence[Sequence[int]]) ->
         return _with_act([nn.Linear(c, a["units"], bias=a["bias"])], a)
     if kind in ("add", "multiply", "concat"):
         return Merge(kind)
+    return _channel_op(kind, a, x)
+
+
+def _channel_op(kind: str, a: dict[str, Any], x: Sequence[int]) -> nn.Module:
+    """The channel-wise kinds (normalisation, scaling, channel selection, attention) on input shape x."""
+    c, rank = x[1], len(x)
+    if kind == "layernorm":
+        return ChannelsLast(nn.LayerNorm(c, elementwise_affine=a["affine"], bias=a["bias"]))
+    if kind == "groupnorm":
+        return nn.GroupNorm(a["groups"], c, affine=a["affine"])
+    if kind == "instancenorm":
+        cls = {3: nn.InstanceNorm1d, 5: nn.InstanceNorm3d}.get(rank, nn.InstanceNorm2d)  # 2d refuses a vector
+        return cls(c, affine=a["affine"], track_running_stats=a["track_running_stats"])
+    if kind == "layerscale":
+        return LayerScale(c, rank)
+    if kind == "shuffle":
+        return Shuffle(a["groups"])
+    if kind == "slice":
+        return Channels(*a["channels"])
+    if kind == "split":
+        part = c // a["parts"]
+        return Channels(a["index"] * part, (a["index"] + 1) * part)
+    if kind == "stochasticdepth":
+        return nn.Identity()  # torchvision.ops.StochasticDepth is the identity in eval mode
+    if kind == "attention":
+        if rank < 3:
+            raise ValueError("attention needs positions")
+        return PositionAttention(c, a["heads"], a["dim"] if a["dim"] is not None else c, a["bias"])
+    if kind == "rescaling":
+        return Affine(a["scale"], a["offset"])
+    if kind == "normalization":
+        return KerasNormalization(c, rank) if a["adapt"] else nn.Identity()
     raise Untranslatable(f"no translation for kind {kind!r}")
 
 
@@ -276,7 +411,9 @@ def to_channels_last(shape: Sequence[int]) -> tuple[int, ...]:
 def count_params(module: nn.Module) -> tuple[int, int]:
     """(parameters, running-statistics buffers) of a module."""
     trainable = sum(p.numel() for p in module.parameters())
-    running = sum(b.numel() for n, b in module.named_buffers() if n.split(".")[-1] in ("running_mean", "running_var"))
+    # BatchNorm's and InstanceNorm's running statistics; Keras Normalization's mean, variance and count.
+    running = sum(b.numel() for n, b in module.named_buffers()
+                  if n.split(".")[-1] in ("running_mean", "running_var", "mean", "variance", "count"))
     return trainable, running
 
 
