@@ -21,7 +21,7 @@ from cnncalc.network import INPUT, PIXEL, RF, Layer, Network
 
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}  # as memory.DTYPE_BYTES (a test ties them)
 # Topics in the order a layer's steps are shown.
-TOPICS = ("output", "merge", "params", "macs", "memory", "rf", "dense")
+TOPICS = ("merge", "output", "params", "macs", "memory", "rf", "dense")
 
 
 @dataclass(frozen=True)
@@ -343,11 +343,12 @@ def _prelu(ctx: Ctx) -> Parts:
 
 def _add(ctx: Ctx) -> Parts:
     shapes = ctx.layer.input_shapes
-    worked = " = ".join(fmt_shape(s) for s in shapes)
+    worked = (" + " if ctx.layer.kind == "add" else " ⊙ ").join(fmt_shape(s) for s in shapes)
     what = "sum" if ctx.layer.kind == "add" else "product"
     step = Step("merge", "shapes", "every input the same shape; the output has it too", worked,
                 fmt_shape(shapes[0]), None, (f"element-wise {what} of {len(shapes)} inputs",))
-    return {"merge": [step], "output": [_shape_step("output", "output", "", shapes[0])]}
+    return {"merge": [step], "output": [_shape_step("output", "output", "", shapes[0])],
+            **_no_weights("a merge has no weights")}
 
 
 def _multiply(ctx: Ctx) -> Parts:
@@ -358,7 +359,8 @@ def _multiply(ctx: Ctx) -> Parts:
     step = Step("merge", "shapes", "a 1×1×C gate broadcasts over an H×W×C map",
                 " ⊙ ".join(fmt_shape(s) for s in shapes), fmt_shape(out), None,
                 ("each channel of the map is scaled by its gate value (squeeze-and-excitation)",))
-    return {"merge": [step], "output": [_shape_step("output", "output", "", out)]}
+    return {"merge": [step], "output": [_shape_step("output", "output", "", out)],
+            **_no_weights("a merge has no weights")}
 
 
 def _concat(ctx: Ctx) -> Parts:
@@ -368,7 +370,8 @@ def _concat(ctx: Ctx) -> Parts:
     notes = (f"every input is {same}: concatenation needs equal sizes except along channels",) if same else ()
     step = Step("merge", "channels", "summed along the last axis", " + ".join(n(s[-1]) for s in shapes), n(total),
                 total, notes)
-    return {"merge": [step], "output": [_shape_step("output", "output", "", shapes[0][:-1] + (total,))]}
+    return {"merge": [step], "output": [_shape_step("output", "output", "", shapes[0][:-1] + (total,))],
+            **_no_weights("a merge has no weights")}
 
 
 # --- reshapes ---------------------------------------------------------------------------------
@@ -477,7 +480,8 @@ def _memory(ctx: Ctx) -> Step:
     shape, size = ctx.layer.out.output, DTYPE_BYTES[ctx.dtype]
     total = prod(shape) * size
     return Step("memory", "output memory", f"output values × {size} bytes ({ctx.dtype})",
-                f"{dots(shape)} × {size}", f"{n(total)} B", total, (_binary(total),))
+                f"{dots(shape)} × {size}", f"{n(total)} B", total,
+                (_binary(total),) if total >= 2 ** 10 else ())
 
 
 def _binary(count: int) -> str:
@@ -555,8 +559,11 @@ def explain_layer(ctx: Ctx) -> LayerExplanation:
     generic = []
     for topic in ("output", "params", "macs"):
         if not _agrees(topic, parts.get(topic, []), layer):
+            # Marked generic when the kind has no explainer or its explainer does not fit this form;
+            # a topic an explainer leaves out (a norm's MACs) is simply what LayerOut says.
+            if explainer is None or not parts or topic in parts:
+                generic.append(topic)
             parts[topic] = _generic(ctx, topic)
-            generic.append(topic)
     parts["memory"] = [_memory(ctx)]
     parts["rf"] = _rf_steps(ctx)
     if layer.kind in CONV_LIKE:

@@ -93,3 +93,74 @@ def json_text(explanation: "Explanation") -> str:
 
 
 FORMATS = {"text": text, "markdown": markdown, "json": json_text}
+
+
+# --- `size --output`/`--keep` and `params --inputs HxWxC` ---------------------------------------------
+
+def _solution_lines(s: "PaddingSolution") -> list[str]:
+    from cnncalc.explain import size_step
+
+    if s.padding is None or s.worked is None:
+        zero = (s.in_size - (s.dilation * (s.kernel_size - 1) + 1)) // s.stride + 1
+        return [f"no padding gives {s.target}: even without padding the output is {zero}; a smaller output "
+                "needs a larger stride or kernel (or a crop), not padding"]
+    begin, end = s.padding
+    step = size_step("", s.worked)
+    lines = []
+    if s.symmetric:
+        lines.append(f"padding {begin} (on each side): {step.worked} = {step.result}")
+    else:
+        lines += [f"no symmetric padding gives {s.target}: the padding it takes totals {begin + end}, an odd number",
+                  f"padding {begin} before and {end} after (in a file: padding: [top, bottom, left, right]; "
+                  f"TensorFlow's same does this): {step.worked} = {step.result}"]
+    lines += [f"  {note}" for note in step.notes]
+    if s.exact is not None:
+        lines.append(f"padding {s.exact[0]} before and {s.exact[1]} after divides exactly (no remainder floored)")
+    if max(begin, end) >= s.dilation * (s.kernel_size - 1) + 1:
+        lines.append("  the padding is as wide as the window: border windows see only zeros "
+                     "(an upsampling may be what is meant)")
+    return lines
+
+
+def padding_text(solutions: "list[PaddingSolution]") -> str:
+    """`size --output`: the padding per axis (once when the axes agree), worked out."""
+    first = solutions[0]
+    key = [(s.in_size, s.kernel_size, s.stride, s.dilation, s.target) for s in solutions]
+    if len(set(key)) == 1:
+        return "\n".join(_solution_lines(first)) + "\n"
+    lines = []
+    for name, s in zip(("height", "width"), solutions):
+        lines += [f"{name}: {line}" for line in _solution_lines(s)]
+    return "\n".join(lines) + "\n"
+
+
+def padding_json(solutions: "list[PaddingSolution]") -> str:
+    """`size --output --json`: the padding per axis as [begin, end] (null where none works)."""
+    import json
+
+    return json.dumps({
+        "output": [s.target for s in solutions],
+        "padding": [list(s.padding) if s.padding else None for s in solutions],
+        "symmetric": all(s.symmetric for s in solutions),
+        "exact": [list(s.exact) if s.exact else None for s in solutions],
+    }) + "\n"
+
+
+def flattened_dense(shape: tuple[int, ...], units: list[int], bias: bool) -> str:
+    """`params --inputs 224x224x3 --units 128`: the flattening, then each dense layer's U × (N + 1)."""
+    from math import prod
+
+    from cnncalc import formulas
+
+    inputs = prod(shape)
+    lines = []
+    if len(shape) > 1:
+        lines.append(f"{'·'.join(f'{d:,}' for d in shape)} = {inputs:,} inputs (flattened)")
+    total, n = 0, inputs
+    for u in units:
+        count = formulas.dense_params(n, u, bias)
+        lines.append(f"{u:,} × ({n:,} + 1) = {count:,}" if bias else f"{u:,} × {n:,} = {count:,}")
+        total, n = total + count, u
+    if len(units) > 1:
+        lines.append(f"total: {total:,}")
+    return "\n".join(lines)
