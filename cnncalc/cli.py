@@ -380,7 +380,10 @@ def size(
     the padding instead, and says when no symmetric padding works and which asymmetric one does.
     """
     if output is not None or keep:
-        _solve_padding(input, kernel, stride, dilation, output, keep, padding, transposed or ceil, as_json)
+        if padding != "0" or transposed or ceil:
+            _usage("--output and --keep solve for the padding of a convolution: leave out --padding, "
+                   "--transposed and --ceil")
+        _solve_padding((input, kernel, stride, dilation), output, keep, as_json)
         return
     from cnncalc import render
 
@@ -398,18 +401,16 @@ def size(
     sys.stdout.write(render.size_json(axes) if as_json else render.size_text(axes))
 
 
-def _solve_padding(input: str, kernel: str, stride: str, dilation: str, output: str | None, keep: bool,
-                   padding: str, other: bool, as_json: bool) -> None:
-    """`size --output`/`--keep`: the padding per axis that gives the output size asked for."""
+def _solve_padding(window: tuple[str, str, str, str], output: str | None, keep: bool, as_json: bool) -> None:
+    """`size --output`/`--keep`: the padding per axis that gives the output size asked for.
+
+    `window` is the text of --input, --kernel, --stride and --dilation.
+    """
     if output is not None and keep:
         _usage("give either --output or --keep, not both")
-    if padding != "0" or other:
-        _usage("--output and --keep solve for the padding of a convolution: leave out --padding, "
-               "--transposed and --ceil")
     from cnncalc import explain_render, solve
 
-    in_hw, k, st, d = (_pair(t, n) for t, n in ((input, "--input"), (kernel, "--kernel"), (stride, "--stride"),
-                                                (dilation, "--dilation")))
+    in_hw, k, st, d = (_pair(t, n) for t, n in zip(window, ("--input", "--kernel", "--stride", "--dilation")))
     target = _pair(output, "--output") if output is not None else \
         (solve.keep_size(in_hw[0], st[0]), solve.keep_size(in_hw[1], st[1]))
     solutions = [solve.solve_padding(in_hw[i], k[i], target[i], st[i], d[i]) for i in (0, 1)]

@@ -343,7 +343,7 @@ def _prelu(ctx: Ctx) -> Parts:
 
 def _add(ctx: Ctx) -> Parts:
     shapes = ctx.layer.input_shapes
-    worked = (" + " if ctx.layer.kind == "add" else " ⊙ ").join(fmt_shape(s) for s in shapes)
+    worked = (" + " if ctx.layer.kind == "add" else " · ").join(fmt_shape(s) for s in shapes)
     what = "sum" if ctx.layer.kind == "add" else "product"
     step = Step("merge", "shapes", "every input the same shape; the output has it too", worked,
                 fmt_shape(shapes[0]), None, (f"element-wise {what} of {len(shapes)} inputs",))
@@ -357,7 +357,7 @@ def _multiply(ctx: Ctx) -> Parts:
         return _add(ctx)
     out = max(shapes, key=prod)
     step = Step("merge", "shapes", "a 1×1×C gate broadcasts over an H×W×C map",
-                " ⊙ ".join(fmt_shape(s) for s in shapes), fmt_shape(out), None,
+                " · ".join(fmt_shape(s) for s in shapes), fmt_shape(out), None,
                 ("each channel of the map is scaled by its gate value (squeeze-and-excitation)",))
     return {"merge": [step], "output": [_shape_step("output", "output", "", out)],
             **_no_weights("a merge has no weights")}
