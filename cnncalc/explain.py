@@ -429,6 +429,8 @@ def _generic(ctx: Ctx, topic: str) -> list[Step]:
     """A topic explained from the LayerOut alone: right for every kind, new ones included."""
     out, layer = ctx.layer.out, ctx.layer
     if topic == "output":
+        if layer.input_shapes == (out.output,):
+            return [Step("output", "output", "unchanged (the input's shape)", "", fmt_shape(out.output))]
         arrow = " and ".join(fmt_shape(s) for s in layer.input_shapes)
         return [Step("output", "output", f"as {layer.kind} computes it", f"{arrow} → {fmt_shape(out.output)}",
                      fmt_shape(out.output))]
@@ -565,7 +567,10 @@ def explain_layer(ctx: Ctx) -> LayerExplanation:
                 generic.append(topic)
             parts[topic] = _generic(ctx, topic)
     parts["memory"] = [_memory(ctx)]
-    parts["rf"] = _rf_steps(ctx)
+    try:
+        parts["rf"] = _rf_steps(ctx)
+    except (IndexError, TypeError, ValueError):  # a receptive field of a form the recurrence here predates
+        parts["rf"] = [Step("rf", "receptive field", "composed through the layers", "", str(layer.rf))]
     if layer.kind in CONV_LIKE:
         parts["dense"] = [_dense_equivalent(ctx)]
     steps = tuple(step for topic in TOPICS for step in parts.get(topic, []))

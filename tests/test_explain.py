@@ -243,6 +243,16 @@ def test_layer_selection_by_name_index_and_block() -> None:
     assert "[5]" not in result.stdout and "Why the last" not in result.stdout
 
 
+def test_a_block_name_selects_its_layers() -> None:
+    from cnncalc import bundled
+    from cnncalc.analysis import analyze
+
+    network = analyze(bundled.read_spec("resnet18")).network
+    chosen = E.select(network, ["layer1"])
+    assert chosen and all(network.layers[i].name.startswith("layer1.") for i in chosen)
+    assert len(chosen) == sum(layer.name.startswith("layer1.") for layer in network.layers)
+
+
 @pytest.mark.parametrize("args, message", [
     (["--layer", "pol"], 'no layer is named \'pol\' (did you mean "pool"?)'),
     (["--layer", "13"], "there is no layer 13: the layers are numbered 1 to 12"),
