@@ -300,8 +300,10 @@ def params(
     kernel: Optional[str] = typer.Option(None, "--kernel", "-k", metavar="K", help="Kernel size: 3 or 3x5."),
     channels: Optional[str] = typer.Option(None, "--channels", "-C", metavar="N", help="Input channels C."),
     groups: str = typer.Option("1", "--groups", "-g", metavar="N", help="Groups (channels/groups per filter)."),
-    units: Optional[str] = typer.Option(None, "--units", "-u", metavar="N", help="Dense: output units U."),
-    inputs: Optional[str] = typer.Option(None, "--inputs", "-n", metavar="N", help="Dense: input features N."),
+    units: Optional[str] = typer.Option(None, "--units", "-u", metavar="N[,N...]",
+                                        help="Dense: output units U (a list for stacked layers: 128,128,128)."),
+    inputs: Optional[str] = typer.Option(None, "--inputs", "-n", metavar="N|HxWxC",
+                                         help="Dense: input features N, or a shape to flatten (224x224x3)."),
     bias: bool = typer.Option(True, "--bias/--no-bias", help="Count a bias per filter or unit."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead."),
 ) -> None:
@@ -310,6 +312,9 @@ def params(
     Examples: `cnncalc params --filters 64 --kernel 3 --channels 256` → 64 × (3·3·256 + 1) = 147,520;
     `cnncalc params --units 4096 --inputs 25088` → 4096 × (25088 + 1) = 102,764,544.
     """
+    if (units and "," in units) or (inputs and "x" in inputs):
+        print(_flattened_dense(units, inputs, bias, as_json, filters is not None or kernel is not None))
+        return
     if units is not None or inputs is not None:
         print(_dense_params(_whole(units, "--units"), _whole(inputs, "--inputs"), bias, as_json,
                             filters is not None or kernel is not None or channels is not None))
@@ -364,12 +369,22 @@ def size(
                                        help="Transposed only: extra output size."),
     ceil: bool = typer.Option(False, "--ceil", help="Pooling's ceil mode (PyTorch ceil_mode)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="H[xW]",
+                                         help="Solve for the padding that gives this output size."),
+    keep: bool = typer.Option(False, "--keep", help="Solve for the padding that keeps the size (⌈H/S⌉)."),
 ) -> None:
     """Output size of a convolution or pooling window: ⌊(H − K + 2P)/S⌋ + 1, worked out.
 
     With dilation: ⌊(H + pt + pb − d(K − 1) − 1)/S⌋ + 1. Transposed: (H − 1)S − pt − pb + d(K − 1) + op + 1.
-    When the division is not even it says what is floored away.
+    When the division is not even it says what is floored away. With --output or --keep it solves for
+    the padding instead, and says when no symmetric padding works and which asymmetric one does.
     """
+    if output is not None or keep:
+        if padding != "0" or transposed or ceil:
+            _usage("--output and --keep solve for the padding of a convolution: leave out --padding, "
+                   "--transposed and --ceil")
+        _solve_padding((input, kernel, stride, dilation), output, keep, as_json)
+        return
     from cnncalc import render
 
     in_hw, k, st, d = (_pair(t, n) for t, n in ((input, "--input"), (kernel, "--kernel"), (stride, "--stride"),
@@ -384,6 +399,50 @@ def size(
     if any(a.out_size < 1 for a in axes):
         _usage("the output would be empty; use a larger input, more padding or a smaller stride")
     sys.stdout.write(render.size_json(axes) if as_json else render.size_text(axes))
+
+
+def _solve_padding(window: tuple[str, str, str, str], output: str | None, keep: bool, as_json: bool) -> None:
+    """`size --output`/`--keep`: the padding per axis that gives the output size asked for.
+
+    `window` is the text of --input, --kernel, --stride and --dilation.
+    """
+    if output is not None and keep:
+        _usage("give either --output or --keep, not both")
+    from cnncalc import explain_render, solve
+
+    in_hw, k, st, d = (_pair(t, n) for t, n in zip(window, ("--input", "--kernel", "--stride", "--dilation")))
+    target = _pair(output, "--output") if output is not None else \
+        (solve.keep_size(in_hw[0], st[0]), solve.keep_size(in_hw[1], st[1]))
+    solutions = [solve.solve_padding(in_hw[i], k[i], target[i], st[i], d[i]) for i in (0, 1)]
+    sys.stdout.write(explain_render.padding_json(solutions) if as_json else explain_render.padding_text(solutions))
+    if any(s.padding is None for s in solutions):
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _flattened_dense(units: str | None, inputs: str | None, bias: bool, as_json: bool, conv_too: bool) -> str:
+    """`params --inputs 224x224x3 --units 128[,128...]`: flatten the shape, then stack dense layers."""
+    if units is None or inputs is None:
+        _usage("a dense layer needs both --units and --inputs")
+    if conv_too:
+        _usage("give either a convolution (--filters, --kernel, --channels) or a dense layer "
+               "(--units, --inputs), not both")
+    shape = _parse_shape(inputs, "--inputs", (1, 4))
+    counts = [_whole(u.strip(), "--units") for u in units.split(",")]
+    assert shape is not None
+    from cnncalc import explain_render, formulas
+
+    if as_json:
+        import json
+        from math import prod
+
+        layers, n = [], prod(shape)
+        for u in counts:
+            assert u is not None
+            layers.append({"inputs": n, "units": u, "params": formulas.dense_params(n, u, bias)})
+            n = u
+        return json.dumps({"kind": "dense", "inputs": list(shape), "features": prod(shape), "bias": bias,
+                           "layers": layers, "params": sum(x["params"] for x in layers)})
+    return explain_render.flattened_dense(shape, [u for u in counts if u is not None], bias)
 
 
 def _padding(text: str) -> list[Any]:
@@ -739,6 +798,42 @@ def _results(files: list[tuple[str, Any]], budgets: dict[str, Any], workers: int
         # Reports carry only problems: holding every file's nodes and rows would make the
         # garbage collector re-scan a growing heap (it doubled the time for 1,000 files).
         yield checks.FileResult(path, [missing]) if missing else next(reports)
+
+
+EXPLAIN_FORMATS = "text|markdown|json"  # explain_render.FORMATS' keys (a test ties them)
+
+
+@app.command("explain", cls=Command)
+def explain_command(
+    spec: str = typer.Argument(..., metavar="SPEC",
+                               help="An architecture file, the name of a bundled one, or - for standard input."),
+    layers: Optional[list[str]] = typer.Option(
+        None, "--layer", "-l", metavar="NAME|INDEX",
+        help="Explain only this layer (its name, its number in `shape`, or a block's name for its layers); "
+             "repeat for several. Default: every layer, with the trail of size changes."),
+    fmt: str = typer.Option("text", "--format", "-f", metavar=EXPLAIN_FORMATS, help="Output format."),
+    input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE",
+                                        help="Override the input: HxW (keeps the file's channels) or HxWxC."),
+    dtype: str = typer.Option("float32", "--dtype", metavar=DTYPES, help="Value type for memory figures."),
+) -> None:
+    """Every figure worked out, layer by layer, the way a textbook shows it.
+
+    Output size per axis with the formula filled in (and what a floored division drops), parameters,
+    multiply-adds, memory, the receptive-field recurrence, how merges combine shapes, and for each
+    convolution what a dense layer between the same shapes would need.
+    """
+    from cnncalc import explain, explain_render
+
+    _choice(fmt, explain_render.FORMATS, "--format")
+    _choice(dtype, explain.DTYPE_BYTES, "--dtype")
+    analysis = _analyse(spec, input)
+    try:
+        result = explain.explain(analysis.network, analysis.name, list(layers or ()), dtype)
+    except explain.UnknownLayer as exc:
+        _usage(str(exc), "--layer")
+    sys.stdout.write(explain_render.FORMATS[fmt](result))
+    if fmt != "json":
+        _warn(analysis.warnings)
 
 
 def _exit_code(code: Any) -> int:
