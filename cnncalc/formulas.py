@@ -194,3 +194,28 @@ def worked_size(
         lost = uncovered(in_size, kernel_size, stride, pad[0], pad[1], dilation, out)
     return SizeAxis(in_size, kernel_size, stride, pad[0], pad[1], dilation, 0, False, ceil_mode, same,
                     numerator, remainder, out, lost)
+
+
+def kernel_volume(kernel: tuple[int, ...]) -> int:
+    """Positions in one kernel window: k₁·k₂·…·k_r over the spatial axes."""
+    volume = 1
+    for k in kernel:
+        volume *= k
+    return volume
+
+
+def conv_params_nd(in_channels: int, filters: int, kernel: tuple[int, ...], groups: int = 1, bias: bool = True) -> int:
+    """Convolution parameters in any rank: F·(∏k·C/groups) + F if bias."""
+    return filters * kernel_volume(kernel) * (in_channels // groups) + (filters if bias else 0)
+
+
+def conv_macs_nd(out_sizes: tuple[int, ...], in_channels: int, filters: int, kernel: tuple[int, ...],
+                 groups: int = 1) -> int:
+    """Convolution multiply-adds in any rank (bias excluded): ∏out·F·(∏k·C/groups)."""
+    return kernel_volume(out_sizes) * filters * kernel_volume(kernel) * (in_channels // groups)
+
+
+def deconv_macs_nd(in_sizes: tuple[int, ...], in_channels: int, filters: int, kernel: tuple[int, ...],
+                   groups: int = 1) -> int:
+    """Transposed convolution multiply-adds in any rank: ∏in·C·(F/groups)·∏k (each input position scatters a kernel)."""
+    return kernel_volume(in_sizes) * in_channels * (filters // groups) * kernel_volume(kernel)

@@ -86,8 +86,8 @@ def fmt_rf(rf: "RF | None") -> str:
     if rf is None:
         return "—"
     parts = []
-    for pair in (rf.size, rf.jump, rf.padding):
-        parts.append(str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}×{pair[1]}")
+    for axes in (rf.size, rf.jump, rf.padding):
+        parts.append(str(axes[0]) if len(set(axes)) == 1 else "×".join(map(str, axes)))
     return "/".join(parts)
 
 
