@@ -558,6 +558,11 @@ def _pool(call: Call) -> LayerOut:
             if p * 2 > k:
                 raise call.fail("invalid-value", f"padding {p} is more than half the kernel ({k}); PyTorch "
                                 "refuses it, since a window would see only padding", "padding")
+    if len(sizes) == 3 and call.kind != "maxpool" and any(n < k for n, k in zip(sizes, geo.kernel)):
+        # PyTorch's AvgPool3d (unlike its 1-D and 2-D pools) wants the unpadded input to hold the kernel.
+        raise call.fail("kernel-too-large", f"the kernel {fmt_shape(geo.kernel)} is larger than the input "
+                        f"{fmt_shape(sizes)} on some axis, which PyTorch's AvgPool3d refuses even with padding; "
+                        "use a smaller kernel or a larger input", "kernel")
     win = _window(call, sizes, geo)
     return LayerOut(win.out + (c,), rf=win.rf(geo), warnings=win.warnings, uneven=win.uneven)
 
