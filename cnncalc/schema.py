@@ -261,10 +261,11 @@ def _shape_definitions() -> dict[str, Any]:
     dim = {"type": "integer", "minimum": 1, "maximum": MAX_DIMENSION}
     return {
         "shape": {
-            "description": "A shape: [H, W, C] (or [N] for a vector), or a string such as \"224x224x3\".",
+            "description": "A shape: [H, W, C] ([L, C], [D, H, W, C], or [N] for a vector), or a string such as "
+                           "\"224x224x3\".",
             "anyOf": [
-                {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 3},
-                {"type": "string", "pattern": rf"^\s*{_DIM}({_SEP}{_DIM}){{0,2}}\s*$"},
+                {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 4},
+                {"type": "string", "pattern": rf"^\s*{_DIM}({_SEP}{_DIM}){{0,3}}\s*$"},
             ],
         },
         "input": {
