@@ -122,6 +122,16 @@ class ConvParams:
     bias: bool
     weights: int
     total: int
+    kernel: tuple[int, ...] = ()  # every axis of the kernel (kd, kh, kw in 3-D); () means (kernel_h, kernel_w)
+
+
+def worked_conv_params_nd(
+    filters: int, kernel: tuple[int, ...], in_channels: int, groups: int = 1, bias: bool = True
+) -> ConvParams:
+    """Parameters of one convolution in any rank: F·(∏k·C/groups + 1) with bias, F·∏k·C/groups without."""
+    total = conv_params_nd(in_channels, filters, kernel, groups, bias)
+    weights = filters * kernel_volume(kernel) * (in_channels // groups)
+    return ConvParams(filters, kernel[0], kernel[-1], in_channels, groups, bias, weights, total, kernel)
 
 
 def worked_conv_params(
