@@ -412,12 +412,13 @@ def _padding(text: str, rank: int = 2) -> list[Any]:
 
     if rank == 3 and text not in ("same", "valid"):
         try:
-            parts = [int(p) for p in text.replace("x", ",").split(",")]
+            numbers = [int(p) for p in text.replace("x", ",").split(",")]
         except ValueError:
-            parts = []
-        if len(parts) in (1, 3, 6) and min(parts) >= 0:
-            pads = parts * 6 if len(parts) == 1 else [p for p in parts for _ in (0, 1)] if len(parts) == 3 else parts
-            return [(pads[i], pads[i + 1]) for i in (0, 2, 4)]
+            numbers = []
+        if len(numbers) in (1, 3, 6) and min(numbers) >= 0:
+            sides = numbers * 6 if len(numbers) == 1 else [p for p in numbers for _ in (0, 1)] \
+                if len(numbers) == 3 else numbers
+            return [(sides[i], sides[i + 1]) for i in (0, 2, 4)]
         _usage("write N, DxHxW, front,back,top,bottom,left,right, same or valid", "--padding")
     if rank == 3:
         return [text] * 3 if text == "same" else [(0, 0)] * 3

@@ -528,7 +528,7 @@ def _deconv(call: Call) -> LayerOut:
             raise call.fail("invalid-value", f"output_padding {op} must be smaller than the stride ({s}) or the "
                             f"dilation ({d}), as in PyTorch", "output_padding")
     pad = call.pads_per_axis("padding", rank)
-    if pad == "same":
+    if isinstance(pad, str):  # same
         if any(extra):
             raise call.fail("invalid-value", "output_padding cannot be combined with `padding: same`",
                             "output_padding")
@@ -552,7 +552,7 @@ def _pool(call: Call) -> LayerOut:
     pad = call.pads_per_axis("padding", len(sizes))
     ceil = call.args["ceil"] and pad != "same"
     geo = _geometry(call, len(sizes), ceil)
-    if pad != "same":
+    if not isinstance(pad, str):
         for i, p in enumerate(pad):
             k = geo.kernel[i // 2]
             if p * 2 > k:
@@ -607,7 +607,7 @@ def _prelu(call: Call) -> LayerOut:
 def _zeropad(call: Call) -> LayerOut:
     sizes, c = call.spatial()
     pad = call.pads_per_axis("padding", len(sizes))
-    if pad == "same":
+    if isinstance(pad, str):
         raise call.fail("invalid-value", "zeropad takes pixel counts, not `same`", "padding")
     out = tuple(n + pad[2 * i] + pad[2 * i + 1] for i, n in enumerate(sizes))
     return LayerOut(out + (c,), rf=tuple((1, 1, pad[2 * i]) for i in range(len(sizes))))
@@ -632,7 +632,7 @@ def _upsample(call: Call) -> LayerOut:
 def _crop(call: Call) -> LayerOut:
     sizes, c = call.spatial()
     crop = call.pads_per_axis("cropping", len(sizes))
-    if crop == "same":
+    if isinstance(crop, str):
         raise call.fail("invalid-value", "crop takes pixel counts, not `same`", "cropping")
     out = tuple(n - crop[2 * i] - crop[2 * i + 1] for i, n in enumerate(sizes))
     if min(out) < 1:

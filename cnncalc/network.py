@@ -92,9 +92,10 @@ def compute(call: Call) -> LayerOut:
     CI runs over many similar files). Results are shared, so a LayerOut is read-only.
     """
     try:
-        key: tuple[Any, ...] | None = (call.kind, tuple(call.args.items()), tuple(call.inputs))
+        written: tuple[Any, ...] = ()
         if len(call.inputs[0]) != 3:  # outside 2-D, `kernel: 3` and `kernel: [3, 3]` differ
-            key += tuple(getattr(v, "raw", None) for v in call.args.values())
+            written = tuple(getattr(v, "raw", None) for v in call.args.values())
+        key: tuple[Any, ...] | None = (call.kind, tuple(call.args.items()), tuple(call.inputs), *written)
         cached = _COMPUTED.get(key)  # type: ignore[arg-type]
     except TypeError:  # an unhashable argument value
         key, cached = None, None
