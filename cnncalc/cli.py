@@ -211,12 +211,16 @@ def _depth(text: str) -> int | None:
 # --- loading ---------------------------------------------------------------------------------
 
 def input_override(text: str | None, file_input: tuple[int, ...]) -> tuple[int, ...] | None:
-    """The --input shape: HxW keeps the file's channels; a form that could mean two things is refused."""
-    dims = _parse_shape(text, "--input")
+    """The --input shape: HxW (L, DxHxW: the file's spatial axes) keeps the file's channels; a form that could
+    mean two things is refused."""
+    dims = _parse_shape(text, "--input", (1, 4))
     if dims is None:
         return None
-    if len(file_input) == 3 and len(dims) == 2:
-        return (dims[0], dims[1], file_input[2])
+    if len(file_input) > 1 and len(dims) == len(file_input) - 1:
+        return (*dims, file_input[-1])
+    if len(file_input) == 4 and len(dims) == 1:
+        _usage(f"the file's input is {'x'.join(map(str, file_input))}; give DxHxW (keeping its "
+               f"{file_input[-1]} channels) or DxHxWxC, not one number", "--input")
     if len(file_input) == 3 and len(dims) == 1:
         _usage(f"the file's input is {'x'.join(map(str, file_input))}; give HxW (keeping its "
                f"{file_input[2]} channels) or HxWxC, not one number", "--input")

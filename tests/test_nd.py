@@ -168,3 +168,16 @@ def test_sizes_scans_every_axis() -> None:
     assert code == 1 and out.startswith("16×112×100: not clean") and "width: 25 is not a multiple" in out
     assert _cli("sizes", "m5", "--size", "32768")[0] == 0
     assert _cli("sizes", "m5", "--size", "100x100")[0] == 2
+
+
+@pytest.mark.parametrize("spec, given, shown", [
+    ("r3d_18", "16x64x64", "R3D-18: 16×64×64×3 → 400"), ("r3d_18", "8x64x64x3", "R3D-18: 8×64×64×3 → 400"),
+    ("m5", "16000", "M5: 16000×1 → 10"), ("resnet18", "160x160", "ResNet-18: 160×160×3 → 1000"),
+])
+def test_input_override_keeps_the_channels_in_every_rank(spec: str, given: str, shown: str) -> None:
+    code, out = _cli("shape", spec, "--input", given)
+    assert code == 0 and out.splitlines()[0] == shown
+
+
+def test_input_override_refuses_one_number_for_a_3d_file() -> None:
+    assert _cli("shape", "r3d_18", "--input", "64")[0] == 2
