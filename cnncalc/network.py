@@ -45,6 +45,11 @@ def compose_rf(rf: RF | None, out: LayerOut) -> RF | None:
         return None
     if out.rf is None:
         return rf
+    if len(out.rf) == 2 == len(rf.size):  # the common 2-D case, without the generic loop's generators
+        (kh, sh, ph), (kw, sw, pw) = out.rf
+        return RF((rf.size[0] + (kh - 1) * rf.jump[0], rf.size[1] + (kw - 1) * rf.jump[1]),
+                  (rf.jump[0] * sh, rf.jump[1] * sw),
+                  (rf.padding[0] + ph * rf.jump[0], rf.padding[1] + pw * rf.jump[1]))
     if len(out.rf) != len(rf.size):  # a flatten of a map: no axis left to follow
         return rf
     axes = tuple(zip(out.rf, rf.size, rf.jump, rf.padding))
