@@ -401,6 +401,9 @@ def _floor_warnings(call: Call, notes: list[tuple[str, str, str]]) -> list[Probl
     if len(notes) == 2 and notes[0][1] == notes[1][1] and notes[0][0] == "height":
         detail = notes[0][2].replace("rows", "rows (and columns)").replace("row ", "row (and column) ")
         texts = [f"height and width: {notes[0][1]} does not divide evenly; {detail}"]
+    elif len(notes) == 3 and len({n[1] for n in notes}) == 1:  # a cube: one warning, as a square has
+        detail = notes[0][2].replace("slices", "positions").replace("slice ", "position ")
+        texts = [f"depth, height and width: {notes[0][1]} does not divide evenly; {detail} on each axis"]
     else:
         texts = [f"{axis_name}: {formula} does not divide evenly; {detail}" for axis_name, formula, detail in notes]
     return [call.where.problem("non-integer-output", f"{text}. Change the padding, stride or input size so that "

@@ -181,3 +181,17 @@ def test_input_override_keeps_the_channels_in_every_rank(spec: str, given: str, 
 
 def test_input_override_refuses_one_number_for_a_3d_file() -> None:
     assert _cli("shape", "r3d_18", "--input", "64")[0] == 2
+
+
+def test_a_cube_floors_with_one_warning_and_an_uneven_axis_with_its_own() -> None:
+    cube = run("input: [16, 16, 16, 3]\nlayers:\n  - conv: {filters: 4, kernel: 2, stride: 3}\n").warnings
+    assert [w.message for w in cube] == [
+        "conv1: depth, height and width: ⌊(16 − 2)/3⌋ + 1 = ⌊4.667⌋ + 1 = 5 does not divide evenly; input "
+        "position 16 of 16 is never covered by a window on each axis. Change the padding, stride or input size so "
+        "that it divides evenly"]
+    clip = run("input: [16, 15, 15, 3]\nlayers:\n  - conv: {filters: 4, kernel: 2, stride: 3}\n").warnings
+    assert [w.message.split(":")[1].strip() for w in clip] == ["depth"]
+    signal = run("input: [100, 1]\nlayers:\n  - maxpool: 3\n").warnings
+    assert [w.message for w in signal] == [
+        "maxpool1: length: ⌊(100 − 3)/3⌋ + 1 = ⌊32.33⌋ + 1 = 33 does not divide evenly; input position 100 of 100 "
+        "is never covered by a window. Change the padding, stride or input size so that it divides evenly"]
