@@ -211,12 +211,16 @@ def _depth(text: str) -> int | None:
 # --- loading ---------------------------------------------------------------------------------
 
 def input_override(text: str | None, file_input: tuple[int, ...]) -> tuple[int, ...] | None:
-    """The --input shape: HxW keeps the file's channels; a form that could mean two things is refused."""
-    dims = _parse_shape(text, "--input")
+    """The --input shape: HxW (L, DxHxW: the file's spatial axes) keeps the file's channels; a form that could
+    mean two things is refused."""
+    dims = _parse_shape(text, "--input", (1, 4))
     if dims is None:
         return None
-    if len(file_input) == 3 and len(dims) == 2:
-        return (dims[0], dims[1], file_input[2])
+    if len(file_input) > 1 and len(dims) == len(file_input) - 1:
+        return (*dims, file_input[-1])
+    if len(file_input) == 4 and len(dims) == 1:
+        _usage(f"the file's input is {'x'.join(map(str, file_input))}; give DxHxW (keeping its "
+               f"{file_input[-1]} channels) or DxHxWxC, not one number", "--input")
     if len(file_input) == 3 and len(dims) == 1:
         _usage(f"the file's input is {'x'.join(map(str, file_input))}; give HxW (keeping its "
                f"{file_input[2]} channels) or HxWxC, not one number", "--input")
@@ -297,7 +301,8 @@ def shape(
 @app.command(cls=Command)
 def params(
     filters: Optional[str] = typer.Option(None, "--filters", "-F", metavar="N", help="Number of filters F."),
-    kernel: Optional[str] = typer.Option(None, "--kernel", "-k", metavar="K", help="Kernel size: 3 or 3x5."),
+    kernel: Optional[str] = typer.Option(None, "--kernel", "-k", metavar="K",
+                                         help="Kernel size: 3 (3×3), 3x5, or 3x7x7 for a 3-D convolution."),
     channels: Optional[str] = typer.Option(None, "--channels", "-C", metavar="N", help="Input channels C."),
     groups: str = typer.Option("1", "--groups", "-g", metavar="N", help="Groups (channels/groups per filter)."),
     units: Optional[str] = typer.Option(None, "--units", "-u", metavar="N[,N...]",
@@ -310,6 +315,7 @@ def params(
     """Parameters of one convolution, F × (kh·kw·C/groups + 1), or dense layer, U × (N + 1).
 
     Examples: `cnncalc params --filters 64 --kernel 3 --channels 256` → 64 × (3·3·256 + 1) = 147,520;
+    `cnncalc params --filters 64 --kernel 3x7x7 --channels 3 --no-bias` → 64 × 3·7·7·3 = 28,224;
     `cnncalc params --units 4096 --inputs 25088` → 4096 × (25088 + 1) = 102,764,544.
     """
     if (units and "," in units) or (inputs and "x" in inputs):
@@ -326,14 +332,16 @@ def params(
 
     f, c, g = _whole(filters, "--filters"), _whole(channels, "--channels"), _whole(groups, "--groups")
     assert f is not None and c is not None and g is not None and kernel is not None
-    kh, kw = _pair(kernel, "--kernel")
+    dims = _parse_shape(kernel, "--kernel")
+    assert dims is not None
+    kernel_axes = dims * 2 if len(dims) == 1 else dims  # one number is a square 2-D kernel, as before 3-D
     if c % g or f % g:
         _usage(f"--groups {g} must divide both --channels {c} and --filters {f}")
-    result = formulas.worked_conv_params(f, kh, kw, c, g, bias)
+    result = formulas.worked_conv_params_nd(f, kernel_axes, c, g, bias)
     if as_json:
         import json
 
-        print(json.dumps({"kind": "conv", "filters": f, "kernel": [kh, kw], "channels": c, "groups": g,
+        print(json.dumps({"kind": "conv", "filters": f, "kernel": list(kernel_axes), "channels": c, "groups": g,
                           "bias": bias, "weights": result.weights, "params": result.total}))
     else:
         print(render.explain_params(result))
@@ -358,12 +366,14 @@ def _dense_params(units: int | None, inputs: int | None, bias: bool, as_json: bo
 @app.command(cls=Command)
 def size(
     input: str = typer.Option(..., "--input", "-i", metavar="H[xW]",
-                              help="Input size: 224 or 224x160 (height x width)."),
-    kernel: str = typer.Option(..., "--kernel", "-k", metavar="K", help="Kernel: 3 or 3x5."),
-    stride: str = typer.Option("1", "--stride", "-s", metavar="S", help="Stride: 2 or 2x1."),
+                              help="Input size: 224 (every axis, so also a 1-D length), 224x160 (height x "
+                                   "width) or 16x112x112 (depth x height x width)."),
+    kernel: str = typer.Option(..., "--kernel", "-k", metavar="K", help="Kernel: 3, 3x5 or 3x7x7."),
+    stride: str = typer.Option("1", "--stride", "-s", metavar="S", help="Stride: 2, 2x1 or 1x2x2."),
     padding: str = typer.Option("0", "--padding", "-p", metavar="P",
-                                help="Padding: N, HxW, top,bottom,left,right, same (TensorFlow) or valid."),
-    dilation: str = typer.Option("1", "--dilation", metavar="D", help="Dilation: 1 or 2x2."),
+                                help="Padding: N, one per axis (HxW, DxHxW), begin,end per axis "
+                                     "(top,bottom,left,right), same (TensorFlow) or valid."),
+    dilation: str = typer.Option("1", "--dilation", metavar="D", help="Dilation: 1, 2x2 or 1x2x2."),
     transposed: bool = typer.Option(False, "--transposed", help="A transposed convolution (deconv)."),
     output_padding: str = typer.Option("0", "--output-padding", metavar="N",
                                        help="Transposed only: extra output size."),
@@ -376,8 +386,10 @@ def size(
     """Output size of a convolution or pooling window: ⌊(H − K + 2P)/S⌋ + 1, worked out.
 
     With dilation: ⌊(H + pt + pb − d(K − 1) − 1)/S⌋ + 1. Transposed: (H − 1)S − pt − pb + d(K − 1) + op + 1.
-    When the division is not even it says what is floored away. With --output or --keep it solves for
-    the padding instead, and says when no symmetric padding works and which asymmetric one does.
+    When the division is not even it says what is floored away. The rank is 2 unless a value has three
+    axes (`--input 16x112x112`, `--kernel 3x7x7`); one number applies to every axis. With --output or
+    --keep it solves for the padding instead (2-D), and says when no symmetric padding works and which
+    asymmetric one does.
     """
     if output is not None or keep:
         if padding != "0" or transposed or ceil:
@@ -387,15 +399,16 @@ def size(
         return
     from cnncalc import render
 
-    in_hw, k, st, d = (_pair(t, n) for t, n in ((input, "--input"), (kernel, "--kernel"), (stride, "--stride"),
-                                                (dilation, "--dilation")))
+    options = ((input, "--input"), (kernel, "--kernel"), (stride, "--stride"), (dilation, "--dilation"))
+    rank = 3 if any(len(_parse_shape(t, n) or ()) == 3 for t, n in options) else 2
+    in_hw, k, st, d = (_axes(t, n, rank) for t, n in options)
     out_pad = _whole(output_padding, "--output-padding", 0) or 0
     if not transposed and out_pad:
         _usage("--output-padding applies only with --transposed")
     if transposed and ceil:
         _usage("--ceil applies to pooling, not to --transposed")
-    window = _Window(in_hw, k, st, d, _padding(padding), transposed, out_pad, ceil)
-    axes = [_axis(window, i) for i in (0, 1)]
+    window = _Window(in_hw, k, st, d, _padding(padding, rank), transposed, out_pad, ceil)
+    axes = [_axis(window, i) for i in range(rank)]
     if any(a.out_size < 1 for a in axes):
         _usage("the output would be empty; use a larger input, more padding or a smaller stride")
     sys.stdout.write(render.size_json(axes) if as_json else render.size_text(axes))
@@ -445,10 +458,34 @@ def _flattened_dense(units: str | None, inputs: str | None, bias: bool, as_json:
     return explain_render.flattened_dense(shape, [u for u in counts if u is not None], bias)
 
 
-def _padding(text: str) -> list[Any]:
+def _axes(text: str, name: str, rank: int) -> tuple[int, ...]:
+    """One number for every axis, or one per axis (2 or 3 of them, as the rank)."""
+    dims = _parse_shape(text, name)
+    assert dims is not None
+    if len(dims) == 1:
+        return dims * rank
+    if len(dims) != rank:
+        _usage(f"{text!r} has {len(dims)} axes but another option has {rank}; give one number or {rank}", name)
+    return dims
+
+
+def _padding(text: str, rank: int = 2) -> list[Any]:
     """--padding through the same reader as a file's `padding:` (kinds.padding), per axis."""
     from cnncalc.kinds import padding as read_padding
     from cnncalc.problems import Located
+
+    if rank == 3 and text not in ("same", "valid"):
+        try:
+            numbers = [int(p) for p in text.replace("x", ",").split(",")]
+        except ValueError:
+            numbers = []
+        if len(numbers) in (1, 3, 6) and min(numbers) >= 0:
+            sides = numbers * 6 if len(numbers) == 1 else [p for p in numbers for _ in (0, 1)] \
+                if len(numbers) == 3 else numbers
+            return [(sides[i], sides[i + 1]) for i in (0, 2, 4)]
+        _usage("write N, DxHxW, front,back,top,bottom,left,right, same or valid", "--padding")
+    if rank == 3:
+        return [text] * 3 if text == "same" else [(0, 0)] * 3
 
     value: Any = text
     if text not in ("same", "valid"):
@@ -467,12 +504,12 @@ def _padding(text: str) -> list[Any]:
 
 
 class _Window(NamedTuple):
-    """What `size` was asked: (height, width) pairs, padding per axis, and the flags."""
+    """What `size` was asked: one value per axis ((height, width) in 2-D), padding per axis, and the flags."""
 
-    input: tuple[int, int]
-    kernel: tuple[int, int]
-    stride: tuple[int, int]
-    dilation: tuple[int, int]
+    input: tuple[int, ...]
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
     padding: list[Any]
     transposed: bool
     output_padding: int
@@ -485,7 +522,7 @@ def _axis(window: _Window, i: int) -> Any:
 
     in_hw, k, s, d = window.input[i], window.kernel[i], window.stride[i], window.dilation[i]
     pad, transposed, out_pad, ceil = window.padding[i], window.transposed, window.output_padding, window.ceil
-    name = ("height", "width")[i]
+    name = (("height", "width") if len(window.input) == 2 else ("depth", "height", "width"))[i]
     span = formulas.effective_kernel(k, d)
     total_pad = 0 if isinstance(pad, str) else sum(pad)
     if not transposed and pad != "same" and span > in_hw + total_pad and not ceil:
@@ -499,15 +536,15 @@ def _axis(window: _Window, i: int) -> Any:
 def sizes(
     spec: str = typer.Argument(..., metavar="SPEC", help="An architecture file or the name of a bundled one."),
     range_: str = typer.Option("32:1024", "--range", "-r", metavar="LOW:HIGH",
-                               help="Square input sizes LOW:HIGH to scan."),
+                               help="Square (cube) input sizes LOW:HIGH to scan."),
     at: Optional[str] = typer.Option(None, "--size", "-s", metavar="H[xW]",
-                                     help="Explain one input size (224 or 224x160) instead of scanning."),
+                                     help="Explain one input size (224, 224x160, 16x112x112) instead of scanning."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead."),
 ) -> None:
     """Input sizes for which every layer divides evenly and nothing is floored away.
 
-    Scans square sizes (the file's channel count) and lists the clean ones compactly; with --size,
-    says whether one size is clean and, if not, which layer breaks it and why.
+    Scans square sizes (the file's channel count; every axis of a 1-D or 3-D input) and lists the clean
+    ones compactly; with --size, says whether one size is clean and, if not, which layer breaks it and why.
     """
     from cnncalc import bundled, render
 
@@ -515,14 +552,17 @@ def sizes(
         parsed = bundled.read_spec(spec)
     except SpecError as exc:
         _fail(exc)
-    if len(parsed.input) != 3:
+    if len(parsed.input) < 2:
         _usage("this network's input is a vector; only feature-map inputs have sizes to scan")
     if at is not None:
-        dims = _parse_shape(at, "--size", (1, 2))
+        rank = len(parsed.input) - 1
+        dims = _parse_shape(at, "--size", (1, 3))
         assert dims is not None
+        if len(dims) not in (1, rank):
+            _usage(f"this network's input has {rank} spatial axes; give one size or {rank}", "--size")
         from cnncalc.sizes import try_size
 
-        verdict = try_size(parsed, (dims[0], dims[-1], parsed.input[2]))
+        verdict = try_size(parsed, (*(dims * rank if len(dims) == 1 else dims), parsed.input[-1]))
         sys.stdout.write(render.verdict_json(verdict) if as_json else render.verdict_text(verdict))
         raise typer.Exit(0 if verdict.clean else EXIT_PROBLEMS)
     try:

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.expr import ExprError, UnknownName, evaluate
-from cnncalc.kinds import ALIASES, KINDS, REQUIRED, Call, Kind, Shape
+from cnncalc.kinds import ALIASES, KINDS, REQUIRED, Call, Kind, Shape, check_alias_rank
 from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, collector_paused
-from cnncalc.network import INPUT, PIXEL, RF, Layer, Network, compose_rf, compute, margins_of
+from cnncalc.network import INPUT, RF, Layer, Network, compose_rf, compute, margins_of, pixel
 from cnncalc.problems import INFO, WARNING, BlockUse, Located, Problem, SpecError, did_you_mean
 from cnncalc.spec import Block, Item, Lit, Seq, Spec, Value, Var
 
@@ -139,7 +139,7 @@ class Expander:
     def run(self, shape: Shape) -> Network:
         """Expand the whole network on an input of `shape`."""
         network = self.network = Network(shape, self.layers)
-        rf = PIXEL if len(shape) == 3 else None
+        rf = pixel(shape)
         top = _Value(shape, "input", rf, INPUT, self.spec.input_where)
         self.scope(Context(self.spec.items, None, "", (), 0), top)
         return network
@@ -293,6 +293,7 @@ class Expander:
         else:
             indices = tuple(s.index for s in sources)
             names, shapes = tuple(s.name for s in sources), tuple(s.shape for s in sources)
+        check_alias_rank(item.kind, shapes[0], item.where)
         layer = Layer(len(self.layers), row_name, kind.name, args, item.where, arg_where, indices, names,
                       step.scope, ctx.uses, shapes, None)  # type: ignore[arg-type]
         out = layer.out = compute(Call(kind.name, args, item.where, arg_where, list(shapes), list(names), row_name,
@@ -355,19 +356,19 @@ class Expander:
         if any(s.rf is None for s in sources):
             return None
         # A 1×1×C gate broadcast over a map (squeeze-and-excitation) has no position to align.
-        spatial = [s for s in sources if len(s.shape) != 3 or s.shape[:2] != (1, 1)] or sources
+        spatial = [s for s in sources if len(s.shape) < 2 or any(d != 1 for d in s.shape[:-1])] or sources
         fields: list[RF] = [s.rf for s in spatial]  # type: ignore[misc]
-        size = tuple(max(rf.size[a] for rf in fields) for a in (0, 1))
-        widest = [max(fields, key=lambda rf: rf.size[a]) for a in (0, 1)]
-        merged = RF(size, (widest[0].jump[0], widest[1].jump[1]),  # type: ignore[arg-type]
-                    (widest[0].padding[0], widest[1].padding[1]))
+        axes = range(len(fields[0].size))
+        size = tuple(max(rf.size[a] for rf in fields) for a in axes)
+        widest = [max(fields, key=lambda rf: rf.size[a]) for a in axes]
+        merged = RF(size, tuple(widest[a].jump[a] for a in axes), tuple(widest[a].padding[a] for a in axes))
         strides = {rf.jump for rf in fields}
-        centres = {tuple((rf.size[a] - 1) / 2 - rf.padding[a] for a in (0, 1)) for rf in fields}
+        centres = {tuple((rf.size[a] - 1) / 2 - rf.padding[a] for a in axes) for rf in fields}
         if len(strides) > 1 or len(centres) > 1:
             what = "effective strides" if len(strides) > 1 else "centres"
             values = ", ".join(
-                f"{s.name}: {rf.jump[0]}×{rf.jump[1]}" if len(strides) > 1 else
-                f"{s.name}: {(rf.size[0] - 1) / 2 - rf.padding[0]:g},{(rf.size[1] - 1) / 2 - rf.padding[1]:g}"
+                f"{s.name}: {'×'.join(map(str, rf.jump))}" if len(strides) > 1 else
+                f"{s.name}: {','.join(f'{(rf.size[a] - 1) / 2 - rf.padding[a]:g}' for a in axes)}"
                 for s, rf in zip(spatial, fields))
             self._warn(item.where.problem(
                 "rf-misaligned", f"the merged paths have different {what} ({values}), so no single receptive "

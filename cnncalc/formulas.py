@@ -122,6 +122,16 @@ class ConvParams:
     bias: bool
     weights: int
     total: int
+    kernel: tuple[int, ...] = ()  # every axis of the kernel (kd, kh, kw in 3-D); () means (kernel_h, kernel_w)
+
+
+def worked_conv_params_nd(
+    filters: int, kernel: tuple[int, ...], in_channels: int, groups: int = 1, bias: bool = True
+) -> ConvParams:
+    """Parameters of one convolution in any rank: F·(∏k·C/groups + 1) with bias, F·∏k·C/groups without."""
+    total = conv_params_nd(in_channels, filters, kernel, groups, bias)
+    weights = filters * kernel_volume(kernel) * (in_channels // groups)
+    return ConvParams(filters, kernel[0], kernel[-1], in_channels, groups, bias, weights, total, kernel)
 
 
 def worked_conv_params(
@@ -236,3 +246,26 @@ def attention_macs(n_positions: int, channels: int, dim: int) -> int:
     softmax, scaling and bias additions are not multiply-adds. With E = C: 4·N·E² + 2·N²·E.
     """
     return 4 * n_positions * channels * dim + 2 * n_positions * n_positions * dim
+def kernel_volume(kernel: tuple[int, ...]) -> int:
+    """Positions in one kernel window: k₁·k₂·…·k_r over the spatial axes."""
+    volume = 1
+    for k in kernel:
+        volume *= k
+    return volume
+
+
+def conv_params_nd(in_channels: int, filters: int, kernel: tuple[int, ...], groups: int = 1, bias: bool = True) -> int:
+    """Convolution parameters in any rank: F·(∏k·C/groups) + F if bias."""
+    return filters * kernel_volume(kernel) * (in_channels // groups) + (filters if bias else 0)
+
+
+def conv_macs_nd(out_sizes: tuple[int, ...], in_channels: int, filters: int, kernel: tuple[int, ...],
+                 groups: int = 1) -> int:
+    """Convolution multiply-adds in any rank (bias excluded): ∏out·F·(∏k·C/groups)."""
+    return kernel_volume(out_sizes) * filters * kernel_volume(kernel) * (in_channels // groups)
+
+
+def deconv_macs_nd(in_sizes: tuple[int, ...], in_channels: int, filters: int, kernel: tuple[int, ...],
+                   groups: int = 1) -> int:
+    """Transposed convolution multiply-adds in any rank: ∏in·C·(F/groups)·∏k (each input position scatters a kernel)."""
+    return kernel_volume(in_sizes) * in_channels * (filters // groups) * kernel_volume(kernel)

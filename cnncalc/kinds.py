@@ -9,7 +9,8 @@ from cnncalc import formulas as F
 from cnncalc.problems import WARNING, Located, Problem, SpecError, did_you_mean
 
 Shape = tuple[int, ...]
-# Per axis (height, width): (window span in input pixels, stride, leading padding).
+# Per spatial axis (length; height, width; depth, height, width): (window span in input pixels, stride,
+# leading padding).
 AxisRF = tuple[int, int, int]
 Margins = tuple[tuple[int, int], ...]
 REQUIRED = object()
@@ -21,7 +22,7 @@ ACTIVATIONS = (
 
 
 def fmt_shape(shape: Shape) -> str:
-    """Render a shape as H×W×C (or N)."""
+    """Render a shape as H×W×C (L×C, D×H×W×C, or N)."""
     return "×".join(str(d) for d in shape)
 
 
@@ -56,32 +57,57 @@ def positive_int(value: Any, where: Located) -> int:
     raise where.error("invalid-value", f"expected a whole number of at least 1, got {_describe(value)}")
 
 
-def pair(value: Any, where: Located) -> tuple[int, int]:
-    """An integer or [h, w], each ≥ 1."""
+class Axes(tuple):  # type: ignore[type-arg]
+    """Per-axis values as converted for a 2-D input, keeping what was written (`raw`: a number or a tuple).
+
+    Arguments are converted before the input's rank is known; the kind resolves `raw` against the rank
+    (`per_axis`, `pads_per_axis`). The tuple itself is the 2-D reading, as before N-d inputs.
+    """
+
+    raw: int | tuple[int, ...]
+
+
+def _axes(value: tuple[int, ...], raw: int | tuple[int, ...]) -> Axes:
+    out = Axes(value)
+    out.raw = raw
+    return out
+
+
+def _per_axis_list(value: Any, minimum: int, lengths: tuple[int, ...]) -> bool:
+    return isinstance(value, list) and len(value) in lengths and all(_is_int(v) and v >= minimum for v in value)
+
+
+def pair(value: Any, where: Located) -> tuple[int, ...]:
+    """An integer or one per spatial axis ([length], [height, width], [depth, height, width]), each ≥ 1."""
     if _is_int(value) and value >= 1:
-        return value, value
-    if isinstance(value, list) and len(value) == 2 and all(_is_int(v) and v >= 1 for v in value):
-        return value[0], value[1]
+        return _axes((value, value), value)
+    if _per_axis_list(value, 1, (1, 2, 3)):
+        return _axes(tuple(value), tuple(value))
     raise where.error("invalid-value",
-                      f"expected a whole number ≥ 1 or a list [height, width] of them, got {_describe(value)}")
+                      f"expected a whole number ≥ 1 or a list [height, width] of them (one per axis: [length] "
+                      f"or [depth, height, width] for 1-D or 3-D inputs), got {_describe(value)}")
 
 
-def padding(value: Any, where: Located) -> tuple[int, int, int, int] | str:
-    """An integer, [h, w], [top, bottom, left, right], `same` or `valid` → (t, b, l, r) or 'same'."""
+def padding(value: Any, where: Located) -> tuple[int, ...] | str:
+    """An integer, one per axis, (begin, end) per axis, `same` or `valid` → (t, b, l, r) for 2-D, or 'same'.
+
+    [h, w] and [top, bottom, left, right] on a 2-D input; [p] or [begin, end] on 1-D; [d, h, w] or
+    [front, back, top, bottom, left, right] on 3-D (resolved by `pads_per_axis`).
+    """
     if value == "same":
         return "same"
     if value == "valid":
         return (0, 0, 0, 0)
     if _is_int(value) and value >= 0:
-        return (value, value, value, value)
-    if isinstance(value, list) and all(_is_int(v) and v >= 0 for v in value):
+        return _axes((value, value, value, value), value)
+    if _per_axis_list(value, 0, (1, 2, 3, 4, 6)):
         if len(value) == 2:
-            return (value[0], value[0], value[1], value[1])
-        if len(value) == 4:
-            return (value[0], value[1], value[2], value[3])
+            return _axes((value[0], value[0], value[1], value[1]), tuple(value))
+        return _axes(tuple(value), tuple(value))
     raise where.error("invalid-value",
                       "padding takes a whole number ≥ 0, [h, w], [top, bottom, left, right], "
-                      f"`same` or `valid`; got {_describe(value)}")
+                      "`same` or `valid` (on 1-D and 3-D inputs one per axis or [begin, end] per axis); "
+                      f"got {_describe(value)}")
 
 
 def boolean(value: Any, where: Located) -> bool:
@@ -120,9 +146,12 @@ def activation(value: Any, where: Located) -> str:
                       f"choose one of {', '.join(ACTIVATIONS)}")
 
 
+UPSAMPLE_RANK = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}  # modes of one rank only
+
+
 def upsample_mode(value: Any, where: Located) -> str:
-    """nearest, bilinear or bicubic: no effect on shapes or counts."""
-    modes = ("nearest", "bilinear", "bicubic")
+    """nearest, linear (1-D), bilinear or bicubic (2-D), trilinear (3-D): no effect on shapes or counts."""
+    modes = ("nearest", "linear", "bilinear", "bicubic", "trilinear")
     if value in modes:
         return str(value)
     raise where.error("invalid-value", f"mode takes one of {', '.join(modes)}; got {_describe(value)}")
@@ -154,19 +183,91 @@ class Call:
         return self.at(arg).error(rule, f"{self.name}: {message}" if self.name else message)
 
     def feature_map(self) -> tuple[int, int, int]:
-        """The single input as H×W×C, or an error saying what the kind needs."""
+        """The single input as H×W×C, or an error saying what the kind needs (for kinds that are 2-D only)."""
         shape = self.inputs[0]
         if len(shape) != 3:
-            fix = ("give the network's `input` as [height, width, channels]" if self.input_names[0] == "input"
+            if len(shape) > 1:
+                raise self.fail("shape-mismatch",
+                                f"{self.kind} works on 2-D feature maps H×W×C only, but its input "
+                                f"'{self.input_names[0]}' is {fmt_shape(shape)} ({AXES[len(shape) - 1]}); "
+                                "use a 2-D input or another kind")
+            self.spatial()
+        return shape  # type: ignore[return-value]
+
+    def spatial(self) -> tuple[tuple[int, ...], int]:
+        """The single input's spatial sizes (1 to 3 axes) and channels, or an error if it is a vector."""
+        shape = self.inputs[0]
+        if len(shape) < 2:
+            fix = ("give the network's `input` as [height, width, channels] (or [length, channels], "
+                   "[depth, height, width, channels])" if self.input_names[0] == "input"
                    else "move it before the flatten or dense that made the vector")
             raise self.fail("shape-mismatch",
                             f"{self.kind} needs a feature map H×W×C, but its input '{self.input_names[0]}' "
                             f"is a vector of {shape[0]}; {fix}")
-        return shape  # type: ignore[return-value]
+        return shape[:-1], shape[-1]
+
+    def per_axis(self, arg: str, rank: int) -> tuple[int, ...]:
+        """A kernel-like argument resolved to one value per spatial axis of a rank-`rank` input."""
+        value = self.args[arg]
+        raw = getattr(value, "raw", None)
+        if raw is None:  # a kind's default: the same on every axis
+            raw = value[0] if len(set(value)) == 1 else tuple(value)
+        if isinstance(raw, int):
+            return (raw,) * rank
+        if len(raw) != rank:
+            raise self.fail("invalid-value", f"{arg} has {len(raw)} values but the input has {rank} spatial "
+                            f"{'axis' if rank == 1 else 'axes'} ({AXES[rank - 1]}); give one number or "
+                            f"{AXIS_LISTS[rank - 1]}", arg)
+        return raw
+
+    def pads_per_axis(self, arg: str, rank: int) -> tuple[int, ...] | str:
+        """A padding-like argument as (begin, end) per spatial axis, flattened: (t, b, l, r) in 2-D; or 'same'."""
+        value = self.args[arg]
+        if value == "same":
+            return "same"
+        raw = getattr(value, "raw", None)
+        if raw is None:  # `valid` or a default: the same on every side
+            raw = value[0] if len(set(value)) == 1 else tuple(value)
+        if isinstance(raw, int):
+            return (raw,) * (2 * rank)
+        if len(raw) == rank:
+            return tuple(p for p in raw for _ in (0, 1))
+        if len(raw) == 2 * rank:
+            return raw
+        raise self.fail("invalid-value", f"{arg} has {len(raw)} values but the input has {rank} spatial "
+                        f"{'axis' if rank == 1 else 'axes'} ({AXES[rank - 1]}); give one number, "
+                        f"{AXIS_LISTS[rank - 1]} or {PAD_LISTS[rank - 1]}", arg)
 
     def channels(self) -> int:
         """Channels of the single input (features for a vector)."""
         return self.inputs[0][-1]
+
+
+AXES = ("length", "height and width", "depth, height and width")  # the spatial axes by rank
+AXIS_NAMES = (("length",), ("height", "width"), ("depth", "height", "width"))
+AXIS_LISTS = ("[length]", "[height, width]", "[depth, height, width]")
+PAD_LISTS = ("[begin, end]", "[top, bottom, left, right]", "[front, back, top, bottom, left, right]")
+# Familiar names that also check the input's rank (`conv1d` on an H×W×C input is refused);
+# 0 is a vector, which BatchNorm1d also takes.
+ALIAS_RANKS: dict[str, tuple[int, ...]] = {
+    **{f"{base}{r}d": (r,) for base in ("conv", "convtranspose", "deconv", "maxpool", "avgpool",
+                                         "adaptiveavgpool", "adaptivemaxpool", "globalavgpool",
+                                         "globalmaxpool", "zeropad", "crop", "upsample") for r in (1, 2, 3)},
+    "batchnorm1d": (0, 1), "batchnorm2d": (2,), "batchnorm3d": (3,),
+}
+
+
+def check_alias_rank(written: str, shape: Shape, where: Located) -> None:
+    """Refuse a rank-specific name (`conv3d`) on an input of another rank."""
+    ranks = ALIAS_RANKS.get(written)
+    rank = len(shape) - 1
+    if ranks is None or rank in ranks:
+        return
+    base = written[:-2]
+    given = f"a vector of {shape[0]}" if rank == 0 else f"{fmt_shape(shape)} ({AXES[rank - 1]}, {rank}-D)"
+    fix = f"`{base}{rank}d` or `{ALIASES.get(base, base)}`" if 1 <= rank <= 3 else "an input of the right rank"
+    raise where.error("shape-mismatch", f"`{written}` needs a {ranks[-1]}-D input, but its input is {given}; "
+                      f"write {fix} (the rank follows the input)")
 
 
 @dataclass(slots=True)
@@ -178,7 +279,7 @@ class LayerOut:
     non_trainable: int = 0
     macs: int = 0
     weights: tuple[Shape, ...] = ()
-    rf: tuple[AxisRF, AxisRF] | None = None  # None: each output sees one input position
+    rf: tuple[AxisRF, ...] | None = None  # one per spatial axis; None: each output sees one input position
     breaks_rf: bool = False  # upsampling: the receptive field is not defined past this layer
     warnings: list[Problem] = field(default_factory=list)
     uneven: str | None = None  # why this input size does not divide evenly here (for `cnncalc sizes`)
@@ -234,28 +335,28 @@ class Kind:
 
 @dataclass(frozen=True, slots=True)
 class Geometry:
-    """A sliding window's arguments, per axis (height, width)."""
+    """A sliding window's arguments, per spatial axis (height, width in 2-D)."""
 
-    kernel: tuple[int, int]
-    stride: tuple[int, int]
-    padding: tuple[int, int, int, int] | str  # (top, bottom, left, right) or "same"
-    dilation: tuple[int, int] = (1, 1)
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...] | str  # (begin, end) per axis, flattened: (top, bottom, left, right) in 2-D; "same"
+    dilation: tuple[int, ...] = (1, 1)
     ceil: bool = False
 
 
 @dataclass(slots=True)
 class Window:
-    """What the window arithmetic found: output (h, w), the padding used, floor warnings, unevenness."""
+    """What the window arithmetic found: output per axis, the padding used, floor warnings, unevenness."""
 
-    out: tuple[int, int]
-    pads: tuple[int, int, int, int]
+    out: tuple[int, ...]
+    pads: tuple[int, ...]
     warnings: list[Problem]
     uneven: str | None  # why this input size does not divide evenly (for `cnncalc sizes`)
 
-    def rf(self, geo: Geometry) -> tuple[AxisRF, AxisRF]:
+    def rf(self, geo: Geometry) -> tuple[AxisRF, ...]:
         """The receptive-field transform of this window: span, stride and leading padding per axis."""
-        return ((F.effective_kernel(geo.kernel[0], geo.dilation[0]), geo.stride[0], self.pads[0]),
-                (F.effective_kernel(geo.kernel[1], geo.dilation[1]), geo.stride[1], self.pads[2]))
+        return tuple((F.effective_kernel(geo.kernel[a], geo.dilation[a]), geo.stride[a], self.pads[2 * a])
+                     for a in range(len(self.out)))
 
 
 def _uneven(size: int, o: int, geo: Geometry, axis: int, begin_end: int) -> str | None:
@@ -288,7 +389,7 @@ def _floor_note(size: int, geo: Geometry, axis: int, pads: tuple[int, int], o: i
     lost = F.uncovered(size, k, s, begin, end, d, o) if numerator % s and not geo.ceil else None
     if not lost:  # a floor that drops only padding, or rows the stride skips anyway, is harmless
         return None
-    what = "rows" if axis == 0 else "columns"
+    what = _AXIS_WORDS[len(geo.kernel) - 1][axis]
     if lost[0] != lost[1]:
         detail = f"input {what} {lost[0]}–{lost[1]} of {size} are never covered by a window"
     else:
@@ -298,27 +399,35 @@ def _floor_note(size: int, geo: Geometry, axis: int, pads: tuple[int, int], o: i
     return f"⌊({size}{pad_text} − {kern_text})/{s}⌋ + 1 = ⌊{numerator / s:.4g}⌋ + 1 = {o}", detail
 
 
+_AXIS_WORDS = (("positions",), ("rows", "columns"), ("slices", "rows", "columns"))  # what an axis's lines are
+
+
 def _floor_warnings(call: Call, notes: list[tuple[str, str, str]]) -> list[Problem]:
-    if len(notes) == 2 and notes[0][1] == notes[1][1]:
+    if len(notes) == 2 and notes[0][1] == notes[1][1] and notes[0][0] == "height":
         detail = notes[0][2].replace("rows", "rows (and columns)").replace("row ", "row (and column) ")
         texts = [f"height and width: {notes[0][1]} does not divide evenly; {detail}"]
+    elif len(notes) == 3 and len({n[1] for n in notes}) == 1:  # a cube: one warning, as a square has
+        detail = notes[0][2].replace("slices", "positions").replace("slice ", "position ")
+        texts = [f"depth, height and width: {notes[0][1]} does not divide evenly; {detail} on each axis"]
     else:
         texts = [f"{axis_name}: {formula} does not divide evenly; {detail}" for axis_name, formula, detail in notes]
     return [call.where.problem("non-integer-output", f"{text}. Change the padding, stride or input size so that "
                                "it divides evenly", WARNING) for text in texts]
 
 
-def _window(call: Call, in_hw: tuple[int, int], geo: Geometry) -> Window:
-    """Output (h, w) and the padding used, checking for impossible and floored windows and unevenness."""
+def _window(call: Call, in_hw: tuple[int, ...], geo: Geometry) -> Window:
+    """Output per axis and the padding used, checking for impossible and floored windows and unevenness."""
+    names = AXIS_NAMES[len(in_hw) - 1]
     if geo.padding == "same":
-        pads = F.same_padding(in_hw[0], geo.kernel[0], geo.stride[0], geo.dilation[0]) + \
-            F.same_padding(in_hw[1], geo.kernel[1], geo.stride[1], geo.dilation[1])
+        pads: tuple[int, ...] = ()
+        for axis in range(len(in_hw)):
+            pads += F.same_padding(in_hw[axis], geo.kernel[axis], geo.stride[axis], geo.dilation[axis])
     else:
         pads = geo.padding  # type: ignore[assignment]
     out: list[int] = []
     notes: list[tuple[str, str, str]] = []
     uneven: str | None = None
-    for axis, name in ((0, "height"), (1, "width")):
+    for axis, name in enumerate(names):
         size, k, s, d = in_hw[axis], geo.kernel[axis], geo.stride[axis], geo.dilation[axis]
         begin, end = pads[2 * axis], pads[2 * axis + 1]
         span = F.effective_kernel(k, d)
@@ -341,20 +450,28 @@ def _window(call: Call, in_hw: tuple[int, int], geo: Geometry) -> Window:
             notes.append((name, *note))
         out.append(o)
     warnings = _floor_warnings(call, notes) if notes else []
-    return Window((out[0], out[1]), pads, warnings, uneven)  # type: ignore[arg-type]
+    return Window(tuple(out), pads, warnings, uneven)
 
 
-def _whole(shape: Shape) -> tuple[AxisRF, AxisRF] | None:
+def _whole(shape: Shape) -> tuple[AxisRF, ...] | None:
     """RF transform of a layer whose every output sees the whole input."""
-    if len(shape) != 3:
+    if len(shape) < 2:
         return None
-    return ((shape[0], 1, 0), (shape[1], 1, 0))
+    return tuple((d, 1, 0) for d in shape[:-1])
+
+
+def _geometry(call: Call, rank: int, ceil: bool = False) -> Geometry:
+    """The window arguments of a call resolved to the input's rank (a pool's unset stride is its kernel)."""
+    kernel = call.per_axis("kernel", rank)
+    stride = kernel if call.args["stride"] is None else call.per_axis("stride", rank)
+    dilation = call.per_axis("dilation", rank) if "dilation" in call.args else (1,) * rank
+    return Geometry(kernel, stride, call.pads_per_axis("padding", rank), dilation, ceil)
 
 
 # --- kinds --------------------------------------------------------------------------------
 
 def _conv(call: Call) -> LayerOut:
-    h, w, c = call.feature_map()
+    sizes, c = call.spatial()
     a = call.args
     filters, groups = a["filters"], a["groups"]
     if c % groups:
@@ -363,14 +480,13 @@ def _conv(call: Call) -> LayerOut:
     if filters % groups:
         raise call.fail("invalid-groups", f"groups={groups} does not divide the {filters} filters; "
                         f"choose a divisor of {filters}", "groups")
-    geo = Geometry(a["kernel"], a["stride"], a["padding"], a["dilation"])
-    win = _window(call, (h, w), geo)
-    (oh, ow), (kh, kw) = win.out, a["kernel"]
+    geo = _geometry(call, len(sizes))
+    win = _window(call, sizes, geo)
     return LayerOut(
-        (oh, ow, filters),
-        trainable=F.conv_params(c, filters, kh, kw, groups, a["bias"]),
-        macs=F.conv_macs(oh, ow, c, filters, kh, kw, groups),
-        weights=((kh, kw, c // groups, filters),),
+        win.out + (filters,),
+        trainable=F.conv_params_nd(c, filters, geo.kernel, groups, a["bias"]),
+        macs=F.conv_macs_nd(win.out, c, filters, geo.kernel, groups),
+        weights=(geo.kernel + (c // groups, filters),),
         rf=win.rf(geo),
         warnings=win.warnings,
         uneven=win.uneven,
@@ -378,17 +494,16 @@ def _conv(call: Call) -> LayerOut:
 
 
 def _depthwise(call: Call, bias: bool | None = None) -> LayerOut:
-    h, w, c = call.feature_map()
+    sizes, c = call.spatial()
     a = call.args
     m = a["multiplier"]
-    geo = Geometry(a["kernel"], a["stride"], a["padding"], a["dilation"])
-    win = _window(call, (h, w), geo)
-    (oh, ow), (kh, kw) = win.out, a["kernel"]
+    geo = _geometry(call, len(sizes))
+    win = _window(call, sizes, geo)
     return LayerOut(
-        (oh, ow, c * m),
-        trainable=F.conv_params(c, c * m, kh, kw, c, a["bias"] if bias is None else bias),
-        macs=F.conv_macs(oh, ow, c, c * m, kh, kw, c),
-        weights=((kh, kw, 1, c * m),),
+        win.out + (c * m,),
+        trainable=F.conv_params_nd(c, c * m, geo.kernel, c, a["bias"] if bias is None else bias),
+        macs=F.conv_macs_nd(win.out, c, c * m, geo.kernel, c),
+        weights=(geo.kernel + (1, c * m),),
         rf=win.rf(geo),
         warnings=win.warnings,
         uneven=win.uneven,
@@ -398,80 +513,84 @@ def _depthwise(call: Call, bias: bool | None = None) -> LayerOut:
 def _separable(call: Call) -> LayerOut:
     # Keras SeparableConv2D: an unbiased depthwise part, then a pointwise 1×1 part with the bias.
     out = _depthwise(call, bias=False)
-    oh, ow, cm = out.output
+    cm = out.output[-1]
+    ones = (1,) * (len(out.output) - 1)
     filters = call.args["filters"]
-    out.output = (oh, ow, filters)
-    out.trainable += F.conv_params(cm, filters, 1, 1, 1, call.args["bias"])
-    out.macs += F.conv_macs(oh, ow, cm, filters, 1, 1, 1)
-    out.weights += ((1, 1, cm, filters),)
+    out.output = out.output[:-1] + (filters,)
+    out.trainable += F.conv_params_nd(cm, filters, ones, 1, call.args["bias"])
+    out.macs += F.conv_macs_nd(out.output[:-1], cm, filters, ones, 1)
+    out.weights += (ones + (cm, filters),)
     return out
 
 
 def _deconv(call: Call) -> LayerOut:
-    h, w, c = call.feature_map()
+    sizes, c = call.spatial()
     a = call.args
     filters, groups = a["filters"], a["groups"]
     if c % groups or filters % groups:
         bad = c if c % groups else filters
         raise call.fail("invalid-groups", f"groups={groups} does not divide {bad} ("
                         f"{'input channels' if c % groups else 'filters'}); choose a divisor", "groups")
-    (kh, kw), (sh, sw), (dh, dw) = a["kernel"], a["stride"], a["dilation"]
-    oph, opw = a["output_padding"]
-    for op, s, d in ((oph, sh, dh), (opw, sw, dw)):
+    rank = len(sizes)
+    kernel, stride, dilation = (call.per_axis(arg, rank) for arg in ("kernel", "stride", "dilation"))
+    extra = call.per_axis("output_padding", rank)
+    for op, s, d in zip(extra, stride, dilation):
         if op >= s and op >= d:
             raise call.fail("invalid-value", f"output_padding {op} must be smaller than the stride ({s}) or the "
                             f"dilation ({d}), as in PyTorch", "output_padding")
-    pad = a["padding"]
-    if pad == "same":
-        if oph or opw:
+    pad = call.pads_per_axis("padding", rank)
+    if isinstance(pad, str):  # same
+        if any(extra):
             raise call.fail("invalid-value", "output_padding cannot be combined with `padding: same`",
                             "output_padding")
-        oh, ow = h * sh, w * sw
+        out = tuple(n * s for n, s in zip(sizes, stride))
     else:
-        t, b, l, r = pad
-        oh = F.deconv_output_size(h, kh, sh, t, b, oph, dh)
-        ow = F.deconv_output_size(w, kw, sw, l, r, opw, dw)
-        if oh < 1 or ow < 1:
-            raise call.fail("empty-output", f"the output would be {oh}×{ow}; use less padding", "padding")
+        out = tuple(F.deconv_output_size(sizes[i], kernel[i], stride[i], pad[2 * i], pad[2 * i + 1], extra[i],
+                                         dilation[i]) for i in range(rank))
+        if min(out) < 1:
+            raise call.fail("empty-output", f"the output would be {fmt_shape(out)}; use less padding", "padding")
     return LayerOut(
-        (oh, ow, filters),
-        trainable=F.conv_params(c, filters, kh, kw, groups, a["bias"]),
-        macs=F.deconv_macs(h, w, c, filters, kh, kw, groups),
-        weights=((kh, kw, filters // groups, c),),
+        out + (filters,),
+        trainable=F.conv_params_nd(c, filters, kernel, groups, a["bias"]),
+        macs=F.deconv_macs_nd(sizes, c, filters, kernel, groups),
+        weights=(kernel + (filters // groups, c),),
         breaks_rf=True,
     )
 
 
 def _pool(call: Call) -> LayerOut:
-    h, w, c = call.feature_map()
-    a = call.args
-    kernel = a["kernel"]
-    stride = a["stride"] if a["stride"] is not None else kernel
-    pad = a["padding"]
-    if pad != "same":
-        for i, k in ((0, kernel[0]), (1, kernel[0]), (2, kernel[1]), (3, kernel[1])):
-            if pad[i] * 2 > k:
-                raise call.fail("invalid-value", f"padding {pad[i]} is more than half the kernel ({k}); PyTorch "
+    sizes, c = call.spatial()
+    pad = call.pads_per_axis("padding", len(sizes))
+    ceil = call.args["ceil"] and pad != "same"
+    geo = _geometry(call, len(sizes), ceil)
+    if not isinstance(pad, str):
+        for i, p in enumerate(pad):
+            k = geo.kernel[i // 2]
+            if p * 2 > k:
+                raise call.fail("invalid-value", f"padding {p} is more than half the kernel ({k}); PyTorch "
                                 "refuses it, since a window would see only padding", "padding")
-    ceil = a["ceil"] and pad != "same"
-    geo = Geometry(kernel, stride, pad, (1, 1), ceil)
-    win = _window(call, (h, w), geo)
-    return LayerOut((win.out[0], win.out[1], c), rf=win.rf(geo), warnings=win.warnings, uneven=win.uneven)
+    if len(sizes) == 3 and call.kind != "maxpool" and any(n < k for n, k in zip(sizes, geo.kernel)):
+        # PyTorch's AvgPool3d (unlike its 1-D and 2-D pools) wants the unpadded input to hold the kernel.
+        raise call.fail("kernel-too-large", f"the kernel {fmt_shape(geo.kernel)} is larger than the input "
+                        f"{fmt_shape(sizes)} on some axis, which PyTorch's AvgPool3d refuses even with padding; "
+                        "use a smaller kernel or a larger input", "kernel")
+    win = _window(call, sizes, geo)
+    return LayerOut(win.out + (c,), rf=win.rf(geo), warnings=win.warnings, uneven=win.uneven)
 
 
 def _global_pool(call: Call) -> LayerOut:
-    shape = call.feature_map()
-    return LayerOut((1, 1, shape[2]), rf=_whole(shape))
+    sizes, c = call.spatial()
+    return LayerOut((1,) * len(sizes) + (c,), rf=_whole(call.inputs[0]))
 
 
 def _adaptive_pool(call: Call) -> LayerOut:
-    h, w, c = call.feature_map()
-    oh, ow = call.args["output"]
+    sizes, c = call.spatial()
+    out = call.per_axis("output", len(sizes))
     # PyTorch's windows run from ⌊i·H/out⌋ to ⌈(i+1)·H/out⌉: one size and stride (H/out) only when
     # out divides H; otherwise they vary and overlap, so no receptive field describes the output.
-    if h % oh or w % ow:
-        return LayerOut((oh, ow, c), breaks_rf=True)
-    return LayerOut((oh, ow, c), rf=((h // oh, h // oh, 0), (w // ow, w // ow, 0)))
+    if any(n % o for n, o in zip(sizes, out)):
+        return LayerOut(out + (c,), breaks_rf=True)
+    return LayerOut(out + (c,), rf=tuple((n // o, n // o, 0) for n, o in zip(sizes, out)))
 
 
 def _batchnorm(call: Call) -> LayerOut:
@@ -486,8 +605,9 @@ def _unchanged(call: Call) -> LayerOut:
 
 def _lrn(call: Call) -> LayerOut:
     # Local response normalization runs across channels at each position: PyTorch, Keras and
-    # Caffe all need a feature map.
-    return LayerOut(call.feature_map())
+    # Caffe all need a feature map (PyTorch's in any rank).
+    call.spatial()
+    return LayerOut(call.inputs[0])
 
 
 def _prelu(call: Call) -> LayerOut:
@@ -496,40 +616,46 @@ def _prelu(call: Call) -> LayerOut:
 
 
 def _zeropad(call: Call) -> LayerOut:
-    h, w, c = call.feature_map()
-    pad = call.args["padding"]
-    if pad == "same":
+    sizes, c = call.spatial()
+    pad = call.pads_per_axis("padding", len(sizes))
+    if isinstance(pad, str):
         raise call.fail("invalid-value", "zeropad takes pixel counts, not `same`", "padding")
-    t, b, l, r = pad
-    (mt, mb), (ml, mr) = call.margins or ((0, 0), (0, 0))
-    return LayerOut((h + t + b, w + l + r, c), rf=((1, 1, t), (1, 1, l)),
-                    margins=((mt + t, mb + b), (ml + l, mr + r)))
+    out = tuple(n + pad[2 * i] + pad[2 * i + 1] for i, n in enumerate(sizes))
+    before = call.margins or ((0, 0),) * len(sizes)
+    margins = tuple((mb + pad[2 * i], me + pad[2 * i + 1]) for i, (mb, me) in enumerate(before))
+    return LayerOut(out + (c,), rf=tuple((1, 1, pad[2 * i]) for i in range(len(sizes))), margins=margins)
 
 
 def _upsample(call: Call) -> LayerOut:
-    h, w, c = call.feature_map()
-    scale, size = call.args["scale"], call.args["size"]
+    sizes, c = call.spatial()
+    rank = len(sizes)
+    scale, size, mode = call.args["scale"], call.args["size"], call.args["mode"]
     if size is not None and scale is not None:
         raise call.fail("invalid-value", "give either `scale` or `size`, not both", "size")
+    if UPSAMPLE_RANK.get(mode, rank) != rank:
+        fitting = [m for m, r in UPSAMPLE_RANK.items() if r == rank]
+        raise call.fail("invalid-value", f"mode {mode} is for {UPSAMPLE_RANK[mode]}-D inputs, but this input is "
+                        f"{fmt_shape(call.inputs[0])} ({rank}-D); use `mode: {fitting[0]}` or `nearest`", "mode")
     if size is not None:
-        return LayerOut((size[0], size[1], c), breaks_rf=True)
-    sh, sw = scale if scale is not None else (2, 2)
-    return LayerOut((h * sh, w * sw, c), breaks_rf=True)
+        return LayerOut(call.per_axis("size", rank) + (c,), breaks_rf=True)
+    factors = call.per_axis("scale", rank) if scale is not None else (2,) * rank
+    return LayerOut(tuple(n * f for n, f in zip(sizes, factors)) + (c,), breaks_rf=True)
 
 
 def _crop(call: Call) -> LayerOut:
-    h, w, c = call.feature_map()
-    crop = call.args["cropping"]
-    if crop == "same":
+    sizes, c = call.spatial()
+    crop = call.pads_per_axis("cropping", len(sizes))
+    if isinstance(crop, str):
         raise call.fail("invalid-value", "crop takes pixel counts, not `same`", "cropping")
-    t, b, l, r = crop
-    oh, ow = h - t - b, w - l - r
-    if oh < 1 or ow < 1:
-        raise call.fail("empty-output", f"cropping {t + b}×{l + r} pixels from {h}×{w} leaves {oh}×{ow}; "
-                        "crop less", "cropping")
-    (mt, mb), (ml, mr) = call.margins or ((0, 0), (0, 0))
-    margins = ((max(mt - t, 0), max(mb - b, 0)), (max(ml - l, 0), max(mr - r, 0)))
-    return LayerOut((oh, ow, c), rf=((1, 1, -t), (1, 1, -l)), margins=margins if any(map(any, margins)) else ())
+    out = tuple(n - crop[2 * i] - crop[2 * i + 1] for i, n in enumerate(sizes))
+    if min(out) < 1:
+        removed = "×".join(str(crop[2 * i] + crop[2 * i + 1]) for i in range(len(sizes)))
+        raise call.fail("empty-output", f"cropping {removed} pixels from {fmt_shape(sizes)} leaves "
+                        f"{fmt_shape(out)}; crop less", "cropping")
+    before = call.margins or ((0, 0),) * len(sizes)
+    margins = tuple((max(mb - crop[2 * i], 0), max(me - crop[2 * i + 1], 0)) for i, (mb, me) in enumerate(before))
+    return LayerOut(out + (c,), rf=tuple((1, 1, -crop[2 * i]) for i in range(len(sizes))),
+                    margins=margins if any(map(any, margins)) else ())
 
 
 def _flatten(call: Call) -> LayerOut:
@@ -558,9 +684,26 @@ def _mismatch(call: Call, i: int, what: str) -> SpecError:
                      "a strided layer on one side)", "from")
 
 
+def _is_gate(shape: Shape) -> bool:
+    return all(d == 1 for d in shape[:-1])
+
+
+def _rank_mismatch(call: Call, i: int) -> SpecError:
+    def rank(shape: Shape) -> str:
+        return "a vector" if len(shape) == 1 else f"{len(shape) - 1}-D"
+
+    first, other = call.inputs[0], call.inputs[i]
+    return call.fail("shape-mismatch",
+                     f"{call.kind} needs inputs of one rank: '{call.input_names[0]}' is {fmt_shape(first)} "
+                     f"({rank(first)}) but '{call.input_names[i]}' is {fmt_shape(other)} ({rank(other)}); "
+                     "reshape one path (a flatten, a global pooling) so that they agree", "from")
+
+
 def _add(call: Call) -> LayerOut:
     first = call.inputs[0]
     for i, shape in enumerate(call.inputs[1:], 1):
+        if len(shape) != len(first):
+            raise _rank_mismatch(call, i)
         if shape != first:
             raise _mismatch(call, i, "inputs of one shape")
     return LayerOut(first)
@@ -571,10 +714,12 @@ def _multiply(call: Call) -> LayerOut:
     for i, shape in enumerate(call.inputs[1:], 1):
         if shape == out:
             continue
-        # A 1×1×C gate broadcasts over H×W×C (squeeze-and-excitation).
-        if len(shape) == 3 and len(out) == 3 and shape[2] == out[2] and (shape[:2] == (1, 1) or out[:2] == (1, 1)):
-            out = out if shape[:2] == (1, 1) else shape
+        # A 1×1×C gate broadcasts over H×W×C (squeeze-and-excitation), in any rank.
+        if len(shape) == len(out) > 1 and shape[-1] == out[-1] and (_is_gate(shape) or _is_gate(out)):
+            out = out if _is_gate(shape) else shape
             continue
+        if len(shape) != len(out):
+            raise _rank_mismatch(call, i)
         raise _mismatch(call, i, "inputs of one shape, or a 1×1×C gate and an H×W×C map")
     return LayerOut(out)
 
@@ -583,8 +728,11 @@ def _concat(call: Call) -> LayerOut:
     first = call.inputs[0]
     total = 0
     for i, shape in enumerate(call.inputs):
-        if len(shape) != len(first) or shape[:-1] != first[:-1]:
-            raise _mismatch(call, i, "the same height and width in every input")
+        if len(shape) != len(first):
+            raise _rank_mismatch(call, i)
+        if shape[:-1] != first[:-1]:
+            what = "the same height and width" if len(first) == 3 else f"the same {AXES[len(first) - 2]}"
+            raise _mismatch(call, i, f"{what} in every input")
         total += shape[-1]
     return LayerOut(first[:-1] + (total,))
 
@@ -600,26 +748,32 @@ _POOL = {"kernel": Arg(pair), "stride": Arg(pair, None, "kernel"), "padding": Ar
 def _kinds() -> list[Kind]:
     kinds = [
         Kind("conv", _conv, {"filters": Arg(positive_int), **_SPATIAL, "groups": Arg(positive_int, 1)},
-             "filters", ("conv2d",), summary="2-D convolution"),
+             "filters", ("conv1d", "conv2d", "conv3d"), summary="convolution (1-D, 2-D or 3-D: the input's rank)"),
         Kind("depthwise", _depthwise, {**_SPATIAL, "multiplier": Arg(positive_int, 1)}, "kernel", ("dwconv",),
              summary="depthwise convolution"),
         Kind("separable", _separable, {"filters": Arg(positive_int), **_SPATIAL, "multiplier": Arg(positive_int, 1)},
              "filters", ("sepconv",), summary="depthwise separable convolution (Keras SeparableConv2D)"),
         Kind("deconv", _deconv, {"filters": Arg(positive_int), **_SPATIAL, "groups": Arg(positive_int, 1),
                                  "output_padding": Arg(nonneg_pair, (0, 0))},
-             "filters", ("convtranspose",), summary="transposed convolution"),
-        Kind("globalavgpool", _global_pool, {}, summary="global average pooling to 1×1×C"),
-        Kind("globalmaxpool", _global_pool, {}, summary="global max pooling to 1×1×C"),
-        Kind("adaptiveavgpool", _adaptive_pool, {"output": Arg(pair)}, "output", summary="adaptive average pooling"),
-        Kind("adaptivemaxpool", _adaptive_pool, {"output": Arg(pair)}, "output", summary="adaptive max pooling"),
-        Kind("batchnorm", _batchnorm, {"affine": Arg(boolean, True)}, None, ("bn",), summary="batch normalization"),
+             "filters", ("convtranspose", *_ranked("convtranspose"), *_ranked("deconv")),
+             summary="transposed convolution"),
+        Kind("globalavgpool", _global_pool, {}, None, _ranked("globalavgpool"),
+             summary="global average pooling to 1×1×C"),
+        Kind("globalmaxpool", _global_pool, {}, None, _ranked("globalmaxpool"), summary="global max pooling to 1×1×C"),
+        Kind("adaptiveavgpool", _adaptive_pool, {"output": Arg(pair)}, "output", _ranked("adaptiveavgpool"),
+             summary="adaptive average pooling"),
+        Kind("adaptivemaxpool", _adaptive_pool, {"output": Arg(pair)}, "output", _ranked("adaptivemaxpool"),
+             summary="adaptive max pooling"),
+        Kind("batchnorm", _batchnorm, {"affine": Arg(boolean, True)}, None, ("bn", *_ranked("batchnorm")),
+             summary="batch normalization"),
         Kind("prelu", _prelu, {"shared": Arg(boolean, False)}, summary="parametric ReLU"),
         Kind("dropout", _unchanged, {"rate": Arg(rate, 0.5)}, "rate", summary="dropout"),
         Kind("lrn", _lrn, {"size": Arg(positive_int, 5)}, "size", summary="local response normalization"),
-        Kind("zeropad", _zeropad, {"padding": Arg(padding)}, "padding", summary="zero padding"),
+        Kind("zeropad", _zeropad, {"padding": Arg(padding)}, "padding", _ranked("zeropad"), summary="zero padding"),
         Kind("upsample", _upsample, {"scale": Arg(pair, None, "2"), "size": Arg(pair, None),
-                                     "mode": Arg(upsample_mode, "nearest")}, "scale", summary="upsampling"),
-        Kind("crop", _crop, {"cropping": Arg(padding)}, "cropping", summary="cropping"),
+                                     "mode": Arg(upsample_mode, "nearest")}, "scale", _ranked("upsample"),
+             summary="upsampling"),
+        Kind("crop", _crop, {"cropping": Arg(padding)}, "cropping", _ranked("crop"), summary="cropping"),
         Kind("flatten", _flatten, {}, summary="flatten to a vector"),
         Kind("dense", _dense, {"units": Arg(positive_int), "bias": Arg(boolean, True),
                                "activation": Arg(activation, "none")}, "units", ("fc", "linear"),
@@ -629,7 +783,8 @@ def _kinds() -> list[Kind]:
         Kind("concat", _concat, {}, "from", merge=True, summary="concatenation along channels"),
     ]
     for name in ("maxpool", "avgpool", "sumpool"):
-        kinds.append(Kind(name, _pool, _POOL, "kernel", summary=name[:-4] + " pooling"))
+        aliases = _ranked(name) if name != "sumpool" else ()
+        kinds.append(Kind(name, _pool, _POOL, "kernel", aliases, summary=name[:-4] + " pooling"))
     for name in ("relu", "relu6", "gelu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "softmax", "identity"):
         kinds.append(Kind(name, _unchanged, {}, summary="activation" if name != "identity" else "no-op"))
     kinds.append(Kind("leakyrelu", _unchanged, {"slope": Arg(number, 0.01)}, "slope", summary="activation"))
@@ -638,13 +793,19 @@ def _kinds() -> list[Kind]:
     return kinds
 
 
-def nonneg_pair(value: Any, where: Located) -> tuple[int, int]:
-    """An integer or [h, w], each ≥ 0."""
+def _ranked(base: str) -> tuple[str, ...]:
+    """The familiar rank-specific names of a kind (`maxpool1d`, `maxpool2d`, `maxpool3d`), checked by ALIAS_RANKS."""
+    return tuple(f"{base}{rank}d" for rank in (1, 2, 3))
+
+
+def nonneg_pair(value: Any, where: Located) -> tuple[int, ...]:
+    """An integer or one per spatial axis ([height, width] in 2-D), each ≥ 0."""
     if _is_int(value) and value >= 0:
-        return value, value
-    if isinstance(value, list) and len(value) == 2 and all(_is_int(v) and v >= 0 for v in value):
-        return value[0], value[1]
-    raise where.error("invalid-value", f"expected a whole number ≥ 0 or [height, width], got {_describe(value)}")
+        return _axes((value, value), value)
+    if _per_axis_list(value, 0, (1, 2, 3)):
+        return _axes(tuple(value), tuple(value))
+    raise where.error("invalid-value", f"expected a whole number ≥ 0 or [height, width] (one per axis), "
+                      f"got {_describe(value)}")
 
 
 # --- channel-wise kinds: normalisation, scaling, channel selection, attention --------------------

@@ -20,14 +20,23 @@ INPUT = -1  # the source index of the network's input
 
 @dataclass(frozen=True, slots=True)
 class RF:
-    """Receptive field of one output position: size, effective stride (jump) and effective padding, (h, w)."""
+    """Receptive field of one output position: size, effective stride (jump) and effective padding, per
+    spatial axis ((h, w) in 2-D)."""
 
-    size: tuple[int, int]
-    jump: tuple[int, int]
-    padding: tuple[int, int]
+    size: tuple[int, ...]
+    jump: tuple[int, ...]
+    padding: tuple[int, ...]
 
 
 PIXEL = RF((1, 1), (1, 1), (0, 0))  # a pixel of the input sees itself
+
+
+def pixel(shape: Shape) -> RF | None:
+    """What one input position sees, for an input of this shape (None for a vector: no positions)."""
+    rank = len(shape) - 1
+    if rank == 2:
+        return PIXEL
+    return RF((1,) * rank, (1,) * rank, (0,) * rank) if rank else None
 
 
 def compose_rf(rf: RF | None, out: LayerOut) -> RF | None:
@@ -36,10 +45,17 @@ def compose_rf(rf: RF | None, out: LayerOut) -> RF | None:
         return None
     if out.rf is None:
         return rf
-    (kh, sh, ph), (kw, sw, pw) = out.rf
-    return RF((rf.size[0] + (kh - 1) * rf.jump[0], rf.size[1] + (kw - 1) * rf.jump[1]),
-              (rf.jump[0] * sh, rf.jump[1] * sw),
-              (rf.padding[0] + ph * rf.jump[0], rf.padding[1] + pw * rf.jump[1]))
+    if len(out.rf) == 2 == len(rf.size):  # the common 2-D case, without the generic loop's generators
+        (kh, sh, ph), (kw, sw, pw) = out.rf
+        return RF((rf.size[0] + (kh - 1) * rf.jump[0], rf.size[1] + (kw - 1) * rf.jump[1]),
+                  (rf.jump[0] * sh, rf.jump[1] * sw),
+                  (rf.padding[0] + ph * rf.jump[0], rf.padding[1] + pw * rf.jump[1]))
+    if len(out.rf) != len(rf.size):  # a flatten of a map: no axis left to follow
+        return rf
+    axes = tuple(zip(out.rf, rf.size, rf.jump, rf.padding))
+    return RF(tuple(r + (k - 1) * j for (k, _, _), r, j, _ in axes),
+              tuple(j * s for (_, s, _), _, j, _ in axes),
+              tuple(p + pad * j for (_, _, pad), _, j, p in axes))
 
 
 @dataclass(slots=True)
@@ -86,7 +102,11 @@ def compute(call: Call) -> LayerOut:
     CI runs over many similar files). Results are shared, so a LayerOut is read-only.
     """
     try:
-        key: tuple[Any, ...] | None = (call.kind, tuple(call.args.items()), tuple(call.inputs), call.margins)
+        written: tuple[Any, ...] = ()
+        if len(call.inputs[0]) != 3:  # outside 2-D, `kernel: 3` and `kernel: [3, 3]` differ
+            written = tuple(getattr(v, "raw", None) for v in call.args.values())
+        key: tuple[Any, ...] | None = (call.kind, tuple(call.args.items()), tuple(call.inputs), call.margins,
+                                       *written)
         cached = _COMPUTED.get(key)  # type: ignore[arg-type]
     except TypeError:  # an unhashable argument value
         key, cached = None, None
@@ -165,4 +185,4 @@ def replay(network: Network, input_shape: Shape) -> Layer | None:
     return None
 
 
-__all__ = ["INPUT", "RF", "Layer", "Network", "SpecError", "compose_rf", "compute", "margins_of", "replay"]
+__all__ = ["INPUT", "RF", "Layer", "Network", "SpecError", "compose_rf", "compute", "margins_of", "pixel", "replay"]

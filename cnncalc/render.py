@@ -86,8 +86,8 @@ def fmt_rf(rf: "RF | None") -> str:
     if rf is None:
         return "—"
     parts = []
-    for pair in (rf.size, rf.jump, rf.padding):
-        parts.append(str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}×{pair[1]}")
+    for axes in (rf.size, rf.jump, rf.padding):
+        parts.append(str(axes[0]) if len(set(axes)) == 1 else "×".join(map(str, axes)))
     return "/".join(parts)
 
 
@@ -392,10 +392,10 @@ def verdict_text(verdict: Any) -> str:
     """`sizes --size`: clean, or the first layer that breaks it."""
     from cnncalc.diagnostics import text as problem_text
 
-    h, w = verdict.input[0], verdict.input[1]
+    sizes = "×".join(map(str, verdict.input[:-1]))  # the spatial axes, without the channels
     if verdict.problem is None:
-        return f"{h}×{w}: clean: every layer divides evenly\n"
-    return f"{h}×{w}: not clean; the first layer that breaks it:\n{problem_text(verdict.problem)}\n"
+        return f"{sizes}: clean: every layer divides evenly\n"
+    return f"{sizes}: not clean; the first layer that breaks it:\n{problem_text(verdict.problem)}\n"
 
 
 def verdict_json(verdict: Any) -> str:
@@ -407,7 +407,7 @@ def verdict_json(verdict: Any) -> str:
 
 
 def size_json(axes: Sequence["SizeAxis"]) -> str:
-    """`size --json`: output always [height, width], whether or not the input is square."""
+    """`size --json`: output per axis ([height, width] in 2-D), whether or not the input is square."""
     import json
 
     return json.dumps({"output": [a.out_size for a in axes], "even": all(a.remainder == 0 for a in axes),
@@ -415,12 +415,13 @@ def size_json(axes: Sequence["SizeAxis"]) -> str:
 
 
 def size_text(axes: Sequence["SizeAxis"]) -> str:
-    """`size`: the output size, then the worked formula (once when both axes are the same)."""
-    first, second = axes
-    if _same_axis(first, second):
+    """`size`: the output size, then the worked formula (once when every axis is the same)."""
+    first = axes[0]
+    if all(_same_axis(first, other) for other in axes[1:]):
         return "\n".join([str(first.out_size), *explain_size(first)]) + "\n"
-    lines = [f"{first.out_size}×{second.out_size}"]
-    for name, axis in zip(("height", "width"), axes):
+    lines = ["×".join(str(a.out_size) for a in axes)]
+    names = ("height", "width") if len(axes) == 2 else ("depth", "height", "width")
+    for name, axis in zip(names, axes):
         lines.extend(f"{name}: {line}" for line in explain_size(axis))
     return "\n".join(lines) + "\n"
 
@@ -434,7 +435,8 @@ def _same_axis(a: "SizeAxis", b: "SizeAxis") -> bool:
 
 def explain_params(result: "ConvParams") -> str:
     """`64 × (3·3·256 + 1) = 147,520`, with groups and bias shown as they apply."""
-    per_filter = f"{result.kernel_h}·{result.kernel_w}·{result.in_channels}"
+    kernel = result.kernel or (result.kernel_h, result.kernel_w)
+    per_filter = f"{'·'.join(map(str, kernel))}·{result.in_channels}"
     if result.groups > 1:
         per_filter = f"{per_filter}/{result.groups}"
     if result.bias:

@@ -46,8 +46,8 @@ def _pair(minimum: int, what: str) -> dict[str, Any]:
         "description": what,
         "anyOf": [
             {"type": "integer", "minimum": minimum},
-            {"type": "array", "items": {"type": "integer", "minimum": minimum}, "minItems": 2, "maxItems": 2,
-             "description": "[height, width]"},
+            {"type": "array", "items": {"type": "integer", "minimum": minimum}, "minItems": 1, "maxItems": 3,
+             "description": "one per spatial axis: [height, width]; [length] in 1-D, [depth, height, width] in 3-D"},
         ],
     }
 
@@ -71,17 +71,19 @@ _VALUES: dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = {
     "positive_int": (K.positive_int, lambda: {"type": "integer", "minimum": 1,
                                               "description": "A whole number ≥ 1, written without a decimal point "
                                                              "(64, not 64.0)."}),
-    "pair": (K.pair, lambda: _pair(1, "A whole number ≥ 1, or [height, width] of them.")),
-    "nonneg_pair": (K.nonneg_pair, lambda: _pair(0, "A whole number ≥ 0, or [height, width] of them.")),
+    "pair": (K.pair, lambda: _pair(1, "A whole number ≥ 1, or one per spatial axis ([height, width]).")),
+    "nonneg_pair": (K.nonneg_pair, lambda: _pair(0, "A whole number ≥ 0, or one per spatial axis ([height, width]).")),
     "padding": (K.padding, lambda: {
         "description": "Pixels: a whole number ≥ 0, [h, w], [top, bottom, left, right]; or `same` "
-                       "(TensorFlow/Keras: output = ceil(input / stride)) or `valid` (no padding).",
+                       "(TensorFlow/Keras: output = ceil(input / stride)) or `valid` (no padding). On 1-D inputs "
+                       "[p] or [begin, end]; on 3-D inputs [d, h, w] or [front, back, top, bottom, left, right].",
         "anyOf": [
             {"type": "integer", "minimum": 0},
-            {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2,
-             "description": "[h, w]: h at top and bottom, w at left and right"},
-            {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 4, "maxItems": 4,
-             "description": "[top, bottom, left, right]"},
+            {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1, "maxItems": 4,
+             "description": "[h, w] (h at top and bottom, w at left and right), [top, bottom, left, right]; "
+                            "[p] or [begin, end] in 1-D; [d, h, w] in 3-D"},
+            {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 6, "maxItems": 6,
+             "description": "[front, back, top, bottom, left, right] in 3-D"},
             {"enum": ["same", "valid"]},
         ],
     }),
@@ -95,7 +97,7 @@ _VALUES: dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = {
     "number": (K.number, lambda: {"type": "number", "description": "A number."}),
     "activation": (K.activation, _activation),
     "upsample_mode": (K.upsample_mode, lambda: {
-        "enum": ["nearest", "bilinear", "bicubic"],
+        "enum": ["nearest", "linear", "bilinear", "bicubic", "trilinear"],
         "description": "Interpolation; it changes neither shapes nor counts."}),
 }
 
@@ -263,25 +265,29 @@ def _shape_definitions() -> dict[str, Any]:
     dim = {"type": "integer", "minimum": 1, "maximum": MAX_DIMENSION}
     return {
         "shape": {
-            "description": "A shape: [H, W, C] (or [N] for a vector), or a string such as \"224x224x3\".",
+            "description": "A shape: [H, W, C] ([L, C], [D, H, W, C], or [N] for a vector), or a string such as "
+                           "\"224x224x3\".",
             "anyOf": [
-                {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 3},
-                {"type": "string", "pattern": rf"^\s*{_DIM}({_SEP}{_DIM}){{0,2}}\s*$"},
+                {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 4},
+                {"type": "string", "pattern": rf"^\s*{_DIM}({_SEP}{_DIM}){{0,3}}\s*$"},
             ],
         },
         "input": {
             "title": "input",
             "description": "The shape of one sample, channels last: [H, W, C], \"HxWxC\" or {height, width, "
-                           "channels} ([N] for a vector input). `--input` overrides it.",
+                           "channels}; [L, C] or {length, channels} for 1-D, [D, H, W, C] or {depth, height, width, "
+                           "channels} for 3-D; [N] for a vector input. `--input` overrides it.",
             "anyOf": [
-                {"type": "array", "items": dim, "minItems": 3, "maxItems": 3,
-                 "description": "[height, width, channels]"},
+                {"type": "array", "items": dim, "minItems": 2, "maxItems": 4,
+                 "description": "[length, channels], [height, width, channels] or [depth, height, width, channels]"},
                 {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 1,
                  "description": "[features] of a vector input"},
-                {"type": "string", "pattern": rf"^\s*{_INPUT_DIM}({_SEP}{_INPUT_DIM}{_SEP}{_INPUT_DIM})?\s*$",
-                 "description": "\"224x224x3\""},
-                {"type": "object", "required": ["height", "width", "channels"], "additionalProperties": False,
-                 "properties": {d: dim for d in ("height", "width", "channels")}},
+                {"type": "string", "pattern": rf"^\s*{_INPUT_DIM}({_SEP}{_INPUT_DIM}){{0,3}}\s*$",
+                 "description": "\"224x224x3\", \"16000x1\", \"16x112x112x3\""},
+                *({"type": "object", "required": list(keys), "additionalProperties": False,
+                   "properties": {d: dim for d in keys}}
+                  for keys in (("length", "channels"), ("height", "width", "channels"),
+                               ("depth", "height", "width", "channels"))),
             ],
         },
         "count": _count(memory=False),

@@ -49,20 +49,21 @@ def try_size(spec: Spec, shape: Shape) -> SizeVerdict:
 
 
 def scan(spec: Spec, low: int, high: int, step: int = 1, progress: Progress | None = None) -> list[SizeVerdict]:
-    """Verdicts for square inputs low..high (inclusive), with the spec's channel count.
+    """Verdicts for square inputs low..high (inclusive; every spatial axis), with the spec's channel count.
 
     The network is expanded once, at the file's own input (raising SpecError, as `shape` would,
     if it does not analyse); each size then recomputes only the resolved layers, up to the first
     that does not divide evenly. `progress`, if given, is called after each size.
     """
-    if len(spec.input) != 3:
+    if len(spec.input) < 2:
         raise ValueError("the network's input is a vector; only feature-map inputs have sizes to scan")
     analysis = analyze(spec)
-    channels = spec.input[2]
+    channels = spec.input[-1]
+    rank = len(spec.input) - 1
     sizes = range(low, high + 1, step)
     verdicts = []
     for done, size in enumerate(sizes, 1):
-        verdicts.append(_verdict(analysis, (size, size, channels)))
+        verdicts.append(_verdict(analysis, (*(size,) * rank, channels)))
         if progress is not None:
             progress(done, len(sizes))
     return verdicts

@@ -12,7 +12,7 @@ from cnncalc import yamlsafe
 from cnncalc.kinds import ALIASES, KINDS
 from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_DIMENSION, collector_paused, too_large
 from cnncalc.quantities import Quantity, parse_quantity, parse_shape
-from cnncalc.problems import Located, did_you_mean
+from cnncalc.problems import Located, SpecError, did_you_mean
 
 Shape = tuple[int, ...]
 TOP_KEYS = ("name", "description", "input", "defaults", "blocks", "layers", "expect")
@@ -122,22 +122,32 @@ def _mapping(node: Node, path: str, what: str, rule: str = "invalid-value", hint
     return result
 
 
-_INPUT_HINT = "write it as [224, 224, 3], \"224x224x3\" or {height: 224, width: 224, channels: 3}"
+_INPUT_HINT = ("write it as [224, 224, 3], \"224x224x3\" or {height: 224, width: 224, channels: 3} "
+               "([16000, 1] for 1-D, [16, 112, 112, 3] for 3-D, [N] for a vector)")
+# The mapping form's keys by rank, channels last as in the list form.
+_INPUT_KEYS = (("length", "channels"), ("height", "width", "channels"), ("depth", "height", "width", "channels"))
+
+
+def _rank_too_high(count: int, where: Located) -> SpecError:
+    return where.error("invalid-input", f"input has {count} numbers, so {count - 1} spatial axes, but cnncalc "
+                       "handles 1 to 3 (channels last, no batch size); drop the batch size or merge axes: "
+                       f"{_INPUT_HINT}")
 
 
 def parse_input(node: Node, path: str) -> Shape:
-    """`input` as [H, W, C], "224x224x3" or {height, width, channels} (or [N] for a vector)."""
+    """`input` as [H, W, C], "224x224x3" or {height, width, channels}; [L, C] and [D, H, W, C] for 1-D and
+    3-D (the mapping with length or depth); [N] for a vector."""
     where = at(node, path)
     if isinstance(node, ScalarNode):
         value = yamlsafe.scalar_value(node, path)
         if not isinstance(value, str):
             raise where.error("invalid-input", f"input must be height, width and channels; {_INPUT_HINT}")
         try:
-            dims = parse_shape(value, 1, 3)
+            dims = parse_shape(value, 1, 8)
         except ValueError:
             raise where.error("invalid-input", f"cannot read input {value!r}; {_INPUT_HINT}") from None
-        if len(dims) == 2:
-            raise where.error("invalid-input", f"input {value!r} has no channel count; {_INPUT_HINT}")
+        if len(dims) > 4:
+            raise _rank_too_high(len(dims), where)
         for dim in dims:
             _check_dimension(dim, where)
         return _within_limits(dims, where)
@@ -145,18 +155,26 @@ def parse_input(node: Node, path: str) -> Shape:
     elements: list[Node]
     if isinstance(node, MappingNode):
         found: dict[str, Node] = {}
+        allowed = ("depth", "length", "height", "width", "channels")
         for key, key_node, value_node in _mapping(node, path, "input", "invalid-input", f"; {_INPUT_HINT}"):
-            if key not in ("height", "width", "channels"):
+            if key not in allowed:
                 raise at(key_node, path).error(
-                    "invalid-input", f"input has no key `{key}`"
-                    f"{did_you_mean(key, ('height', 'width', 'channels'))}; {_INPUT_HINT}")
+                    "invalid-input", f"input has no key `{key}`{did_you_mean(key, allowed)}; {_INPUT_HINT}")
             found[key] = value_node
-        missing = [k for k in ("height", "width", "channels") if k not in found]
+        keys = _INPUT_KEYS[0] if "length" in found else _INPUT_KEYS[2] if "depth" in found else _INPUT_KEYS[1]
+        extra = [k for k in found if k not in keys]
+        if extra:
+            raise at(found[extra[0]], path).error(
+                "invalid-input", f"input has both `{extra[0]}` and `{'length' if 'length' in found else 'depth'}`; "
+                f"give {', '.join(keys)}")
+        missing = [k for k in keys if k not in found]
         if missing:
             raise where.error("invalid-input", f"input is missing `{missing[0]}`; {_INPUT_HINT}")
-        elements = [found["height"], found["width"], found["channels"]]
-    elif isinstance(node, SequenceNode) and len(node.value) in (1, 3):
+        elements = [found[k] for k in keys]
+    elif isinstance(node, SequenceNode) and 1 <= len(node.value) <= 4:
         elements = node.value
+    elif isinstance(node, SequenceNode) and len(node.value) > 4:
+        raise _rank_too_high(len(node.value), where)
     else:
         raise where.error("invalid-input", f"input must be height, width and channels; {_INPUT_HINT}")
     dims_list = []

@@ -202,7 +202,7 @@ def test_list_and_kinds() -> None:
     assert entries["vgg16"]["params"] == 138_357_544
     assert set(entries) == {p.stem for p in SPECS.glob("*.yaml")}
     code, out, _ = cli("kinds")
-    assert code == 0 and out.startswith("conv <filters> (aliases: conv2d)")
+    assert code == 0 and out.startswith("conv <filters> (aliases: conv1d, conv2d, conv3d)")
 
 
 def test_check_formats(tmp_path) -> None:

@@ -262,8 +262,8 @@ INVALID_DOCS = {
     "no input": ({"layers": ["relu"]}, "'input' is a required property"),
     "two keys in a layer": ({**BASE, "layers": [{"conv": 8, "kernel": 3}]}, "has too many properties"),
     "zero filters": ({**BASE, "layers": [{"conv": {"filters": 0, "kernel": 3}}]}, "0 is less than the minimum of 1"),
-    "three-element kernel": ({**BASE, "layers": [{"conv": {"filters": 8, "kernel": [3, 3, 3]}}]},
-                             "[3, 3, 3] is too long"),
+    "four-element kernel": ({**BASE, "layers": [{"conv": {"filters": 8, "kernel": [3, 3, 3, 3]}}]},
+                            "[3, 3, 3, 3] is too long"),
     "prelu as activation": ({**BASE, "layers": [{"conv": {"filters": 8, "kernel": 3, "activation": "prelu"}}]},
                             "'prelu' is not one of"),
     "rate of 1": ({**BASE, "layers": [{"dropout": 1}]}, "1 is greater than or equal to the maximum of 1"),
@@ -279,8 +279,8 @@ INVALID_DOCS = {
     "unknown defaults argument": ({**BASE, "defaults": {"conv": {"kernal": 3}}, "layers": ["relu"]},
                                   "'kernal' was unexpected"),
     "name in defaults": ({**BASE, "defaults": {"dense": {"name": "x"}}, "layers": ["relu"]}, "'name' was unexpected"),
-    "two-number input": ({"input": [32, 32], "layers": ["relu"]}, "[32, 32] is too short"),
-    "input string without channels": ({"input": "32x32", "layers": ["relu"]}, "'32x32' does not match"),
+    "five-number input": ({"input": [1, 8, 32, 32, 3], "layers": ["relu"]}, "[1, 8, 32, 32, 3] is too long"),
+    "input string of rank 4": ({"input": "1x8x32x32x3", "layers": ["relu"]}, "'1x8x32x32x3' does not match"),
     "zero in input": ({"input": [0, 32, 3], "layers": ["relu"]}, "0 is less than the minimum of 1"),
     "layer named input": ({**BASE, "layers": [{"relu": {"name": "input"}}]}, "should not be valid under"),
     "dotted name": ({**BASE, "layers": [{"relu": {"name": "a.b"}}]}, "'a.b' does not match"),
@@ -393,7 +393,9 @@ def test_input_schema_agrees_with_the_parser():
     probes = [[224, 224, 3], [10], [224, 224], [0, 1, 1], [1, 1, 1, 1], [True, 1, 1], [1.5, 1, 1], "224x224x3",
               "224×224×3", "224 x 224 x 3", "224X224X3", "224,224,3", "224x224", "10", "0x1x1", "axbxc", "", 5, True,
               None, {"height": 1, "width": 2, "channels": 3}, {"height": 1, "width": 2},
-              {"height": 1, "width": 2, "channels": 3, "depth": 1}, {"height": 0, "width": 2, "channels": 3}]
+              {"height": 1, "width": 2, "channels": 3, "depth": 1}, {"height": 0, "width": 2, "channels": 3},
+              [1, 2, 3, 4, 5], "1x2x3x4x5", "16x112x112x3", {"length": 10, "channels": 1}, {"length": 10},
+              {"length": 1, "height": 2, "channels": 3}, {"depth": 1, "width": 2, "channels": 3}]
 
     def parses(v: Any) -> bool:
         try:

@@ -35,7 +35,7 @@ from cnncalc.spec import load, loads  # noqa: E402
 from conftest import SPECS, run  # noqa: E402
 from torchvision_zoo import ZOO, missing  # noqa: E402
 from torch_model import (  # noqa: E402
-    TorchNet, Untranslatable, mismatches, run_op, tf_same, whole_model_figures)
+    TorchNet, Untranslatable, box, mismatches, run_op, tf_same, whole_model_figures)
 
 # Share the cores among pytest-xdist's workers rather than oversubscribe them (two threads when alone).
 torch.set_num_threads(max(1, min(2, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))))
@@ -99,6 +99,9 @@ def test_a_wrong_figure_is_reported() -> None:
 BUNDLED = sorted(p.stem for p in SPECS.glob("*.yaml"))
 CPU_BUDGET_MACS = 300_000_000  # above this, the spec's own input runs on the meta device only
 SMALL_SIDES = (32, 48, 64, 96, 128, 188, 252)  # for the real-tensor run of the big ones: the first that fits
+# Specs compared on the meta device only: the 3-D U-Net's fixed crops fit no input under 92³ voxels, which is
+# still ~100 G MACs on the CPU (its exact PyTorch build below checks the counts independently).
+META_ONLY = {"3D U-Net"}
 
 
 def check_spec(spec: Any) -> None:
@@ -113,17 +116,19 @@ def check_spec(spec: Any) -> None:
         assert_matches_torch(analysis, "cpu")
         return
     assert_matches_torch(analysis, "meta")
-    h, w, c = analysis.input
+    *sizes, c = analysis.input
+    if spec.name in META_ONLY:
+        return
     for side in SMALL_SIDES:
-        if side >= min(h, w):
+        if side >= min(sizes):
             break
-        try:
-            small = analyze(spec, (side, side, c))
+        try:  # every spatial axis at most `side` (a video's 16 frames stay 16)
+            small = analyze(spec, (*(min(n, side) for n in sizes), c))
         except SpecError:
             continue
         assert_matches_torch(small, "cpu")
         return
-    pytest.fail(f"no input side in {SMALL_SIDES} below {h}×{w} fits {spec.name}; add one")
+    pytest.fail(f"no input side in {SMALL_SIDES} below {'×'.join(map(str, sizes))} fits {spec.name}; add one")
 
 
 @pytest.mark.parametrize("name", BUNDLED)
@@ -361,10 +366,56 @@ def test_lrn_needs_a_feature_map() -> None:
         run("input: [4, 4, 3]\nlayers:\n  - flatten\n  - lrn: 3\n  - dense: 2\n")
 
 
+# --- bundled papers built by hand in PyTorch ---------------------------------------------------------
+
+
+def _figures(model: Any) -> tuple[int, int]:
+    trainable = sum(p.numel() for p in model.parameters())
+    running = sum(b.numel() for n, b in model.named_buffers() if n.rsplit(".", 1)[-1] in ("running_mean", "running_var"))
+    return trainable, running
+
+
+def test_m5_is_the_papers_table_built_in_pytorch() -> None:
+    """Dai et al. 2017, Table 1, M5, written directly in PyTorch: 559,114 parameters (the paper says 0.5M)."""
+    nn = torch.nn
+    layers: list[Any] = []
+    for c_in, c_out, k, s, p in ((1, 128, 80, 4, 38), (128, 128, 3, 1, 1), (128, 256, 3, 1, 1), (256, 512, 3, 1, 1)):
+        layers += [nn.Conv1d(c_in, c_out, k, s, p), nn.BatchNorm1d(c_out), nn.ReLU(), nn.MaxPool1d(4)]
+    model = nn.Sequential(*layers, nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(512, 10), nn.Softmax(dim=1))
+    with torch.no_grad():
+        out = model[:-4](torch.zeros(1, 1, 32000))
+    analysis = analyze(load(str(SPECS / "m5.yaml")))
+    assert tuple(out.shape) == (1, 512, 31)
+    assert _figures(model) == (559_114, 2_048) == (analysis.totals.trainable, analysis.totals.non_trainable)
+
+
+def test_unet3d_is_the_papers_figure_built_in_pytorch() -> None:
+    """Çiçek et al. 2016, Fig. 1, written directly in PyTorch (on the meta device): 19,075,523 parameters and 4,672
+    BatchNorm statistics; without BatchNorm and the up-convolutions' biases it is the cited 19,069,955."""
+    nn = torch.nn
+
+    def double(c_in: int, a: int, b: int, bn: bool) -> list[Any]:
+        return [nn.Conv3d(c_in, a, 3), *([nn.BatchNorm3d(a)] if bn else []), nn.ReLU(),
+                nn.Conv3d(a, b, 3), *([nn.BatchNorm3d(b)] if bn else []), nn.ReLU()]
+
+    def build(bn: bool, up_bias: bool) -> tuple[int, int]:
+        with torch.device("meta"):
+            mods = double(3, 32, 64, bn) + double(64, 64, 128, bn) + double(128, 128, 256, bn) + double(256, 256, 512, bn)
+            for c, skip in ((512, 256), (256, 128), (128, 64)):
+                mods += [nn.ConvTranspose3d(c, c, 2, 2, bias=up_bias)] + double(c + skip, skip, skip, bn)
+            mods.append(nn.Conv3d(64, 3, 1))
+            return _figures(nn.ModuleList(mods))
+
+    analysis = analyze(load(str(SPECS / "unet3d.yaml")))
+    assert build(True, True) == (19_075_523, 4_672) == (analysis.totals.trainable, analysis.totals.non_trainable)
+    assert build(False, False) == (19_069_955, 0)
+
+
 # --- random networks ----------------------------------------------------------------------------
 
-N_RANDOM = 100
-SPATIAL_ALIASES = {"conv": ("conv", "conv2d"), "depthwise": ("depthwise", "dwconv"),
+N_RANDOM = 100  # 2-D networks, seeds 0–99
+N_RANDOM_ND = 40  # then 1-D and 3-D networks, alternating, seeds 100–139
+SPATIAL_ALIASES = {"conv": ("conv", "conv2d"), "maxpool": ("maxpool", "maxpool2d"), "avgpool": ("avgpool", "avgpool2d"), "depthwise": ("depthwise", "dwconv"),
                    "separable": ("separable", "sepconv"), "deconv": ("deconv", "convtranspose"),
                    "batchnorm": ("batchnorm", "bn"), "dense": ("dense", "fc", "linear"), "silu": ("silu", "swish")}
 CHANNELWISE = ("layernorm", "groupnorm", "instancenorm", "layerscale", "shuffle", "channelshuffle", "split", "slice",
@@ -406,12 +457,21 @@ class Generator:
 
     def __init__(self, seed: int) -> None:
         self.rng = rng = random.Random(seed)
-        h, w, c = rng.randint(5, 40), rng.randint(5, 40), rng.choice([1, 2, 3, 4, 6, 8, 12, 16])
-        self.out = Generated(seed, f"name: random-{seed}\ninput: [{h}, {w}, {c}]\nlayers:\n")
+        # Seeds past N_RANDOM are 1-D and 3-D networks; the 2-D ones draw exactly as before N-d inputs.
+        self.rank = 2 if seed < N_RANDOM else (1, 3)[seed % 2]
+        if self.rank == 2:
+            spatial: tuple[int, ...] = (rng.randint(5, 40), rng.randint(5, 40))
+        elif self.rank == 1:
+            spatial = (rng.randint(5, 300),)
+        else:
+            spatial = (rng.randint(3, 10), rng.randint(5, 14), rng.randint(5, 14))
+        c = rng.choice([1, 2, 3, 4, 6, 8, 12, 16])
+        shape = (*spatial, c)
+        self.out = Generated(seed, f"name: random-{seed}\ninput: {json.dumps(list(shape))}\nlayers:\n")
         # One entry per accepted layer (index 0: the input): its reference name, last row name and shape.
         self.refs: list[str | None] = ["input"]
         self.rows: list[str] = ["input"]
-        self.shapes: list[tuple[int, ...]] = [(h, w, c)]
+        self.shapes: list[tuple[int, ...]] = [shape]
         self.current = 0  # the layer the next one reads by default
         self.count = 0
 
@@ -419,19 +479,30 @@ class Generator:
 
     def pair(self, lo: int, hi: int, p_pair: float = 0.25) -> int | list[int]:
         r = self.rng
-        return [r.randint(lo, hi), r.randint(lo, hi)] if r.random() < p_pair else r.randint(lo, hi)
+        if r.random() < p_pair:
+            return [r.randint(lo, hi) for _ in range(self.rank)]
+        return r.randint(lo, hi)
+
+    def per_axis(self, lists: list[list[int]]) -> list[int]:
+        """A 2-D per-axis list from `lists`, or (other ranks) one of their values per axis."""
+        r = self.rng
+        pick = r.choice(lists)
+        return pick if self.rank == 2 else [r.choice(pick) for _ in range(self.rank)]
 
     def stride(self) -> int | list[int]:
         r = self.rng
-        return r.choice([1, 1, 1, 2, 2, 3, [1, 2], [2, 1], [3, 2]])
+        choice = r.choice([1, 1, 1, 2, 2, 3, [1, 2], [2, 1], [3, 2]])
+        return choice if isinstance(choice, int) or self.rank == 2 else self.per_axis([choice])
 
     def dilation(self) -> int | list[int]:
-        return self.rng.choice([1, 1, 1, 1, 2, 3, [1, 2], [2, 3]])
+        choice = self.rng.choice([1, 1, 1, 1, 2, 3, [1, 2], [2, 3]])
+        return choice if isinstance(choice, int) or self.rank == 2 else self.per_axis([choice])
 
     def padding(self, hi: int = 3, same: bool = True) -> Any:
         r = self.rng
-        forms = [lambda: r.randint(0, hi), lambda: [r.randint(0, hi), r.randint(0, hi)],
-                 lambda: [r.randint(0, hi) for _ in range(4)], lambda: [r.randint(0, hi) for _ in range(4)],
+        n = self.rank
+        forms = [lambda: r.randint(0, hi), lambda: [r.randint(0, hi) for _ in range(n)],
+                 lambda: [r.randint(0, hi) for _ in range(2 * n)], lambda: [r.randint(0, hi) for _ in range(2 * n)],
                  lambda: "valid"]
         if same:
             forms += [lambda: "same", lambda: "same"]
@@ -503,15 +574,20 @@ class Generator:
     # -- proposals -------------------------------------------------------------------------------
 
     def alias(self, kind: str) -> str:
-        return self.rng.choice(SPATIAL_ALIASES.get(kind, (kind,)))
+        name = self.rng.choice(SPATIAL_ALIASES.get(kind, (kind,)))
+        # The rank-checking names follow the input's rank (a wrong one is refused: tests/invalid covers it).
+        return name.replace("2d", f"{self.rank}d") if name.endswith("2d") else name
 
     def maps(self) -> list[int]:
-        return [i for i, s in enumerate(self.shapes) if len(s) == 3]
+        return [i for i, s in enumerate(self.shapes) if len(s) > 1]
 
     def feature_layer(self) -> None:
         r = self.rng
-        h, w, c = self.shapes[self.current]
-        small = h * w <= 400
+        *sizes, c = self.shapes[self.current]
+        positions = 1
+        for n in sizes:
+            positions *= n
+        small = positions <= 400
         choice = r.choices(
             ["conv", "depthwise", "separable", "deconv", "pool", "shapeless", "zeropad", "crop", "upsample",
              "adaptive", "residual", "concat", "se", "random_merge", "branch", "repeat", "channelwise"],
@@ -541,17 +617,19 @@ class Generator:
         elif choice == "deconv":
             args = {"filters": r.randint(1, 12), "kernel": self.pair(1, 5)}
             if r.random() < 0.8:
-                args["stride"] = r.choice([1, 2, 2, 3, [2, 1], [1, 3], [2, 2]])
+                stride = r.choice([1, 2, 2, 3, [2, 1], [1, 3], [2, 2]])
+                args["stride"] = stride if isinstance(stride, int) or self.rank == 2 else self.per_axis([stride])
             if r.random() < 0.3:
-                args["dilation"] = r.choice([1, 2, [1, 2]])
+                dilation = r.choice([1, 2, [1, 2]])
+                args["dilation"] = dilation if isinstance(dilation, int) or self.rank == 2 else self.per_axis([dilation])
             pad = self.padding(hi=2) if r.random() < 0.8 else None
             if pad is not None:
                 args["padding"] = pad
             if pad != "same" and r.random() < 0.6:
                 stride = args.get("stride", 1)
-                sh, sw = stride if isinstance(stride, list) else (stride, stride)
+                strides = stride if isinstance(stride, list) else [stride] * self.rank
                 args["output_padding"] = (self.pair(0, 2) if r.random() < 0.25  # often invalid
-                                          else [r.randint(0, sh - 1), r.randint(0, sw - 1)])
+                                          else [r.randint(0, s - 1) for s in strides])
             if r.random() < 0.2:
                 g = r.choice([d for d in range(1, c + 1) if c % d == 0])
                 args["groups"], args["filters"] = g, g * r.randint(1, max(1, 8 // g))
@@ -560,6 +638,8 @@ class Generator:
             self.attempt(self.alias("deconv"), args)
         elif choice == "pool":
             kind = r.choice(["maxpool", "maxpool", "avgpool", "sumpool"])
+            if self.rank != 2 and kind != "sumpool":  # the 2-D draws stay as they were
+                kind = self.alias(kind)
             args: dict[str, Any] = {"kernel": self.pair(1, 4)}
             if r.random() < 0.6:
                 args["stride"] = self.stride()
@@ -568,7 +648,8 @@ class Generator:
             if r.random() < 0.4:
                 pad = args.get("padding", 0)
                 # ceil with more trailing than leading padding has no PyTorch form; see torch_model._pool
-                if not (isinstance(pad, list) and len(pad) == 4 and (pad[0] < pad[1] or pad[2] < pad[3])):
+                if not (isinstance(pad, list) and len(pad) == 2 * self.rank
+                        and any(pad[i] < pad[i + 1] for i in range(0, len(pad), 2))):
                     args["ceil"] = True
             self.attempt(kind, args)
         elif choice == "shapeless":
@@ -595,9 +676,11 @@ class Generator:
             if r.random() < 0.7:
                 args = {"scale": self.pair(1, 3)}
             else:
-                args = {"size": [r.randint(1, 24), r.randint(1, 24)]}
+                args = {"size": [r.randint(1, 24) for _ in range(self.rank)]}
             if r.random() < 0.4:
-                args["mode"] = r.choice(["nearest", "bilinear", "bicubic"])
+                modes = {1: ["nearest", "linear", "bilinear"], 2: ["nearest", "bilinear", "bicubic"],
+                         3: ["nearest", "trilinear", "bicubic"]}[self.rank]  # the last is refused outside 2-D
+                args["mode"] = r.choice(modes)
             self.attempt("upsample", args)
         elif choice == "adaptive":
             self.attempt(r.choice(["adaptiveavgpool", "adaptivemaxpool"]), {"output": self.pair(1, 6)})
@@ -614,7 +697,10 @@ class Generator:
             branches = [x] if r.random() < 0.3 else []
             for _ in range(r.randint(1, 3)):
                 self.current = x
-                args = {"filters": r.randint(1, 8), "kernel": r.choice([1, 3, [1, 3], 5]), "padding": "same"}
+                kernel = r.choice([1, 3, [1, 3], 5])
+                if isinstance(kernel, list) and self.rank != 2:
+                    kernel = self.per_axis([kernel])
+                args = {"filters": r.randint(1, 8), "kernel": kernel, "padding": "same"}
                 if self.attempt(self.alias("conv"), args):
                     branches.append(self.current)
             if len(branches) >= 2:
@@ -703,7 +789,7 @@ class Generator:
         r = self.rng
         for _ in range(r.randint(4, 20)):
             self.feature_layer()
-        if len(self.shapes[self.current]) == 3:
+        if len(self.shapes[self.current]) > 1:
             tail = r.choice(["flatten", "gap", "gmp", "adaptive"])
             if tail == "gap":
                 self.attempt("globalavgpool")
@@ -730,7 +816,7 @@ RANDOM_XFAIL: dict[int, str] = {}
 
 def _seeds() -> list[Any]:
     return [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=RANDOM_XFAIL[s])) if s in RANDOM_XFAIL
-            else s for s in range(N_RANDOM)]
+            else s for s in range(N_RANDOM + N_RANDOM_ND)]
 
 
 @functools.lru_cache(maxsize=None)
@@ -762,10 +848,10 @@ def test_random_network_matches_torch(seed: int) -> None:
 def _as_written(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
     """The spec's argument forms read independently of cnncalc: integers and [h, w] pairs, padding as
     (top, bottom, left, right), documented defaults filled for what was not written."""
-    def pair(v: Any) -> tuple[int, int]:
-        return (v, v) if isinstance(v, int) else (v[0], v[1])
+    def pair(v: Any) -> tuple[int, ...]:
+        return (v, v) if isinstance(v, int) else tuple(v)
 
-    def box(v: Any) -> Any:
+    def read_box(v: Any) -> Any:
         if v in ("same", "valid"):
             return "same" if v == "same" else (0, 0, 0, 0)
         if isinstance(v, int):
@@ -773,7 +859,7 @@ def _as_written(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
         return (v[0], v[0], v[1], v[1]) if len(v) == 2 else tuple(v)
 
     readers = {"kernel": pair, "stride": pair, "dilation": pair, "output_padding": pair, "output": pair,
-               "scale": pair, "size": pair, "padding": box, "cropping": box}
+               "scale": pair, "size": pair, "padding": read_box, "cropping": read_box}
     defaults = {"stride": None if kind in POOLS else (1, 1), "dilation": (1, 1), "padding": (0, 0, 0, 0),
                 "groups": 1, "bias": True, "multiplier": 1, "output_padding": (0, 0), "ceil": False,
                 "activation": "none", "affine": True, "shared": False, "rate": 0.5, "slope": 0.01, "alpha": 1.0,
@@ -800,7 +886,7 @@ def test_generated_layers_are_read_as_written() -> None:
     """Guards the translator's blind spots: it takes arguments and wiring from cnncalc's rows, so check those
     against what the generator wrote (rows of one layer share its arguments; a repeat chains its rows)."""
     layers = 0
-    for seed in range(N_RANDOM):
+    for seed in range(N_RANDOM + N_RANDOM_ND):
         gen = generated(seed)
         rows = gen.analysis.rows
         for first, count, kind, raw, sources in gen.layers:
@@ -825,8 +911,9 @@ def _convert(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
 POOLS = ("maxpool", "avgpool", "sumpool")
 
 
-def _symmetric(pad: tuple[int, int, int, int]) -> bool:
-    return pad[0] == pad[1] and pad[2] == pad[3]
+def _symmetric(pad: Any, rank: int) -> bool:
+    pads = box(pad, rank)
+    return all(pads[i] == pads[i + 1] for i in range(0, len(pads), 2))
 
 
 def _broadcastable(shapes: list[torch.Size]) -> bool:
@@ -841,7 +928,7 @@ def _broadcastable(shapes: list[torch.Size]) -> bool:
 def test_torch_also_rejects_what_cnncalc_rejects() -> None:
     """Every layer cnncalc refused while generating is applied in PyTorch to the tensors it would have read."""
     wrong, checked, kinds = [], 0, set()
-    for seed in range(N_RANDOM):
+    for seed in range(N_RANDOM + N_RANDOM_ND):
         gen = generated(seed)
         if not gen.rejections:
             continue
@@ -851,7 +938,8 @@ def test_torch_also_rejects_what_cnncalc_rejects() -> None:
             if rej.kind in ("add", "multiply") and _broadcastable([t.shape for t in inputs]):
                 continue  # cnncalc is stricter than broadcasting by design (only a 1×1×C gate broadcasts)
             args = _convert(rej.kind, rej.args)
-            if rej.kind in POOLS and args["padding"] != "same" and not _symmetric(args["padding"]):
+            rank = max(1, inputs[0].dim() - 2)
+            if rej.kind in POOLS and args["padding"] != "same" and not _symmetric(args["padding"], rank):
                 continue  # PyTorch pools pad symmetrically only; cnncalc's limit on one-sided padding is its own
             if rej.rule == "invalid-channels":
                 continue  # PyTorch slicing clips a range to the channels rather than refusing it
@@ -897,3 +985,26 @@ def test_random_networks_cover_the_kinds_and_refusals() -> None:
     assert wanted <= kinds, sorted(wanted - kinds)
     assert {"kernel-too-large", "shape-mismatch", "invalid-groups", "invalid-value", "invalid-channels"} <= rules, rules
     assert layers >= 1000 and refusals >= 50, (layers, refusals)
+
+
+@RANDOM_NETS
+def test_random_networks_cover_1d_and_3d() -> None:
+    """The 1-D and 3-D networks exercise every kind whose meaning extends, with per-axis lists and refusals."""
+    wanted = {"conv", "depthwise", "separable", "deconv", "maxpool", "avgpool", "sumpool", "batchnorm", "zeropad",
+              "crop", "upsample", "add", "concat", "multiply", "flatten", "globalavgpool", "adaptiveavgpool"}
+    for rank in (1, 3):
+        kinds: set[str] = set()
+        rules: set[str] = set()
+        per_axis = ceil = 0
+        for seed in range(N_RANDOM, N_RANDOM + N_RANDOM_ND):
+            gen = generated(seed)
+            if len(gen.analysis.input) != rank + 1:
+                continue
+            kinds |= {r.kind for r in gen.analysis.rows}
+            rules |= {rej.rule for rej in gen.rejections}
+            per_axis += sum(1 for _, _, _, raw, _ in gen.layers
+                            for v in raw.values() if isinstance(v, list) and len(v) in (rank, 2 * rank))
+            ceil += sum(1 for _, _, _, raw, _ in gen.layers if raw.get("ceil"))
+        assert wanted <= kinds, (rank, sorted(wanted - kinds))
+        assert {"kernel-too-large", "invalid-value"} <= rules, (rank, rules)
+        assert per_axis >= 20 and ceil >= 3, (rank, per_axis, ceil)

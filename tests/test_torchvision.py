@@ -8,13 +8,15 @@ that carry parameters or change a shape:
     conv2d, batch_norm, linear, max_pool2d, avg_pool2d, adaptive_avg_pool2d, flatten, cat, add, mul,
     layer_norm, group_norm, instance_norm, chunk, transpose
 
+and their 1-D and 3-D forms (conv3d, max_pool3d, adaptive_avg_pool3d, ...: the video models)
+
 (plain and in-place forms: ResNet's `out += identity` is `add_`; MNASNet's `x.mean([2, 3])` counts as
 a global average pooling and a flatten; ShuffleNetV2's `x.chunk(2, dim=1)` is one split op per part and
 its channel_shuffle's `transpose` of a 5-D view is a shuffle; ConvNeXt's Linear on channels-last
 positions is a 1×1 convolution and its `layer_scale * x` a layer scale), with the output shape, the model
 parameters and BatchNorm running statistics among the call's arguments, and the FLOPs
 `FlopCounterMode` counts during the call. cnncalc's rows of the same kinds, in file order, must give
-the same sequence: shape (NCHW read as HWC), trainable, non-trainable, 2 × MACs and, for convolutions
+the same sequence: shape (NCHW read as HWC, NCDHW as DHWC), trainable, non-trainable, 2 × MACs and, for convolutions
 and dense layers, the weight's shape (which tells a 1×7 kernel from a 7×1) per op, then the
 same totals for the whole model. Activations, dropout and identities are not compared (no figures).
 
@@ -62,6 +64,8 @@ COMPARED = sorted(n for n in TORCHVISION if n in BUNDLED)
 TORCH_OPS = {
     "conv2d": "conv", "batch_norm": "batchnorm", "linear": "dense", "max_pool2d": "maxpool",
     "avg_pool2d": "avgpool", "adaptive_avg_pool2d": "adaptivepool", "flatten": "flatten", "cat": "concat",
+    **{f"{op}{rank}d": kind for rank in (1, 3) for op, kind in (
+        ("conv", "conv"), ("max_pool", "maxpool"), ("avg_pool", "avgpool"), ("adaptive_avg_pool", "adaptivepool"))},
     "add": "add", "add_": "add", "__add__": "add", "__iadd__": "add", "__radd__": "add",
     "mean": "mean", "mul": "multiply", "mul_": "multiply", "__mul__": "multiply", "__imul__": "multiply",
     "__rmul__": "multiply", "layer_norm": "layernorm", "group_norm": "groupnorm", "instance_norm": "instancenorm",
@@ -82,7 +86,7 @@ class Op:
 
     where: str  # cnncalc's row name, or torchvision's module path and function
     op: str
-    shape: tuple[int, ...]  # channels-last, as cnncalc: (H, W, C) or (N,)
+    shape: tuple[int, ...]  # channels-last, as cnncalc: (H, W, C), (D, H, W, C) or (N,)
     trainable: int
     running: int
     flops: int
@@ -105,15 +109,15 @@ class Reference:
 
 
 def cnncalc_weight(weight: torch.Tensor) -> tuple[int, ...]:
-    """A conv weight (O, I/g, kh, kw) as (kh, kw, I/g, O); a linear weight (O, I) as (I, O)."""
+    """A conv weight (O, I/g, kh, kw) as (kh, kw, I/g, O) (in any rank); a linear weight (O, I) as (I, O)."""
     s = tuple(weight.shape)
-    return (s[2], s[3], s[1], s[0]) if len(s) == 4 else (s[1], s[0])
+    return (*s[2:], s[1], s[0])
 
 
 def channels_last(shape: torch.Size) -> tuple[int, ...]:
-    """(1, C, H, W) → (H, W, C); (1, F) → (F,)."""
+    """(1, C, H, W) → (H, W, C), in any rank; (1, F) → (F,)."""
     s = tuple(shape[1:])
-    return (s[1], s[2], s[0]) if len(s) == 3 else s
+    return s[1:] + s[:1] if len(s) > 1 else s
 
 
 class Recorder(TorchFunctionMode):
@@ -200,14 +204,22 @@ def record(model: torch.nn.Module, x: torch.Tensor) -> Reference:
     return Reference(tuple(recorder.ops), channels_last(out.shape), trainable, running, counter.get_total_flops())
 
 
+def constructor_of(name: str) -> Callable[..., torch.nn.Module]:
+    """torchvision's constructor for a spec (`video.r3d_18` is in torchvision.models.video)."""
+    found: Any = torchvision.models
+    for part in TORCHVISION[name][0].split("."):
+        found = getattr(found, part)
+    return found  # type: ignore[no-any-return]
+
+
 @functools.lru_cache(maxsize=None)
-def reference(name: str, height: int, width: int) -> Reference:
-    """torchvision's model `name` (on the meta device unless it cannot be), recorded once per session."""
-    constructor, kwargs = TORCHVISION[name]
+def reference(name: str, *sizes: int) -> Reference:
+    """torchvision's model `name` (on the meta device unless it cannot be) on an RGB input of these spatial
+    sizes, recorded once per session."""
     torch.manual_seed(0)
     with torch.device("cpu" if name in BUILT_ON_CPU else "meta"):
-        model = getattr(torchvision.models, constructor)(**kwargs)
-    return record(model.to("meta"), torch.zeros(1, 3, height, width, device="meta"))
+        model = constructor_of(name)(**TORCHVISION[name][1])
+    return record(model.to("meta"), torch.zeros(1, 3, *sizes, device="meta"))
 
 
 def cnncalc_ops(analysis: Analysis) -> list[Op]:
@@ -253,8 +265,7 @@ def analysis_of(name: str) -> Analysis:
 @pytest.mark.parametrize("name", COMPARED)
 def test_bundled_spec_is_torchvisions_model(name: str) -> None:
     analysis = analysis_of(name)
-    h, w, _ = analysis.input
-    ref = reference(name, h, w)
+    ref = reference(name, *analysis.input[:-1])
     ours = cnncalc_ops(analysis)
     assert differences(ours, ref.ops) == []
     assert sum(o.trainable for o in ref.ops) == ref.trainable  # every parameter is in a compared op
@@ -269,7 +280,13 @@ def test_every_bundled_spec_is_compared_or_has_no_torchvision_model() -> None:
 
 
 def test_every_constructor_exists() -> None:
-    assert [c for c, _ in TORCHVISION.values() if not hasattr(torchvision.models, c)] == []
+    missing_names = []
+    for name in TORCHVISION:
+        try:
+            constructor_of(name)
+        except AttributeError:
+            missing_names.append(name)
+    assert missing_names == []
 
 
 def test_a_wrong_file_is_caught() -> None:

@@ -7,7 +7,10 @@ kind, converted arguments (``row.args``) and input names (``row.inputs``), and t
 size it needs (channels, H, W) from the torch tensors that actually flow through the graph.
 So shapes, parameter counts, buffers and FLOPs all come from PyTorch itself.
 
-PyTorch is channels-first (N, C, H, W); cnncalc is channels-last (H, W, C).
+PyTorch is channels-first (N, C, H, W); cnncalc is channels-last (H, W, C). The same holds in 1-D
+((N, C, L) against (L, C)) and 3-D ((N, C, D, H, W) against (D, H, W, C)): the translator takes the rank
+from the tensor that reaches each op and uses PyTorch's module of that rank (Conv1d, MaxPool3d, ...).
+Per-axis arguments are read from what the file wrote (`raw`), not from cnncalc's resolution of them.
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ from cnncalc.analysis import Analysis
 
 
 class Pad(nn.Module):
-    """F.pad with (left, right, top, bottom) and a fill value (-inf before a max pool)."""
+    """F.pad with (begin, end) per spatial axis in cnncalc's order (top, bottom, left, right in 2-D) and a fill
+    value (-inf before a max pool)."""
 
-    def __init__(self, left: int, right: int, top: int, bottom: int, value: float = 0.0) -> None:
+    def __init__(self, pads: Sequence[int], value: float = 0.0) -> None:
         super().__init__()
-        self.pads = (left, right, top, bottom)
+        pairs = [(pads[i], pads[i + 1]) for i in range(0, len(pads), 2)]
+        self.pads = tuple(p for pair in reversed(pairs) for p in pair)  # F.pad starts from the last axis
         self.value = value
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -40,15 +45,18 @@ class Pad(nn.Module):
 
 
 class Crop(nn.Module):
-    """Remove (top, bottom, left, right) pixels, like Keras Cropping2D."""
+    """Remove (begin, end) positions per spatial axis (top, bottom, left, right in 2-D), like Keras Cropping."""
 
-    def __init__(self, top: int, bottom: int, left: int, right: int) -> None:
+    def __init__(self, *crop: int) -> None:
         super().__init__()
-        self.crop = (top, bottom, left, right)
+        self.crop = crop
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        t, b, l, r = self.crop
-        return x[:, :, t:x.shape[2] - b, l:x.shape[3] - r]
+        index: list[slice] = [slice(None), slice(None)]
+        for axis in range(x.dim() - 2):
+            begin, end = self.crop[2 * axis], self.crop[2 * axis + 1]
+            index.append(slice(begin, x.shape[2 + axis] - end))
+        return x[tuple(index)]
 
 
 class Merge(nn.Module):
@@ -179,22 +187,45 @@ def tf_same(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int
     return total // 2, total - total // 2
 
 
-def _pads(padding: Any, hw: Sequence[int], kernel: tuple[int, int], stride: tuple[int, int],
-          dilation: tuple[int, int]) -> tuple[int, int, int, int]:
-    """(top, bottom, left, right) for an explicit tuple or `same`."""
+def axes(value: Any, rank: int) -> tuple[int, ...]:
+    """A kernel-like argument as the file wrote it (one number or one per axis), per axis."""
+    raw = getattr(value, "raw", None)
+    if raw is None:  # a default, the same on every axis
+        raw = value[0] if len(set(value)) == 1 else tuple(value)
+    return (raw,) * rank if isinstance(raw, int) else tuple(raw)
+
+
+def box(value: Any, rank: int) -> Any:
+    """A padding-like argument as the file wrote it: (begin, end) per axis, flattened; or `same`."""
+    if value == "same":
+        return "same"
+    raw = getattr(value, "raw", None)
+    if raw is None:
+        raw = value[0] if len(set(value)) == 1 else tuple(value)
+    if isinstance(raw, int):
+        return (raw,) * (2 * rank)
+    return tuple(p for p in raw for _ in (0, 1)) if len(raw) == rank else tuple(raw)
+
+
+def _pads(padding: Any, hw: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
+          dilation: Sequence[int]) -> tuple[int, ...]:
+    """(begin, end) per axis ((top, bottom, left, right) in 2-D) for an explicit tuple or `same`."""
     if padding == "same":
-        return tf_same(hw[0], kernel[0], stride[0], dilation[0]) + tf_same(hw[1], kernel[1], stride[1], dilation[1])
-    t, b, l, r = padding
-    return t, b, l, r
+        return tuple(p for a in range(len(hw)) for p in tf_same(hw[a], kernel[a], stride[a], dilation[a]))
+    return tuple(padding)
 
 
-def _conv_layers(padding: Any, hw: Sequence[int], kernel: tuple[int, int], stride: tuple[int, int],
-                 dilation: tuple[int, int]) -> tuple[list[nn.Module], tuple[int, int]]:
-    """A ZeroPad2d before the conv when padding is asymmetric; else the conv's own (h, w) padding."""
-    t, b, l, r = _pads(padding, hw, kernel, stride, dilation)
-    if t == b and l == r:
-        return [], (t, l)
-    return [nn.ZeroPad2d((l, r, t, b))], (0, 0)
+def _symmetric_pads(pads: Sequence[int]) -> bool:
+    return all(pads[i] == pads[i + 1] for i in range(0, len(pads), 2))
+
+
+def _conv_layers(padding: Any, hw: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
+                 dilation: Sequence[int]) -> tuple[list[nn.Module], tuple[int, ...]]:
+    """A zero Pad before the conv when padding is asymmetric; else the conv's own per-axis padding."""
+    pads = _pads(padding, hw, kernel, stride, dilation)
+    if _symmetric_pads(pads):
+        return [], pads[::2]
+    return [Pad(pads)], (0,) * len(hw)
 
 
 # --- activations ----------------------------------------------------------------------------
@@ -245,35 +276,40 @@ def make_op(kind: str, a: dict[str, Any], in_shapes: Sequence[Sequence[int]]) ->
     x = in_shapes[0]
     c = x[1]
     hw = tuple(x[2:])
+    rank = max(1, len(hw))
+    if kind in ("conv", "depthwise", "separable", "deconv", "maxpool", "avgpool", "sumpool"):
+        a = {**a, **{k: axes(a[k], rank) for k in ("kernel", "stride", "dilation", "output_padding")
+                     if a.get(k) is not None}, "padding": box(a["padding"], rank)}
+    conv_nd = getattr(nn, f"Conv{rank}d")
     if kind == "conv":
         pre, pad = _conv_layers(a["padding"], hw, a["kernel"], a["stride"], a["dilation"])
-        conv = nn.Conv2d(c, a["filters"], a["kernel"], a["stride"], pad, a["dilation"], a["groups"], a["bias"])
+        conv = conv_nd(c, a["filters"], a["kernel"], a["stride"], pad, a["dilation"], a["groups"], a["bias"])
         return _with_act(pre + [conv], a)
     if kind == "depthwise":
         pre, pad = _conv_layers(a["padding"], hw, a["kernel"], a["stride"], a["dilation"])
-        conv = nn.Conv2d(c, c * a["multiplier"], a["kernel"], a["stride"], pad, a["dilation"], groups=c, bias=a["bias"])
+        conv = conv_nd(c, c * a["multiplier"], a["kernel"], a["stride"], pad, a["dilation"], groups=c, bias=a["bias"])
         return _with_act(pre + [conv], a)
     if kind == "separable":
         # Keras SeparableConv2D: unbiased depthwise, then a 1×1 pointwise conv carrying the bias.
         pre, pad = _conv_layers(a["padding"], hw, a["kernel"], a["stride"], a["dilation"])
         cm = c * a["multiplier"]
-        dw = nn.Conv2d(c, cm, a["kernel"], a["stride"], pad, a["dilation"], groups=c, bias=False)
-        pw = nn.Conv2d(cm, a["filters"], 1, bias=a["bias"])
+        dw = conv_nd(c, cm, a["kernel"], a["stride"], pad, a["dilation"], groups=c, bias=False)
+        pw = conv_nd(cm, a["filters"], 1, bias=a["bias"])
         return _with_act(pre + [dw, pw], a)
     if kind == "deconv":
-        return _with_act(_deconv(c, a), a)
+        return _with_act(_deconv(c, a, rank), a)
     if kind in ("maxpool", "avgpool", "sumpool"):
         return _pool(kind, hw, a)
     if kind == "globalavgpool":
-        return nn.AdaptiveAvgPool2d(1)
+        return getattr(nn, f"AdaptiveAvgPool{rank}d")(1)
     if kind == "globalmaxpool":
-        return nn.AdaptiveMaxPool2d(1)
+        return getattr(nn, f"AdaptiveMaxPool{rank}d")(1)
     if kind == "adaptiveavgpool":
-        return nn.AdaptiveAvgPool2d(a["output"])
+        return getattr(nn, f"AdaptiveAvgPool{rank}d")(axes(a["output"], rank))
     if kind == "adaptivemaxpool":
-        return nn.AdaptiveMaxPool2d(a["output"])
+        return getattr(nn, f"AdaptiveMaxPool{rank}d")(axes(a["output"], rank))
     if kind == "batchnorm":
-        return (nn.BatchNorm2d if len(x) == 4 else nn.BatchNorm1d)(c, affine=a["affine"])
+        return getattr(nn, f"BatchNorm{rank}d")(c, affine=a["affine"])
     if kind == "prelu":
         return nn.PReLU(num_parameters=1 if a["shared"] else c)
     if kind in ACTIVATION_KINDS:
@@ -285,17 +321,16 @@ def make_op(kind: str, a: dict[str, Any], in_shapes: Sequence[Sequence[int]]) ->
     if kind == "zeropad":
         if a["padding"] == "same":
             raise Untranslatable("zeropad: same")
-        t, b, l, r = a["padding"]
-        return nn.ZeroPad2d((l, r, t, b))
+        return Pad(box(a["padding"], rank))
     if kind == "upsample":
         if a["size"] is not None:
-            return nn.Upsample(size=tuple(a["size"]), mode=a["mode"])
-        sh, sw = a["scale"] if a["scale"] is not None else (2, 2)
-        return nn.Upsample(scale_factor=(float(sh), float(sw)), mode=a["mode"])
+            return nn.Upsample(size=axes(a["size"], rank), mode=a["mode"])
+        scale = axes(a["scale"], rank) if a["scale"] is not None else (2,) * rank
+        return nn.Upsample(scale_factor=tuple(float(s) for s in scale), mode=a["mode"])
     if kind == "crop":
         if a["cropping"] == "same":
             raise Untranslatable("crop: same")
-        return Crop(*a["cropping"])
+        return Crop(*box(a["cropping"], rank))
     if kind == "flatten":
         return nn.Flatten()
     if kind == "dense":
@@ -339,52 +374,51 @@ def _channel_op(kind: str, a: dict[str, Any], x: Sequence[int]) -> nn.Module:
     raise Untranslatable(f"no translation for kind {kind!r}")
 
 
-def _deconv(c: int, a: dict[str, Any]) -> list[nn.Module]:
-    (kh, kw), (sh, sw), (dh, dw) = a["kernel"], a["stride"], a["dilation"]
+def _deconv(c: int, a: dict[str, Any], rank: int) -> list[nn.Module]:
+    cls = getattr(nn, f"ConvTranspose{rank}d")
     op = a["output_padding"]
     if a["padding"] == "same":
         # Keras Conv2DTranspose `same`: output H·s. Full output (H−1)s + d(k−1) + 1 is cropped by
         # max(d(k−1)+1 − s, 0) (odd pixel at the end), or grown with output_padding s − (d(k−1)+1).
-        crops, ops = [], []
-        for k, s, d in ((kh, sh, dh), (kw, sw, dw)):
+        crops: list[int] = []
+        ops = []
+        for k, s, d in zip(a["kernel"], a["stride"], a["dilation"]):
             span = d * (k - 1) + 1
             total = max(span - s, 0)
-            crops.append((total // 2, total - total // 2))
+            crops += [total // 2, total - total // 2]
             ops.append(max(s - span, 0))
-        deconv = nn.ConvTranspose2d(c, a["filters"], a["kernel"], a["stride"], 0, tuple(ops), a["groups"],
-                                    a["bias"], a["dilation"])
-        (t, b), (l, r) = crops
-        return [deconv] + ([Crop(t, b, l, r)] if t or b or l or r else [])
-    t, b, l, r = a["padding"]
-    if t == b and l == r:
-        return [nn.ConvTranspose2d(c, a["filters"], a["kernel"], a["stride"], (t, l), op, a["groups"], a["bias"],
-                                   a["dilation"])]
-    deconv = nn.ConvTranspose2d(c, a["filters"], a["kernel"], a["stride"], 0, op, a["groups"], a["bias"],
-                                a["dilation"])
-    return [deconv, Crop(t, b, l, r)]
+        deconv = cls(c, a["filters"], a["kernel"], a["stride"], 0, tuple(ops), a["groups"], a["bias"], a["dilation"])
+        return [deconv] + ([Crop(*crops)] if any(crops) else [])
+    pads = a["padding"]
+    if _symmetric_pads(pads):
+        return [cls(c, a["filters"], a["kernel"], a["stride"], pads[::2], op, a["groups"], a["bias"], a["dilation"])]
+    deconv = cls(c, a["filters"], a["kernel"], a["stride"], 0, op, a["groups"], a["bias"], a["dilation"])
+    return [deconv, Crop(*pads)]
 
 
 def _pool(kind: str, hw: Sequence[int], a: dict[str, Any]) -> nn.Module:
+    rank = len(hw)
     kernel = a["kernel"]
     stride = a["stride"] if a["stride"] is not None else kernel
     fill = float("-inf") if kind == "maxpool" else 0.0
-    cls = nn.MaxPool2d if kind == "maxpool" else nn.AvgPool2d  # sumpool = avgpool·k² shape-wise
+    cls = getattr(nn, f"{'Max' if kind == 'maxpool' else 'Avg'}Pool{rank}d")  # sumpool = avgpool·k² shape-wise
     if a["padding"] == "same":
-        t, b, l, r = _pads("same", hw, kernel, stride, (1, 1))
+        pads = _pads("same", hw, kernel, stride, (1,) * rank)
         # cnncalc ignores `ceil` with `same` (the output is ceil(H/s) by definition).
-        return nn.Sequential(Pad(l, r, t, b, fill), cls(kernel, stride, 0, ceil_mode=False))
-    t, b, l, r = a["padding"]
+        return nn.Sequential(Pad(pads, fill), cls(kernel, stride, 0, ceil_mode=False))
+    pads = a["padding"]
     ceil = a["ceil"]
-    if t == b and l == r:
-        return cls(kernel, stride, (t, l), ceil_mode=ceil)
+    if _symmetric_pads(pads):
+        return cls(kernel, stride, pads[::2], ceil_mode=ceil)
     if not ceil:
-        return nn.Sequential(Pad(l, r, t, b, fill), cls(kernel, stride, 0))
-    if t < b or l < r:
+        return nn.Sequential(Pad(pads, fill), cls(kernel, stride, 0))
+    if any(pads[i] < pads[i + 1] for i in range(0, len(pads), 2)):
         # ceil_mode's rule "the last window starts inside the input or its leading padding" has no PyTorch
         # form when the trailing padding is the larger one.
         raise Untranslatable("ceil pooling with more bottom/right than top/left padding")
     # Leading padding beyond the trailing one is padded explicitly; PyTorch pads the rest symmetrically.
-    return nn.Sequential(Pad(l - r, 0, t - b, 0, fill), cls(kernel, stride, (b, r), ceil_mode=True))
+    extra = tuple(p for i in range(0, len(pads), 2) for p in (pads[i] - pads[i + 1], 0))
+    return nn.Sequential(Pad(extra, fill), cls(kernel, stride, pads[1::2], ceil_mode=True))
 
 
 # --- running and comparing ------------------------------------------------------------------
@@ -396,16 +430,16 @@ class Measured:
 
     name: str
     kind: str
-    shape: tuple[int, ...]  # channels-last, as cnncalc: (H, W, C) or (N,)
+    shape: tuple[int, ...]  # channels-last, as cnncalc: (H, W, C), (L, C), (D, H, W, C) or (N,)
     trainable: int
     non_trainable: int
     flops: int
 
 
 def to_channels_last(shape: Sequence[int]) -> tuple[int, ...]:
-    """(N, C, H, W) → (H, W, C); (N, F) → (F,)."""
+    """(N, C, H, W) → (H, W, C), in any rank; (N, F) → (F,)."""
     s = tuple(shape[1:])
-    return (s[1], s[2], s[0]) if len(s) == 3 else s
+    return s[1:] + s[:1] if len(s) > 1 else s
 
 
 def count_params(module: nn.Module) -> tuple[int, int]:
@@ -422,8 +456,8 @@ class TorchNet(nn.Module):
 
     def __init__(self, analysis: Analysis, device: str = "cpu") -> None:
         super().__init__()
-        h, w, c = analysis.input
-        self.input_shape = (1, c, h, w)
+        shape = tuple(analysis.input)
+        self.input_shape = (1, shape[-1], *shape[:-1])
         self.device_name = device
         self.rows: list[tuple[str, str, tuple[str, ...]]] = []
         self.ops = nn.ModuleDict()

@@ -58,13 +58,17 @@ TORCHVISION: dict[str, tuple[str, dict[str, Any]]] = {
     "convnext_tiny": ("convnext_tiny", {}),
     "convnext_small": ("convnext_small", {}),
     "convnext_base": ("convnext_base", {}),
+    # torchvision.models.video, at their 16×112×112 clips
+    "r3d_18": ("video.r3d_18", {}),
+    "mc3_18": ("video.mc3_18", {}),
+    "r2plus1d_18": ("video.r2plus1d_18", {}),
 }
 # RegNet's constructors compute the stage widths with tensor arithmetic, which has no data on the meta
 # device; these are built on the CPU (with their weight initialisation), then moved to the meta device.
 BUILT_ON_CPU = {"regnet_x_400mf", "regnet_x_800mf", "regnet_x_1_6gf", "regnet_y_400mf", "regnet_y_800mf",
                 "regnet_y_1_6gf"}
 # Bundled files that torchvision does not define (Keras's MobileNet v1, the papers' LeNet-5 and U-Net).
-NOT_IN_TORCHVISION = {"lenet5", "mobilenet_v1", "unet"}
+NOT_IN_TORCHVISION = {"lenet5", "mobilenet_v1", "unet", "m5", "unet3d"}
 # The specs added as torchvision's classification zoo: tests/test_torch.py leaves their translation pass to
 # this comparison when torchvision can run (they repeat the structure of the original files, and the pass
 # costs ~80 s of CPU).
@@ -73,7 +77,7 @@ ZOO = {"vgg11_bn", "vgg13_bn", "vgg19_bn", "resnext50_32x4d", "resnext101_32x8d"
        "mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "regnet_x_400mf", "regnet_x_800mf",
        "regnet_x_1_6gf", "regnet_y_400mf", "regnet_y_800mf", "regnet_y_1_6gf", "shufflenet_v2_x0_5",
        "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0", "convnext_tiny", "convnext_small",
-       "convnext_base"}
+       "convnext_base", "r3d_18", "mc3_18", "r2plus1d_18"}
 
 
 def missing() -> str | None:
