@@ -34,7 +34,7 @@ def test_the_network_holds_resolved_calls() -> None:
 
 def test_an_error_inside_blocks_names_the_chain_of_uses() -> None:
     exc = _error("input: [8, 8, 3]\nblocks:\n  inner:\n    args: {n: 1}\n    layers:\n"
-                 "      - relu: {repeat: '${n - 1}'}\n  outer:\n    args: {n: 1}\n    layers:\n"
+                 "      - relu: {repeat: '${n - 2}'}\n  outer:\n    args: {n: 1}\n    layers:\n"
                  "      - inner: {n: $n}\nlayers:\n  - outer: 1\n")
     problem = exc.problem
     assert (problem.line, problem.rule) == (6, "invalid-value")
