@@ -49,6 +49,7 @@ class Context:
     names: dict[str, _Value] = field(default_factory=dict)
     outputs: list[_Value] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
+    skipped: set[str] = field(default_factory=set)  # names held by skipped uses, free for an alternative
 
 
 @dataclass(slots=True)
@@ -240,10 +241,14 @@ class Expander:
         """A use whose `if:` is false: its name (counted as usual) stands for its input."""
         options = {k: self._option(k, v, ctx.env) for k, v in item.options.items() if k in ("name", "from")}
         step = _Step(item, canonical, {}, options, ctx.scope)
-        name = self._name(ctx, step)
+        name = self._name(ctx, step, skipping=True)
         merge = canonical in KINDS and KINDS[canonical].merge
         source = ctx.outputs[-1] if merge else self._sources(ctx, step, position, False)[0]
+        if name in ctx.names:  # an alternative built above holds the name
+            ctx.outputs.append(_Value(source.shape, source.name, source.rf, source.index, item.where))
+            return
         self._pass_through(ctx, name, source, item)
+        ctx.skipped.add(name)
 
     @staticmethod
     def _pass_through(ctx: Context, name: str, source: _Value, item: Item) -> None:
@@ -271,7 +276,7 @@ class Expander:
             raise where.error("invalid-value", "a merge layer cannot be repeated")
         return repeat
 
-    def _name(self, ctx: Context, step: _Step) -> str:
+    def _name(self, ctx: Context, step: _Step, skipping: bool = False) -> str:
         ctx.counters[step.kind] = ctx.counters.get(step.kind, 0) + 1
         if "name" not in step.options:
             name = f"{step.kind}{ctx.counters[step.kind]}"
@@ -285,10 +290,11 @@ class Expander:
         if "." in name or name == "input":
             raise where.error("invalid-name", f"`{name}` cannot be a layer name"
                               f"{' (dots separate block levels)' if '.' in name else ' (it means the input)'}")
-        if name in ctx.names:
+        if name in ctx.names and not skipping and name not in ctx.skipped:
             first = ctx.names[name].where
             raise where.error("duplicate-name", f"the name `{name}` is already used"
                               f"{f' at line {first.line}' if first else ''}; names must be unique")
+        ctx.skipped.discard(name)  # a built use takes over a name a skipped alternative held
         return name
 
     # -- references ----------------------------------------------------------------------

@@ -32,7 +32,7 @@ from cnncalc.kinds import ALIASES, KINDS  # noqa: E402
 from cnncalc.problems import Located, SpecError  # noqa: E402
 from cnncalc.spec import load, loads  # noqa: E402
 
-from conftest import SPECS, run  # noqa: E402
+from conftest import BUNDLED_NAMES, bundled_spec, SPECS, run  # noqa: E402
 from torchvision_zoo import ZOO, missing  # noqa: E402
 from torch_model import (  # noqa: E402
     TorchNet, Untranslatable, mismatches, run_op, tf_same, whole_model_figures)
@@ -96,7 +96,7 @@ def test_a_wrong_figure_is_reported() -> None:
 
 # --- every bundled spec -------------------------------------------------------------------------
 
-BUNDLED = sorted(p.stem for p in SPECS.glob("*.yaml"))
+BUNDLED = BUNDLED_NAMES
 CPU_BUDGET_MACS = 300_000_000  # above this, the spec's own input runs on the meta device only
 SMALL_SIDES = (32, 48, 64, 96, 128, 188, 252)  # for the real-tensor run of the big ones: the first that fits
 
@@ -130,7 +130,7 @@ def check_spec(spec: Any) -> None:
 def test_bundled_spec_matches_torch(name: str) -> None:
     if name in ZOO and missing() is None:
         pytest.skip("compared with torchvision's own model in test_torchvision.py")
-    check_spec(load(str(SPECS / f"{name}.yaml")))
+    check_spec(bundled_spec(name))
 
 
 # --- hand-built graphs --------------------------------------------------------------------------
