@@ -292,7 +292,7 @@ def shape(
     fmt: str = typer.Option("table", "--format", "-f", metavar=SHAPE_FORMATS, help="Output format."),
     columns: Optional[str] = typer.Option(
         None, "--columns", "-c", metavar="LIST",
-        help="Comma-separated columns: output, params, macs, memory, rf, weights, or all. "
+        help="Comma-separated columns: output, params, macs, memory, rf, weights, args (expanded arguments), or all. "
              "Default: output,params,macs. JSON and CSV always carry every figure."),
     depth: str = typer.Option("1", "--depth", "-d", metavar="N|all",
                               help="Levels of blocks and repeats to expand (0 folds each to one row), or all."),

@@ -445,7 +445,9 @@ class Expander:
             defaults = {**defaults, **{kind: {**defaults.get(kind, {}), **args}
                                        for kind, args in block.defaults.items()}}
         try:
-            inner = Context(block.items, self._block_env(block, step, source, ctx.defaults), row_name + ".",
+            env = self._block_env(block, step, source, ctx.defaults)
+            self.network.use_args[row_name] = {p: env[p][0] for p in block.params}
+            inner = Context(block.items, env, row_name + ".",
                             step.scope + (row_name,), ctx.depth + 1, ctx.uses + (use,), defaults=defaults)
             out = self.scope(inner, source)
         except SpecError as exc:
