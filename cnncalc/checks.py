@@ -84,7 +84,9 @@ def check_file(path: str, budgets: dict[str, Quantity] | None = None,
         result.problems.append(exc.problem)
         return result
     problems: set[Problem] = set()
-    for variant in list(spec.variants) or [None]:
+    # A family file: every variant, and the file's own vars when it has its own `expect:` (or no variants).
+    chosen = ([None] if spec.expect or not spec.variants else []) + list(spec.variants)
+    for variant in chosen:
         try:
             analysis = analyze(spec_module.select(spec, variant, overrides) if variant or overrides else spec)
         except SpecError as exc:

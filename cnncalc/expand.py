@@ -6,6 +6,7 @@ order, since a later layer's arguments are checked against its input's shape.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,13 +154,10 @@ class Expander:
         last = self.scope(Context(self.spec.items, self.globals, "", (), 0, defaults=self.spec.defaults), top)
         if not self.layers or last.index != len(self.layers) - 1:
             # The output is the last layer computed; a skipped use at the end must not reach further back.
-            raise self.top_item.where.error(
-                "invalid-layers", "the network's output would be " + ("its input: every layer is skipped "
-                                                                     "(`repeat: 0` or a false `if:`)" if not
-                                                                     self.layers else
-                                                                     f"`{last.name}`, not the last layer "
-                                                                     "computed") + "; end the list with a layer "
-                "that is built")
+            what = ("its input: every layer is skipped (`repeat: 0` or a false `if:`)" if not self.layers
+                    else f"`{last.name}`, not the last layer computed")
+            raise self.top_item.where.error("invalid-layers", f"the network's output would be {what}; add a layer "
+                                            "that is built at the end of the list")
         return network
 
     def scope(self, ctx: Context, scope_input: _Value) -> _Value:
@@ -396,7 +394,15 @@ class Expander:
             else:
                 args[arg_name] = arg.default
                 continue
-            args[arg_name] = _convert(arg.convert, value, where)
+            try:
+                args[arg_name] = _convert(arg.convert, value, where)
+            except SpecError as exc:
+                if not isinstance(value, float):
+                    raise
+                problem = exc.problem  # a decimal from `${…}`: say how to make it whole
+                raise SpecError(dataclasses.replace(problem, message=f"{problem.message}; make it whole with "
+                                                    "round(…), int(…), ceil(…), floor(…) or make_divisible(…, 8)"
+                                                    )) from None
         return args, arg_where
 
     def _warn(self, problem: Problem, layer: str) -> None:

@@ -217,7 +217,8 @@ class _Parser:
         call, fewest, most = FUNCTIONS[function]
         if not fewest <= len(values) <= most:
             count = str(fewest) if fewest == most else f"{fewest} to {most}"
-            raise ExprError(f"{function}() takes {count} arguments, got {len(values)}")
+            usage = f"; write {function}({', '.join('x' * most)})" if most <= 3 else ""
+            raise ExprError(f"{function}() takes {count} argument{'' if most == 1 else 's'}, got {len(values)}{usage}")
         numbers = [_number(v, f"argument {i + 1} of {function}()") for i, v in enumerate(values)]
         return call(*numbers)
 

@@ -26,6 +26,7 @@ SHAPES = {
     "multiply-broadcast": {"multiply1": (6, 6, 8), "multiply2": (6, 6, 8)},
     "negative-from": {"concat1": (8, 8, 8)},
     "nested-blocks": {"bottleneck1.1.unit1.conv1": (8, 8, 8), "bottleneck1.2.add1": (8, 8, 4)},
+    "language": {"u1.add1": (8, 8, 16), "u2.hardswish1": (8, 8, 32), "u2.project": (4, 4, 24), "conv2": (8, 8, 8)},
 }
 
 
