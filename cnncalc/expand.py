@@ -51,6 +51,7 @@ class Context:
     outputs: list[_Value] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
     skipped: set[str] = field(default_factory=set)  # names held by skipped uses, free for an alternative
+    inside: dict[str, "Context"] = field(default_factory=dict)  # block uses made here, by relative row name
 
 
 @dataclass(slots=True)
@@ -205,7 +206,10 @@ class Expander:
 
     def _item(self, ctx: Context, position: int, item: Item) -> None:
         """Expand one entry of a layer list (a leaf, a block use, either repeated, possibly conditional)."""
-        canonical, block = self._kind(ctx, item)
+        canonical = ALIASES.get(item.kind)
+        block = None
+        if canonical is None:  # a block, or a kind named by `$variable`
+            canonical, block = self._kind(ctx, item)
         if "if" in item.options and not self._condition(ctx, item):
             self._skip(ctx, item, canonical, position)
             return
@@ -231,7 +235,7 @@ class Expander:
             else:
                 out = self._leaf(ctx, step, sources, row_name, r == 0)
             sources = [out]
-        out = _Value(out.shape, out.name, out.rf, out.index, item.where)
+        out.where = item.where
         ctx.names[name] = out
         ctx.outputs.append(out)
 
@@ -324,6 +328,12 @@ class Expander:
         if isinstance(ref, str) and ref:
             if ref in ctx.names:
                 return ctx.names[ref]
+            found, known = _inside(ctx, ref)
+            if found is not None:
+                return found
+            if known is not None:
+                raise where.error("unknown-reference", f"no layer named `{ref}` in that block use"
+                                  f"{did_you_mean(ref, known)}")
             later = _defined_later(ref, ctx.items, position)
             if later is not None:
                 raise where.error("forward-reference", f"`{ref}` is defined later (line {later}); a layer "
@@ -458,11 +468,8 @@ class Expander:
             out = self.scope(inner, source)
         except SpecError as exc:
             raise SpecError(exc.problem.used_from(use)) from None
-        # `from: use.layer` reaches a named layer inside this use (split-and-merge units)
-        relative = row_name[len(ctx.prefix):]
-        for inner_name, value in inner.names.items():
-            if inner_name != "input":
-                ctx.names[f"{relative}.{inner_name}"] = value
+        # `from: use.layer` reaches a named layer inside this use (split-and-merge units); looked up on demand
+        ctx.inside[row_name[len(ctx.prefix):]] = inner
         return out
 
     def _block_env(self, block: Block, step: _Step, source: _Value, all_defaults: Defaults) -> Env:
@@ -521,6 +528,27 @@ class Expander:
                                           f"{did_you_mean(arg_name, known)}")
                 if kind_name in KINDS:
                     KINDS[kind_name].args[arg_name].convert(value, arg_where)
+
+
+def _inside(ctx: Context, ref: str) -> tuple[_Value | None, list[str] | None]:
+    """A dotted reference into a block use made in ctx (`unit1.branch2`, `stage.2.conv1`, nested ones).
+
+    Returns the value, or None and the names that use does have (None when no use matches the prefix).
+    """
+    parts = ref.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        use = ctx.inside.get(".".join(parts[:cut]))
+        if use is None:
+            continue
+        rest = ".".join(parts[cut:])
+        if rest in use.names and rest != "input":
+            return use.names[rest], None
+        found, known = _inside(use, rest)
+        if found is not None:
+            return found, None
+        prefix = ".".join(parts[:cut]) + "."
+        return None, [prefix + n for n in (known or [n for n in use.names if n != "input"])]
+    return None, None
 
 
 def _defined_later(ref: str, items: list[Item], position: int) -> int | None:

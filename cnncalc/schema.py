@@ -336,8 +336,8 @@ def _definitions() -> dict[str, Any]:
     return defs
 
 
-def schema() -> dict[str, Any]:
-    """The JSON Schema (draft-07) of an architecture file, built from the current kinds registry."""
+def _top_parts() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The schemas of `expect`, `vars` and `defaults`, each used at the top level and again inside."""
     expect = {key: _ref("count", title=key) for key in EXPECT_COUNTS}
     expect.update({key: _ref("memory" if key == "max_memory" else "count", title=key,
                              description=f"A budget: the network's {key[4:]} must not exceed it.")
@@ -360,6 +360,12 @@ def schema() -> dict[str, Any]:
             "propertyNames": {"not": {"enum": list(OPTIONS)}},
         },
     }
+    return expect_object, variables, defaults
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema (draft-07) of an architecture file, built from the current kinds registry."""
+    expect_object, variables, defaults = _top_parts()
     properties: dict[str, Any] = {
         "name": {"type": ["string", "number"], "title": "name",
                  "description": "The architecture's name; defaults to the file's stem."},

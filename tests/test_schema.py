@@ -31,6 +31,8 @@ INVALID_FILES = sorted((ROOT / "tests" / "invalid").glob("*.yaml")) if (ROOT / "
 STRUCTURAL_RULES = {"invalid-block", "invalid-document", "invalid-input", "invalid-layer", "invalid-layers",
                     "invalid-name", "invalid-reference", "missing-input", "missing-layers", "unknown-key",
                     "empty-file"}
+# Files of a structural rule whose mistake only expansion can see (every layer skipped by `repeat: 0`).
+NOT_STRUCTURAL = {"invalid-layers-all-skipped.yaml"}
 
 SCHEMA = schema()
 VALIDATOR = jsonschema.Draft7Validator(SCHEMA)
@@ -170,7 +172,7 @@ def _structural_invalid_files() -> list[Path]:
     chosen = []
     for path in INVALID_FILES:
         header = re.match(rb"# expect: ([a-z][a-z-]*) ", path.read_bytes())
-        if header and header.group(1).decode() in STRUCTURAL_RULES:
+        if header and header.group(1).decode() in STRUCTURAL_RULES and path.name not in NOT_STRUCTURAL:
             chosen.append(path)
     return chosen
 
