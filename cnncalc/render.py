@@ -381,16 +381,19 @@ def listing(entries: Sequence[Any]) -> tuple[list[str], list[list[str]], list[bo
     """Header, rows and alignment of `cnncalc list` (bundled.Entry values)."""
     from cnncalc.quantities import human
 
-    rows = [[e.name, neutral(e.title), fmt_shape(e.input), f"{e.params:,}", human(e.macs)] for e in entries]
-    return ["Name", "Architecture", "Input", "Params", "MACs"], rows, [False, False, False, True, True]
+    # A family file's variants sit together under its stem (`efficientnet`), so the list groups them.
+    rows = [[e.name, e.family, neutral(e.title), fmt_shape(e.input), f"{e.params:,}", human(e.macs)]
+            for e in entries]
+    return ["Name", "Family", "Architecture", "Input", "Params", "MACs"], rows, [False, False, False, False, True, True]
 
 
 def listing_json(entries: Sequence[Any]) -> str:
     """`cnncalc list --json`."""
     import json
 
-    return json.dumps([{"name": e.name, "title": e.title, "description": e.description, "input": list(e.input),
-                        "params": e.params, "macs": e.macs} for e in entries], indent=2, ensure_ascii=False) + "\n"
+    return json.dumps([{"name": e.name, "family": e.family or None, "title": e.title, "description": e.description,
+                        "input": list(e.input), "params": e.params, "macs": e.macs} for e in entries],
+                      indent=2, ensure_ascii=False) + "\n"
 
 
 def kind_line(kind: Any) -> str:
