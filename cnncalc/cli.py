@@ -487,7 +487,7 @@ def sizes(
     Scans square sizes (the file's channel count) and lists the clean ones compactly; with --size,
     says whether one size is clean and, if not, which layer breaks it and why.
     """
-    from cnncalc import bundled, render
+    from cnncalc import render
 
     try:
         parsed = _read(spec, set_vars(set_))
