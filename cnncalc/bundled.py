@@ -63,9 +63,15 @@ def locate(spec: str) -> tuple[str, str | None]:
     candidate = specs_dir() / f"{stem}.yaml"
     if candidate.is_file():
         return str(candidate), None
-    for family, variants in families().items():
-        if stem in variants:
-            return str(specs_dir() / f"{family}.yaml"), stem
+    # A bundled variant's name starts with its family file's stem (efficientnet_b3 in efficientnet.yaml), so
+    # only those files are read: naming a variant costs one file's parse, not the whole directory's.
+    directory = specs_dir()
+    for path in sorted(directory.glob("*.yaml"), key=lambda p: -len(p.stem)) if directory.is_dir() else []:
+        if stem.startswith(path.stem) and "\nvariants:" in path.read_text(encoding="utf-8"):
+            from cnncalc.spec import load
+
+            if stem in load(str(path)).variants:
+                return str(path), stem
     return spec, None
 
 

@@ -152,6 +152,8 @@ def test_bundled_variants_resolve_and_list_by_family() -> None:
     assert bundled.locate("mnasnet0_5")[0].endswith("mnasnet.yaml")
     names = bundled.names()
     assert {"efficientnet_b7", "mobilenet_v3_small", "mnasnet1_3"} <= set(names) and "efficientnet" not in names
+    # every listed name resolves (a variant's name must start with its family file's stem)
+    assert [n for n in names if not bundled.locate(n)[0].endswith(".yaml")] == []
     families = {e.name: e.family for e in bundled.entries()}
     assert families["efficientnet_b5"] == "efficientnet" and families["resnet50"] == ""
     code, _, err = _cli("shape", "efficientnet_b9")
