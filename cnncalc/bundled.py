@@ -63,8 +63,8 @@ def locate(spec: str) -> tuple[str, str | None]:
     candidate = specs_dir() / f"{stem}.yaml"
     if candidate.is_file():
         return str(candidate), None
-    # A bundled variant's name starts with its family file's stem (efficientnet_b3 in efficientnet.yaml), so
-    # only those files are read: naming a variant costs one file's parse, not the whole directory's.
+    # A bundled variant's name usually starts with its family file's stem (efficientnet_b3 in efficientnet.yaml):
+    # those files are read first, so naming a variant costs one file's parse, not the whole directory's.
     directory = specs_dir()
     for path in sorted(directory.glob("*.yaml"), key=lambda p: -len(p.stem)) if directory.is_dir() else []:
         if stem.startswith(path.stem) and "\nvariants:" in path.read_text(encoding="utf-8"):
@@ -72,6 +72,9 @@ def locate(spec: str) -> tuple[str, str | None]:
 
             if stem in load(str(path)).variants:
                 return str(path), stem
+    for family, variants in families().items():  # a variant named otherwise (wide_resnet50_2 in resnet.yaml)
+        if stem in variants:
+            return str(directory / f"{family}.yaml"), stem
     return spec, None
 
 

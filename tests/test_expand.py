@@ -213,3 +213,25 @@ def test_a_condition_error_names_the_chain_of_uses() -> None:
 def test_language_errors(source: str, rule: str, message: str) -> None:
     problem = _error(source).problem
     assert problem.rule == rule and message in problem.message, problem.message
+
+
+FAMILY_EXAMPLE = SPECS.parent / "docs" / "examples" / "resnet-family.yaml"
+
+
+def test_the_resnet_family_example_meets_every_variants_expect() -> None:
+    from cnncalc.checks import check_file
+
+    assert check_file(str(FAMILY_EXAMPLE)).problems == []
+
+
+@pytest.mark.parametrize("variant", ["resnet18", "resnext50_32x4d", "wide_resnet50_2"])
+def test_the_resnet_family_example_builds_the_bundled_files_row_by_row(variant: str) -> None:
+    """One file with `$block` for BasicBlock/Bottleneck and an `if:` projection shortcut builds exactly the
+    bundled single files: names, kinds, shapes, figures and wiring."""
+    family = analyze(select(load(str(FAMILY_EXAMPLE)), variant))
+    single = analyze(load(str(SPECS / f"{variant}.yaml")))
+
+    def rows(analysis):  # type: ignore[no-untyped-def]
+        return [(r.name, r.kind, r.output, r.trainable, r.non_trainable, r.macs, r.inputs) for r in analysis.rows]
+
+    assert rows(family) == rows(single)
