@@ -68,6 +68,7 @@ MORE_TORCHVISION = {
     "efficientnet_b5": (30_389_784, 172_736, 2_356_493_184),
     "efficientnet_b6": (43_040_704, 224_432, 3_360_166_848),
     "efficientnet_b7": (66_347_960, 310_720, 5_169_865_152),
+    "efficientnet_v2_s": (21_458_488, 153_872, 2_849_895_872),
 }
 
 BUNDLED = BUNDLED_NAMES

@@ -61,6 +61,7 @@ TORCHVISION: dict[str, tuple[str, dict[str, Any]]] = {
     "efficientnet_b7": ("efficientnet_b7", {}),
     "mobilenet_v3_small": ("mobilenet_v3_small", {}),
     "mobilenet_v3_large": ("mobilenet_v3_large", {}),
+    "efficientnet_v2_s": ("efficientnet_v2_s", {}),
 }
 # RegNet's constructors compute the stage widths with tensor arithmetic, which has no data on the meta
 # device; these are built on the CPU (with their weight initialisation), then moved to the meta device.
@@ -76,7 +77,7 @@ ZOO = {"vgg11_bn", "vgg13_bn", "vgg19_bn", "resnext50_32x4d", "resnext101_32x8d"
        "mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "regnet_x_400mf", "regnet_x_800mf",
        "regnet_x_1_6gf", "regnet_y_400mf", "regnet_y_800mf", "regnet_y_1_6gf", "efficientnet_b1", "efficientnet_b2",
        "efficientnet_b3", "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7",
-       "mobilenet_v3_small", "mobilenet_v3_large"}
+       "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_v2_s"}
 
 
 def missing() -> str | None:
