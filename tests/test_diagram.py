@@ -13,7 +13,6 @@ from cnncalc.analysis import analyze
 from cnncalc.diagram import Layout, Options, layout, nodes, shorten, slab_size, text_width
 from cnncalc.draw_command import run_diagram
 from cnncalc.render import fold
-from cnncalc.spec import load
 from cnncalc.svg import render
 from conftest import run
 
@@ -32,7 +31,7 @@ layers:
 
 def analysis_of(name: str):
     """The analysis of a bundled network."""
-    return analyze(load(bundled.resolve(name)))
+    return analyze(bundled.read_spec(name))
 
 
 def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
