@@ -235,3 +235,19 @@ def test_the_resnet_family_example_builds_the_bundled_files_row_by_row(variant: 
         return [(r.name, r.kind, r.output, r.trainable, r.non_trainable, r.macs, r.inputs) for r in analysis.rows]
 
     assert rows(family) == rows(single)
+
+
+def test_expanded_arguments_in_the_args_column_and_json() -> None:
+    from cnncalc.memory import estimate
+    from cnncalc.render import TableView, cells, to_dict
+
+    analysis = run("input: [8, 8, 3]\nvars: {width: 0.5}\nblocks:\n  unit:\n    args: {f: ~, t: 2}\n"
+                   "    layers:\n      - conv: {filters: '${f * t}', kernel: 3, padding: 1, bias: false}\n"
+                   "layers:\n  - unit: {f: '${make_divisible(32 * width, 8)}', name: u}\n  - maxpool: 2\n")
+    header, rows, _ = cells(TableView(analysis, estimate(analysis), ("output", "args"), None))
+    assert header[-1] == "Arguments"
+    assert [row[-1] for row in rows] == ["filters=32 kernel=3 padding=1 bias=false", "kernel=2"]
+    _, folded, _ = cells(TableView(analysis, estimate(analysis), ("args",), 0))
+    assert folded[0][-1] == "f=16 t=2"  # a folded block use: the arguments it was given, evaluated
+    layer = to_dict(analysis, estimate(analysis))["layers"][0]
+    assert layer["args"]["filters"] == 32 and layer["args"]["kernel"] == [3, 3]
