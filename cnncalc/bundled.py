@@ -66,12 +66,12 @@ def locate(spec: str) -> tuple[str, str | None]:
     # A bundled variant's name usually starts with its family file's stem (efficientnet_b3 in efficientnet.yaml):
     # those files are read first, so naming a variant costs one file's parse, not the whole directory's.
     directory = specs_dir()
-    for path in sorted(directory.glob("*.yaml"), key=lambda p: -len(p.stem)) if directory.is_dir() else []:
-        if stem.startswith(path.stem) and "\nvariants:" in path.read_text(encoding="utf-8"):
+    for family_file in sorted(directory.glob("*.yaml"), key=lambda p: -len(p.stem)) if directory.is_dir() else []:
+        if stem.startswith(family_file.stem) and "\nvariants:" in family_file.read_text(encoding="utf-8"):
             from cnncalc.spec import load
 
-            if stem in load(str(path)).variants:
-                return str(path), stem
+            if stem in load(str(family_file)).variants:
+                return str(family_file), stem
     for family, variants in families().items():  # a variant named otherwise (wide_resnet50_2 in resnet.yaml)
         if stem in variants:
             return str(directory / f"{family}.yaml"), stem
