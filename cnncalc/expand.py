@@ -50,8 +50,13 @@ class Context:
     names: dict[str, _Value] = field(default_factory=dict)
     outputs: list[_Value] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
-    skipped: set[str] = field(default_factory=set)  # names held by skipped uses, free for an alternative
-    inside: dict[str, "Context"] = field(default_factory=dict)  # block uses made here, by relative row name
+    skipped: set[str] | None = None  # names held by skipped uses, free for an alternative (made when needed)
+    inside: dict[str, "Inside"] | None = None  # block uses made here, by relative row name (made when needed)
+
+
+# What a block use leaves for `from: use.layer`: its names and the uses made inside it (not its whole Context,
+# which would keep every expanded block's lists alive until the end).
+Inside = tuple[dict[str, _Value], "dict[str, Any] | None"]
 
 
 @dataclass(slots=True)
@@ -105,6 +110,8 @@ class Expander:
         self.top_item: Item = spec.items[0]
         self.network = Network(spec.input, self.layers)
         self.globals: Env = {}
+        # Keeping each block use's names for `from: use.layer` costs memory; only files that write one pay it.
+        self.dotted = _has_dotted_references(spec)
 
     # -- values and substitution ---------------------------------------------------------
 
@@ -250,6 +257,8 @@ class Expander:
             ctx.outputs.append(_Value(source.shape, source.name, source.rf, source.index, item.where))
             return
         self._pass_through(ctx, name, source, item)
+        if ctx.skipped is None:
+            ctx.skipped = set()
         ctx.skipped.add(name)
 
     @staticmethod
@@ -292,11 +301,12 @@ class Expander:
         if "." in name or name == "input":
             raise where.error("invalid-name", f"`{name}` cannot be a layer name"
                               f"{' (dots separate block levels)' if '.' in name else ' (it means the input)'}")
-        if name in ctx.names and not skipping and name not in ctx.skipped:
+        if name in ctx.names and not skipping and not (ctx.skipped and name in ctx.skipped):
             first = ctx.names[name].where
             raise where.error("duplicate-name", f"the name `{name}` is already used"
                               f"{f' at line {first.line}' if first else ''}; names must be unique")
-        ctx.skipped.discard(name)  # a built use takes over a name a skipped alternative held
+        if ctx.skipped:
+            ctx.skipped.discard(name)  # a built use takes over a name a skipped alternative held
         return name
 
     # -- references ----------------------------------------------------------------------
@@ -462,14 +472,18 @@ class Expander:
                                        for kind, args in block.defaults.items()}}
         try:
             env = self._block_env(block, step, source, ctx.defaults)
-            self.network.use_args[row_name] = {p: env[p][0] for p in block.params}
+            if block.params:
+                self.network.use_args[row_name] = {p: env[p][0] for p in block.params}
             inner = Context(block.items, env, row_name + ".",
                             step.scope + (row_name,), ctx.depth + 1, ctx.uses + (use,), defaults=defaults)
             out = self.scope(inner, source)
         except SpecError as exc:
             raise SpecError(exc.problem.used_from(use)) from None
         # `from: use.layer` reaches a named layer inside this use (split-and-merge units); looked up on demand
-        ctx.inside[row_name[len(ctx.prefix):]] = inner
+        if self.dotted:
+            if ctx.inside is None:
+                ctx.inside = {}
+            ctx.inside[row_name[len(ctx.prefix):]] = (inner.names, inner.inside)
         return out
 
     def _block_env(self, block: Block, step: _Step, source: _Value, all_defaults: Defaults) -> Env:
@@ -530,24 +544,41 @@ class Expander:
                     KINDS[kind_name].args[arg_name].convert(value, arg_where)
 
 
+def _has_dotted_references(spec: Spec) -> bool:
+    """Whether any `from:` of the file may name a layer inside a block use (a dotted name, or a `$variable`)."""
+    lists = [spec.items] + [block.items for block in spec.blocks.values()]
+    for items in lists:
+        for item in items:
+            refs = item.options.get("from")
+            if isinstance(refs, Seq) and any(isinstance(ref, Var) or (isinstance(ref, Lit) and isinstance(ref.value, str)
+                                                                      and "." in ref.value) for ref in refs.items):
+                return True
+    return False
+
+
 def _inside(ctx: Context, ref: str) -> tuple[_Value | None, list[str] | None]:
     """A dotted reference into a block use made in ctx (`unit1.branch2`, `stage.2.conv1`, nested ones).
 
     Returns the value, or None and the names that use does have (None when no use matches the prefix).
     """
+    return _look_inside(ctx.inside, ref)
+
+
+def _look_inside(inside: dict[str, Inside] | None, ref: str) -> tuple[_Value | None, list[str] | None]:
     parts = ref.split(".")
     for cut in range(len(parts) - 1, 0, -1):
-        use = ctx.inside.get(".".join(parts[:cut]))
+        use = (inside or {}).get(".".join(parts[:cut]))
         if use is None:
             continue
+        names, deeper = use
         rest = ".".join(parts[cut:])
-        if rest in use.names and rest != "input":
-            return use.names[rest], None
-        found, known = _inside(use, rest)
+        if rest in names and rest != "input":
+            return names[rest], None
+        found, known = _look_inside(deeper, rest)
         if found is not None:
             return found, None
         prefix = ".".join(parts[:cut]) + "."
-        return None, [prefix + n for n in (known or [n for n in use.names if n != "input"])]
+        return None, [prefix + n for n in (known or [n for n in names if n != "input"])]
     return None, None
 
 
