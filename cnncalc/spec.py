@@ -21,6 +21,7 @@ EXPECT_BUDGETS = ("max_params", "max_macs", "max_memory")
 EXPECT_KEYS = EXPECT_COUNTS + EXPECT_BUDGETS + ("output",)
 OPTIONS = ("name", "from", "repeat", "if")
 VARIANT_KEYS = ("vars", "expect", "description")
+MAX_VARIANTS = 64  # `check` analyses every variant: a file cannot multiply its work without bound
 BLOCK_KEYS = ("args", "defaults", "layers")
 
 
@@ -493,7 +494,11 @@ def _parse_vars(node: Node, path: str, what: str) -> dict[str, Value]:
 def _parse_variants(node: Node, path: str, declared: dict[str, Value]) -> dict[str, Variant]:
     """`variants:` name -> {vars, expect, description}; a variant may only set declared variables."""
     variants: dict[str, Variant] = {}
-    for name, key, value in _mapping(node, path, "variants"):
+    entries = _mapping(node, path, "variants")
+    if len(entries) > MAX_VARIANTS:
+        raise at(entries[MAX_VARIANTS][1], path).error(
+            "too-many-layers", f"more than {MAX_VARIANTS} variants, the limit; split the family into several files")
+    for name, key, value in entries:
         variant = Variant(name, at(key, path), {}, {})
         for field_name, field_key, field_value in _mapping(value, path, f"variant `{name}`"):
             if field_name == "vars":

@@ -111,6 +111,17 @@ def test_bad_vars_and_variants(text: str, rule: str, line: int, message: str) ->
     assert (problem.rule, problem.line) == (rule, line) and message in problem.message, problem.message
 
 
+def test_a_family_has_at_most_64_variants() -> None:
+    from cnncalc.spec import MAX_VARIANTS
+
+    variants = "".join(f"  v{i}: {{vars: {{w: {i}}}}}\n" for i in range(MAX_VARIANTS + 1))
+    with pytest.raises(SpecError) as caught:
+        loads("input: [8, 8, 3]\nvars: {w: 1}\nlayers: [relu]\nvariants:\n" + variants)
+    assert caught.value.problem.rule == "too-many-layers" and caught.value.problem.line == 5 + MAX_VARIANTS
+    assert len(loads("input: [8, 8, 3]\nvars: {w: 1}\nlayers: [relu]\nvariants:\n" + variants[
+        :variants.index(f"  v{MAX_VARIANTS}:")]).variants) == MAX_VARIANTS
+
+
 def _cli(*args: str) -> tuple[int, str, str]:
     from typer.testing import CliRunner
 
