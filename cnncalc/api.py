@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, Sequence, Union
 
-from cnncalc.problems import ERROR, Problem, SpecError
+from cnncalc.problems import ERROR, Problem, SpecError, did_you_mean
 
 if TYPE_CHECKING:
     from cnncalc.analysis import Analysis, Row, Totals
@@ -85,8 +85,17 @@ class Result:
                 f"{t.macs:,} MACs>")
 
 
-def _text_and_path(source: Source) -> tuple[str, str]:
-    """The YAML text of `source` and the path its problems name."""
+def _checked_vars(values: Mapping[str, Any] | None, path: str) -> dict[str, Any] | None:
+    """`vars=` values: numbers, true/false or words, as `--set` takes them."""
+    for name, value in (values or {}).items():
+        if not isinstance(value, (int, float, str)):
+            raise CnncalcError([Problem(path, 1, 1, ERROR, "invalid-value", f"vars={{{name!r}: {value!r}}}: a "
+                                        "variable is a number, True/False or a word")])
+    return dict(values) if values else None
+
+
+def _text_and_path(source: Source) -> tuple[str, str, str | None]:
+    """The YAML text of `source`, the path its problems name, and the bundled variant it names."""
     from cnncalc import bundled, yamlsafe
 
     if isinstance(source, Mapping):
@@ -95,18 +104,18 @@ def _text_and_path(source: Source) -> tuple[str, str]:
         except ValueError as exc:
             raise CnncalcError([Problem("<dict>", 1, 1, ERROR, "invalid-value",
                                         f"the dict holds a value YAML cannot represent: {exc}")]) from None
-        return text, "<dict>"
+        return text, "<dict>", None
     if isinstance(source, os.PathLike):
         path = os.fspath(source)
-        return yamlsafe.read_text(path), path
+        return yamlsafe.read_text(path), path, None
     if not isinstance(source, str):
         raise CnncalcError([Problem("<argument>", 1, 1, ERROR, "invalid-document",
                                     f"analyze() takes a path, YAML text or a dict, not {type(source).__name__}")])
     if "\n" not in source and (os.path.exists(source) or source.endswith((".yaml", ".yml"))
                                or bundled.resolve(source) != source):
-        path = bundled.resolve(source)
-        return yamlsafe.read_text(path), path
-    return source, "<string>"
+        path, variant = bundled.locate(source)
+        return yamlsafe.read_text(path), path, variant
+    return source, "<string>", None
 
 
 def _input_shape(value: Any) -> tuple[int, ...] | None:
@@ -131,8 +140,9 @@ def analyze(source: Source, input: Any = None, vars: Mapping[str, Any] | None = 
     `source`: a path (str or os.PathLike; a one-line str naming an existing file, ending in .yaml/.yml,
     or naming a bundled architecture such as "vgg16"), any other str as YAML text, or a dict in the
     spec format. `input`: an input shape overriding the file's, (224, 224, 3) or "224x224x3"; the
-    file's `expect:` figures are then not checked, as with `cnncalc shape --input`. `vars`: reserved
-    for variables of the spec format; not supported yet, so a non-empty mapping raises CnncalcError.
+    file's `expect:` figures are then not checked, as with `cnncalc shape --input`. `vars`: values for the
+    file's `vars:` (as `--set`: numbers, true/false or words); its exact `expect:` figures are then not
+    checked. A bundled family's variant is named like any bundled file ("efficientnet_b3").
 
     Errors and unmet `expect:` figures raise CnncalcError whose `problems` list is what `cnncalc check`
     reports for the same file; warnings do not raise and are in `Result.warnings`.
@@ -143,12 +153,16 @@ def analyze(source: Source, input: Any = None, vars: Mapping[str, Any] | None = 
 
     shape = _input_shape(input)
     try:
-        text, path = _text_and_path(source)
-        if vars:
-            raise CnncalcError([Problem(path, 1, 1, ERROR, "unknown-variable",
-                                        f"vars={dict(vars)!r}: this version of cnncalc has no variables yet; "
-                                        "write the values into the architecture")])
-        analysis = analyze_spec(spec_module.loads(text, path), shape)
+        text, path, variant = _text_and_path(source)
+        parsed = spec_module.loads(text, path)
+        if variant is not None and variant not in parsed.variants:
+            raise CnncalcError([Problem(path, 1, 1, ERROR, "file-not-found", f"no variant {variant!r} in {path}"
+                                        f"{did_you_mean(variant, parsed.variants)}")])
+        if variant is not None or vars:
+            parsed = spec_module.select(parsed, variant, _checked_vars(vars, path))
+        analysis = analyze_spec(parsed, shape)
+    except spec_module.UnknownVariable as exc:
+        raise CnncalcError([Problem(path, 1, 1, ERROR, "unknown-variable", f"vars=: {exc}")]) from None
     except SpecError as exc:
         raise CnncalcError([exc.problem]) from None
     if shape is None:

@@ -71,30 +71,52 @@ def expectations(analysis: Analysis, budgets: dict[str, Quantity] | None = None)
     return problems
 
 
-def check_file(path: str, budgets: dict[str, Quantity] | None = None) -> FileResult:
-    """Analyse one file: its fatal error, or its warnings and unmet expectations."""
+def check_file(path: str, budgets: dict[str, Quantity] | None = None,
+               overrides: dict[str, object] | None = None) -> FileResult:
+    """Analyse one file: its fatal error, or its warnings and unmet expectations; a family file's every variant.
+
+    `overrides` set the file's `vars` (`--set`); raises spec.UnknownVariable if the file lacks one.
+    """
     result = FileResult(path)
     try:
-        analysis = analyze(spec_module.load(path))
+        spec = spec_module.load(path)
     except SpecError as exc:
         result.problems.append(exc.problem)
         return result
-    result.analysis = analysis
-    result.problems.extend(analysis.warnings)
-    result.problems.extend(expectations(analysis, budgets))
-    result.problems.sort()
+    problems: set[Problem] = set()
+    # A family file: every variant, and the file's own vars when it has its own `expect:` (or no variants).
+    chosen = ([None] if spec.expect or not spec.variants else []) + list(spec.variants)
+    for variant in chosen:
+        try:
+            analysis = analyze(spec_module.select(spec, variant, overrides) if variant or overrides else spec)
+        except SpecError as exc:
+            problems.add(_in_variant(exc.problem, variant))
+            continue
+        result.analysis = analysis
+        problems.update(_in_variant(p, variant) for p in analysis.warnings + expectations(analysis, budgets))
+    result.problems = sorted(problems)
     return result
 
 
-def report(path: str, budgets: dict[str, Quantity] | None = None) -> FileResult:
+def _in_variant(problem: Problem, variant: str | None) -> Problem:
+    """A problem found in one variant of a family file, saying which (expect: entries are positioned in it)."""
+    if variant is None:
+        return problem
+    import dataclasses
+
+    return dataclasses.replace(problem, message=f"{variant}: {problem.message}")
+
+
+def report(path: str, budgets: dict[str, Quantity] | None = None,
+           overrides: dict[str, object] | None = None) -> FileResult:
     """check_file without the analysis: what `cnncalc check` keeps, small enough to send between processes."""
-    result = check_file(path, budgets)
+    result = check_file(path, budgets, overrides)
     result.analysis = None
     return result
 
 
-def check_many(paths: list[str], budgets: dict[str, Quantity] | None = None, jobs: int = 1
-               ) -> Iterator[FileResult]:
+def check_many(paths: list[str], budgets: dict[str, Quantity] | None = None, jobs: int = 1,
+               overrides: dict[str, object] | None = None) -> Iterator[FileResult]:
     """Reports for many files, in order, in `jobs` forked worker processes when that is worth it.
 
     `-` is standard input, read here (never in a worker). Workers ignore Ctrl-C: the parent
@@ -108,10 +130,11 @@ def check_many(paths: list[str], budgets: dict[str, Quantity] | None = None, job
 
         # fork: the workers inherit the imported modules, so they start in milliseconds.
         with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_interrupts) as pool:
-            yield from pool.imap(partial(report, budgets=budgets), paths, chunksize=max(1, len(paths) // (jobs * 8)))
+            yield from pool.imap(partial(report, budgets=budgets, overrides=overrides), paths,
+                                 chunksize=max(1, len(paths) // (jobs * 8)))
         return
     for path in paths:
-        yield _report_stdin(budgets) if path == "-" else report(path, budgets)
+        yield _report_stdin(budgets, overrides) if path == "-" else report(path, budgets, overrides)
 
 
 def _ignore_interrupts() -> None:
@@ -120,13 +143,13 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _report_stdin(budgets: dict[str, Quantity] | None) -> FileResult:
+def _report_stdin(budgets: dict[str, Quantity] | None, overrides: dict[str, object] | None = None) -> FileResult:
     """check_file for standard input, named <stdin> in problems."""
     from cnncalc.bundled import STDIN_NAME, read_spec
 
     result = FileResult(STDIN_NAME)
     try:
-        analysis = analyze(read_spec("-"))
+        analysis = analyze(read_spec("-", overrides))
     except SpecError as exc:
         result.problems.append(exc.problem)
         return result

@@ -230,12 +230,47 @@ def input_override(text: str | None, file_input: tuple[int, ...]) -> tuple[int, 
     return dims
 
 
-def _analyse(spec: str, input_text: str | None) -> Any:
+SET_HELP = "Set a variable of the file's `vars:` (repeatable), e.g. --set width=1.4; exact `expect:` is not checked."
+
+
+def set_vars(pairs: list[str] | None) -> dict[str, Any] | None:
+    """--set NAME=VALUE (repeatable) as {name: value}: a whole or decimal number, true/false, or a word."""
+    if not pairs:
+        return None
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        name, equals, text = (part.strip() for part in pair.partition("="))
+        if not equals or not name.isidentifier() or not text:
+            _usage(f"{pair!r} is not NAME=VALUE; write e.g. --set width=1.4", "--set")
+        value: Any = {"true": True, "false": False}.get(text.lower(), text)
+        for number in (int, float):
+            try:
+                value = number(text)
+                break
+            except ValueError:
+                continue
+        if isinstance(value, str) and not text.isidentifier():
+            _usage(f"{pair!r}: the value is a number, true/false or a word such as relu", "--set")
+        values[name] = value
+    return values
+
+
+def _read(spec: str, overrides: dict[str, Any] | None) -> Any:
+    """read_spec, with an unknown --set variable as command-line misuse (exit 2)."""
     from cnncalc import bundled
+    from cnncalc.spec import UnknownVariable
+
+    try:
+        return bundled.read_spec(spec, overrides)
+    except UnknownVariable as exc:
+        _usage(str(exc), "--set")
+
+
+def _analyse(spec: str, input_text: str | None, overrides: dict[str, Any] | None = None) -> Any:
     from cnncalc.analysis import analyze
 
     try:
-        parsed = bundled.read_spec(spec)
+        parsed = _read(spec, overrides)
         return analyze(parsed, input_override(input_text, parsed.input))
     except SpecError as exc:
         _fail(exc)
@@ -261,7 +296,7 @@ def shape(
     fmt: str = typer.Option("table", "--format", "-f", metavar=SHAPE_FORMATS, help="Output format."),
     columns: Optional[str] = typer.Option(
         None, "--columns", "-c", metavar="LIST",
-        help="Comma-separated columns: output, params, macs, memory, rf, weights, or all. "
+        help="Comma-separated columns: output, params, macs, memory, rf, weights, args (expanded arguments), or all. "
              "Default: output,params,macs. JSON and CSV always carry every figure."),
     depth: str = typer.Option("1", "--depth", "-d", metavar="N|all",
                               help="Levels of blocks and repeats to expand (0 folds each to one row), or all."),
@@ -271,6 +306,7 @@ def shape(
     optimizer: str = typer.Option("adam", "--optimizer", metavar=OPTIMIZERS,
                                   help="Optimizer for training memory: sgd (no state), momentum (1 value "
                                        "per parameter) or adam (2)."),
+    set_: Optional[list[str]] = typer.Option(None, "--set", metavar="NAME=VALUE", help=SET_HELP),
 ) -> None:
     """Layer-by-layer output shapes, parameters and multiply-adds of an architecture.
 
@@ -283,7 +319,7 @@ def shape(
     """
     _choice(fmt, FORMATS, "--format")
     chosen, folded, count = _columns(columns), _depth(depth), _whole(batch, "--batch")
-    analysis = _analyse(spec, input)
+    analysis = _analyse(spec, input, set_vars(set_))
     from cnncalc import render
     from cnncalc.memory import DTYPE_BYTES, OPTIMIZER_STATES, estimate
 
@@ -540,16 +576,17 @@ def sizes(
     at: Optional[str] = typer.Option(None, "--size", "-s", metavar="H[xW]",
                                      help="Explain one input size (224, 224x160, 16x112x112) instead of scanning."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead."),
+    set_: Optional[list[str]] = typer.Option(None, "--set", metavar="NAME=VALUE", help=SET_HELP),
 ) -> None:
     """Input sizes for which every layer divides evenly and nothing is floored away.
 
     Scans square sizes (the file's channel count; every axis of a 1-D or 3-D input) and lists the clean
     ones compactly; with --size, says whether one size is clean and, if not, which layer breaks it and why.
     """
-    from cnncalc import bundled, render
+    from cnncalc import render
 
     try:
-        parsed = bundled.read_spec(spec)
+        parsed = _read(spec, set_vars(set_))
     except SpecError as exc:
         _fail(exc)
     if len(parsed.input) < 2:
@@ -675,6 +712,7 @@ def check(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the problems, no summary line."),
     jobs: str = typer.Option("0", "--jobs", "-j", metavar="N",
                              help="Worker processes; 0 (the default) uses every core when there are many files."),
+    set_: Optional[list[str]] = typer.Option(None, "--set", metavar="NAME=VALUE", help=SET_HELP),
 ) -> None:
     """Check architecture files: structure, shapes, floored divisions, `expect:` figures and budgets.
 
@@ -702,14 +740,19 @@ def check(
     reporter = reporters.make(name, total=len(files), fancy=name == "text" and textout.is_terminal(), quiet=quiet)
     summary = reporters.Summary()
     failed = False
+    overrides = set_vars(set_)
+    from cnncalc.spec import UnknownVariable
+
     try:
-        for result in _results(files, budgets, workers):
+        for result in _results(files, budgets, workers, overrides):
             result.problems = cfg.apply(settings, result.problems)
             if report_dir is not None:
                 _write_report(result, report_dir)
             summary.add(result)
             failed = failed or any(checks.is_error(p, strict) for p in result.problems)
             reporter.file(result)
+    except UnknownVariable as exc:
+        _usage(str(exc), "--set")
     finally:
         reporter.stop()
     reporter.finish(summary)
@@ -829,11 +872,12 @@ def _write_report(result: Any, directory: str) -> None:
         sys.stderr.write(f"cnncalc: no report for {result.path}: {exc}\n")
 
 
-def _results(files: list[tuple[str, Any]], budgets: dict[str, Any], workers: int) -> Any:
+def _results(files: list[tuple[str, Any]], budgets: dict[str, Any], workers: int,
+             overrides: dict[str, Any] | None = None) -> Any:
     """Each file's result in order: found files checked (in workers when many), the others' problem."""
     from cnncalc import checks
 
-    reports = checks.check_many([path for path, missing in files if missing is None], budgets, workers)
+    reports = checks.check_many([path for path, missing in files if missing is None], budgets, workers, overrides)
     for path, missing in files:
         # Reports carry only problems: holding every file's nodes and rows would make the
         # garbage collector re-scan a growing heap (it doubled the time for 1,000 files).

@@ -6,6 +6,7 @@ order, since a later layer's arguments are checked against its input's shape.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from cnncalc.kinds import ALIASES, KINDS, REQUIRED, Call, Kind, Shape, check_ali
 from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, collector_paused
 from cnncalc.network import INPUT, RF, Layer, Network, compose_rf, compute, margins_of, pixel
 from cnncalc.problems import INFO, WARNING, BlockUse, Located, Problem, SpecError, did_you_mean
-from cnncalc.spec import Block, Item, Lit, Seq, Spec, Value, Var
+from cnncalc.spec import Block, Defaults, Item, Lit, Seq, Spec, Value, Var
 
 Env = dict[str, tuple[Any, Located]]
 Given = dict[str, tuple[Any, Located]]
@@ -40,14 +41,22 @@ class Context:
     """Where expansion is: one layer list, its block arguments, the names it can see, its scope."""
 
     items: list[Item]
-    env: Env | None  # None at the top level, where `$name` means nothing
+    env: Env  # the file's `vars`, and inside a block its arguments
     prefix: str  # of the layer names made here: "layer1.2."
     scope: tuple[str, ...]  # enclosing block uses and repeats, outermost first
     depth: int
     uses: tuple[BlockUse, ...] = ()  # the block uses that led here, outermost first
+    defaults: Defaults = field(default_factory=dict)  # the file's `defaults`, then enclosing blocks' own
     names: dict[str, _Value] = field(default_factory=dict)
     outputs: list[_Value] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
+    skipped: set[str] | None = None  # names held by skipped uses, free for an alternative (made when needed)
+    inside: dict[str, "Inside"] | None = None  # block uses made here, by relative row name (made when needed)
+
+
+# What a block use leaves for `from: use.layer`: its names and the uses made inside it (not its whole Context,
+# which would keep every expanded block's lists alive until the end).
+Inside = tuple[dict[str, _Value], "dict[str, Any] | None"]
 
 
 @dataclass(slots=True)
@@ -100,10 +109,13 @@ class Expander:
         self.first_uneven: Problem | None = None
         self.top_item: Item = spec.items[0]
         self.network = Network(spec.input, self.layers)
+        self.globals: Env = {}
+        # Keeping each block use's names for `from: use.layer` costs memory; only files that write one pay it.
+        self.dotted = _has_dotted_references(spec)
 
     # -- values and substitution ---------------------------------------------------------
 
-    def resolve(self, value: Value, env: Env | None) -> tuple[Any, Located]:
+    def resolve(self, value: Value, env: Env) -> tuple[Any, Located]:
         """The Python value of an argument, with `$name` and `${expr}` substituted from env."""
         if isinstance(value, Lit):
             return value.value, value.where
@@ -111,9 +123,9 @@ class Expander:
             return [self.resolve(v, env)[0] for v in value.items], value.where
         return self._substitute(value, env)
 
-    def _substitute(self, var: Var, env: Env | None) -> tuple[Any, Located]:
+    def _substitute(self, var: Var, env: Env) -> tuple[Any, Located]:
         text, where = var.text, var.where
-        names = env or {}
+        names = env
         if text.startswith("${"):
             if not text.endswith("}"):
                 raise where.error("invalid-expression", f"`{text}` is not closed; write `${{expression}}`")
@@ -122,17 +134,22 @@ class Expander:
             except UnknownName as exc:
                 raise where.error("unknown-variable", f"in `{text}`: {exc}") from None
             except ExprError as exc:
-                raise where.error("invalid-expression", f"in `{text}`: {exc}; check the arguments this block "
-                                  "is given") from None
+                raise where.error("invalid-expression", f"in `{text}`: {exc}; check the values it is "
+                                  "given") from None
         name = text[1:]
         if name in names:
-            return names[name]
-        if env is None:
-            raise where.error("unknown-variable", f"`{text}` is only meaningful inside a block, which defines its "
-                              "arguments; outside one, write the value")
+            return names[name][0], where
         known = ", ".join(f"${k}" for k in names) or "none"
-        raise where.error("unknown-variable", f"`{text}` is not an argument of this block"
-                          f"{did_you_mean(name, names)}; its arguments: {known}")
+        what = "an argument of this block or a variable" if names is not self.globals else "a variable of the file"
+        raise where.error("unknown-variable", f"`{text}` is not {what}{did_you_mean(name, names)}; "
+                          f"known: {known}" + ("" if names else "; declare it in `vars:`"))
+
+    def _variables(self) -> Env:
+        """The file's `vars`, in order: each a value or an expression of the earlier ones."""
+        env: Env = {}
+        for name, value in self.spec.vars.items():
+            env[name] = self.resolve(value, env)
+        return env
 
     # -- layer lists ---------------------------------------------------------------------
 
@@ -141,7 +158,14 @@ class Expander:
         network = self.network = Network(shape, self.layers)
         rf = pixel(shape)
         top = _Value(shape, "input", rf, INPUT, self.spec.input_where)
-        self.scope(Context(self.spec.items, None, "", (), 0), top)
+        self.globals = self._variables()
+        last = self.scope(Context(self.spec.items, self.globals, "", (), 0, defaults=self.spec.defaults), top)
+        if not self.layers or last.index != len(self.layers) - 1:
+            # The output is the last layer computed; a skipped use at the end must not reach further back.
+            what = ("its input: every layer is skipped (`repeat: 0` or a false `if:`)" if not self.layers
+                    else f"`{last.name}`, not the last layer computed")
+            raise self.top_item.where.error("invalid-layers", f"the network's output would be {what}; add a layer "
+                                            "that is built at the end of the list")
         return network
 
     def scope(self, ctx: Context, scope_input: _Value) -> _Value:
@@ -160,23 +184,51 @@ class Expander:
             self._item(ctx, position, item)
         return ctx.outputs[-1]
 
+    def _kind(self, ctx: Context, item: Item) -> tuple[str, Block | None]:
+        """The item's canonical kind or block; `$name` takes the kind from a block argument or variable."""
+        written = item.kind
+        if written.startswith("$"):
+            written, _ = self._substitute(Var(written, item.where), ctx.env)
+            if not isinstance(written, str):
+                raise item.where.error("unknown-kind", f"`{item.kind}` is {written!r}, not the name of a layer "
+                                       "kind or block (e.g. `act: relu`)")
+        canonical = ALIASES.get(written)
+        if canonical is not None:
+            return canonical, None
+        block = self.spec.blocks.get(written)
+        if block is None:
+            choices = list(ALIASES) + list(self.spec.blocks)
+            shown = f"`{written}` (from `{item.kind}`)" if written != item.kind else f"`{written}`"
+            raise item.where.error("unknown-kind", f"unknown layer kind {shown}"
+                                   f"{did_you_mean(written, choices)}; `cnncalc kinds` lists the kinds")
+        return written, block
+
+    def _condition(self, ctx: Context, item: Item) -> bool:
+        """The item's `if:`, true when absent; anything but true or false is an error."""
+        value, where = self.resolve(item.options["if"], ctx.env)
+        if not isinstance(value, bool):
+            raise where.error("invalid-condition", f"`if:` needs true or false, got {value!r}; write a comparison "
+                              "such as `if: ${stride == 1}` or a true/false variable")
+        return value
+
     def _item(self, ctx: Context, position: int, item: Item) -> None:
-        """Expand one entry of a layer list (a leaf, a block use, either repeated)."""
+        """Expand one entry of a layer list (a leaf, a block use, either repeated, possibly conditional)."""
         canonical = ALIASES.get(item.kind)
         block = None
-        if canonical is None:
-            block = self.spec.blocks.get(item.kind)
-            if block is None:
-                choices = list(ALIASES) + list(self.spec.blocks)
-                raise item.where.error("unknown-kind", f"unknown layer kind `{item.kind}`"
-                                       f"{did_you_mean(item.kind, choices)}; `cnncalc kinds` lists the kinds")
-            canonical = item.kind
+        if canonical is None:  # a block, or a kind named by `$variable`
+            canonical, block = self._kind(ctx, item)
+        if "if" in item.options and not self._condition(ctx, item):
+            self._skip(ctx, item, canonical, position)
+            return
         given = {k: (v.value, v.where) if type(v) is Lit else self.resolve(v, ctx.env) for k, v in item.args.items()}
         options = {k: self._option(k, v, ctx.env) for k, v in item.options.items()} if item.options else {}
         step = _Step(item, canonical, given, options, ctx.scope)
         name = self._name(ctx, step)
         sources = self._sources(ctx, step, position, block is None and KINDS[canonical].merge)
         repeat = self._repeat(options, len(sources))
+        if repeat == 0:  # nothing is built: the input passes through under this name
+            self._pass_through(ctx, name, sources[0], item)
+            return
         indexed = "repeat" in options  # written repeat: rows are N.1, N.2, … even when it comes to 1
         if indexed:
             # A repeated item is a group of its own, so that tables can fold it into one row.
@@ -194,7 +246,28 @@ class Expander:
         ctx.names[name] = out
         ctx.outputs.append(out)
 
-    def _option(self, key: str, value: Value, env: Env | None) -> tuple[Any, Located]:
+    def _skip(self, ctx: Context, item: Item, canonical: str, position: int) -> None:
+        """A use whose `if:` is false: its name (counted as usual) stands for its input."""
+        options = {k: self._option(k, v, ctx.env) for k, v in item.options.items() if k in ("name", "from")}
+        step = _Step(item, canonical, {}, options, ctx.scope)
+        name = self._name(ctx, step, skipping=True)
+        merge = canonical in KINDS and KINDS[canonical].merge
+        source = ctx.outputs[-1] if merge else self._sources(ctx, step, position, False)[0]
+        if name in ctx.names:  # an alternative built above holds the name
+            ctx.outputs.append(_Value(source.shape, source.name, source.rf, source.index, item.where))
+            return
+        self._pass_through(ctx, name, source, item)
+        if ctx.skipped is None:
+            ctx.skipped = set()
+        ctx.skipped.add(name)
+
+    @staticmethod
+    def _pass_through(ctx: Context, name: str, source: _Value, item: Item) -> None:
+        out = _Value(source.shape, source.name, source.rf, source.index, item.where)
+        ctx.names[name] = out
+        ctx.outputs.append(out)
+
+    def _option(self, key: str, value: Value, env: Env) -> tuple[Any, Located]:
         """An option's value; `from` keeps each reference with its own position."""
         if key == "from" and isinstance(value, Seq):
             return [self.resolve(v, env) for v in value.items], value.where
@@ -205,16 +278,16 @@ class Expander:
         if "repeat" not in options:
             return 1
         repeat, where = options["repeat"]
-        if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
-            raise where.error("invalid-value", f"repeat takes a whole number ≥ 1, got {repeat!r}")
+        if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 0:
+            raise where.error("invalid-value", f"repeat takes a whole number ≥ 0, got {repeat!r}")
         if repeat > MAX_LAYERS:
             raise where.error("too-many-layers", f"repeat {repeat} would expand to more than {MAX_LAYERS:,} "
                               "layers, the limit")
-        if n_sources > 1:
+        if n_sources > 1 and repeat != 0:
             raise where.error("invalid-value", "a merge layer cannot be repeated")
         return repeat
 
-    def _name(self, ctx: Context, step: _Step) -> str:
+    def _name(self, ctx: Context, step: _Step, skipping: bool = False) -> str:
         ctx.counters[step.kind] = ctx.counters.get(step.kind, 0) + 1
         if "name" not in step.options:
             name = f"{step.kind}{ctx.counters[step.kind]}"
@@ -228,10 +301,12 @@ class Expander:
         if "." in name or name == "input":
             raise where.error("invalid-name", f"`{name}` cannot be a layer name"
                               f"{' (dots separate block levels)' if '.' in name else ' (it means the input)'}")
-        if name in ctx.names:
+        if name in ctx.names and not skipping and not (ctx.skipped and name in ctx.skipped):
             first = ctx.names[name].where
             raise where.error("duplicate-name", f"the name `{name}` is already used"
                               f"{f' at line {first.line}' if first else ''}; names must be unique")
+        if ctx.skipped:
+            ctx.skipped.discard(name)  # a built use takes over a name a skipped alternative held
         return name
 
     # -- references ----------------------------------------------------------------------
@@ -263,6 +338,12 @@ class Expander:
         if isinstance(ref, str) and ref:
             if ref in ctx.names:
                 return ctx.names[ref]
+            found, known = _inside(ctx, ref)
+            if found is not None:
+                return found
+            if known is not None:
+                raise where.error("unknown-reference", f"no layer named `{ref}` in that block use"
+                                  f"{did_you_mean(ref, known)}")
             later = _defined_later(ref, ctx.items, position)
             if later is not None:
                 raise where.error("forward-reference", f"`{ref}` is defined later (line {later}); a layer "
@@ -279,7 +360,7 @@ class Expander:
                                             "layers, the limit; check `repeat` counts and nested blocks")
         kind = KINDS[step.kind]
         if step.converted is None:
-            step.converted = self._leaf_args(kind, step)
+            step.converted = self._leaf_args(kind, step, ctx.defaults)
         args, arg_where = step.converted
         if first and "from" in step.options:
             arg_where = {**arg_where, "from": step.options["from"][1]}
@@ -306,7 +387,7 @@ class Expander:
         self.layers.append(layer)
         return _Value(out.output, row_name, layer.rf, layer.index)
 
-    def _leaf_args(self, kind: Kind, step: _Step) -> tuple[dict[str, Any], dict[str, Located]]:
+    def _leaf_args(self, kind: Kind, step: _Step, all_defaults: Defaults) -> tuple[dict[str, Any], dict[str, Located]]:
         """The kind's arguments, converted, from this use, then `defaults`, then the kind's defaults."""
         given, item = step.given, step.item
         if "" in given:
@@ -319,7 +400,7 @@ class Expander:
                 raise item.key_where.get(arg_name, where).error(
                     "unknown-argument", f"{kind.name} has no argument `{arg_name}`"
                     f"{did_you_mean(arg_name, kind.args)}{_arg_list(kind)}")
-        defaults = self.spec.defaults.get(kind.name)
+        defaults = all_defaults.get(kind.name)
         args: dict[str, Any] = {}
         arg_where: dict[str, Located] = {}
         for arg_name, arg in kind.args.items():
@@ -335,7 +416,15 @@ class Expander:
             else:
                 args[arg_name] = arg.default
                 continue
-            args[arg_name] = _convert(arg.convert, value, where)
+            try:
+                args[arg_name] = _convert(arg.convert, value, where)
+            except SpecError as exc:
+                if not isinstance(value, float):
+                    raise
+                problem = exc.problem  # a decimal from `${…}`: say how to make it whole
+                raise SpecError(dataclasses.replace(problem, message=f"{problem.message}; make it whole with "
+                                                    "round(…), int(…), ceil(…), floor(…) or make_divisible(…, 8)"
+                                                    )) from None
         return args, arg_where
 
     def _warn(self, problem: Problem, layer: str) -> None:
@@ -379,14 +468,27 @@ class Expander:
     def _block(self, ctx: Context, block: Block, step: _Step, source: _Value, row_name: str) -> _Value:
         item = step.item
         use = BlockUse(item.where.line, item.where.column, block.name, row_name)
-        inner = Context(block.items, self._block_env(block, step, source), row_name + ".",
-                        step.scope + (row_name,), ctx.depth + 1, ctx.uses + (use,))
+        defaults = ctx.defaults
+        if block.defaults:  # the block's own defaults reach every layer inside it, over the enclosing ones
+            defaults = {**defaults, **{kind: {**defaults.get(kind, {}), **args}
+                                       for kind, args in block.defaults.items()}}
         try:
-            return self.scope(inner, source)
+            env = self._block_env(block, step, source, ctx.defaults)
+            if block.params:
+                self.network.use_args[row_name] = {p: env[p][0] for p in block.params}
+            inner = Context(block.items, env, row_name + ".",
+                            step.scope + (row_name,), ctx.depth + 1, ctx.uses + (use,), defaults=defaults)
+            out = self.scope(inner, source)
         except SpecError as exc:
             raise SpecError(exc.problem.used_from(use)) from None
+        # `from: use.layer` reaches a named layer inside this use (split-and-merge units); looked up on demand
+        if self.dotted:
+            if ctx.inside is None:
+                ctx.inside = {}
+            ctx.inside[row_name[len(ctx.prefix):]] = (inner.names, inner.inside)
+        return out
 
-    def _block_env(self, block: Block, step: _Step, source: _Value) -> Env:
+    def _block_env(self, block: Block, step: _Step, source: _Value, all_defaults: Defaults) -> Env:
         """A block's arguments: given at the use, else in `defaults`, else the block's own defaults."""
         item, given = step.item, step.given
         params = list(block.params)
@@ -399,9 +501,9 @@ class Expander:
                 where = item.key_where.get(arg_name, where)
                 raise where.error("unknown-argument", f"block `{block.name}` has no argument `{arg_name}`"
                                   f"{did_you_mean(arg_name, params)}; its arguments: {', '.join(params) or 'none'}")
-        defaults = self.spec.defaults.get(block.name, {})
+        defaults = all_defaults.get(block.name, {})
         # Built-in: the channels of the block's input (DenseNet's transition halves them).
-        env: Env = {"in_channels": (source.shape[-1], item.where)}
+        env: Env = {**self.globals, "in_channels": (source.shape[-1], item.where)}
         for param, default in block.params.items():
             if param in given:
                 env[param] = given[param]
@@ -410,14 +512,23 @@ class Expander:
             elif default is None:
                 raise item.where.error("missing-argument", f"block `{block.name}` needs `{param}`; write "
                                        f"`- {block.name}: {{{param}: ...}}`")
+            elif isinstance(default[0], str) and default[0].startswith("$"):
+                # a default written as an expression of the arguments before it (and the variables)
+                env[param] = (self._substitute(Var(default[0], default[1]), env)[0], item.where)
             else:
                 env[param] = default
         return env
 
     def check_defaults(self) -> None:
-        """Defaults must name existing kinds and their arguments."""
-        for kind_name, args in self.spec.defaults.items():
-            where = self.spec.defaults_where[kind_name]
+        """Defaults (the file's and each block's) must name existing kinds and their arguments."""
+        self._check_defaults(self.spec.defaults, self.spec.defaults_where)
+        for block in self.spec.blocks.values():
+            self._check_defaults(block.defaults, {k: next(iter(v.values()))[1] if v else block.where
+                                                  for k, v in block.defaults.items()})
+
+    def _check_defaults(self, defaults: Defaults, defaults_where: dict[str, Located]) -> None:
+        for kind_name, args in defaults.items():
+            where = defaults_where[kind_name]
             if kind_name in KINDS:
                 known: Any = KINDS[kind_name].args
             elif kind_name in self.spec.blocks:
@@ -433,6 +544,44 @@ class Expander:
                                           f"{did_you_mean(arg_name, known)}")
                 if kind_name in KINDS:
                     KINDS[kind_name].args[arg_name].convert(value, arg_where)
+
+
+def _has_dotted_references(spec: Spec) -> bool:
+    """Whether any `from:` of the file may name a layer inside a block use (a dotted name, or a `$variable`)."""
+    lists = [spec.items] + [block.items for block in spec.blocks.values()]
+    for items in lists:
+        for item in items:
+            refs = item.options.get("from")
+            if isinstance(refs, Seq) and any(isinstance(ref, Var) or (isinstance(ref, Lit) and isinstance(ref.value, str)
+                                                                      and "." in ref.value) for ref in refs.items):
+                return True
+    return False
+
+
+def _inside(ctx: Context, ref: str) -> tuple[_Value | None, list[str] | None]:
+    """A dotted reference into a block use made in ctx (`unit1.branch2`, `stage.2.conv1`, nested ones).
+
+    Returns the value, or None and the names that use does have (None when no use matches the prefix).
+    """
+    return _look_inside(ctx.inside, ref)
+
+
+def _look_inside(inside: dict[str, Inside] | None, ref: str) -> tuple[_Value | None, list[str] | None]:
+    parts = ref.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        use = (inside or {}).get(".".join(parts[:cut]))
+        if use is None:
+            continue
+        names, deeper = use
+        rest = ".".join(parts[cut:])
+        if rest in names and rest != "input":
+            return names[rest], None
+        found, known = _look_inside(deeper, rest)
+        if found is not None:
+            return found, None
+        prefix = ".".join(parts[:cut]) + "."
+        return None, [prefix + n for n in (known or [n for n in names if n != "input"])]
+    return None, None
 
 
 def _defined_later(ref: str, items: list[Item], position: int) -> int | None:

@@ -1,17 +1,24 @@
-"""Integer arithmetic for `${...}` in blocks, evaluated without eval.
+"""Arithmetic and conditions for `${...}`, evaluated without eval.
 
-`+ - *`, `//` (floor division), `/` (exact division: an error unless it comes out whole),
-parentheses, and `max(a, b, …)`, `min(a, b, …)`.
+Numbers (whole or decimal), names (block arguments and `vars`), `+ - *`, `//` (floor division),
+`/` (exact division of whole numbers: an error unless it comes out whole; true division once a
+decimal is involved), parentheses, comparisons (`== != < <= > >=`), `and`, `or`, `not`, `true`,
+`false`, and the functions in FUNCTIONS.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
-_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*/(),]))")
-FUNCTIONS = {"max": max, "min": min}
+_TOKEN = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)|([A-Za-z_][A-Za-z0-9_]*)|(//|==|!=|<=|>=|[-+*/(),<>]))")
 MAX_LENGTH = 200
+Number = int | float
+_WORDS = {"true": True, "false": False}
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 
 
 class ExprError(ValueError):
@@ -22,6 +29,32 @@ class UnknownName(ExprError):
     """The expression names something that is not an argument."""
 
 
+def make_divisible(value: Number, divisor: Number, min_value: Number | None = None) -> int:
+    """torchvision's `_make_divisible`: the nearest multiple of divisor, at least min_value (default divisor),
+    one divisor up if rounding down lost more than 10 %."""
+    if divisor <= 0:
+        raise ExprError("make_divisible: the divisor must be positive")
+    lowest = divisor if min_value is None else min_value
+    result = max(lowest, int(value + divisor / 2) // divisor * divisor)
+    if result < 0.9 * value:
+        result += divisor
+    return int(result)
+
+
+def _round(value: Number) -> int:
+    """Python's round: halves go to the even neighbour (round(2.5) = 2), as torchvision's code gets."""
+    return round(value)
+
+
+# name -> (function, fewest arguments, most arguments)
+FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int]] = {
+    "max": (lambda *v: max(v), 1, 64), "min": (lambda *v: min(v), 1, 64), "make_divisible": (make_divisible, 2, 3),
+    "round": (_round, 1, 1), "ceil": (math.ceil, 1, 1), "floor": (math.floor, 1, 1), "int": (int, 1, 1),
+}
+ALLOWED = ("whole or decimal numbers, names, + - * / //, comparisons, and/or/not, ( ) and "
+           + ", ".join(f"{f}(…)" for f in FUNCTIONS))
+
+
 def _tokens(text: str) -> list[str]:
     tokens: list[str] = []
     pos = 0
@@ -30,15 +63,14 @@ def _tokens(text: str) -> list[str]:
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
             bad = text[pos:].strip()[:1] or text[pos:pos + 1]
-            raise ExprError(f"unexpected {bad!r}; only whole numbers, argument names, + - * / //, ( ) and "
-                            "max(…), min(…) are allowed")
+            raise ExprError(f"unexpected {bad!r}; only {ALLOWED} are allowed")
         tokens.append(match.group(match.lastindex or 0))
         pos = match.end()
     return tokens
 
 
-def evaluate(text: str, names: Mapping[str, object]) -> int:
-    """Evaluate `text` (e.g. ``filters * 4``) with argument values from `names`."""
+def evaluate(text: str, names: Mapping[str, object]) -> Any:
+    """Evaluate `text` (e.g. ``filters * 4``) with argument values from `names`: a number or a truth value."""
     if len(text) > MAX_LENGTH:
         raise ExprError(f"the expression is longer than {MAX_LENGTH} characters")
     tokens = _tokens(text)
@@ -51,8 +83,22 @@ def evaluate(text: str, names: Mapping[str, object]) -> int:
     return result
 
 
+def _number(value: Any, what: str) -> Number:
+    """value, if it is a number (truth values and text are not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        shown = str(value).lower() if isinstance(value, bool) else repr(value)
+        raise ExprError(f"{what} is {shown}, not a number")
+    return value
+
+
+def _truth(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ExprError(f"{what} is {value!r}, not true or false; compare it (e.g. `{what} == 1`)")
+    return value
+
+
 class _Parser:
-    """Recursive descent over the tokens: expression = term (± term)*, term = atom (*|/|// atom)*."""
+    """Recursive descent: or > and > not > comparison > sum > term > unary > atom."""
 
     def __init__(self, tokens: list[str], names: Mapping[str, object]) -> None:
         self.tokens = tokens
@@ -68,28 +114,99 @@ class _Parser:
         self.pos += 1
         return self.tokens[self.pos - 1]
 
-    def atom(self, depth: int) -> int:
+    def expression(self, depth: int) -> Any:
         if depth > 50:
             raise ExprError("the expression nests too deeply")
+        value = self.conjunction(depth)
+        while self.peek() == "or":
+            self.take()
+            right = self.conjunction(depth)
+            value = _truth(value, "the left of `or`") or _truth(right, "the right of `or`")
+        return value
+
+    def conjunction(self, depth: int) -> Any:
+        value = self.negation(depth)
+        while self.peek() == "and":
+            self.take()
+            right = self.negation(depth)
+            value = _truth(value, "the left of `and`") and _truth(right, "the right of `and`")
+        return value
+
+    def negation(self, depth: int) -> Any:
+        if self.peek() == "not":
+            self.take()
+            return not _truth(self.negation(depth + 1), "the operand of `not`")
+        return self.comparison(depth)
+
+    def comparison(self, depth: int) -> Any:
+        value = self.sum(depth)
+        if self.peek() in _COMPARE:
+            op = self.take()
+            right = self.sum(depth)
+            if isinstance(value, bool) != isinstance(right, bool) or (
+                    isinstance(value, bool) and op not in ("==", "!=")):
+                raise ExprError(f"cannot compare {value!r} {op} {right!r}")
+            value = _COMPARE[op](value, right)
+            if self.peek() in _COMPARE:
+                raise ExprError("comparisons do not chain; write `a < b and b < c`")
+        return value
+
+    def sum(self, depth: int) -> Any:
+        value = self.term(depth)
+        while self.peek() in ("+", "-"):
+            op = self.take()
+            left, right = _number(value, "the left of " + op), _number(self.term(depth), "the right of " + op)
+            value = left + right if op == "+" else left - right
+        return value
+
+    def term(self, depth: int) -> Any:
+        value = self.unary(depth)
+        while self.peek() in ("*", "//", "/"):
+            op = self.take()
+            left, right = _number(value, "the left of " + op), _number(self.unary(depth), "the right of " + op)
+            if op == "*":
+                value = left * right
+                if abs(value) > 10**15:
+                    raise ExprError("the result is implausibly large")
+                continue
+            if right == 0:
+                raise ExprError("division by zero")
+            if op == "//":
+                value = left // right
+            elif isinstance(left, float) or isinstance(right, float):
+                value = left / right
+            elif left % right:
+                raise ExprError(f"{left} / {right} = {left / right:g} is not a whole number; make it come out "
+                                "even, or write // to round down")
+            else:
+                value = left // right
+        return value
+
+    def unary(self, depth: int) -> Any:
+        if self.peek() in ("-", "+"):
+            op = self.take()
+            value = _number(self.unary(depth + 1), "the operand of " + op)
+            return -value if op == "-" else value
+        return self.atom(depth)
+
+    def atom(self, depth: int) -> Any:
         token = self.take()
         if token == "(":
             value = self.expression(depth + 1)
             if self.take() != ")":
                 raise ExprError("a ( is not closed")
             return value
-        if token == "-":
-            return -self.atom(depth + 1)
-        if token == "+":
-            return self.atom(depth + 1)
-        if token.isdigit():
-            return int(token)
+        if token[0].isdigit() or token[0] == ".":
+            return float(token) if "." in token else int(token)
         if token in FUNCTIONS and self.peek() == "(":
             return self.call(token, depth)
+        if token in _WORDS:
+            return _WORDS[token]
         if token[0].isalpha() or token[0] == "_":
             return self.name(token)
         raise ExprError(f"unexpected {token!r}")
 
-    def call(self, function: str, depth: int) -> int:
+    def call(self, function: str, depth: int) -> Any:
         self.take()
         values = [self.expression(depth + 1)]
         while self.peek() == ",":
@@ -97,40 +214,17 @@ class _Parser:
             values.append(self.expression(depth + 1))
         if self.take() != ")":
             raise ExprError(f"{function}( is not closed")
-        return FUNCTIONS[function](values)
+        call, fewest, most = FUNCTIONS[function]
+        if not fewest <= len(values) <= most:
+            count = str(fewest) if fewest == most else f"{fewest} to {most}"
+            usage = f"; write {function}({', '.join('x' * most)})" if most <= 3 else ""
+            raise ExprError(f"{function}() takes {count} argument{'' if most == 1 else 's'}, got {len(values)}{usage}")
+        numbers = [_number(v, f"argument {i + 1} of {function}()") for i, v in enumerate(values)]
+        return call(*numbers)
 
-    def name(self, token: str) -> int:
+    def name(self, token: str) -> Any:
         if token not in self.names:
             from cnncalc.problems import did_you_mean
             known = ", ".join(sorted(self.names)) or "none"
-            raise UnknownName(f"unknown argument {token!r}{did_you_mean(token, self.names)}; known: {known}")
-        named = self.names[token]
-        if not isinstance(named, int) or isinstance(named, bool):
-            raise ExprError(f"{token!r} is {named!r}, not a whole number")
-        return named
-
-    def term(self, depth: int) -> int:
-        value = self.atom(depth)
-        while self.peek() in ("*", "//", "/"):
-            op = self.take()
-            right = self.atom(depth)
-            if op == "*":
-                value *= right
-                if abs(value) > 10**15:
-                    raise ExprError("the result is implausibly large")
-                continue
-            if right == 0:
-                raise ExprError("division by zero")
-            if op == "/" and value % right:
-                raise ExprError(f"{value} / {right} = {value / right:g} is not a whole number; make it come out "
-                                "even, or write // to round down")
-            value //= right
-        return value
-
-    def expression(self, depth: int) -> int:
-        value = self.term(depth)
-        while self.peek() in ("+", "-"):
-            op = self.take()
-            right = self.term(depth)
-            value = value + right if op == "+" else value - right
-        return value
+            raise UnknownName(f"unknown name {token!r}{did_you_mean(token, self.names)}; known: {known}")
+        return self.names[token]

@@ -128,6 +128,7 @@ class Network:
     input: Shape
     layers: list[Layer] = field(default_factory=list)
     _runs: list[int] | None = None
+    use_args: dict[str, dict[str, Any]] = field(default_factory=dict)  # block use name -> its arguments
 
     def shape_of(self, source: int) -> Shape:
         """The shape a source index refers to."""

@@ -19,13 +19,13 @@ if TYPE_CHECKING:  # the analysis chain and rich are imported only by the comman
     from cnncalc.memory import MemoryEstimate
 
 Shape = tuple[int, ...]
-COLUMNS = ("output", "params", "macs", "memory", "rf", "weights")
+COLUMNS = ("output", "params", "macs", "memory", "rf", "weights", "args")
 DEFAULT_COLUMNS = ("output", "params", "macs")
 # Columns a narrow terminal may drop, least needed first; output, params and macs always stay.
-OPTIONAL_COLUMNS = ("weights", "rf", "memory")
+OPTIONAL_COLUMNS = ("args", "weights", "rf", "memory")
 HEADERS = {"output": "Output", "params": "Params", "macs": "MACs", "memory": "Memory",
-           "rf": "RF (size/stride/pad)", "weights": "Weights"}
-LEFT = ("output", "rf", "weights")
+           "rf": "RF (size/stride/pad)", "weights": "Weights", "args": "Arguments"}
+LEFT = ("output", "rf", "weights", "args")
 
 
 def fmt_shape(shape: Sequence[int]) -> str:
@@ -46,6 +46,7 @@ class Group:
     elements: int
     rf: "RF | None"
     weights: tuple[Shape, ...] = ()
+    args: str = ""  # a block use's arguments, as `--columns args` shows them
 
 
 Shown = Union["Row", Group]
@@ -64,8 +65,11 @@ def fold(analysis: "Analysis", depth: int | None) -> list[Shown]:
             return
         first, last = members[0], members[-1]
         index = f"{first.index}–{last.index}" if len(members) > 1 else str(first.index)
+        uses = analysis.network.use_args
+        used = uses.get(current or "", uses.get(f"{current}.1", {}))  # a repeated use: its first repetition
         shown.append(Group(index, current or "", analysis.groups.get(current or "", "block"), last.output,
-                           sum(m.params for m in members), sum(m.macs for m in members), last.elements, last.rf))
+                           sum(m.params for m in members), sum(m.macs for m in members), last.elements, last.rf,
+                           args=" ".join(f"{k}={_compact(v)}" for k, v in used.items())))
         members.clear()
 
     for row in analysis.rows:
@@ -96,6 +100,28 @@ def fmt_weights(weights: tuple[Shape, ...]) -> str:
     return " + ".join(fmt_shape(w) for w in weights)
 
 
+def _compact(value: Any) -> str:
+    """An argument value as written: 3 for (3, 3) or (3, 3, 3, 3), 1×2 for (1, 2), true/false, none."""
+    if isinstance(value, (tuple, list)):
+        return str(value[0]) if value and all(v == value[0] for v in value) else "×".join(map(str, value))
+    if isinstance(value, bool) or value is None:
+        return str(value).lower() if value is not None else "none"
+    return str(value)
+
+
+def fmt_args(kind: str, args: dict[str, Any]) -> str:
+    """A layer's expanded arguments that differ from its kind's defaults: `filters=32 kernel=3 stride=2`."""
+    from cnncalc.kinds import KINDS, REQUIRED
+
+    spec = KINDS[kind].args if kind in KINDS else {}
+    shown = []
+    for name, value in args.items():
+        default = spec[name].default if name in spec else REQUIRED
+        if default is REQUIRED or _compact(value) != _compact(default):
+            shown.append(f"{name}={_compact(value)}")
+    return " ".join(shown)
+
+
 def _cells(row: Shown, columns: Sequence[str], dtype_bytes: int) -> list[str]:
     from cnncalc.quantities import human_bytes
 
@@ -106,6 +132,7 @@ def _cells(row: Shown, columns: Sequence[str], dtype_bytes: int) -> list[str]:
         "memory": lambda: human_bytes(row.elements * dtype_bytes),
         "rf": lambda: fmt_rf(row.rf),
         "weights": lambda: fmt_weights(row.weights),
+        "args": lambda: row.args if isinstance(row, Group) else fmt_args(row.kind, row.args),
     }
     return [cells[c]() for c in columns]
 
@@ -221,6 +248,11 @@ def _rf_dict(rf: "RF | None") -> dict[str, list[int]] | None:
     return {"size": list(rf.size), "stride": list(rf.jump), "padding": list(rf.padding)}
 
 
+def _json_args(args: dict[str, Any]) -> dict[str, Any]:
+    """A layer's expanded arguments for JSON: tuples as lists."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in args.items()}
+
+
 def to_dict(analysis: "Analysis", memory: "MemoryEstimate") -> dict[str, Any]:
     """The stable JSON contract of the spec format, plus memory, receptive fields and weight shapes."""
     m = memory
@@ -238,6 +270,7 @@ def to_dict(analysis: "Analysis", memory: "MemoryEstimate") -> dict[str, Any]:
                 "weights": [list(w) for w in r.weights],
                 "receptive_field": _rf_dict(r.rf),
                 "inputs": list(r.inputs),
+                "args": _json_args(r.args),
                 "line": r.line,
             }
             for r in analysis.rows
@@ -348,16 +381,19 @@ def listing(entries: Sequence[Any]) -> tuple[list[str], list[list[str]], list[bo
     """Header, rows and alignment of `cnncalc list` (bundled.Entry values)."""
     from cnncalc.quantities import human
 
-    rows = [[e.name, neutral(e.title), fmt_shape(e.input), f"{e.params:,}", human(e.macs)] for e in entries]
-    return ["Name", "Architecture", "Input", "Params", "MACs"], rows, [False, False, False, True, True]
+    # A family file's variants sit together under its stem (`efficientnet`), so the list groups them.
+    rows = [[e.name, e.family, neutral(e.title), fmt_shape(e.input), f"{e.params:,}", human(e.macs)]
+            for e in entries]
+    return ["Name", "Family", "Architecture", "Input", "Params", "MACs"], rows, [False, False, False, False, True, True]
 
 
 def listing_json(entries: Sequence[Any]) -> str:
     """`cnncalc list --json`."""
     import json
 
-    return json.dumps([{"name": e.name, "title": e.title, "description": e.description, "input": list(e.input),
-                        "params": e.params, "macs": e.macs} for e in entries], indent=2, ensure_ascii=False) + "\n"
+    return json.dumps([{"name": e.name, "family": e.family or None, "title": e.title, "description": e.description,
+                        "input": list(e.input), "params": e.params, "macs": e.macs} for e in entries],
+                      indent=2, ensure_ascii=False) + "\n"
 
 
 def kind_line(kind: Any) -> str:

@@ -101,11 +101,18 @@ _CONTENT_RULES = [
         'layers:\n'
         '  - b\n'
          )),
+    Rule('invalid-condition', ERROR, 'an `if:` is not true or false',
+         (
+        'input: [8, 8, 3]\n'
+        'vars: {width: 2}\n'
+        'layers:\n'
+        '  - conv: {filters: 8, kernel: 1, if: $width}\n'
+         )),
     Rule('invalid-document', ERROR, 'the top level is not a mapping',
          (
         'just a sentence\n'
          )),
-    Rule('invalid-expression', ERROR, 'a `${...}` expression cannot be evaluated to a whole number',
+    Rule('invalid-expression', ERROR, 'a `${...}` expression cannot be evaluated',
          (
         'input: [8, 8, 3]\n'
         'blocks:\n'
@@ -265,7 +272,7 @@ _CONTENT_RULES = [
         '  - conv: {filters: 8, kernel: 3, padding: 1, name: stem}\n'
         '  - conv: {filters: 8, kernel: 1, from: -5}\n'
          )),
-    Rule('unknown-variable', ERROR, 'a `$name` is not an argument of the enclosing block',
+    Rule('unknown-variable', ERROR, 'a `$name` is not an argument of the enclosing block nor a variable of the file',
          (
         'input: [8, 8, 3]\n'
         'layers:\n'

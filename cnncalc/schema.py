@@ -170,8 +170,9 @@ def _kind_description(kind: K.Kind, alias_of: str | None = None) -> str:
 
 def _options(merge: bool) -> dict[str, Any]:
     if merge:  # a merge layer cannot be repeated
-        return {"name": _ref("option.name"), "from": _ref("option.mergeFrom")}
-    return {"name": _ref("option.name"), "from": _ref("option.from"), "repeat": _ref("option.repeat")}
+        return {"name": _ref("option.name"), "from": _ref("option.mergeFrom"), "if": _ref("option.if")}
+    return {"name": _ref("option.name"), "from": _ref("option.from"), "repeat": _ref("option.repeat"),
+            "if": _ref("option.if")}
 
 
 def _kind_body(kind: K.Kind) -> dict[str, Any]:
@@ -228,8 +229,9 @@ def _count(memory: bool) -> dict[str, Any]:
 def _option_definitions() -> dict[str, Any]:
     return {
         "variable": {"type": "string", "pattern": VARIABLE_PATTERN,
-                     "description": "Inside a block: `$name` is the value of the block's argument `name`; "
-                                    "`${filters * 4}` is integer arithmetic (+ - * // and parentheses) over them."},
+                     "description": "`$name` is the value of a block argument or a variable (`vars:`); "
+                                    "`${filters * 4}` is arithmetic, comparisons and functions (make_divisible, "
+                                    "round, ceil, floor, int, min, max) over them."},
         "reference": {
             "description": "A layer: its name, `input` (the network's input, or the block's inside a block), or a "
                            "negative number counting back (-1 is the previous layer).",
@@ -255,8 +257,15 @@ def _option_definitions() -> dict[str, Any]:
         },
         "option.repeat": {
             "title": "repeat",
-            "description": "Apply the layer (or block) N times in sequence.",
-            "anyOf": [{"type": "integer", "minimum": 1}, _ref("variable")],
+            "description": "Apply the layer (or block) N times in sequence; 0: it is not built and its input "
+                           "passes through.",
+            "anyOf": [{"type": "integer", "minimum": 0}, _ref("variable")],
+        },
+        "option.if": {
+            "title": "if",
+            "description": "Build the layer (or block) only when true (`if: ${stride == 1}`); when false its input "
+                           "passes through under its name.",
+            "anyOf": [{"type": "boolean"}, _ref("variable")],
         },
     }
 
@@ -337,27 +346,43 @@ def _definitions() -> dict[str, Any]:
     return defs
 
 
-def schema() -> dict[str, Any]:
-    """The JSON Schema (draft-07) of an architecture file, built from the current kinds registry."""
+def _top_parts() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The schemas of `expect`, `vars` and `defaults`, each used at the top level and again inside."""
     expect = {key: _ref("count", title=key) for key in EXPECT_COUNTS}
     expect.update({key: _ref("memory" if key == "max_memory" else "count", title=key,
                              description=f"A budget: the network's {key[4:]} must not exceed it.")
                    for key in EXPECT_BUDGETS})
     expect["output"] = _ref("shape", title="output", description="The final output shape, e.g. [1000].")
+    expect_object = {"type": "object", "title": "expect",
+                     "description": "Figures `cnncalc check` asserts: exact counts, budgets and the output shape.",
+                     "properties": expect, "additionalProperties": False}
+    variables = {"type": "object", "title": "vars",
+                 "description": "Variables usable as `$name` and in `${…}` everywhere: a number, true/false, a word "
+                                "(e.g. a layer kind) or `${…}` of earlier ones; `--set name=value` overrides them.",
+                 "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+                 "additionalProperties": {"type": ["number", "boolean", "string"]}}
+    defaults = {
+        "type": "object", "title": "defaults",
+        "description": "Default arguments per layer kind (or block), e.g. `conv: {kernel: 3, padding: same}`.",
+        "properties": _by_name("defaults"),
+        "additionalProperties": {
+            "type": "object", "description": "Default arguments of a block.",
+            "propertyNames": {"not": {"enum": list(OPTIONS)}},
+        },
+    }
+    return expect_object, variables, defaults
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema (draft-07) of an architecture file, built from the current kinds registry."""
+    expect_object, variables, defaults = _top_parts()
     properties: dict[str, Any] = {
         "name": {"type": ["string", "number"], "title": "name",
                  "description": "The architecture's name; defaults to the file's stem."},
         "description": {"type": ["string", "number"], "title": "description", "description": "Free text."},
         "input": _ref("input"),
-        "defaults": {
-            "type": "object", "title": "defaults",
-            "description": "Default arguments per layer kind (or block), e.g. `conv: {kernel: 3, padding: same}`.",
-            "properties": _by_name("defaults"),
-            "additionalProperties": {
-                "type": "object", "description": "Default arguments of a block.",
-                "propertyNames": {"not": {"enum": list(OPTIONS)}},
-            },
-        },
+        "vars": variables,
+        "defaults": defaults,
         "blocks": {
             "type": "object", "title": "blocks",
             "description": "User-defined layer kinds with arguments, used like built-in kinds in `layers`.",
@@ -371,14 +396,24 @@ def schema() -> dict[str, Any]:
                         "anyOf": [{"type": "null"},
                                   {"type": "object", "propertyNames": {"not": {"enum": list(OPTIONS)}}}],
                     },
+                    "defaults": {**defaults, "description": "Default arguments for the layers inside this block "
+                                                            "(and the blocks it uses), over the file's defaults."},
                     "layers": _ref("layers"),
                 },
             },
         },
         "layers": _ref("layers"),
-        "expect": {"type": "object", "title": "expect",
-                   "description": "Figures `cnncalc check` asserts: exact counts, budgets and the output shape.",
-                   "properties": expect, "additionalProperties": False},
+        "expect": expect_object,
+        "variants": {
+            "type": "object", "title": "variants",
+            "description": "Named members of a family: each sets some `vars` and has its own `expect`; "
+                           "`cnncalc shape NAME` selects a bundled variant, `file.yaml@NAME` any file's.",
+            "additionalProperties": {
+                "type": "object", "additionalProperties": False,
+                "properties": {"vars": variables, "expect": expect_object,
+                               "description": {"type": "string", "description": "Free text."}},
+            },
+        },
     }
     return {
         "$schema": DRAFT,

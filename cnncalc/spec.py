@@ -15,11 +15,14 @@ from cnncalc.quantities import Quantity, parse_quantity, parse_shape
 from cnncalc.problems import Located, SpecError, did_you_mean
 
 Shape = tuple[int, ...]
-TOP_KEYS = ("name", "description", "input", "defaults", "blocks", "layers", "expect")
+TOP_KEYS = ("name", "description", "input", "vars", "defaults", "blocks", "layers", "expect", "variants")
 EXPECT_COUNTS = ("params", "trainable", "non_trainable", "macs")
 EXPECT_BUDGETS = ("max_params", "max_macs", "max_memory")
 EXPECT_KEYS = EXPECT_COUNTS + EXPECT_BUDGETS + ("output",)
-OPTIONS = ("name", "from", "repeat")
+OPTIONS = ("name", "from", "repeat", "if")
+VARIANT_KEYS = ("vars", "expect", "description")
+MAX_VARIANTS = 64  # `check` analyses every variant: a file cannot multiply its work without bound
+BLOCK_KEYS = ("args", "defaults", "layers")
 
 
 @dataclass(slots=True)
@@ -70,14 +73,33 @@ class Item:
         return "" in self.args
 
 
+Defaults = dict[str, dict[str, tuple[Any, Located]]]
+
+
 @dataclass
 class Block:
-    """A user-defined kind: declared arguments (None: required) and its layers."""
+    """A user-defined kind: declared arguments (None: required), defaults for the layers inside, its layers."""
 
     name: str
     where: Located
     params: dict[str, tuple[Any, Located] | None]
     items: list[Item]
+    defaults: Defaults = field(default_factory=dict)
+
+
+@dataclass
+class Variant:
+    """A named member of a family file: the `vars` it sets and the figures it must have."""
+
+    name: str
+    where: Located
+    vars: dict[str, Value]
+    expect: dict[str, tuple[Any, Located]]
+    description: str = ""
+
+
+class UnknownVariable(ValueError):
+    """A variable set from outside the file (`--set`, `vars=`) that the file does not declare."""
 
 
 @dataclass
@@ -96,6 +118,9 @@ class Spec:
     blocks: dict[str, Block] = field(default_factory=dict)
     expect: dict[str, tuple[Any, Located]] = field(default_factory=dict)
     text: str = ""
+    vars: dict[str, Value] = field(default_factory=dict)  # in file order; `${…}` may use earlier ones
+    variants: dict[str, Variant] = field(default_factory=dict)
+    variant: str | None = None  # the variant applied by `select`, if any
 
 
 def at(node: Node, path: str) -> Located:
@@ -315,6 +340,7 @@ def _parse_blocks(node: Node, path: str) -> dict[str, Block]:
                               f"`{_free_name(name, node)}`")
         params: dict[str, tuple[Any, Located] | None] = {}
         items: list[Item] | None = None
+        inner: Defaults = {}
         for field_name, field_key, field_value in _mapping(value, path, f"block `{name}`"):
             if field_name == "args":
                 if isinstance(field_value, ScalarNode) and field_value.tag == yamlsafe.NULL:
@@ -328,13 +354,15 @@ def _parse_blocks(node: Node, path: str) -> dict[str, Block]:
                     params[arg] = None if default is None else (default, at(arg_value, path))
             elif field_name == "layers":
                 items = parse_items(field_value, path, f"the layers of block `{name}`")
+            elif field_name == "defaults":
+                inner, _, _ = _parse_defaults(field_value, path)
             else:
                 raise at(field_key, path).error(
-                    "unknown-key", f"a block has `args` and `layers`, not `{field_name}`"
-                    f"{did_you_mean(field_name, ('args', 'layers'))}")
+                    "unknown-key", f"a block has `args`, `defaults` and `layers`, not `{field_name}`"
+                    f"{did_you_mean(field_name, BLOCK_KEYS)}")
         if items is None:
             raise where.error("invalid-block", f"block `{name}` needs `layers`")
-        blocks[name] = Block(name, where, params, items)
+        blocks[name] = Block(name, where, params, items, inner)
     _check_cycles(blocks)
     return blocks
 
@@ -471,7 +499,80 @@ def parse(root: Node | None, path: str, text: str = "") -> Spec:
     spec.items = parse_items(fields["layers"][1], path, "`layers`")
     if "expect" in fields:
         spec.expect = _parse_expect(fields["expect"][1], path)
+    if "vars" in fields:
+        spec.vars = _parse_vars(fields["vars"][1], path, "vars")
+    if "variants" in fields:
+        spec.variants = _parse_variants(fields["variants"][1], path, spec.vars)
     return spec
+
+
+def _parse_vars(node: Node, path: str, what: str) -> dict[str, Value]:
+    """`vars:` (or a variant's): name -> a single value or `${expression}` of earlier variables."""
+    result: dict[str, Value] = {}
+    for name, key, value in _mapping(node, path, what):
+        if not name.isidentifier() or name in ("true", "false", "and", "or", "not", "input", "in_channels"):
+            raise at(key, path).error("invalid-name", f"`{name}` cannot be a variable name; use a word of "
+                                      "letters, digits and _ that is not true, false, and, or, not, input or "
+                                      "in_channels")
+        if not isinstance(value, ScalarNode):
+            raise at(value, path).error("invalid-value", f"variable `{name}` takes one value (a number, true/false, "
+                                        "a word, or `${expression}`), not a list or mapping")
+        result[name] = parse_value(value, path)
+    return result
+
+
+def _parse_variants(node: Node, path: str, declared: dict[str, Value]) -> dict[str, Variant]:
+    """`variants:` name -> {vars, expect, description}; a variant may only set declared variables."""
+    variants: dict[str, Variant] = {}
+    entries = _mapping(node, path, "variants")
+    if len(entries) > MAX_VARIANTS:
+        raise at(entries[MAX_VARIANTS][1], path).error(
+            "too-many-layers", f"more than {MAX_VARIANTS} variants, the limit; split the family into several files")
+    for name, key, value in entries:
+        variant = Variant(name, at(key, path), {}, {})
+        for field_name, field_key, field_value in _mapping(value, path, f"variant `{name}`"):
+            if field_name == "vars":
+                variant.vars = _parse_vars(field_value, path, f"the vars of variant `{name}`")
+                for var_name, var_value in variant.vars.items():
+                    if var_name not in declared:
+                        raise var_value.where.error(
+                            "unknown-variable", f"variant `{name}` sets `{var_name}`, which `vars:` does not "
+                            f"declare{did_you_mean(var_name, declared)}; declare it in the top-level `vars:`")
+            elif field_name == "expect":
+                variant.expect = _parse_expect(field_value, path)
+            elif field_name == "description":
+                variant.description = str(yamlsafe.plain(field_value, path))
+            else:
+                raise at(field_key, path).error("unknown-key", f"a variant has {', '.join(VARIANT_KEYS)}, not "
+                                                f"`{field_name}`{did_you_mean(field_name, VARIANT_KEYS)}")
+        variants[name] = variant
+    return variants
+
+
+def select(spec: Spec, variant: str | None = None, overrides: dict[str, Any] | None = None) -> Spec:
+    """The spec with a variant's vars and expect applied, then `overrides` (which drop the exact `expect`).
+
+    Raises UnknownVariable for an override the file does not declare, KeyError for an unknown variant.
+    """
+    import dataclasses
+
+    values = dict(spec.vars)
+    expect, name, description = spec.expect, spec.name, spec.description
+    if variant is not None:
+        chosen = spec.variants[variant]
+        values.update(chosen.vars)
+        expect, name = chosen.expect, variant
+        description = chosen.description or description
+    for key, value in (overrides or {}).items():
+        if key not in values:
+            known = ", ".join(values) or "none: the file has no `vars:`"
+            raise UnknownVariable(f"`{key}` is not a variable of {spec.path}{did_you_mean(key, values)}; "
+                                  f"its variables: {known}")
+        values[key] = Lit(value, values[key].where)
+    if overrides:  # other widths give other figures; budgets still hold
+        expect = {k: v for k, v in expect.items() if k.startswith("max_")}
+    return dataclasses.replace(spec, vars=values, expect=expect, name=name, description=description,
+                               variant=variant)
 
 
 def load(path: str) -> Spec:

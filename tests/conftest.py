@@ -6,11 +6,19 @@ from pathlib import Path
 
 import pytest
 
+from cnncalc import bundled
 from cnncalc.analysis import Analysis, analyze
-from cnncalc.spec import loads
+from cnncalc.spec import Spec, loads
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
+# Every bundled architecture by name: single files by stem, family files by variant (efficientnet_b3).
+BUNDLED_NAMES = bundled.names()
+
+
+def bundled_spec(name: str) -> Spec:
+    """A bundled architecture by name, its variant applied (what `cnncalc shape NAME` reads)."""
+    return bundled.read_spec(name)
 
 
 def run(text: str, path: str = "test.yaml") -> Analysis:

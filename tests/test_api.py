@@ -101,11 +101,25 @@ def test_missing_file_and_bad_arguments() -> None:
         cnncalc.analyze(42)  # type: ignore[arg-type]
 
 
-def test_vars_are_refused_until_variables_exist() -> None:
+WIDE = ("input: [8, 8, 3]\nvars: {width: 1.0}\nlayers:\n  - conv: {filters: '${make_divisible(8 * width, 8)}', "
+        "kernel: 3}\nexpect: {params: 224}\n")
+
+
+def test_vars_set_the_files_variables() -> None:
     assert cnncalc.analyze(TINY, vars={}).totals.params == 112  # empty is fine
-    with pytest.raises(cnncalc.CnncalcError, match="no variables yet") as info:
-        cnncalc.analyze(TINY, vars={"width": 64})
+    assert cnncalc.analyze(WIDE).totals.params == 8 * 27 + 8
+    # width 2: 16 filters, 16·27 + 16 = 448; the file's exact expect (224) no longer applies
+    assert cnncalc.analyze(WIDE, vars={"width": 2}).totals.params == 448
+    with pytest.raises(cnncalc.CnncalcError, match='did you mean "width"') as info:
+        cnncalc.analyze(WIDE, vars={"widht": 2})
     assert info.value.problems[0].rule == "unknown-variable"
+    with pytest.raises(cnncalc.CnncalcError, match="a variable is a number"):
+        cnncalc.analyze(WIDE, vars={"width": [1, 2]})
+
+
+def test_a_bundled_variant_by_name() -> None:
+    result = cnncalc.analyze("efficientnet_b3")
+    assert (result.name, result.totals.trainable, result.totals.macs) == ("efficientnet_b3", 12_233_232, 962_708_240)
 
 
 def test_repr_html_is_a_table_with_escaped_text() -> None:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from cnncalc import __version__
 from cnncalc.cli import app
 
-from conftest import SPECS
+from conftest import BUNDLED_NAMES, SPECS
 
 runner = CliRunner()
 
@@ -200,7 +200,7 @@ def test_list_and_kinds() -> None:
     assert code == 0
     entries = {e["name"]: e for e in json.loads(out)}
     assert entries["vgg16"]["params"] == 138_357_544
-    assert set(entries) == {p.stem for p in SPECS.glob("*.yaml")}
+    assert set(entries) == set(BUNDLED_NAMES)
     code, out, _ = cli("kinds")
     assert code == 0 and out.startswith("conv <filters> (aliases: conv1d, conv2d, conv3d)")
 

@@ -219,5 +219,5 @@ def test_list_figures_are_the_analysis_figures() -> None:
     from cnncalc import bundled
 
     for entry in bundled.entries():
-        totals = analyze(load(str(SPECS / f"{entry.name}.yaml"))).totals
+        totals = analyze(bundled.read_spec(entry.name)).totals
         assert (entry.name, entry.params, entry.macs) == (entry.name, totals.params, totals.macs)

@@ -12,7 +12,6 @@ from cnncalc import bundled
 from cnncalc.analysis import analyze
 from cnncalc.diagram import Layout, Options, layout, nodes, shorten, slab_size, text_width
 from cnncalc.render import fold
-from cnncalc.spec import load
 from cnncalc.svg import render
 from conftest import command_args, main, run
 
@@ -38,7 +37,7 @@ layers:
 
 def analysis_of(name: str):
     """The analysis of a bundled network."""
-    return analyze(load(bundled.resolve(name)))
+    return analyze(bundled.read_spec(name))
 
 
 def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:

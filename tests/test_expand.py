@@ -8,7 +8,7 @@ from cnncalc.analysis import RF, analyze
 from cnncalc.diagnostics import text
 from cnncalc.network import INPUT
 from cnncalc.problems import BlockUse, SpecError
-from cnncalc.spec import load, loads
+from cnncalc.spec import UnknownVariable, load, loads, select
 from conftest import SPECS, run
 
 
@@ -34,7 +34,7 @@ def test_the_network_holds_resolved_calls() -> None:
 
 def test_an_error_inside_blocks_names_the_chain_of_uses() -> None:
     exc = _error("input: [8, 8, 3]\nblocks:\n  inner:\n    args: {n: 1}\n    layers:\n"
-                 "      - relu: {repeat: '${n - 1}'}\n  outer:\n    args: {n: 1}\n    layers:\n"
+                 "      - relu: {repeat: '${n - 2}'}\n  outer:\n    args: {n: 1}\n    layers:\n"
                  "      - inner: {n: $n}\nlayers:\n  - outer: 1\n")
     problem = exc.problem
     assert (problem.line, problem.rule) == (6, "invalid-value")
@@ -97,3 +97,157 @@ def test_loads_and_expansion_restore_the_collector() -> None:
     loads("input: [8, 8, 3]\nlayers: [relu]\n")
     run("input: [8, 8, 3]\nlayers: [relu]\n")
     assert gc.isenabled()
+
+
+# -- the language: repeat 0, if, vars, kinds as arguments, expression defaults, block defaults,
+# -- references into block uses -------------------------------------------------------------------
+
+def _names(source: str) -> list[str]:
+    return [layer.name for layer in run(source).network.layers]
+
+
+def test_repeat_zero_passes_the_input_through() -> None:
+    analysis = run("input: [8, 8, 3]\nlayers:\n  - conv: {filters: 4, kernel: 1}\n"
+                   "  - conv: {filters: 6, kernel: 3, repeat: 0, name: skipped}\n"
+                   "  - conv: {filters: 2, kernel: 1, from: skipped}\n")
+    layers = analysis.network.layers
+    assert [layer.name for layer in layers] == ["conv1", "conv3"]
+    assert layers[1].sources == (0,) and layers[1].input_shapes == ((8, 8, 4),)
+    assert analysis.totals.trainable == 3 * 4 + 4 + 4 * 2 + 2
+
+
+def test_a_one_block_stage_through_repeat_n_minus_1() -> None:
+    source = ("input: [8, 8, 4]\nblocks:\n  stage:\n    args: {n: ~}\n    layers:\n"
+              "      - conv: {filters: 4, kernel: 1, name: first}\n"
+              "      - conv: {filters: 4, kernel: 1, repeat: '${n - 1}', name: rest}\n"
+              "layers:\n  - stage: {n: 1, name: s1}\n  - stage: {n: 3, name: s3}\n")
+    assert _names(source) == ["s1.first", "s3.first", "s3.rest.1", "s3.rest.2"]
+
+
+def test_if_on_layers_and_block_uses() -> None:
+    source = ("input: [8, 8, 4]\nblocks:\n  unit:\n    args: {filters: ~, stride: 1}\n    layers:\n"
+              "      - conv: {filters: $filters, kernel: 1, stride: $stride, name: conv}\n"
+              "      - add: {from: [input, conv], if: '${stride == 1 and in_channels == filters}'}\n"
+              "layers:\n  - unit: {filters: 4}\n  - unit: {filters: 8}\n  - unit: {filters: 8, stride: 2}\n"
+              "  - unit: {filters: 8, if: false, name: skipped}\n")
+    assert _names(source) == ["unit1.conv", "unit1.add1", "unit2.conv", "unit3.conv"]
+
+
+def test_alternatives_may_share_a_name_when_one_is_skipped() -> None:
+    source = ("input: [8, 8, 3]\nvars: {big: false}\nlayers:\n"
+              "  - conv: {filters: 16, kernel: 1, name: body, if: $big}\n"
+              "  - conv: {filters: 4, kernel: 1, name: body, if: '${not big}'}\n  - relu: {from: body}\n")
+    analysis = run(source)
+    assert [layer.name for layer in analysis.network.layers] == ["body", "relu1"]
+    assert analysis.output == (8, 8, 4)
+
+
+def test_vars_reach_every_expression_and_blocks() -> None:
+    source = ("input: [8, 8, 3]\nvars:\n  width: 0.5\n  c: ${make_divisible(32 * width, 8)}\n  act: relu6\n"
+              "blocks:\n  unit:\n    args: {f: $c}\n    layers:\n      - conv: {filters: $f, kernel: 1}\n      - $act\n"
+              "layers:\n  - conv: {filters: $c, kernel: 1}\n  - unit\n")
+    layers = run(source).network.layers
+    assert [(layer.kind, layer.args.get("filters")) for layer in layers] == [
+        ("conv", 16), ("conv", 16), ("relu6", None)]
+
+
+def test_variants_and_overrides() -> None:
+    spec = loads("input: [8, 8, 3]\nvars: {width: 1.0}\nlayers:\n"
+                 "  - conv: {filters: '${make_divisible(16 * width, 8)}', kernel: 1}\n"
+                 "expect: {params: 64, max_params: 1000}\n"
+                 "variants:\n  half: {vars: {width: 0.5}, expect: {params: 32}}\n")
+    assert analyze(spec).totals.params == 64
+    half = select(spec, "half")
+    assert analyze(half).totals.params == 32 and set(half.expect) == {"params"} and half.name == "half"
+    wide = select(spec, None, {"width": 2})
+    assert analyze(wide).totals.params == 3 * 32 + 32 and set(wide.expect) == {"max_params"}
+    with pytest.raises(UnknownVariable, match='did you mean "width"'):
+        select(spec, None, {"widht": 2})
+
+
+def test_argument_defaults_are_expressions_of_earlier_arguments() -> None:
+    source = ("input: [8, 8, 4]\nblocks:\n  unit:\n    args: {out: ~, t: 6, hidden: '${in_channels * t}'}\n"
+              "    layers:\n      - conv: {filters: $hidden, kernel: 1}\n      - conv: {filters: $out, kernel: 1}\n"
+              "layers:\n  - unit: {out: 8}\n  - unit: {out: 8, t: 2}\n  - unit: {out: 8, hidden: 5}\n")
+    assert [layer.args["filters"] for layer in run(source).network.layers] == [24, 8, 16, 8, 5, 8]
+
+
+def test_block_defaults_reach_only_the_layers_inside() -> None:
+    source = ("input: [8, 8, 4]\ndefaults:\n  conv: {kernel: 1}\nblocks:\n  unit:\n"
+              "    defaults: {conv: {bias: false}}\n    layers:\n      - conv: 4\n      - inner\n"
+              "  inner:\n    layers:\n      - conv: 4\n"
+              "layers:\n  - unit\n  - conv: 4\n")
+    layers = run(source).network.layers
+    assert [(layer.name, layer.args["bias"], layer.args["kernel"]) for layer in layers] == [
+        ("unit1.conv1", False, (1, 1)), ("unit1.inner1.conv1", False, (1, 1)), ("conv1", True, (1, 1))]
+
+
+def test_references_into_block_uses() -> None:
+    source = ("input: [8, 8, 4]\nblocks:\n  split:\n    layers:\n"
+              "      - conv: {filters: 2, kernel: 1, name: left}\n"
+              "      - conv: {filters: 3, kernel: 1, from: input, name: right}\n"
+              "  outer:\n    layers:\n      - split: {name: s}\n"
+              "layers:\n  - split: {name: u1}\n  - outer: {name: o, repeat: 2}\n"
+              "  - concat: [u1.left, u1.right, o.2.s.left]\n")
+    layers = run(source).network.layers
+    assert layers[-1].inputs == ("u1.left", "u1.right", "o.2.s.left") and layers[-1].out.output == (8, 8, 7)
+
+
+def test_a_condition_error_names_the_chain_of_uses() -> None:
+    exc = _error("input: [8, 8, 3]\nblocks:\n  unit:\n    args: {se: ~}\n    layers:\n"
+                 "      - relu: {if: $se}\nlayers:\n  - unit: {se: 3}\n")
+    problem = exc.problem
+    assert (problem.rule, problem.line, problem.column) == ("invalid-condition", 6, 20)
+    assert "got 3" in problem.message and problem.chain == (BlockUse(8, 5, "unit", "unit1"),)
+
+
+@pytest.mark.parametrize("source, rule, message", [
+    ("input: [8, 8, 3]\nlayers:\n  - conv: {filters: 8, kernel: 1}\n  - relu: {repeat: 0, from: input}\n",
+     "invalid-layers", "`input`, not the last layer computed"),
+    ("input: [8, 8, 3]\nvars: {act: 3}\nlayers:\n  - $act\n", "unknown-kind", "not the name of a layer kind"),
+    ("input: [8, 8, 3]\nvars: {w: 2}\nlayers:\n  - conv: {filters: $x, kernel: 1}\n", "unknown-variable",
+     "known: $w"),
+    ("input: [8, 8, 3]\nlayers:\n  - conv: {filters: 8, kernel: 1, if: maybe}\n", "invalid-condition",
+     "got 'maybe'"),
+])
+def test_language_errors(source: str, rule: str, message: str) -> None:
+    problem = _error(source).problem
+    assert problem.rule == rule and message in problem.message, problem.message
+
+
+FAMILY_EXAMPLE = SPECS.parent / "docs" / "examples" / "resnet-family.yaml"
+
+
+def test_the_resnet_family_example_meets_every_variants_expect() -> None:
+    from cnncalc.checks import check_file
+
+    assert check_file(str(FAMILY_EXAMPLE)).problems == []
+
+
+@pytest.mark.parametrize("variant", ["resnet18", "resnext50_32x4d", "wide_resnet50_2"])
+def test_the_resnet_family_example_builds_the_bundled_files_row_by_row(variant: str) -> None:
+    """One file with `$block` for BasicBlock/Bottleneck and an `if:` projection shortcut builds exactly the
+    bundled single files: names, kinds, shapes, figures and wiring."""
+    family = analyze(select(load(str(FAMILY_EXAMPLE)), variant))
+    single = analyze(load(str(SPECS / f"{variant}.yaml")))
+
+    def rows(analysis):  # type: ignore[no-untyped-def]
+        return [(r.name, r.kind, r.output, r.trainable, r.non_trainable, r.macs, r.inputs) for r in analysis.rows]
+
+    assert rows(family) == rows(single)
+
+
+def test_expanded_arguments_in_the_args_column_and_json() -> None:
+    from cnncalc.memory import estimate
+    from cnncalc.render import TableView, cells, to_dict
+
+    analysis = run("input: [8, 8, 3]\nvars: {width: 0.5}\nblocks:\n  unit:\n    args: {f: ~, t: 2}\n"
+                   "    layers:\n      - conv: {filters: '${f * t}', kernel: 3, padding: 1, bias: false}\n"
+                   "layers:\n  - unit: {f: '${make_divisible(32 * width, 8)}', name: u}\n  - maxpool: 2\n")
+    header, rows, _ = cells(TableView(analysis, estimate(analysis), ("output", "args"), None))
+    assert header[-1] == "Arguments"
+    assert [row[-1] for row in rows] == ["filters=32 kernel=3 padding=1 bias=false", "kernel=2"]
+    _, folded, _ = cells(TableView(analysis, estimate(analysis), ("args",), 0))
+    assert folded[0][-1] == "f=16 t=2"  # a folded block use: the arguments it was given, evaluated
+    layer = to_dict(analysis, estimate(analysis))["layers"][0]
+    assert layer["args"]["filters"] == 32 and layer["args"]["kernel"] == [3, 3]

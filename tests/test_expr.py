@@ -36,8 +36,8 @@ def test_values(text: str, expected: int) -> None:
         ("filters / 0", "division by zero"),
         ("filters // (stride - 2)", "division by zero"),
         ("c / 4", "30 / 4 = 7.5 is not a whole number"),
-        ("filtres * 2", 'unknown argument \'filtres\' (did you mean "filters"?)'),
-        ("flag * 2", "not a whole number"),
+        ("filtres * 2", 'unknown name \'filtres\' (did you mean "filters"?)'),
+        ("flag * 2", "the left of * is true, not a number"),
         ("filters ** 2", "unexpected '*'"),
         ("(filters", "ends too early"),
         ("filters 2", "unexpected '2'"),
@@ -52,3 +52,73 @@ def test_refused(text: str, message: str) -> None:
     with pytest.raises(ExprError) as info:
         evaluate(text, NAMES)
     assert message in str(info.value)
+
+
+# -- decimals, functions, conditions (variables and width multipliers) ------------------------------
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("7 / 2.0", 3.5),                         # a decimal makes / a true division
+        ("c * 0.5", 15.0),
+        ("make_divisible(32 * 1.1, 8)", 32),      # 35.2 → 32: within 10 %, rounded to the nearest multiple
+        ("make_divisible(16 * 0.5, 8)", 8),
+        ("make_divisible(3, 8)", 8),              # at least the divisor
+        ("make_divisible(11, 8)", 16),            # 8 would lose over 10 % of 11: one divisor up
+        ("make_divisible(100 * 0.75, 8)", 72),    # 75 → int(79) // 8 * 8 = 72 ≥ 67.5
+        ("make_divisible(4, 8, 4)", 8),           # min_value 4: int(8) // 8 * 8 = 8
+        ("make_divisible(2, 8, 1)", 9),           # max(1, int(6) // 8 * 8) = 1, below 90 % of 2: one divisor up
+        ("round(2.5)", 2),                        # Python's round: halves to even, as torchvision's code runs
+        ("round(3.5)", 4),
+        ("round(2.6)", 3),
+        ("ceil(3 * 1.1)", 4),                     # EfficientNet-B1's depth: ceil(3.3000000000000003)
+        ("floor(3.9)", 3),
+        ("int(-2.5)", -2),                        # int truncates toward zero
+        ("min(c, 2.5)", 2.5),
+        ("max(7)", 7),
+        ("stride == 2", True),
+        ("stride != 2", False),
+        ("c > 10 and not flag", False),
+        ("flag or c < 0", True),
+        ("not (stride == 1)", True),
+        ("true", True),
+        ("filters >= 64 and expand <= 6", True),
+        ("flag == true", True),
+    ],
+)
+def test_decimals_functions_and_conditions(text: str, expected: object) -> None:
+    result = evaluate(text, NAMES)
+    assert result == expected and type(result) is type(expected)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("round(1, 2)", "round() takes 1 argument, got 2; write round(x)"),
+        ("make_divisible(c)", "make_divisible() takes 2 to 3 arguments, got 1"),
+        ("make_divisible(c, 0)", "the divisor must be positive"),
+        ("flag + 1", "the left of + is true, not a number"),
+        ("c < 3 < 4", "comparisons do not chain"),
+        ("c and flag", "the left of `and` is 30, not true or false"),
+        ("not c", "the operand of `not` is 30"),
+        ("flag < true", "cannot compare True < True"),
+        ("c == flag", "cannot compare 30 == True"),
+        ("ceil(flag)", "argument 1 of ceil() is true, not a number"),
+        ("c ! 2", "unexpected '!'"),
+    ],
+)
+def test_refused_decimals_functions_and_conditions(text: str, message: str) -> None:
+    with pytest.raises(ExprError) as info:
+        evaluate(text, NAMES)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("width", [0.25, 0.35, 0.5, 0.75, 1.0, 1.1, 1.3, 1.4, 1.6, 1.8, 2.0])
+@pytest.mark.parametrize("channels", [16, 24, 32, 40, 80, 96, 112, 192, 320, 1280])
+def test_make_divisible_is_torchvisions_rule(width: float, channels: int) -> None:
+    """torchvision/models/_utils.py `_make_divisible`, restated from its documented rule, over the papers' widths."""
+    v = channels * width
+    expected = max(8, int(v + 4) // 8 * 8)
+    if expected < 0.9 * v:
+        expected += 8
+    assert evaluate(f"make_divisible({channels} * {width}, 8)", {}) == expected

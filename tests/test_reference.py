@@ -8,7 +8,7 @@ from cnncalc.analysis import analyze
 from cnncalc.checks import expectations
 from cnncalc.spec import load
 
-from conftest import SPECS
+from conftest import BUNDLED_NAMES, bundled_spec, SPECS
 
 # name: (trainable params as torchvision's num_params, non-trainable, GMACs to 3 decimals or None)
 REFERENCE = {
@@ -59,15 +59,25 @@ MORE_TORCHVISION = {
     "regnet_y_400mf": (4_344_144, 27_152, 401_842_848),
     "regnet_y_800mf": (6_432_512, 30_432, 833_856_256),
     "regnet_y_1_6gf": (11_202_430, 52_672, 1_612_076_160),
+    "mobilenet_v3_small": (2_542_856, 12_112, 56_510_400),
+    "mobilenet_v3_large": (5_483_032, 24_400, 216_589_760),
+    "efficientnet_b1": (7_794_184, 62_048, 569_651_680),
+    "efficientnet_b2": (9_109_994, 67_568, 658_963_440),
+    "efficientnet_b3": (12_233_232, 87_296, 962_708_240),
+    "efficientnet_b4": (19_341_616, 125_200, 1_503_710_432),
+    "efficientnet_b5": (30_389_784, 172_736, 2_356_493_184),
+    "efficientnet_b6": (43_040_704, 224_432, 3_360_166_848),
+    "efficientnet_b7": (66_347_960, 310_720, 5_169_865_152),
+    "efficientnet_v2_s": (21_458_488, 153_872, 2_849_895_872),
 }
 
-BUNDLED = sorted(p.stem for p in SPECS.glob("*.yaml"))
+BUNDLED = BUNDLED_NAMES
 
 
 @pytest.mark.parametrize("name", sorted(n for n in REFERENCE if n in BUNDLED))
 def test_published_figures(name: str) -> None:
     trainable, non_trainable, gmacs = REFERENCE[name]
-    analysis = analyze(load(str(SPECS / f"{name}.yaml")))
+    analysis = analyze(bundled_spec(name))
     assert analysis.totals.trainable == trainable
     if non_trainable is not None:
         assert analysis.totals.non_trainable == non_trainable
@@ -78,13 +88,13 @@ def test_published_figures(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(MORE_TORCHVISION))
 def test_more_torchvision_figures_exactly(name: str) -> None:
     parameters, bn_statistics, macs = MORE_TORCHVISION[name]
-    totals = analyze(load(str(SPECS / f"{name}.yaml"))).totals
+    totals = analyze(bundled_spec(name)).totals
     assert (totals.trainable, totals.non_trainable, totals.macs) == (parameters, bn_statistics, macs)
 
 
 @pytest.mark.parametrize("name", BUNDLED)
 def test_bundled_expectations_hold(name: str) -> None:
-    analysis = analyze(load(str(SPECS / f"{name}.yaml")))
+    analysis = analyze(bundled_spec(name))
     assert analysis.spec.expect, f"{name}.yaml has no expect: block"
     assert expectations(analysis) == []
     assert analysis.warnings == []
@@ -110,7 +120,7 @@ def test_papers() -> None:
 def test_resnet_stage_outputs_match_table_1() -> None:
     """He et al. 2015, Table 1: conv1 112, pool 56, conv2_x 56, conv3_x 28, conv4_x 14, conv5_x 7."""
     for name in ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152"):
-        rows = {r.name: r for r in analyze(load(str(SPECS / f"{name}.yaml"))).rows}
+        rows = {r.name: r for r in analyze(bundled_spec(name)).rows}
         assert rows["conv1"].output[:2] == (112, 112)
         assert rows["maxpool"].output[:2] == (56, 56)
         last = {stage: [r for n, r in rows.items() if n.startswith(stage + ".")][-1] for stage in

@@ -30,9 +30,9 @@ torch = pytest.importorskip("torch", reason="PyTorch is not installed; install t
 from cnncalc.analysis import Analysis, analyze  # noqa: E402
 from cnncalc.kinds import ALIASES, KINDS  # noqa: E402
 from cnncalc.problems import Located, SpecError  # noqa: E402
-from cnncalc.spec import load, loads  # noqa: E402
+from cnncalc.spec import loads  # noqa: E402
 
-from conftest import SPECS, run  # noqa: E402
+from conftest import BUNDLED_NAMES, bundled_spec, run  # noqa: E402
 from torchvision_zoo import ZOO, missing  # noqa: E402
 from torch_model import (  # noqa: E402
     TorchNet, Untranslatable, box, mismatches, run_op, tf_same, whole_model_figures)
@@ -96,7 +96,7 @@ def test_a_wrong_figure_is_reported() -> None:
 
 # --- every bundled spec -------------------------------------------------------------------------
 
-BUNDLED = sorted(p.stem for p in SPECS.glob("*.yaml"))
+BUNDLED = BUNDLED_NAMES
 CPU_BUDGET_MACS = 300_000_000  # above this, the spec's own input runs on the meta device only
 SMALL_SIDES = (32, 48, 64, 96, 128, 188, 252)  # for the real-tensor run of the big ones: the first that fits
 # Specs compared on the meta device only: the 3-D U-Net's fixed crops fit no input under 92³ voxels, which is
@@ -135,7 +135,7 @@ def check_spec(spec: Any) -> None:
 def test_bundled_spec_matches_torch(name: str) -> None:
     if name in ZOO and missing() is None:
         pytest.skip("compared with torchvision's own model in test_torchvision.py")
-    check_spec(load(str(SPECS / f"{name}.yaml")))
+    check_spec(bundled_spec(name))
 
 
 # --- hand-built graphs --------------------------------------------------------------------------
@@ -1008,3 +1008,120 @@ def test_random_networks_cover_1d_and_3d() -> None:
         assert wanted <= kinds, (rank, sorted(wanted - kinds))
         assert {"kernel-too-large", "invalid-value"} <= rules, (rank, rules)
         assert per_axis >= 20 and ceil >= 3, (rank, per_axis, ceil)
+# --- random networks written with the language: variables, functions, `if:`, `repeat: 0`, kinds as block
+# --- arguments, expression defaults, block defaults and references into block uses -------------------
+
+LANGUAGE_SEEDS = range(1000, 1040)
+LANGUAGE_BLOCKS = """blocks:
+  unit:
+    args: {f: ~, act: relu, se: false, stride: 1, hidden: '${make_divisible(in_channels * m, 4)}'}
+    defaults: {conv: {bias: false}}
+    layers:
+      - conv: {filters: $hidden, kernel: 1, name: expand}
+      - $act: {name: act}
+      - conv: {filters: $f, kernel: 3, padding: 1, stride: $stride, name: conv}
+      - globalavgpool: {name: pool, if: $se}
+      - conv: {filters: '${max(1, f // 4)}', kernel: 1, activation: relu, bias: true, name: squeeze, if: $se}
+      - conv: {filters: $f, kernel: 1, activation: sigmoid, bias: true, name: gate, if: $se}
+      - multiply: {from: [conv, gate], name: scale, if: $se}
+      - add: {from: [input, -1], name: add, if: '${stride == 1 and in_channels == f}'}
+"""
+
+
+class LanguageGenerator(Generator):
+    """The random generator, with a fifth of its proposals written through the language's constructs."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(seed)
+        r = self.rng
+        self.m = r.choice([0.5, 0.75, 1.0, 1.1, 1.3, 2.0])
+        self.on = r.random() < 0.5
+        self.units: list[str] = []
+        self.out.header = self.out.header.replace(
+            "layers:\n", f"vars:\n  m: {self.m}\n  flag: {str(self.on).lower()}\n{LANGUAGE_BLOCKS}layers:\n")
+        self.constructs: set[str] = set()
+
+    def accept(self, line: str, construct: str, passes: int | None = None) -> bool:
+        """Analyse with `line` added; keep it if accepted (`passes`: the entry it passes through, if skipped)."""
+        try:
+            analysis = run(self.out.text + line, f"random-{self.out.seed}.yaml")
+        except SpecError as exc:
+            self.out.rejections.append(Rejection(construct, {}, [], exc.problem.rule, exc.problem.message))
+            return False
+        self.out.lines.append(line)
+        self.out.analysis = analysis
+        self.refs.append(line.split("name: ")[1].split("}")[0].split(",")[0] if "name: " in line else None)
+        self.rows.append(self.rows[passes] if passes is not None else analysis.rows[-1].name)
+        self.shapes.append(self.shapes[passes] if passes is not None else tuple(analysis.rows[-1].output))
+        self.current = len(self.refs) - 1
+        self.constructs.add(construct)
+        return True
+
+    def feature_layer(self) -> None:
+        r = self.rng
+        if r.random() >= 0.2:
+            return super().feature_layer()
+        self.count += 1
+        name, c = f"L{self.count}", self.shapes[self.current][-1]
+        src = self.ref(self.current, len(self.refs))
+        choice = r.choice(["width", "skip", "repeat0", "unit", "unit", "into"])
+        if choice == "width":
+            self.accept(f"  - conv: {{filters: '${{make_divisible({c} * m, 8)}}', kernel: 1, from: {json.dumps(src)}, "
+                        f"name: {name}}}\n", "width")
+        elif choice in ("skip", "repeat0"):
+            option = "if: ${not flag}" if self.on else "if: $flag"
+            option = "repeat: 0" if choice == "repeat0" else f"'{option[4:]}'".join(["if: ", ""])
+            self.accept(f"  - conv: {{filters: 5, kernel: 3, from: {json.dumps(src)}, name: {name}, {option}}}\n",
+                        choice, passes=self.current)
+        elif choice == "unit":
+            f = r.choice([c, c, r.randint(1, 12)])
+            act = r.choice(["relu", "hardswish", "silu", "relu6"])
+            ok = self.accept(f"  - unit: {{f: {f}, act: {act}, se: {str(r.random() < 0.5).lower()}, "
+                             f"stride: {r.choice([1, 1, 2])}, from: {json.dumps(src)}, name: {name}}}\n", "unit")
+            if ok:
+                self.units.append(name)
+        elif self.units:
+            unit = r.choice(self.units)
+            self.accept(f"  - relu: {{from: {unit}.{r.choice(['expand', 'act'])}, name: {name}}}\n", "into")
+
+
+@functools.lru_cache(maxsize=None)
+def language_generated(seed: int) -> LanguageGenerator:
+    generator = LanguageGenerator(seed)
+    generator.generate()
+    return generator
+
+
+@RANDOM_NETS
+@pytest.mark.parametrize("seed", LANGUAGE_SEEDS)
+def test_random_network_written_with_the_language_matches_torch(seed: int) -> None:
+    gen = language_generated(seed).out
+    assert gen.analysis is not None, gen.text
+    try:
+        net = TorchNet(gen.analysis)
+        assert mismatches(gen.analysis, net) == []
+        shape, trainable, running, flops = whole_model_figures(net)
+        assert (shape, trainable, running, flops) == (gen.analysis.output, gen.analysis.totals.trainable,
+                                                      gen.analysis.totals.non_trainable, 2 * gen.analysis.totals.macs)
+    except Exception as exc:
+        raise AssertionError(f"{type(exc).__name__}: {exc}\n--- network ---\n{gen.text}") from None
+
+
+@RANDOM_NETS
+def test_language_networks_use_every_construct() -> None:
+    """Every construct is accepted somewhere, and built as written: a skipped use adds no row, a unit's
+    expansion follows make_divisible(in × m, 4), its residual and SE appear exactly when their conditions hold."""
+    used: set[str] = set()
+    for seed in LANGUAGE_SEEDS:
+        generator = language_generated(seed)
+        used |= generator.constructs
+        rows = generator.out.analysis.rows
+        for row in rows:
+            if row.name.endswith(".expand"):
+                c = next(r for r in rows if r.name == row.inputs[0]).output[-1] if row.inputs[0] != "input" else \
+                    generator.out.analysis.input[-1]
+                v = c * generator.m
+                hidden = max(4, int(v + 2) // 4 * 4)
+                assert row.args["filters"] == (hidden + 4 if hidden < 0.9 * v else hidden) and not row.args["bias"]
+        assert not any(".skipped" in r.name for r in rows)
+    assert used == {"width", "skip", "repeat0", "unit", "into"}, used

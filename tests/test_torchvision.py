@@ -44,7 +44,7 @@ import pytest
 from cnncalc.analysis import Analysis, Row, analyze
 from cnncalc.spec import load
 
-from conftest import SPECS
+from conftest import BUNDLED_NAMES, bundled_spec, SPECS
 from torchvision_zoo import BUILT_ON_CPU, NOT_IN_TORCHVISION, TORCHVISION, ZOO, missing
 
 if missing():
@@ -57,7 +57,7 @@ from torch.overrides import TorchFunctionMode  # noqa: E402
 from torch.utils._pytree import tree_flatten  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-BUNDLED = sorted(p.stem for p in SPECS.glob("*.yaml"))
+BUNDLED = BUNDLED_NAMES
 COMPARED = sorted(n for n in TORCHVISION if n in BUNDLED)
 
 # torch function name -> the class of op it is compared as; cnncalc kind -> the same classes.
@@ -259,7 +259,7 @@ def differences(ours: list[Op], theirs: tuple[Op, ...], limit: int = 5) -> list[
 @functools.lru_cache(maxsize=None)
 def analysis_of(name: str) -> Analysis:
     """The bundled spec, analysed once per session."""
-    return analyze(load(str(SPECS / f"{name}.yaml")))
+    return analyze(bundled_spec(name))
 
 
 @pytest.mark.parametrize("name", COMPARED)

@@ -28,6 +28,7 @@ SHAPES = {
     "keras-zero-padding": {"conv1_pad": (230, 230, 3), "conv1_conv": (112, 112, 64), "pool1_pool": (56, 56, 64),
                            "conv2": (28, 28, 16)},
     "nested-blocks": {"bottleneck1.1.unit1.conv1": (8, 8, 8), "bottleneck1.2.add1": (8, 8, 4)},
+    "language": {"u1.add1": (8, 8, 16), "u2.hardswish1": (8, 8, 32), "u2.project": (4, 4, 24), "conv2": (8, 8, 8)},
 }
 
 

@@ -62,6 +62,17 @@ TORCHVISION: dict[str, tuple[str, dict[str, Any]]] = {
     "r3d_18": ("video.r3d_18", {}),
     "mc3_18": ("video.mc3_18", {}),
     "r2plus1d_18": ("video.r2plus1d_18", {}),
+    # family files (specs/efficientnet.yaml, specs/mobilenet_v3.yaml): one entry per variant
+    "efficientnet_b1": ("efficientnet_b1", {}),
+    "efficientnet_b2": ("efficientnet_b2", {}),
+    "efficientnet_b3": ("efficientnet_b3", {}),
+    "efficientnet_b4": ("efficientnet_b4", {}),
+    "efficientnet_b5": ("efficientnet_b5", {}),
+    "efficientnet_b6": ("efficientnet_b6", {}),
+    "efficientnet_b7": ("efficientnet_b7", {}),
+    "mobilenet_v3_small": ("mobilenet_v3_small", {}),
+    "mobilenet_v3_large": ("mobilenet_v3_large", {}),
+    "efficientnet_v2_s": ("efficientnet_v2_s", {}),
 }
 # RegNet's constructors compute the stage widths with tensor arithmetic, which has no data on the meta
 # device; these are built on the CPU (with their weight initialisation), then moved to the meta device.
@@ -77,7 +88,9 @@ ZOO = {"vgg11_bn", "vgg13_bn", "vgg19_bn", "resnext50_32x4d", "resnext101_32x8d"
        "mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "regnet_x_400mf", "regnet_x_800mf",
        "regnet_x_1_6gf", "regnet_y_400mf", "regnet_y_800mf", "regnet_y_1_6gf", "shufflenet_v2_x0_5",
        "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0", "convnext_tiny", "convnext_small",
-       "convnext_base", "r3d_18", "mc3_18", "r2plus1d_18"}
+       "convnext_base", "r3d_18", "mc3_18", "r2plus1d_18", "efficientnet_b1", "efficientnet_b2",
+       "efficientnet_b3", "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7",
+       "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_v2_s"}
 
 
 def missing() -> str | None:
