@@ -161,21 +161,22 @@ def _separable(e: Emit) -> tuple[str, str]:
     e.helpers.add("SeparableConv2d")
     stride = e.pair("stride")
     pre, pad = _padded(e, stride, e.pair("dilation"))
-    conv = (f"SeparableConv2d({e.channels[0]}, {e.code('filters')}, {e.pair('kernel')}, stride={stride}, "
-            f"padding={pad}, dilation={e.pair('dilation')}, multiplier={e.code('multiplier')}, "
-            f"bias={e.code('bias')})")
+    conv = (f"SeparableConv2d({e.channels[0]}, {e.code('filters')}, {e.pair('kernel')}{_kw('stride', stride, '1')}"
+            f"{_kw('padding', pad, '0')}{_kw('dilation', e.pair('dilation'), '1')}"
+            f"{_kw('multiplier', e.code('multiplier'), '1')}{_kw('bias', e.code('bias'), 'True')})")
     return _with_activation(e, pre + [conv]), e.code("filters")
 
 
 def _deconv(e: Emit) -> tuple[str, str]:
     e.feature_map()
     c, filters = e.channels[0], e.code("filters")
-    head = f"nn.ConvTranspose2d({c}, {filters}, {e.pair('kernel')}, stride={e.pair('stride')}"
-    tail = f"groups={e.code('groups')}, bias={e.code('bias')}, dilation={e.pair('dilation')})"
+    head = f"nn.ConvTranspose2d({c}, {filters}, {e.pair('kernel')}{_kw('stride', e.pair('stride'), '1')}"
+    tail = (f"{_kw('groups', e.code('groups'), '1')}{_kw('bias', e.code('bias'), 'True')}"
+            f"{_kw('dilation', e.pair('dilation'), '1')})")
     symmetric = e.symmetric_padding()
     if symmetric is not None:
-        return _with_activation(e, [f"{head}, padding={symmetric}, output_padding={e.pair('output_padding')}, "
-                                    f"{tail}"]), filters
+        return _with_activation(e, [f"{head}{_kw('padding', symmetric, '0')}"
+                                    f"{_kw('output_padding', e.pair('output_padding'), '0')}{tail}"]), filters
     pad = e.fixed("padding")
     if pad == "same":
         # Keras Conv2DTranspose `same` (output H·s): the full output (H−1)·s + d·(k−1) + 1 is cropped by
@@ -186,10 +187,11 @@ def _deconv(e: Emit) -> tuple[str, str]:
             total = max(span - s, 0)
             crops += [total // 2, total - total // 2]
             grow.append(max(s - span, 0))
-        parts = [f"{head}, padding=0, output_padding={literal(tuple(grow))}, {tail}"]
+        grown = literal(grow[0] if grow[0] == grow[1] else tuple(grow))
+        parts = [f"{head}{_kw('output_padding', grown, '0')}{tail}"]
     else:
         crops = list(pad)
-        parts = [f"{head}, padding=0, output_padding={e.pair('output_padding')}, {tail}"]
+        parts = [f"{head}{_kw('output_padding', e.pair('output_padding'), '0')}{tail}"]
     if any(crops):
         e.helpers.add("Crop")
         parts.append(f"Crop({', '.join(str(v) for v in crops)})")
@@ -216,9 +218,9 @@ def _pool(e: Emit) -> tuple[str, str]:
         raise e.fail("ceil pooling with more bottom/right than top/left padding has no PyTorch form")
     # The leading padding beyond the trailing one is padded explicitly; PyTorch pads the rest on both sides.
     e.helpers.add("Pad")
-    pre = f"Pad({l - r}, 0, {t - b}, 0, value={fill})"
+    lead = f"Pad({l - r}, 0, {t - b}, 0, value={fill})"
     pool = f"{cls}({e.pair('kernel')}, stride={stride}, padding={literal((b, r))}, ceil_mode=True{extra})"
-    return _sequential([pre, pool]), e.channels[0]
+    return _sequential([lead, pool]), e.channels[0]
 
 
 def _global(module: str) -> Emitter:

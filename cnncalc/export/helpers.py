@@ -22,6 +22,7 @@ class SamePad(nn.Module):
         pads = []
         for size, k, s, d in zip(reversed(x.shape[2:]), reversed(self.kernel), reversed(self.stride),
                                  reversed(self.dilation)):
+            size = int(size)  # a constant when traced (torch.onnx.export), not a Shape operator
             total = max((math.ceil(size / s) - 1) * s + d * (k - 1) + 1 - size, 0)
             pads += [total // 2, total - total // 2]
         return F.pad(x, pads, value=self.value)

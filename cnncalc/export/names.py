@@ -36,13 +36,16 @@ MAX_IDENTIFIER = 60
 def identifier(raw: str, used: set[str], fallback: str = "layer") -> str:
     """A valid, unreserved Python identifier for `raw`, unique in `used` (which it joins).
 
-    Only ASCII letters, digits and `_` survive; a leading digit gets a `_` (a layer `0` is `_0`);
-    a reserved name (keyword, builtin, nn.Module attribute) gets a trailing `_`; clashes get `_2`, `_3`.
+    A name that is not an ASCII identifier keeps its letters and digits, each other run becoming `_`;
+    leading underscores go (no private or dunder names); a leading digit gets a `_` (a layer `0` is
+    `_0`); a reserved name (keyword, builtin, nn.Module attribute) gets a trailing `_`; clashes get
+    `_2`, `_3`.
     """
-    text = re.sub(r"[^A-Za-z0-9_]+", "_", raw)[:MAX_IDENTIFIER].strip("_") or fallback
+    text = raw if raw.isascii() and raw.isidentifier() else re.sub(r"[^A-Za-z0-9]+", "_", raw).strip("_")
+    text = text.lstrip("_")[:MAX_IDENTIFIER] or fallback
     if text[0].isdigit():
         text = "_" + text
-    if text in RESERVED or text.startswith("__"):
+    if text in RESERVED:
         text += "_"
     name, n = text, 2
     while name in used:

@@ -20,7 +20,7 @@ from cnncalc.export.helpers import HELPERS
 from cnncalc.export.names import ExpressionError, class_name, comment, expression, identifier, literal
 from cnncalc.kinds import ALIASES, KINDS, fmt_shape
 from cnncalc.network import Layer
-from cnncalc.problems import BlockUse, Located, SpecError
+from cnncalc.problems import BlockUse, Located
 from cnncalc.spec import Block, Item, Lit, Seq, Value, Var
 
 Position = tuple[int, int]
