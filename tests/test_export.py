@@ -32,6 +32,7 @@ from conftest import ROOT, SPECS
 
 HERE = Path(__file__).resolve().parent
 EVERY_KIND = HERE / "export" / "every_kind.yaml"
+MLP = HERE / "export" / "mlp.yaml"
 BUNDLED = sorted(SPECS.glob("*.yaml"))  # at run time: a new bundled spec is exported too
 
 
@@ -160,7 +161,7 @@ def _torch():  # type: ignore[no-untyped-def]
     return pytest.importorskip("torch", reason="PyTorch is not installed; pip install torch to run the export")
 
 
-@pytest.mark.parametrize("spec", BUNDLED + [EVERY_KIND], ids=[p.stem for p in BUNDLED] + ["every_kind"])
+@pytest.mark.parametrize("spec", BUNDLED + [EVERY_KIND, MLP], ids=[p.stem for p in BUNDLED] + ["every_kind", "mlp"])
 def test_exported_module_matches_cnncalc_layer_by_layer(spec: Path) -> None:
     _torch()
     from exported_torch import mismatches
@@ -209,7 +210,8 @@ name: "net\\nimport os\\nos.system('touch {sentinel}')"
 input: [8, 8, 3]
 blocks:
   "x; import os":
-    args: {"a); __import__('os').system('touch {sentinel}'); (b": 4, "in": 2}
+    args: {"a); __import__('os').system('touch {sentinel}'); (b": 4, "in": 2,
+           note: "', __import__('os').system('touch {sentinel}'), '"}
     layers:
       - conv: {filters: "${in * 2}", kernel: 1, name: "__import__('os')"}
       - relu: {name: "x; import os"}
@@ -278,6 +280,13 @@ layers:
     problem = info.value.problem
     assert (problem.line, problem.rule) == (7, "unsupported-export")
     assert "`ceil` differs between the uses of its block (True, False)" in problem.message
+
+
+def test_a_block_argument_named_in_channels_is_refused() -> None:
+    text = "input: [8, 8, 3]\nblocks:\n  b:\n    args: {in_channels: 3}\n    layers:\n      - relu\nlayers:\n  - b\n"
+    with pytest.raises(SpecError) as info:
+        export_pytorch(analyze(loads(text, "t.yaml")))
+    assert (info.value.problem.line, info.value.problem.rule) == (3, "unsupported-export")
 
 
 # --- the command ---------------------------------------------------------------------------------------

@@ -120,10 +120,12 @@ class _ClassWriter:
         self.attrs: set[str] = set()  # attributes, which are also the locals of forward
         self.params: dict[str, str] = {}  # block argument -> constructor parameter
         if block is not None:
+            if "in_channels" in block.params:
+                raise block.where.error("unsupported-export", f"block `{block.name}` declares `in_channels`, which "
+                                        "the export reserves for the channels of the block's input; rename it")
             self.params["in_channels"] = identifier("in_channels", self.used)
             for param in block.params:
-                if param != "in_channels":
-                    self.params[param] = identifier(param, self.used, "arg")
+                self.params[param] = identifier(param, self.used, "arg")
         self.init: list[str] = []
         self.steps: list[tuple[str, str, list[str]]] = []  # (output variable, attribute, input variables)
         self.values: dict[str, tuple[str, str]] = {}  # name in the list -> (forward variable, channels source)
@@ -377,7 +379,7 @@ def export_pytorch(analysis: Analysis) -> Exported:
              "import math\n\nimport torch\nimport torch.nn.functional as F\nfrom torch import nn"]
     parts += [HELPERS[name].strip("\n") for name in HELPERS if name in gen.helpers]
     parts += [gen.classes[name].source.rstrip("\n") for name in gen.order]
-    parts += [net_source.rstrip("\n"), f"INPUT_SHAPE = {literal(shape)}  # N, C, H, W"]
+    parts += [net_source.rstrip("\n"), f"INPUT_SHAPE = {literal(shape)}  # {'N, C, H, W' if len(shape) == 4 else 'N, features'}"]
     parts.append(
         'if __name__ == "__main__":\n'
         f"    model = {net_class}().eval()\n"
