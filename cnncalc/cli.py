@@ -954,3 +954,22 @@ def main() -> None:
         textout.silence_stdout()
         code = textout.EXIT_BROKEN_PIPE
     sys.exit(code)
+
+
+@app.command("export", cls=Command)
+def export_(
+    spec: str = typer.Argument(..., metavar="SPEC",
+                               help="An architecture file, the name of a bundled one, or - for standard input."),
+    to: str = typer.Option(..., "--to", "-t", metavar="pytorch", help="The framework to write code for."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="Write the module here (default: standard output)."),
+    input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE",
+                                        help="Export at another input: HxW (keeps the file's channels) or HxWxC."),
+) -> None:
+    """Write the network as a readable, runnable PyTorch module (one nn.Module class per block).
+
+    The module's header states cnncalc's totals; its figures equal them layer by layer.
+    """
+    from cnncalc.export.command import run_export
+
+    raise typer.Exit(run_export(spec, to, output, input))

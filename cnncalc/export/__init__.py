@@ -1,0 +1,1 @@
+"""Exporters: an analysed spec written as code for another framework (PyTorch)."""

@@ -1,0 +1,71 @@
+"""The body of `cnncalc export`: analyse the spec, write it as code for another framework, report problems."""
+
+from __future__ import annotations
+
+import sys
+
+from cnncalc.problems import ERROR, EXIT_PROBLEMS, EXIT_USAGE, Problem, SpecError
+
+TARGETS = ("pytorch",)
+EXIT_OK = 0
+
+
+def run_export(spec: str, to: str, output: str | None, input_shape: str | None) -> int:
+    """Export SPEC to the framework `to`, writing OUTPUT (stdout when None or '-'); return the exit code."""
+    from cnncalc.diagnostics import text
+
+    if to.lower() not in TARGETS:
+        print(f"cnncalc export: --to {to!r} is not a target; choose one of {', '.join(TARGETS)}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        code = _export(spec, input_shape)
+    except _Usage as exc:
+        print(f"cnncalc export: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SpecError as exc:
+        print(text(exc.problem), file=sys.stderr)
+        return EXIT_PROBLEMS
+    if output in (None, "-"):
+        sys.stdout.write(code)
+        return EXIT_OK
+    try:
+        with open(output, "w", encoding="utf-8") as handle:  # type: ignore[arg-type]
+            handle.write(code)
+    except OSError as exc:
+        problem = Problem(str(output), 1, 1, ERROR, "unwritable-file", f"cannot write the module: {exc.strerror}")
+        print(text(problem), file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+class _Usage(Exception):
+    """Command-line misuse (exit 2)."""
+
+
+def _export(spec: str, input_shape: str | None) -> str:
+    """The exported PyTorch source for a spec file or bundled name, at its own input size or `input_shape`."""
+    from cnncalc import bundled
+    from cnncalc.analysis import analyze
+    from cnncalc.export.pytorch import export_pytorch
+
+    parsed = bundled.read_spec(spec)
+    return export_pytorch(analyze(parsed, _input(input_shape, parsed.input))).code
+
+
+def _input(text: str | None, file_input: tuple[int, ...]) -> tuple[int, ...] | None:
+    """--input as `shape` reads it: HxW keeps the file's channels, HxWxC, or N for a vector input."""
+    if text is None:
+        return None
+    from cnncalc.quantities import parse_shape
+
+    try:
+        dims = parse_shape(text, 1, 3)
+    except ValueError as exc:
+        raise _Usage(f"--input: {exc}") from None
+    if len(file_input) == 3 and len(dims) == 2:
+        return (dims[0], dims[1], file_input[2])
+    if len(file_input) == 3 and len(dims) == 1:
+        raise _Usage(f"--input: the file's input is {'x'.join(map(str, file_input))}; give HxW or HxWxC")
+    if len(file_input) == 1 and len(dims) == 2:
+        raise _Usage(f"--input: the file's input is a vector of {file_input[0]}; give one number or HxWxC")
+    return dims

@@ -1,0 +1,390 @@
+"""Write an analysed spec as a readable PyTorch module: one nn.Module class per block, one for the network.
+
+A block's class takes the block's arguments (and `in_channels`, as in the file) as constructor
+parameters; its layers are read from the block's items in the Spec, and resolved through the
+network's layers (`Analysis.network.layers`: each layer's `uses` chain says which block use made
+it, its `where` which item). Arguments written `$name`/`${…}` become Python expressions of the
+constructor parameters; the rest are literals of the converted values. Every name from the file
+becomes a safe identifier and every value a literal built from typed data (cnncalc.export.names).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnncalc.analysis import Analysis
+from cnncalc.export.emitters import EMITTERS, Emit
+from cnncalc.export.helpers import HELPERS
+from cnncalc.export.names import ExpressionError, class_name, comment, expression, identifier, literal
+from cnncalc.kinds import ALIASES, KINDS, fmt_shape
+from cnncalc.network import Layer
+from cnncalc.problems import BlockUse, Located
+from cnncalc.spec import Block, Item, Lit, Seq, Value, Var
+
+Position = tuple[int, int]
+
+
+@dataclass
+class Exported:
+    """The exported module's source, its network class, and each cnncalc layer's module path in it."""
+
+    code: str
+    class_name: str
+    paths: dict[str, str]  # cnncalc layer name (layer1.1.conv1) -> module path (layer1.blocks.0.conv1)
+
+
+@dataclass
+class _Member:
+    """What one item of a layer list became in one use of the list: its name and layers."""
+
+    name: str  # the row name (prefix included; `.1` of a repeat included)
+    layers: list[Layer] = field(default_factory=list)
+    use: BlockUse | None = None  # for a block use
+
+
+@dataclass
+class _Scope:
+    """The layers of one use of a layer list (the network's, or a block's), grouped by item."""
+
+    depth: int  # index of this use in the layers' `uses` chains (-1: the top level)
+    use: BlockUse | None
+    members: dict[Position, list[_Member]] = field(default_factory=dict)
+
+
+@dataclass
+class _ClassCode:
+    """A generated class: its Python name and source."""
+
+    name: str
+    source: str = ""
+
+
+@dataclass
+class _Gen:
+    """The whole export's state: the analysis, classes made so far, helpers needed, attribute paths."""
+
+    analysis: Analysis
+    classes: dict[str, _ClassCode] = field(default_factory=dict)  # block name -> class
+    order: list[str] = field(default_factory=list)  # block names, dependencies first
+    used_names: set[str] = field(default_factory=lambda: set(HELPERS))
+    helpers: set[str] = field(default_factory=set)
+    attrs: dict[Position, str] = field(default_factory=dict)  # item position -> attribute name
+    repeated: set[Position] = field(default_factory=set)
+    instances: dict[Position, list[Layer]] = field(default_factory=dict)  # leaf item -> every layer it made
+    params_of: dict[str, dict[str, str]] = field(default_factory=dict)  # block -> argument -> parameter
+
+    def class_for(self, block: Block, member: _Member) -> _ClassCode:
+        """The class of a block, written from its first use (`member`) the first time it is asked for."""
+        if block.name in self.classes:
+            return self.classes[block.name]
+        code = self.classes[block.name] = _ClassCode(class_name(block.name, self.used_names))
+        assert member.use is not None
+        depth = member.layers[0].uses.index(member.use)
+        writer = _ClassWriter(self, block, _scope(member.layers, depth, member.use), member.name + ".")
+        self.params_of[block.name] = writer.params
+        code.source = writer.write(block.items, code.name, writer.params["in_channels"])
+        self.order.append(block.name)
+        return code
+
+
+def _scope(layers: list[Layer], depth: int, use: BlockUse | None) -> _Scope:
+    """The members of one use of a layer list, keyed by their item's position."""
+    scope = _Scope(depth, use)
+    for layer in layers:
+        if depth >= 0 and (len(layer.uses) <= depth or layer.uses[depth] != use):
+            continue
+        if len(layer.uses) == depth + 1:
+            key, name, inner = (layer.where.line, layer.where.column), layer.name, None
+        else:
+            inner = layer.uses[depth + 1]
+            key, name = (inner.line, inner.column), inner.name
+        members = scope.members.setdefault(key, [])
+        if not members or members[-1].name != name:
+            members.append(_Member(name, [], inner))
+        members[-1].layers.append(layer)
+    return scope
+
+
+def _pos(where: Located) -> Position:
+    return where.line, where.column
+
+
+class _ClassWriter:
+    """Writes one class: the network's (block None) or a block's, from its items and one use's layers."""
+
+    def __init__(self, gen: _Gen, block: Block | None, scope: _Scope, prefix: str) -> None:
+        self.gen, self.block, self.scope, self.prefix = gen, block, scope, prefix
+        self.used: set[str] = set()  # constructor parameters and locals of __init__
+        self.attrs: set[str] = set()  # attributes, which are also the locals of forward
+        self.params: dict[str, str] = {}  # block argument -> constructor parameter
+        if block is not None:
+            if "in_channels" in block.params:
+                raise block.where.error("unsupported-export", f"block `{block.name}` declares `in_channels`, which "
+                                        "the export reserves for the channels of the block's input; rename it")
+            self.params["in_channels"] = identifier("in_channels", self.used)
+            for param in block.params:
+                self.params[param] = identifier(param, self.used, "arg")
+        self.init: list[str] = []
+        self.steps: list[tuple[str, str, list[str]]] = []  # (output variable, attribute, input variables)
+        self.values: dict[str, tuple[str, str]] = {}  # name in the list -> (forward variable, channels source)
+        self.outputs: list[tuple[str, str]] = []
+
+    # -- values written in the file --------------------------------------------------------
+
+    def value_code(self, value: Value) -> str:
+        """A block argument as written at a use: a literal, or an expression of this class's parameters."""
+        if isinstance(value, Lit):
+            try:
+                return literal(value.value)
+            except TypeError:
+                raise value.where.error("unsupported-export", "this value cannot be written as Python") from None
+        if isinstance(value, Seq):
+            return "[" + ", ".join(self.value_code(v) for v in value.items) + "]"
+        return self.var_code(value)
+
+    def var_code(self, var: Var) -> str:
+        """`$name` or `${expr}` as Python over the constructor parameters."""
+        text = var.text
+        try:
+            if text.startswith("${") and text.endswith("}"):
+                return expression(text[2:-1], self.params)
+            if text[1:] in self.params:
+                return self.params[text[1:]]
+        except ExpressionError as exc:
+            raise var.where.error("unsupported-export", f"in `{text}`: {exc}") from None
+        raise var.where.error("unsupported-export", f"`{text}` is not an argument of this block")
+
+    def arg_exprs(self, item: Item, kind: str) -> dict[str, str]:
+        """The kind's arguments the item wrote with `$name`/`${…}`, as Python expressions."""
+        exprs: dict[str, str] = {}
+        for arg, value in item.args.items():
+            name = KINDS[kind].main if arg == "" else arg
+            if name is None or not _has_var(value):
+                continue
+            if isinstance(value, Seq) and len(value.items) == 2 and name != "padding" or isinstance(value, Var):
+                exprs[name] = ("(" + ", ".join(self.value_code(v) for v in value.items) + ")"
+                               if isinstance(value, Seq) else self.var_code(value))
+            else:
+                raise value.where.error("unsupported-export", f"`{name}` mixes literals and `$` arguments in a "
+                                        "form the export cannot write; give it as one `${…}` or a literal")
+        return exprs
+
+    # -- the class -------------------------------------------------------------------------
+
+    def write(self, items: list[Item], name: str, in_channels: str) -> str:
+        """The class source."""
+        self.values["input"] = ("x_in", in_channels)
+        self.outputs.append(("x_in", in_channels))
+        for item in items:
+            self.item(item)
+        last_var, last_channels = self.outputs[-1]
+        if self.block is not None:  # what a use of the block, or the next repeat, reads as its channels
+            self.init.append(f"self.out_channels = {last_channels}")
+        head = comment(f"block `{self.block.name}` (line {self.block.where.line})") if self.block else "the network"
+        lines = [f"class {name}(nn.Module):", f"    # {head}", "", f"    def __init__({self.signature()}):",
+                 "        super().__init__()"]
+        lines += [f"        {line}" for line in self.init]
+        lines += ["", "    def forward(self, x):"] + [f"        {line}" for line in _chain(self.steps, last_var)]
+        return "\n".join(lines) + "\n"
+
+    def signature(self) -> str:
+        """`self, in_channels: int, filters, stride=2`: the block's arguments, defaults as in the file."""
+        if self.block is None:
+            return "self"
+        params = ["self", f"{self.params['in_channels']}: int"] + (["*"] if len(self.params) > 1 else [])
+        for raw, ident in self.params.items():
+            default = self.block.params.get(raw) if raw != "in_channels" else None
+            if raw == "in_channels":
+                continue
+            if default is None:
+                params.append(ident)
+                continue
+            try:
+                params.append(f"{ident}={literal(default[0])}")
+            except TypeError:
+                raise default[1].error("unsupported-export", "this default cannot be written as Python") from None
+        return ", ".join(params)
+
+    def item(self, item: Item) -> None:
+        """One item: its attribute, constructor and forward line."""
+        members = self.scope.members.get(_pos(item.where))
+        if not members:
+            raise item.where.error("unsupported-export", "this layer is never used in the analysed network, so "
+                                   "its export cannot be checked")
+        repeated = "repeat" in item.options
+        name = members[0].name[len(self.prefix):]
+        if repeated:
+            name = name.rsplit(".", 1)[0]
+        attr = identifier(name, self.attrs)
+        self.gen.attrs[_pos(item.where)] = attr
+        if repeated:
+            self.gen.repeated.add(_pos(item.where))
+        sources = self.sources(item)
+        channels = [c for _, c in sources]
+        if item.kind in ALIASES:
+            make, out = self.leaf(item, channels)
+        else:
+            make, out = self.block_use(item, members, channels[0])
+            out = None if repeated else f"self.{attr}.out_channels"
+        if repeated:
+            out = self.repeat(item, attr, make, channels[0], out)
+        else:
+            self.init.append(f"self.{attr} = {make(channels[0])}")
+            out = out(channels[0]) if callable(out) else out
+        self.steps.append((attr, attr, [v for v, _ in sources]))
+        self.values[name] = (attr, out)
+        self.outputs.append((attr, out))
+
+    def leaf(self, item: Item, channels: list[str]) -> tuple[Any, Any]:
+        """(make(in_channels) -> constructor source, out(in_channels) -> channels source) for a leaf."""
+        kind = ALIASES[item.kind]
+        emitter = EMITTERS.get(kind)
+        if emitter is None:
+            raise item.where.error("unsupported-export", f"the kind `{kind}` has no PyTorch export yet")
+        layers = [layer for member in self.scope.members[_pos(item.where)] for layer in member.layers]
+        instances = self.gen.instances[_pos(item.where)]
+        exprs = self.arg_exprs(item, kind)
+
+        def run(c: str) -> tuple[str, str]:
+            e = Emit(kind, layers[0], instances, exprs, [c] if len(channels) == 1 else channels, item.where)
+            made = emitter(e)
+            self.gen.helpers |= e.helpers
+            return made
+        return (lambda c: run(c)[0]), (lambda c: run(c)[1])
+
+    def block_use(self, item: Item, members: list[_Member], c: str) -> tuple[Any, Any]:
+        """(make, out) for a use of a block: its class, called with the arguments written at the use."""
+        block = self.gen.analysis.spec.blocks[item.kind]
+        cls = self.gen.class_for(block, members[0])
+        args = dict(item.args)
+        if "" in args and block.params:
+            args[next(iter(block.params))] = args.pop("")
+        given = {k: self.value_code(v) for k, v in args.items()}
+        for k, (value, where) in self.gen.analysis.spec.defaults.get(block.name, {}).items():
+            if k not in given:
+                try:
+                    given[k] = literal(value)
+                except TypeError:
+                    raise where.error("unsupported-export", "this value cannot be written as Python") from None
+        ctor = cls.name
+        params = self.gen.params_of[block.name]
+        keywords = ", ".join(f"{params[k]}={v}" for k, v in given.items() if k in params and k != "in_channels")
+        return (lambda c: f"{ctor}({c}{', ' + keywords if keywords else ''})"), None
+
+    def repeat(self, item: Item, attr: str, make: Any, c: str, out: Any) -> str:
+        """A repeated item: a loop building an nn.Sequential, each module reading the previous one's channels."""
+        count_value = item.options["repeat"]
+        count = self.value_code(count_value) if not isinstance(count_value, Lit) else literal(count_value.value)
+        chan = identifier(f"{attr}_channels", self.used)
+        self.init += [f"{chan} = {c}", "layers = []", f"for _ in range({count}):",
+                      f"    layers.append({make(chan)})",
+                      f"    {chan} = {out(chan) if out is not None else 'layers[-1].out_channels'}",
+                      f"self.{attr} = nn.Sequential(*layers)"]
+        return chan
+
+    def sources(self, item: Item) -> list[tuple[str, str]]:
+        """(forward variable, channels source) of each input of the item."""
+        if "from" not in item.options:
+            return [self.outputs[-1]]
+        refs = item.options["from"]
+        values = refs.items if isinstance(refs, Seq) else (refs,)
+        found = []
+        for ref in values:
+            if not isinstance(ref, Lit):
+                raise ref.where.error("unsupported-export", "a `from` reference given by a `$` argument is not "
+                                      "exported; name the layer")
+            if type(ref.value) is int:
+                found.append(self.outputs[ref.value])
+            elif str(ref.value) in self.values:
+                found.append(self.values[str(ref.value)])
+            else:
+                raise ref.where.error("unsupported-export", f"cannot resolve `from: {ref.value}` for the export")
+        return found
+
+
+def _has_var(value: Value) -> bool:
+    if isinstance(value, Var):
+        return True
+    return isinstance(value, Seq) and any(_has_var(v) for v in value.items)
+
+
+
+
+def _chain(steps: list[tuple[str, str, list[str]]], result: str) -> list[str]:
+    """The forward lines: a value read only by the next step flows through `x`, the others keep their names."""
+    reads: dict[str, list[int]] = {}
+    for i, (_, _, inputs) in enumerate(steps):
+        for var in inputs:
+            reads.setdefault(var, []).append(i)
+    reads.setdefault(result, []).append(len(steps))
+    rename = {var: "x" for i, var in enumerate(["x_in"] + [s[0] for s in steps]) if reads.get(var) == [i]}
+    lines = [] if rename.get("x_in") == "x" else ["x_in = x"]
+    for out, attr, inputs in steps:
+        lines.append(f"{rename.get(out, out)} = self.{attr}({', '.join(rename.get(v, v) for v in inputs)})")
+    lines.append(f"return {rename.get(result, result)}")
+    return lines
+
+
+def _paths(gen: _Gen, layers: list[Layer]) -> dict[str, str]:
+    """Each layer's module path in the exported network: attributes, and a repeat's 0-based index."""
+    paths: dict[str, str] = {}
+    for layer in layers:
+        parts: list[str] = []
+        frames = [((use.line, use.column), use.name) for use in layer.uses] + [(_pos(layer.where), layer.name)]
+        for pos, name in frames:
+            parts.append(gen.attrs[pos])
+            if pos in gen.repeated:
+                parts.append(str(int(name.rsplit(".", 1)[1]) - 1))
+        paths[layer.name] = ".".join(parts)
+    return paths
+
+
+def _header(analysis: Analysis, cls: str) -> list[str]:
+    """The module's opening comment: where it comes from and cnncalc's totals."""
+    from cnncalc import __version__
+
+    t = analysis.totals
+    spec = analysis.spec
+    chw = _channels_first(analysis.input)
+    lines = [
+        f"# {comment(spec.name or cls)}: a PyTorch module written by cnncalc {comment(str(__version__))} from "
+        f"{comment(os.path.basename(spec.path))}.",
+        "# Channels-first, as PyTorch expects: the input is " + " x ".join(["N", *map(str, chw)]) +
+        f" (cnncalc: {fmt_shape(analysis.input)}).",
+        f"# cnncalc's totals: {t.params:,} parameters ({t.trainable:,} trainable, {t.non_trainable:,} non-trainable "
+        "BatchNorm statistics),",
+        f"# {t.macs:,} multiply-adds ({t.flops:,} FLOPs), output {fmt_shape(analysis.output)} (channels-last), "
+        f"{len(analysis.rows)} layers.",
+        "# Run it: python this_file.py (builds the network and prints its output shape and parameter count).",
+    ]
+    return lines
+
+
+def _channels_first(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return (shape[-1], *shape[:-1]) if len(shape) > 1 else shape
+
+
+def export_pytorch(analysis: Analysis) -> Exported:
+    """The PyTorch module source for an analysed spec; raises SpecError (rule unsupported-export) where it cannot."""
+    gen = _Gen(analysis)
+    for layer in analysis.network.layers:
+        gen.instances.setdefault(_pos(layer.where), []).append(layer)
+    net_class = class_name(analysis.spec.name or "Network", gen.used_names, "Network")
+    top = _ClassWriter(gen, None, _scope(analysis.network.layers, -1, None), "")
+    net_source = top.write(analysis.spec.items, net_class, literal(analysis.input[-1]))
+    shape = (1, *_channels_first(analysis.input))
+    parts = ["\n".join(_header(analysis, net_class)), '"""' + "A network exported by cnncalc." + '"""',
+             "import math\n\nimport torch\nimport torch.nn.functional as F\nfrom torch import nn"]
+    parts += [HELPERS[name].strip("\n") for name in HELPERS if name in gen.helpers]
+    parts += [gen.classes[name].source.rstrip("\n") for name in gen.order]
+    parts += [net_source.rstrip("\n"), f"INPUT_SHAPE = {literal(shape)}  # {'N, C, H, W' if len(shape) == 4 else 'N, features'}"]
+    parts.append(
+        'if __name__ == "__main__":\n'
+        f"    model = {net_class}().eval()\n"
+        "    with torch.no_grad():\n"
+        "        out = model(torch.zeros(INPUT_SHAPE))\n"
+        '    print("output", tuple(out.shape), "parameters", sum(p.numel() for p in model.parameters()))')
+    code = "\n\n\n".join(parts) + "\n"
+    return Exported(code, net_class, _paths(gen, analysis.network.layers))
