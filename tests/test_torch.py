@@ -30,9 +30,9 @@ torch = pytest.importorskip("torch", reason="PyTorch is not installed; install t
 from cnncalc.analysis import Analysis, analyze  # noqa: E402
 from cnncalc.kinds import ALIASES, KINDS  # noqa: E402
 from cnncalc.problems import Located, SpecError  # noqa: E402
-from cnncalc.spec import loads  # noqa: E402
+from cnncalc.spec import load, loads  # noqa: E402
 
-from conftest import BUNDLED_NAMES, bundled_spec, run  # noqa: E402
+from conftest import BUNDLED_NAMES, SPECS, bundled_spec, run  # noqa: E402
 from torchvision_zoo import ZOO, missing  # noqa: E402
 from torch_model import (  # noqa: E402
     TorchNet, Untranslatable, box, mismatches, run_op, tf_same, whole_model_figures)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from cnncalc.problems import ERROR, EXIT_PROBLEMS, EXIT_USAGE, Problem, SpecError
+from cnncalc.problems import ERROR, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Problem, SpecError
 
 TARGETS = ("pytorch",)
-EXIT_OK = 0
 
 
 def run_export(spec: str, to: str, output: str | None, input_shape: str | None) -> int:
