@@ -136,6 +136,62 @@ CASES = [
      ["lrn: {size: 3, name: lrn}", "prelu: {shared: true, name: p1}", "prelu: {name: p8}"]),
     ("slice of rows and columns is a crop", [helper.make_node("Slice", ["x", "st", "en", "ax"], ["y"], name="crop")],
      [ints("st", [1, 2]), ints("en", [-1, 16]), ints("ax", [2, 3])], ["crop: {cropping: [1, 1, 2, 0], name: crop}"]),
+    ("slice of the channels", [helper.make_node("Slice", ["x", "st", "en", "ax"], ["y"], name="part")],
+     [ints("st", [2]), ints("en", [5]), ints("ax", [1])], ["slice: {channels: [2, 5], name: part}"]),
+    ("split into equal parts, both read: split with from", [
+        helper.make_node("Split", ["x", "sizes"], ["a", "b"], name="chunk", axis=1),
+        helper.make_node("Add", ["a", "b"], ["y"], name="sum")],
+     [ints("sizes", [4, 4])], ["split: {parts: 2, index: 0, name: chunk}",
+                               "split: {parts: 2, index: 1, from: input, name: chunk_2}",
+                               "add: {from: [chunk, chunk_2], name: sum}"]),
+    ("split into unequal parts, one read: a slice", [
+        helper.make_node("Split", ["x", "sizes"], ["a", "b"], name="chunk", axis=1),
+        helper.make_node("Relu", ["b"], ["y"], name="r")],
+     [ints("sizes", [3, 5])], ["slice: {channels: [3, 8], name: chunk}", "relu: {name: r}"]),
+    ("reshape, transpose, reshape is a channel shuffle", [
+        helper.make_node("Reshape", ["x", "s5"], ["r"], name="/sh/Reshape"),
+        helper.make_node("Transpose", ["r"], ["t"], name="/sh/Transpose", perm=[0, 2, 1, 3, 4]),
+        helper.make_node("Reshape", ["t", "s4"], ["y"], name="/sh/Reshape_1")],
+     [ints("s5", [1, 4, 2, 16, 16]), ints("s4", [1, 8, 16, 16])], ["shuffle: {groups: 4, name: sh}"]),
+    ("layer norm between transposes to channels last and back", [
+        helper.make_node("Transpose", ["x"], ["t"], name="/norm/Transpose", perm=[0, 2, 3, 1]),
+        helper.make_node("LayerNormalization", ["t", "g", "b"], ["n"], name="/norm/LayerNormalization", axis=-1),
+        helper.make_node("Transpose", ["n"], ["y"], name="/norm/Transpose_1", perm=[0, -1, 1, 2])],
+     [init("g", 8), init("b", 8)], ["layernorm: {name: norm}"]),
+    ("layer norm of a vector, fixed weights are affine false", [
+        helper.make_node("Flatten", ["x"], ["f"], name="flat"),
+        helper.make_node("LayerNormalization", ["f", "g"], ["n"], name="ln", axis=1),
+        helper.make_node("Constant", [], ["one"], name="k",
+                         value=helper.make_tensor("v", TensorProto.FLOAT, [2048], [1.0] * 2048)),
+        helper.make_node("LayerNormalization", ["n", "one"], ["y"], name="fixed", axis=-1)],
+     [init("g", 2048)], ["flatten: {name: flat}", "layernorm: {bias: false, name: ln}",
+                         "layernorm: {affine: false, bias: false, name: fixed}"]),
+    ("instance norm: learned and fixed weights", [
+        helper.make_node("InstanceNormalization", ["x", "g", "b"], ["i"], name="learned"),
+        helper.make_node("Constant", [], ["one"], name="k1", value=helper.make_tensor("v1", TensorProto.FLOAT, [8],
+                                                                                        [1.0] * 8)),
+        helper.make_node("Constant", [], ["zero"], name="k0", value=helper.make_tensor("v0", TensorProto.FLOAT, [8],
+                                                                                         [0.0] * 8)),
+        helper.make_node("InstanceNormalization", ["i", "one", "zero"], ["y"], name="fixed")],
+     [init("g", 8), init("b", 8)], ["instancenorm: {affine: true, name: learned}", "instancenorm: {name: fixed}"]),
+    ("PyTorch's group norm: reshape, instance norm, reshape, mul, add", [
+        helper.make_node("Reshape", ["x", "s3"], ["r"], name="/gn/Reshape"),
+        *[helper.make_node("Constant", [], [n], value=helper.make_tensor(n, TensorProto.FLOAT, [4], [v] * 4))
+          for n, v in (("one", 1.0), ("zero", 0.0))],
+        helper.make_node("InstanceNormalization", ["r", "one", "zero"], ["i"], name="/gn/InstanceNormalization"),
+        helper.make_node("Reshape", ["i", "s4"], ["o"], name="/gn/Reshape_1"),
+        helper.make_node("Unsqueeze", ["w", "axes"], ["wu"], name="/gn/Unsqueeze"),
+        helper.make_node("Mul", ["o", "wu"], ["m"], name="/gn/Mul"),
+        helper.make_node("Unsqueeze", ["b", "axes"], ["bu"], name="/gn/Unsqueeze_1"),
+        helper.make_node("Add", ["m", "bu"], ["y"], name="/gn/Add")],
+     [ints("s3", [1, 4, -1]), ints("s4", [1, 8, 16, 16]), ints("axes", [1, 2]), init("w", 8), init("b", 8)],
+     ["groupnorm: {groups: 4, name: gn}"]),
+    ("mul by a learned per-channel weight is layerscale; by one number (+ one), rescaling", [
+        helper.make_node("Mul", ["gamma", "x"], ["s"], name="/ls/Mul"),
+        helper.make_node("Mul", ["s", "k"], ["m"], name="/rs/Mul"),
+        helper.make_node("Add", ["m", "off"], ["y"], name="/rs/Add")],
+     [init("gamma", 8, 1, 1), init("k", values=[0.1]), init("off", values=[-1.0])],
+     ["layerscale: {name: ls}", "rescaling: {scale: 0.1, offset: -1.0, name: rs}"]),
     ("a graph output that is not the last node", [helper.make_node("Relu", ["x"], ["y"], name="r"),
                                                   helper.make_node("Sigmoid", ["x"], ["unused"], name="s")], [],
      ["relu: {name: r}", "sigmoid: {from: input, name: s}", "identity: {from: r, name: output}"]),
@@ -420,3 +476,18 @@ def test_gelu_written_with_erf_is_one_layer(tmp_path: Path) -> None:
     assert layer_lines(result.yaml) == ["gelu: {name: act}"]
     other = import_model(tmp_path, model(*_gelu_nodes(half=0.25), X))
     assert [u.op for u in other.unmapped] == ["Div (division outside GELU)", "Erf"]
+
+
+@pytest.mark.parametrize("opset, weights, expected", [
+    (21, 8, ["groupnorm: {groups: 2, name: gn}"]),  # one scale per channel, as PyTorch's GroupNorm
+    (18, 2, None),  # one scale per group: fewer weights than any cnncalc kind
+])
+def test_group_normalization(tmp_path: Path, opset: int, weights: int, expected) -> None:
+    node = helper.make_node("GroupNormalization", ["x", "g", "b"], ["y"], name="gn", num_groups=2)
+    result = import_model(tmp_path, model([node], [init("g", weights), init("b", weights)], X, opset=opset))
+    if expected is None:
+        assert [u.op for u in result.unmapped] == ["GroupNormalization (one scale per group (opset 18); cnncalc's "
+                                                   "groupnorm has one per channel)"]
+    else:
+        assert result.ok and layer_lines(result.yaml) == expected
+        assert analyze(loads(result.yaml)).totals.trainable == 2 * 8
