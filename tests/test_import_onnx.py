@@ -192,6 +192,22 @@ CASES = [
         helper.make_node("Add", ["m", "off"], ["y"], name="/rs/Add")],
      [init("gamma", 8, 1, 1), init("k", values=[0.1]), init("off", values=[-1.0])],
      ["layerscale: {name: ls}", "rescaling: {scale: 0.1, offset: -1.0, name: rs}"]),
+    ("layer norm written out (before opset 17), channels last", [
+        helper.make_node("Transpose", ["x"], ["t"], name="/ln/Transpose", perm=[0, 2, 3, 1]),
+        helper.make_node("ReduceMean", ["t"], ["mu"], name="/ln/ReduceMean", axes=[-1]),
+        helper.make_node("Sub", ["t", "mu"], ["d"], name="/ln/Sub"),
+        helper.make_node("Pow", ["d", "two"], ["sq"], name="/ln/Pow"),
+        helper.make_node("ReduceMean", ["sq"], ["var"], name="/ln/ReduceMean_1", axes=[-1]),
+        helper.make_node("Add", ["var", "eps"], ["ve"], name="/ln/Add"),
+        helper.make_node("Sqrt", ["ve"], ["sd"], name="/ln/Sqrt"),
+        helper.make_node("Div", ["d", "sd"], ["n"], name="/ln/Div"),
+        helper.make_node("Mul", ["n", "g"], ["s"], name="/ln/Mul"),
+        helper.make_node("Transpose", ["s"], ["y"], name="/ln/Transpose_1", perm=[0, 3, 1, 2])],
+     [init("two", values=[2.0]), init("eps", values=[1e-6]), init("g", 8)], ["layernorm: {bias: false, name: ln}"]),
+    ("mean over rows and columns is a global average pool", [
+        helper.make_node("ReduceMean", ["x"], ["m"], name="keep", axes=[2, 3]),
+        helper.make_node("ReduceMean", ["m"], ["y"], name="drop", axes=[-1, -2], keepdims=0)], [],
+     ["globalavgpool: {name: keep}", "globalavgpool: {name: drop}", "flatten: {name: drop_flatten}"]),
     ("a graph output that is not the last node", [helper.make_node("Relu", ["x"], ["y"], name="r"),
                                                   helper.make_node("Sigmoid", ["x"], ["unused"], name="s")], [],
      ["relu: {name: r}", "sigmoid: {from: input, name: s}", "identity: {from: r, name: output}"]),
@@ -491,3 +507,36 @@ def test_group_normalization(tmp_path: Path, opset: int, weights: int, expected)
     else:
         assert result.ok and layer_lines(result.yaml) == expected
         assert analyze(loads(result.yaml)).totals.trainable == 2 * 8
+
+
+@pytest.mark.parametrize("opset", [14, 17])  # written out before opset 17, LayerNormalization from 17
+@pytest.mark.parametrize("affine, bias", [(True, True), (True, False), (False, False)])
+def test_layer_norm_exported_by_pytorch(tmp_path: Path, opset: int, affine: bool, bias: bool) -> None:
+    """LayerNorm2d (channels last and back) and a LayerNorm of vectors, as PyTorch exports them."""
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to export the module")
+    import io
+    import warnings
+
+    from torch import nn
+
+    class Norms(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.norm2d = nn.LayerNorm(8, elementwise_affine=affine, bias=bias)
+            self.norm = nn.LayerNorm(8 * 49, elementwise_affine=affine, bias=bias)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.norm(self.norm2d(x.movedim(1, -1)).movedim(-1, 1).flatten(1))
+
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(Norms().eval(), (torch.zeros(1, 8, 7, 7),), buffer, dynamo=False, opset_version=opset,
+                          do_constant_folding=False)
+    path = tmp_path / "norms.onnx"
+    path.write_bytes(buffer.getvalue())
+    result = onnx_importer.import_onnx(str(path), Options())
+    assert result.ok, result.problems
+    a = analyze(loads(result.yaml))
+    assert [r.kind for r in a.rows] == ["layernorm", "flatten", "layernorm"]
+    assert a.totals.trainable == sum(p.numel() for p in Norms().parameters()) and a.output == (392,)

@@ -805,20 +805,96 @@ def _channel_weight(ctx: Ctx, node: Any, x: str, shape: tuple[int, ...]) -> str 
 
 def _transpose(ctx: Ctx, node: Any) -> None:
     """Only around a layer norm on channels-last positions (how LayerNorm2d is exported): to N×…×C,
-    LayerNormalization over the last axis, and back."""
+    LayerNormalization (or its opset < 17 decomposition) over the last axis, and back."""
     (x,) = _data(ctx, node)
     shape = _shape(ctx, x)
     rank = len(shape)
     perm = [int(p) % rank for p in _attrs(node).get("perm", [])]
-    norm = _only_user(ctx, node.output[0], "LayerNormalization")
-    back = _only_user(ctx, norm.output[0], "Transpose") if norm is not None else None
-    to_last = [0, *range(2, rank), 1]
-    if rank < 3 or perm != to_last or back is None or int(_attrs(norm).get("axis", -1)) % rank != rank - 1:
+    if rank < 3 or perm != [0, *range(2, rank), 1]:
         raise Unmappable("a transpose other than around a channels-last layer norm or in a channel shuffle")
-    if [int(p) % rank for p in _attrs(back).get("perm", [])] != [0, rank - 1, *range(1, rank - 1)]:
-        raise Unmappable("a transpose that does not bring the channels back after a layer norm")
-    ctx.skip.update((id(norm), id(back)))
-    ctx.producer[back.output[0]] = _add(ctx, node, "layernorm", _norm_affine(ctx, norm, True), [x]).name
+    norm = _only_user(ctx, node.output[0], "LayerNormalization")
+    found = _decomposed_norm(ctx, node.output[0], _shape(ctx, node.output[0]))
+    if norm is not None and int(_attrs(norm).get("axis", -1)) % rank == rank - 1:
+        found = (norm, _norm_affine(ctx, norm, True), [norm])
+    back = _only_user(ctx, found[0].output[0], "Transpose") if found else None
+    if not found or back is None or [int(p) % rank for p in _attrs(back).get("perm", [])] != \
+            [0, rank - 1, *range(1, rank - 1)]:
+        raise Unmappable("a transpose to channels last that is not a layer norm's, brought back")
+    ctx.skip.update(id(n) for n in (*found[2], back))
+    ctx.producer[back.output[0]] = _add(ctx, node, "layernorm", found[1], [x]).name
+
+
+def _users(ctx: Ctx, tensor: str) -> dict[str, Any]:
+    """The nodes reading `tensor`, by operator (only where each operator reads it once)."""
+    users = ctx.consumers.get(tensor, [])
+    by_op = {u.op_type: u for u in users}
+    return by_op if len(by_op) == len(users) else {}
+
+
+def _last_axis(ctx: Ctx, node: Any, rank: int) -> bool:
+    """A ReduceMean over the last axis alone, keeping it (the axes an attribute, or an input from opset 18)."""
+    axes = _values(ctx, node, 1, "axes") if len(node.input) > 1 and node.input[1] else _attrs(node).get("axes")
+    return axes is not None and [int(a) % rank for a in axes] == [rank - 1] and _attrs(node).get("keepdims", 1)
+
+
+def _decomposed_norm(ctx: Ctx, t: str, shape: tuple[int, ...]) -> tuple[Any, dict[str, Any], list[Any]] | None:
+    """LayerNorm over the last axis as exporters write it before opset 17: (t − mean)/√(mean((t − mean)²) + ε),
+    then optionally · weight and + bias (one learned value per element of the last axis). Returns the last
+    node, the layernorm's arguments and the nodes folded into it."""
+    first = _users(ctx, t)
+    mean, sub = first.get("ReduceMean"), first.get("Sub")
+    if len(first) != 2 or mean is None or sub is None or list(sub.input) != [t, mean.output[0]] \
+            or not _last_axis(ctx, mean, len(shape)):
+        return None
+    centred = _users(ctx, sub.output[0])
+    power, div = centred.get("Pow"), centred.get("Div")
+    if len(centred) != 2 or power is None or div is None or _scalar_input(ctx, power, sub.output[0]) != 2.0:
+        return None
+    var = _only_user(ctx, power.output[0], "ReduceMean")
+    eps = _only_user(ctx, var.output[0], "Add") if var is not None and _last_axis(ctx, var, len(shape)) else None
+    root = _only_user(ctx, eps.output[0], "Sqrt") if eps is not None else None
+    if root is None or list(div.input) != [sub.output[0], root.output[0]] \
+            or _scalar_input(ctx, eps, var.output[0]) is None:
+        return None
+    nodes = [mean, sub, power, var, eps, root, div]
+    args: dict[str, Any] = {"affine": False, "bias": False}
+    scale = _only_user(ctx, div.output[0], "Mul")
+    if scale is not None and _last_weight(ctx, scale, div.output[0], shape[-1]):
+        nodes.append(scale)
+        shift = _only_user(ctx, scale.output[0], "Add")
+        args = {"bias": False}
+        if shift is not None and _last_weight(ctx, shift, scale.output[0], shape[-1]):
+            nodes.append(shift)
+            args = {}
+    return nodes[-1], args, nodes
+
+
+def _last_weight(ctx: Ctx, node: Any, x: str, size: int) -> bool:
+    """The other operand of `node` is a learned weight of one value per element of the last axis."""
+    other = [i for i in node.input if i != x]
+    if len(other) != 1 or other[0] not in ctx.params or other[0] not in ctx.consts:
+        return False
+    return [d for d in ctx.consts[other[0]].shape if d != 1] == [size] and ctx.consts[other[0]].shape[-1] == size
+
+
+def _reduce_mean(ctx: Ctx, node: Any) -> None:
+    """The mean over rows and columns is a global average pool (then a flatten where the axes are dropped);
+    over a vector's values, the start of a decomposed layer norm."""
+    (x,) = _data(ctx, node)
+    shape = _shape(ctx, x)
+    axes = _values(ctx, node, 1, "axes") if len(node.input) > 1 and node.input[1] else _attrs(node).get("axes")
+    if len(shape) == 4 and axes is not None and sorted(int(a) % 4 for a in axes) == [2, 3]:
+        layer = _add(ctx, node, "globalavgpool", {}, [x])
+        if not _attrs(node).get("keepdims", 1):
+            flat = Layer("flatten", {}, safe_name(f"{layer.name}_flatten", ctx.used, "flatten"), [layer.name])
+            ctx.layers.append(flat)
+            ctx.producer[node.output[0]] = flat.name
+        return
+    found = _decomposed_norm(ctx, x, shape) if len(shape) == 2 else None
+    if found is None:
+        raise Unmappable("a mean over other axes than the rows and columns, outside a layer norm")
+    ctx.skip.update(id(n) for n in found[2][1:])
+    ctx.producer[found[0].output[0]] = _add(ctx, node, "layernorm", found[1], [x]).name
 
 
 def _norm_affine(ctx: Ctx, node: Any, with_bias: bool) -> dict[str, Any]:
@@ -1063,6 +1139,7 @@ MAPPERS: dict[str, Callable[[Ctx, Any], None]] = {
     "Split": _split,
     "Transpose": _transpose,
     "LayerNormalization": _layer_norm,
+    "ReduceMean": _reduce_mean,
     "InstanceNormalization": _instance_norm,
     "GroupNormalization": _group_normalization,
     "LRN": _lrn,
