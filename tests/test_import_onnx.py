@@ -540,3 +540,13 @@ def test_layer_norm_exported_by_pytorch(tmp_path: Path, opset: int, affine: bool
     a = analyze(loads(result.yaml))
     assert [r.kind for r in a.rows] == ["layernorm", "flatten", "layernorm"]
     assert a.totals.trainable == sum(p.numel() for p in Norms().parameters()) and a.output == (392,)
+
+
+def test_readme_table_names_every_mapped_operator() -> None:
+    """The README's ONNX table is the user's list of what imports: every operator with a mapper is in it."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| ONNX | cnncalc |", 1)[1].split("\n\n", 1)[0]
+    named = set(re.findall(r"`([A-Za-z]+)", "\n".join(line.split("|")[1] for line in table.splitlines()[2:])))
+    assert set(onnx_importer.MAPPERS) - named == set()
