@@ -550,3 +550,28 @@ def test_readme_table_names_every_mapped_operator() -> None:
     table = readme.split("| ONNX | cnncalc |", 1)[1].split("\n\n", 1)[0]
     named = set(re.findall(r"`([A-Za-z]+)", "\n".join(line.split("|")[1] for line in table.splitlines()[2:])))
     assert set(onnx_importer.MAPPERS) - named == set()
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_group_and_instance_norm_exported_by_pytorch(tmp_path: Path, affine: bool) -> None:
+    """nn.GroupNorm (exported as reshape, InstanceNormalization, reshape, Mul, Add) and nn.InstanceNorm2d."""
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to export the module")
+    import io
+    import warnings
+
+    from torch import nn
+
+    net = nn.Sequential(nn.GroupNorm(4, 8, affine=affine), nn.InstanceNorm2d(8, affine=affine)).eval()
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, (torch.zeros(1, 8, 7, 7),), buffer, dynamo=False, opset_version=17,
+                          do_constant_folding=False)
+    path = tmp_path / "norms.onnx"
+    path.write_bytes(buffer.getvalue())
+    result = onnx_importer.import_onnx(str(path), Options())
+    assert result.ok, result.problems
+    a = analyze(loads(result.yaml))
+    assert [(r.kind, r.args["groups"] if r.kind == "groupnorm" else None) for r in a.rows] == \
+        [("groupnorm", 4), ("instancenorm", None)]
+    assert a.totals.trainable == sum(p.numel() for p in net.parameters()) == (32 if affine else 0)

@@ -785,9 +785,18 @@ def _group_norm(ctx: Ctx, node: Any) -> bool:
             and _channel_weight(ctx, add, mul.output[0], before):
         ctx.skip.update((id(mul), id(add)))
         last, affine = add, True
+    elif mul is not None and add is not None and _fixed(ctx, mul, back.output[0]) and _fixed(ctx, add, mul.output[0]):
+        ctx.skip.update((id(mul), id(add)))  # affine=False: PyTorch still multiplies by ones and adds zeros
+        last = add
     layer = _add(ctx, node, "groupnorm", {"groups": after[1], **({} if affine else {"affine": False})}, [x])
     ctx.producer[last.output[0]] = layer.name
     return True
+
+
+def _fixed(ctx: Ctx, node: Any, x: str) -> bool:
+    """The other operand of `node` is a constant that is not a learned weight (a Constant node's value)."""
+    other = [i for i in node.input if i != x]
+    return len(other) == 1 and other[0] in ctx.consts and other[0] not in ctx.params
 
 
 def _channel_weight(ctx: Ctx, node: Any, x: str, shape: tuple[int, ...]) -> str | None:
