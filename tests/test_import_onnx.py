@@ -575,3 +575,44 @@ def test_group_and_instance_norm_exported_by_pytorch(tmp_path: Path, affine: boo
     assert [(r.kind, r.args["groups"] if r.kind == "groupnorm" else None) for r in a.rows] == \
         [("groupnorm", 4), ("instancenorm", None)]
     assert a.totals.trainable == sum(p.numel() for p in net.parameters()) == (32 if affine else 0)
+
+
+@pytest.mark.parametrize("opset", [14, 17])
+def test_convnext_block_with_channels_last_linear_layers(tmp_path: Path, opset: int) -> None:
+    """torchvision's CNBlock: depthwise 7×7, permute to channels last, LayerNorm, Linear, GELU, Linear, permute
+    back, layer scale, residual add; the Linear layers at each position are 1×1 convolutions."""
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to export the module")
+    import io
+    import warnings
+
+    from torch import nn
+    from torch.utils.flop_counter import FlopCounterMode
+
+    class Block(nn.Module):
+        def __init__(self, c: int) -> None:
+            super().__init__()
+            self.dw = nn.Conv2d(c, c, 7, padding=3, groups=c)
+            self.mlp = nn.Sequential(nn.LayerNorm(c, eps=1e-6), nn.Linear(c, 4 * c), nn.GELU(), nn.Linear(4 * c, c))
+            self.gamma = nn.Parameter(torch.ones(c, 1, 1))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x + self.gamma * self.mlp(self.dw(x).permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+    net = Block(8).eval()
+    x = torch.zeros(1, 8, 14, 14)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        net(x)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, (x,), buffer, dynamo=False, opset_version=opset, do_constant_folding=False)
+    path = tmp_path / "block.onnx"
+    path.write_bytes(buffer.getvalue())
+    result = onnx_importer.import_onnx(str(path), Options())
+    assert result.ok, result.problems
+    a = analyze(loads(result.yaml))
+    assert [(r.kind, r.args.get("activation"), r.args.get("kernel")) for r in a.rows] == [
+        ("depthwise", "none", (7, 7)), ("layernorm", None, None), ("conv", "gelu", (1, 1)), ("conv", "none", (1, 1)),
+        ("layerscale", None, None), ("add", None, None)]
+    assert (a.totals.trainable, a.totals.macs, a.output) == (sum(p.numel() for p in net.parameters()),
+                                                             counter.get_total_flops() // 2, (14, 14, 8))

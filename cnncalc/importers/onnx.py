@@ -233,7 +233,7 @@ def _infer(model: Any, ctx: Ctx) -> None:
             ctx.shapes[info.name] = tuple(d for d in dims if d is not None)
 
 
-_VIEWS = ("Identity", "Unsqueeze", "Reshape", "Squeeze", "Cast")
+_VIEWS = ("Identity", "Unsqueeze", "Reshape", "Squeeze", "Cast", "Transpose")
 
 
 def _fold_constants(model: Any, ctx: Ctx) -> list[str]:
@@ -650,6 +650,13 @@ def _scalar_input(ctx: Ctx, node: Any, other_than: str) -> float | None:
 def _div(ctx: Ctx, node: Any) -> None:
     """Only as the start of GELU written out with Erf (before opset 20): x·½·(1 + erf(x/√2))."""
     (x,) = _data(ctx, node)
+    chain = _gelu_chain(ctx, node, x)
+    ctx.skip.update(id(n) for n in chain[1:])
+    ctx.producer[chain[-1].output[0]] = _add(ctx, node, "gelu", {}, [x]).name
+
+
+def _gelu_chain(ctx: Ctx, node: Any, x: str) -> list[Any]:
+    """The Div, Erf, Add, Mul, Mul nodes of GELU written out, starting at `node` (x/√2), or Unmappable."""
     chain = [node]
     for op in ("Erf", "Add", "Mul", "Mul"):
         user = _only_user(ctx, chain[-1].output[0], op)
@@ -660,8 +667,7 @@ def _div(ctx: Ctx, node: Any) -> None:
     if (abs((_scalar_input(ctx, node, x) or 0) - 2 ** 0.5) > 1e-3 or _scalar_input(ctx, add, erf.output[0]) != 1.0
             or x not in mul.input or _scalar_input(ctx, half, mul.output[0]) != 0.5):
         raise Unmappable("division outside GELU")
-    ctx.skip.update(id(n) for n in chain[1:])
-    ctx.producer[half.output[0]] = _add(ctx, node, "gelu", {}, [x]).name
+    return chain
 
 
 def _clip(ctx: Ctx, node: Any) -> None:
@@ -813,24 +819,69 @@ def _channel_weight(ctx: Ctx, node: Any, x: str, shape: tuple[int, ...]) -> str 
 
 
 def _transpose(ctx: Ctx, node: Any) -> None:
-    """Only around a layer norm on channels-last positions (how LayerNorm2d is exported): to N×…×C,
-    LayerNormalization (or its opset < 17 decomposition) over the last axis, and back."""
+    """A transpose to channels last (N×…×C), layers that work on the last axis, and a transpose back: how
+    PyTorch exports LayerNorm2d and ConvNeXt's channels-last MLP. Each step is the layer it equals at every
+    position: a layer norm, a Linear as a 1×1 convolution, an activation, a layer scale."""
     (x,) = _data(ctx, node)
-    shape = _shape(ctx, x)
-    rank = len(shape)
+    rank = len(_shape(ctx, x))
     perm = [int(p) % rank for p in _attrs(node).get("perm", [])]
     if rank < 3 or perm != [0, *range(2, rank), 1]:
-        raise Unmappable("a transpose other than around a channels-last layer norm or in a channel shuffle")
-    norm = _only_user(ctx, node.output[0], "LayerNormalization")
-    found = _decomposed_norm(ctx, node.output[0], _shape(ctx, node.output[0]))
-    if norm is not None and int(_attrs(norm).get("axis", -1)) % rank == rank - 1:
-        found = (norm, _norm_affine(ctx, norm, True), [norm])
-    back = _only_user(ctx, found[0].output[0], "Transpose") if found else None
-    if not found or back is None or [int(p) % rank for p in _attrs(back).get("perm", [])] != \
-            [0, rank - 1, *range(1, rank - 1)]:
-        raise Unmappable("a transpose to channels last that is not a layer norm's, brought back")
-    ctx.skip.update(id(n) for n in (*found[2], back))
-    ctx.producer[back.output[0]] = _add(ctx, node, "layernorm", found[1], [x]).name
+        raise Unmappable("a transpose other than to channels last and back, or in a channel shuffle")
+    steps, back = _channels_last_steps(ctx, node.output[0], _shape(ctx, node.output[0]))
+    if not steps or back is None:
+        raise Unmappable("a transpose to channels last around other operators than a layer norm, Linear layers, "
+                         "activations and a layer scale")
+    source = x
+    for i, (first, kind, args, nodes) in enumerate(steps):
+        ctx.skip.update(id(n) for n in nodes)
+        layer = _add(ctx, node if len(steps) == 1 else first, kind, args, [source])
+        source = nodes[-1].output[0]
+        ctx.producer[source] = layer.name
+    ctx.skip.add(id(back))
+    ctx.producer[back.output[0]] = ctx.producer[source]
+
+
+_LAST_AXIS_ACTIVATIONS = {"Relu": "relu", "Gelu": "gelu", "Sigmoid": "sigmoid", "Tanh": "tanh",
+                          "HardSwish": "hardswish"}
+
+
+def _channels_last_steps(ctx: Ctx, t: str, shape: tuple[int, ...]) -> tuple[list[Any], Any]:
+    """From tensor `t` (channels last), the steps (first node, kind, args, nodes) up to the transpose back to
+    channels first, and that transpose; ([], None) where a node has no channels-last equivalent."""
+    steps: list[Any] = []
+    rank, channels = len(shape), shape[-1]
+    while True:
+        found = _decomposed_norm(ctx, t, (*shape[:-1], channels))
+        users = ctx.consumers.get(t, [])
+        user = users[0] if len(users) == 1 else _users(ctx, t).get("Div")  # GELU reads t twice
+        if found:
+            steps.append((found[2][0], "layernorm", found[1], found[2]))
+        elif user is None:
+            return [], None
+        elif user.op_type == "Transpose":
+            ok = [int(p) % rank for p in _attrs(user).get("perm", [])] == [0, rank - 1, *range(1, rank - 1)]
+            return (steps, user) if ok else ([], None)
+        elif user.op_type == "LayerNormalization" and int(_attrs(user).get("axis", -1)) % rank == rank - 1:
+            steps.append((user, "layernorm", _norm_affine(ctx, user, True), [user]))
+        elif user.op_type in _LAST_AXIS_ACTIVATIONS:
+            steps.append((user, _LAST_AXIS_ACTIVATIONS[user.op_type], {}, [user]))
+        elif user.op_type == "Div":
+            try:
+                steps.append((user, "gelu", {}, _gelu_chain(ctx, user, t)))
+            except Unmappable:
+                return [], None
+        elif user.op_type == "Mul" and _last_weight(ctx, user, t, channels):
+            steps.append((user, "layerscale", {}, [user]))
+        elif user.op_type == "MatMul" and user.input[0] == t and user.input[1] in ctx.params \
+                and len(ctx.consts[user.input[1]].shape) == 2 and ctx.consts[user.input[1]].shape[0] == channels:
+            channels = ctx.consts[user.input[1]].shape[1]
+            bias = _only_user(ctx, user.output[0], "Add")
+            nodes = [user, bias] if bias is not None and _last_weight(ctx, bias, user.output[0], channels) else [user]
+            steps.append((user, "conv", {"filters": channels, "kernel": 1, **({} if len(nodes) == 2 else
+                                                                             {"bias": False})}, nodes))
+        else:
+            return [], None
+        t = steps[-1][3][-1].output[0]
 
 
 def _users(ctx: Ctx, tensor: str) -> dict[str, Any]:
