@@ -136,6 +136,78 @@ CASES = [
      ["lrn: {size: 3, name: lrn}", "prelu: {shared: true, name: p1}", "prelu: {name: p8}"]),
     ("slice of rows and columns is a crop", [helper.make_node("Slice", ["x", "st", "en", "ax"], ["y"], name="crop")],
      [ints("st", [1, 2]), ints("en", [-1, 16]), ints("ax", [2, 3])], ["crop: {cropping: [1, 1, 2, 0], name: crop}"]),
+    ("slice of the channels", [helper.make_node("Slice", ["x", "st", "en", "ax"], ["y"], name="part")],
+     [ints("st", [2]), ints("en", [5]), ints("ax", [1])], ["slice: {channels: [2, 5], name: part}"]),
+    ("split into equal parts, both read: split with from", [
+        helper.make_node("Split", ["x", "sizes"], ["a", "b"], name="chunk", axis=1),
+        helper.make_node("Add", ["a", "b"], ["y"], name="sum")],
+     [ints("sizes", [4, 4])], ["split: {parts: 2, index: 0, name: chunk}",
+                               "split: {parts: 2, index: 1, from: input, name: chunk_2}",
+                               "add: {from: [chunk, chunk_2], name: sum}"]),
+    ("split into unequal parts, one read: a slice", [
+        helper.make_node("Split", ["x", "sizes"], ["a", "b"], name="chunk", axis=1),
+        helper.make_node("Relu", ["b"], ["y"], name="r")],
+     [ints("sizes", [3, 5])], ["slice: {channels: [3, 8], name: chunk}", "relu: {name: r}"]),
+    ("reshape, transpose, reshape is a channel shuffle", [
+        helper.make_node("Reshape", ["x", "s5"], ["r"], name="/sh/Reshape"),
+        helper.make_node("Transpose", ["r"], ["t"], name="/sh/Transpose", perm=[0, 2, 1, 3, 4]),
+        helper.make_node("Reshape", ["t", "s4"], ["y"], name="/sh/Reshape_1")],
+     [ints("s5", [1, 4, 2, 16, 16]), ints("s4", [1, 8, 16, 16])], ["shuffle: {groups: 4, name: sh}"]),
+    ("layer norm between transposes to channels last and back", [
+        helper.make_node("Transpose", ["x"], ["t"], name="/norm/Transpose", perm=[0, 2, 3, 1]),
+        helper.make_node("LayerNormalization", ["t", "g", "b"], ["n"], name="/norm/LayerNormalization", axis=-1),
+        helper.make_node("Transpose", ["n"], ["y"], name="/norm/Transpose_1", perm=[0, -1, 1, 2])],
+     [init("g", 8), init("b", 8)], ["layernorm: {name: norm}"]),
+    ("layer norm of a vector, fixed weights are affine false", [
+        helper.make_node("Flatten", ["x"], ["f"], name="flat"),
+        helper.make_node("LayerNormalization", ["f", "g"], ["n"], name="ln", axis=1),
+        helper.make_node("Constant", [], ["one"], name="k",
+                         value=helper.make_tensor("v", TensorProto.FLOAT, [2048], [1.0] * 2048)),
+        helper.make_node("LayerNormalization", ["n", "one"], ["y"], name="fixed", axis=-1)],
+     [init("g", 2048)], ["flatten: {name: flat}", "layernorm: {bias: false, name: ln}",
+                         "layernorm: {affine: false, bias: false, name: fixed}"]),
+    ("instance norm: learned and fixed weights", [
+        helper.make_node("InstanceNormalization", ["x", "g", "b"], ["i"], name="learned"),
+        helper.make_node("Constant", [], ["one"], name="k1", value=helper.make_tensor("v1", TensorProto.FLOAT, [8],
+                                                                                        [1.0] * 8)),
+        helper.make_node("Constant", [], ["zero"], name="k0", value=helper.make_tensor("v0", TensorProto.FLOAT, [8],
+                                                                                         [0.0] * 8)),
+        helper.make_node("InstanceNormalization", ["i", "one", "zero"], ["y"], name="fixed")],
+     [init("g", 8), init("b", 8)], ["instancenorm: {affine: true, name: learned}", "instancenorm: {name: fixed}"]),
+    ("PyTorch's group norm: reshape, instance norm, reshape, mul, add", [
+        helper.make_node("Reshape", ["x", "s3"], ["r"], name="/gn/Reshape"),
+        *[helper.make_node("Constant", [], [n], value=helper.make_tensor(n, TensorProto.FLOAT, [4], [v] * 4))
+          for n, v in (("one", 1.0), ("zero", 0.0))],
+        helper.make_node("InstanceNormalization", ["r", "one", "zero"], ["i"], name="/gn/InstanceNormalization"),
+        helper.make_node("Reshape", ["i", "s4"], ["o"], name="/gn/Reshape_1"),
+        helper.make_node("Unsqueeze", ["w", "axes"], ["wu"], name="/gn/Unsqueeze"),
+        helper.make_node("Mul", ["o", "wu"], ["m"], name="/gn/Mul"),
+        helper.make_node("Unsqueeze", ["b", "axes"], ["bu"], name="/gn/Unsqueeze_1"),
+        helper.make_node("Add", ["m", "bu"], ["y"], name="/gn/Add")],
+     [ints("s3", [1, 4, -1]), ints("s4", [1, 8, 16, 16]), ints("axes", [1, 2]), init("w", 8), init("b", 8)],
+     ["groupnorm: {groups: 4, name: gn}"]),
+    ("mul by a learned per-channel weight is layerscale; by one number (+ one), rescaling", [
+        helper.make_node("Mul", ["gamma", "x"], ["s"], name="/ls/Mul"),
+        helper.make_node("Mul", ["s", "k"], ["m"], name="/rs/Mul"),
+        helper.make_node("Add", ["m", "off"], ["y"], name="/rs/Add")],
+     [init("gamma", 8, 1, 1), init("k", values=[0.1]), init("off", values=[-1.0])],
+     ["layerscale: {name: ls}", "rescaling: {scale: 0.1, offset: -1.0, name: rs}"]),
+    ("layer norm written out (before opset 17), channels last", [
+        helper.make_node("Transpose", ["x"], ["t"], name="/ln/Transpose", perm=[0, 2, 3, 1]),
+        helper.make_node("ReduceMean", ["t"], ["mu"], name="/ln/ReduceMean", axes=[-1]),
+        helper.make_node("Sub", ["t", "mu"], ["d"], name="/ln/Sub"),
+        helper.make_node("Pow", ["d", "two"], ["sq"], name="/ln/Pow"),
+        helper.make_node("ReduceMean", ["sq"], ["var"], name="/ln/ReduceMean_1", axes=[-1]),
+        helper.make_node("Add", ["var", "eps"], ["ve"], name="/ln/Add"),
+        helper.make_node("Sqrt", ["ve"], ["sd"], name="/ln/Sqrt"),
+        helper.make_node("Div", ["d", "sd"], ["n"], name="/ln/Div"),
+        helper.make_node("Mul", ["n", "g"], ["s"], name="/ln/Mul"),
+        helper.make_node("Transpose", ["s"], ["y"], name="/ln/Transpose_1", perm=[0, 3, 1, 2])],
+     [init("two", values=[2.0]), init("eps", values=[1e-6]), init("g", 8)], ["layernorm: {bias: false, name: ln}"]),
+    ("mean over rows and columns is a global average pool", [
+        helper.make_node("ReduceMean", ["x"], ["m"], name="keep", axes=[2, 3]),
+        helper.make_node("ReduceMean", ["m"], ["y"], name="drop", axes=[-1, -2], keepdims=0)], [],
+     ["globalavgpool: {name: keep}", "globalavgpool: {name: drop}", "flatten: {name: drop_flatten}"]),
     ("a graph output that is not the last node", [helper.make_node("Relu", ["x"], ["y"], name="r"),
                                                   helper.make_node("Sigmoid", ["x"], ["unused"], name="s")], [],
      ["relu: {name: r}", "sigmoid: {from: input, name: s}", "identity: {from: r, name: output}"]),
@@ -420,3 +492,127 @@ def test_gelu_written_with_erf_is_one_layer(tmp_path: Path) -> None:
     assert layer_lines(result.yaml) == ["gelu: {name: act}"]
     other = import_model(tmp_path, model(*_gelu_nodes(half=0.25), X))
     assert [u.op for u in other.unmapped] == ["Div (division outside GELU)", "Erf"]
+
+
+@pytest.mark.parametrize("opset, weights, expected", [
+    (21, 8, ["groupnorm: {groups: 2, name: gn}"]),  # one scale per channel, as PyTorch's GroupNorm
+    (18, 2, None),  # one scale per group: fewer weights than any cnncalc kind
+])
+def test_group_normalization(tmp_path: Path, opset: int, weights: int, expected) -> None:
+    node = helper.make_node("GroupNormalization", ["x", "g", "b"], ["y"], name="gn", num_groups=2)
+    result = import_model(tmp_path, model([node], [init("g", weights), init("b", weights)], X, opset=opset))
+    if expected is None:
+        assert [u.op for u in result.unmapped] == ["GroupNormalization (one scale per group (opset 18); cnncalc's "
+                                                   "groupnorm has one per channel)"]
+    else:
+        assert result.ok and layer_lines(result.yaml) == expected
+        assert analyze(loads(result.yaml)).totals.trainable == 2 * 8
+
+
+@pytest.mark.parametrize("opset", [14, 17])  # written out before opset 17, LayerNormalization from 17
+@pytest.mark.parametrize("affine, bias", [(True, True), (True, False), (False, False)])
+def test_layer_norm_exported_by_pytorch(tmp_path: Path, opset: int, affine: bool, bias: bool) -> None:
+    """LayerNorm2d (channels last and back) and a LayerNorm of vectors, as PyTorch exports them."""
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to export the module")
+    import io
+    import warnings
+
+    from torch import nn
+
+    class Norms(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.norm2d = nn.LayerNorm(8, elementwise_affine=affine, bias=bias)
+            self.norm = nn.LayerNorm(8 * 49, elementwise_affine=affine, bias=bias)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.norm(self.norm2d(x.movedim(1, -1)).movedim(-1, 1).flatten(1))
+
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(Norms().eval(), (torch.zeros(1, 8, 7, 7),), buffer, dynamo=False, opset_version=opset,
+                          do_constant_folding=False)
+    path = tmp_path / "norms.onnx"
+    path.write_bytes(buffer.getvalue())
+    result = onnx_importer.import_onnx(str(path), Options())
+    assert result.ok, result.problems
+    a = analyze(loads(result.yaml))
+    assert [r.kind for r in a.rows] == ["layernorm", "flatten", "layernorm"]
+    assert a.totals.trainable == sum(p.numel() for p in Norms().parameters()) and a.output == (392,)
+
+
+def test_readme_table_names_every_mapped_operator() -> None:
+    """The README's ONNX table is the user's list of what imports: every operator with a mapper is in it."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| ONNX | cnncalc |", 1)[1].split("\n\n", 1)[0]
+    named = set(re.findall(r"`([A-Za-z]+)", "\n".join(line.split("|")[1] for line in table.splitlines()[2:])))
+    assert set(onnx_importer.MAPPERS) - named == set()
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_group_and_instance_norm_exported_by_pytorch(tmp_path: Path, affine: bool) -> None:
+    """nn.GroupNorm (exported as reshape, InstanceNormalization, reshape, Mul, Add) and nn.InstanceNorm2d."""
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to export the module")
+    import io
+    import warnings
+
+    from torch import nn
+
+    net = nn.Sequential(nn.GroupNorm(4, 8, affine=affine), nn.InstanceNorm2d(8, affine=affine)).eval()
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, (torch.zeros(1, 8, 7, 7),), buffer, dynamo=False, opset_version=17,
+                          do_constant_folding=False)
+    path = tmp_path / "norms.onnx"
+    path.write_bytes(buffer.getvalue())
+    result = onnx_importer.import_onnx(str(path), Options())
+    assert result.ok, result.problems
+    a = analyze(loads(result.yaml))
+    assert [(r.kind, r.args["groups"] if r.kind == "groupnorm" else None) for r in a.rows] == \
+        [("groupnorm", 4), ("instancenorm", None)]
+    assert a.totals.trainable == sum(p.numel() for p in net.parameters()) == (32 if affine else 0)
+
+
+@pytest.mark.parametrize("opset", [14, 17])
+def test_convnext_block_with_channels_last_linear_layers(tmp_path: Path, opset: int) -> None:
+    """torchvision's CNBlock: depthwise 7×7, permute to channels last, LayerNorm, Linear, GELU, Linear, permute
+    back, layer scale, residual add; the Linear layers at each position are 1×1 convolutions."""
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to export the module")
+    import io
+    import warnings
+
+    from torch import nn
+    from torch.utils.flop_counter import FlopCounterMode
+
+    class Block(nn.Module):
+        def __init__(self, c: int) -> None:
+            super().__init__()
+            self.dw = nn.Conv2d(c, c, 7, padding=3, groups=c)
+            self.mlp = nn.Sequential(nn.LayerNorm(c, eps=1e-6), nn.Linear(c, 4 * c), nn.GELU(), nn.Linear(4 * c, c))
+            self.gamma = nn.Parameter(torch.ones(c, 1, 1))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x + self.gamma * self.mlp(self.dw(x).permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+    net = Block(8).eval()
+    x = torch.zeros(1, 8, 14, 14)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        net(x)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, (x,), buffer, dynamo=False, opset_version=opset, do_constant_folding=False)
+    path = tmp_path / "block.onnx"
+    path.write_bytes(buffer.getvalue())
+    result = onnx_importer.import_onnx(str(path), Options())
+    assert result.ok, result.problems
+    a = analyze(loads(result.yaml))
+    assert [(r.kind, r.args.get("activation"), r.args.get("kernel")) for r in a.rows] == [
+        ("depthwise", "none", (7, 7)), ("layernorm", None, None), ("conv", "gelu", (1, 1)), ("conv", "none", (1, 1)),
+        ("layerscale", None, None), ("add", None, None)]
+    assert (a.totals.trainable, a.totals.macs, a.output) == (sum(p.numel() for p in net.parameters()),
+                                                             counter.get_total_flops() // 2, (14, 14, 8))

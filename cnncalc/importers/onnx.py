@@ -48,6 +48,8 @@ class Ctx:
     layers: list[Layer] = field(default_factory=list)
     skip: set[int] = field(default_factory=set)  # ids of nodes folded into an earlier one
     poisoned: set[str] = field(default_factory=set)  # tensors computed from an unmapped node
+    params: set[str] = field(default_factory=set)  # initializers, and reshapes of them: learned weights
+    graph_outputs: set[str] = field(default_factory=set)
 
 
 def _problem(path: str, rule: str, message: str, level: str = ERROR) -> Problem:
@@ -177,6 +179,7 @@ def _context(model: Any, path: str, input_shape: tuple[int, int, int]) -> Ctx:
     ctx = Ctx(path)
     for tensor in model.graph.initializer:
         ctx.consts[tensor.name] = _const(tensor, numpy_helper)
+        ctx.params.add(tensor.name)
     data_input = _data_inputs(model)[0]
     h, w, c = input_shape
     dims = data_input.type.tensor_type.shape.dim
@@ -184,6 +187,7 @@ def _context(model: Any, path: str, input_shape: tuple[int, int, int]) -> Ctx:
         dim.Clear()
         dim.dim_value = value
     ctx.producer[data_input.name] = "input"
+    _normalise_perms(model)
     _infer(model, ctx)
     folded = _fold_constants(model, ctx)
     if folded:  # shapes that depended on computed pads or sizes can now be inferred
@@ -197,7 +201,22 @@ def _context(model: Any, path: str, input_shape: tuple[int, int, int]) -> Ctx:
     for node in model.graph.node:
         for name in node.input:
             ctx.consumers.setdefault(name, []).append(node)
+    ctx.graph_outputs.update(o.name for o in model.graph.output)
     return ctx
+
+
+def _normalise_perms(model: Any) -> None:
+    """PyTorch writes movedim(-1, 1) as Transpose perm [0, -1, 1, 2], which ONNX's shape inference rejects
+    (stopping every shape after it); the axes it means are counted from the end, so write them so."""
+    for node in model.graph.node:
+        if node.op_type != "Transpose":
+            continue
+        for attr in node.attribute:
+            if attr.name == "perm" and any(p < 0 for p in attr.ints):
+                rank = len(attr.ints)
+                fixed = [p % rank for p in attr.ints]
+                del attr.ints[:]
+                attr.ints.extend(fixed)
 
 
 def _infer(model: Any, ctx: Ctx) -> None:
@@ -214,6 +233,9 @@ def _infer(model: Any, ctx: Ctx) -> None:
             ctx.shapes[info.name] = tuple(d for d in dims if d is not None)
 
 
+_VIEWS = ("Identity", "Unsqueeze", "Reshape", "Squeeze", "Cast", "Transpose")
+
+
 def _fold_constants(model: Any, ctx: Ctx) -> list[str]:
     """Record Constant nodes and computations on constants; returns the tensors whose values were computed."""
     folded = []
@@ -228,6 +250,10 @@ def _fold_constants(model: Any, ctx: Ctx) -> list[str]:
             continue
         if not node.input or not (all(i in ctx.consts or not i for i in node.input) or node.op_type == "Shape"):
             continue
+        if node.op_type in _VIEWS and node.input[0] in ctx.params:
+            # An initializer seen through a reshape (PyTorch unsqueezes norm weights) is still a learned weight;
+            # a Constant node is not: that is how an exporter tells `affine` weights from fixed ones.
+            ctx.params.update(node.output)
         if node.op_type == "Identity":
             ctx.consts[node.output[0]] = ctx.consts[node.input[0]]
             continue
@@ -597,10 +623,6 @@ def _merge(kind: str) -> Callable[[Ctx, Any], None]:
     return mapper
 
 
-def _mul(ctx: Ctx, node: Any) -> None:
-    _merge("multiply")(ctx, node)
-
-
 def _sigmoid(ctx: Ctx, node: Any) -> None:
     """Sigmoid, or x·sigmoid(x) (how SiLU/Swish is exported) as one silu layer."""
     (x,) = _data(ctx, node)
@@ -628,6 +650,13 @@ def _scalar_input(ctx: Ctx, node: Any, other_than: str) -> float | None:
 def _div(ctx: Ctx, node: Any) -> None:
     """Only as the start of GELU written out with Erf (before opset 20): x·½·(1 + erf(x/√2))."""
     (x,) = _data(ctx, node)
+    chain = _gelu_chain(ctx, node, x)
+    ctx.skip.update(id(n) for n in chain[1:])
+    ctx.producer[chain[-1].output[0]] = _add(ctx, node, "gelu", {}, [x]).name
+
+
+def _gelu_chain(ctx: Ctx, node: Any, x: str) -> list[Any]:
+    """The Div, Erf, Add, Mul, Mul nodes of GELU written out, starting at `node` (x/√2), or Unmappable."""
     chain = [node]
     for op in ("Erf", "Add", "Mul", "Mul"):
         user = _only_user(ctx, chain[-1].output[0], op)
@@ -638,8 +667,7 @@ def _div(ctx: Ctx, node: Any) -> None:
     if (abs((_scalar_input(ctx, node, x) or 0) - 2 ** 0.5) > 1e-3 or _scalar_input(ctx, add, erf.output[0]) != 1.0
             or x not in mul.input or _scalar_input(ctx, half, mul.output[0]) != 0.5):
         raise Unmappable("division outside GELU")
-    ctx.skip.update(id(n) for n in chain[1:])
-    ctx.producer[half.output[0]] = _add(ctx, node, "gelu", {}, [x]).name
+    return chain
 
 
 def _clip(ctx: Ctx, node: Any) -> None:
@@ -714,15 +742,288 @@ def _flatten(ctx: Ctx, node: Any) -> None:
 
 
 def _reshape(ctx: Ctx, node: Any) -> None:
-    """Reshape (or Squeeze) of N×C×H×W to N×(C·H·W) is a flatten; anything else has no kind."""
+    """Reshape (or Squeeze) of N×C×H×W to N×(C·H·W) is a flatten; the start of a channel shuffle or of
+    PyTorch's group norm is that layer; anything else has no kind."""
     (x,) = _data(ctx, node)
     before, after = _shape(ctx, x), _shape(ctx, node.output[0])
+    if node.op_type == "Reshape" and (_channel_shuffle(ctx, node, x) or _group_norm(ctx, node)):
+        return
     if len(after) != 2 or after[0] != before[0]:
         raise Unmappable(f"reshape {before} → {after} (only to a vector per sample)")
     if len(before) == 2:
         _identity(ctx, node)
         return
     _add(ctx, node, "flatten", {}, [x])
+
+
+def _channel_shuffle(ctx: Ctx, node: Any, x: str) -> bool:
+    """Reshape N×C×… to N×g×(C/g)×…, swap those two axes, reshape back: a shuffle of g groups (ShuffleNet)."""
+    before, after = _shape(ctx, x), _shape(ctx, node.output[0])
+    if len(after) != len(before) + 1 or after[0] != before[0] or after[1] * after[2] != before[1] \
+            or after[3:] != before[2:]:
+        return False
+    swap = _only_user(ctx, node.output[0], "Transpose")
+    perm = [int(p) % len(after) for p in _attrs(swap).get("perm", [])] if swap is not None else []
+    back = _only_user(ctx, swap.output[0], "Reshape") if swap is not None else None
+    if perm != [0, 2, 1, *range(3, len(after))] or back is None or ctx.shapes.get(back.output[0]) != before:
+        return False
+    ctx.skip.update((id(swap), id(back)))
+    ctx.producer[back.output[0]] = _add(ctx, node, "shuffle", {"groups": after[1]}, [x]).name
+    return True
+
+
+def _group_norm(ctx: Ctx, node: Any) -> bool:
+    """PyTorch's GroupNorm export: reshape to N×g×…, InstanceNormalization with fixed weights, reshape back,
+    then (affine) Mul and Add of per-channel weights."""
+    x = node.input[0]
+    before, after = _shape(ctx, x), _shape(ctx, node.output[0])
+    norm = _only_user(ctx, node.output[0], "InstanceNormalization")
+    if len(before) < 3 or len(after) != 3 or after[0] != before[0] or before[1] % after[1] or norm is None:
+        return False
+    back = _only_user(ctx, norm.output[0], "Reshape")
+    if back is None or ctx.shapes.get(back.output[0]) != before or any(i in ctx.params for i in norm.input[1:]):
+        return False
+    ctx.skip.update((id(norm), id(back)))
+    last, affine = back, False
+    mul = _only_user(ctx, back.output[0], "Mul")
+    add = _only_user(ctx, mul.output[0], "Add") if mul is not None else None
+    if mul is not None and add is not None and _channel_weight(ctx, mul, back.output[0], before) \
+            and _channel_weight(ctx, add, mul.output[0], before):
+        ctx.skip.update((id(mul), id(add)))
+        last, affine = add, True
+    elif mul is not None and add is not None and _fixed(ctx, mul, back.output[0]) and _fixed(ctx, add, mul.output[0]):
+        ctx.skip.update((id(mul), id(add)))  # affine=False: PyTorch still multiplies by ones and adds zeros
+        last = add
+    layer = _add(ctx, node, "groupnorm", {"groups": after[1], **({} if affine else {"affine": False})}, [x])
+    ctx.producer[last.output[0]] = layer.name
+    return True
+
+
+def _fixed(ctx: Ctx, node: Any, x: str) -> bool:
+    """The other operand of `node` is a constant that is not a learned weight (a Constant node's value)."""
+    other = [i for i in node.input if i != x]
+    return len(other) == 1 and other[0] in ctx.consts and other[0] not in ctx.params
+
+
+def _channel_weight(ctx: Ctx, node: Any, x: str, shape: tuple[int, ...]) -> str | None:
+    """The other operand of `node` when it is a learned weight of one value per channel, broadcast over
+    the positions of a tensor of `shape` (C, C×1×1 or 1×C×1×1; a plain C only for vectors)."""
+    other = [i for i in node.input if i != x]
+    if len(other) != 1 or other[0] not in ctx.params or other[0] not in ctx.consts:
+        return None
+    dims = list(ctx.consts[other[0]].shape)
+    c = shape[1]
+    while len(dims) > len(shape) - 1 and dims[0] == 1:
+        dims = dims[1:]
+    return other[0] if dims == [c] + [1] * (len(shape) - 2) else None
+
+
+def _transpose(ctx: Ctx, node: Any) -> None:
+    """A transpose to channels last (N×…×C), layers that work on the last axis, and a transpose back: how
+    PyTorch exports LayerNorm2d and ConvNeXt's channels-last MLP. Each step is the layer it equals at every
+    position: a layer norm, a Linear as a 1×1 convolution, an activation, a layer scale."""
+    (x,) = _data(ctx, node)
+    rank = len(_shape(ctx, x))
+    perm = [int(p) % rank for p in _attrs(node).get("perm", [])]
+    if rank < 3 or perm != [0, *range(2, rank), 1]:
+        raise Unmappable("a transpose other than to channels last and back, or in a channel shuffle")
+    steps, back = _channels_last_steps(ctx, node.output[0], _shape(ctx, node.output[0]))
+    if not steps or back is None:
+        raise Unmappable("a transpose to channels last around other operators than a layer norm, Linear layers, "
+                         "activations and a layer scale")
+    source = x
+    for i, (first, kind, args, nodes) in enumerate(steps):
+        ctx.skip.update(id(n) for n in nodes)
+        layer = _add(ctx, node if len(steps) == 1 else first, kind, args, [source])
+        source = nodes[-1].output[0]
+        ctx.producer[source] = layer.name
+    ctx.skip.add(id(back))
+    ctx.producer[back.output[0]] = ctx.producer[source]
+
+
+_LAST_AXIS_ACTIVATIONS = {"Relu": "relu", "Gelu": "gelu", "Sigmoid": "sigmoid", "Tanh": "tanh",
+                          "HardSwish": "hardswish"}
+
+
+def _channels_last_steps(ctx: Ctx, t: str, shape: tuple[int, ...]) -> tuple[list[Any], Any]:
+    """From tensor `t` (channels last), the steps (first node, kind, args, nodes) up to the transpose back to
+    channels first, and that transpose; ([], None) where a node has no channels-last equivalent."""
+    steps: list[Any] = []
+    rank, channels = len(shape), shape[-1]
+    while True:
+        found = _decomposed_norm(ctx, t, (*shape[:-1], channels))
+        users = ctx.consumers.get(t, [])
+        user = users[0] if len(users) == 1 else _users(ctx, t).get("Div")  # GELU reads t twice
+        if found:
+            steps.append((found[2][0], "layernorm", found[1], found[2]))
+        elif user is None:
+            return [], None
+        elif user.op_type == "Transpose":
+            ok = [int(p) % rank for p in _attrs(user).get("perm", [])] == [0, rank - 1, *range(1, rank - 1)]
+            return (steps, user) if ok else ([], None)
+        elif user.op_type == "LayerNormalization" and int(_attrs(user).get("axis", -1)) % rank == rank - 1:
+            steps.append((user, "layernorm", _norm_affine(ctx, user, True), [user]))
+        elif user.op_type in _LAST_AXIS_ACTIVATIONS:
+            steps.append((user, _LAST_AXIS_ACTIVATIONS[user.op_type], {}, [user]))
+        elif user.op_type == "Div":
+            try:
+                steps.append((user, "gelu", {}, _gelu_chain(ctx, user, t)))
+            except Unmappable:
+                return [], None
+        elif user.op_type == "Mul" and _last_weight(ctx, user, t, channels):
+            steps.append((user, "layerscale", {}, [user]))
+        elif user.op_type == "MatMul" and user.input[0] == t and user.input[1] in ctx.params \
+                and len(ctx.consts[user.input[1]].shape) == 2 and ctx.consts[user.input[1]].shape[0] == channels:
+            channels = ctx.consts[user.input[1]].shape[1]
+            bias = _only_user(ctx, user.output[0], "Add")
+            nodes = [user, bias] if bias is not None and _last_weight(ctx, bias, user.output[0], channels) else [user]
+            steps.append((user, "conv", {"filters": channels, "kernel": 1, **({} if len(nodes) == 2 else
+                                                                             {"bias": False})}, nodes))
+        else:
+            return [], None
+        t = steps[-1][3][-1].output[0]
+
+
+def _users(ctx: Ctx, tensor: str) -> dict[str, Any]:
+    """The nodes reading `tensor`, by operator (only where each operator reads it once)."""
+    users = ctx.consumers.get(tensor, [])
+    by_op = {u.op_type: u for u in users}
+    return by_op if len(by_op) == len(users) else {}
+
+
+def _last_axis(ctx: Ctx, node: Any, rank: int) -> bool:
+    """A ReduceMean over the last axis alone, keeping it (the axes an attribute, or an input from opset 18)."""
+    axes = _values(ctx, node, 1, "axes") if len(node.input) > 1 and node.input[1] else _attrs(node).get("axes")
+    return axes is not None and [int(a) % rank for a in axes] == [rank - 1] and _attrs(node).get("keepdims", 1)
+
+
+def _decomposed_norm(ctx: Ctx, t: str, shape: tuple[int, ...]) -> tuple[Any, dict[str, Any], list[Any]] | None:
+    """LayerNorm over the last axis as exporters write it before opset 17: (t − mean)/√(mean((t − mean)²) + ε),
+    then optionally · weight and + bias (one learned value per element of the last axis). Returns the last
+    node, the layernorm's arguments and the nodes folded into it."""
+    first = _users(ctx, t)
+    mean, sub = first.get("ReduceMean"), first.get("Sub")
+    if len(first) != 2 or mean is None or sub is None or list(sub.input) != [t, mean.output[0]] \
+            or not _last_axis(ctx, mean, len(shape)):
+        return None
+    centred = _users(ctx, sub.output[0])
+    power, div = centred.get("Pow"), centred.get("Div")
+    if len(centred) != 2 or power is None or div is None or _scalar_input(ctx, power, sub.output[0]) != 2.0:
+        return None
+    var = _only_user(ctx, power.output[0], "ReduceMean")
+    eps = _only_user(ctx, var.output[0], "Add") if var is not None and _last_axis(ctx, var, len(shape)) else None
+    root = _only_user(ctx, eps.output[0], "Sqrt") if eps is not None else None
+    if root is None or list(div.input) != [sub.output[0], root.output[0]] \
+            or _scalar_input(ctx, eps, var.output[0]) is None:
+        return None
+    nodes = [mean, sub, power, var, eps, root, div]
+    args: dict[str, Any] = {"affine": False, "bias": False}
+    scale = _only_user(ctx, div.output[0], "Mul")
+    if scale is not None and _last_weight(ctx, scale, div.output[0], shape[-1]):
+        nodes.append(scale)
+        shift = _only_user(ctx, scale.output[0], "Add")
+        args = {"bias": False}
+        if shift is not None and _last_weight(ctx, shift, scale.output[0], shape[-1]):
+            nodes.append(shift)
+            args = {}
+    return nodes[-1], args, nodes
+
+
+def _last_weight(ctx: Ctx, node: Any, x: str, size: int) -> bool:
+    """The other operand of `node` is a learned weight of one value per element of the last axis."""
+    other = [i for i in node.input if i != x]
+    if len(other) != 1 or other[0] not in ctx.params or other[0] not in ctx.consts:
+        return False
+    return [d for d in ctx.consts[other[0]].shape if d != 1] == [size] and ctx.consts[other[0]].shape[-1] == size
+
+
+def _reduce_mean(ctx: Ctx, node: Any) -> None:
+    """The mean over rows and columns is a global average pool (then a flatten where the axes are dropped);
+    over a vector's values, the start of a decomposed layer norm."""
+    (x,) = _data(ctx, node)
+    shape = _shape(ctx, x)
+    axes = _values(ctx, node, 1, "axes") if len(node.input) > 1 and node.input[1] else _attrs(node).get("axes")
+    if len(shape) == 4 and axes is not None and sorted(int(a) % 4 for a in axes) == [2, 3]:
+        layer = _add(ctx, node, "globalavgpool", {}, [x])
+        if not _attrs(node).get("keepdims", 1):
+            flat = Layer("flatten", {}, safe_name(f"{layer.name}_flatten", ctx.used, "flatten"), [layer.name])
+            ctx.layers.append(flat)
+            ctx.producer[node.output[0]] = flat.name
+        return
+    found = _decomposed_norm(ctx, x, shape) if len(shape) == 2 else None
+    if found is None:
+        raise Unmappable("a mean over other axes than the rows and columns, outside a layer norm")
+    ctx.skip.update(id(n) for n in found[2][1:])
+    ctx.producer[found[0].output[0]] = _add(ctx, node, "layernorm", found[1], [x]).name
+
+
+def _norm_affine(ctx: Ctx, node: Any, with_bias: bool) -> dict[str, Any]:
+    """`affine`/`bias` of a normalisation from its scale (input 1) and bias (input 2): learned weights are
+    initializers; fixed ones (PyTorch's affine=False) are Constant nodes."""
+    scale = len(node.input) > 1 and node.input[1] in ctx.params
+    bias = len(node.input) > 2 and node.input[2] in ctx.params
+    if not scale:
+        return {"affine": False, "bias": False} if with_bias else {"affine": False}
+    if with_bias:
+        return {} if bias else {"bias": False}
+    return {} if bias else {"affine": True}
+
+
+def _layer_norm(ctx: Ctx, node: Any) -> None:
+    """LayerNormalization over the channels alone: of a vector, or of N×C×1×1 (positions of one)."""
+    (x,) = _data(ctx, node)
+    shape = _shape(ctx, x)
+    axis = int(_attrs(node).get("axis", -1)) % len(shape)
+    if axis != 1 or any(d != 1 for d in shape[2:]):
+        raise Unmappable("normalisation over other axes than the channels (transpose channels last first)")
+    _add(ctx, node, "layernorm", _norm_affine(ctx, node, True), [x])
+
+
+def _instance_norm(ctx: Ctx, node: Any) -> None:
+    (x,) = _data(ctx, node)
+    affine = _norm_affine(ctx, node, False)
+    _add(ctx, node, "instancenorm", {} if affine.get("affine") is False else {"affine": True}, [x])
+
+
+def _group_normalization(ctx: Ctx, node: Any) -> None:
+    """GroupNormalization: opset 21's per-channel scale is PyTorch's GroupNorm; opset 18's per-group scale
+    (unless groups = channels) has fewer weights than any cnncalc kind."""
+    (x,) = _data(ctx, node)
+    groups = int(_attrs(node)["num_groups"])
+    scale = _param(ctx, node, 1, "scale")
+    count = 1
+    for d in scale.shape if scale else ():
+        count *= d
+    affine = _norm_affine(ctx, node, False).get("affine", True)
+    if affine and count != _shape(ctx, x)[1]:
+        raise Unmappable("one scale per group (opset 18); cnncalc's groupnorm has one per channel")
+    _add(ctx, node, "groupnorm", {"groups": groups, **({} if affine else {"affine": False})}, [x])
+
+
+def _mul(ctx: Ctx, node: Any) -> None:
+    """Mul of two computed tensors is `multiply`; by a learned per-channel weight, `layerscale`; by one
+    constant number (plus an Add of one), `rescaling`."""
+    data = _data(ctx, node, None)
+    if len(data) != 1:
+        _merge("multiply")(ctx, node)
+        return
+    (x,) = data
+    if _channel_weight(ctx, node, x, _shape(ctx, x)):
+        _add(ctx, node, "layerscale", {}, [x])
+        return
+    scale = _scalar_input(ctx, node, x)
+    if scale is None:
+        raise Unmappable("multiplication by a constant that is neither one number nor one learned value per channel")
+    args: dict[str, Any] = {"scale": float(f"{scale:.7g}")}  # float32 constants, read back as written
+    add = _only_user(ctx, node.output[0], "Add")
+    offset = _scalar_input(ctx, add, node.output[0]) if add is not None else None
+    if add is not None and offset is not None:
+        ctx.skip.add(id(add))
+        if offset:
+            args["offset"] = float(f"{offset:.7g}")
+    layer = _add(ctx, node, "rescaling", args, [x])
+    if add is not None and offset is not None:
+        ctx.producer[add.output[0]] = layer.name
 
 
 def _gemm(ctx: Ctx, node: Any) -> None:
@@ -806,27 +1107,52 @@ def _resize(ctx: Ctx, node: Any) -> None:
 
 
 def _slice(ctx: Ctx, node: Any) -> None:
-    """A Slice of rows and columns (step 1) is a crop."""
+    """A Slice (step 1) of rows and columns is a crop; of the channels alone, a `slice` of channels."""
     (x,) = _data(ctx, node)
     shape = _shape(ctx, x)
     out = _shape(ctx, node.output[0])
-    if len(shape) != 4 or shape[:2] != out[:2]:
-        raise Unmappable("slicing other than rows and columns of a feature map")
     a = _attrs(node)
     starts = _values(ctx, node, 1, "starts") if len(node.input) > 1 else a.get("starts")
     axes = _values(ctx, node, 3, "axes") if len(node.input) > 3 and node.input[3] else a.get("axes")
     steps = _values(ctx, node, 4, "steps") if len(node.input) > 4 and node.input[4] else None
     if starts is None or steps and any(s != 1 for s in steps):
         raise Unmappable("strided slicing")
-    axis_list = [int(v) % 4 for v in axes] if axes is not None else list(range(len(starts)))
+    axis_list = [int(v) % len(shape) for v in axes] if axes is not None else list(range(len(starts)))
+    begins = {axis: _begin(int(start), shape[axis]) for axis, start in zip(axis_list, starts)}
+    if len(shape) >= 2 and shape[0] == out[0] and shape[2:] == out[2:] and shape[1] != out[1]:
+        begin = begins[1]
+        _add(ctx, node, "slice", {"channels": [begin, begin + out[1]]}, [x])
+        return
+    if len(shape) != 4 or shape[:2] != out[:2]:
+        raise Unmappable("slicing of the batch, or of channels and positions at once")
     crop = {2: [0, 0], 3: [0, 0]}
-    for axis, start in zip(axis_list, starts):
-        if axis not in crop:
-            raise Unmappable("slicing of the batch or channels")
-        size = shape[axis]
-        begin = int(start) + size if start < 0 else min(int(start), size)
-        crop[axis] = [begin, size - begin - out[axis]]
+    for axis, begin in begins.items():
+        if axis in crop:
+            crop[axis] = [begin, shape[axis] - begin - out[axis]]
     _add(ctx, node, "crop", {"cropping": _padding([crop[2][0], crop[3][0], crop[2][1], crop[3][1]])}, [x])
+
+
+def _begin(start: int, size: int) -> int:
+    """Where a Slice starts along an axis of `size` (negative starts count from the end, as in ONNX)."""
+    return max(start + size, 0) if start < 0 else min(start, size)
+
+
+def _split(ctx: Ctx, node: Any) -> None:
+    """Split on the channels: each output read later is `split` (equal parts) or a `slice` of channels."""
+    (x,) = _data(ctx, node)
+    shape = _shape(ctx, x)
+    if int(_attrs(node).get("axis", 0)) % len(shape) != 1:
+        raise Unmappable("a split of another axis than the channels")
+    sizes = [_shape(ctx, out)[1] for out in node.output]
+    start = 0
+    for index, (out, size) in enumerate(zip(node.output, sizes)):
+        if ctx.consumers.get(out) or out in ctx.graph_outputs:
+            equal = len(set(sizes)) == 1
+            args = {"parts": len(sizes), "index": index} if equal else {"channels": [start, start + size]}
+            layer = Layer("split" if equal else "slice", args, _layer_name(ctx, node, "split"), [ctx.producer[x]])
+            ctx.layers.append(layer)
+            ctx.producer[out] = layer.name
+        start += size
 
 
 def _lrn(ctx: Ctx, node: Any) -> None:
@@ -870,6 +1196,12 @@ MAPPERS: dict[str, Callable[[Ctx, Any], None]] = {
     "Resize": _resize,
     "Upsample": _resize,
     "Slice": _slice,
+    "Split": _split,
+    "Transpose": _transpose,
+    "LayerNormalization": _layer_norm,
+    "ReduceMean": _reduce_mean,
+    "InstanceNormalization": _instance_norm,
+    "GroupNormalization": _group_normalization,
     "LRN": _lrn,
 }
 
