@@ -569,8 +569,10 @@ def _pool(call: Call) -> LayerOut:
             if p * 2 > k:
                 raise call.fail("invalid-value", f"padding {p} is more than half the kernel ({k}); PyTorch "
                                 "refuses it, since a window would see only padding", "padding")
-    if len(sizes) == 3 and call.kind != "maxpool" and any(n < k for n, k in zip(sizes, geo.kernel)):
-        # PyTorch's AvgPool3d (unlike its 1-D and 2-D pools) wants the unpadded input to hold the kernel.
+    if len(sizes) == 3 and call.kind != "maxpool" and not isinstance(pad, str) \
+            and any(n < k for n, k in zip(sizes, geo.kernel)):
+        # PyTorch's AvgPool3d (unlike its 1-D and 2-D pools) wants the unpadded input to hold the kernel;
+        # `same` padding is explicit padding before the pool (TensorFlow's), which always holds it.
         raise call.fail("kernel-too-large", f"the kernel {fmt_shape(geo.kernel)} is larger than the input "
                         f"{fmt_shape(sizes)} on some axis, which PyTorch's AvgPool3d refuses even with padding; "
                         "use a smaller kernel or a larger input", "kernel")

@@ -292,8 +292,9 @@ _CONTENT_RULES = [
          )),
 ]
 
-# Problems of the files `cnncalc import` reads (ONNX graphs, Darknet cfgs).
+# Problems of the files `cnncalc import` reads (ONNX graphs, Darknet cfgs), and what `export` cannot write.
 _IMPORT_RULES = [
+    Rule("unsupported-export", ERROR, "`export`: a layer or block the target framework's code cannot express"),
     Rule("corrupt-file", ERROR, 'an ONNX file that does not parse, or has no graph'),
     Rule("empty-import", ERROR, '`import`: nothing in the file maps onto a cnncalc layer'),
     Rule("input-mismatch", ERROR, "`import --input` disagrees with the graph's input"),

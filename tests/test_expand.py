@@ -183,11 +183,11 @@ def test_block_defaults_reach_only_the_layers_inside() -> None:
 
 
 def test_references_into_block_uses() -> None:
-    source = ("input: [8, 8, 4]\nblocks:\n  split:\n    layers:\n"
+    source = ("input: [8, 8, 4]\nblocks:\n  branches:\n    layers:\n"
               "      - conv: {filters: 2, kernel: 1, name: left}\n"
               "      - conv: {filters: 3, kernel: 1, from: input, name: right}\n"
-              "  outer:\n    layers:\n      - split: {name: s}\n"
-              "layers:\n  - split: {name: u1}\n  - outer: {name: o, repeat: 2}\n"
+              "  outer:\n    layers:\n      - branches: {name: s}\n"
+              "layers:\n  - branches: {name: u1}\n  - outer: {name: o, repeat: 2}\n"
               "  - concat: [u1.left, u1.right, o.2.s.left]\n")
     layers = run(source).network.layers
     assert layers[-1].inputs == ("u1.left", "u1.right", "o.2.s.left") and layers[-1].out.output == (8, 8, 7)
