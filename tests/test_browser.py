@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,10 +50,8 @@ function measure(svg) {
   for (const t of svg.querySelectorAll('text.label')) out.labels.push({text: t.textContent, bbox: rectOf(t)});
   return out;
 }
-function main() {
-  const svg = document.querySelector('svg');
-  const result = measure(svg);
-  const img = document.getElementById('picture');  // loaded before the load event: no race with --dump-dom
+function measureCase(root, img) {
+  const result = measure(root.querySelector('svg'));
   const canvas = document.createElement('canvas');
   canvas.width = result.width; canvas.height = result.height;
   const ctx = canvas.getContext('2d');
@@ -61,8 +60,18 @@ function main() {
   let ink = 0;
   for (let i = 0; i < data.length; i += 4) if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) ink++;
   result.ink = ink / (canvas.width * canvas.height);
-  result.scrollWidth = document.documentElement.scrollWidth;
-  result.innerWidth = window.innerWidth;
+  return result;
+}
+function main() {
+  const cases = [...document.querySelectorAll('div.case')];
+  let result;
+  if (cases.length) {  // many drawings in one page: one browser start for all of them
+    result = cases.map(c => measureCase(c, c.querySelector('img.picture')));
+  } else {
+    result = measureCase(document, document.getElementById('picture'));  // loaded before the load event
+    result.scrollWidth = document.documentElement.scrollWidth;
+    result.innerWidth = window.innerWidth;
+  }
   document.getElementById('out').textContent = JSON.stringify(result);
 }
 window.addEventListener('load', () => {
@@ -84,12 +93,18 @@ def chromium(page: Path, *extra: str, size: tuple[int, int] = (1200, 900)) -> st
     return done.stdout
 
 
-def measured(page_html: str, tmp_path: Path, size: tuple[int, int] = (1200, 900)) -> dict:
-    """The harness's measurements of the first SVG in a page."""
+def _picture(svg: str, attribute: str) -> str:
+    """The SVG again as an image, drawn onto a canvas to count its ink."""
+    return (f'<img {attribute} style="display:none" src="data:image/svg+xml;base64,'
+            + base64.b64encode(svg.encode("utf-8")).decode() + '">')
+
+
+def measured(page_html: str, tmp_path: Path, size: tuple[int, int] = (1200, 900)) -> Any:
+    """The harness's measurements of the first SVG in a page, or of each `div.case` (a list) if it has them."""
     page = tmp_path / "harness.html"
-    svg = page_html[page_html.index("<svg"):page_html.index("</svg>") + 6]
-    picture = ('<img id="picture" style="display:none" src="data:image/svg+xml;base64,'
-               + base64.b64encode(svg.encode("utf-8")).decode() + '">')
+    picture = ""
+    if 'class="case"' not in page_html:
+        picture = _picture(page_html[page_html.index("<svg"):page_html.index("</svg>") + 6], 'id="picture"')
     page.write_text(page_html.replace("</body>", picture + '<pre id="out"></pre>' + MEASURE + "</body>"),
                     encoding="utf-8")
     dom = chromium(page, "--dump-dom", size=size)
@@ -145,11 +160,22 @@ DRAWINGS = [("vgg16", "graph", 0), ("vgg16", "blocks", 0), ("alexnet", "blocks",
             ("mobilenet_v2", "blocks", 1), ("efficientnet_b0", "graph", 0)]
 
 
+@pytest.fixture(scope="module")
+def drawings(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[int, dict]]:
+    """Every drawing of DRAWINGS measured in one page, one browser start: (its box count, what was drawn)."""
+    layouts = [layout(analyze(load(bundled.resolve(name))), Options(style, "TB", depth, ("params", "macs")))
+               for name, style, depth in DRAWINGS]
+    cases = "".join(f'<div class="case">{render(d)}{_picture(render(d), "class=picture")}</div>' for d in layouts)
+    found = measured(f"<!DOCTYPE html><html><body style='margin:0'>{cases}</body></html>",
+                     tmp_path_factory.mktemp("drawings"))
+    return [(len(d.boxes), m) for d, m in zip(layouts, found)]
+
+
+@pytest.mark.xdist_group("drawings")  # one worker measures them all in one browser start
 @pytest.mark.parametrize(("name", "style", "depth"), DRAWINGS)
-def test_diagram_as_drawn(name: str, style: str, depth: int, tmp_path: Path) -> None:
-    drawn = layout(analyze(load(bundled.resolve(name))), Options(style, "TB", depth, ("params", "macs")))
-    page = f"<!DOCTYPE html><html><body style='margin:0'>{render(drawn)}</body></html>"
-    check_drawing(measured(page, tmp_path), len(drawn.boxes))
+def test_diagram_as_drawn(name: str, style: str, depth: int, drawings: list[tuple[int, dict]]) -> None:
+    boxes, drawn = drawings[DRAWINGS.index((name, style, depth))]
+    check_drawing(drawn, boxes)
 
 
 def test_escaped_name_is_drawn_as_text(tmp_path: Path) -> None:
