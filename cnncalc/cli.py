@@ -75,30 +75,27 @@ def _guarded(invoke: Callable[[Any], Any], ctx: Any) -> Any:
         raise typer.Exit(textout.EXIT_BROKEN_PIPE) from None
 
 
-class Command(TyperCommand):
-    """A typer command whose options arrive as text and whose interrupts and closed pipes are handled."""
+class _AsWritten:
+    """Mixin: every parameter, --help included (typer adds it late), arrives as given."""
 
     def get_params(self, ctx: Any) -> Any:
-        """The parameters, --help included (typer adds it late), made to arrive as given."""
-        params = super().get_params(ctx)
+        """The parameters, made to arrive as given."""
+        params = super().get_params(ctx)  # type: ignore[misc]
         for param in params:
             _as_written(param)
         return params
+
+
+class Command(_AsWritten, TyperCommand):
+    """A typer command whose options arrive as text and whose interrupts and closed pipes are handled."""
 
     def invoke(self, ctx: Any) -> Any:
         """Run the command under `_guarded`."""
         return _guarded(super().invoke, ctx)
 
 
-class Group(TyperGroup):
+class Group(_AsWritten, TyperGroup):
     """The top-level group, whose --version option also arrives as given."""
-
-    def get_params(self, ctx: Any) -> Any:
-        """The parameters, --help included (typer adds it late), made to arrive as given."""
-        params = super().get_params(ctx)
-        for param in params:
-            _as_written(param)
-        return params
 
 
 app = typer.Typer(

@@ -104,6 +104,11 @@ def decode(data: bytes, path: str) -> str:
                        "Out-File); save it as UTF-8")
     if b"\x00" in data[:8192]:
         raise _problem(path, 1, 1, "binary-file", "this is a binary file, not a YAML architecture file")
+    return decode_utf8(data, path)
+
+
+def decode_utf8(data: bytes, path: str) -> str:
+    """UTF-8 text (a BOM dropped); raises SpecError `invalid-encoding` at the line and column of the first bad byte."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -455,11 +455,10 @@ def read_cfg(path: str) -> str:
         raise _error(path, 1, 1, "unreadable-file", f"cannot read the file: {exc.strerror}") from None
     if b"\x00" in data:
         raise _error(path, 1, 1, "binary-file", "this is a binary file, not a Darknet .cfg (a text file)")
+    from cnncalc.problems import SpecError
+    from cnncalc.yamlsafe import decode_utf8
+
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
-        raise _error(path, line, column, "invalid-encoding",
-                     f"byte 0x{data[exc.start]:02x} is not valid UTF-8; save the file as UTF-8") from None
+        return decode_utf8(data, path)
+    except SpecError as exc:
+        raise CfgError(exc.problem) from None
