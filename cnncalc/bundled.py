@@ -104,13 +104,35 @@ def _exact(expect: dict[str, Any], key: str) -> int | None:
     return int(quantity.value)
 
 
+CATALOG = "catalog.json"
+
+
 def entries() -> list[Entry]:
     """Every bundled architecture with its parameters and multiply-adds, in name order.
 
-    The figures are the file's exact `expect:` params and macs, which `cnncalc check` (and so the tests
-    and CI) hold equal to the analysis; a file without both is analysed. Analysing all twenty would
-    make `list` the slowest command to start.
+    Read from specs/catalog.json, which the tests hold equal to `compute_entries()` (and regenerate with
+    `pytest --regen-golden`): parsing the fifty-odd files would make `list` the slowest command to start.
     """
+    path = specs_dir() / CATALOG
+    if not path.is_file():
+        return compute_entries()
+    import json
+
+    return [Entry(e["name"], e["title"], e["description"], tuple(e["input"]), e["params"], e["macs"],
+                  e["family"]) for e in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def catalog_text(listed: list[Entry]) -> str:
+    """The JSON text of specs/catalog.json for these entries."""
+    import json
+    from dataclasses import asdict
+
+    return json.dumps([asdict(e) | {"input": list(e.input)} for e in listed], indent=1, ensure_ascii=False) + "\n"
+
+
+def compute_entries() -> list[Entry]:
+    """The entries from the files themselves: each file's exact `expect:` params and macs (which `check`
+    holds equal to the analysis), or its analysis where it has none."""
     from cnncalc.spec import load, select
 
     result = []

@@ -201,9 +201,12 @@ def test_interrupt_is_one_line_and_130(args: list[str], monkeypatch: pytest.Monk
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
+    import cnncalc.sizes  # imported before patching, so that no module keeps a patched name after the test
+
     monkeypatch.setattr("cnncalc.analysis.analyze", interrupted)
-    monkeypatch.setattr("cnncalc.sizes.try_size", interrupted)
+    monkeypatch.setattr("cnncalc.sizes.analyze", interrupted)
     monkeypatch.setattr("cnncalc.spec.load", interrupted)
+    monkeypatch.setattr("cnncalc.bundled.entries", interrupted)
     code, _, err = cli(*args)
     assert code == 130
     assert err == "cnncalc: interrupted\n"
@@ -221,3 +224,14 @@ def test_list_figures_are_the_analysis_figures() -> None:
     for entry in bundled.entries():
         totals = analyze(bundled.read_spec(entry.name)).totals
         assert (entry.name, entry.params, entry.macs) == (entry.name, totals.params, totals.macs)
+
+
+def test_the_catalog_list_reads_is_what_the_files_say(request: pytest.FixtureRequest) -> None:
+    """specs/catalog.json (read by `list` instead of parsing every file) is current; --regen-golden rewrites it."""
+    from cnncalc import bundled
+
+    text = bundled.catalog_text(bundled.compute_entries())
+    path = bundled.specs_dir() / bundled.CATALOG
+    if request.config.getoption("--regen-golden"):
+        path.write_text(text, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text, "specs/catalog.json is stale: run pytest --regen-golden"
