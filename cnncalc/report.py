@@ -46,7 +46,7 @@ td.name { overflow-wrap: break-word; max-width: 22em; }
 @media print {
   body { max-width: none; padding: 0; }
   .scroll { overflow: visible; border: none; }
-  .scroll svg { max-width: 100%; height: auto; }
+  .scroll svg { max-width: 100%; max-height: 240mm; width: auto; height: auto; }  /* one page, scaled to fit */
   h2, h3 { break-after: avoid; }
   tr, .totals div { break-inside: avoid; }
   .bar span { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
