@@ -201,7 +201,7 @@ def test_interrupt_is_one_line_and_130(args: list[str], monkeypatch: pytest.Monk
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    import cnncalc.sizes  # imported before patching, so that no module keeps a patched name after the test
+    import cnncalc.sizes  # noqa: F401 - imported before patching, so no module keeps a patched name after the test
 
     monkeypatch.setattr("cnncalc.analysis.analyze", interrupted)
     monkeypatch.setattr("cnncalc.sizes.analyze", interrupted)
