@@ -415,12 +415,16 @@ def size(
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="H[xW]",
                                          help="Solve for the padding that gives this output size."),
     keep: bool = typer.Option(False, "--keep", help="Solve for the padding that keeps the size (⌈H/S⌉)."),
+    rank: Optional[str] = typer.Option(None, "--rank", metavar="1|2|3",
+                                       help="Spatial axes: 1 for a 1-D window (a length), 3 for a volume; by "
+                                            "default the most axes any value has, or 2."),
 ) -> None:
     """Output size of a convolution or pooling window: ⌊(H − K + 2P)/S⌋ + 1, worked out.
 
     With dilation: ⌊(H + pt + pb − d(K − 1) − 1)/S⌋ + 1. Transposed: (H − 1)S − pt − pb + d(K − 1) + op + 1.
     When the division is not even it says what is floored away. The rank is 2 unless a value has three
-    axes (`--input 16x112x112`, `--kernel 3x7x7`); one number applies to every axis. With --output or
+    axes (`--input 16x112x112`, `--kernel 3x7x7`) or --rank says (`--rank 1 --input 16000 --kernel 80`);
+    one number applies to every axis. With --output or
     --keep it solves for the padding instead (2-D), and says when no symmetric padding works and which
     asymmetric one does.
     """
@@ -433,15 +437,19 @@ def size(
     from cnncalc import render
 
     options = ((input, "--input"), (kernel, "--kernel"), (stride, "--stride"), (dilation, "--dilation"))
-    rank = 3 if any(len(_parse_shape(t, n) or ()) == 3 for t, n in options) else 2
-    in_hw, k, st, d = (_axes(t, n, rank) for t, n in options)
+    axes_given = max(len(_parse_shape(t, n) or ()) for t, n in options)
+    chosen = _whole(rank, "--rank") if rank is not None else max(axes_given, 2)
+    if chosen not in (1, 2, 3):
+        _usage(f"a window has 1, 2 or 3 spatial axes, not {chosen}", "--rank")
+    rank_ = chosen
+    in_hw, k, st, d = (_axes(t, n, rank_) for t, n in options)
     out_pad = _whole(output_padding, "--output-padding", 0) or 0
     if not transposed and out_pad:
         _usage("--output-padding applies only with --transposed")
     if transposed and ceil:
         _usage("--ceil applies to pooling, not to --transposed")
-    window = _Window(in_hw, k, st, d, _padding(padding, rank), transposed, out_pad, ceil)
-    axes = [_axis(window, i) for i in range(rank)]
+    window = _Window(in_hw, k, st, d, _padding(padding, rank_), transposed, out_pad, ceil)
+    axes = [_axis(window, i) for i in range(rank_)]
     if any(a.out_size < 1 for a in axes):
         _usage("the output would be empty; use a larger input, more padding or a smaller stride")
     sys.stdout.write(render.size_json(axes) if as_json else render.size_text(axes))
@@ -498,7 +506,8 @@ def _axes(text: str, name: str, rank: int) -> tuple[int, ...]:
     if len(dims) == 1:
         return dims * rank
     if len(dims) != rank:
-        _usage(f"{text!r} has {len(dims)} axes but another option has {rank}; give one number or {rank}", name)
+        _usage(f"{text!r} has {len(dims)} axes but the window has {rank}; give one number"
+               + (f" or {rank}" if rank > 1 else ""), name)
     return dims
 
 

@@ -143,6 +143,11 @@ def _cli(*args: str) -> tuple[int, str]:
      {"output": [16, 56, 56], "even": False, "padding": [[1, 1], [3, 3], [3, 3]]}),
     (("size", "-i", "16x112x112", "-k", "3", "-s", "2", "-p", "0,1,0,1,0,1", "--json"),
      {"output": [8, 56, 56], "even": True, "padding": [[0, 1], [0, 1], [0, 1]]}),
+    # M5's first layer (Dai et al. 2017): 32000 samples, kernel 80, stride 4, padding 38 -> 8000; 16000 unpadded -> 3981
+    (("size", "--rank", "1", "-i", "32000", "-k", "80", "-s", "4", "-p", "38", "--json"),
+     {"output": [8000], "even": True, "padding": [[38, 38]]}),  # (32000 − 80 + 76)/4 = 7999 exactly
+    (("size", "--rank", "1", "-i", "16000", "-k", "80", "-s", "4", "--json"),
+     {"output": [3981], "even": True, "padding": [[0, 0]]}),
     (("params", "--filters", "64", "--kernel", "3x7x7", "--channels", "3", "--no-bias", "--json"),
      {"kind": "conv", "filters": 64, "kernel": [3, 7, 7], "channels": 3, "groups": 1, "bias": False,
       "weights": 28_224, "params": 28_224}),
@@ -150,6 +155,12 @@ def _cli(*args: str) -> tuple[int, str]:
 def test_size_and_params_in_3d(args: tuple[str, ...], expected: dict) -> None:
     code, out = _cli(*args)
     assert code == 0 and json.loads(out) == expected
+
+
+@pytest.mark.parametrize("args", [("--rank", "1", "-i", "16000x3", "-k", "80"), ("--rank", "4", "-i", "5", "-k", "3"),
+                                  ("--rank", "x", "-i", "5", "-k", "3")])
+def test_size_rank_is_checked(args: tuple[str, ...]) -> None:
+    assert _cli("size", *args)[0] == 2
 
 
 def test_size_and_params_text_in_3d() -> None:
