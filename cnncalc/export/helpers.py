@@ -185,7 +185,7 @@ class Attention(nn.Module):
         super().__init__()
         dim = channels if dim is None else dim
         self.heads = heads
-        if dim == channels:  # PyTorch's own module; need_weights=True keeps both products visible to FLOP counters
+        if dim == channels:  # PyTorch's own module and parameter names
             self.attention = nn.MultiheadAttention(channels, heads, bias=bias, batch_first=True)
         else:
             self.qkv = nn.Linear(channels, 3 * dim, bias=bias)
@@ -196,7 +196,11 @@ class Attention(nn.Module):
         rest = x.shape[2:]
         tokens = x.flatten(2).transpose(1, 2)  # N x positions x C
         if hasattr(self, "attention"):
-            out = self.attention(tokens, tokens, tokens, need_weights=True)[0]
+            # nn.MultiheadAttention's computation without its fused inference path, which FLOP counters miss.
+            a, seq = self.attention, tokens.transpose(0, 1)
+            out = F.multi_head_attention_forward(
+                seq, seq, seq, a.embed_dim, a.num_heads, a.in_proj_weight, a.in_proj_bias, None, None, False, 0.0,
+                a.out_proj.weight, a.out_proj.bias, training=self.training, need_weights=True)[0].transpose(0, 1)
         else:
             q, k, v = self.qkv(tokens).unflatten(-1, (3, self.heads, -1)).permute(2, 0, 3, 1, 4)
             weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1)
