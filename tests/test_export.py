@@ -360,6 +360,7 @@ def test_run_export_writes_stdout_and_file(tmp_path: Path, capsys: pytest.Captur
 @pytest.mark.parametrize("args, code, message", [
     (("lenet5", "tensorflow", None, None), 2, "--to 'tensorflow' is not a target"),
     (("resnet18", "pytorch", None, "160"), 2, "give HxW or HxWxC"),
+    (("r3d_18", "pytorch", None, "64x64"), 2, "give DxHxW or DxHxWxC"),
     (("resnet18", "pytorch", None, "16y"), 2, "--input: cannot read"),
     (("missing.yaml", "pytorch", None, None), 1, "missing.yaml:1:1: error: no such file"),
     (("lenet5", "pytorch", "/nonexistent/dir/net.py", None), 1, "[unwritable-file]"),
@@ -369,9 +370,16 @@ def test_run_export_errors(args: tuple, code: int, message: str, capsys: pytest.
     assert message in capsys.readouterr().err
 
 
-def test_input_option_exports_at_another_size(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_export("resnet18", "pytorch", None, "160x128") == 0
-    assert "INPUT_SHAPE = (1, 3, 160, 128)" in capsys.readouterr().out
+@pytest.mark.parametrize("spec, size, shape", [
+    ("resnet18", "160x128", "(1, 3, 160, 128)"),
+    ("m5", "8000", "(1, 1, 8000)"),  # 1-D: the length keeps the file's channels
+    ("r3d_18", "8x64x64", "(1, 3, 8, 64, 64)"),  # 3-D: D x H x W
+    ("r3d_18", "8x64x64x3", "(1, 3, 8, 64, 64)"),
+])
+def test_input_option_exports_at_another_size(spec: str, size: str, shape: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_export(spec, "pytorch", None, size) == 0
+    assert f"INPUT_SHAPE = {shape}" in capsys.readouterr().out
 
 
 # --- round trip: spec → exported PyTorch → ONNX → cnncalc import -----------------------------------

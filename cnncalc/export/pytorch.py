@@ -468,6 +468,9 @@ def _dotted_refs(items: list[Item]) -> set[str]:
     return refs
 
 
+_AXES_OF = {2: "N, features", 3: "N, C, L", 4: "N, C, H, W", 5: "N, C, D, H, W"}
+
+
 def _channels_first(shape: tuple[int, ...]) -> tuple[int, ...]:
     return (shape[-1], *shape[:-1]) if len(shape) > 1 else shape
 
@@ -496,7 +499,7 @@ def _export(analysis: Analysis, inline: dict[str, str]) -> Exported:
              "import math\n\nimport torch\nimport torch.nn.functional as F\nfrom torch import nn"]
     parts += [HELPERS[name].strip("\n") for name in HELPERS if name in gen.helpers]
     parts += [gen.classes[name].source.rstrip("\n") for name in gen.order]
-    parts += [net_source.rstrip("\n"), f"INPUT_SHAPE = {literal(shape)}  # {'N, C, H, W' if len(shape) == 4 else 'N, features'}"]
+    parts += [net_source.rstrip("\n"), f"INPUT_SHAPE = {literal(shape)}  # {_AXES_OF[len(shape)]}"]
     parts.append(
         'if __name__ == "__main__":\n'
         f"    model = {net_class}().eval()\n"
