@@ -314,6 +314,108 @@ def test_every_kind_has_an_emitter() -> None:
     assert sorted(set(KINDS) - set(emitters.EMITTERS)) == []
 
 
+# Language features around blocks: each case's block is a class (True) or written out (False), and either way
+# the module agrees with cnncalc layer by layer.
+LANGUAGE_CASES = {
+"repeat0_literal": """
+input: [8, 8, 3]
+blocks:
+  b:
+    args: {f: 4}
+    layers:
+      - conv: {filters: $f, kernel: 1}
+      - relu: {repeat: 0}
+layers:
+  - b: {f: 4}
+  - b: {f: 6}
+""",
+"repeat_expr_zero_later": """
+input: [8, 8, 3]
+blocks:
+  u:
+    args: {f: 4}
+    layers:
+      - conv: {filters: $f, kernel: 1, name: c}
+  s:
+    args: {n: 1}
+    layers:
+      - u: {f: 4, repeat: '${n - 1}', name: us}
+      - relu: {name: r}
+layers:
+  - s: {n: 3, name: s1}
+  - s: {n: 1, name: s2}
+""",
+"act_arg": """
+input: [8, 8, 3]
+blocks:
+  b:
+    args: {act: relu}
+    layers:
+      - conv: {filters: 4, kernel: 1, name: c}
+      - $act: {name: a}
+layers:
+  - b: {act: relu, name: b1}
+  - b: {act: gelu, name: b2}
+""",
+"expr_default": """
+input: [8, 8, 3]
+blocks:
+  b:
+    args: {t: 1, mid: '${in_channels * t}'}
+    layers:
+      - conv: {filters: $mid, kernel: 1, name: c}
+layers:
+  - b: {name: b1}
+  - b: {t: 2, name: b2}
+""",
+"block_defaults": """
+input: [8, 8, 3]
+blocks:
+  b:
+    args: {f: 4}
+    defaults:
+      conv: {bias: false}
+    layers:
+      - conv: {filters: $f, kernel: 3, padding: 1, name: c}
+layers:
+  - b: {name: b1}
+  - b: {f: 8, name: b2}
+  - conv: {filters: 2, kernel: 1, name: out}
+""",
+"vars_if_toplevel": """
+input: [8, 8, 3]
+vars:
+  deep: false
+  w: 6
+layers:
+  - conv: {filters: $w, kernel: 1, name: c}
+  - conv: {filters: 5, kernel: 1, if: $deep, name: d}
+  - relu: {repeat: 0}
+  - relu: {repeat: '${w - 4}', name: rr}
+""",
+}
+
+LANGUAGE_CLASSES = {"repeat0_literal": False, "repeat_expr_zero_later": True, "act_arg": False, "expr_default": False,
+                    "block_defaults": True, "vars_if_toplevel": None}
+
+
+@pytest.mark.parametrize("name", LANGUAGE_CASES)
+def test_language_features_export_faithfully(name: str) -> None:
+    analysis = analyze(loads(LANGUAGE_CASES[name], f"{name}.yaml"))
+    result = export_pytorch(analysis)
+    expected = LANGUAGE_CLASSES[name]
+    if expected is not None:
+        assert ("class B(" in result.code or "class S(" in result.code) is expected
+        assert ("written out layer by layer" in result.code) is not expected
+    else:  # the network's own `vars`, `if: false`, `repeat: 0` and `repeat: ${w - 4}`: as analysed
+        assert "self.c = nn.Conv2d(3, 6, 1)" in result.code and "self.d " not in result.code
+        assert "for _ in range(2):" in result.code
+    _torch()
+    from exported_torch import mismatches
+
+    assert mismatches(analysis, result) == []
+
+
 def test_a_value_that_differs_between_uses_in_form_is_written_out() -> None:
     """A fixed value that differs between uses: the block's class would be wrong, so its uses are written out."""
     text = """
