@@ -6,6 +6,11 @@ network's layers (`Analysis.network.layers`: each layer's `uses` chain says whic
 it, its `where` which item). Arguments written `$name`/`${…}` become Python expressions of the
 constructor parameters; the rest are literals of the converted values. Every name from the file
 becomes a safe identifier and every value a literal built from typed data (cnncalc.export.names).
+
+A block that one class cannot express for all its uses (`if:` layers, a `$kind`, `repeat: 0`, an
+expression default, a fixed value differing between uses, ...) is written out instead: each of
+its uses becomes the analysed layers, with their values as literals, in the network's class
+(`_Inline` restarts the export with that block written out; a block using it is written out too).
 """
 
 from __future__ import annotations
@@ -116,8 +121,6 @@ def _static_inline(block: Block) -> str | None:
     for param, default in block.params.items():
         if default is not None and "$" in str(default[0]):
             return f"the default of `{param}` is an expression"
-    if "$" in str(block.defaults):
-        return "its `defaults:` use its arguments"
     return None
 
 
