@@ -72,10 +72,17 @@ def measure(exported: Exported, device: str = "meta") -> tuple[dict[str, Figures
     for name, path in exported.paths.items():
         module = net.get_submodule(path)
         trainable = sum(p.numel() for p in module.parameters())
-        running = sum(b.numel() for n, b in module.named_buffers() if n.rsplit(".", 1)[-1] in ("running_mean", "running_var"))
+        running = _saved_buffers(module)
         flops = sum(counts.get(f"{prefix}.{path}", {}).values())
         figures[name] = Figures(shapes[name], trainable, running, flops // 2)
     return figures, _channels_last(out.shape), net
+
+
+def _saved_buffers(module: nn.Module) -> int:
+    """Values of the saved buffers, what cnncalc counts as non-trainable: BatchNorm's running statistics,
+    Keras Normalization's mean/variance/count (not BatchNorm's batch counter, which Keras has no weight for)."""
+    return sum(buffer.numel() for m in module.modules() for name, buffer in m._buffers.items()
+               if buffer is not None and name not in m._non_persistent_buffers_set and name != "num_batches_tracked")
 
 
 def mismatches(analysis: Analysis, exported: Exported, device: str = "meta") -> list[str]:
@@ -88,8 +95,7 @@ def mismatches(analysis: Analysis, exported: Exported, device: str = "meta") -> 
         if ours != theirs:
             problems.append(f"{layer.name} -> {exported.paths[layer.name]}: cnncalc {ours}, torch {theirs}")
     t = analysis.totals
-    total = (sum(p.numel() for p in net.parameters()),
-             sum(b.numel() for n, b in net.named_buffers() if n.rsplit(".", 1)[-1] in ("running_mean", "running_var")))
+    total = (sum(p.numel() for p in net.parameters()), _saved_buffers(net))
     if output != tuple(analysis.output) or total != (t.trainable, t.non_trainable):
         problems.append(f"whole network: cnncalc {analysis.output} {t.trainable} {t.non_trainable}, "
                         f"torch {output} {total}")

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from cnncalc.analysis import Analysis, analyze
+from cnncalc.bundled import read_spec
 from cnncalc.export import emitters
 from cnncalc.export.command import run_export
 from cnncalc.export.names import class_name, comment, expression, identifier, literal, ExpressionError
@@ -33,13 +34,18 @@ from conftest import ROOT, SPECS
 HERE = Path(__file__).resolve().parent
 EVERY_KIND = HERE / "export" / "every_kind.yaml"
 MLP = HERE / "export" / "mlp.yaml"
+# The channel-wise kinds and blocks written out (`if:`, `$act`, `repeat: 0`, expression defaults); 1-D; 3-D.
+EXTRA = [HERE / "export" / f"{name}.yaml" for name in ("channel_kinds", "rank1", "rank3")]
 BUNDLED = sorted(SPECS.glob("*.yaml"))  # at run time: a new bundled spec is exported too
+# Every variant of a family file, as `file@variant` (the file's own name exports its default `vars`).
+VARIANTS = [f"{path}@{name}" for path in BUNDLED if "\nvariants:" in path.read_text(encoding="utf-8")
+            for name in load(str(path)).variants]
 
 
 @functools.lru_cache(maxsize=None)
 def exported(path: str) -> tuple[Analysis, Exported]:
     """The analysis and export of a spec file, once per session."""
-    analysis = analyze(load(path))
+    analysis = analyze(read_spec(path))
     return analysis, export_pytorch(analysis)
 
 
@@ -161,8 +167,10 @@ def _torch():  # type: ignore[no-untyped-def]
     return pytest.importorskip("torch", reason="PyTorch is not installed; pip install torch to run the export")
 
 
-@pytest.mark.parametrize("spec", BUNDLED + [EVERY_KIND, MLP], ids=[p.stem for p in BUNDLED] + ["every_kind", "mlp"])
-def test_exported_module_matches_cnncalc_layer_by_layer(spec: Path) -> None:
+@pytest.mark.parametrize("spec", BUNDLED + [EVERY_KIND, MLP, *EXTRA] + VARIANTS,
+                         ids=[p.stem for p in BUNDLED] + ["every_kind", "mlp"] + [p.stem for p in EXTRA]
+                         + [v.rsplit("@", 1)[1] for v in VARIANTS])
+def test_exported_module_matches_cnncalc_layer_by_layer(spec: Path | str) -> None:
     _torch()
     from exported_torch import mismatches
 
@@ -177,8 +185,52 @@ def test_every_kind_runs_on_real_tensors() -> None:
 
     analysis, result = exported(str(EVERY_KIND))
     assert mismatches(analysis, result, "cpu") == []
-    for helper in ("SamePad", "Padding", "Pad", "Crop", "SeparableConv2d", "Concat", "Multiply"):
+    for helper in ("SamePad", "Padding", "Pad", "Crop", "SeparableConv", "Concat", "Multiply"):
         assert f"class {helper}(nn.Module):" in result.code
+
+
+@pytest.mark.parametrize("spec", EXTRA, ids=[p.stem for p in EXTRA])
+def test_new_kinds_and_ranks_run_on_real_tensors(spec: Path) -> None:
+    """The helpers of the channel-wise kinds and the per-axis padding helpers compute on the CPU, not only on meta."""
+    _torch()
+    from exported_torch import mismatches
+
+    analysis, result = exported(str(spec))
+    assert mismatches(analysis, result, "cpu") == []
+
+
+def test_attention_helper_is_multihead_attention() -> None:
+    """The Attention helper computes what nn.MultiheadAttention computes over the flattened positions."""
+    torch = _torch()
+    from exported_torch import load_module
+
+    namespace = load_module(exported(str(EXTRA[0]))[1].code)
+    attention = namespace["Attention"](8, 2).eval()
+    x = torch.randn(2, 8, 3, 4)
+    tokens = x.flatten(2).transpose(1, 2)
+    expected = attention.attention(tokens, tokens, tokens)[0].transpose(1, 2).reshape(2, 8, 3, 4)
+    assert torch.allclose(attention(x), expected, atol=1e-6)
+
+
+def test_blocks_a_class_cannot_express_are_written_out() -> None:
+    """`if:` layers and a kind given as an argument: the block's uses are written out, and the file says why."""
+    _, result = exported(str(EXTRA[0]))
+    code = result.code
+    assert "# unit1: block `unit` written out layer by layer (a class could not express it faithfully: its " \
+           "layers with `if:` exist in some uses only)" in code
+    assert "class Unit(" not in code and "self.unit2_expand = nn.Conv2d(16, 32, 1, bias=False)" in code
+    assert "self.unit1_expand" not in code  # `if:` false in that use
+    assert "class Mixer(nn.Module):" in code and "self.mix2 = Mixer(self.mix1.out_channels, heads=4)" in code
+    assert result.paths["unit1.conv"] == "unit1_conv" and result.paths["mix2.attn"] == "mix2.attn"
+
+
+@pytest.mark.parametrize("name, cls", [("efficientnet_b3", "EfficientnetB3"), ("mobilenet_v3_small", None)])
+def test_a_variant_exports_by_its_name(name: str, cls: str | None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_export(name, "pytorch", None, None) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"# {name}: a PyTorch module")
+    if cls:
+        assert f"class {cls}(nn.Module):" in out
 
 
 def test_the_check_fails_when_a_figure_is_wrong() -> None:
@@ -262,24 +314,131 @@ def test_every_kind_has_an_emitter() -> None:
     assert sorted(set(KINDS) - set(emitters.EMITTERS)) == []
 
 
-def test_a_value_that_differs_between_uses_in_form_is_refused() -> None:
+# Language features around blocks: each case's block is a class (True) or written out (False), and either way
+# the module agrees with cnncalc layer by layer.
+LANGUAGE_CASES = {
+"repeat0_literal": """
+input: [8, 8, 3]
+blocks:
+  b:
+    args: {f: 4}
+    layers:
+      - conv: {filters: $f, kernel: 1}
+      - relu: {repeat: 0}
+layers:
+  - b: {f: 4}
+  - b: {f: 6}
+""",
+"repeat_expr_zero_later": """
+input: [8, 8, 3]
+blocks:
+  u:
+    args: {f: 4}
+    layers:
+      - conv: {filters: $f, kernel: 1, name: c}
+  s:
+    args: {n: 1}
+    layers:
+      - u: {f: 4, repeat: '${n - 1}', name: us}
+      - relu: {name: r}
+layers:
+  - s: {n: 3, name: s1}
+  - s: {n: 1, name: s2}
+""",
+"act_arg": """
+input: [8, 8, 3]
+blocks:
+  b:
+    args: {act: relu}
+    layers:
+      - conv: {filters: 4, kernel: 1, name: c}
+      - $act: {name: a}
+layers:
+  - b: {act: relu, name: b1}
+  - b: {act: gelu, name: b2}
+""",
+"expr_default": """
+input: [8, 8, 3]
+blocks:
+  b:
+    args: {t: 1, mid: '${in_channels * t}'}
+    layers:
+      - conv: {filters: $mid, kernel: 1, name: c}
+layers:
+  - b: {name: b1}
+  - b: {t: 2, name: b2}
+""",
+"block_defaults": """
+input: [8, 8, 3]
+blocks:
+  b:
+    args: {f: 4}
+    defaults:
+      conv: {bias: false}
+    layers:
+      - conv: {filters: $f, kernel: 3, padding: 1, name: c}
+layers:
+  - b: {name: b1}
+  - b: {f: 8, name: b2}
+  - conv: {filters: 2, kernel: 1, name: out}
+""",
+"vars_if_toplevel": """
+input: [8, 8, 3]
+vars:
+  deep: false
+  w: 6
+layers:
+  - conv: {filters: $w, kernel: 1, name: c}
+  - conv: {filters: 5, kernel: 1, if: $deep, name: d}
+  - relu: {repeat: 0}
+  - relu: {repeat: '${w - 4}', name: rr}
+""",
+}
+
+LANGUAGE_CLASSES = {"repeat0_literal": False, "repeat_expr_zero_later": True, "act_arg": False, "expr_default": False,
+                    "block_defaults": True, "vars_if_toplevel": None}
+
+
+@pytest.mark.parametrize("name", LANGUAGE_CASES)
+def test_language_features_export_faithfully(name: str) -> None:
+    analysis = analyze(loads(LANGUAGE_CASES[name], f"{name}.yaml"))
+    result = export_pytorch(analysis)
+    expected = LANGUAGE_CLASSES[name]
+    if expected is not None:
+        assert ("class B(" in result.code or "class S(" in result.code) is expected
+        assert ("written out layer by layer" in result.code) is not expected
+    else:  # the network's own `vars`, `if: false`, `repeat: 0` and `repeat: ${w - 4}`: as analysed
+        assert "self.c = nn.Conv2d(3, 6, 1)" in result.code and "self.d " not in result.code
+        assert "for _ in range(2):" in result.code
+    _torch()
+    from exported_torch import mismatches
+
+    assert mismatches(analysis, result) == []
+
+
+def test_a_value_that_differs_between_uses_in_form_is_written_out() -> None:
+    """A fixed value that differs between uses: the block's class would be wrong, so its uses are written out."""
     text = """
 input: [8, 8, 3]
 blocks:
   b:
     args: {ceil: false}
     layers:
-      - maxpool: {kernel: 2, ceil: $ceil}
+      - maxpool: {kernel: 3, stride: 2, ceil: $ceil}
 layers:
   - b: {ceil: true}
   - conv: {filters: 3, kernel: 1}
   - b: {ceil: false}
 """
-    with pytest.raises(SpecError) as info:
-        export_pytorch(analyze(loads(text, "t.yaml")))
-    problem = info.value.problem
-    assert (problem.line, problem.rule) == (7, "unsupported-export")
-    assert "`ceil` differs between the uses of its block (True, False)" in problem.message
+    analysis = analyze(loads(text, "t.yaml"))
+    result = export_pytorch(analysis)
+    assert "class B(" not in result.code
+    assert "`ceil` differs between the uses of its block (True, False)" in result.code
+    assert "nn.MaxPool2d(3, stride=2, ceil_mode=True)" in result.code
+    _torch()
+    from exported_torch import mismatches
+
+    assert mismatches(analysis, result) == []
 
 
 def test_a_block_argument_named_in_channels_is_refused() -> None:
@@ -303,6 +462,7 @@ def test_run_export_writes_stdout_and_file(tmp_path: Path, capsys: pytest.Captur
 @pytest.mark.parametrize("args, code, message", [
     (("lenet5", "tensorflow", None, None), 2, "--to 'tensorflow' is not a target"),
     (("resnet18", "pytorch", None, "160"), 2, "give HxW or HxWxC"),
+    (("r3d_18", "pytorch", None, "64x64"), 2, "give DxHxW or DxHxWxC"),
     (("resnet18", "pytorch", None, "16y"), 2, "--input: cannot read"),
     (("missing.yaml", "pytorch", None, None), 1, "missing.yaml:1:1: error: no such file"),
     (("lenet5", "pytorch", "/nonexistent/dir/net.py", None), 1, "[unwritable-file]"),
@@ -312,9 +472,16 @@ def test_run_export_errors(args: tuple, code: int, message: str, capsys: pytest.
     assert message in capsys.readouterr().err
 
 
-def test_input_option_exports_at_another_size(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_export("resnet18", "pytorch", None, "160x128") == 0
-    assert "INPUT_SHAPE = (1, 3, 160, 128)" in capsys.readouterr().out
+@pytest.mark.parametrize("spec, size, shape", [
+    ("resnet18", "160x128", "(1, 3, 160, 128)"),
+    ("m5", "8000", "(1, 1, 8000)"),  # 1-D: the length keeps the file's channels
+    ("r3d_18", "8x64x64", "(1, 3, 8, 64, 64)"),  # 3-D: D x H x W
+    ("r3d_18", "8x64x64x3", "(1, 3, 8, 64, 64)"),
+])
+def test_input_option_exports_at_another_size(spec: str, size: str, shape: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_export(spec, "pytorch", None, size) == 0
+    assert f"INPUT_SHAPE = {shape}" in capsys.readouterr().out
 
 
 # --- round trip: spec → exported PyTorch → ONNX → cnncalc import -----------------------------------

@@ -52,19 +52,20 @@ def _export(spec: str, input_shape: str | None) -> str:
 
 
 def _input(text: str | None, file_input: tuple[int, ...]) -> tuple[int, ...] | None:
-    """--input as `shape` reads it: HxW keeps the file's channels, HxWxC, or N for a vector input."""
+    """--input as `shape` reads it: the spatial sizes keep the file's channels (HxW, L, DxHxW), or the whole
+    shape with channels (HxWxC, LxC, DxHxWxC), or N for a vector input."""
     if text is None:
         return None
     from cnncalc.quantities import parse_shape
 
     try:
-        dims = parse_shape(text, 1, 3)
+        dims = parse_shape(text, 1, 4)
     except ValueError as exc:
         raise _Usage(f"--input: {exc}") from None
-    if len(file_input) == 3 and len(dims) == 2:
-        return (dims[0], dims[1], file_input[2])
-    if len(file_input) == 3 and len(dims) == 1:
-        raise _Usage(f"--input: the file's input is {'x'.join(map(str, file_input))}; give HxW or HxWxC")
-    if len(file_input) == 1 and len(dims) == 2:
-        raise _Usage(f"--input: the file's input is a vector of {file_input[0]}; give one number or HxWxC")
+    rank = len(file_input)
+    if rank > 1 and len(dims) == rank - 1:
+        return (*dims, file_input[-1])
+    if len(dims) != rank:
+        forms = {1: "one number", 2: "L or LxC", 3: "HxW or HxWxC", 4: "DxHxW or DxHxWxC"}
+        raise _Usage(f"--input: the file's input is {'x'.join(map(str, file_input))}; give {forms[rank]}")
     return dims

@@ -6,6 +6,11 @@ network's layers (`Analysis.network.layers`: each layer's `uses` chain says whic
 it, its `where` which item). Arguments written `$name`/`${…}` become Python expressions of the
 constructor parameters; the rest are literals of the converted values. Every name from the file
 becomes a safe identifier and every value a literal built from typed data (cnncalc.export.names).
+
+A block that one class cannot express for all its uses (`if:` layers, a `$kind`, `repeat: 0`, an
+expression default, a fixed value differing between uses, ...) is written out instead: each of
+its uses becomes the analysed layers, with their values as literals, in the network's class
+(`_Inline` restarts the export with that block written out; a block using it is written out too).
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ from cnncalc.export.emitters import EMITTERS, Emit
 from cnncalc.export.helpers import HELPERS
 from cnncalc.export.names import ExpressionError, class_name, comment, expression, identifier, literal
 from cnncalc.kinds import ALIASES, KINDS, fmt_shape
-from cnncalc.network import Layer
-from cnncalc.problems import BlockUse, Located
+from cnncalc.network import INPUT, Layer
+from cnncalc.problems import BlockUse, Located, SpecError
 from cnncalc.spec import Block, Item, Lit, Seq, Value, Var
 
 Position = tuple[int, int]
@@ -74,6 +79,10 @@ class _Gen:
     repeated: set[Position] = field(default_factory=set)
     instances: dict[Position, list[Layer]] = field(default_factory=dict)  # leaf item -> every layer it made
     params_of: dict[str, dict[str, str]] = field(default_factory=dict)  # block -> argument -> parameter
+    inline: dict[str, str] = field(default_factory=dict)  # block -> why it is written out, not a class
+    layer_paths: dict[str, str] = field(default_factory=dict)  # written-out layer -> its attribute
+    var_of: dict[int, str] = field(default_factory=dict)  # top-level layer index -> its forward variable
+    dotted_refs: set[str] = field(default_factory=set)  # uses in the network whose inner layers are read
 
     def class_for(self, block: Block, member: _Member) -> _ClassCode:
         """The class of a block, written from its first use (`member`) the first time it is asked for."""
@@ -84,9 +93,35 @@ class _Gen:
         depth = member.layers[0].uses.index(member.use)
         writer = _ClassWriter(self, block, _scope(member.layers, depth, member.use), member.name + ".")
         self.params_of[block.name] = writer.params
-        code.source = writer.write(block.items, code.name, writer.params["in_channels"])
+        try:
+            code.source = writer.write(block.items, code.name, writer.params["in_channels"])
+        except SpecError as exc:
+            if exc.problem.rule != "unsupported-export":
+                raise
+            raise _Inline(block.name, exc.problem.message) from None
         self.order.append(block.name)
         return code
+
+
+class _Inline(Exception):
+    """A block whose class cannot express it faithfully: the export starts again writing its uses out."""
+
+    def __init__(self, block: str, why: str) -> None:
+        super().__init__(block, why)
+        self.block, self.why = block, why
+
+
+def _static_inline(block: Block) -> str | None:
+    """Why a block's class would be wrong for some of its uses (so it is written out), or None."""
+    for item in block.items:
+        if "if" in item.options:
+            return "its layers with `if:` exist in some uses only"
+        if item.kind.startswith("$"):
+            return f"its kind `{item.kind}` is an argument"
+    for param, default in block.params.items():
+        if default is not None and "$" in str(default[0]):
+            return f"the default of `{param}` is an expression"
+    return None
 
 
 def _scope(layers: list[Layer], depth: int, use: BlockUse | None) -> _Scope:
@@ -159,6 +194,8 @@ class _ClassWriter:
     def arg_exprs(self, item: Item, kind: str) -> dict[str, str]:
         """The kind's arguments the item wrote with `$name`/`${…}`, as Python expressions."""
         exprs: dict[str, str] = {}
+        if self.block is None:  # the network's own layers: the analysed values are the values
+            return exprs
         for arg, value in item.args.items():
             name = KINDS[kind].main if arg == "" else arg
             if name is None or not _has_var(value):
@@ -210,6 +247,11 @@ class _ClassWriter:
     def item(self, item: Item) -> None:
         """One item: its attribute, constructor and forward line."""
         members = self.scope.members.get(_pos(item.where))
+        if not members and self.block is None and ("if" in item.options or "repeat" in item.options):
+            return  # `if:` false or `repeat: 0` in the network itself: no module at all
+        if members and self.block is None and item.kind not in ALIASES and self.inlined(item, members):
+            self.write_out(item, members)
+            return
         if not members:
             raise item.where.error("unsupported-export", "this layer is never used in the analysed network, so "
                                    "its export cannot be checked")
@@ -236,6 +278,54 @@ class _ClassWriter:
         self.steps.append((attr, attr, [v for v, _ in sources]))
         self.values[name] = (attr, out)
         self.outputs.append((attr, out))
+        if self.block is None:
+            self.gen.var_of[members[-1].layers[-1].index] = attr
+            if item.kind in ALIASES and not repeated:
+                self.gen.var_of.update({layer.index: attr for m in members for layer in m.layers})
+
+    def inlined(self, item: Item, members: list[_Member]) -> bool:
+        """Whether a use of a block in the network is written out layer by layer rather than as its class."""
+        if item.kind in self.gen.inline:
+            return True
+        if members[0].name in self.gen.dotted_refs:
+            self.gen.inline.setdefault(item.kind, "a layer outside it reads a layer inside it")
+            return True
+        if any(_has_var(v) for v in item.args.values()) or _has_var(item.options.get("repeat", Lit(1, item.where))):
+            return True
+        return False
+
+    def write_out(self, item: Item, members: list[_Member]) -> None:
+        """A block use written out in the network's class: one module per analysed layer, literal values."""
+        why = self.gen.inline.get(item.kind, "its arguments are the file's variables")
+        self.init.append(f"# {comment(members[0].name)}: block `{comment(item.kind)}` written out layer by layer "
+                         f"(a class could not express it faithfully: {comment(why)})")
+        for member in members:
+            for layer in member.layers:
+                attr = identifier(layer.name, self.attrs)
+                channels = [literal(shape[-1]) for shape in layer.input_shapes]
+                e = Emit(layer.kind, layer, [layer], {}, channels, layer.where)
+                if layer.kind not in EMITTERS:
+                    raise layer.where.error("unsupported-export", f"the kind `{layer.kind}` has no PyTorch export yet")
+                made, _ = EMITTERS[layer.kind](e)
+                self.gen.helpers |= e.helpers
+                self.init.append(f"self.{attr} = {made}")
+                self.steps.append((attr, attr, [self.var_of(i, layer) for i in layer.sources]))
+                self.gen.var_of[layer.index] = attr
+                self.gen.layer_paths[layer.name] = attr
+                self.values[layer.name] = (attr, literal(layer.output[-1]))
+        last = members[-1].layers[-1]
+        self.values[members[0].name] = self.values[last.name]
+        self.outputs.append(self.values[last.name])
+
+    def var_of(self, index: int, layer: Layer) -> str:
+        """The forward variable holding the output of the network's layer `index`."""
+        if index == INPUT:
+            return "x_in"
+        if index not in self.gen.var_of:
+            raise layer.where.error("unsupported-export", f"{layer.name} reads "
+                                    f"{self.gen.analysis.network.layers[index].name}, inside a block written as a "
+                                    "class; the export cannot reach it")
+        return self.gen.var_of[index]
 
     def leaf(self, item: Item, channels: list[str]) -> tuple[Any, Any]:
         """(make(in_channels) -> constructor source, out(in_channels) -> channels source) for a leaf."""
@@ -257,6 +347,8 @@ class _ClassWriter:
     def block_use(self, item: Item, members: list[_Member], c: str) -> tuple[Any, Any]:
         """(make, out) for a use of a block: its class, called with the arguments written at the use."""
         block = self.gen.analysis.spec.blocks[item.kind]
+        if block.name in self.gen.inline and self.block is not None:
+            raise _Inline(self.block.name, f"it uses block `{block.name}`, which is written out")
         cls = self.gen.class_for(block, members[0])
         args = dict(item.args)
         if "" in args and block.params:
@@ -276,7 +368,10 @@ class _ClassWriter:
     def repeat(self, item: Item, attr: str, make: Any, c: str, out: Any) -> str:
         """A repeated item: a loop building an nn.Sequential, each module reading the previous one's channels."""
         count_value = item.options["repeat"]
-        count = self.value_code(count_value) if not isinstance(count_value, Lit) else literal(count_value.value)
+        if self.block is None or isinstance(count_value, Lit):  # the network's own repeats: as analysed
+            count = literal(len(self.scope.members[_pos(item.where)]))
+        else:
+            count = self.value_code(count_value)
         chan = identifier(f"{attr}_channels", self.used)
         self.init += [f"{chan} = {c}", "layers = []", f"for _ in range({count}):",
                       f"    layers.append({make(chan)})",
@@ -331,6 +426,9 @@ def _paths(gen: _Gen, layers: list[Layer]) -> dict[str, str]:
     """Each layer's module path in the exported network: attributes, and a repeat's 0-based index."""
     paths: dict[str, str] = {}
     for layer in layers:
+        if layer.name in gen.layer_paths:
+            paths[layer.name] = gen.layer_paths[layer.name]
+            continue
         parts: list[str] = []
         frames = [((use.line, use.column), use.name) for use in layer.uses] + [(_pos(layer.where), layer.name)]
         for pos, name in frames:
@@ -354,12 +452,26 @@ def _header(analysis: Analysis, cls: str) -> list[str]:
         "# Channels-first, as PyTorch expects: the input is " + " x ".join(["N", *map(str, chw)]) +
         f" (cnncalc: {fmt_shape(analysis.input)}).",
         f"# cnncalc's totals: {t.params:,} parameters ({t.trainable:,} trainable, {t.non_trainable:,} non-trainable "
-        "BatchNorm statistics),",
+        "values: BatchNorm statistics, saved buffers),",
         f"# {t.macs:,} multiply-adds ({t.flops:,} FLOPs), output {fmt_shape(analysis.output)} (channels-last), "
         f"{len(analysis.rows)} layers.",
         "# Run it: python this_file.py (builds the network and prints its output shape and parameter count).",
     ]
     return lines
+
+
+def _dotted_refs(items: list[Item]) -> set[str]:
+    """The uses in the network that a `from: use.inner` reference reads into."""
+    refs: set[str] = set()
+    for item in items:
+        value = item.options.get("from")
+        values = value.items if isinstance(value, Seq) else (value,) if value is not None else ()
+        refs |= {str(v.value).split(".", 1)[0] for v in values
+                 if isinstance(v, Lit) and isinstance(v.value, str) and "." in v.value}
+    return refs
+
+
+_AXES_OF = {2: "N, features", 3: "N, C, L", 4: "N, C, H, W", 5: "N, C, D, H, W"}
 
 
 def _channels_first(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -368,9 +480,20 @@ def _channels_first(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 def export_pytorch(analysis: Analysis) -> Exported:
     """The PyTorch module source for an analysed spec; raises SpecError (rule unsupported-export) where it cannot."""
-    gen = _Gen(analysis)
+    inline = {name: why for name, block in analysis.spec.blocks.items() if (why := _static_inline(block))}
+    while True:
+        try:
+            return _export(analysis, inline)
+        except _Inline as exc:  # finite: each round writes out one more block
+            inline[exc.block] = exc.why
+
+
+def _export(analysis: Analysis, inline: dict[str, str]) -> Exported:
+    """One attempt at the export, writing out the blocks in `inline`."""
+    gen = _Gen(analysis, inline=dict(inline))
     for layer in analysis.network.layers:
         gen.instances.setdefault(_pos(layer.where), []).append(layer)
+    gen.dotted_refs = _dotted_refs(analysis.spec.items)
     net_class = class_name(analysis.spec.name or "Network", gen.used_names, "Network")
     top = _ClassWriter(gen, None, _scope(analysis.network.layers, -1, None), "")
     net_source = top.write(analysis.spec.items, net_class, literal(analysis.input[-1]))
@@ -379,7 +502,7 @@ def export_pytorch(analysis: Analysis) -> Exported:
              "import math\n\nimport torch\nimport torch.nn.functional as F\nfrom torch import nn"]
     parts += [HELPERS[name].strip("\n") for name in HELPERS if name in gen.helpers]
     parts += [gen.classes[name].source.rstrip("\n") for name in gen.order]
-    parts += [net_source.rstrip("\n"), f"INPUT_SHAPE = {literal(shape)}  # {'N, C, H, W' if len(shape) == 4 else 'N, features'}"]
+    parts += [net_source.rstrip("\n"), f"INPUT_SHAPE = {literal(shape)}  # {_AXES_OF[len(shape)]}"]
     parts.append(
         'if __name__ == "__main__":\n'
         f"    model = {net_class}().eval()\n"
