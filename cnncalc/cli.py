@@ -571,7 +571,10 @@ def _axis(window: _Window, i: int) -> Any:
         _usage(f"the {name} of the window ({span}) is larger than the padded input ({in_hw + total_pad})")
     if transposed and out_pad and out_pad >= s and out_pad >= d:
         _usage("--output-padding must be smaller than the stride or the dilation")
-    return formulas.worked_size(in_hw, k, s, pad, d, transposed, out_pad, ceil)
+    axis_window = formulas.window_for(k, s, pad, d)
+    if transposed:
+        return formulas.worked_deconv_size(in_hw, axis_window, pad == "same", out_pad)
+    return formulas.worked_size(in_hw, axis_window, pad == "same", ceil)
 
 
 @app.command(cls=Command)

@@ -193,7 +193,9 @@ def _window_axes(ctx: Ctx, stride: Any, ceil: bool, transposed: bool = False) ->
     axes = []
     for i, size in enumerate(spatial):
         pad = "same" if padding == "same" else (padding[2 * i], padding[2 * i + 1])
-        axes.append(F.worked_size(size, kernel[i], stride[i], pad, dilation[i], transposed, out_pad[i], ceil))
+        window = F.window_for(kernel[i], stride[i], pad, dilation[i])
+        axes.append(F.worked_deconv_size(size, window, pad == "same", out_pad[i]) if transposed
+                    else F.worked_size(size, window, pad == "same", ceil))
     return axes
 
 
@@ -216,7 +218,7 @@ def _conv(ctx: Ctx) -> Parts:
     kernel, out_sp = a["kernel"], [x.out_size for x in axes]
     per = f"{dots(kernel)}·{n(c)}" + (f"/{g}" if g > 1 else "")
     sym = f"{'·'.join('k' * len(kernel))}·C" + ("/groups" if g > 1 else "")
-    total = F.conv_params(c, f, kernel[0], prod(kernel[1:]), g, a["bias"])
+    total = F.conv_params(c, f, (kernel[0], prod(kernel[1:])), g, a["bias"])
     params = (Step("params", "parameters", f"F × ({sym} + 1)", f"{n(f)} × ({per} + 1)", n(total), total)
               if a["bias"] else Step("params", "parameters", f"F × {sym}", f"{n(f)} × {per}", n(total), total))
     if transposed:

@@ -14,22 +14,32 @@ def effective_kernel(kernel_size: int, dilation: int = 1) -> int:
     return dilation * (kernel_size - 1) + 1
 
 
-def conv_output_size(
-    in_size: int,
-    kernel_size: int,
-    stride: int = 1,
-    pad_begin: int = 0,
-    pad_end: int = 0,
-    dilation: int = 1,
-    ceil_mode: bool = False,
-) -> int:
+@dataclass(frozen=True)
+class Window:
+    """A sliding window along one axis: kernel k, stride s, padding pt before and pb after, dilation d."""
+
+    kernel: int
+    stride: int = 1
+    pad_begin: int = 0
+    pad_end: int = 0
+    dilation: int = 1
+
+
+def window_for(kernel: int, stride: int, padding: tuple[int, int] | str, dilation: int = 1) -> Window:
+    """The window of an axis whose padding is (begin, end), ``valid`` or ``same`` (both no explicit padding)."""
+    pad = (0, 0) if isinstance(padding, str) else padding
+    return Window(kernel, stride, pad[0], pad[1], dilation)
+
+
+def conv_output_size(in_size: int, window: Window, ceil_mode: bool = False) -> int:
     """Convolution or pooling output: ⌊(H + pt + pb − d(k − 1) − 1)/s⌋ + 1.
 
     With ``ceil_mode`` (PyTorch pooling) the division rounds up, but the last window
     must start inside the input or its leading padding: (out − 1)·s < H + pt. A window may
     then overhang the padded input (a 3×3/2 pool on 2×2 gives 1×1, as in PyTorch).
     """
-    span = in_size + pad_begin + pad_end - effective_kernel(kernel_size, dilation)
+    stride, pad_begin = window.stride, window.pad_begin
+    span = in_size + pad_begin + window.pad_end - effective_kernel(window.kernel, window.dilation)
     if not ceil_mode:
         return span // stride + 1 if span >= 0 else 0  # a kernel that does not fit gives nothing
     # In ceil mode PyTorch lets the one window overhang the padded input by less than the stride.
@@ -49,22 +59,13 @@ def same_padding(in_size: int, kernel_size: int, stride: int = 1, dilation: int 
     return total // 2, total - total // 2
 
 
-def deconv_output_size(
-    in_size: int,
-    kernel_size: int,
-    stride: int = 1,
-    pad_begin: int = 0,
-    pad_end: int = 0,
-    output_padding: int = 0,
-    dilation: int = 1,
-) -> int:
+def deconv_output_size(in_size: int, window: Window, output_padding: int = 0) -> int:
     """Transposed convolution output: (H − 1)·s − pt − pb + d(k − 1) + output_padding + 1."""
-    return (in_size - 1) * stride - pad_begin - pad_end + dilation * (kernel_size - 1) + output_padding + 1
+    w = window
+    return (in_size - 1) * w.stride - w.pad_begin - w.pad_end + w.dilation * (w.kernel - 1) + output_padding + 1
 
 
-def uncovered(
-    in_size: int, kernel_size: int, stride: int, pad_begin: int, pad_end: int, dilation: int, out_size: int
-) -> tuple[int, int] | None:
+def uncovered(in_size: int, window: Window, out_size: int) -> tuple[int, int] | None:
     """Input rows lost to a floored division, as 1-based (first, last), else None.
 
     The next window would start at out·s (padded coordinates); the real input rows from
@@ -72,31 +73,32 @@ def uncovered(
     Rows that only padding occupies, or that a stride larger than the kernel skips anyway,
     are not lost to the floor.
     """
-    last_end = (out_size - 1) * stride + effective_kernel(kernel_size, dilation) - 1
-    first_lost = max(out_size * stride, last_end + 1) - pad_begin
+    last_end = (out_size - 1) * window.stride + effective_kernel(window.kernel, window.dilation) - 1
+    first_lost = max(out_size * window.stride, last_end + 1) - window.pad_begin
     if first_lost > in_size - 1:
         return None
     return first_lost + 1, in_size
 
 
-def conv_params(
-    in_channels: int, filters: int, kernel_h: int, kernel_w: int, groups: int = 1, bias: bool = True
-) -> int:
-    """Convolution parameters: F·(kh·kw·C/groups) + F if bias."""
+def conv_params(in_channels: int, filters: int, kernel: tuple[int, int], groups: int = 1, bias: bool = True) -> int:
+    """Convolution parameters: F·(kh·kw·C/groups) + F if bias, with kernel = (kh, kw)."""
+    kernel_h, kernel_w = kernel
     return filters * kernel_h * kernel_w * (in_channels // groups) + (filters if bias else 0)
 
 
 def conv_macs(
-    out_h: int, out_w: int, in_channels: int, filters: int, kernel_h: int, kernel_w: int, groups: int = 1
+    out_hw: tuple[int, int], in_channels: int, filters: int, kernel: tuple[int, int], groups: int = 1
 ) -> int:
-    """Convolution multiply-adds (bias excluded): out_H·out_W·F·(kh·kw·C/groups)."""
+    """Convolution multiply-adds (bias excluded): out_H·out_W·F·(kh·kw·C/groups), out_hw = (out_H, out_W)."""
+    (out_h, out_w), (kernel_h, kernel_w) = out_hw, kernel
     return out_h * out_w * filters * kernel_h * kernel_w * (in_channels // groups)
 
 
 def deconv_macs(
-    in_h: int, in_w: int, in_channels: int, filters: int, kernel_h: int, kernel_w: int, groups: int = 1
+    in_hw: tuple[int, int], in_channels: int, filters: int, kernel: tuple[int, int], groups: int = 1
 ) -> int:
     """Transposed convolution multiply-adds: in_H·in_W·C·(F/groups)·kh·kw (each input pixel scatters a kernel)."""
+    (in_h, in_w), (kernel_h, kernel_w) = in_hw, kernel
     return in_h * in_w * in_channels * (filters // groups) * kernel_h * kernel_w
 
 
@@ -135,10 +137,11 @@ def worked_conv_params_nd(
 
 
 def worked_conv_params(
-    filters: int, kernel_h: int, kernel_w: int, in_channels: int, groups: int = 1, bias: bool = True
+    filters: int, kernel: tuple[int, int], in_channels: int, groups: int = 1, bias: bool = True
 ) -> ConvParams:
     """Parameters of one convolution: F·(kh·kw·C/groups + 1) with bias, F·kh·kw·C/groups without."""
-    total = conv_params(in_channels, filters, kernel_h, kernel_w, groups, bias)
+    kernel_h, kernel_w = kernel
+    total = conv_params(in_channels, filters, kernel, groups, bias)
     weights = filters * kernel_h * kernel_w * (in_channels // groups)
     return ConvParams(filters, kernel_h, kernel_w, in_channels, groups, bias, weights, total)
 
@@ -163,47 +166,33 @@ class SizeAxis:
     lost: tuple[int, int] | None
 
 
-def worked_size(
-    in_size: int,
-    kernel_size: int,
-    stride: int = 1,
-    padding: tuple[int, int] | str = (0, 0),
-    dilation: int = 1,
-    transposed: bool = False,
-    output_padding: int = 0,
-    ceil_mode: bool = False,
-) -> SizeAxis:
-    """Output size of one axis with every intermediate term kept for explanation."""
-    same = padding == "same"
-    if transposed:
-        if same:
-            pad = (0, 0)
-            out = in_size * stride
-            numerator = out
-        elif padding == "valid":
-            pad = (0, 0)
-            out = deconv_output_size(in_size, kernel_size, stride, 0, 0, output_padding, dilation)
-            numerator = out
-        else:
-            pad = padding  # type: ignore[assignment]
-            out = deconv_output_size(in_size, kernel_size, stride, pad[0], pad[1], output_padding, dilation)
-            numerator = out
-        return SizeAxis(in_size, kernel_size, stride, pad[0], pad[1], dilation, output_padding,
-                        True, False, same, numerator, 0, out, None)
+def worked_size(in_size: int, window: Window, same: bool = False, ceil_mode: bool = False) -> SizeAxis:
+    """Convolution or pooling output size of one axis with every intermediate term kept for explanation.
+
+    ⌊(H + pt + pb − d(k − 1) − 1)/s⌋ + 1, where ``same`` replaces the window's padding by TensorFlow's.
+    """
+    k, s, d = window.kernel, window.stride, window.dilation
     if same:
-        pad = same_padding(in_size, kernel_size, stride, dilation)
-    elif padding == "valid":
-        pad = (0, 0)
-    else:
-        pad = padding  # type: ignore[assignment]
-    numerator = in_size + pad[0] + pad[1] - effective_kernel(kernel_size, dilation)
-    out = conv_output_size(in_size, kernel_size, stride, pad[0], pad[1], dilation, ceil_mode)
-    remainder = numerator % stride if numerator >= 0 else 0
+        window = Window(k, s, *same_padding(in_size, k, s, d), d)
+    pad = (window.pad_begin, window.pad_end)
+    numerator = in_size + pad[0] + pad[1] - effective_kernel(k, d)
+    out = conv_output_size(in_size, window, ceil_mode)
+    remainder = numerator % s if numerator >= 0 else 0
     lost = None
     if remainder and not ceil_mode and out >= 1:  # ceil mode keeps the partial window instead
-        lost = uncovered(in_size, kernel_size, stride, pad[0], pad[1], dilation, out)
-    return SizeAxis(in_size, kernel_size, stride, pad[0], pad[1], dilation, 0, False, ceil_mode, same,
-                    numerator, remainder, out, lost)
+        lost = uncovered(in_size, window, out)
+    return SizeAxis(in_size, k, s, pad[0], pad[1], d, 0, False, ceil_mode, same, numerator, remainder, out, lost)
+
+
+def worked_deconv_size(in_size: int, window: Window, same: bool = False, output_padding: int = 0) -> SizeAxis:
+    """Transposed convolution output size of one axis: H·s with ``same``, else (H − 1)·s − pt − pb + d(k − 1) + op + 1."""
+    if same:
+        window = Window(window.kernel, window.stride, 0, 0, window.dilation)
+        out = in_size * window.stride
+    else:
+        out = deconv_output_size(in_size, window, output_padding)
+    return SizeAxis(in_size, window.kernel, window.stride, window.pad_begin, window.pad_end, window.dilation,
+                    output_padding, True, False, same, out, 0, out, None)
 
 
 # --- normalisation, scaling and attention (channels last; positions = product of the spatial axes) ---

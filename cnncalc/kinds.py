@@ -386,7 +386,7 @@ def _floor_note(size: int, geo: Geometry, axis: int, pads: tuple[int, int], o: i
     k, s, d = geo.kernel[axis], geo.stride[axis], geo.dilation[axis]
     begin, end = pads
     numerator = size + begin + end - F.effective_kernel(k, d)
-    lost = F.uncovered(size, k, s, begin, end, d, o) if numerator % s and not geo.ceil else None
+    lost = F.uncovered(size, F.Window(k, s, begin, end, d), o) if numerator % s and not geo.ceil else None
     if not lost:  # a floor that drops only padding, or rows the stride skips anyway, is harmless
         return None
     what = _AXIS_WORDS[len(geo.kernel) - 1][axis]
@@ -436,7 +436,7 @@ def _window(call: Call, in_hw: tuple[int, ...], geo: Geometry) -> Window:
                             f"the {name} of the window ({span}{' dilated' if d > 1 else ''}) is larger than the "
                             f"padded input ({size} + {begin + end} = {size + begin + end}); use a smaller kernel "
                             f"or dilation, more padding, or a larger input", "kernel")
-        o = F.conv_output_size(size, k, s, begin, end, d, geo.ceil)
+        o = F.conv_output_size(size, F.Window(k, s, begin, end, d), geo.ceil)
         if o < 1:
             raise call.fail("empty-output", f"the output {name} would be {o}; use a larger input or smaller stride")
         # Rows a `zeropad` layer added are padding, not input: a floor that drops only them is harmless.
@@ -545,8 +545,8 @@ def _deconv(call: Call) -> LayerOut:
                             "output_padding")
         out = tuple(n * s for n, s in zip(sizes, stride))
     else:
-        out = tuple(F.deconv_output_size(sizes[i], kernel[i], stride[i], pad[2 * i], pad[2 * i + 1], extra[i],
-                                         dilation[i]) for i in range(rank))
+        windows = [F.Window(kernel[i], stride[i], pad[2 * i], pad[2 * i + 1], dilation[i]) for i in range(rank)]
+        out = tuple(F.deconv_output_size(sizes[i], windows[i], extra[i]) for i in range(rank))
         if min(out) < 1:
             raise call.fail("empty-output", f"the output would be {fmt_shape(out)}; use less padding", "padding")
     return LayerOut(

@@ -49,7 +49,7 @@ def solve_padding(in_size: int, kernel_size: int, target: int, stride: int = 1, 
     exact = None
     if total != low and low >= 0:  # the chosen padding floors a remainder; `low` divides exactly
         exact = (low // 2, low - low // 2)
-    worked = F.worked_size(in_size, kernel_size, stride, chosen, dilation)
+    worked = F.worked_size(in_size, F.Window(kernel_size, stride, *chosen, dilation))
     return PaddingSolution(in_size, kernel_size, stride, dilation, target, low, high, chosen, exact, worked)
 
 

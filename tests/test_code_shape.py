@@ -28,8 +28,6 @@ def test_no_function_is_longer_than_60_lines() -> None:
 def test_no_function_takes_more_than_5_parameters() -> None:
     many = []
     for name, fn in _functions():
-        if name == "formulas.py":  # PyTorch's formulas, one named argument per symbol (see its docstrings)
-            continue
         params = [a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs if a.arg not in ("self", "cls")]
         if len(params) > MAX_PARAMS:
             many.append(f"{name}:{fn.name} ({len(params)})")

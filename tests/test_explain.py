@@ -291,7 +291,7 @@ def test_solve_padding(size: int, kernel: int, target: int, stride: int, dilatio
     assert (s.padding, s.exact) == (padding, exact)
     for pads in (s.padding, s.exact):
         if pads:
-            assert formulas.conv_output_size(size, kernel, stride, *pads, dilation) == target
+            assert formulas.conv_output_size(size, formulas.Window(kernel, stride, *pads, dilation)) == target
 
 
 def test_solver_finds_padding_whenever_one_exists() -> None:
@@ -301,7 +301,7 @@ def test_solver_finds_padding_whenever_one_exists() -> None:
                 for target in range(1, 45):
                     s = solve_padding(size, kernel, target, stride)
                     works = [p for p in range(0, target * stride + kernel + 1)
-                             if formulas.conv_output_size(size, kernel, stride, p // 2, p - p // 2) == target]
+                             if formulas.conv_output_size(size, formulas.Window(kernel, stride, p // 2, p - p // 2)) == target]
                     assert (s.padding is not None) == bool(works), (size, kernel, stride, target)
                     if s.padding:
                         assert sum(s.padding) == (min(p for p in works if p % 2 == 0) if s.symmetric

@@ -35,7 +35,7 @@ from cnncalc import formulas as F
     ],
 )
 def test_conv_output_size(in_size, kernel, stride, pad_begin, pad_end, dilation, ceil, expected) -> None:
-    assert F.conv_output_size(in_size, kernel, stride, pad_begin, pad_end, dilation, ceil) == expected
+    assert F.conv_output_size(in_size, F.Window(kernel, stride, pad_begin, pad_end, dilation), ceil) == expected
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def test_conv_output_size(in_size, kernel, stride, pad_begin, pad_end, dilation,
 def test_same_padding(in_size, kernel, stride, dilation, expected) -> None:
     assert F.same_padding(in_size, kernel, stride, dilation) == expected
     begin, end = expected
-    assert F.conv_output_size(in_size, kernel, stride, begin, end, dilation) == -(-in_size // stride)
+    assert F.conv_output_size(in_size, F.Window(kernel, stride, begin, end, dilation)) == -(-in_size // stride)
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ def test_same_padding(in_size, kernel, stride, dilation, expected) -> None:
     ],
 )
 def test_deconv_output_size(in_size, kernel, stride, pad_begin, pad_end, output_padding, dilation, expected) -> None:
-    assert F.deconv_output_size(in_size, kernel, stride, pad_begin, pad_end, output_padding, dilation) == expected
+    assert F.deconv_output_size(in_size, F.Window(kernel, stride, pad_begin, pad_end, dilation), output_padding) == expected
 
 
 @pytest.mark.parametrize(
@@ -89,7 +89,7 @@ def test_deconv_output_size(in_size, kernel, stride, pad_begin, pad_end, output_
     ],
 )
 def test_conv_params(filters, kernel, channels, groups, bias, expected) -> None:
-    assert F.conv_params(channels, filters, kernel, kernel, groups, bias) == expected
+    assert F.conv_params(channels, filters, (kernel, kernel), groups, bias) == expected
 
 
 @pytest.mark.parametrize(
@@ -109,12 +109,12 @@ def test_dense_params(in_features, units, bias, expected) -> None:
 
 def test_mobilenet_paper_layer() -> None:
     """MobileNet v1 §3: a 14×14×512 layer, 3×3×512×512: 462M vs 52.3M multiply-adds, 2.36M vs 0.27M params."""
-    standard = F.conv_macs(14, 14, 512, 512, 3, 3)
-    separable = F.conv_macs(14, 14, 512, 512, 3, 3, groups=512) + F.conv_macs(14, 14, 512, 512, 1, 1)
+    standard = F.conv_macs((14, 14), 512, 512, (3, 3))
+    separable = F.conv_macs((14, 14), 512, 512, (3, 3), groups=512) + F.conv_macs((14, 14), 512, 512, (1, 1))
     assert round(standard / 1e6) == 462
     assert round(separable / 1e5) / 10 == 52.3
-    assert round(F.conv_params(512, 512, 3, 3, bias=False) / 1e4) / 100 == 2.36
-    sep_params = F.conv_params(512, 512, 3, 3, 512, False) + F.conv_params(512, 512, 1, 1, 1, False)
+    assert round(F.conv_params(512, 512, (3, 3), bias=False) / 1e4) / 100 == 2.36
+    sep_params = F.conv_params(512, 512, (3, 3), 512, False) + F.conv_params(512, 512, (1, 1), 1, False)
     assert round(sep_params / 1e4) / 100 == 0.27
 
 
@@ -131,14 +131,14 @@ def test_mobilenet_paper_layer() -> None:
     ],
 )
 def test_uncovered(in_size, kernel, stride, pad_begin, pad_end, dilation, expected) -> None:
-    out = F.conv_output_size(in_size, kernel, stride, pad_begin, pad_end, dilation)
-    lost = F.uncovered(in_size, kernel, stride, pad_begin, pad_end, dilation, out)
+    window = F.Window(kernel, stride, pad_begin, pad_end, dilation)
+    lost = F.uncovered(in_size, window, F.conv_output_size(in_size, window))
     assert lost == expected
 
 
 def test_uncovered_range() -> None:
     # 10 rows, kernel 3, stride 4: windows cover rows 1–3 and 5–7 (1-based); row 8 is a gap the stride
     # leaves anyway, rows 9–10 are what a third window would have covered.
-    assert F.uncovered(10, 3, 4, 0, 0, 1, F.conv_output_size(10, 3, 4)) == (9, 10)
+    assert F.uncovered(10, F.Window(3, 4), F.conv_output_size(10, F.Window(3, 4))) == (9, 10)
     # 3×3/2 without padding on 224: windows end at row 223; row 224 is floored away.
-    assert F.uncovered(224, 3, 2, 0, 0, 1, 111) == (224, 224)
+    assert F.uncovered(224, F.Window(3, 2), 111) == (224, 224)
