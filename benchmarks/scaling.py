@@ -58,7 +58,7 @@ def shape_json(path: str) -> None:
     from cnncalc.spec import load
 
     analysis = analyze(load(path))
-    render.to_json(analysis, estimate(analysis))
+    render.to_json(render.TableView(analysis, estimate(analysis)))
 
 
 def check(path: str) -> None:
