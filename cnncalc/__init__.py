@@ -3,7 +3,7 @@
 The Python API (`analyze`, `Result`, `CnncalcError`) is loaded on first use, so `import cnncalc` stays cheap.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["analyze", "Result", "CnncalcError", "__version__"]
 
 # `typing` costs milliseconds to import; mypy treats any name TYPE_CHECKING as true.

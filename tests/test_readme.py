@@ -72,8 +72,8 @@ def test_the_precommit_snippet_is_a_whole_config_naming_a_release_tag() -> None:
     rev = entry["rev"]
     assert re.fullmatch(r"v\d+\.\d+\.\d+", rev), rev
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert f"`{rev}`" in changelog.split("## [Unreleased]", 1)[1].split("\n## ", 1)[0], \
-        "the CHANGELOG says which tag the snippet's rev names"
+    assert f"\n## [{rev[1:]}] - " in changelog, "the snippet's rev names a release the CHANGELOG records"
+    assert f"`{rev}`" in changelog, "the CHANGELOG says which tag the snippet's rev names"
 
 
 @pytest.mark.parametrize("path, checked", [
