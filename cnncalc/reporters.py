@@ -151,8 +151,14 @@ class JsonReporter(Reporter):
         """Write the whole report (the --quiet flag does not apply: the object is the output)."""
         import json
 
+        from cnncalc.rules import RULES
+
+        # What each rule that occurs means, from the one registry (as SARIF's driver.rules).
+        used = {p.rule: {"level": RULES[p.rule].level, "summary": RULES[p.rule].summary}
+                for p in self.problems if p.rule in RULES}
         self.out.write(json.dumps({"files": summary.files, "errors": summary.errors, "warnings": summary.warnings,
-                                   "problems": [p.as_dict() for p in self.problems]},
+                                   "problems": [p.as_dict() for p in self.problems],
+                                   "rules": dict(sorted(used.items()))},
                                   indent=2, ensure_ascii=False) + "\n")
 
 

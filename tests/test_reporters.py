@@ -18,3 +18,16 @@ def test_github_format_is_automatic_in_actions(tmp_path, monkeypatch) -> None:
     result = runner.invoke(app, ["check", str(bad)])
     assert result.exit_code == 1
     assert result.stdout.startswith(f"::error file={bad},line=3,col=5,title=unknown-kind::unknown layer kind")
+
+
+def test_json_report_explains_each_rule_from_the_registry(tmp_path) -> None:
+    import json
+
+    from cnncalc.rules import RULES
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("input: [7, 7, 3]\nlayers:\n  - maxpool: 2\n  - convv: 8\n")
+    result = runner.invoke(app, ["check", "--format", "json", str(bad)])
+    report = json.loads(result.stdout)
+    assert [p["rule"] for p in report["problems"]] == ["unknown-kind"]
+    assert report["rules"] == {"unknown-kind": {"level": "error", "summary": RULES["unknown-kind"].summary}}
