@@ -258,6 +258,9 @@ def test_round_trip_through_pytorch_export(spec: Path, tmp_path: Path) -> None:
     from onnx_export import export
 
     original = analyze(load(str(spec)))
+    if len(original.input) != 3:
+        pytest.skip("the ONNX importer reads 2-D image graphs; 1-D and 3-D graphs (m5, the video models, unet3d) "
+                    "are not imported yet")
     path = tmp_path / f"{spec.stem}.onnx"
     onnx.save(export(original), str(path))
     assert path.stat().st_size < 2_000_000  # the weights stayed out of the file
