@@ -15,9 +15,10 @@ import argparse
 import math
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Callable
+
+from check_speed import best  # same directory: the fastest of N runs, as check_speed measures
 
 CONV = "conv: {filters: 8, kernel: 3, padding: 1}"
 
@@ -67,16 +68,6 @@ def check(path: str) -> None:
 
     result = check_file(path)
     assert not result.problems, result.problems
-
-
-def best(times: int, fn: Callable[[], None]) -> float:
-    """The fastest of `times` runs, in seconds."""
-    results = []
-    for _ in range(times):
-        start = time.perf_counter()
-        fn()
-        results.append(time.perf_counter() - start)
-    return min(results)
 
 
 def exponent(sizes: list[int], seconds: list[float]) -> float:

@@ -7,6 +7,7 @@ dataclass; nothing here prints.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 
 
 def effective_kernel(kernel_size: int, dilation: int = 1) -> int:
@@ -199,10 +200,7 @@ def worked_deconv_size(in_size: int, window: Window, same: bool = False, output_
 
 def positions(spatial: tuple[int, ...]) -> int:
     """Positions of a feature map: N = H·W (the product of every axis before the channels; 1 for a vector)."""
-    n = 1
-    for size in spatial:
-        n *= size
-    return n
+    return prod(spatial)
 
 
 def norm_params(channels: int, scale: bool = True, shift: bool = True) -> int:
@@ -237,10 +235,7 @@ def attention_macs(n_positions: int, channels: int, dim: int) -> int:
     return 4 * n_positions * channels * dim + 2 * n_positions * n_positions * dim
 def kernel_volume(kernel: tuple[int, ...]) -> int:
     """Positions in one kernel window: k₁·k₂·…·k_r over the spatial axes."""
-    volume = 1
-    for k in kernel:
-        volume *= k
-    return volume
+    return prod(kernel)
 
 
 def conv_params_nd(in_channels: int, filters: int, kernel: tuple[int, ...], groups: int = 1, bias: bool = True) -> int:
