@@ -1,20 +1,26 @@
 """The command line: parses options, calls one computing function, hands the result to a renderer.
 
-Every option reaches a command as the text the user typed (see `_AsGiven`) and is parsed here, so that
-start-up pays for no conversion machinery and every message about an option is written for cnncalc.
+Every option reaches a command as the text the user typed (see `_AsGiven`) and is parsed by
+`options`, so that start-up pays for no conversion machinery and every message about an option is
+written for cnncalc. Computing lives in the modules each command calls (`calc`, `sizes`, `check_run`,
+`analysis`, ...), output in `render`, `reporters` and the other renderers; a command only wires them.
+Misuse (`CommandLineError`, exit 2) and a problem in a file (`SpecError`, exit 1) are reported here,
+once, for every command (`_guarded`).
 """
 
 from __future__ import annotations
 
-import os
 import sys
-from typing import Any, Callable, NamedTuple, NoReturn, Optional
+from typing import Any, Callable, NoReturn, Optional
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from cnncalc import __version__, textout
-from cnncalc.problems import EXIT_PROBLEMS, EXIT_USAGE, SpecError
+from cnncalc import __version__, options, textout
+from cnncalc.explain_render import FORMATS as EXPLAIN_RENDERERS
+from cnncalc.memory import DTYPE_BYTES, OPTIMIZER_STATES
+from cnncalc.options import SET_HELP
+from cnncalc.problems import EXIT_PROBLEMS, EXIT_USAGE, CommandLineError, SpecError
 from cnncalc.render import FORMATS
 from cnncalc.reporters import REPORTER_BY_NAME
 
@@ -27,12 +33,12 @@ any warning under --strict, or no file to check); {EXIT_USAGE} command-line misu
 the output went away (`| head`).
 """
 
-# Value choices in help come from the registries they select from (memory's are checked by a test:
-# importing memory here would load the analysis chain for `--help`).
-DTYPES = "float32|float16|bfloat16|int8"
-OPTIMIZERS = "sgd|momentum|adam"
+# Value choices in help are the keys of the registries they select from.
+DTYPES = "|".join(DTYPE_BYTES)
+OPTIMIZERS = "|".join(OPTIMIZER_STATES)
 SHAPE_FORMATS = "|".join(FORMATS)
 CHECK_FORMATS = "|".join(REPORTER_BY_NAME)
+EXPLAIN_FORMATS = "|".join(EXPLAIN_RENDERERS)
 
 
 class _AsGiven:
@@ -64,16 +70,22 @@ def _as_written(param: Any) -> None:
 
 
 def _guarded(invoke: Callable[[Any], Any], ctx: Any) -> Any:
-    """Run a command: Ctrl-C is one line and 130, a closed pipe is quiet, whatever the command."""
+    """Run a command: misuse is exit 2 with click's usage line, a problem in a file one diagnostic and exit 1,
+    Ctrl-C one line and 130, a closed pipe quiet, whatever the command."""
     try:
         return invoke(ctx)
+    except CommandLineError as exc:
+        if exc.option is None:  # about the command line as a whole, not one option
+            raise UsageError(str(exc), ctx=ctx) from None
+        raise typer.BadParameter(str(exc), ctx=ctx, param_hint=exc.option) from None
+    except SpecError as exc:
+        _fail(exc)
     except KeyboardInterrupt:
         sys.stderr.write("cnncalc: interrupted\n")
         raise typer.Exit(textout.EXIT_INTERRUPTED) from None
     except BrokenPipeError:
         textout.silence_stdout()
         raise typer.Exit(textout.EXIT_BROKEN_PIPE) from None
-
 
 class _AsWritten:
     """Mixin: every parameter, --help included (typer adds it late), arrives as given."""
@@ -115,13 +127,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-def _usage(message: str, name: str | None = None) -> NoReturn:
-    if name is None:  # about the command line as a whole, not one option
-        raise UsageError(message)
-    raise typer.BadParameter(message, param_hint=name)
-
 
 def _fail(error: SpecError) -> NoReturn:
+    """A problem in a file: its diagnostic on stderr, exit 1."""
     from cnncalc.diagnostics import text
 
     sys.stderr.write(text(error.problem) + "\n")
@@ -142,142 +150,44 @@ def _main(
     """cnncalc: CNN shapes, parameters and multiply-adds from architecture files."""
 
 
-# --- option parsers: text as typed -> values, with messages that say what to write -------------
-
-def _whole(text: str | None, name: str, minimum: int = 1) -> int | None:
-    if text is None:
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        _usage(f"expected a whole number ≥ {minimum}, got {text!r}", name)
-    if value < minimum:
-        _usage(f"expected a whole number ≥ {minimum}, got {value}", name)
-    return value
-
-
-def _choice(text: str, choices: Any, name: str) -> str:
-    if text not in choices:
-        _usage(f"{text!r} is not one of {', '.join(choices)}", name)
-    return text
-
-
-def _parse_shape(text: str | None, name: str, dims: tuple[int, int] = (1, 3)) -> tuple[int, ...] | None:
-    if text is None:
-        return None
-    from cnncalc.quantities import parse_shape
-
-    try:
-        return parse_shape(text, *dims)
-    except ValueError as exc:
-        _usage(str(exc), name)
-
-
-def _pair(text: str, name: str) -> tuple[int, int]:
-    dims = _parse_shape(text, name, (1, 2))
-    assert dims is not None
-    return (dims[0], dims[0]) if len(dims) == 1 else (dims[0], dims[1])
-
-
-def _columns(text: str | None) -> tuple[str, ...]:
-    from cnncalc.render import COLUMNS, DEFAULT_COLUMNS
-
-    if text is None:
-        return DEFAULT_COLUMNS
-    if text == "all":
-        return COLUMNS
-    chosen = tuple(c.strip() for c in text.split(",") if c.strip())
-    for c in chosen:
-        if c not in COLUMNS:
-            _usage(f"unknown column {c!r}; choose from {', '.join(COLUMNS)} or all", "--columns")
-    return chosen
-
-
-def _depth(text: str) -> int | None:
-    if text == "all":
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        _usage("give a number ≥ 0 or `all`", "--depth")
-    return value
-
-
 # --- loading ---------------------------------------------------------------------------------
 
-def input_override(text: str | None, file_input: tuple[int, ...]) -> tuple[int, ...] | None:
-    """The --input shape: HxW (L, DxHxW: the file's spatial axes) keeps the file's channels; a form that could
-    mean two things is refused."""
-    dims = _parse_shape(text, "--input", (1, 4))
-    if dims is None:
-        return None
-    if len(file_input) > 1 and len(dims) == len(file_input) - 1:
-        return (*dims, file_input[-1])
-    if len(file_input) == 4 and len(dims) == 1:
-        _usage(f"the file's input is {'x'.join(map(str, file_input))}; give DxHxW (keeping its "
-               f"{file_input[-1]} channels) or DxHxWxC, not one number", "--input")
-    if len(file_input) == 3 and len(dims) == 1:
-        _usage(f"the file's input is {'x'.join(map(str, file_input))}; give HxW (keeping its "
-               f"{file_input[2]} channels) or HxWxC, not one number", "--input")
-    if len(file_input) == 1 and len(dims) == 2:
-        _usage(f"the file's input is a vector of {file_input[0]}; give one number, or HxWxC for a feature map",
-               "--input")
-    return dims
-
-
-SET_HELP = "Set a variable of the file's `vars:` (repeatable), e.g. --set width=1.4; exact `expect:` is not checked."
-
-
-def set_vars(pairs: list[str] | None) -> dict[str, Any] | None:
-    """--set NAME=VALUE (repeatable) as {name: value}: a whole or decimal number, true/false, or a word."""
-    if not pairs:
-        return None
-    values: dict[str, Any] = {}
-    for pair in pairs:
-        name, equals, text = (part.strip() for part in pair.partition("="))
-        if not equals or not name.isidentifier() or not text:
-            _usage(f"{pair!r} is not NAME=VALUE; write e.g. --set width=1.4", "--set")
-        value: Any = {"true": True, "false": False}.get(text.lower(), text)
-        for number in (int, float):
-            try:
-                value = number(text)
-                break
-            except ValueError:
-                continue
-        if isinstance(value, str) and not text.isidentifier():
-            _usage(f"{pair!r}: the value is a number, true/false or a word such as relu", "--set")
-        values[name] = value
-    return values
-
-
-def _read(spec: str, overrides: dict[str, Any] | None) -> Any:
-    """read_spec, with an unknown --set variable as command-line misuse (exit 2)."""
+def _read(spec: str, set_: list[str] | None) -> Any:
+    """The parsed architecture with --set applied; a variable the file does not declare is misuse."""
     from cnncalc import bundled
     from cnncalc.spec import UnknownVariable
 
+    overrides = options.set_vars(set_)
     try:
         return bundled.read_spec(spec, overrides)
     except UnknownVariable as exc:
-        _usage(str(exc), "--set")
+        raise CommandLineError(str(exc), "--set") from None
 
 
-def _analyse(spec: str, input_text: str | None, overrides: dict[str, Any] | None = None) -> Any:
+def _analyse(spec: str, input_text: str | None, set_: list[str] | None = None) -> Any:
+    """The analysis of SPEC at the file's input or --input."""
     from cnncalc.analysis import analyze
 
-    try:
-        parsed = _read(spec, overrides)
-        return analyze(parsed, input_override(input_text, parsed.input))
-    except SpecError as exc:
-        _fail(exc)
+    parsed = _read(spec, set_)
+    return analyze(parsed, options.input_override(input_text, parsed.input))
 
 
 def _warn(problems: list[Any]) -> None:
+    """Warnings of an analysis, on stderr (formats other than JSON leave them there)."""
     if problems:
         from cnncalc.diagnostics import text
 
         sys.stderr.write("".join(text(p) + "\n" for p in problems))
+
+
+def _write(text: str, code: int = 0) -> None:
+    """Write a rendered result to stdout and end the command with `code`."""
+    sys.stdout.write(text)
+    if code:
+        raise typer.Exit(code)
+
+
+_SPEC_HELP = "An architecture file, the name of a bundled one (`cnncalc list`), or - for standard input."
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -314,14 +224,14 @@ def shape(
     adam 2 values per trainable parameter) and every layer's output for the batch, kept for the backward
     pass; every tensor in --dtype (mixed-precision master copies and framework workspace not counted).
     """
-    _choice(fmt, FORMATS, "--format")
-    chosen, folded, count = _columns(columns), _depth(depth), _whole(batch, "--batch")
-    analysis = _analyse(spec, input, set_vars(set_))
+    options.choice(fmt, FORMATS, "--format")
+    chosen, folded, count = options.columns(columns), options.depth(depth), options.whole(batch, "--batch")
+    analysis = _analyse(spec, input, set_)
     from cnncalc import render
-    from cnncalc.memory import DTYPE_BYTES, OPTIMIZER_STATES, estimate
+    from cnncalc.memory import estimate
 
-    memory = estimate(analysis, count or 1, _choice(dtype, DTYPE_BYTES, "--dtype"),
-                      _choice(optimizer, OPTIMIZER_STATES, "--optimizer"))
+    memory = estimate(analysis, count or 1, options.choice(dtype, DTYPE_BYTES, "--dtype"),
+                      options.choice(optimizer, OPTIMIZER_STATES, "--optimizer"))
     view = render.TableView(analysis, memory, chosen, folded)
     if fmt == "table" and textout.is_terminal():
         render.show_table(view)
@@ -351,49 +261,11 @@ def params(
     `cnncalc params --filters 64 --kernel 3x7x7 --channels 3 --no-bias` → 64 × 3·7·7·3 = 28,224;
     `cnncalc params --units 4096 --inputs 25088` → 4096 × (25088 + 1) = 102,764,544.
     """
-    if (units and "," in units) or (inputs and "x" in inputs):
-        print(_flattened_dense(units, inputs, bias, as_json, filters is not None or kernel is not None))
-        return
-    if units is not None or inputs is not None:
-        print(_dense_params(_whole(units, "--units"), _whole(inputs, "--inputs"), bias, as_json,
-                            filters is not None or kernel is not None or channels is not None))
-        return
-    missing = [n for n, v in (("--filters", filters), ("--kernel", kernel), ("--channels", channels)) if v is None]
-    if missing:
-        _usage(f"a convolution needs {', '.join(missing)} (or give --units and --inputs for a dense layer)")
-    from cnncalc import formulas, render
+    from cnncalc import calc, render
 
-    f, c, g = _whole(filters, "--filters"), _whole(channels, "--channels"), _whole(groups, "--groups")
-    assert f is not None and c is not None and g is not None and kernel is not None
-    dims = _parse_shape(kernel, "--kernel")
-    assert dims is not None
-    kernel_axes = dims * 2 if len(dims) == 1 else dims  # one number is a square 2-D kernel, as before 3-D
-    if c % g or f % g:
-        _usage(f"--groups {g} must divide both --channels {c} and --filters {f}")
-    result = formulas.worked_conv_params_nd(f, kernel_axes, c, g, bias)
-    if as_json:
-        import json
-
-        print(json.dumps({"kind": "conv", "filters": f, "kernel": list(kernel_axes), "channels": c, "groups": g,
-                          "bias": bias, "weights": result.weights, "params": result.total}))
-    else:
-        print(render.explain_params(result))
-
-
-def _dense_params(units: int | None, inputs: int | None, bias: bool, as_json: bool, conv_too: bool) -> str:
-    if units is None or inputs is None:
-        _usage("a dense layer needs both --units and --inputs")
-    if conv_too:
-        _usage("give either a convolution (--filters, --kernel, --channels) or a dense layer "
-               "(--units, --inputs), not both")
-    from cnncalc import formulas, render
-
-    total = formulas.dense_params(inputs, units, bias)
-    if as_json:
-        import json
-
-        return json.dumps({"kind": "dense", "units": units, "inputs": inputs, "bias": bias, "params": total})
-    return render.explain_dense(inputs, units, bias, total)
+    text = options.ParamsText(filters, kernel, channels, groups, units, inputs, bias)
+    result = calc.layer_params(options.layer_params(text))
+    _write(render.params_json(result) if as_json else render.params_text(result))
 
 
 @app.command(cls=Command)
@@ -428,153 +300,21 @@ def size(
     --keep it solves for the padding instead (2-D), and says when no symmetric padding works and which
     asymmetric one does.
     """
+    text = options.WindowText(input, kernel, stride, dilation, padding, output_padding, rank, transposed, ceil)
+    from cnncalc import calc
+
     if output is not None or keep:
-        if padding != "0" or transposed or ceil:
-            _usage("--output and --keep solve for the padding of a convolution: leave out --padding, "
-                   "--transposed and --ceil")
-        _solve_padding((input, kernel, stride, dilation), output, keep, as_json)
+        from cnncalc import explain_render
+
+        solutions = calc.solve_window(options.solve_request(text, output, keep))
+        unsolved = any(s.padding is None for s in solutions)
+        render_padding = explain_render.padding_json if as_json else explain_render.padding_text
+        _write(render_padding(solutions), EXIT_PROBLEMS if unsolved else 0)
         return
     from cnncalc import render
 
-    options = ((input, "--input"), (kernel, "--kernel"), (stride, "--stride"), (dilation, "--dilation"))
-    axes_given = max(len(_parse_shape(t, n) or ()) for t, n in options)
-    chosen = _whole(rank, "--rank") if rank is not None else max(axes_given, 2)
-    if chosen not in (1, 2, 3):
-        _usage(f"a window has 1, 2 or 3 spatial axes, not {chosen}", "--rank")
-    rank_ = chosen
-    in_hw, k, st, d = (_axes(t, n, rank_) for t, n in options)
-    out_pad = _whole(output_padding, "--output-padding", 0) or 0
-    if not transposed and out_pad:
-        _usage("--output-padding applies only with --transposed")
-    if transposed and ceil:
-        _usage("--ceil applies to pooling, not to --transposed")
-    window = _Window(in_hw, k, st, d, _padding(padding, rank_), transposed, out_pad, ceil)
-    axes = [_axis(window, i) for i in range(rank_)]
-    if any(a.out_size < 1 for a in axes):
-        _usage("the output would be empty; use a larger input, more padding or a smaller stride")
-    sys.stdout.write(render.size_json(axes) if as_json else render.size_text(axes))
-
-
-def _solve_padding(window: tuple[str, str, str, str], output: str | None, keep: bool, as_json: bool) -> None:
-    """`size --output`/`--keep`: the padding per axis that gives the output size asked for.
-
-    `window` is the text of --input, --kernel, --stride and --dilation.
-    """
-    if output is not None and keep:
-        _usage("give either --output or --keep, not both")
-    from cnncalc import explain_render, solve
-
-    in_hw, k, st, d = (_pair(t, n) for t, n in zip(window, ("--input", "--kernel", "--stride", "--dilation")))
-    target = _pair(output, "--output") if output is not None else \
-        (solve.keep_size(in_hw[0], st[0]), solve.keep_size(in_hw[1], st[1]))
-    solutions = [solve.solve_padding(in_hw[i], k[i], target[i], st[i], d[i]) for i in (0, 1)]
-    sys.stdout.write(explain_render.padding_json(solutions) if as_json else explain_render.padding_text(solutions))
-    if any(s.padding is None for s in solutions):
-        raise typer.Exit(EXIT_PROBLEMS)
-
-
-def _flattened_dense(units: str | None, inputs: str | None, bias: bool, as_json: bool, conv_too: bool) -> str:
-    """`params --inputs 224x224x3 --units 128[,128...]`: flatten the shape, then stack dense layers."""
-    if units is None or inputs is None:
-        _usage("a dense layer needs both --units and --inputs")
-    if conv_too:
-        _usage("give either a convolution (--filters, --kernel, --channels) or a dense layer "
-               "(--units, --inputs), not both")
-    shape = _parse_shape(inputs, "--inputs", (1, 4))
-    counts = [_whole(u.strip(), "--units") for u in units.split(",")]
-    assert shape is not None
-    from cnncalc import explain_render, formulas
-
-    if as_json:
-        import json
-        from math import prod
-
-        layers, n = [], prod(shape)
-        for u in counts:
-            assert u is not None
-            layers.append({"inputs": n, "units": u, "params": formulas.dense_params(n, u, bias)})
-            n = u
-        return json.dumps({"kind": "dense", "inputs": list(shape), "features": prod(shape), "bias": bias,
-                           "layers": layers, "params": sum(x["params"] for x in layers)})
-    return explain_render.flattened_dense(shape, [u for u in counts if u is not None], bias)
-
-
-def _axes(text: str, name: str, rank: int) -> tuple[int, ...]:
-    """One number for every axis, or one per axis (2 or 3 of them, as the rank)."""
-    dims = _parse_shape(text, name)
-    assert dims is not None
-    if len(dims) == 1:
-        return dims * rank
-    if len(dims) != rank:
-        _usage(f"{text!r} has {len(dims)} axes but the window has {rank}; give one number"
-               + (f" or {rank}" if rank > 1 else ""), name)
-    return dims
-
-
-def _padding(text: str, rank: int = 2) -> list[Any]:
-    """--padding through the same reader as a file's `padding:` (kinds.padding), per axis."""
-    from cnncalc.kinds import padding as read_padding
-    from cnncalc.problems import Located
-
-    if rank == 3 and text not in ("same", "valid"):
-        try:
-            numbers = [int(p) for p in text.replace("x", ",").split(",")]
-        except ValueError:
-            numbers = []
-        if len(numbers) in (1, 3, 6) and min(numbers) >= 0:
-            sides = numbers * 6 if len(numbers) == 1 else [p for p in numbers for _ in (0, 1)] \
-                if len(numbers) == 3 else numbers
-            return [(sides[i], sides[i + 1]) for i in (0, 2, 4)]
-        _usage("write N, DxHxW, front,back,top,bottom,left,right, same or valid", "--padding")
-    if rank == 3:
-        return [text] * 3 if text == "same" else [(0, 0)] * 3
-
-    value: Any = text
-    if text not in ("same", "valid"):
-        try:
-            parts = [int(p) for p in text.replace("x", ",").split(",")]
-        except ValueError:
-            parts = [-1]
-        value = parts[0] if len(parts) == 1 else parts
-    try:
-        pads = read_padding(value, Located("--padding", 1, 1))
-    except SpecError:
-        _usage("write N, HxW, top,bottom,left,right, same or valid", "--padding")
-    if isinstance(pads, str):
-        return [pads, pads]
-    return [(pads[0], pads[1]), (pads[2], pads[3])]
-
-
-class _Window(NamedTuple):
-    """What `size` was asked: one value per axis ((height, width) in 2-D), padding per axis, and the flags."""
-
-    input: tuple[int, ...]
-    kernel: tuple[int, ...]
-    stride: tuple[int, ...]
-    dilation: tuple[int, ...]
-    padding: list[Any]
-    transposed: bool
-    output_padding: int
-    ceil: bool
-
-
-def _axis(window: _Window, i: int) -> Any:
-    """One axis of `size`, worked out by formulas.worked_size, refusing what a layer would refuse."""
-    from cnncalc import formulas
-
-    in_hw, k, s, d = window.input[i], window.kernel[i], window.stride[i], window.dilation[i]
-    pad, transposed, out_pad, ceil = window.padding[i], window.transposed, window.output_padding, window.ceil
-    name = (("height", "width") if len(window.input) == 2 else ("depth", "height", "width"))[i]
-    span = formulas.effective_kernel(k, d)
-    total_pad = 0 if isinstance(pad, str) else sum(pad)
-    if not transposed and pad != "same" and span > in_hw + total_pad and not ceil:
-        _usage(f"the {name} of the window ({span}) is larger than the padded input ({in_hw + total_pad})")
-    if transposed and out_pad and out_pad >= s and out_pad >= d:
-        _usage("--output-padding must be smaller than the stride or the dilation")
-    axis_window = formulas.window_for(k, s, pad, d)
-    if transposed:
-        return formulas.worked_deconv_size(in_hw, axis_window, pad == "same", out_pad)
-    return formulas.worked_size(in_hw, axis_window, pad == "same", ceil)
+    axes = calc.window_sizes(options.window(text))
+    _write(render.size_json(axes) if as_json else render.size_text(axes))
 
 
 @app.command(cls=Command)
@@ -593,64 +333,36 @@ def sizes(
     ones compactly; with --size, says whether one size is clean and, if not, which layer breaks it and why.
     """
     from cnncalc import render
+    from cnncalc import sizes as scan
 
-    try:
-        parsed = _read(spec, set_vars(set_))
-    except SpecError as exc:
-        _fail(exc)
+    parsed = _read(spec, set_)
     if len(parsed.input) < 2:
-        _usage("this network's input is a vector; only feature-map inputs have sizes to scan")
+        options.misuse("this network's input is a vector; only feature-map inputs have sizes to scan")
     if at is not None:
-        rank = len(parsed.input) - 1
-        dims = _parse_shape(at, "--size", (1, 3))
-        assert dims is not None
-        if len(dims) not in (1, rank):
-            _usage(f"this network's input has {rank} spatial axes; give one size or {rank}", "--size")
-        from cnncalc.sizes import try_size
-
-        verdict = try_size(parsed, (*(dims * rank if len(dims) == 1 else dims), parsed.input[-1]))
-        sys.stdout.write(render.verdict_json(verdict) if as_json else render.verdict_text(verdict))
-        raise typer.Exit(0 if verdict.clean else EXIT_PROBLEMS)
-    try:
-        low, high = (int(x) for x in range_.split(":"))
-    except ValueError:
-        _usage("--range takes LOW:HIGH, like 32:1024", "--range")
-    if not 1 <= low <= high or high - low > 20_000:
-        _usage("--range needs 1 ≤ LOW ≤ HIGH and at most 20,000 sizes", "--range")
-    try:
-        clean = _clean_sizes(parsed, low, high)
-    except SpecError as exc:  # the file does not analyse at its own input: say why, as `shape` does
-        _fail(exc)
-    if as_json:
-        import json
-
-        print(json.dumps({"range": [low, high], "clean": clean}))
+        verdict = scan.try_size(parsed, options.size_at(at, parsed.input))
+        _write(render.verdict_json(verdict) if as_json else render.verdict_text(verdict), 0 if verdict.clean
+               else EXIT_PROBLEMS)
         return
-    print(render.sizes_summary(clean, low, high))
-    if not clean:
-        raise typer.Exit(EXIT_PROBLEMS)
-
-
-def _clean_sizes(parsed: Any, low: int, high: int) -> list[int]:
-    """The clean sizes low..high, with a progress line on a terminal's stderr when the scan takes over 1 s."""
-    from cnncalc import sizes as sizes_module
-
-    progress = textout.Progress("scanning input sizes", high - low + 1)
+    low, high = options.scan_range(range_)
+    progress = textout.Progress("scanning input sizes", high - low + 1)  # shown on a terminal after 1 s
     try:
-        verdicts = sizes_module.scan(parsed, low, high, progress=progress.update)
+        clean = scan.clean_sizes(parsed, low, high, progress.update)
     finally:
         progress.done()
-    return [v.input[0] for v in verdicts if v.clean]
+    _write(render.sizes_json(clean, low, high) if as_json else render.sizes_text(clean, low, high),
+           0 if clean or as_json else EXIT_PROBLEMS)
 
 
 @app.command(cls=Command)
-def schema() -> None:
+def schema(
+    config: bool = typer.Option(False, "--config",
+                                help="The schema of check's settings (.cnncalc.yaml, [tool.cnncalc]) instead."),
+) -> None:
     """Print a JSON Schema of the architecture format, for editors (yaml-language-server)."""
-    import json
+    from cnncalc import render
+    from cnncalc import schema as schemas
 
-    from cnncalc.schema import schema as build
-
-    sys.stdout.write(json.dumps(build(), indent=2, ensure_ascii=False) + "\n")
+    _write(render.json_document(schemas.config_schema() if config else schemas.schema()))
 
 
 @app.command("list", cls=Command)
@@ -660,16 +372,13 @@ def list_(
     """The bundled architectures, with their parameters and multiply-adds."""
     from cnncalc import bundled, render
 
-    try:
-        entries = bundled.entries()
-    except SpecError as exc:  # a broken bundled file is a bug; say which
-        _fail(exc)
+    entries = bundled.entries()  # a broken bundled file is a bug: its SpecError says which
     if as_json:
-        sys.stdout.write(render.listing_json(entries))
+        _write(render.listing_json(entries))
     elif textout.is_terminal():
-        render.show(*render.listing(entries))
+        render.show_listing(entries)
     else:
-        sys.stdout.write("\n".join(textout.ascii_table(*render.listing(entries))) + "\n")
+        _write(render.listing_text(entries))
 
 
 @app.command(cls=Command)
@@ -678,18 +387,7 @@ def kinds() -> None:
     from cnncalc.kinds import KINDS
     from cnncalc.render import kind_line
 
-    sys.stdout.write("".join(kind_line(kind) + "\n" for kind in KINDS.values()))
-
-
-def _budget(text: str | None, name: str, memory: bool = False) -> Any:
-    if text is None:
-        return None
-    from cnncalc.quantities import parse_quantity
-
-    try:
-        return parse_quantity(int(text) if text.isdigit() else text, memory=memory)
-    except ValueError as exc:
-        _usage(str(exc), name)
+    _write("".join(kind_line(kind) + "\n" for kind in KINDS.values()))
 
 
 @app.command(cls=Command)
@@ -730,44 +428,18 @@ def check(
     """
     import gc
 
-    from cnncalc import checks, reporters
+    from cnncalc import check_run, config as cfg, reporters
 
     # Everything imported so far lives until exit; freezing it keeps the collector from re-scanning
     # it after every few files (composing YAML allocates many objects). Files are independent.
     gc.freeze()
-    settings = _settings(config, list(paths), (list(select), list(ignore), list(exclude)))
-    strict = strict or settings.strict
-    budgets = {**settings.budgets, **{k: v for k, v in (
-        ("max_params", _budget(max_params, "--max-params")), ("max_macs", _budget(max_macs, "--max-macs")),
-        ("max_memory", _budget(max_memory, "--max-memory", memory=True))) if v}}
-    name = _choice(fmt, REPORTER_BY_NAME, "--format") if fmt is not None else \
-        "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    workers = _whole(jobs, "--jobs", 0) or os.cpu_count() or 1
-    from cnncalc import config as cfg
-
-    files = [(p, m) for p, m in checks.find_files(paths) if m is not None or not cfg.excluded(settings, p)]
+    settings = cfg.for_check(config, list(paths), list(select), list(ignore), list(exclude))
+    budgets = {**settings.budgets, **options.budgets(max_params, max_macs, max_memory)}
+    name = options.check_format(fmt, REPORTER_BY_NAME)
+    run = check_run.CheckRun(settings, budgets, options.workers(jobs), options.set_vars(set_), report_dir)
+    files = check_run.files(settings, list(paths))
     reporter = reporters.make(name, total=len(files), fancy=name == "text" and textout.is_terminal(), quiet=quiet)
-    summary = reporters.Summary()
-    failed = False
-    overrides = set_vars(set_)
-    from cnncalc.spec import UnknownVariable
-
-    try:
-        for result in _results(files, budgets, workers, overrides):
-            result.problems = cfg.apply(settings, result.problems)
-            if report_dir is not None:
-                _write_report(result, report_dir)
-            summary.add(result)
-            failed = failed or any(checks.is_error(p, strict) for p in result.problems)
-            reporter.file(result)
-    except UnknownVariable as exc:
-        _usage(str(exc), "--set")
-    finally:
-        reporter.stop()
-    reporter.finish(summary)
-    if not summary.files:
-        sys.stderr.write("no architecture files found (*.yaml, *.yml): nothing was checked\n")
-        failed = True
+    failed = reporters.run(reporter, check_run.results(run, files), strict or settings.strict)
     raise typer.Exit(EXIT_PROBLEMS if failed else 0)
 
 
@@ -805,15 +477,13 @@ def import_(
 
 
 def _drawing(style: str, direction: str, depth: str, label: str) -> Any:
+    """The diagram options of `diagram` and `report`."""
     from cnncalc import draw_command
 
     try:
-        return draw_command.options(style, direction, _depth(depth), label)
+        return draw_command.options(style, direction, options.depth(depth), label)
     except draw_command.Usage as exc:
-        _usage(str(exc))
-
-
-_SPEC_HELP = "An architecture file, the name of a bundled one (`cnncalc list`), or - for standard input."
+        raise CommandLineError(str(exc)) from None
 
 
 @app.command(cls=Command)
@@ -854,48 +524,6 @@ def report(
     raise typer.Exit(write_html_report(_analyse(spec, input), chosen, output))
 
 
-def _settings(path: str | None, paths: list[str], rules: tuple[list[str], list[str], list[str]]) -> Any:
-    """`check`'s configuration: the file (--config, or the nearest above the paths) with the options applied."""
-    from cnncalc import config as cfg
-
-    try:
-        return cfg.with_options(cfg.load_or_discover(path, paths), *rules)
-    except ValueError as exc:
-        _usage(str(exc))
-    except SpecError as exc:
-        _fail(exc)
-
-
-def _write_report(result: Any, directory: str) -> None:
-    """`check --report-dir`: the HTML report of a file whose analysis succeeded (an error stops none)."""
-    from cnncalc import bundled
-    from cnncalc.analysis import analyze
-    from cnncalc.report import write_report
-    from cnncalc.rules import RULES
-
-    if any(p.rule in RULES and RULES[p.rule].fatal for p in result.problems) or result.path == "-":
-        return
-    try:
-        write_report(analyze(bundled.read_spec(result.path)), directory)
-    except (SpecError, OSError) as exc:
-        sys.stderr.write(f"cnncalc: no report for {result.path}: {exc}\n")
-
-
-def _results(files: list[tuple[str, Any]], budgets: dict[str, Any], workers: int,
-             overrides: dict[str, Any] | None = None) -> Any:
-    """Each file's result in order: found files checked (in workers when many), the others' problem."""
-    from cnncalc import checks
-
-    reports = checks.check_many([path for path, missing in files if missing is None], budgets, workers, overrides)
-    for path, missing in files:
-        # Reports carry only problems: holding every file's nodes and rows would make the
-        # garbage collector re-scan a growing heap (it doubled the time for 1,000 files).
-        yield checks.FileResult(path, [missing]) if missing else next(reports)
-
-
-EXPLAIN_FORMATS = "text|markdown|json"  # explain_render.FORMATS' keys (a test ties them)
-
-
 @app.command("explain", cls=Command)
 def explain_command(
     spec: str = typer.Argument(..., metavar="SPEC",
@@ -917,13 +545,13 @@ def explain_command(
     """
     from cnncalc import explain, explain_render
 
-    _choice(fmt, explain_render.FORMATS, "--format")
-    _choice(dtype, explain.DTYPE_BYTES, "--dtype")
+    options.choice(fmt, explain_render.FORMATS, "--format")
+    options.choice(dtype, explain.DTYPE_BYTES, "--dtype")
     analysis = _analyse(spec, input)
     try:
         result = explain.explain(analysis.network, analysis.name, list(layers or ()), dtype)
     except explain.UnknownLayer as exc:
-        _usage(str(exc), "--layer")
+        raise CommandLineError(str(exc), "--layer") from None
     sys.stdout.write(explain_render.FORMATS[fmt](result))
     if fmt != "json":
         _warn(analysis.warnings)

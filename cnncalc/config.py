@@ -289,6 +289,20 @@ def filter_paths(config: Config, paths: list[str]) -> list[str]:
     return [p for p in paths if not excluded(config, p)]
 
 
+def for_check(config_path: str | None, paths: list[str], select: list[str], ignore: list[str],
+              exclude: list[str]) -> Config:
+    """`check`'s settings: --config (or the nearest file above the paths) with the command-line options applied.
+
+    Raises CommandLineError for a bad option and SpecError for an invalid configuration file.
+    """
+    from cnncalc.problems import CommandLineError
+
+    try:
+        return with_options(load_or_discover(config_path, paths), select, ignore, exclude)
+    except ValueError as exc:
+        raise CommandLineError(str(exc)) from None
+
+
 def load_or_discover(config_path: str | None, paths: list[str]) -> Config:
     """`--config PATH` if given, else the discovered configuration.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cnncalc.kinds import fmt_shape
+from cnncalc.render import fmt_shape  # not kinds': the CLI reads FORMATS for --help
 from cnncalc.textout import neutral
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def json_text(explanation: "Explanation") -> str:
 FORMATS = {"text": text, "markdown": markdown, "json": json_text}
 
 
-# --- `size --output`/`--keep` and `params --inputs HxWxC` ---------------------------------------------
+# --- `size --output`/`--keep` ---------------------------------------------
 
 def _solution_lines(s: "PaddingSolution") -> list[str]:
     from cnncalc.explain import size_step
@@ -144,23 +144,3 @@ def padding_json(solutions: "list[PaddingSolution]") -> str:
         "symmetric": all(s.symmetric for s in solutions),
         "exact": [list(s.exact) if s.exact else None for s in solutions],
     }) + "\n"
-
-
-def flattened_dense(shape: tuple[int, ...], units: list[int], bias: bool) -> str:
-    """`params --inputs 224x224x3 --units 128`: the flattening, then each dense layer's U × (N + 1)."""
-    from math import prod
-
-    from cnncalc import formulas
-
-    inputs = prod(shape)
-    lines = []
-    if len(shape) > 1:
-        lines.append(f"{'·'.join(f'{d:,}' for d in shape)} = {inputs:,} inputs (flattened)")
-    total, n = 0, inputs
-    for u in units:
-        count = formulas.dense_params(n, u, bias)
-        lines.append(f"{u:,} × ({n:,} + 1) = {count:,}" if bias else f"{u:,} × {n:,} = {count:,}")
-        total, n = total + count, u
-    if len(units) > 1:
-        lines.append(f"total: {total:,}")
-    return "\n".join(lines)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cnncalc.analysis import Analysis
+if TYPE_CHECKING:  # the CLI reads the registries below for its --help, without the analysis chain
+    from cnncalc.analysis import Analysis
 
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 # Values of optimizer state kept per trainable parameter.

@@ -70,6 +70,14 @@ class SpecError(Exception):
         self.problem = problem
 
 
+class CommandLineError(ValueError):
+    """A request the command line cannot meet: the CLI reports it as misuse (exit 2), naming `option`."""
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option  # None: about the command line as a whole
+
+
 class Located:
     """Where a value came from in a file; builds problems at that position."""
 

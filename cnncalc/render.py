@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the analysis chain and rich are imported only by the comman
     from rich.table import Table
 
     from cnncalc.analysis import RF, Analysis, Row
+    from cnncalc.calc import DenseStack, LayerParams
     from cnncalc.formulas import ConvParams, SizeAxis
     from cnncalc.memory import MemoryEstimate
 
@@ -387,6 +388,16 @@ def listing(entries: Sequence[Any]) -> tuple[list[str], list[list[str]], list[bo
     return ["Name", "Family", "Architecture", "Input", "Params", "MACs"], rows, [False, False, False, False, True, True]
 
 
+def listing_text(entries: Sequence[Any]) -> str:
+    """`cnncalc list` as a plain table, for pipes and files."""
+    return "\n".join(ascii_table(*listing(entries))) + "\n"
+
+
+def show_listing(entries: Sequence[Any]) -> None:
+    """`cnncalc list` on a terminal."""
+    show(*listing(entries))
+
+
 def listing_json(entries: Sequence[Any]) -> str:
     """`cnncalc list --json`."""
     import json
@@ -422,6 +433,18 @@ def sizes_summary(clean: Sequence[int], low: int, high: int) -> str:
         else:
             parts.append(f"{first}, {first + step}, …, {last} (every {step})")
     return f"{len(clean)} clean input size{'s' if len(clean) != 1 else ''} from {low} to {high}: " + "; ".join(parts)
+
+
+def sizes_text(clean: Sequence[int], low: int, high: int) -> str:
+    """`cnncalc sizes`: the summary line."""
+    return sizes_summary(clean, low, high) + "\n"
+
+
+def sizes_json(clean: Sequence[int], low: int, high: int) -> str:
+    """`cnncalc sizes --json`: the range scanned and the clean sizes in it."""
+    import json
+
+    return json.dumps({"range": [low, high], "clean": list(clean)}) + "\n"
 
 
 def verdict_text(verdict: Any) -> str:
@@ -483,6 +506,60 @@ def explain_params(result: "ConvParams") -> str:
 def explain_dense(inputs: int, units: int, bias: bool, total: int) -> str:
     """`4096 × (25088 + 1) = 102,764,544`."""
     return f"{units} × ({inputs} + 1) = {total:,}" if bias else f"{units} × {inputs} = {total:,}"
+
+
+def explain_stack(stack: "DenseStack") -> str:
+    """`params --inputs 224x224x3 --units 128`: the flattening, then each dense layer's U × (N + 1)."""
+    lines = []
+    if len(stack.shape) > 1:
+        lines.append(f"{'·'.join(f'{d:,}' for d in stack.shape)} = {stack.features:,} inputs (flattened)")
+    for layer in stack.layers:
+        n, u = layer.inputs, layer.units
+        lines.append(f"{u:,} × ({n:,} + 1) = {layer.params:,}" if stack.bias else f"{u:,} × {n:,} = {layer.params:,}")
+    if len(stack.layers) > 1:
+        lines.append(f"total: {stack.params:,}")
+    return "\n".join(lines)
+
+
+def params_text(result: "LayerParams") -> str:
+    """`cnncalc params`: the worked count of a convolution, a dense layer or a stack of them."""
+    from cnncalc.calc import DenseStack
+
+    if not isinstance(result, DenseStack):
+        return explain_params(result) + "\n"
+    if result.stacked:
+        return explain_stack(result) + "\n"
+    layer = result.layers[0]
+    return explain_dense(layer.inputs, layer.units, result.bias, layer.params) + "\n"
+
+
+def params_json(result: "LayerParams") -> str:
+    """`cnncalc params --json`: the question's numbers and the answer, as one object."""
+    import json
+
+    from cnncalc.calc import DenseStack
+
+    if not isinstance(result, DenseStack):
+        r = result
+        data: dict[str, Any] = {"kind": "conv", "filters": r.filters, "kernel": list(r.kernel), "channels":
+                                r.in_channels, "groups": r.groups, "bias": r.bias, "weights": r.weights,
+                                "params": r.total}
+    elif result.stacked:
+        data = {"kind": "dense", "inputs": list(result.shape), "features": result.features, "bias": result.bias,
+                "layers": [{"inputs": x.inputs, "units": x.units, "params": x.params} for x in result.layers],
+                "params": result.params}
+    else:
+        layer = result.layers[0]
+        data = {"kind": "dense", "units": layer.units, "inputs": layer.inputs, "bias": result.bias,
+                "params": layer.params}
+    return json.dumps(data) + "\n"
+
+
+def json_document(value: Any) -> str:
+    """A JSON document for people and editors to read: indented, non-ASCII kept."""
+    import json
+
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
 def explain_size(axis: "SizeAxis") -> list[str]:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TextIO
 
 from cnncalc import diagnostics
 
 if TYPE_CHECKING:
+    from cnncalc.check_run import Checked
     from cnncalc.checks import FileResult
     from cnncalc.problems import Problem
 
@@ -204,3 +205,25 @@ def make(name: str, total: int = 0, fancy: bool = False, **options: Any) -> Repo
     if name == "text":
         return _text(total=total, fancy=fancy, **options)
     return REPORTER_BY_NAME[name](**options)
+
+
+def run(reporter: Reporter, checked: Iterable["Checked"], strict: bool) -> bool:
+    """Report every file as it is checked, then the totals; whether the run failed (an error, or a warning
+    under `strict`, or no file at all)."""
+    from cnncalc.checks import is_error
+
+    summary, failed = Summary(), False
+    try:
+        for item in checked:
+            if item.note:
+                sys.stderr.write(item.note + "\n")
+            summary.add(item.result)
+            failed = failed or any(is_error(p, strict) for p in item.result.problems)
+            reporter.file(item.result)
+    finally:
+        reporter.stop()
+    reporter.finish(summary)
+    if not summary.files:
+        sys.stderr.write("no architecture files found (*.yaml, *.yml): nothing was checked\n")
+        return True
+    return failed

@@ -426,3 +426,53 @@ def schema() -> dict[str, Any]:
         "properties": properties,
         "definitions": _definitions(),
     }
+
+
+# --- check's settings: .cnncalc.yaml and [tool.cnncalc] ---------------------------------------------
+
+_SETTING_HELP = {
+    "select": "Report only these rules (fatal errors are always reported).",
+    "ignore": "Do not report these rules (warnings and expect/budget errors; fatal errors cannot be ignored).",
+    "extend-error": "Warnings that count as errors.",
+    "exclude": "Globs of paths to skip, relative to this file's directory (like ruff's).",
+    "max-params": "Parameter budget for every checked file, e.g. 5M.",
+    "max-macs": "Multiply-add budget for every checked file, e.g. 1.5G.",
+    "max-memory": "Budget of float32 inference memory (parameters + activations) for every file, e.g. 500MB.",
+    "strict": "Fail on warnings too, as --strict does.",
+}
+
+
+def _rule_ids(keep: Callable[[Any], bool]) -> dict[str, Any]:
+    """One rule id or a list of them, from rules.RULES (those `keep` accepts), each with its summary."""
+    from cnncalc.rules import RULES
+
+    chosen = [rule for rule in RULES.values() if keep(rule)]
+    one = {"type": "string", "enum": [rule.id for rule in chosen],
+           "enumDescriptions": [f"{rule.summary} ({rule.level})" for rule in chosen]}
+    return {"anyOf": [one, {"type": "array", "items": one}]}
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema (draft-07) of `check`'s settings, whose rule lists are enums made from rules.RULES."""
+    from cnncalc.config import KEYS
+    from cnncalc.problems import ERROR
+
+    glob = {"type": "string", "minLength": 1}
+    values: dict[str, Any] = {
+        "select": _rule_ids(lambda rule: True),
+        "ignore": _rule_ids(lambda rule: not rule.fatal),
+        "extend-error": _rule_ids(lambda rule: rule.level != ERROR),
+        "exclude": {"anyOf": [glob, {"type": "array", "items": glob}]},
+        "max-params": _count(False), "max-macs": _count(False), "max-memory": _count(True),
+        "strict": {"type": "boolean"},
+    }
+    properties = {key: {**values[key], "title": key, "description": _SETTING_HELP[key]} for key in KEYS}
+    return {
+        "$schema": DRAFT,
+        "title": "cnncalc check settings",
+        "description": "Settings of `cnncalc check`: a .cnncalc.yaml file, or the [tool.cnncalc] table of "
+                       "pyproject.toml. Command-line options override them.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+    }

@@ -69,6 +69,11 @@ def scan(spec: Spec, low: int, high: int, step: int = 1, progress: Progress | No
     return verdicts
 
 
+def clean_sizes(spec: Spec, low: int, high: int, progress: Progress | None = None) -> list[int]:
+    """The sizes low..high at which every layer divides evenly (`scan`'s clean verdicts, by their first axis)."""
+    return [v.input[0] for v in scan(spec, low, high, progress=progress) if v.clean]
+
+
 def runs(sizes: list[int]) -> list[tuple[int, int, int]]:
     """Group sorted sizes into arithmetic runs (first, last, step) for compact display: 32, 64, …, 1024."""
     result: list[tuple[int, int, int]] = []

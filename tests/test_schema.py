@@ -436,3 +436,81 @@ def test_pre_commit_hook_definition():
     files = re.compile(hook["files"])
     assert files.search("specs/vgg16.yaml") and files.search("nets/resnet.yml")
     assert not files.search("README.md") and not files.search("specs/vgg16.yaml.bak")
+
+
+# --- `cnncalc schema --config`: check's settings -----------------------------------------------------
+
+from cnncalc import config as cfg  # noqa: E402
+from cnncalc.rules import RULES  # noqa: E402
+from cnncalc.schema import config_schema  # noqa: E402
+
+CONFIG_SCHEMA = config_schema()
+CONFIG_VALIDATOR = jsonschema.Draft7Validator(CONFIG_SCHEMA)
+
+
+def test_config_schema_is_a_valid_draft7_schema() -> None:
+    jsonschema.Draft7Validator.check_schema(CONFIG_SCHEMA)
+    assert json.loads(json.dumps(CONFIG_SCHEMA)) == CONFIG_SCHEMA
+
+
+def test_config_schema_has_every_setting_and_no_other() -> None:
+    assert list(CONFIG_SCHEMA["properties"]) == list(cfg.KEYS)
+    assert CONFIG_SCHEMA["additionalProperties"] is False
+
+
+@pytest.mark.parametrize("key, chosen", [
+    ("select", lambda rule: True),
+    ("ignore", lambda rule: not rule.fatal),
+    ("extend-error", lambda rule: rule.level != "error"),
+])
+def test_rule_lists_are_enums_of_the_rule_registry_with_its_summaries(key: str, chosen) -> None:
+    one = CONFIG_SCHEMA["properties"][key]["anyOf"][0]
+    expected = [rule for rule in RULES.values() if chosen(rule)]
+    assert one["enum"] == [rule.id for rule in expected]
+    assert one["enumDescriptions"] == [f"{rule.summary} ({rule.level})" for rule in expected]
+    assert CONFIG_SCHEMA["properties"][key]["anyOf"][1] == {"type": "array", "items": one}
+
+
+# (settings, valid): the schema and config.load_config must agree on each.
+CONFIG_CASES = [
+    ({}, True),
+    ({"select": ["non-integer-output", "budget-exceeded"], "ignore": "rf-misaligned", "strict": True}, True),
+    ({"extend-error": ["non-integer-output"], "exclude": ["build", "*.draft.yaml"]}, True),
+    ({"exclude": "build/*", "max-params": "5M", "max-macs": "1.5G", "max-memory": "500MB"}, True),
+    ({"max-params": 138_357_544, "max-memory": 1024}, True),
+    ({"select": ["no-such-rule"]}, False),
+    ({"select": "non_integer_output"}, False),
+    ({"ignore": ["kernel-too-large"]}, False),  # fatal: the file stops there, nothing to ignore
+    ({"extend-error": ["expect-mismatch"]}, False),  # already an error
+    ({"select": [3]}, False),
+    ({"exclude": [""]}, False),
+    ({"exclude": 3}, False),
+    ({"strict": "yes"}, False),
+    ({"max-params": "5 apples"}, False),
+    ({"max-memory": "1.5"}, False),  # a memory string needs a unit
+    ({"max-macs": -1}, False),
+    ({"colour": "blue"}, False),
+]
+
+
+@pytest.mark.parametrize("settings, valid", CONFIG_CASES)
+def test_config_schema_agrees_with_the_loader(settings: dict, valid: bool, tmp_path: Path) -> None:
+    path = tmp_path / ".cnncalc.yaml"
+    path.write_text(yaml.safe_dump(settings) if settings else "strict: false\n", encoding="utf-8")
+    try:
+        cfg.load_config(str(path))
+        loads_ok = True
+    except SpecError:
+        loads_ok = False
+    assert loads_ok is valid
+    assert CONFIG_VALIDATOR.is_valid(settings) is valid
+
+
+def test_schema_config_command_prints_it() -> None:
+    from typer.testing import CliRunner
+
+    from cnncalc.cli import app
+
+    result = CliRunner().invoke(app, ["schema", "--config"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == CONFIG_SCHEMA
