@@ -1,30 +1,27 @@
 """The command line: parses options, calls one computing function, hands the result to a renderer.
 
-Every option reaches a command as the text the user typed (see `_AsGiven`) and is parsed by
-`options`, so that start-up pays for no conversion machinery and every message about an option is
-written for cnncalc. Computing lives in the modules each command calls (`calc`, `sizes`, `check_run`,
-`analysis`, ...), output in `render`, `reporters` and the other renderers; a command only wires them.
-Misuse (`CommandLineError`, exit 2) and a problem in a file (`SpecError`, exit 1) are reported here,
-once, for every command (`_guarded`).
+Every option reaches a command as the text the user typed (`clikit`) and is parsed by `options`, so
+that start-up pays for no conversion machinery and every message about an option is written for
+cnncalc. Computing lives in the modules each command calls (`calc`, `sizes`, `check_run`, `analysis`,
+...), output in `render`, `reporters` and the other renderers; a command only wires them. Misuse
+(`CommandLineError`, exit 2) and a problem in a file (`SpecError`, exit 1) are reported once, for every
+command, by `clikit.Command`.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, NoReturn, Optional
+from typing import Any, Optional
 
 import typer
-from typer.core import TyperCommand, TyperGroup
 
-from cnncalc import __version__, options, textout
+from cnncalc import __version__, clikit, options, textout
+from cnncalc.clikit import Command, Group
 from cnncalc.explain_render import FORMATS as EXPLAIN_RENDERERS
 from cnncalc.memory import DTYPE_BYTES, OPTIMIZER_STATES
-from cnncalc.options import SET_HELP
-from cnncalc.problems import EXIT_PROBLEMS, EXIT_USAGE, CommandLineError, SpecError
+from cnncalc.problems import EXIT_PROBLEMS, EXIT_USAGE
 from cnncalc.render import FORMATS
 from cnncalc.reporters import REPORTER_BY_NAME
-
-UsageError = typer.BadParameter.__mro__[1]  # click's UsageError, which typer does not re-export
 
 EXIT_HELP = f"""
 Exit codes: 0 success; {EXIT_PROBLEMS} a problem in an architecture file (or, for `check`, any error,
@@ -39,75 +36,6 @@ OPTIMIZERS = "|".join(OPTIMIZER_STATES)
 SHAPE_FORMATS = "|".join(FORMATS)
 CHECK_FORMATS = "|".join(REPORTER_BY_NAME)
 EXPLAIN_FORMATS = "|".join(EXPLAIN_RENDERERS)
-
-
-class _AsGiven:
-    """Runtime conversion that hands click's text to the command unchanged.
-
-    typer 0.29 converts each value through a pydantic adapter: ~70 ms of start-up, and messages such as
-    "Input should be a valid integer". cnncalc parses its own options instead.
-    """
-
-    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
-        """The value as typed; an absent multi-value argument as an empty tuple."""
-        if value is None and (param.multiple or param.nargs == -1):
-            return ()
-        return value
-
-
-_AS_GIVEN = _AsGiven()
-
-
-def _as_written(param: Any) -> None:
-    """Make one parameter skip typer's conversion and show its metavar as written (no `{SPEC}`, `<str>`)."""
-    if hasattr(param, "get_runtime_param"):
-        param.get_runtime_param = lambda: _AS_GIVEN
-    if param.param_type_name == "argument" and param.metavar:
-        metavar = param.metavar
-        param._usage_display_name = lambda: metavar
-        param.display_type_rich = lambda ctx: None
-        param.display_type = lambda ctx: None
-
-
-def _guarded(invoke: Callable[[Any], Any], ctx: Any) -> Any:
-    """Run a command: misuse is exit 2 with click's usage line, a problem in a file one diagnostic and exit 1,
-    Ctrl-C one line and 130, a closed pipe quiet, whatever the command."""
-    try:
-        return invoke(ctx)
-    except CommandLineError as exc:
-        if exc.option is None:  # about the command line as a whole, not one option
-            raise UsageError(str(exc), ctx=ctx) from None
-        raise typer.BadParameter(str(exc), ctx=ctx, param_hint=exc.option) from None
-    except SpecError as exc:
-        _fail(exc)
-    except KeyboardInterrupt:
-        sys.stderr.write("cnncalc: interrupted\n")
-        raise typer.Exit(textout.EXIT_INTERRUPTED) from None
-    except BrokenPipeError:
-        textout.silence_stdout()
-        raise typer.Exit(textout.EXIT_BROKEN_PIPE) from None
-
-class _AsWritten:
-    """Mixin: every parameter, --help included (typer adds it late), arrives as given."""
-
-    def get_params(self, ctx: Any) -> Any:
-        """The parameters, made to arrive as given."""
-        params = super().get_params(ctx)  # type: ignore[misc]
-        for param in params:
-            _as_written(param)
-        return params
-
-
-class Command(_AsWritten, TyperCommand):
-    """A typer command whose options arrive as text and whose interrupts and closed pipes are handled."""
-
-    def invoke(self, ctx: Any) -> Any:
-        """Run the command under `_guarded`."""
-        return _guarded(super().invoke, ctx)
-
-
-class Group(_AsWritten, TyperGroup):
-    """The top-level group, whose --version option also arrives as given."""
 
 
 app = typer.Typer(
@@ -128,14 +56,6 @@ app = typer.Typer(
 )
 
 
-def _fail(error: SpecError) -> NoReturn:
-    """A problem in a file: its diagnostic on stderr, exit 1."""
-    from cnncalc.diagnostics import text
-
-    sys.stderr.write(text(error.problem) + "\n")
-    raise typer.Exit(EXIT_PROBLEMS)
-
-
 def _version(value: bool) -> None:
     if value:
         print(f"cnncalc {__version__}")
@@ -150,27 +70,7 @@ def _main(
     """cnncalc: CNN shapes, parameters and multiply-adds from architecture files."""
 
 
-# --- loading ---------------------------------------------------------------------------------
-
-def _read(spec: str, set_: list[str] | None) -> Any:
-    """The parsed architecture with --set applied; a variable the file does not declare is misuse."""
-    from cnncalc import bundled
-    from cnncalc.spec import UnknownVariable
-
-    overrides = options.set_vars(set_)
-    try:
-        return bundled.read_spec(spec, overrides)
-    except UnknownVariable as exc:
-        raise CommandLineError(str(exc), "--set") from None
-
-
-def _analyse(spec: str, input_text: str | None, set_: list[str] | None = None) -> Any:
-    """The analysis of SPEC at the file's input or --input."""
-    from cnncalc.analysis import analyze
-
-    parsed = _read(spec, set_)
-    return analyze(parsed, options.input_override(input_text, parsed.input))
-
+# --- helpers ---------------------------------------------------------------------------------
 
 def _warn(problems: list[Any]) -> None:
     """Warnings of an analysis, on stderr (formats other than JSON leave them there)."""
@@ -187,16 +87,18 @@ def _write(text: str, code: int = 0) -> None:
         raise typer.Exit(code)
 
 
-_SPEC_HELP = "An architecture file, the name of a bundled one (`cnncalc list`), or - for standard input."
+# Declarations several commands share (typer copies them for each command).
+_SPEC = typer.Argument(..., metavar="SPEC", help="An architecture file, the name of a bundled one (`cnncalc list`), "
+                                                 "or - for standard input.")
+_SET = typer.Option(None, "--set", metavar="NAME=VALUE", help="Set a variable of the file's `vars:` (repeatable), "
+                    "e.g. --set width=1.4; exact `expect:` is not checked.")
 
 
 # --- commands --------------------------------------------------------------------------------
 
 @app.command(cls=Command)
 def shape(
-    spec: str = typer.Argument(..., metavar="SPEC",
-                               help="An architecture file, the name of a bundled one (`cnncalc list`), or - "
-                                    "for standard input."),
+    spec: str = _SPEC,
     input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE",
                                         help="Override the input: HxW (keeps the file's channels) or HxWxC, "
                                              "e.g. 320x320 or 320x320x3; N for a vector input."),
@@ -213,7 +115,7 @@ def shape(
     optimizer: str = typer.Option("adam", "--optimizer", metavar=OPTIMIZERS,
                                   help="Optimizer for training memory: sgd (no state), momentum (1 value "
                                        "per parameter) or adam (2)."),
-    set_: Optional[list[str]] = typer.Option(None, "--set", metavar="NAME=VALUE", help=SET_HELP),
+    set_: Optional[list[str]] = _SET,
 ) -> None:
     """Layer-by-layer output shapes, parameters and multiply-adds of an architecture.
 
@@ -226,7 +128,7 @@ def shape(
     """
     options.choice(fmt, FORMATS, "--format")
     chosen, folded, count = options.columns(columns), options.depth(depth), options.whole(batch, "--batch")
-    analysis = _analyse(spec, input, set_)
+    analysis = options.analysed(spec, input, set_)
     from cnncalc import render
     from cnncalc.memory import estimate
 
@@ -319,13 +221,13 @@ def size(
 
 @app.command(cls=Command)
 def sizes(
-    spec: str = typer.Argument(..., metavar="SPEC", help="An architecture file or the name of a bundled one."),
+    spec: str = _SPEC,
     range_: str = typer.Option("32:1024", "--range", "-r", metavar="LOW:HIGH",
                                help="Square (cube) input sizes LOW:HIGH to scan."),
     at: Optional[str] = typer.Option(None, "--size", "-s", metavar="H[xW]",
                                      help="Explain one input size (224, 224x160, 16x112x112) instead of scanning."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead."),
-    set_: Optional[list[str]] = typer.Option(None, "--set", metavar="NAME=VALUE", help=SET_HELP),
+    set_: Optional[list[str]] = _SET,
 ) -> None:
     """Input sizes for which every layer divides evenly and nothing is floored away.
 
@@ -335,7 +237,7 @@ def sizes(
     from cnncalc import render
     from cnncalc import sizes as scan
 
-    parsed = _read(spec, set_)
+    parsed = options.architecture(spec, set_)
     if len(parsed.input) < 2:
         options.misuse("this network's input is a vector; only feature-map inputs have sizes to scan")
     if at is not None:
@@ -419,7 +321,7 @@ def check(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the problems, no summary line."),
     jobs: str = typer.Option("0", "--jobs", "-j", metavar="N",
                              help="Worker processes; 0 (the default) uses every core when there are many files."),
-    set_: Optional[list[str]] = typer.Option(None, "--set", metavar="NAME=VALUE", help=SET_HELP),
+    set_: Optional[list[str]] = _SET,
 ) -> None:
     """Check architecture files: structure, shapes, floored divisions, `expect:` figures and budgets.
 
@@ -476,19 +378,9 @@ def import_(
     raise typer.Exit(run_import(source, output, input, partial))
 
 
-def _drawing(style: str, direction: str, depth: str, label: str) -> Any:
-    """The diagram options of `diagram` and `report`."""
-    from cnncalc import draw_command
-
-    try:
-        return draw_command.options(style, direction, options.depth(depth), label)
-    except draw_command.Usage as exc:
-        raise CommandLineError(str(exc)) from None
-
-
 @app.command(cls=Command)
 def diagram(
-    spec: str = typer.Argument(..., metavar="SPEC", help=_SPEC_HELP),
+    spec: str = _SPEC,
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="net.svg, or net.png (needs cairosvg or chromium); default: SVG "
                                               "on standard output."),
@@ -501,15 +393,15 @@ def diagram(
     input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE", help="Override the input."),
 ) -> None:
     """Draw the network as a standalone SVG (or PNG): no Graphviz, no JavaScript, deterministic."""
-    from cnncalc.draw_command import write_diagram
+    from cnncalc import draw_command
 
-    chosen = _drawing(style, direction, depth, label)
-    raise typer.Exit(write_diagram(_analyse(spec, input), chosen, output))
+    chosen = draw_command.options(style, direction, options.depth(depth), label)
+    raise typer.Exit(draw_command.write_diagram(options.analysed(spec, input), chosen, output))
 
 
 @app.command(cls=Command)
 def report(
-    spec: str = typer.Argument(..., metavar="SPEC", help=_SPEC_HELP),
+    spec: str = _SPEC,
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="The HTML file (default: standard output)."),
     style: str = typer.Option("graph", "--style", metavar="graph|blocks", help="The diagram's style."),
@@ -518,16 +410,15 @@ def report(
     input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE", help="Override the input."),
 ) -> None:
     """One self-contained HTML report: totals, the diagram, the full table, and where the cost sits."""
-    from cnncalc.draw_command import write_html_report
+    from cnncalc import draw_command
 
-    chosen = _drawing(style, direction, depth, "none")
-    raise typer.Exit(write_html_report(_analyse(spec, input), chosen, output))
+    chosen = draw_command.options(style, direction, options.depth(depth), "none")
+    raise typer.Exit(draw_command.write_html_report(options.analysed(spec, input), chosen, output))
 
 
 @app.command("explain", cls=Command)
 def explain_command(
-    spec: str = typer.Argument(..., metavar="SPEC",
-                               help="An architecture file, the name of a bundled one, or - for standard input."),
+    spec: str = _SPEC,
     layers: Optional[list[str]] = typer.Option(
         None, "--layer", "-l", metavar="NAME|INDEX",
         help="Explain only this layer (its name, its number in `shape`, or a block's name for its layers); "
@@ -547,56 +438,24 @@ def explain_command(
 
     options.choice(fmt, explain_render.FORMATS, "--format")
     options.choice(dtype, explain.DTYPE_BYTES, "--dtype")
-    analysis = _analyse(spec, input)
+    analysis = options.analysed(spec, input)
     try:
         result = explain.explain(analysis.network, analysis.name, list(layers or ()), dtype)
     except explain.UnknownLayer as exc:
-        raise CommandLineError(str(exc), "--layer") from None
+        options.misuse(str(exc), "--layer")
     sys.stdout.write(explain_render.FORMATS[fmt](result))
     if fmt != "json":
         _warn(analysis.warnings)
 
 
-def _exit_code(code: Any) -> int:
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    sys.stderr.write(f"{code}\n")
-    return 1
-
-
 def main() -> None:
     """Run the CLI; never lets a Python traceback reach the user, whatever the output stream can encode."""
-    textout.degrade_unencodable(sys.stdout)
-    textout.degrade_unencodable(sys.stderr)
-    try:
-        app()
-        code = 0
-    except SystemExit as exc:
-        code = _exit_code(exc.code)
-    except KeyboardInterrupt:  # outside a command: while importing or parsing the command line
-        sys.stderr.write("cnncalc: interrupted\n")
-        code = textout.EXIT_INTERRUPTED
-    except BrokenPipeError:
-        textout.silence_stdout()
-        code = textout.EXIT_BROKEN_PIPE
-    except Exception as exc:  # noqa: BLE001 - the promise is no traceback, ever
-        sys.stderr.write(f"cnncalc: internal error: {type(exc).__name__}: {exc}; please report this with the "
-                         "file that caused it\n")
-        code = 3
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:  # the reader left before the last buffered output was written
-        textout.silence_stdout()
-        code = textout.EXIT_BROKEN_PIPE
-    sys.exit(code)
+    clikit.run(app)
 
 
 @app.command("export", cls=Command)
 def export_(
-    spec: str = typer.Argument(..., metavar="SPEC",
-                               help="An architecture file, the name of a bundled one, or - for standard input."),
+    spec: str = _SPEC,
     to: str = typer.Option(..., "--to", "-t", metavar="pytorch", help="The framework to write code for."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write the module here (default: standard output)."),

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from typing import TYPE_CHECKING, Callable
 
-from cnncalc.problems import EXIT_OK, EXIT_PROBLEMS
+from cnncalc.problems import EXIT_OK, EXIT_PROBLEMS, CommandLineError
 
 if TYPE_CHECKING:
     from cnncalc.analysis import Analysis
@@ -22,7 +22,7 @@ PNG_HINT = ("PNG output needs cairosvg (pip install 'cnncalc[png]', which also n
             "e.g. apt-get install libcairo2) or a chromium browser on PATH; or write an .svg file instead")
 
 
-class Usage(Exception):
+class Usage(CommandLineError):
     """A malformed command-line value (exit code 2)."""
 
 

@@ -1,8 +1,9 @@
 """Command-line option text → values, with messages that say what to write.
 
-Every option reaches a command as the text the user typed; these parsers turn it into values or raise
-`CommandLineError` naming the option, which the CLI reports as misuse (exit 2). Nothing here computes a
-figure or prints, and nothing heavy is imported at module level (`size` and `params` start fast).
+Every option reaches a command as the text the user typed; these parsers turn it into values (SPEC
+into a parsed, or analysed, architecture) or raise `CommandLineError` naming the option, which the CLI
+reports as misuse (exit 2). Nothing here computes a figure or prints, and nothing heavy is imported at
+module level (`size` and `params` start fast).
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import os
 from typing import Any, NamedTuple, NoReturn
 
 from cnncalc.problems import CommandLineError
-
-SET_HELP = "Set a variable of the file's `vars:` (repeatable), e.g. --set width=1.4; exact `expect:` is not checked."
 
 
 def misuse(message: str, option: str | None = None) -> NoReturn:
@@ -186,6 +185,28 @@ def size_at(text: str, file_input: tuple[int, ...]) -> tuple[int, ...]:
     if len(dims) not in (1, rank):
         misuse(f"this network's input has {rank} spatial axes; give one size or {rank}", "--size")
     return (*(dims * rank if len(dims) == 1 else dims), file_input[-1])
+
+
+# --- SPEC, with --set and --input -------------------------------------------------------------
+
+def architecture(spec: str, set_: list[str] | None) -> Any:
+    """SPEC read and parsed, with --set applied; a variable the file does not declare is misuse."""
+    from cnncalc import bundled
+    from cnncalc.spec import UnknownVariable
+
+    overrides = set_vars(set_)
+    try:
+        return bundled.read_spec(spec, overrides)
+    except UnknownVariable as exc:
+        misuse(str(exc), "--set")
+
+
+def analysed(spec: str, input_text: str | None, set_: list[str] | None = None) -> Any:
+    """The analysis of SPEC at the file's input or at --input."""
+    from cnncalc.analysis import analyze
+
+    parsed = architecture(spec, set_)
+    return analyze(parsed, input_override(input_text, parsed.input))
 
 
 # --- `size`: the window, as typed ---------------------------------------------------------------
