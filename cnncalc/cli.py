@@ -448,11 +448,6 @@ def explain_command(
         _warn(analysis.warnings)
 
 
-def main() -> None:
-    """Run the CLI; never lets a Python traceback reach the user, whatever the output stream can encode."""
-    clikit.run(app)
-
-
 @app.command("export", cls=Command)
 def export_(
     spec: str = _SPEC,
@@ -469,3 +464,8 @@ def export_(
     from cnncalc.export.command import run_export
 
     raise typer.Exit(run_export(spec, to, output, input))
+
+
+def main() -> None:
+    """Run the CLI; never lets a Python traceback reach the user, whatever the output stream can encode."""
+    clikit.run(app)
