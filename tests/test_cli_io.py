@@ -194,6 +194,22 @@ def test_help_choices_are_the_registries_keys() -> None:
     assert OPTIMIZERS.split("|") == list(memory.OPTIMIZER_STATES)
 
 
+@pytest.mark.parametrize("command, option, registry", [
+    ("shape", "--format", "cnncalc.render:FORMATS"), ("shape", "--dtype", "cnncalc.memory:DTYPE_BYTES"),
+    ("shape", "--optimizer", "cnncalc.memory:OPTIMIZER_STATES"), ("check", "--format", "cnncalc.reporters:REPORTER_BY_NAME"),
+    ("explain", "--format", "cnncalc.explain_render:FORMATS"), ("explain", "--dtype", "cnncalc.memory:DTYPE_BYTES"),
+])
+def test_help_shows_each_registrys_keys(command: str, option: str, registry: str) -> None:
+    import importlib
+
+    module, name = registry.split(":")
+    keys = "|".join(getattr(importlib.import_module(module), name))
+    code, out, _ = cli(command, "--help")
+    assert code == 0
+    assert any(line.split()[:2] == [option, keys] or line.split()[1:3] == [option, keys]
+               for line in out.splitlines() if option in line), out
+
+
 # -- Ctrl-C, in-process, for any command -----------------------------------------------------------
 
 @pytest.mark.parametrize("args", [["shape", "vgg16"], ["list"], ["sizes", "vgg16", "--range", "32:40"]])
