@@ -15,9 +15,8 @@ from cnncalc import diff_render
 from cnncalc.analysis import analyze
 from cnncalc.diff import ADDED, CHANGED, REMOVED, SAME, diff, exceeded, parse_threshold
 from cnncalc.diff_command import run_diff
-from cnncalc.spec import load
 
-from conftest import SPECS, bundled_spec, run
+from conftest import bundled_spec, run
 
 
 def vgg(name: str):
