@@ -385,3 +385,19 @@ def test_regnet_width_rule_is_torchvisions() -> None:
         if ours != theirs:
             differing.append(f"{setting}: cnncalc {ours}, torchvision {theirs}")
     assert differing == []
+
+
+def test_regnet_settings_past_four_stages_are_refused() -> None:
+    """A `--set` whose blocks reach a fifth level is an error on the file's blocks_past_four_stages line,
+    not a network missing its last blocks."""
+    from torchvision.models.regnet import BlockParams
+
+    from cnncalc.bundled import read_spec
+    from cnncalc.problems import SpecError
+
+    setting = {"depth": 40, "w_0": 24, "w_a": 24.48, "w_m": 2.54, "group_width": 16}
+    assert len(BlockParams.from_init_params(**setting).widths) == 5
+    with pytest.raises(SpecError) as info:
+        analyze(read_spec(str(SPECS / "regnet.yaml"), {**setting, "se_ratio": 0}))
+    line = (SPECS / "regnet.yaml").read_text(encoding="utf-8").splitlines()[info.value.problem.line - 1]
+    assert "blocks_past_four_stages" in line and "got -15" in info.value.problem.message
