@@ -23,18 +23,11 @@ class UsageError(Exception):
     """Command-line misuse; the message says how to fix it (exit 2)."""
 
 
-def _resolve(spec: str) -> str:
-    """A file path, or the bundled architecture of that name (like `cnncalc shape`)."""
-    from cnncalc import bundled
-
-    return bundled.resolve(spec)
-
-
 def _load_file(spec: str) -> "Analysis":
+    from cnncalc import bundled
     from cnncalc.analysis import analyze
-    from cnncalc.spec import load
 
-    return analyze(load(_resolve(spec)))
+    return analyze(bundled.read_spec(spec))  # a bundled variant (vgg19, efficientnet_b3) with its vars applied
 
 
 def _git(argv: list[str], cwd: str) -> subprocess.CompletedProcess[bytes]:

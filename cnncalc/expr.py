@@ -1,6 +1,6 @@
 """Arithmetic and conditions for `${...}`, evaluated without eval.
 
-Numbers (whole or decimal), names (block arguments and `vars`), `+ - *`, `//` (floor division),
+Numbers (whole or decimal), names (block arguments and `vars`), `+ - *`, `**` (power), `//` (floor division),
 `/` (exact division of whole numbers: an error unless it comes out whole; true division once a
 decimal is involved), parentheses, comparisons (`== != < <= > >=`), `and`, `or`, `not`, `true`,
 `false`, and the functions in FUNCTIONS.
@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any, Callable, Mapping
 
-_TOKEN = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)|([A-Za-z_][A-Za-z0-9_]*)|(//|==|!=|<=|>=|[-+*/(),<>]))")
+_TOKEN = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|//|==|!=|<=|>=|[-+*/(),<>]))")
 MAX_LENGTH = 200
 Number = int | float
 _WORDS = {"true": True, "false": False}
@@ -41,6 +41,38 @@ def make_divisible(value: Number, divisor: Number, min_value: Number | None = No
     return int(result)
 
 
+def power(base: Number, exponent: Number) -> Number:
+    """base ** exponent, as Python computes it: whole when both are whole and the exponent is not negative,
+    else a decimal; an error where it is undefined (0 ** -1, (-8) ** 0.5) or implausibly large."""
+    shown = f"({base}) ** {exponent}" if base < 0 else f"{base} ** {exponent}"
+    result: Number
+    if isinstance(base, int) and isinstance(exponent, int) and exponent >= 0:
+        # bound the exponent before computing: 10 ** 10 ** 10 must not hang
+        if abs(base) > 1 and exponent * math.log2(abs(base)) > 64:
+            raise ExprError(f"{shown} is implausibly large")
+        result = base**exponent
+    else:
+        try:
+            result = math.pow(base, exponent)
+        except OverflowError:
+            raise ExprError(f"{shown} is implausibly large") from None
+        except ValueError:
+            raise ExprError(f"{shown} is not a real number (zero to a negative power, or a negative number to a "
+                            "fractional one)") from None
+    if abs(result) > 10**15:
+        raise ExprError(f"{shown} is implausibly large")
+    return result
+
+
+def log(value: Number, base: Number = math.e) -> float:
+    """The logarithm of value (natural, or to base): log(x, b) = ln x / ln b, for x > 0, b > 0, b != 1."""
+    if value <= 0:
+        raise ExprError(f"log({value}) is undefined: the logarithm needs a positive number")
+    if base <= 0 or base == 1:
+        raise ExprError(f"log(x, {base}) is undefined: the base must be positive and not 1")
+    return math.log(value, base)
+
+
 def _round(value: Number) -> int:
     """Python's round: halves go to the even neighbour (round(2.5) = 2), as torchvision's code gets."""
     return round(value)
@@ -50,8 +82,9 @@ def _round(value: Number) -> int:
 FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int]] = {
     "max": (lambda *v: max(v), 1, 64), "min": (lambda *v: min(v), 1, 64), "make_divisible": (make_divisible, 2, 3),
     "round": (_round, 1, 1), "ceil": (math.ceil, 1, 1), "floor": (math.floor, 1, 1), "int": (int, 1, 1),
+    "log": (log, 1, 2),
 }
-ALLOWED = ("whole or decimal numbers, names, + - * / //, comparisons, and/or/not, ( ) and "
+ALLOWED = ("whole or decimal numbers, names, + - * ** / //, comparisons, and/or/not, ( ) and "
            + ", ".join(f"{f}(…)" for f in FUNCTIONS))
 
 
@@ -98,7 +131,7 @@ def _truth(value: Any, what: str) -> bool:
 
 
 class _Parser:
-    """Recursive descent: or > and > not > comparison > sum > term > unary > atom."""
+    """Recursive descent: or > and > not > comparison > sum > term > unary > power > atom."""
 
     def __init__(self, tokens: list[str], names: Mapping[str, object]) -> None:
         self.tokens = tokens
@@ -187,7 +220,16 @@ class _Parser:
             op = self.take()
             value = _number(self.unary(depth + 1), "the operand of " + op)
             return -value if op == "-" else value
-        return self.atom(depth)
+        return self.power(depth)
+
+    def power(self, depth: int) -> Any:
+        # As in Python: ** binds tighter than a minus on its left (-2 ** 2 is -4), and groups from the right.
+        value = self.atom(depth)
+        if self.peek() != "**":
+            return value
+        self.take()
+        exponent = _number(self.unary(depth + 1), "the right of **")
+        return power(_number(value, "the left of **"), exponent)
 
     def atom(self, depth: int) -> Any:
         token = self.take()

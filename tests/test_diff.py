@@ -15,13 +15,12 @@ from cnncalc import diff_render
 from cnncalc.analysis import analyze
 from cnncalc.diff import ADDED, CHANGED, REMOVED, SAME, diff, exceeded, parse_threshold
 from cnncalc.diff_command import run_diff
-from cnncalc.spec import load
 
-from conftest import SPECS, run
+from conftest import bundled_spec, run
 
 
 def vgg(name: str):
-    return analyze(load(str(SPECS / f"{name}.yaml")))
+    return analyze(bundled_spec(name))
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +234,7 @@ def test_markdown_golden(golden, capsys: pytest.CaptureFixture[str]) -> None:
 def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_diff("vgg16", "vgg19", None, "table", []) == 0
     out = capsys.readouterr().out
-    assert "VGG-16 (vgg16) → VGG-19 (vgg19)" in out and "Layers: 3 added, 0 removed, 0 changed, 24 unchanged" in out
+    assert "VGG-16 (vgg16) → vgg19 (vgg19)" in out and "Layers: 3 added, 0 removed, 0 changed, 24 unchanged" in out
     assert "| + | block3_conv4 | conv | 56×56×256 |   +590,080 | +1,849,688,064 |" in out
     assert "+5,309,696 |  +3.84%" in out
     assert "\x1b[" not in out  # not a terminal: no colour
@@ -331,3 +330,13 @@ def test_bad_file_at_revision_names_the_revision(repo: Path, capsys: pytest.Capt
     net.write_text(good)
     assert run_diff("nets/net.yaml", None, "HEAD", "table", []) == 1
     assert "HEAD:nets/net.yaml:3:32: error:" in capsys.readouterr().err
+
+
+def test_variants_of_a_family_file_are_compared_as_selected(capsys) -> None:
+    """vgg11 and vgg13 are variants of specs/vgg.yaml: each is read with its own vars (configuration B adds a
+    second convolution to blocks 1 and 2), not as the file's defaults twice."""
+    assert run_diff("vgg11", "vgg13", None, "json", []) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["summary"] == {"added": 2, "removed": 0, "changed": 0, "same": 19}
+    assert [layer["new"]["name"] for layer in out["layers"] if layer["status"] == "added"] == ["block1_conv2",
+                                                                                          "block2_conv2"]

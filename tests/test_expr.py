@@ -38,7 +38,7 @@ def test_values(text: str, expected: int) -> None:
         ("c / 4", "30 / 4 = 7.5 is not a whole number"),
         ("filtres * 2", 'unknown name \'filtres\' (did you mean "filters"?)'),
         ("flag * 2", "the left of * is true, not a number"),
-        ("filters ** 2", "unexpected '*'"),
+        ("filters *** 2", "unexpected '*'"),
         ("(filters", "ends too early"),
         ("filters 2", "unexpected '2'"),
         ("__import__('os')", "unexpected"),
@@ -122,3 +122,54 @@ def test_make_divisible_is_torchvisions_rule(width: float, channels: int) -> Non
     if expected < 0.9 * v:
         expected += 8
     assert evaluate(f"make_divisible({channels} * {width}, 8)", {}) == expected
+
+
+# -- powers and logarithms (RegNet's width rule: w_0 · w_m ** k, log(w / w_0, w_m)) --------------------
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2 ** 10", 1024),                        # whole ** whole (not negative) stays whole
+        ("stride ** 3 * 2", 16),                  # ** binds tighter than *
+        ("-2 ** 2", -4),                          # and than a minus on its left, as in Python
+        ("(-2) ** 2", 4),
+        ("2 ** 3 ** 2", 512),                     # groups from the right: 2 ** 9
+        ("2 ** -1", 0.5),                         # a negative exponent gives a decimal
+        ("4 ** 0.5", 2.0),
+        ("2.25 ** 1", 2.25),
+        ("round(80 * 2.25 / 8) * 8", 176),        # RegNetX-1.6GF's second level: 22.5 rounds to even, 22
+        ("round(56 * 2.4 ** 3 / 8) * 8", 776),    # RegNetY-800MF's fourth level: 774.144 / 8 = 96.77 → 97
+        ("ceil(48 * (2.09 ** 0.5 - 1) / 27.89)", 1),   # RegNetY-400MF: one block below w_0 · w_m ** 0.5
+        ("log(8, 2)", 3.0),
+        ("log(1)", 0.0),
+        ("round(log(24 + 24.48 * 21, 2.54) - log(24, 2.54))", 3),   # RegNetX-400MF's last block: level 3
+        ("log(100, 10) == 2", True),
+    ],
+)
+def test_powers_and_logarithms(text: str, expected: object) -> None:
+    result = evaluate(text, NAMES)
+    assert result == pytest.approx(expected) and type(result) is type(expected)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("10 ** 10 ** 10", "10 ** 10000000000 is implausibly large"),   # refused before it is computed
+        ("2 ** 60", "implausibly large"),
+        ("1.5 ** 100", "implausibly large"),
+        ("0 ** -1", "0 ** -1 is not a real number"),
+        ("(-8) ** 0.5", "(-8) ** 0.5 is not a real number"),
+        ("flag ** 2", "the left of ** is true, not a number"),
+        ("2 ** flag", "the right of ** is true, not a number"),
+        ("2 **", "ends too early"),
+        ("log(0)", "log(0) is undefined"),
+        ("log(-c)", "log(-30) is undefined"),
+        ("log(8, 1)", "the base must be positive and not 1"),
+        ("log(8, 0)", "the base must be positive and not 1"),
+        ("log(1, 2, 3)", "log() takes 1 to 2 arguments, got 3"),
+    ],
+)
+def test_refused_powers_and_logarithms(text: str, message: str) -> None:
+    with pytest.raises(ExprError) as info:
+        evaluate(text, NAMES)
+    assert message in str(info.value)

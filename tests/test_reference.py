@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from cnncalc.analysis import analyze
+from cnncalc.bundled import read_spec
 from cnncalc.checks import expectations
 from cnncalc.spec import load
 
@@ -139,3 +142,15 @@ def test_mobilenet_paper_layer_from_files(tmp_path) -> None:
                          "  - conv: {filters: 512, kernel: 1}\n")
     assert round(analyze(load(str(standard))).totals.macs / 1e6) == 462
     assert round(analyze(load(str(separable))).totals.macs / 1e5) / 10 == 52.3
+
+
+def test_the_vgg_family_without_batch_norm_is_the_teaching_file() -> None:
+    """specs/vgg.yaml's configuration D without BatchNorm is specs/vgg16.yaml row for row (which is why vgg16 is
+    not also a variant): the same names, kinds, shapes, counts and arguments (the ReLU fused into each conv)."""
+    family = read_spec("vgg16_bn", {"batch_norm": False, "conv_activation": "relu"})
+
+    def rows(analysis: Any) -> list[tuple[Any, ...]]:
+        return [(r.name, r.kind, r.output, r.trainable, r.non_trainable, r.macs, r.args) for r in analysis.rows]
+
+    assert rows(analyze(family)) == rows(analyze(load(str(SPECS / "vgg16.yaml"))))
+    assert len(family.variants) == 7 and "vgg16" not in family.variants

@@ -333,3 +333,71 @@ def test_channel_kinds_are_compared_op_by_op(name: str, classes: set[str]) -> No
     assert sum(o.op == "split" for o in ref.ops) == 2 * units
     without_scale = [o for o in ours if o.op != "layerscale"]
     assert name.startswith("shufflenet") or differences(without_scale, ref.ops, 1) != []
+
+
+def regnet_stages(analysis: Analysis) -> list[tuple[int, int, int]]:
+    """(width, blocks, group width) per stage of an analysed specs/regnet.yaml, read from its rows."""
+    stages: dict[str, list[int]] = {}
+    for row in analysis.rows:
+        stage = row.name.split(".")[0]
+        if row.name.endswith(".f.b"):  # the grouped 3x3: its weight is (3, 3, group width, bottleneck width)
+            entry = stages.setdefault(stage, [0, 0, 0])
+            entry[1] += 1
+            entry[2] = row.weights[0][2]
+        elif row.name.endswith(".f.c"):
+            stages[stage][0] = row.output[-1]
+    return [(w, d, g) for w, d, g in stages.values()]
+
+
+def regnet_settings(count: int) -> list[dict[str, Any]]:
+    """Seeded settings across the paper's design space (d, w_0, w_a, w_m, g, b) that give at most four stages."""
+    import random
+
+    from torchvision.models.regnet import BlockParams
+
+    rng = random.Random(11)
+    found: list[dict[str, Any]] = []
+    while len(found) < count:
+        setting = {"depth": rng.randint(1, 40), "w_0": 8 * rng.randint(1, 32), "w_a": round(rng.uniform(4, 160), 2),
+                   "w_m": round(rng.uniform(1.5, 3.0), 2), "group_width": 8 * rng.randint(1, 20),
+                   "bottleneck_multiplier": rng.choice([1.0, 0.25, 0.5, 2.0])}
+        if len(BlockParams.from_init_params(**setting).widths) <= 4:
+            found.append(setting)
+    return found
+
+
+def test_regnet_width_rule_is_torchvisions() -> None:
+    """specs/regnet.yaml's stage widths, depths and group widths, written with the expression language, equal
+    torchvision's BlockParams.from_init_params for the bundled variants and for 150 other settings (levels
+    skipped by a steep w_a, one to four stages, bottleneck multipliers other than 1)."""
+    from torchvision.models.regnet import BlockParams
+
+    from cnncalc.bundled import read_spec
+
+    family = load(str(SPECS / "regnet.yaml")).variants
+    bundled = [{k: lit.value for k, lit in variant.vars.items()} for variant in family.values()]
+    assert len(bundled) == 15
+    differing = []
+    for setting in bundled + regnet_settings(150):
+        params = BlockParams.from_init_params(**{k: v for k, v in setting.items() if k != "se_ratio"})
+        theirs = list(zip(params.widths, params.depths, params.group_widths))
+        ours = regnet_stages(analyze(read_spec(str(SPECS / "regnet.yaml"), {**setting, "se_ratio": 0})))
+        if ours != theirs:
+            differing.append(f"{setting}: cnncalc {ours}, torchvision {theirs}")
+    assert differing == []
+
+
+def test_regnet_settings_past_four_stages_are_refused() -> None:
+    """A `--set` whose blocks reach a fifth level is an error on the file's blocks_past_four_stages line,
+    not a network missing its last blocks."""
+    from torchvision.models.regnet import BlockParams
+
+    from cnncalc.bundled import read_spec
+    from cnncalc.problems import SpecError
+
+    setting = {"depth": 40, "w_0": 24, "w_a": 24.48, "w_m": 2.54, "group_width": 16}
+    assert len(BlockParams.from_init_params(**setting).widths) == 5
+    with pytest.raises(SpecError) as info:
+        analyze(read_spec(str(SPECS / "regnet.yaml"), {**setting, "se_ratio": 0}))
+    line = (SPECS / "regnet.yaml").read_text(encoding="utf-8").splitlines()[info.value.problem.line - 1]
+    assert "blocks_past_four_stages" in line and "got -15" in info.value.problem.message
