@@ -6,13 +6,12 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from cnncalc import yamlsafe
 from cnncalc.kinds import ALIASES, KINDS
 from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_DIMENSION, collector_paused, too_large
 from cnncalc.quantities import Quantity, parse_quantity, parse_shape
 from cnncalc.problems import Located, SpecError, did_you_mean
+from cnncalc.yamlsafe import MappingNode, Node, ScalarNode, SequenceNode
 
 Shape = tuple[int, ...]
 TOP_KEYS = ("name", "description", "input", "vars", "defaults", "blocks", "layers", "expect", "variants")
