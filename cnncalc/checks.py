@@ -102,9 +102,7 @@ def _in_variant(problem: Problem, variant: str | None) -> Problem:
     """A problem found in one variant of a family file, saying which (expect: entries are positioned in it)."""
     if variant is None:
         return problem
-    import dataclasses
-
-    return dataclasses.replace(problem, message=f"{variant}: {problem.message}")
+    return problem._replace(message=f"{variant}: {problem.message}")
 
 
 def report(path: str, budgets: dict[str, Quantity] | None = None,

@@ -6,7 +6,6 @@ order, since a later layer's arguments are checked against its input's shape.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -422,7 +421,7 @@ class Expander:
                 if not isinstance(value, float):
                     raise
                 problem = exc.problem  # a decimal from `${…}`: say how to make it whole
-                raise SpecError(dataclasses.replace(problem, message=f"{problem.message}; make it whole with "
+                raise SpecError(problem._replace(message=f"{problem.message}; make it whole with "
                                                     "round(…), int(…), ceil(…), floor(…) or make_divisible(…, 8)"
                                                     )) from None
         return args, arg_where

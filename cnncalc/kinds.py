@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from cnncalc import formulas as F
 from cnncalc.problems import WARNING, Located, Problem, SpecError, did_you_mean
@@ -286,8 +286,7 @@ class LayerOut:
     margins: Margins = ()  # rows/columns of the output that are zero padding (see Call.margins)
 
 
-@dataclass(frozen=True)
-class Arg:
+class Arg(NamedTuple):
     """An argument: its converter and default (REQUIRED if it has none; None: unset, `unset` says what that means)."""
 
     convert: Callable[[Any, Located], Any]
@@ -318,8 +317,7 @@ def show_default(arg: Arg) -> str:
     return json.dumps(value)
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     """A layer kind: its arguments, main argument and computation."""
 
     name: str
@@ -333,8 +331,7 @@ class Kind:
 
 # --- spatial helpers ----------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Geometry:
+class Geometry(NamedTuple):
     """A sliding window's arguments, per spatial axis (height, width in 2-D)."""
 
     kernel: tuple[int, ...]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cnncalc.analysis import Analysis
 
@@ -11,8 +11,7 @@ DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2}
 
 
-@dataclass(frozen=True)
-class MemoryEstimate:
+class MemoryEstimate(NamedTuple):
     """Bytes of each part of a network's memory, and the assumptions they were computed under."""
 
     dtype: str

@@ -9,7 +9,7 @@ the chain of block uses that produced it, its positions in the file and what its
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from cnncalc.kinds import KINDS, Call, LayerOut, Margins, Shape
 from cnncalc.problems import BlockUse, Located, Problem, SpecError
@@ -18,8 +18,7 @@ from cnncalc.limits import too_large
 INPUT = -1  # the source index of the network's input
 
 
-@dataclass(frozen=True, slots=True)
-class RF:
+class RF(NamedTuple):
     """Receptive field of one output position: size, effective stride (jump) and effective padding, per
     spatial axis ((h, w) in 2-D)."""
 
