@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from cnncalc import yamlsafe
 from cnncalc.kinds import ALIASES, KINDS
@@ -24,24 +24,21 @@ MAX_VARIANTS = 64  # `check` analyses every variant: a file cannot multiply its 
 BLOCK_KEYS = ("args", "defaults", "layers")
 
 
-@dataclass(slots=True)
-class Lit:
+class Lit(NamedTuple):
     """A literal value as written (a number, text, true/false, null)."""
 
     value: Any
     where: Located
 
 
-@dataclass(slots=True)
-class Var:
+class Var(NamedTuple):
     """`$name` or `${expression}`: substituted from the block arguments when the block is used."""
 
     text: str
     where: Located
 
 
-@dataclass(slots=True)
-class Seq:
+class Seq(NamedTuple):
     """A list of values ([h, w], [top, bottom, left, right], the references of `from`)."""
 
     items: tuple["Value", ...]
@@ -51,20 +48,23 @@ class Seq:
 Value = Lit | Var | Seq
 
 
-@dataclass(slots=True)
 class Item:
     """One entry of a `layers` list, parsed: its kind, arguments and options, each value positioned.
 
     `args` maps argument names to values ("" for the main argument, as in `- conv: 64`); `options`
     holds `name`, `from` (always a Seq) and `repeat`; `key_where` the positions of argument keys.
+    A plain slotted class: one is made per layer written, and nothing compares them.
     """
 
-    kind: str
-    where: Located
-    args: dict[str, Value] = field(default_factory=dict)
-    options: dict[str, Value] = field(default_factory=dict)
-    key_where: dict[str, Located] = field(default_factory=dict)
-    explicit_name: str | None = None  # the `name:` as written, for forward-reference messages
+    __slots__ = ("kind", "where", "args", "options", "key_where", "explicit_name")
+
+    def __init__(self, kind: str, where: Located) -> None:
+        self.kind = kind
+        self.where = where
+        self.args: dict[str, Value] = {}
+        self.options: dict[str, Value] = {}
+        self.key_where: dict[str, Located] = {}
+        self.explicit_name: str | None = None  # the `name:` as written, for forward-reference messages
 
     @property
     def main_given(self) -> bool:
