@@ -82,7 +82,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
                 if len(self._memo) < 50_000:
                     self._memo[key] = tag
             return tag
-        return super().resolve(kind, value, implicit)
+        # What PyYAML's resolver gives a collection when no path resolvers are registered (none are here).
+        return SEQ if kind is SequenceNode else MAP
 
 
 STR = "tag:yaml.org,2002:str"
