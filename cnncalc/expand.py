@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnncalc.expr import ExprError, UnknownName, evaluate
-from cnncalc.kinds import ALIASES, KINDS, REQUIRED, Call, Kind, Shape, check_alias_rank
+from cnncalc.kinds import ALIAS_RANKS, ALIASES, KINDS, REQUIRED, Call, Kind, Shape, check_alias_rank
 from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, collector_paused
 from cnncalc.network import INPUT, RF, Layer, Network, compose_rf, compute, margins_of, pixel
 from cnncalc.problems import INFO, WARNING, BlockUse, Located, Problem, SpecError, did_you_mean
@@ -231,7 +231,7 @@ class Expander:
         step = _Step(item, canonical, given, options, ctx.scope)
         name = self._name(ctx, step)
         sources = self._sources(ctx, step, position, block is None and KINDS[canonical].merge)
-        repeat = self._repeat(options, len(sources))
+        repeat = self._repeat(options, len(sources)) if "repeat" in options else 1
         if repeat == 0:  # nothing is built: the input passes through under this name
             self._pass_through(ctx, name, sources[0], item)
             return
@@ -380,7 +380,8 @@ class Expander:
         else:
             indices = tuple(s.index for s in sources)
             names, shapes = tuple(s.name for s in sources), tuple(s.shape for s in sources)
-        check_alias_rank(item.kind, shapes[0], item.where)
+        if item.kind in ALIAS_RANKS:
+            check_alias_rank(item.kind, shapes[0], item.where)
         layer = Layer(len(self.layers), row_name, kind.name, args, item.where, arg_where, indices, names,
                       step.scope, ctx.uses, shapes, None)  # type: ignore[arg-type]
         out = layer.out = compute(Call(kind.name, args, item.where, arg_where, list(shapes), list(names), row_name,
