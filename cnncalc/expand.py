@@ -6,6 +6,7 @@ order, since a later layer's arguments are checked against its input's shape.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.expr import ExprError, UnknownName, evaluate
@@ -34,28 +35,22 @@ class _Value:
         self.where = where
 
 
-# Context and _Step are plain slotted classes, not dataclasses: internal, never compared or printed, and
-# a dataclass's generated methods would be compiled at every start-up.
+@dataclass
 class Context:
     """Where expansion is: one layer list, its block arguments, the names it can see, its scope."""
 
-    __slots__ = ("items", "env", "prefix", "scope", "depth", "uses", "defaults", "names", "outputs", "counters",
-                 "skipped", "inside")
-
-    def __init__(self, items: list[Item], env: Env, prefix: str, scope: tuple[str, ...], depth: int,
-                 uses: tuple[BlockUse, ...], defaults: Defaults) -> None:
-        self.items = items
-        self.env = env  # the file's `vars`, and inside a block its arguments
-        self.prefix = prefix  # of the layer names made here: "layer1.2."
-        self.scope = scope  # enclosing block uses and repeats, outermost first
-        self.depth = depth
-        self.uses = uses  # the block uses that led here, outermost first
-        self.defaults = defaults  # the file's `defaults`, then enclosing blocks' own
-        self.names: dict[str, _Value] = {}
-        self.outputs: list[_Value] = []
-        self.counters: dict[str, int] = {}
-        self.skipped: set[str] | None = None  # names held by skipped uses, free for an alternative (when needed)
-        self.inside: dict[str, Inside] | None = None  # block uses made here, by relative row name (when needed)
+    items: list[Item]
+    env: Env  # the file's `vars`, and inside a block its arguments
+    prefix: str  # of the layer names made here: "layer1.2."
+    scope: tuple[str, ...]  # enclosing block uses and repeats, outermost first
+    depth: int
+    uses: tuple[BlockUse, ...] = ()  # the block uses that led here, outermost first
+    defaults: Defaults = field(default_factory=dict)  # the file's `defaults`, then enclosing blocks' own
+    names: dict[str, _Value] = field(default_factory=dict)
+    outputs: list[_Value] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
+    skipped: set[str] | None = None  # names held by skipped uses, free for an alternative (made when needed)
+    inside: dict[str, "Inside"] | None = None  # block uses made here, by relative row name (made when needed)
 
 
 # What a block use leaves for `from: use.layer`: its names and the uses made inside it (not its whole Context,
@@ -63,6 +58,8 @@ class Context:
 Inside = tuple[dict[str, _Value], "dict[str, Any] | None"]
 
 
+# A plain slotted class, not a dataclass: internal, never compared or printed, and a dataclass's generated
+# methods would be compiled at every start-up.
 class _Step:
     """One item being expanded: its resolved arguments and options."""
 
@@ -165,7 +162,7 @@ class Expander:
         rf = pixel(shape)
         top = _Value(shape, "input", rf, INPUT, self.spec.input_where)
         self.globals = self._variables()
-        last = self.scope(Context(self.spec.items, self.globals, "", (), 0, (), self.spec.defaults), top)
+        last = self.scope(Context(self.spec.items, self.globals, "", (), 0, defaults=self.spec.defaults), top)
         if not self.layers or last.index != len(self.layers) - 1:
             # The output is the last layer computed; a skipped use at the end must not reach further back.
             what = ("its input: every layer is skipped (`repeat: 0` or a false `if:`)" if not self.layers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
 from cnncalc import formulas as F
@@ -158,27 +159,20 @@ def upsample_mode(value: Any, where: Located) -> str:
 
 # --- the call a kind computes -------------------------------------------------------------
 
-# Call and LayerOut are plain slotted classes, not dataclasses: one of each is made per layer, nothing
-# compares or prints them, and a dataclass's generated methods would be compiled at every start-up.
+@dataclass(slots=True)
 class Call:
-    """One application of a kind: converted arguments and the input shapes.
+    """One application of a kind: converted arguments and the input shapes."""
 
-    `margins`: zero padding at the edges of the first input, (begin, end) per spatial axis, written as
-    `zeropad` layers upstream and kept by layers that keep positions: () when there is none.
-    """
-
-    __slots__ = ("kind", "args", "where", "arg_where", "inputs", "input_names", "name", "margins")
-
-    def __init__(self, kind: str, args: dict[str, Any], where: Located, arg_where: dict[str, Located],
-                 inputs: list[Shape], input_names: list[str], name: str = "", margins: Margins = ()) -> None:
-        self.kind = kind
-        self.args = args
-        self.where = where
-        self.arg_where = arg_where
-        self.inputs = inputs
-        self.input_names = input_names
-        self.name = name
-        self.margins = margins
+    kind: str
+    args: dict[str, Any]
+    where: Located
+    arg_where: dict[str, Located]
+    inputs: list[Shape]
+    input_names: list[str]
+    name: str = ""
+    # Zero padding at the edges of the first input, (begin, end) per spatial axis, written as `zeropad`
+    # layers upstream and kept by layers that keep positions: () when there is none.
+    margins: Margins = ()
 
     def at(self, arg: str | None = None) -> Located:
         """Position of an argument if it was written, else of the layer."""
@@ -276,31 +270,20 @@ def check_alias_rank(written: str, shape: Shape, where: Located) -> None:
                       f"write {fix} (the rank follows the input)")
 
 
+@dataclass(slots=True)
 class LayerOut:
-    """What a kind computes for one call.
+    """What a kind computes for one call."""
 
-    `rf`: one (span, stride, leading padding) per spatial axis, None when each output sees one input
-    position; `breaks_rf`: upsampling, after which the receptive field is not defined; `uneven`: why this
-    input size does not divide evenly here (for `cnncalc sizes`); `margins`: rows/columns of the output
-    that are zero padding (see Call).
-    """
-
-    __slots__ = ("output", "trainable", "non_trainable", "macs", "weights", "rf", "breaks_rf", "warnings", "uneven",
-                 "margins")
-
-    def __init__(self, output: Shape, trainable: int = 0, non_trainable: int = 0, macs: int = 0,
-                 weights: tuple[Shape, ...] = (), rf: tuple[AxisRF, ...] | None = None, breaks_rf: bool = False,
-                 warnings: list[Problem] | None = None, uneven: str | None = None, margins: Margins = ()) -> None:
-        self.output = output
-        self.trainable = trainable
-        self.non_trainable = non_trainable
-        self.macs = macs
-        self.weights = weights
-        self.rf = rf
-        self.breaks_rf = breaks_rf
-        self.warnings: list[Problem] = [] if warnings is None else warnings
-        self.uneven = uneven
-        self.margins = margins
+    output: Shape
+    trainable: int = 0
+    non_trainable: int = 0
+    macs: int = 0
+    weights: tuple[Shape, ...] = ()
+    rf: tuple[AxisRF, ...] | None = None  # one per spatial axis; None: each output sees one input position
+    breaks_rf: bool = False  # upsampling: the receptive field is not defined past this layer
+    warnings: list[Problem] = field(default_factory=list)
+    uneven: str | None = None  # why this input size does not divide evenly here (for `cnncalc sizes`)
+    margins: Margins = ()  # rows/columns of the output that are zero padding (see Call.margins)
 
 
 class Arg(NamedTuple):
