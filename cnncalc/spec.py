@@ -231,8 +231,8 @@ def parse_value(node: Node, path: str) -> Value:
     """An argument's node as a positioned value: a literal, a `$name`/`${expr}`, or a flat list."""
     where = at(node, path)
     if isinstance(node, ScalarNode):
-        if node.tag == yamlsafe.STR and node.value.startswith("$"):
-            return Var(node.value, where)
+        if node.tag == yamlsafe.STR and type(node) is ScalarNode:  # text as written (the common case)
+            return Var(node.value, where) if node.value.startswith("$") else Lit(node.value, where)
         return Lit(yamlsafe.scalar_value(node, path), where)
     if isinstance(node, SequenceNode):
         yamlsafe.check_tag(node, path)
@@ -272,7 +272,8 @@ def _parse_body(item: Item, body: Node, path: str) -> None:
         return
     yamlsafe.check_tag(body, path)
     for key, value in body.value:
-        yamlsafe.refuse_merge_key(key, path)
+        if key.tag == yamlsafe.MERGE:
+            yamlsafe.refuse_merge_key(key, path)
         if not isinstance(key, ScalarNode):
             raise at(key, path).error("invalid-value", "argument names are plain words")
         name = key.value
