@@ -75,26 +75,34 @@ class Item:
 Defaults = dict[str, dict[str, tuple[Any, Located]]]
 
 
-@dataclass
+# Block and Variant (like Item) are plain slotted classes: nothing compares them, and a dataclass's
+# generated methods would be compiled at every start-up.
 class Block:
     """A user-defined kind: declared arguments (None: required), defaults for the layers inside, its layers."""
 
-    name: str
-    where: Located
-    params: dict[str, tuple[Any, Located] | None]
-    items: list[Item]
-    defaults: Defaults = field(default_factory=dict)
+    __slots__ = ("name", "where", "params", "items", "defaults")
+
+    def __init__(self, name: str, where: Located, params: dict[str, tuple[Any, Located] | None], items: list[Item],
+                 defaults: Defaults | None = None) -> None:
+        self.name = name
+        self.where = where
+        self.params = params
+        self.items = items
+        self.defaults: Defaults = {} if defaults is None else defaults
 
 
-@dataclass
 class Variant:
     """A named member of a family file: the `vars` it sets and the figures it must have."""
 
-    name: str
-    where: Located
-    vars: dict[str, Value]
-    expect: dict[str, tuple[Any, Located]]
-    description: str = ""
+    __slots__ = ("name", "where", "vars", "expect", "description")
+
+    def __init__(self, name: str, where: Located, vars: dict[str, Value], expect: dict[str, tuple[Any, Located]],
+                 description: str = "") -> None:
+        self.name = name
+        self.where = where
+        self.vars = vars
+        self.expect = expect
+        self.description = description
 
 
 class UnknownVariable(ValueError):
