@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from typing import Any
 
@@ -105,16 +106,17 @@ def _problem(path: str, line: int, column: int, rule: str, message: str) -> Spec
 def read_text(path: str) -> str:
     """Read a file as UTF-8 text, refusing directories, missing files and oversized input."""
     try:
-        size = os.stat(path).st_size
+        status = os.stat(path)
     except FileNotFoundError:
         raise _problem(path, 1, 1, "file-not-found",
                        "no such file; give the path of a .yaml architecture file or a bundled name "
                        "(`cnncalc list` shows them)") from None
     except OSError as exc:
         raise _problem(path, 1, 1, "unreadable-file", f"cannot read the file: {exc.strerror}") from None
-    if os.path.isdir(path):
+    if stat.S_ISDIR(status.st_mode):
         raise _problem(path, 1, 1, "not-a-file",
                        "this is a directory; name a .yaml file (`cnncalc check` takes directories)")
+    size = status.st_size
     if size > MAX_FILE_BYTES:
         raise _problem(path, 1, 1, "file-too-large",
                        f"the file is {size:,} bytes; architecture files are limited to "
@@ -187,6 +189,8 @@ def _may_be_deep(text: str) -> bool:
     passes this bound cannot be deeper than MAX_DEPTH; one that fails it is measured exactly.
     """
     block = max(map(len, _PREFIX.findall(text)), default=0)
+    if block + text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False  # even every bracket opened inside the one before stays within the limit: no peeling
     flow = 0
     while "[" in text or "{" in text:
         stripped = _INNERMOST.sub("", text)
