@@ -116,8 +116,9 @@ def _in_variant(problem: Problem, variant: str | None) -> Problem:
 def report(path: str, budgets: dict[str, Quantity] | None = None,
            overrides: dict[str, object] | None = None) -> FileResult:
     """check_file without the analysis: what `cnncalc check` keeps, small enough to send between processes."""
-    result = check_file(path, budgets, overrides)
-    result.analysis = None
+    with collector_paused():  # the file's objects are freed before the collector resumes: none left to scan
+        result = _check_file(path, budgets, overrides)
+        result.analysis = None
     return result
 
 
