@@ -224,7 +224,8 @@ class Expander:
             self._skip(ctx, item, canonical, position)
             return
         given = {k: (v.value, v.where) if type(v) is Lit else self.resolve(v, ctx.env) for k, v in item.args.items()}
-        options = {k: self._option(k, v, ctx.env) for k, v in item.options.items()} if item.options else {}
+        options = {k: (v.value, v.where) if type(v) is Lit else self._option(k, v, ctx.env)
+                   for k, v in item.options.items()} if item.options else {}
         step = _Step(item, canonical, given, options, ctx.scope)
         name = self._name(ctx, step)
         sources = self._sources(ctx, step, position, block is None and KINDS[canonical].merge)
