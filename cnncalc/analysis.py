@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from cnncalc.expand import expand
 from cnncalc.kinds import Shape
@@ -50,8 +50,7 @@ class Row:
         return n
 
 
-@dataclass(frozen=True)
-class Totals:
+class Totals(NamedTuple):
     """Sums over every leaf layer."""
 
     trainable: int

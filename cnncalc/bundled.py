@@ -68,14 +68,24 @@ def locate(spec: str) -> tuple[str, str | None]:
     directory = specs_dir()
     for family_file in sorted(directory.glob("*.yaml"), key=lambda p: -len(p.stem)) if directory.is_dir() else []:
         if stem.startswith(family_file.stem) and "\nvariants:" in family_file.read_text(encoding="utf-8"):
-            from cnncalc.spec import load
-
-            if stem in load(str(family_file)).variants:
+            if stem in _load_family(str(family_file)).variants:
                 return str(family_file), stem
     for family, variants in families().items():  # a variant named otherwise (wide_resnet50_2 in resnet.yaml)
         if stem in variants:
             return str(directory / f"{family}.yaml"), stem
     return spec, None
+
+
+_FAMILY: dict[str, Any] = {}  # the one family file `locate` parsed, which `read_spec` then reads
+
+
+def _load_family(path: str) -> Any:
+    """Parse a bundled family file, kept so that naming one of its variants parses it once (specs are values)."""
+    from cnncalc.spec import load
+
+    _FAMILY.clear()
+    _FAMILY[path] = load(path)
+    return _FAMILY[path]
 
 
 def resolve(spec: str) -> str:
@@ -175,7 +185,7 @@ def read_spec(spec: str, overrides: dict[str, Any] | None = None) -> Any:
         raise Located(spec, 1, 1).error(
             "file-not-found", f"no file and no bundled architecture named {spec!r}"
             f"{did_you_mean(spec, names())}; `cnncalc list` shows the bundled ones")
-    parsed = load(path)
+    parsed = _FAMILY.pop(path, None) or load(path)
     if variant is not None and variant not in parsed.variants:
         from cnncalc.problems import Located, did_you_mean
 

@@ -6,12 +6,11 @@ order, since a later layer's arguments are checked against its input's shape.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.expr import ExprError, UnknownName, evaluate
-from cnncalc.kinds import ALIASES, KINDS, REQUIRED, Call, Kind, Shape, check_alias_rank
+from cnncalc.kinds import ALIAS_RANKS, ALIASES, KINDS, REQUIRED, Call, Kind, Shape, check_alias_rank
 from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, collector_paused
 from cnncalc.network import INPUT, RF, Layer, Network, compose_rf, compute, margins_of, pixel
 from cnncalc.problems import INFO, WARNING, BlockUse, Located, Problem, SpecError, did_you_mean
@@ -59,16 +58,20 @@ class Context:
 Inside = tuple[dict[str, _Value], "dict[str, Any] | None"]
 
 
-@dataclass(slots=True)
+# A plain slotted class, not a dataclass: internal, never compared or printed, and a dataclass's generated
+# methods would be compiled at every start-up.
 class _Step:
     """One item being expanded: its resolved arguments and options."""
 
-    item: Item
-    kind: str  # canonical kind or block name
-    given: Given
-    options: Given
-    scope: tuple[str, ...]
-    converted: tuple[dict[str, Any], dict[str, Located]] | None = None  # a repeat's arguments, once
+    __slots__ = ("item", "kind", "given", "options", "scope", "converted")
+
+    def __init__(self, item: Item, kind: str, given: Given, options: Given, scope: tuple[str, ...]) -> None:
+        self.item = item
+        self.kind = kind  # canonical kind or block name
+        self.given = given
+        self.options = options
+        self.scope = scope
+        self.converted: tuple[dict[str, Any], dict[str, Located]] | None = None  # a repeat's arguments, once
 
 
 _CONVERTED: dict[tuple[Any, Any], Any] = {}
@@ -221,11 +224,12 @@ class Expander:
             self._skip(ctx, item, canonical, position)
             return
         given = {k: (v.value, v.where) if type(v) is Lit else self.resolve(v, ctx.env) for k, v in item.args.items()}
-        options = {k: self._option(k, v, ctx.env) for k, v in item.options.items()} if item.options else {}
+        options = {k: (v.value, v.where) if type(v) is Lit else self._option(k, v, ctx.env)
+                   for k, v in item.options.items()} if item.options else {}
         step = _Step(item, canonical, given, options, ctx.scope)
         name = self._name(ctx, step)
         sources = self._sources(ctx, step, position, block is None and KINDS[canonical].merge)
-        repeat = self._repeat(options, len(sources))
+        repeat = self._repeat(options, len(sources)) if "repeat" in options else 1
         if repeat == 0:  # nothing is built: the input passes through under this name
             self._pass_through(ctx, name, sources[0], item)
             return
@@ -374,7 +378,8 @@ class Expander:
         else:
             indices = tuple(s.index for s in sources)
             names, shapes = tuple(s.name for s in sources), tuple(s.shape for s in sources)
-        check_alias_rank(item.kind, shapes[0], item.where)
+        if item.kind in ALIAS_RANKS:
+            check_alias_rank(item.kind, shapes[0], item.where)
         layer = Layer(len(self.layers), row_name, kind.name, args, item.where, arg_where, indices, names,
                       step.scope, ctx.uses, shapes, None)  # type: ignore[arg-type]
         out = layer.out = compute(Call(kind.name, args, item.where, arg_where, list(shapes), list(names), row_name,
@@ -422,7 +427,7 @@ class Expander:
                 if not isinstance(value, float):
                     raise
                 problem = exc.problem  # a decimal from `${…}`: say how to make it whole
-                raise SpecError(dataclasses.replace(problem, message=f"{problem.message}; make it whole with "
+                raise SpecError(problem._replace(message=f"{problem.message}; make it whole with "
                                                     "round(…), int(…), ceil(…), floor(…) or make_divisible(…, 8)"
                                                     )) from None
         return args, arg_where

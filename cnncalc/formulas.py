@@ -1,13 +1,13 @@
 """Per-operation formulas: output sizes, parameter counts and multiply-adds.
 
 Every function states its formula in its docstring and returns plain numbers or a
-dataclass; nothing here prints.
+named tuple; nothing here prints.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
+from typing import NamedTuple
 
 
 def effective_kernel(kernel_size: int, dilation: int = 1) -> int:
@@ -15,8 +15,7 @@ def effective_kernel(kernel_size: int, dilation: int = 1) -> int:
     return dilation * (kernel_size - 1) + 1
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     """A sliding window along one axis: kernel k, stride s, padding pt before and pb after, dilation d."""
 
     kernel: int
@@ -113,8 +112,7 @@ def dense_macs(in_features: int, units: int) -> int:
     return in_features * units
 
 
-@dataclass(frozen=True)
-class ConvParams:
+class ConvParams(NamedTuple):
     """A worked convolution (or dense) parameter count, for `cnncalc params`."""
 
     filters: int
@@ -147,8 +145,7 @@ def worked_conv_params(
     return ConvParams(filters, kernel_h, kernel_w, in_channels, groups, bias, weights, total)
 
 
-@dataclass(frozen=True)
-class SizeAxis:
+class SizeAxis(NamedTuple):
     """One axis of a worked output-size computation, for `cnncalc size`."""
 
     in_size: int

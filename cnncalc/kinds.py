@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple, Sequence
 
 from cnncalc import formulas as F
 from cnncalc.problems import WARNING, Located, Problem, SpecError, did_you_mean
@@ -159,8 +158,7 @@ def upsample_mode(value: Any, where: Located) -> str:
 
 # --- the call a kind computes -------------------------------------------------------------
 
-@dataclass(slots=True)
-class Call:
+class Call(NamedTuple):
     """One application of a kind: converted arguments and the input shapes."""
 
     kind: str
@@ -270,9 +268,8 @@ def check_alias_rank(written: str, shape: Shape, where: Located) -> None:
                       f"write {fix} (the rank follows the input)")
 
 
-@dataclass(slots=True)
-class LayerOut:
-    """What a kind computes for one call."""
+class LayerOut(NamedTuple):
+    """What a kind computes for one call; immutable, as compute() shares it between equal calls."""
 
     output: Shape
     trainable: int = 0
@@ -281,13 +278,12 @@ class LayerOut:
     weights: tuple[Shape, ...] = ()
     rf: tuple[AxisRF, ...] | None = None  # one per spatial axis; None: each output sees one input position
     breaks_rf: bool = False  # upsampling: the receptive field is not defined past this layer
-    warnings: list[Problem] = field(default_factory=list)
+    warnings: Sequence[Problem] = ()
     uneven: str | None = None  # why this input size does not divide evenly here (for `cnncalc sizes`)
     margins: Margins = ()  # rows/columns of the output that are zero padding (see Call.margins)
 
 
-@dataclass(frozen=True)
-class Arg:
+class Arg(NamedTuple):
     """An argument: its converter and default (REQUIRED if it has none; None: unset, `unset` says what that means)."""
 
     convert: Callable[[Any, Located], Any]
@@ -318,8 +314,7 @@ def show_default(arg: Arg) -> str:
     return json.dumps(value)
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     """A layer kind: its arguments, main argument and computation."""
 
     name: str
@@ -333,8 +328,7 @@ class Kind:
 
 # --- spatial helpers ----------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Geometry:
+class Geometry(NamedTuple):
     """A sliding window's arguments, per spatial axis (height, width in 2-D)."""
 
     kernel: tuple[int, ...]
@@ -344,8 +338,7 @@ class Geometry:
     ceil: bool = False
 
 
-@dataclass(slots=True)
-class Window:
+class Window(NamedTuple):
     """What the window arithmetic found: output per axis, the padding used, floor warnings, unevenness."""
 
     out: tuple[int, ...]
@@ -516,11 +509,10 @@ def _separable(call: Call) -> LayerOut:
     cm = out.output[-1]
     ones = (1,) * (len(out.output) - 1)
     filters = call.args["filters"]
-    out.output = out.output[:-1] + (filters,)
-    out.trainable += F.conv_params_nd(cm, filters, ones, 1, call.args["bias"])
-    out.macs += F.conv_macs_nd(out.output[:-1], cm, filters, ones, 1)
-    out.weights += (ones + (cm, filters),)
-    return out
+    return out._replace(output=out.output[:-1] + (filters,),
+                        trainable=out.trainable + F.conv_params_nd(cm, filters, ones, 1, call.args["bias"]),
+                        macs=out.macs + F.conv_macs_nd(out.output[:-1], cm, filters, ones, 1),
+                        weights=out.weights + (ones + (cm, filters),))
 
 
 def _deconv(call: Call) -> LayerOut:

@@ -8,8 +8,8 @@ the chain of block uses that produced it, its positions in the file and what its
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from cnncalc.kinds import KINDS, Call, LayerOut, Margins, Shape
 from cnncalc.problems import BlockUse, Located, Problem, SpecError
@@ -18,8 +18,7 @@ from cnncalc.limits import too_large
 INPUT = -1  # the source index of the network's input
 
 
-@dataclass(frozen=True, slots=True)
-class RF:
+class RF(NamedTuple):
     """Receptive field of one output position: size, effective stride (jump) and effective padding, per
     spatial axis ((h, w) in 2-D)."""
 
@@ -121,14 +120,20 @@ def compute(call: Call) -> LayerOut:
     return out
 
 
-@dataclass
 class Network:
-    """The expanded network: its input shape and layers; the output is the last layer's."""
+    """The expanded network: its input shape and layers; the output is the last layer's.
 
-    input: Shape
-    layers: list[Layer] = field(default_factory=list)
-    _runs: list[int] | None = None
-    use_args: dict[str, dict[str, Any]] = field(default_factory=dict)  # block use name -> its arguments
+    A plain slotted class: nothing compares networks, and a dataclass's generated methods would be
+    compiled at every start-up.
+    """
+
+    __slots__ = ("input", "layers", "_runs", "use_args")
+
+    def __init__(self, input: Shape, layers: list[Layer] | None = None) -> None:
+        self.input = input
+        self.layers: list[Layer] = [] if layers is None else layers
+        self._runs: list[int] | None = None
+        self.use_args: dict[str, dict[str, Any]] = {}  # block use name -> its arguments
 
     def shape_of(self, source: int) -> Shape:
         """The shape a source index refers to."""

@@ -7,13 +7,12 @@ disable comments all read this table.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cnncalc.problems import ERROR, INFO, WARNING, Problem, did_you_mean
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """A rule: id, level, one-line summary and a failing example (a whole file, or '' for file-level rules)."""
 
     id: str

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
-
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from typing import Any, NamedTuple
 
 from cnncalc import yamlsafe
 from cnncalc.kinds import ALIASES, KINDS
 from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_DIMENSION, collector_paused, too_large
 from cnncalc.quantities import Quantity, parse_quantity, parse_shape
 from cnncalc.problems import Located, SpecError, did_you_mean
+from cnncalc.yamlsafe import MappingNode, Node, ScalarNode, SequenceNode
 
 Shape = tuple[int, ...]
 TOP_KEYS = ("name", "description", "input", "vars", "defaults", "blocks", "layers", "expect", "variants")
@@ -25,24 +24,21 @@ MAX_VARIANTS = 64  # `check` analyses every variant: a file cannot multiply its 
 BLOCK_KEYS = ("args", "defaults", "layers")
 
 
-@dataclass(slots=True)
-class Lit:
+class Lit(NamedTuple):
     """A literal value as written (a number, text, true/false, null)."""
 
     value: Any
     where: Located
 
 
-@dataclass(slots=True)
-class Var:
+class Var(NamedTuple):
     """`$name` or `${expression}`: substituted from the block arguments when the block is used."""
 
     text: str
     where: Located
 
 
-@dataclass(slots=True)
-class Seq:
+class Seq(NamedTuple):
     """A list of values ([h, w], [top, bottom, left, right], the references of `from`)."""
 
     items: tuple["Value", ...]
@@ -52,20 +48,23 @@ class Seq:
 Value = Lit | Var | Seq
 
 
-@dataclass(slots=True)
 class Item:
     """One entry of a `layers` list, parsed: its kind, arguments and options, each value positioned.
 
     `args` maps argument names to values ("" for the main argument, as in `- conv: 64`); `options`
     holds `name`, `from` (always a Seq) and `repeat`; `key_where` the positions of argument keys.
+    A plain slotted class: one is made per layer written, and nothing compares them.
     """
 
-    kind: str
-    where: Located
-    args: dict[str, Value] = field(default_factory=dict)
-    options: dict[str, Value] = field(default_factory=dict)
-    key_where: dict[str, Located] = field(default_factory=dict)
-    explicit_name: str | None = None  # the `name:` as written, for forward-reference messages
+    __slots__ = ("kind", "where", "args", "options", "key_where", "explicit_name")
+
+    def __init__(self, kind: str, where: Located) -> None:
+        self.kind = kind
+        self.where = where
+        self.args: dict[str, Value] = {}
+        self.options: dict[str, Value] = {}
+        self.key_where: dict[str, Located] = {}
+        self.explicit_name: str | None = None  # the `name:` as written, for forward-reference messages
 
     @property
     def main_given(self) -> bool:
@@ -76,26 +75,34 @@ class Item:
 Defaults = dict[str, dict[str, tuple[Any, Located]]]
 
 
-@dataclass
+# Block and Variant (like Item) are plain slotted classes: nothing compares them, and a dataclass's
+# generated methods would be compiled at every start-up.
 class Block:
     """A user-defined kind: declared arguments (None: required), defaults for the layers inside, its layers."""
 
-    name: str
-    where: Located
-    params: dict[str, tuple[Any, Located] | None]
-    items: list[Item]
-    defaults: Defaults = field(default_factory=dict)
+    __slots__ = ("name", "where", "params", "items", "defaults")
+
+    def __init__(self, name: str, where: Located, params: dict[str, tuple[Any, Located] | None], items: list[Item],
+                 defaults: Defaults | None = None) -> None:
+        self.name = name
+        self.where = where
+        self.params = params
+        self.items = items
+        self.defaults: Defaults = {} if defaults is None else defaults
 
 
-@dataclass
 class Variant:
     """A named member of a family file: the `vars` it sets and the figures it must have."""
 
-    name: str
-    where: Located
-    vars: dict[str, Value]
-    expect: dict[str, tuple[Any, Located]]
-    description: str = ""
+    __slots__ = ("name", "where", "vars", "expect", "description")
+
+    def __init__(self, name: str, where: Located, vars: dict[str, Value], expect: dict[str, tuple[Any, Located]],
+                 description: str = "") -> None:
+        self.name = name
+        self.where = where
+        self.vars = vars
+        self.expect = expect
+        self.description = description
 
 
 class UnknownVariable(ValueError):
@@ -232,8 +239,8 @@ def parse_value(node: Node, path: str) -> Value:
     """An argument's node as a positioned value: a literal, a `$name`/`${expr}`, or a flat list."""
     where = at(node, path)
     if isinstance(node, ScalarNode):
-        if node.tag == yamlsafe.STR and node.value.startswith("$"):
-            return Var(node.value, where)
+        if node.tag == yamlsafe.STR and type(node) is ScalarNode:  # text as written (the common case)
+            return Var(node.value, where) if node.value.startswith("$") else Lit(node.value, where)
         return Lit(yamlsafe.scalar_value(node, path), where)
     if isinstance(node, SequenceNode):
         yamlsafe.check_tag(node, path)
@@ -273,7 +280,8 @@ def _parse_body(item: Item, body: Node, path: str) -> None:
         return
     yamlsafe.check_tag(body, path)
     for key, value in body.value:
-        yamlsafe.refuse_merge_key(key, path)
+        if key.tag == yamlsafe.MERGE:
+            yamlsafe.refuse_merge_key(key, path)
         if not isinstance(key, ScalarNode):
             raise at(key, path).error("invalid-value", "argument names are plain words")
         name = key.value
