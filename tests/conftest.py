@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,6 +57,30 @@ def command_args(name: str, spec: str, output: str | None, options: dict[str, st
         if value is not None:
             args += [f"--{option}", value]
     return args
+
+
+def _build_each_cli_once() -> None:
+    """Make typer build an app's click command once per app, not on every call (in-process CLI tests)."""
+    import typer.main
+    import typer.testing
+
+    build = typer.main.get_command
+    built: dict[int, tuple[tuple[Any, ...], Any]] = {}
+
+    def get_command(app: typer.Typer) -> Any:
+        # typer rebuilds the whole command tree from the functions' signatures on every call (~7 ms, most of
+        # an in-process CLI test). The key holds what the tree is built from, so an app changed later is rebuilt.
+        key = (app, *app.registered_commands, *app.registered_groups, app.registered_callback)
+        cached = built.get(id(app))
+        if cached is None or len(cached[0]) != len(key) or any(a is not b for a, b in zip(cached[0], key)):
+            cached = built[id(app)] = (key, build(app))
+        return cached[1]
+
+    typer.main.get_command = get_command  # what `app()` calls, so the CLI's own entry point too
+    typer.testing._get_command = get_command  # what CliRunner.invoke calls
+
+
+_build_each_cli_once()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
