@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,6 @@ def analyze_text():
 
 def main(*args: str) -> int:
     """Run the installed command's entry point in-process (output lands in capsys); its exit code."""
-    import sys
-
     from cnncalc.cli import main as entry
 
     saved = sys.argv
@@ -81,6 +80,17 @@ def _build_each_cli_once() -> None:
 
 
 _build_each_cli_once()
+
+# Assertion rewriting costs ~2 s per process for this suite's modules, paid by every xdist worker on every run
+# unless pytest can cache the rewritten modules. Under PYTHONDONTWRITEBYTECODE it cannot, so the caches
+# (gitignored __pycache__ directories) are written while the tests are collected, and the setting is restored after.
+_DONT_WRITE_BYTECODE = sys.dont_write_bytecode
+sys.dont_write_bytecode = False
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Collection is over: writing bytecode goes back to what the environment asked for."""
+    sys.dont_write_bytecode = _DONT_WRITE_BYTECODE
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
