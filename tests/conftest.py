@@ -88,6 +88,28 @@ _DONT_WRITE_BYTECODE = sys.dont_write_bytecode
 sys.dont_write_bytecode = False
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give each test marked xdist_group("NAME") the node id suffix `@NAME` that --dist loadgroup schedules by.
+
+    pytest-xdist 3.8 writes the suffix to `item._nodeid`, which pytest 9 no longer reads (the id is `item._id`),
+    so without this every group is silently split across workers and its shared fixture runs in each.
+    """
+    if not getattr(config.option, "loadgroup", False):  # set in xdist's workers under --dist loadgroup
+        return
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:
+            grouped = f"{item.nodeid}@{'_'.join(names)}"
+            if hasattr(item, "_id"):
+                from _pytest.nodeid import NodeId
+
+                item._id = NodeId.parse(grouped)
+            else:
+                item._nodeid = grouped
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Collection is over: writing bytecode goes back to what the environment asked for."""
     sys.dont_write_bytecode = _DONT_WRITE_BYTECODE

@@ -109,13 +109,17 @@ def check_layout(drawn: Layout) -> None:
             for key in grid.near(min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1])):
                 assert not crosses(p, q, rects[key]), (edge.source, edge.target, key)
     texts = drawn.labels + drawn.title + [item.label for item in drawn.legend]
-    for t in texts:
-        assert 0 <= t.left and t.left + t.width <= drawn.width and t.y <= drawn.height
-        for key in grid.near(t.left, t.y - t.size, t.left + t.width, t.y):
-            assert not overlap((t.left, t.y - t.size, t.width, t.size), rects[key]), t.text
-    for i, a in enumerate(drawn.labels):
-        for b in drawn.labels[i + 1:]:
-            assert not overlap((a.left, a.y - a.size, a.width, a.size), (b.left, b.y - b.size, b.width, b.size))
+    spans = [(t.left, t.y - t.size, t.width, t.size) for t in texts]  # a text's width is measured once
+    for t, r in zip(texts, spans):
+        assert 0 <= r[0] and r[0] + r[2] <= drawn.width and t.y <= drawn.height
+        for key in grid.near(r[0], r[1], r[0] + r[2], r[1] + r[3]):
+            assert not overlap(r, rects[key]), t.text
+    labels = sorted(zip(spans, drawn.labels), key=lambda pair: pair[0][0])
+    for i, (a, text) in enumerate(labels):
+        for b, _ in labels[i + 1:]:
+            if b[0] >= a[0] + a[2]:  # sorted by left edge: this label and every later one start to the right
+                break
+            assert not overlap(a, b), text.text
 
 
 def _three_boxes(obstacle: tuple[float, float, float, float], label: tuple[float, float] | None) -> Layout:
@@ -132,11 +136,14 @@ def _three_boxes(obstacle: tuple[float, float, float, float], label: tuple[float
     ((880, 640, 40, 20), None, "(0, 1, 2)"),  # small box on the edge, inside one cell
     ((0, 500, 100, 30), (30, 520), "7×7×64"),  # a label over the box
     ((0, 500, 100, 30), (300, 520), None),  # a label away from it
+    ((0, 500, 100, 30), (300, 520.5), "7×7×64"),  # two labels over each other (the second one added below)
 ])
 def test_check_layout_sees_what_a_person_sees(obstacle: tuple[float, float, float, float],
                                              label: tuple[float, float] | None, caught: str | None) -> None:
     """The geometry check visits only nearby rectangles: it still catches a crossing or overlap anywhere."""
     drawn = _three_boxes(obstacle, label)
+    if label and label[1] % 1:
+        drawn.labels.insert(0, Text(label[0] + 20, label[1], "7×7×32"))
     if caught is None:
         check_layout(drawn)
     else:
