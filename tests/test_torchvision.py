@@ -57,6 +57,8 @@ from torch.overrides import TorchFunctionMode  # noqa: E402
 from torch.utils._pytree import tree_flatten  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
+from meta_batchnorm import MetaBatchNorm  # noqa: E402
+
 BUNDLED = BUNDLED_NAMES
 COMPARED = sorted(n for n in TORCHVISION if n in BUNDLED)
 
@@ -196,7 +198,7 @@ class Recorder(TorchFunctionMode):
 def record(model: torch.nn.Module, x: torch.Tensor) -> Reference:
     """Run `model` on `x` in eval mode and record its compared ops and totals."""
     model.eval()
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaBatchNorm():
         with Recorder(model, counter) as recorder:
             out = model(x)
     trainable = sum(p.numel() for p in model.parameters())
