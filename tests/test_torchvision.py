@@ -347,6 +347,19 @@ def test_meta_run_equals_a_zero_input_run() -> None:
     assert real.flops == 2 * analyze(load(str(SPECS / "mobilenet_v2.yaml")), (96, 96, 3)).totals.macs
 
 
+@pytest.mark.parametrize("name", ["regnet_x_400mf", "regnet_y_400mf"])
+def test_regnet_built_on_meta_is_the_cpu_model(name: str) -> None:
+    """RegNet built on the meta device (its widths computed on the CPU) is the model torchvision builds on the
+    CPU: the same modules, parameter shapes and recorded ops."""
+    on_cpu = constructor_of(name)(**TORCHVISION[name][1]).to("meta")
+    on_meta = build(name)
+    assert str(on_meta) == str(on_cpu)
+    assert [(n, p.shape) for n, p in on_meta.named_parameters()] == [(n, p.shape) for n, p in on_cpu.named_parameters()]
+    assert all(p.is_meta for p in on_meta.parameters())
+    x = torch.zeros(1, 3, 224, 224, device="meta")
+    assert record(on_meta, x) == record(on_cpu, x) == reference(name, 224, 224)
+
+
 @pytest.mark.parametrize("name, classes", [
     ("shufflenet_v2_x0_5", {"split", "shuffle", "concat", "conv", "batchnorm"}),
     ("convnext_tiny", {"layernorm", "layerscale", "conv", "add", "dense"}),
@@ -362,15 +375,3 @@ def test_channel_kinds_are_compared_op_by_op(name: str, classes: set[str]) -> No
     without_scale = [o for o in ours if o.op != "layerscale"]
     assert name.startswith("shufflenet") or differences(without_scale, ref.ops, 1) != []
 
-
-@pytest.mark.parametrize("name", ["regnet_x_400mf", "regnet_y_400mf"])
-def test_regnet_built_on_meta_is_the_cpu_model(name: str) -> None:
-    """RegNet built on the meta device (its widths computed on the CPU) is the model torchvision builds on the
-    CPU: the same modules, parameter shapes and recorded ops."""
-    on_cpu = constructor_of(name)(**TORCHVISION[name][1]).to("meta")
-    on_meta = build(name)
-    assert str(on_meta) == str(on_cpu)
-    assert [(n, p.shape) for n, p in on_meta.named_parameters()] == [(n, p.shape) for n, p in on_cpu.named_parameters()]
-    assert all(p.is_meta for p in on_meta.parameters())
-    x = torch.zeros(1, 3, 224, 224, device="meta")
-    assert record(on_meta, x) == record(on_cpu, x) == reference(name, 224, 224)
