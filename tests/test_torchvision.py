@@ -374,4 +374,3 @@ def test_channel_kinds_are_compared_op_by_op(name: str, classes: set[str]) -> No
     assert sum(o.op == "split" for o in ref.ops) == 2 * units
     without_scale = [o for o in ours if o.op != "layerscale"]
     assert name.startswith("shufflenet") or differences(without_scale, ref.ops, 1) != []
-
