@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,8 +36,6 @@ def analyze_text():
 
 def main(*args: str) -> int:
     """Run the installed command's entry point in-process (output lands in capsys); its exit code."""
-    import sys
-
     from cnncalc.cli import main as entry
 
     saved = sys.argv
@@ -56,6 +56,63 @@ def command_args(name: str, spec: str, output: str | None, options: dict[str, st
         if value is not None:
             args += [f"--{option}", value]
     return args
+
+
+def _build_each_cli_once() -> None:
+    """Make typer build an app's click command once per app, not on every call (in-process CLI tests)."""
+    import typer.main
+    import typer.testing
+
+    build = typer.main.get_command
+    built: dict[int, tuple[tuple[Any, ...], Any]] = {}
+
+    def get_command(app: typer.Typer) -> Any:
+        # typer rebuilds the whole command tree from the functions' signatures on every call (~7 ms, most of
+        # an in-process CLI test). The key holds what the tree is built from, so an app changed later is rebuilt.
+        key = (app, *app.registered_commands, *app.registered_groups, app.registered_callback)
+        cached = built.get(id(app))
+        if cached is None or len(cached[0]) != len(key) or any(a is not b for a, b in zip(cached[0], key)):
+            cached = built[id(app)] = (key, build(app))
+        return cached[1]
+
+    typer.main.get_command = get_command  # what `app()` calls, so the CLI's own entry point too
+    typer.testing._get_command = get_command  # what CliRunner.invoke calls
+
+
+_build_each_cli_once()
+
+# Assertion rewriting costs ~2 s per process for this suite's modules, paid by every xdist worker on every run
+# unless pytest can cache the rewritten modules. Under PYTHONDONTWRITEBYTECODE it cannot, so the caches
+# (gitignored __pycache__ directories) are written while the tests are collected, and the setting is restored after.
+_DONT_WRITE_BYTECODE = sys.dont_write_bytecode
+sys.dont_write_bytecode = False
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give each test marked xdist_group("NAME") the node id suffix `@NAME` that --dist loadgroup schedules by.
+
+    pytest-xdist 3.8 writes the suffix to `item._nodeid`, which pytest 9 no longer reads (the id is `item._id`),
+    so without this every group is silently split across workers and its shared fixture runs in each.
+    """
+    if not getattr(config.option, "loadgroup", False):  # set in xdist's workers under --dist loadgroup
+        return
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:
+            grouped = f"{item.nodeid}@{'_'.join(names)}"
+            if hasattr(item, "_id"):
+                from _pytest.nodeid import NodeId
+
+                item._id = NodeId.parse(grouped)
+            else:
+                item._nodeid = grouped
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Collection is over: writing bytecode goes back to what the environment asked for."""
+    sys.dont_write_bytecode = _DONT_WRITE_BYTECODE
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -160,11 +160,17 @@ DRAWINGS = [("vgg16", "graph", 0), ("vgg16", "blocks", 0), ("alexnet", "blocks",
             ("mobilenet_v2", "blocks", 1), ("efficientnet_b0", "graph", 0)]
 
 
+ESCAPED = "name: x\ninput: [8, 8, 3]\nlayers:\n  - conv: {filters: 2, kernel: 3, name: '<script>'}\n"
+
+
 @pytest.fixture(scope="module")
 def drawings(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[int, dict]]:
-    """Every drawing of DRAWINGS measured in one page, one browser start: (its box count, what was drawn)."""
+    """Every drawing of DRAWINGS, then a layer named `<script>`, measured in one page, one browser start:
+    (its box count, what was drawn)."""
+    from conftest import run
+
     layouts = [layout(analyze(load(bundled.resolve(name))), Options(style, "TB", depth, ("params", "macs")))
-               for name, style, depth in DRAWINGS]
+               for name, style, depth in DRAWINGS] + [layout(run(ESCAPED), Options(depth=None))]
     cases = "".join(f'<div class="case">{render(d)}{_picture(render(d), "class=picture")}</div>' for d in layouts)
     found = measured(f"<!DOCTYPE html><html><body style='margin:0'>{cases}</body></html>",
                      tmp_path_factory.mktemp("drawings"))
@@ -178,13 +184,10 @@ def test_diagram_as_drawn(name: str, style: str, depth: int, drawings: list[tupl
     check_drawing(drawn, boxes)
 
 
-def test_escaped_name_is_drawn_as_text(tmp_path: Path) -> None:
-    from conftest import run
-
-    spec = "name: x\ninput: [8, 8, 3]\nlayers:\n  - conv: {filters: 2, kernel: 3, name: '<script>'}\n"
-    drawn = layout(run(spec), Options(depth=None))
-    m = measured(f"<!DOCTYPE html><html><body>{render(drawn)}</body></html>", tmp_path)
-    assert [t["text"] for t in m["boxes"][1]["texts"]][0] == "<script>"
+@pytest.mark.xdist_group("drawings")
+def test_escaped_name_is_drawn_as_text(drawings: list[tuple[int, dict]]) -> None:
+    _, drawn = drawings[len(DRAWINGS)]
+    assert [t["text"] for t in drawn["boxes"][1]["texts"]][0] == "<script>"
 
 
 @pytest.mark.parametrize("width", [390, 1100])
@@ -204,40 +207,58 @@ def screenshot(svg: str, tmp_path: Path, size: tuple[int, int]) -> bytes:
     return shot.read_bytes()
 
 
-COMPARE = """<!DOCTYPE html><html><body><pre id="out"></pre>
-<img id="a" src="data:image/png;base64,A"><img id="b" src="data:image/png;base64,B"><script>
+# Each pair of images (a screenshot and its golden file) is compared in one page, one browser start.
+COMPARE = """<!DOCTYPE html><html><body><pre id="out"></pre>PAIRS<script>
 function pixels(img) {
   const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
   const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
   return [c.width, c.height, ctx.getImageData(0, 0, c.width, c.height).data];
 }
-window.addEventListener('load', () => {  // images load before this event, so --dump-dom sees the result
-  const [w1, h1, a] = pixels(document.getElementById('a'));
-  const [w2, h2, b] = pixels(document.getElementById('b'));
+function compare(pair) {
+  const [w1, h1, a] = pixels(pair.querySelector('img.shot'));
+  const [w2, h2, b] = pixels(pair.querySelector('img.golden'));
   let diff = 0;
   if (w1 === w2 && h1 === h2) for (let i = 0; i < a.length; i += 4)
     if (Math.max(Math.abs(a[i] - b[i]), Math.abs(a[i+1] - b[i+1]), Math.abs(a[i+2] - b[i+2])) > 16) diff++;
-  document.getElementById('out').textContent = JSON.stringify({same_size: w1 === w2 && h1 === h2,
-                                                               diff: diff / (w1 * h1)});
+  return {same_size: w1 === w2 && h1 === h2, diff: diff / (w1 * h1)};
+}
+window.addEventListener('load', () => {  // images load before this event, so --dump-dom sees the result
+  const pairs = [...document.querySelectorAll('div.pair')];
+  document.getElementById('out').textContent = JSON.stringify(pairs.map(compare));
 });
 </script></body></html>"""
+SCREENSHOTS = [("vgg16", "blocks", 0), ("googlenet", "graph", 0), ("unet", "graph", 0)]
 
 
-@pytest.mark.parametrize(("name", "style", "depth"), [("vgg16", "blocks", 0), ("googlenet", "graph", 0),
-                                                      ("unet", "graph", 0)])
-def test_golden_screenshot(name: str, style: str, depth: int, tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    drawn = layout(analyze(load(bundled.resolve(name))), Options(style, "TB", depth))
-    png = screenshot(render(drawn), tmp_path, (int(drawn.width), int(drawn.height)))
-    golden = GOLDEN / f"{name}_{style}.png"
-    if request.config.getoption("--regen-golden"):
-        golden.write_bytes(png)
-    assert golden.exists(), f"no golden screenshot {golden}; run pytest --regen-golden"
+def _png(data: bytes, kind: str) -> str:
+    return f'<img class="{kind}" src="data:image/png;base64,{base64.b64encode(data).decode()}">'
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> list[dict]:
+    """Each of SCREENSHOTS taken by chromium (one start each: the window is the drawing's size), then all
+    compared with their golden files in one page: [{same_size, diff}] in SCREENSHOTS' order."""
+    tmp_path = tmp_path_factory.mktemp("screenshots")
+    pairs = []
+    for name, style, depth in SCREENSHOTS:
+        drawn = layout(analyze(load(bundled.resolve(name))), Options(style, "TB", depth))
+        png = screenshot(render(drawn), tmp_path, (int(drawn.width), int(drawn.height)))
+        golden = GOLDEN / f"{name}_{style}.png"
+        if request.config.getoption("--regen-golden"):
+            golden.write_bytes(png)
+        assert golden.exists(), f"no golden screenshot {golden}; run pytest --regen-golden"
+        pairs.append(f'<div class="pair">{_png(png, "shot")}{_png(golden.read_bytes(), "golden")}</div>')
     page = tmp_path / "compare.html"
-    page.write_text(COMPARE.replace("base64,A", "base64," + base64.b64encode(png).decode())
-                    .replace("base64,B", "base64," + base64.b64encode(golden.read_bytes()).decode()))
+    page.write_text(COMPARE.replace("PAIRS", "".join(pairs)), encoding="utf-8")
     found = re.search(r'<pre id="out">(.*?)</pre>', chromium(page, "--dump-dom"), re.S)
     assert found and found.group(1), "the comparison page did not run"
-    result = json.loads(found.group(1))
+    return json.loads(found.group(1))
+
+
+@pytest.mark.xdist_group("screenshots")  # one worker takes them all and compares them in one browser start
+@pytest.mark.parametrize(("name", "style", "depth"), SCREENSHOTS)
+def test_golden_screenshot(name: str, style: str, depth: int, screenshots: list[dict]) -> None:
+    result = screenshots[SCREENSHOTS.index((name, style, depth))]
     assert result["same_size"] and result["diff"] <= 0.005, result  # up to 0.5% of pixels may differ (antialiasing)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 import subprocess
 import sys
 
@@ -10,7 +12,7 @@ import pytest
 
 from cnncalc import bundled
 from cnncalc.analysis import analyze
-from cnncalc.diagram import Layout, Options, layout, nodes, shorten, slab_size, text_width
+from cnncalc.diagram import Box, Edge, Layout, Options, Text, layout, nodes, shorten, slab_size, text_width
 from cnncalc.render import fold
 from cnncalc.svg import render
 from conftest import command_args, main, run
@@ -35,8 +37,9 @@ layers:
 """
 
 
+@functools.lru_cache(maxsize=None)
 def analysis_of(name: str):
-    """The analysis of a bundled network."""
+    """The analysis of a bundled network (once per session: each is drawn in several layouts)."""
     return analyze(bundled.read_spec(name))
 
 
@@ -60,10 +63,34 @@ def crosses(p: tuple[float, float], q: tuple[float, float], r: tuple[float, floa
     return x0 < r[0] + r[2] - 0.5 and x1 > r[0] + 0.5 and y0 < r[1] + r[3] - 0.5 and y1 > r[1] + 0.5
 
 
+class Grid:
+    """Rectangles bucketed by 64-px cells, so a check visits only the rectangles near a segment or a text."""
+
+    CELL = 64.0
+
+    def __init__(self, rects: dict[str, tuple[float, float, float, float]]) -> None:
+        self.cells: dict[tuple[int, int], list[str]] = {}
+        self.rects = rects
+        for key, r in rects.items():
+            for cell in self._cells(r[0], r[1], r[0] + r[2], r[1] + r[3]):
+                self.cells.setdefault(cell, []).append(key)
+
+    def _cells(self, x0: float, y0: float, x1: float, y1: float) -> list[tuple[int, int]]:
+        c = self.CELL
+        return [(i, j) for i in range(math.floor(x0 / c), math.floor(x1 / c) + 1)
+                for j in range(math.floor(y0 / c), math.floor(y1 / c) + 1)]
+
+    def near(self, x0: float, y0: float, x1: float, y1: float) -> set[str]:
+        """The keys of every rectangle that shares a cell with the box (x0, y0)-(x1, y1): a superset of those
+        it touches."""
+        return {key for cell in self._cells(x0, y0, x1, y1) for key in self.cells.get(cell, ())}
+
+
 def check_layout(drawn: Layout) -> None:
     """What a person would check: boxes inside, apart, text inside, edges joining boxes around others."""
     rects = {b.key: (b.x, b.y, b.w, b.h) for b in drawn.boxes}
     assert len(rects) == len(drawn.boxes)
+    grid = Grid(rects)
     for box in drawn.boxes:
         assert 0 <= box.x and box.x + box.w <= drawn.width and 0 <= box.y and box.y + box.h <= drawn.height
         for t in box.lines:
@@ -79,16 +106,49 @@ def check_layout(drawn: Layout) -> None:
         assert on_border(edge.points[0], rects[edge.source]) and on_border(edge.points[-1], rects[edge.target])
         for p, q in zip(edge.points, edge.points[1:]):
             assert p[0] == q[0] or p[1] == q[1], "edges run horizontally or vertically"
-            for key, r in rects.items():
-                assert not crosses(p, q, r), (edge.source, edge.target, key)
+            for key in grid.near(min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1])):
+                assert not crosses(p, q, rects[key]), (edge.source, edge.target, key)
     texts = drawn.labels + drawn.title + [item.label for item in drawn.legend]
-    for t in texts:
-        assert 0 <= t.left and t.left + t.width <= drawn.width and t.y <= drawn.height
-        for r in rects.values():
-            assert not overlap((t.left, t.y - t.size, t.width, t.size), r), t.text
-    for i, a in enumerate(drawn.labels):
-        for b in drawn.labels[i + 1:]:
-            assert not overlap((a.left, a.y - a.size, a.width, a.size), (b.left, b.y - b.size, b.width, b.size))
+    spans = [(t.left, t.y - t.size, t.width, t.size) for t in texts]  # a text's width is measured once
+    for t, r in zip(texts, spans):
+        assert 0 <= r[0] and r[0] + r[2] <= drawn.width and t.y <= drawn.height
+        for key in grid.near(r[0], r[1], r[0] + r[2], r[1] + r[3]):
+            assert not overlap(r, rects[key]), t.text
+    labels = sorted(zip(spans, drawn.labels), key=lambda pair: pair[0][0])
+    for i, (a, text) in enumerate(labels):
+        for b, _ in labels[i + 1:]:
+            if b[0] >= a[0] + a[2]:  # sorted by left edge: this label and every later one start to the right
+                break
+            assert not overlap(a, b), text.text
+
+
+def _three_boxes(obstacle: tuple[float, float, float, float], label: tuple[float, float] | None) -> Layout:
+    """Box 0 above box 1, joined by a vertical edge at x = 900; box 2 (`obstacle`) and an optional label."""
+    boxes = [Box(0, "a", 850, 0, 100, 30, "conv", "a"), Box(1, "b", 850, 1000, 100, 30, "conv", "b"),
+             Box(2, "c", *obstacle, "conv", "c")]
+    labels = [Text(*label, "7×7×64")] if label else []
+    return Layout(1100, 1100, [], boxes, [Edge(0, 1, [(900, 30), (900, 1000)])], labels, [], "graph", "TB")
+
+
+@pytest.mark.parametrize("obstacle, label, caught", [
+    ((0, 500, 100, 30), None, None),  # beside the edge: a clean drawing
+    ((0, 500, 1000, 30), None, "(0, 1, 2)"),  # wide box whose far end the edge crosses, 14 cells from its corner
+    ((880, 640, 40, 20), None, "(0, 1, 2)"),  # small box on the edge, inside one cell
+    ((0, 500, 100, 30), (30, 520), "7×7×64"),  # a label over the box
+    ((0, 500, 100, 30), (300, 520), None),  # a label away from it
+    ((0, 500, 100, 30), (300, 520.5), "7×7×64"),  # two labels over each other (the second one added below)
+])
+def test_check_layout_sees_what_a_person_sees(obstacle: tuple[float, float, float, float],
+                                             label: tuple[float, float] | None, caught: str | None) -> None:
+    """The geometry check visits only nearby rectangles: it still catches a crossing or overlap anywhere."""
+    drawn = _three_boxes(obstacle, label)
+    if label and label[1] % 1:
+        drawn.labels.insert(0, Text(label[0] + 20, label[1], "7×7×32"))
+    if caught is None:
+        check_layout(drawn)
+    else:
+        with pytest.raises(AssertionError, match=re.escape(caught)):
+            check_layout(drawn)
 
 
 CASES = [(name, depth, style, direction) for name in bundled.names() for depth in (0, 1)

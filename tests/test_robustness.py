@@ -230,6 +230,7 @@ def child_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess
         return dict(zip((c.id for c in children), pool.map(run, children)))
 
 
+@pytest.mark.xdist_group("hostile-children")  # one worker starts every child once (the fixture runs them all)
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=_marks(c)) for c in HOSTILE if c.child])
 def test_hostile_file_in_a_child_interpreter(case: Hostile, child_runs: dict) -> None:
     """The interpreter survives (no segfault, no MemoryError), answers in time, and so does the CLI."""

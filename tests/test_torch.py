@@ -94,6 +94,47 @@ def test_a_wrong_figure_is_reported() -> None:
     assert len(found) == 2 and found[0].startswith("conv1") and found[1].startswith("batchnorm1")
 
 
+META_BATCH_NORMS = {
+    "2d": (lambda: torch.nn.BatchNorm2d(8), (1, 8, 5, 7)),
+    "1d-on-vectors": (lambda: torch.nn.BatchNorm1d(8), (1, 8)),
+    "1d": (lambda: torch.nn.BatchNorm1d(8, affine=False), (1, 8, 9)),
+    "3d": (lambda: torch.nn.BatchNorm3d(8), (1, 8, 2, 3, 4)),
+    "batch-statistics": (lambda: torch.nn.BatchNorm2d(8, track_running_stats=False), (1, 8, 5, 7)),
+    "wrong-channels": (lambda: torch.nn.BatchNorm2d(6), (1, 8, 5, 7)),
+    "channels-last": (lambda: torch.nn.BatchNorm2d(8), (1, 8, 5, 7)),
+}
+
+
+@pytest.mark.parametrize("case", META_BATCH_NORMS)
+def test_meta_batch_norm_is_pytorchs(case: str) -> None:
+    """tests/meta_batchnorm.py's shortcut gives what PyTorch's meta kernel gives (shape, dtype, strides of all
+    three results), or leaves the call to PyTorch, which refuses what it refuses."""
+    from meta_batchnorm import MetaBatchNorm
+
+    make, shape = META_BATCH_NORMS[case]
+    with torch.device("meta"):
+        bn = make().eval()
+    x = torch.empty(shape, device="meta")
+    if case == "channels-last":
+        x = x.to(memory_format=torch.channels_last)
+    aten = torch.ops.aten
+    args = (x, bn.weight, bn.bias, bn.running_mean, bn.running_var, bn.running_mean is None, 0.1, 1e-5)
+
+    def results() -> list[tuple[Any, ...]]:
+        try:
+            with torch.no_grad():
+                return [(tuple(t.shape), t.dtype, t.stride(), t.device) for t in aten.native_batch_norm.default(*args)]
+        except RuntimeError as error:
+            return [("refused", str(error).split(":")[0])]
+
+    expected = results()
+    with MetaBatchNorm():
+        assert results() == expected
+        if case != "wrong-channels":  # the module's own forward pass, as the networks run it
+            assert bn(x).shape == x.shape
+    assert (expected[0][0] == "refused") is (case == "wrong-channels")
+
+
 # --- every bundled spec -------------------------------------------------------------------------
 
 BUNDLED = BUNDLED_NAMES

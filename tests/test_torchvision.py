@@ -25,19 +25,22 @@ concatenation of a single tensor (torchvision's DenseNet starts each dense layer
 an adaptive average pooling whose output equals its input (torchvision's VGG and AlexNet pool to the
 7×7 or 6×6 they already have at 224; the Keras-layout VGG files do not write it).
 
-The models run on the meta device (built there, or for RegNet, whose constructor computes widths with
-tensors, built on the CPU and moved): forward passes compute shapes, parameters and FLOPs without
-arithmetic, so the whole zoo takes seconds;
-`test_meta_run_equals_a_zero_input_run` shows that a real zero input records the same figures.
+The models are built and run on the meta device (RegNet's constructor computes its stage widths with
+tensor arithmetic, so that one function runs on the CPU): forward passes compute shapes, parameters and
+FLOPs without arithmetic, so the whole zoo takes seconds;
+`test_meta_run_equals_a_zero_input_run` shows that a real zero input records the same figures, and
+`test_regnet_built_on_meta_is_the_cpu_model` that RegNet built so is the model built on the CPU.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import types
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
+from unittest import mock
 
 import pytest
 
@@ -45,7 +48,7 @@ from cnncalc.analysis import Analysis, Row, analyze
 from cnncalc.spec import load
 
 from conftest import BUNDLED_NAMES, bundled_spec, SPECS
-from torchvision_zoo import BUILT_ON_CPU, NOT_IN_TORCHVISION, TORCHVISION, ZOO, missing
+from torchvision_zoo import NOT_IN_TORCHVISION, TORCHVISION, ZOO, missing
 
 if missing():
     pytest.skip(str(missing()), allow_module_level=True)
@@ -56,6 +59,8 @@ import torchvision  # noqa: E402
 from torch.overrides import TorchFunctionMode  # noqa: E402
 from torch.utils._pytree import tree_flatten  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from meta_batchnorm import MetaBatchNorm  # noqa: E402
 
 BUNDLED = BUNDLED_NAMES
 COMPARED = sorted(n for n in TORCHVISION if n in BUNDLED)
@@ -196,7 +201,7 @@ class Recorder(TorchFunctionMode):
 def record(model: torch.nn.Module, x: torch.Tensor) -> Reference:
     """Run `model` on `x` in eval mode and record its compared ops and totals."""
     model.eval()
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaBatchNorm():
         with Recorder(model, counter) as recorder:
             out = model(x)
     trainable = sum(p.numel() for p in model.parameters())
@@ -212,14 +217,37 @@ def constructor_of(name: str) -> Callable[..., torch.nn.Module]:
     return found  # type: ignore[no-any-return]
 
 
+@contextlib.contextmanager
+def regnet_widths_on_the_cpu() -> Iterator[None]:
+    """Let RegNet's constructor compute its stage widths on the CPU inside a meta-device build.
+
+    BlockParams.from_init_params does tensor arithmetic and reads the results back as numbers, which meta
+    tensors cannot give; everything else (every module and parameter) is still created on the meta device,
+    so regnet_y_128gf's 645 M weights are never allocated or initialised.
+    """
+    from torchvision.models import regnet
+
+    widths = regnet.BlockParams.from_init_params  # bound to the class
+
+    def on_the_cpu(cls: type, *args: Any, **kwargs: Any) -> Any:
+        with torch.device("cpu"):
+            return widths(*args, **kwargs)
+
+    with mock.patch.object(regnet.BlockParams, "from_init_params", classmethod(on_the_cpu)):
+        yield
+
+
+def build(name: str) -> torch.nn.Module:
+    """torchvision's model `name` on the meta device."""
+    torch.manual_seed(0)
+    with torch.device("meta"), regnet_widths_on_the_cpu():
+        return constructor_of(name)(**TORCHVISION[name][1])
+
+
 @functools.lru_cache(maxsize=None)
 def reference(name: str, *sizes: int) -> Reference:
-    """torchvision's model `name` (on the meta device unless it cannot be) on an RGB input of these spatial
-    sizes, recorded once per session."""
-    torch.manual_seed(0)
-    with torch.device("cpu" if name in BUILT_ON_CPU else "meta"):
-        model = constructor_of(name)(**TORCHVISION[name][1])
-    return record(model.to("meta"), torch.zeros(1, 3, *sizes, device="meta"))
+    """torchvision's model `name` on an RGB input of these spatial sizes, recorded once per session."""
+    return record(build(name), torch.zeros(1, 3, *sizes, device="meta"))
 
 
 def cnncalc_ops(analysis: Analysis) -> list[Op]:
@@ -317,6 +345,19 @@ def test_meta_run_equals_a_zero_input_run() -> None:
     assert {o.op for o in real.ops} == {"conv", "batchnorm", "add", "adaptivepool", "flatten", "dense"}
     assert real.running == 34_112 and len(real.ops) == len(cnncalc_ops(analysis_of("mobilenet_v2")))
     assert real.flops == 2 * analyze(load(str(SPECS / "mobilenet_v2.yaml")), (96, 96, 3)).totals.macs
+
+
+@pytest.mark.parametrize("name", ["regnet_x_400mf", "regnet_y_400mf"])
+def test_regnet_built_on_meta_is_the_cpu_model(name: str) -> None:
+    """RegNet built on the meta device (its widths computed on the CPU) is the model torchvision builds on the
+    CPU: the same modules, parameter shapes and recorded ops."""
+    on_cpu = constructor_of(name)(**TORCHVISION[name][1]).to("meta")
+    on_meta = build(name)
+    assert str(on_meta) == str(on_cpu)
+    assert [(n, p.shape) for n, p in on_meta.named_parameters()] == [(n, p.shape) for n, p in on_cpu.named_parameters()]
+    assert all(p.is_meta for p in on_meta.parameters())
+    x = torch.zeros(1, 3, 224, 224, device="meta")
+    assert record(on_meta, x) == record(on_cpu, x) == reference(name, 224, 224)
 
 
 @pytest.mark.parametrize("name, classes", [

@@ -83,10 +83,6 @@ TORCHVISION: dict[str, tuple[str, dict[str, Any]]] = {
     "mobilenet_v3_large": ("mobilenet_v3_large", {}),
     "efficientnet_v2_s": ("efficientnet_v2_s", {}),
 }
-# RegNet's constructors compute the stage widths with tensor arithmetic, which has no data on the meta
-# device; these are built on the CPU (with their weight initialisation), then moved to the meta device.
-# (regnet_y_128gf's 645 M parameters take ~8 s and 2.6 GB to build so: the largest model compared.)
-BUILT_ON_CPU = {name for name in TORCHVISION if name.startswith("regnet_")}
 # Bundled files that torchvision does not define (Keras's MobileNet v1, the papers' LeNet-5 and U-Net).
 NOT_IN_TORCHVISION = {"lenet5", "mobilenet_v1", "unet", "m5", "unet3d"}
 # The specs added as torchvision's classification zoo: tests/test_torch.py leaves their translation pass to
