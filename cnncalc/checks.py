@@ -92,18 +92,36 @@ def _check_file(path: str, budgets: dict[str, Quantity] | None, overrides: dict[
         result.problems.append(exc.problem)
         return result
     problems: set[Problem] = set()
-    # A family file: every variant, and the file's own vars when it has its own `expect:` (or no variants).
-    chosen = ([None] if spec.expect or not spec.variants else []) + list(spec.variants)
+    # A family file: every variant, and the file's own vars (what `shape FILE` analyses) unless a variant
+    # sets exactly those.
+    own = bool(spec.expect) or not any(_is_default(spec, v) for v in spec.variants.values())
+    chosen: list[str | None] = ([None] if own else []) + list(spec.variants)
+    failed = False
     for variant in chosen:
         try:
             analysis = analyze(spec_module.select(spec, variant, overrides) if variant or overrides else spec)
         except SpecError as exc:
             problems.add(_in_variant(exc.problem, variant))
+            failed = True
             continue
         result.analysis = analysis
         problems.update(_in_variant(p, variant) for p in analysis.warnings + expectations(analysis, budgets))
+    if failed:  # an analysis stands for the whole file: none when part of it does not analyse
+        result.analysis = None
     result.problems = sorted(problems)
     return result
+
+
+def _is_default(spec: spec_module.Spec, variant: spec_module.Variant) -> bool:
+    """Whether a variant's vars are the file's own (so analysing the file as it stands would repeat it)."""
+    return all(_plain(value) == _plain(spec.vars[name]) for name, value in variant.vars.items() if name in spec.vars)
+
+
+def _plain(value: spec_module.Value) -> object:
+    """A value as written, without its position (1 and 1.0 differ: expressions may tell them apart)."""
+    if isinstance(value, spec_module.Seq):
+        return tuple(_plain(item) for item in value.items)
+    return (type(value).__name__, type(value[0]).__name__, value[0])
 
 
 def _in_variant(problem: Problem, variant: str | None) -> Problem:
