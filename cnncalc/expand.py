@@ -115,6 +115,8 @@ class Expander:
         self.globals: Env = {}
         # Keeping each block use's names for `from: use.layer` costs memory; only files that write one pay it.
         self.dotted = _has_dotted_references(spec)
+        # Per kind and defaults mapping: the arguments before a use's own (see _base).
+        self._bases: dict[tuple[str, int], tuple[Defaults, dict[str, Any] | None, tuple[str, ...]]] = {}
 
     # -- values and substitution ---------------------------------------------------------
 
@@ -394,6 +396,54 @@ class Expander:
 
     def _leaf_args(self, kind: Kind, step: _Step, all_defaults: Defaults) -> tuple[dict[str, Any], dict[str, Located]]:
         """The kind's arguments, converted, from this use, then `defaults`, then the kind's defaults."""
+        base, required = self._base(kind, all_defaults)
+        given = step.given
+        if base is not None and ("" not in given or kind.main is not None):
+            if "" in given:
+                given = {kind.main: given[""]}  # type: ignore[dict-item]
+            # The common case: only what this use writes is converted; any problem (an unknown or
+            # missing argument, a bad value) is left to the full pass, which reports it as it always has.
+            args = base.copy()
+            arg_where: dict[str, Located] = {}
+            try:
+                for arg_name, (value, where) in given.items():
+                    if arg_name not in base:
+                        break
+                    args[arg_name] = _convert(kind.args[arg_name].convert, value, where)
+                    arg_where[arg_name] = where  # a default's problems belong to the layer that uses it
+                else:
+                    if all(args[arg_name] is not REQUIRED for arg_name in required):
+                        return args, arg_where
+            except SpecError:
+                pass
+        return self._leaf_args_checked(kind, step, all_defaults)
+
+    def _base(self, kind: Kind, all_defaults: Defaults) -> tuple[dict[str, Any] | None, tuple[str, ...]]:
+        """A kind's arguments before a use's own: `defaults` converted, else the kind's (REQUIRED: none), and
+        the names still REQUIRED; made once per kind and defaults mapping (None: a default does not convert)."""
+        key = (kind.name, id(all_defaults))
+        cached = self._bases.get(key)
+        if cached is not None and cached[0] is all_defaults:  # the mapping is held, so its id is not reused
+            return cached[1], cached[2]
+        defaults = all_defaults.get(kind.name) or {}
+        base: dict[str, Any] | None = {}
+        for arg_name, arg in kind.args.items():
+            if arg_name in defaults:
+                value, where = defaults[arg_name]
+                try:
+                    base[arg_name] = _convert(arg.convert, value, where)  # type: ignore[index]
+                except SpecError:
+                    base = None
+                    break
+            else:
+                base[arg_name] = arg.default  # type: ignore[index]
+        required = tuple(name for name, value in (base or {}).items() if value is REQUIRED)
+        self._bases[key] = (all_defaults, base, required)
+        return base, required
+
+    def _leaf_args_checked(self, kind: Kind, step: _Step, all_defaults: Defaults
+                           ) -> tuple[dict[str, Any], dict[str, Located]]:
+        """_leaf_args argument by argument, raising the first problem in the kind's argument order."""
         given, item = step.given, step.item
         if "" in given:
             if kind.main is None:

@@ -86,6 +86,14 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         # What PyYAML's resolver gives a collection when no path resolvers are registered (none are here).
         return SEQ if kind is SequenceNode else MAP
 
+    # The C composer calls these around every node; with no path resolvers registered (none are
+    # here) PyYAML's versions only test that and return, so plain no-ops are the same, cheaper.
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
 
 STR = "tag:yaml.org,2002:str"
 INT = "tag:yaml.org,2002:int"
