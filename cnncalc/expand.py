@@ -12,7 +12,7 @@ from typing import Any
 from cnncalc.expr import ExprError, UnknownName, evaluate
 from cnncalc.kinds import ALIAS_RANKS, ALIASES, KINDS, REQUIRED, Call, Kind, Shape, check_alias_rank
 from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, collector_paused
-from cnncalc.network import INPUT, RF, Layer, Network, compose_rf, compute, margins_of, pixel
+from cnncalc.network import INPUT, RF, Layer, Network, compose_rf, compute, computed, margins_of, memo_key, pixel
 from cnncalc.problems import INFO, WARNING, BlockUse, Located, Problem, SpecError, did_you_mean
 from cnncalc.spec import Block, Defaults, Item, Lit, Seq, Spec, Value, Var
 
@@ -225,12 +225,15 @@ class Expander:
         if "if" in item.options and not self._condition(ctx, item):
             self._skip(ctx, item, canonical, position)
             return
-        given = {k: (v.value, v.where) if type(v) is Lit else self.resolve(v, ctx.env) for k, v in item.args.items()}
-        options = {k: (v.value, v.where) if type(v) is Lit else self._option(k, v, ctx.env)
-                   for k, v in item.options.items()} if item.options else {}
+        # A literal is already its (value, where) pair: a Lit is that named tuple.
+        given: Given = {k: v if type(v) is Lit else self.resolve(v, ctx.env)  # type: ignore[misc]
+                        for k, v in item.args.items()}
+        options: Given = {k: v if type(v) is Lit else self._option(k, v, ctx.env)  # type: ignore[misc]
+                          for k, v in item.options.items()} if item.options else {}
         step = _Step(item, canonical, given, options, ctx.scope)
         name = self._name(ctx, step)
-        sources = self._sources(ctx, step, position, block is None and KINDS[canonical].merge)
+        merge = block is None and KINDS[canonical].merge
+        sources = self._sources(ctx, step, position, merge) if merge or "from" in options else [ctx.outputs[-1]]
         repeat = self._repeat(options, len(sources)) if "repeat" in options else 1
         if repeat == 0:  # nothing is built: the input passes through under this name
             self._pass_through(ctx, name, sources[0], item)
@@ -377,22 +380,25 @@ class Expander:
         if len(sources) == 1:  # the common case, without three generator expressions
             only = sources[0]
             indices, names, shapes = (only.index,), (only.name,), (only.shape,)
+            margins = self.layers[only.index].out.margins if only.index != INPUT else ()  # margins_of, inlined
         else:
             indices = tuple(s.index for s in sources)
             names, shapes = tuple(s.name for s in sources), tuple(s.shape for s in sources)
+            margins = margins_of(self.layers, indices)
         if item.kind in ALIAS_RANKS:
             check_alias_rank(item.kind, shapes[0], item.where)
-        layer = Layer(len(self.layers), row_name, kind.name, args, item.where, arg_where, indices, names,
-                      step.scope, ctx.uses, shapes, None)  # type: ignore[arg-type]
-        out = layer.out = compute(Call(kind.name, args, item.where, arg_where, list(shapes), list(names), row_name,
-                                       margins_of(self.layers, indices)))
+        # A memoized result needs no Call built (most layers of most files: the same few calls recur).
+        out = computed(memo_key(kind.name, args, shapes, margins)) or compute(
+            Call(kind.name, args, item.where, arg_where, list(shapes), list(names), row_name, margins))
         for problem in out.warnings:
             self._warn(problem, row_name)
         if out.uneven is not None and self.first_uneven is None:
             self.first_uneven = item.where.problem("uneven-size", f"{row_name}: {out.uneven}", INFO)
-        layer.rf = compose_rf(sources[0].rf, out) if len(sources) == 1 else self._merge_rf(sources, item)
-        self.layers.append(layer)
-        return _Value(out.output, row_name, layer.rf, layer.index)
+        rf = compose_rf(sources[0].rf, out) if len(sources) == 1 else self._merge_rf(sources, item)
+        index = len(self.layers)
+        self.layers.append(Layer(index, row_name, kind.name, args, item.where, arg_where, indices, names,
+                                 step.scope, ctx.uses, shapes, out, rf))
+        return _Value(out.output, row_name, rf, index)
 
     def _leaf_args(self, kind: Kind, step: _Step, all_defaults: Defaults) -> tuple[dict[str, Any], dict[str, Located]]:
         """The kind's arguments, converted, from this use, then `defaults`, then the kind's defaults."""

@@ -8,7 +8,6 @@ the chain of block uses that produced it, its positions in the file and what its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from cnncalc.kinds import KINDS, Call, LayerOut, Margins, Shape
@@ -57,9 +56,11 @@ def compose_rf(rf: RF | None, out: LayerOut) -> RF | None:
               tuple(p + pad * j for (_, _, pad), _, j, p in axes))
 
 
-@dataclass(slots=True)
-class Layer:
-    """One resolved layer call: what to compute (kind, arguments, sources) and what it computed (out, rf)."""
+class Layer(NamedTuple):
+    """One resolved layer call: what to compute (kind, arguments, sources) and what it computed (out, rf).
+
+    A named tuple: made once, complete, per layer of every file, and never changed after.
+    """
 
     index: int  # 0-based position in the network
     name: str  # dotted display name: stage1.block2.conv1
@@ -93,6 +94,22 @@ def margins_of(layers: list[Layer], sources: tuple[int, ...]) -> Margins:
 _COMPUTED: dict[tuple[Any, ...], LayerOut] = {}
 
 
+def memo_key(kind: str, args: dict[str, Any], inputs: tuple[Shape, ...], margins: Margins) -> tuple[Any, ...]:
+    """What compute() memoizes a call on: its kind, arguments, input shapes and margins."""
+    key: tuple[Any, ...] = (kind, tuple(args.items()), inputs, margins)
+    if len(inputs[0]) != 3:  # outside 2-D, `kernel: 3` and `kernel: [3, 3]` differ
+        key += tuple(getattr(v, "raw", None) for v in args.values())
+    return key
+
+
+def computed(key: tuple[Any, ...]) -> LayerOut | None:
+    """compute()'s memoized result for a memo_key, if there is one (then the call need not be built)."""
+    try:
+        return _COMPUTED.get(key)
+    except TypeError:  # an unhashable argument value
+        return None
+
+
 def compute(call: Call) -> LayerOut:
     """What the kind computes for a call, refusing outputs beyond the documented limits.
 
@@ -100,12 +117,8 @@ def compute(call: Call) -> LayerOut:
     positions): networks repeat the same layer on the same shape (ResNet stages, VGG's convs,
     CI runs over many similar files). Results are shared, so a LayerOut is read-only.
     """
+    key: tuple[Any, ...] | None = memo_key(call.kind, call.args, tuple(call.inputs), call.margins)
     try:
-        written: tuple[Any, ...] = ()
-        if len(call.inputs[0]) != 3:  # outside 2-D, `kernel: 3` and `kernel: [3, 3]` differ
-            written = tuple(getattr(v, "raw", None) for v in call.args.values())
-        key: tuple[Any, ...] | None = (call.kind, tuple(call.args.items()), tuple(call.inputs), call.margins,
-                                       *written)
         cached = _COMPUTED.get(key)  # type: ignore[arg-type]
     except TypeError:  # an unhashable argument value
         key, cached = None, None
@@ -191,4 +204,5 @@ def replay(network: Network, input_shape: Shape) -> Layer | None:
     return None
 
 
-__all__ = ["INPUT", "RF", "Layer", "Network", "SpecError", "compose_rf", "compute", "margins_of", "pixel", "replay"]
+__all__ = ["INPUT", "RF", "Layer", "Network", "SpecError", "compose_rf", "compute", "computed", "margins_of", "memo_key",
+           "pixel", "replay"]
