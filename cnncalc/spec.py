@@ -284,7 +284,8 @@ def _parse_body(item: Item, body: Node, path: str) -> None:
         else:
             item.args[""] = parse_value(body, path)
         return
-    yamlsafe.check_tag(body, path)
+    if body.tag != yamlsafe.MAP:
+        yamlsafe.check_tag(body, path)
     args, options = item.args, item.options
     for key, value in body.value:
         if key.tag == yamlsafe.MERGE:
@@ -305,20 +306,28 @@ def _parse_body(item: Item, body: Node, path: str) -> None:
             options[name] = parse_value(value, path)
 
 
+def _is_text(node: ScalarNode, path: str) -> bool:
+    """Whether a scalar's value is text (other tags are refused as scalar_value refuses them)."""
+    return node.tag == yamlsafe.STR or isinstance(yamlsafe.scalar_value(node, path), str)
+
+
 def parse_items(node: Node, path: str, what: str) -> list[Item]:
     """A `layers` list into items (each a bare kind or a one-key mapping)."""
     if not isinstance(node, SequenceNode) or not node.value:
         raise at(node, path).error("invalid-layers", f"{what} must be a non-empty list of layers (`- conv: 64`)")
     yamlsafe.check_tag(node, path)
     items = []
+    # Tags are compared first, so that the common case (plain text keys, plain mappings) makes no call.
     for entry in node.value:
-        if isinstance(entry, ScalarNode) and isinstance(yamlsafe.scalar_value(entry, path), str) and entry.value:
+        if isinstance(entry, ScalarNode) and _is_text(entry, path) and entry.value:
             items.append(Item(entry.value, at(entry, path)))
         elif isinstance(entry, MappingNode) and entry.value:
-            yamlsafe.check_tag(entry, path)
+            if entry.tag != yamlsafe.MAP:
+                yamlsafe.check_tag(entry, path)
             key, value = entry.value[0]
-            yamlsafe.refuse_merge_key(key, path)
-            if not isinstance(key, ScalarNode) or not isinstance(yamlsafe.scalar_value(key, path), str):
+            if key.tag == yamlsafe.MERGE:
+                yamlsafe.refuse_merge_key(key, path)
+            if not isinstance(key, ScalarNode) or not _is_text(key, path):
                 raise at(key, path).error("invalid-layer", "a layer's key is its kind, a plain name like `conv`")
             if len(entry.value) > 1:
                 extra = entry.value[1][0]

@@ -131,7 +131,10 @@ def read_text(path: str) -> str:
                        f"{MAX_FILE_BYTES:,} bytes (use blocks and `repeat` to keep them short)")
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            # read(size + 1), not read(MAX_FILE_BYTES + 1): that allocates a megabyte for every file.
+            data = handle.read(size + 1)
+            if len(data) > size:  # the file grew since the stat: read on, within the bound
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as exc:
         raise _problem(path, 1, 1, "unreadable-file", f"cannot read the file: {exc.strerror}") from None
     return decode(data, path)
@@ -196,9 +199,10 @@ def _may_be_deep(text: str) -> bool:
     Nesting comes from brackets or from indentation and `- ` prefixes, so a document that
     passes this bound cannot be deeper than MAX_DEPTH; one that fails it is measured exactly.
     """
-    block = max(map(len, _PREFIX.findall(text)), default=0)
-    if block + text.count("[") + text.count("{") <= MAX_DEPTH:
+    brackets = text.count("[") + text.count("{")
+    if brackets <= MAX_DEPTH and not _has_prefix_longer(text, MAX_DEPTH - brackets):
         return False  # even every bracket opened inside the one before stays within the limit: no peeling
+    block = max(map(len, _PREFIX.findall(text)), default=0)
     flow = 0
     while "[" in text or "{" in text:
         stripped = _INNERMOST.sub("", text)
@@ -207,6 +211,21 @@ def _may_be_deep(text: str) -> bool:
             return True
         text = stripped
     return flow + block > MAX_DEPTH
+
+
+_LONG_PREFIX: dict[int, re.Pattern[str]] = {}
+
+
+def _has_prefix_longer(text: str, limit: int) -> bool:
+    """Whether a line's prefix of spaces, tabs and `?:-` (what _PREFIX finds) is longer than `limit`.
+
+    A search for a newline and limit + 1 such characters (the first line matched on its own) is
+    several times faster than finding every line's prefix.
+    """
+    pattern = _LONG_PREFIX.get(limit)
+    if pattern is None:
+        pattern = _LONG_PREFIX[limit] = re.compile(r"\n[ \t?:-]{%d}" % (limit + 1))
+    return pattern.search(text) is not None or pattern.match("\n" + text[:limit + 1]) is not None
 
 
 def compose(text: str, path: str) -> Node | None:
