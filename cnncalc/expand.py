@@ -116,7 +116,7 @@ class Expander:
         # Keeping each block use's names for `from: use.layer` costs memory; only files that write one pay it.
         self.dotted = _has_dotted_references(spec)
         # Per kind and defaults mapping: the arguments before a use's own (see _base).
-        self._bases: dict[tuple[str, int], tuple[Defaults, dict[str, Any] | None, tuple[str, ...]]] = {}
+        self._bases: dict[tuple[str, int], tuple[Defaults, dict[str, Any] | None, frozenset[str]]] = {}
 
     # -- values and substitution ---------------------------------------------------------
 
@@ -418,13 +418,13 @@ class Expander:
                     args[arg_name] = _convert(kind.args[arg_name].convert, value, where)
                     arg_where[arg_name] = where  # a default's problems belong to the layer that uses it
                 else:
-                    if all(args[arg_name] is not REQUIRED for arg_name in required):
+                    if given.keys() >= required:  # every argument without a default is written here
                         return args, arg_where
             except SpecError:
                 pass
         return self._leaf_args_checked(kind, step, all_defaults)
 
-    def _base(self, kind: Kind, all_defaults: Defaults) -> tuple[dict[str, Any] | None, tuple[str, ...]]:
+    def _base(self, kind: Kind, all_defaults: Defaults) -> tuple[dict[str, Any] | None, frozenset[str]]:
         """A kind's arguments before a use's own: `defaults` converted, else the kind's (REQUIRED: none), and
         the names still REQUIRED; made once per kind and defaults mapping (None: a default does not convert)."""
         key = (kind.name, id(all_defaults))
@@ -443,7 +443,7 @@ class Expander:
                     break
             else:
                 base[arg_name] = arg.default  # type: ignore[index]
-        required = tuple(name for name, value in (base or {}).items() if value is REQUIRED)
+        required = frozenset(name for name, value in (base or {}).items() if value is REQUIRED)
         self._bases[key] = (all_defaults, base, required)
         return base, required
 

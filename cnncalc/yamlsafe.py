@@ -72,16 +72,19 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     makes composing several times faster. The tags resolved are exactly PyYAML's.
     """
 
-    _memo: dict[tuple[str, tuple[bool, bool]], str] = {}
+    _memo: dict[str, str] = {}  # a plain scalar's text -> its tag
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is ScalarNode:
-            key = (value, implicit)
-            tag = self._memo.get(key)
+            # PyYAML matches its implicit resolvers only on a plain scalar (implicit[0]), by its text
+            # alone; any other scalar is text. So the text is the whole key (no tuple to build and hash).
+            if not implicit[0]:
+                return self.DEFAULT_SCALAR_TAG  # type: ignore[no-any-return]
+            tag = self._memo.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
                 if len(self._memo) < 50_000:
-                    self._memo[key] = tag
+                    self._memo[value] = tag
             return tag
         # What PyYAML's resolver gives a collection when no path resolvers are registered (none are here).
         return SEQ if kind is SequenceNode else MAP
