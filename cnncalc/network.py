@@ -62,7 +62,7 @@ class Layer(NamedTuple):
     A named tuple: made once, complete, per layer of every file, and never changed after.
     """
 
-    index: int  # 0-based position in the network
+    index: int  # type: ignore[assignment]  # 0-based position in the network (shadows tuple.index, never called)
     name: str  # dotted display name: stage1.block2.conv1
     kind: str  # canonical kind, a key of KINDS
     args: dict[str, Any]  # converted, defaults filled
