@@ -225,11 +225,17 @@ class Expander:
         if "if" in item.options and not self._condition(ctx, item):
             self._skip(ctx, item, canonical, position)
             return
-        # A literal is already its (value, where) pair: a Lit is that named tuple.
-        given: Given = {k: v if type(v) is Lit else self.resolve(v, ctx.env)  # type: ignore[misc]
-                        for k, v in item.args.items()}
-        options: Given = {k: v if type(v) is Lit else self._option(k, v, ctx.env)  # type: ignore[misc]
-                          for k, v in item.options.items()} if item.options else {}
+        # A literal is already its (value, where) pair (a Lit is that named tuple): an item of literals only
+        # is used as written, and neither mapping is changed below.
+        given: Given
+        options: Given
+        if item.literal:
+            given, options = item.args, item.options  # type: ignore[assignment]
+        else:
+            given = {k: v if type(v) is Lit else self.resolve(v, ctx.env)  # type: ignore[misc]
+                     for k, v in item.args.items()}
+            options = {k: v if type(v) is Lit else self._option(k, v, ctx.env)  # type: ignore[misc]
+                       for k, v in item.options.items()}
         step = _Step(item, canonical, given, options, ctx.scope)
         name = self._name(ctx, step)
         merge = block is None and KINDS[canonical].merge

@@ -56,7 +56,7 @@ class Item:
     A plain slotted class: one is made per layer written, and nothing compares them.
     """
 
-    __slots__ = ("kind", "where", "args", "options", "key_marks", "explicit_name")
+    __slots__ = ("kind", "where", "args", "options", "key_marks", "explicit_name", "literal")
 
     def __init__(self, kind: str, where: Located) -> None:
         self.kind = kind
@@ -66,6 +66,7 @@ class Item:
         # The YAML marks of argument keys: read only to report an unknown argument (see key_where).
         self.key_marks: dict[str, Any] = {}
         self.explicit_name: str | None = None  # the `name:` as written, for forward-reference messages
+        self.literal = True  # every argument and option is a Lit (expansion then substitutes nothing)
 
     @property
     def key_where(self) -> dict[str, Located]:
@@ -281,8 +282,10 @@ def _parse_body(item: Item, body: Node, path: str) -> None:
     if not isinstance(body, MappingNode):
         if _is_merge(item.kind):
             item.options["from"] = _parse_from(body, path)
+            item.literal = False
         else:
-            item.args[""] = parse_value(body, path)
+            item.args[""] = value = parse_value(body, path)
+            item.literal = type(value) is Lit
         return
     if body.tag != yamlsafe.MAP:
         yamlsafe.check_tag(body, path)
@@ -296,14 +299,16 @@ def _parse_body(item: Item, body: Node, path: str) -> None:
         if name in args or name in options:
             raise at(key, path).error("duplicate-key", f"`{name}` is given twice; keep one")
         if name not in OPTIONS:
-            args[name] = parse_value(value, path)
+            args[name] = parsed = parse_value(value, path)
             item.key_marks[name] = key.start_mark
         elif name == "from":
-            options[name] = _parse_from(value, path)
+            options[name] = parsed = _parse_from(value, path)
         else:
             if name == "name" and isinstance(value, ScalarNode):
                 item.explicit_name = value.value
-            options[name] = parse_value(value, path)
+            options[name] = parsed = parse_value(value, path)
+        if type(parsed) is not Lit:
+            item.literal = False
 
 
 def _is_text(node: ScalarNode, path: str) -> bool:
