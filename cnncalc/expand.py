@@ -7,6 +7,7 @@ order, since a later layer's arguments are checked against its input's shape.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from cnncalc.expr import ExprError, UnknownName, evaluate
@@ -75,6 +76,8 @@ class _Step:
 
 
 _CONVERTED: dict[tuple[Any, Any], Any] = {}
+# Layer(...) without its generated Python __new__ (see spec._lit): one per layer expanded, fields in order.
+_layer = partial(tuple.__new__, Layer)
 
 
 def _convert(convert: Any, value: Any, where: Located) -> Any:
@@ -402,8 +405,8 @@ class Expander:
             self.first_uneven = item.where.problem("uneven-size", f"{row_name}: {out.uneven}", INFO)
         rf = compose_rf(sources[0].rf, out) if len(sources) == 1 else self._merge_rf(sources, item)
         index = len(self.layers)
-        self.layers.append(Layer(index, row_name, kind.name, args, item.where, arg_where, indices, names,
-                                 step.scope, ctx.uses, shapes, out, rf))
+        self.layers.append(_layer((index, row_name, kind.name, args, item.where, arg_where, indices, names,
+                                   step.scope, ctx.uses, shapes, out, rf)))
         return _Value(out.output, row_name, rf, index)
 
     def _leaf_args(self, kind: Kind, step: _Step, all_defaults: Defaults) -> tuple[dict[str, Any], dict[str, Located]]:

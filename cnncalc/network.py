@@ -8,6 +8,7 @@ the chain of block uses that produced it, its positions in the file and what its
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, NamedTuple
 
 from cnncalc.kinds import KINDS, Call, LayerOut, Margins, Shape
@@ -27,6 +28,7 @@ class RF(NamedTuple):
 
 
 PIXEL = RF((1, 1), (1, 1), (0, 0))  # a pixel of the input sees itself
+_rf = partial(tuple.__new__, RF)  # RF(...) without its generated Python __new__: one per layer (size, jump, padding)
 
 
 def pixel(shape: Shape) -> RF | None:
@@ -45,9 +47,8 @@ def compose_rf(rf: RF | None, out: LayerOut) -> RF | None:
         return rf
     if len(out.rf) == 2 == len(rf.size):  # the common 2-D case, without the generic loop's generators
         (kh, sh, ph), (kw, sw, pw) = out.rf
-        return RF((rf.size[0] + (kh - 1) * rf.jump[0], rf.size[1] + (kw - 1) * rf.jump[1]),
-                  (rf.jump[0] * sh, rf.jump[1] * sw),
-                  (rf.padding[0] + ph * rf.jump[0], rf.padding[1] + pw * rf.jump[1]))
+        (r0, r1), (j0, j1), (p0, p1) = rf
+        return _rf(((r0 + (kh - 1) * j0, r1 + (kw - 1) * j1), (j0 * sh, j1 * sw), (p0 + ph * j0, p1 + pw * j1)))
     if len(out.rf) != len(rf.size):  # a flatten of a map: no axis left to follow
         return rf
     axes = tuple(zip(out.rf, rf.size, rf.jump, rf.padding))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, NamedTuple
 
 from cnncalc import yamlsafe
@@ -11,7 +12,7 @@ from cnncalc.kinds import ALIASES, KINDS
 from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_DIMENSION, collector_paused, too_large
 from cnncalc.quantities import Quantity, parse_quantity, parse_shape
 from cnncalc.problems import Located, SpecError, did_you_mean
-from cnncalc.yamlsafe import MappingNode, Node, ScalarNode, SequenceNode
+from cnncalc.yamlsafe import MAP, MERGE, STR, MappingNode, Node, ScalarNode, SequenceNode
 
 Shape = tuple[int, ...]
 TOP_KEYS = ("name", "description", "input", "vars", "defaults", "blocks", "layers", "expect", "variants")
@@ -46,6 +47,10 @@ class Seq(NamedTuple):
 
 
 Value = Lit | Var | Seq
+# A named tuple's generated __new__ is a Python function; tuple.__new__ makes the same value without
+# that call. Parsing makes one per value written, so the hot paths use these (fields in order).
+_lit = partial(tuple.__new__, Lit)
+_var = partial(tuple.__new__, Var)
 
 
 class Item:
@@ -246,9 +251,9 @@ def parse_value(node: Node, path: str) -> Value:
     """An argument's node as a positioned value: a literal, a `$name`/`${expr}`, or a flat list."""
     where = Located.at_mark(path, node.start_mark)  # at(), one call fewer: this runs for every value
     if isinstance(node, ScalarNode):
-        if node.tag == yamlsafe.STR and type(node) is ScalarNode:  # text as written (the common case)
-            return Var(node.value, where) if node.value.startswith("$") else Lit(node.value, where)
-        return Lit(yamlsafe.scalar_value(node, path), where)
+        if node.tag == STR and type(node) is ScalarNode:  # text as written (the common case)
+            return _var((node.value, where)) if node.value.startswith("$") else _lit((node.value, where))
+        return _lit((yamlsafe.scalar_value(node, path), where))  # type: ignore[no-any-return]
     if isinstance(node, SequenceNode):
         yamlsafe.check_tag(node, path)
         if len(node.value) > MAX_LIST:
@@ -287,11 +292,11 @@ def _parse_body(item: Item, body: Node, path: str) -> None:
             item.args[""] = value = parse_value(body, path)
             item.literal = type(value) is Lit
         return
-    if body.tag != yamlsafe.MAP:
+    if body.tag != MAP:
         yamlsafe.check_tag(body, path)
     args, options = item.args, item.options
     for key, value in body.value:
-        if key.tag == yamlsafe.MERGE:
+        if key.tag == MERGE:
             yamlsafe.refuse_merge_key(key, path)
         if not isinstance(key, ScalarNode):
             raise at(key, path).error("invalid-value", "argument names are plain words")
@@ -327,12 +332,12 @@ def parse_items(node: Node, path: str, what: str) -> list[Item]:
         if isinstance(entry, ScalarNode) and _is_text(entry, path) and entry.value:
             items.append(Item(entry.value, at(entry, path)))
         elif isinstance(entry, MappingNode) and entry.value:
-            if entry.tag != yamlsafe.MAP:
+            if entry.tag != MAP:
                 yamlsafe.check_tag(entry, path)
             key, value = entry.value[0]
-            if key.tag == yamlsafe.MERGE:
+            if key.tag == MERGE:
                 yamlsafe.refuse_merge_key(key, path)
-            if not isinstance(key, ScalarNode) or not _is_text(key, path):
+            if not isinstance(key, ScalarNode) or (key.tag != STR and not _is_text(key, path)):
                 raise at(key, path).error("invalid-layer", "a layer's key is its kind, a plain name like `conv`")
             if len(entry.value) > 1:
                 extra = entry.value[1][0]
