@@ -94,6 +94,8 @@ class Analysis:
         if self._rows is None:
             with collector_paused():  # as in analyze: collections would only re-scan a large network's rows
                 self._rows = [_row(layer) for layer in self.network.layers]
+            if len(self._rows) >= FREEZE_FROM:
+                gc.freeze()  # as analyze freezes the network (see there), so the rows kept for rendering
         return self._rows
 
 
