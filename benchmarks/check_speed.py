@@ -108,7 +108,7 @@ def main() -> int:
           f"= {check / read_compose:.2f}x read + compose")
     print(f"checks.report (check_file, the analysis dropped, as `cnncalc check` does): {reported / n * 1e6:8.1f} "
           f"µs/file = {reported / read_compose:.2f}x read + compose")
-    per_file = (cli_serial - one) / (n - 1)
+    per_file = (cli_serial - one) / max(n - 1, 1)
     print(f"`cnncalc check --jobs 1`, per file beyond the first (start-up excluded): {per_file * 1e6:8.1f} µs/file "
           f"= {per_file * n / read_compose:.2f}x read + compose (target: under 2x)")
     print(f"`cnncalc --version` start-up:            {start * 1e3:8.1f} ms")
