@@ -76,17 +76,27 @@ class Analysis:
     spec: Spec
     input: Shape
     output: Shape
-    rows: list[Row]
     totals: Totals
     warnings: list[Problem] = field(default_factory=list)
     groups: dict[str, str] = field(default_factory=dict)  # block use or repeat name -> kind label
     uneven: Problem | None = None  # the first layer where the input size does not divide evenly
     network: Network = field(default_factory=lambda: Network(()))  # the resolved layer calls rows come from
+    _rows: list[Row] | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
         """The architecture's name."""
         return self.spec.name
+
+    @property
+    def rows(self) -> list[Row]:
+        """The table rows, one per leaf layer, made on first use (`check` reads only the totals)."""
+        if self._rows is None:
+            with collector_paused():  # as in analyze: collections would only re-scan a large network's rows
+                self._rows = [_row(layer) for layer in self.network.layers]
+            if len(self._rows) >= FREEZE_FROM:
+                gc.freeze()  # as analyze freezes the network (see there), so the rows kept for rendering
+        return self._rows
 
 
 FREEZE_FROM = 2_000  # layers: below this the collector's re-scans cost nothing measurable
@@ -103,17 +113,30 @@ def analyze(spec: Spec, input_shape: Shape | None = None) -> Analysis:
     with collector_paused():
         expander = expand(spec, input_shape)
         network = expander.network
-        rows = [_row(layer) for layer in network.layers]
-    totals = Totals(sum(r.trainable for r in rows), sum(r.non_trainable for r in rows),
-                    sum(r.macs for r in rows), sum(r.elements for r in rows))
+    totals = _totals(network.layers)
     warnings = suppress(expander.warnings, spec.text, spec.path)
-    if len(rows) >= FREEZE_FROM:
+    if len(network.layers) >= FREEZE_FROM:
         # A large analysis is kept while it is rendered or checked; every collection triggered meanwhile
         # would re-scan all its objects (superlinear). Frozen, the collector skips them; reference
         # counting still frees them, as they hold no cycles.
         gc.freeze()
-    return Analysis(spec, network.input, network.layers[-1].output, rows, totals, warnings, expander.groups,
+    return Analysis(spec, network.input, network.layers[-1].output, totals, warnings, expander.groups,
                     expander.first_uneven, network)
+
+
+def _totals(layers: list[Layer]) -> Totals:
+    """Sums over the layers' figures, in one pass (what the rows would sum to)."""
+    trainable = non_trainable = macs = elements = 0
+    for layer in layers:
+        out = layer.out
+        trainable += out.trainable
+        non_trainable += out.non_trainable
+        macs += out.macs
+        n = 1
+        for d in out.output:
+            n *= d
+        elements += n
+    return Totals(trainable, non_trainable, macs, elements)
 
 
 def first_uneven(analysis: Analysis, input_shape: Shape) -> Problem | None:

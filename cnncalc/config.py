@@ -268,6 +268,8 @@ def excluded(config: Config, path: str) -> bool:
     """Whether an `exclude` glob matches the path (relative to its config's directory), a parent, or a name in it."""
     if os.path.basename(path) in CONFIG_NAMES[:2]:
         return True  # a .cnncalc.yaml found in a checked directory is configuration, not an architecture
+    if not config.exclude:
+        return False
     absolute = os.path.abspath(path)
     for glob, root in config.exclude:
         try:

@@ -7,12 +7,13 @@ order, since a later layer's arguments are checked against its input's shape.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from cnncalc.expr import ExprError, UnknownName, evaluate
 from cnncalc.kinds import ALIAS_RANKS, ALIASES, KINDS, REQUIRED, Call, Kind, Shape, check_alias_rank
 from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, collector_paused
-from cnncalc.network import INPUT, RF, Layer, Network, compose_rf, compute, margins_of, pixel
+from cnncalc.network import INPUT, RF, Layer, Network, compose_rf, compute, computed, margins_of, memo_key, pixel
 from cnncalc.problems import INFO, WARNING, BlockUse, Located, Problem, SpecError, did_you_mean
 from cnncalc.spec import Block, Defaults, Item, Lit, Seq, Spec, Value, Var
 
@@ -75,6 +76,8 @@ class _Step:
 
 
 _CONVERTED: dict[tuple[Any, Any], Any] = {}
+# Layer(...) without its generated Python __new__ (see spec._lit): one per layer expanded, fields in order.
+_layer = partial(tuple.__new__, Layer)
 
 
 def _convert(convert: Any, value: Any, where: Located) -> Any:
@@ -115,6 +118,8 @@ class Expander:
         self.globals: Env = {}
         # Keeping each block use's names for `from: use.layer` costs memory; only files that write one pay it.
         self.dotted = _has_dotted_references(spec)
+        # Per kind and defaults mapping: the arguments before a use's own (see _base).
+        self._bases: dict[tuple[str, int], tuple[Defaults, dict[str, Any] | None, frozenset[str]]] = {}
 
     # -- values and substitution ---------------------------------------------------------
 
@@ -223,12 +228,21 @@ class Expander:
         if "if" in item.options and not self._condition(ctx, item):
             self._skip(ctx, item, canonical, position)
             return
-        given = {k: (v.value, v.where) if type(v) is Lit else self.resolve(v, ctx.env) for k, v in item.args.items()}
-        options = {k: (v.value, v.where) if type(v) is Lit else self._option(k, v, ctx.env)
-                   for k, v in item.options.items()} if item.options else {}
+        # A literal is already its (value, where) pair (a Lit is that named tuple): an item of literals only
+        # is used as written, and neither mapping is changed below.
+        given: Given
+        options: Given
+        if item.literal:
+            given, options = item.args, item.options  # type: ignore[assignment]
+        else:
+            given = {k: v if type(v) is Lit else self.resolve(v, ctx.env)  # type: ignore[misc]
+                     for k, v in item.args.items()}
+            options = {k: v if type(v) is Lit else self._option(k, v, ctx.env)  # type: ignore[misc]
+                       for k, v in item.options.items()}
         step = _Step(item, canonical, given, options, ctx.scope)
         name = self._name(ctx, step)
-        sources = self._sources(ctx, step, position, block is None and KINDS[canonical].merge)
+        merge = block is None and KINDS[canonical].merge
+        sources = self._sources(ctx, step, position, merge) if merge or "from" in options else [ctx.outputs[-1]]
         repeat = self._repeat(options, len(sources)) if "repeat" in options else 1
         if repeat == 0:  # nothing is built: the input passes through under this name
             self._pass_through(ctx, name, sources[0], item)
@@ -375,25 +389,76 @@ class Expander:
         if len(sources) == 1:  # the common case, without three generator expressions
             only = sources[0]
             indices, names, shapes = (only.index,), (only.name,), (only.shape,)
+            margins = self.layers[only.index].out.margins if only.index != INPUT else ()  # margins_of, inlined
         else:
             indices = tuple(s.index for s in sources)
             names, shapes = tuple(s.name for s in sources), tuple(s.shape for s in sources)
+            margins = margins_of(self.layers, indices)
         if item.kind in ALIAS_RANKS:
             check_alias_rank(item.kind, shapes[0], item.where)
-        layer = Layer(len(self.layers), row_name, kind.name, args, item.where, arg_where, indices, names,
-                      step.scope, ctx.uses, shapes, None)  # type: ignore[arg-type]
-        out = layer.out = compute(Call(kind.name, args, item.where, arg_where, list(shapes), list(names), row_name,
-                                       margins_of(self.layers, indices)))
+        # A memoized result needs no Call built (most layers of most files: the same few calls recur).
+        out = computed(memo_key(kind.name, args, shapes, margins)) or compute(
+            Call(kind.name, args, item.where, arg_where, list(shapes), list(names), row_name, margins))
         for problem in out.warnings:
             self._warn(problem, row_name)
         if out.uneven is not None and self.first_uneven is None:
             self.first_uneven = item.where.problem("uneven-size", f"{row_name}: {out.uneven}", INFO)
-        layer.rf = compose_rf(sources[0].rf, out) if len(sources) == 1 else self._merge_rf(sources, item)
-        self.layers.append(layer)
-        return _Value(out.output, row_name, layer.rf, layer.index)
+        rf = compose_rf(sources[0].rf, out) if len(sources) == 1 else self._merge_rf(sources, item)
+        index = len(self.layers)
+        self.layers.append(_layer((index, row_name, kind.name, args, item.where, arg_where, indices, names,
+                                   step.scope, ctx.uses, shapes, out, rf)))
+        return _Value(out.output, row_name, rf, index)
 
     def _leaf_args(self, kind: Kind, step: _Step, all_defaults: Defaults) -> tuple[dict[str, Any], dict[str, Located]]:
         """The kind's arguments, converted, from this use, then `defaults`, then the kind's defaults."""
+        base, required = self._base(kind, all_defaults)
+        given = step.given
+        if base is not None and ("" not in given or kind.main is not None):
+            if "" in given:
+                given = {kind.main: given[""]}  # type: ignore[dict-item]
+            # The common case: only what this use writes is converted; any problem (an unknown or
+            # missing argument, a bad value) is left to the full pass, which reports it as it always has.
+            args = base.copy()
+            arg_where: dict[str, Located] = {}
+            try:
+                for arg_name, (value, where) in given.items():
+                    if arg_name not in base:
+                        break
+                    args[arg_name] = _convert(kind.args[arg_name].convert, value, where)
+                    arg_where[arg_name] = where  # a default's problems belong to the layer that uses it
+                else:
+                    if given.keys() >= required:  # every argument without a default is written here
+                        return args, arg_where
+            except SpecError:
+                pass
+        return self._leaf_args_checked(kind, step, all_defaults)
+
+    def _base(self, kind: Kind, all_defaults: Defaults) -> tuple[dict[str, Any] | None, frozenset[str]]:
+        """A kind's arguments before a use's own: `defaults` converted, else the kind's (REQUIRED: none), and
+        the names still REQUIRED; made once per kind and defaults mapping (None: a default does not convert)."""
+        key = (kind.name, id(all_defaults))
+        cached = self._bases.get(key)
+        if cached is not None and cached[0] is all_defaults:  # the mapping is held, so its id is not reused
+            return cached[1], cached[2]
+        defaults = all_defaults.get(kind.name) or {}
+        base: dict[str, Any] | None = {}
+        for arg_name, arg in kind.args.items():
+            if arg_name in defaults:
+                value, where = defaults[arg_name]
+                try:
+                    base[arg_name] = _convert(arg.convert, value, where)  # type: ignore[index]
+                except SpecError:
+                    base = None
+                    break
+            else:
+                base[arg_name] = arg.default  # type: ignore[index]
+        required = frozenset(name for name, value in (base or {}).items() if value is REQUIRED)
+        self._bases[key] = (all_defaults, base, required)
+        return base, required
+
+    def _leaf_args_checked(self, kind: Kind, step: _Step, all_defaults: Defaults
+                           ) -> tuple[dict[str, Any], dict[str, Located]]:
+        """_leaf_args argument by argument, raising the first problem in the kind's argument order."""
         given, item = step.given, step.item
         if "" in given:
             if kind.main is None:

@@ -7,8 +7,6 @@ hostile file can cause, while accepting real networks: a 4096×4096 input, a 100
 from __future__ import annotations
 
 import gc
-from contextlib import contextmanager
-from typing import Iterator
 
 MAX_DIMENSION = 1_000_000  # one height, width or channel count, of the input or of any layer's output
 MAX_ELEMENTS = 1_000_000_000  # values in one tensor (a flattened feature map's length included)
@@ -28,18 +26,21 @@ def too_large(shape: tuple[int, ...]) -> str | None:
     return None
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
+class collector_paused:  # noqa: N801  (used as a function: `with collector_paused():`)
     """Run a block with the cyclic garbage collector off.
 
     Parsing and expansion build many small acyclic objects (nodes, values, layers); each
     automatic collection re-scans all that survive, which made a 20,000-layer file superlinear.
     Reference counting frees them all the same; the collector is back on afterwards.
+    A class rather than a @contextmanager generator: it is entered several times per file.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+
+    __slots__ = ("was_enabled",)
+
+    def __enter__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.was_enabled:
             gc.enable()

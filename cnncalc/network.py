@@ -8,7 +8,7 @@ the chain of block uses that produced it, its positions in the file and what its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 from cnncalc.kinds import KINDS, Call, LayerOut, Margins, Shape
@@ -28,6 +28,7 @@ class RF(NamedTuple):
 
 
 PIXEL = RF((1, 1), (1, 1), (0, 0))  # a pixel of the input sees itself
+_rf = partial(tuple.__new__, RF)  # RF(...) without its generated Python __new__: one per layer (size, jump, padding)
 
 
 def pixel(shape: Shape) -> RF | None:
@@ -46,9 +47,8 @@ def compose_rf(rf: RF | None, out: LayerOut) -> RF | None:
         return rf
     if len(out.rf) == 2 == len(rf.size):  # the common 2-D case, without the generic loop's generators
         (kh, sh, ph), (kw, sw, pw) = out.rf
-        return RF((rf.size[0] + (kh - 1) * rf.jump[0], rf.size[1] + (kw - 1) * rf.jump[1]),
-                  (rf.jump[0] * sh, rf.jump[1] * sw),
-                  (rf.padding[0] + ph * rf.jump[0], rf.padding[1] + pw * rf.jump[1]))
+        (r0, r1), (j0, j1), (p0, p1) = rf
+        return _rf(((r0 + (kh - 1) * j0, r1 + (kw - 1) * j1), (j0 * sh, j1 * sw), (p0 + ph * j0, p1 + pw * j1)))
     if len(out.rf) != len(rf.size):  # a flatten of a map: no axis left to follow
         return rf
     axes = tuple(zip(out.rf, rf.size, rf.jump, rf.padding))
@@ -57,11 +57,13 @@ def compose_rf(rf: RF | None, out: LayerOut) -> RF | None:
               tuple(p + pad * j for (_, _, pad), _, j, p in axes))
 
 
-@dataclass(slots=True)
-class Layer:
-    """One resolved layer call: what to compute (kind, arguments, sources) and what it computed (out, rf)."""
+class Layer(NamedTuple):
+    """One resolved layer call: what to compute (kind, arguments, sources) and what it computed (out, rf).
 
-    index: int  # 0-based position in the network
+    A named tuple: made once, complete, per layer of every file, and never changed after.
+    """
+
+    index: int  # type: ignore[assignment]  # 0-based position in the network (shadows tuple.index, never called)
     name: str  # dotted display name: stage1.block2.conv1
     kind: str  # canonical kind, a key of KINDS
     args: dict[str, Any]  # converted, defaults filled
@@ -93,6 +95,22 @@ def margins_of(layers: list[Layer], sources: tuple[int, ...]) -> Margins:
 _COMPUTED: dict[tuple[Any, ...], LayerOut] = {}
 
 
+def memo_key(kind: str, args: dict[str, Any], inputs: tuple[Shape, ...], margins: Margins) -> tuple[Any, ...]:
+    """What compute() memoizes a call on: its kind, arguments, input shapes and margins."""
+    key: tuple[Any, ...] = (kind, tuple(args.items()), inputs, margins)
+    if len(inputs[0]) != 3:  # outside 2-D, `kernel: 3` and `kernel: [3, 3]` differ
+        key += tuple(getattr(v, "raw", None) for v in args.values())
+    return key
+
+
+def computed(key: tuple[Any, ...]) -> LayerOut | None:
+    """compute()'s memoized result for a memo_key, if there is one (then the call need not be built)."""
+    try:
+        return _COMPUTED.get(key)
+    except TypeError:  # an unhashable argument value
+        return None
+
+
 def compute(call: Call) -> LayerOut:
     """What the kind computes for a call, refusing outputs beyond the documented limits.
 
@@ -100,12 +118,8 @@ def compute(call: Call) -> LayerOut:
     positions): networks repeat the same layer on the same shape (ResNet stages, VGG's convs,
     CI runs over many similar files). Results are shared, so a LayerOut is read-only.
     """
+    key: tuple[Any, ...] | None = memo_key(call.kind, call.args, tuple(call.inputs), call.margins)
     try:
-        written: tuple[Any, ...] = ()
-        if len(call.inputs[0]) != 3:  # outside 2-D, `kernel: 3` and `kernel: [3, 3]` differ
-            written = tuple(getattr(v, "raw", None) for v in call.args.values())
-        key: tuple[Any, ...] | None = (call.kind, tuple(call.args.items()), tuple(call.inputs), call.margins,
-                                       *written)
         cached = _COMPUTED.get(key)  # type: ignore[arg-type]
     except TypeError:  # an unhashable argument value
         key, cached = None, None
@@ -191,4 +205,5 @@ def replay(network: Network, input_shape: Shape) -> Layer | None:
     return None
 
 
-__all__ = ["INPUT", "RF", "Layer", "Network", "SpecError", "compose_rf", "compute", "margins_of", "pixel", "replay"]
+__all__ = ["INPUT", "RF", "Layer", "Network", "SpecError", "compose_rf", "compute", "computed", "margins_of", "memo_key",
+           "pixel", "replay"]

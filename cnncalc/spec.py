@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, NamedTuple
 
 from cnncalc import yamlsafe
@@ -11,7 +12,7 @@ from cnncalc.kinds import ALIASES, KINDS
 from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_DIMENSION, collector_paused, too_large
 from cnncalc.quantities import Quantity, parse_quantity, parse_shape
 from cnncalc.problems import Located, SpecError, did_you_mean
-from cnncalc.yamlsafe import MappingNode, Node, ScalarNode, SequenceNode
+from cnncalc.yamlsafe import MAP, MERGE, STR, MappingNode, Node, ScalarNode, SequenceNode
 
 Shape = tuple[int, ...]
 TOP_KEYS = ("name", "description", "input", "vars", "defaults", "blocks", "layers", "expect", "variants")
@@ -46,6 +47,10 @@ class Seq(NamedTuple):
 
 
 Value = Lit | Var | Seq
+# A named tuple's generated __new__ is a Python function; tuple.__new__ makes the same value without
+# that call. Parsing makes one per value written, so the hot paths use these (fields in order).
+_lit = partial(tuple.__new__, Lit)
+_var = partial(tuple.__new__, Var)
 
 
 class Item:
@@ -56,15 +61,22 @@ class Item:
     A plain slotted class: one is made per layer written, and nothing compares them.
     """
 
-    __slots__ = ("kind", "where", "args", "options", "key_where", "explicit_name")
+    __slots__ = ("kind", "where", "args", "options", "key_marks", "explicit_name", "literal")
 
     def __init__(self, kind: str, where: Located) -> None:
         self.kind = kind
         self.where = where
         self.args: dict[str, Value] = {}
         self.options: dict[str, Value] = {}
-        self.key_where: dict[str, Located] = {}
+        # The YAML marks of argument keys: read only to report an unknown argument (see key_where).
+        self.key_marks: dict[str, Any] = {}
         self.explicit_name: str | None = None  # the `name:` as written, for forward-reference messages
+        self.literal = True  # every argument and option is a Lit (expansion then substitutes nothing)
+
+    @property
+    def key_where(self) -> dict[str, Located]:
+        """The positions of the argument keys as written."""
+        return {name: Located.at_mark(self.where.path, mark) for name, mark in self.key_marks.items()}
 
     @property
     def main_given(self) -> bool:
@@ -237,11 +249,11 @@ MAX_LIST = 64  # an argument's list; flat lists also bound what aliases can expa
 
 def parse_value(node: Node, path: str) -> Value:
     """An argument's node as a positioned value: a literal, a `$name`/`${expr}`, or a flat list."""
-    where = at(node, path)
+    where = Located.at_mark(path, node.start_mark)  # at(), one call fewer: this runs for every value
     if isinstance(node, ScalarNode):
-        if node.tag == yamlsafe.STR and type(node) is ScalarNode:  # text as written (the common case)
-            return Var(node.value, where) if node.value.startswith("$") else Lit(node.value, where)
-        return Lit(yamlsafe.scalar_value(node, path), where)
+        if node.tag == STR and type(node) is ScalarNode:  # text as written (the common case)
+            return _var((node.value, where)) if node.value.startswith("$") else _lit((node.value, where))
+        return _lit((yamlsafe.scalar_value(node, path), where))  # type: ignore[no-any-return]
     if isinstance(node, SequenceNode):
         yamlsafe.check_tag(node, path)
         if len(node.value) > MAX_LIST:
@@ -275,27 +287,38 @@ def _parse_body(item: Item, body: Node, path: str) -> None:
     if not isinstance(body, MappingNode):
         if _is_merge(item.kind):
             item.options["from"] = _parse_from(body, path)
+            item.literal = False
         else:
-            item.args[""] = parse_value(body, path)
+            item.args[""] = value = parse_value(body, path)
+            item.literal = type(value) is Lit
         return
-    yamlsafe.check_tag(body, path)
+    if body.tag != MAP:
+        yamlsafe.check_tag(body, path)
+    args, options = item.args, item.options
     for key, value in body.value:
-        if key.tag == yamlsafe.MERGE:
+        if key.tag == MERGE:
             yamlsafe.refuse_merge_key(key, path)
         if not isinstance(key, ScalarNode):
             raise at(key, path).error("invalid-value", "argument names are plain words")
         name = key.value
-        if name in item.args or name in item.options:
+        if name in args or name in options:
             raise at(key, path).error("duplicate-key", f"`{name}` is given twice; keep one")
-        if name == "name" and isinstance(value, ScalarNode):
-            item.explicit_name = value.value
-        if name == "from":
-            item.options[name] = _parse_from(value, path)
-        elif name in OPTIONS:
-            item.options[name] = parse_value(value, path)
+        if name not in OPTIONS:
+            args[name] = parsed = parse_value(value, path)
+            item.key_marks[name] = key.start_mark
+        elif name == "from":
+            options[name] = parsed = _parse_from(value, path)
         else:
-            item.args[name] = parse_value(value, path)
-            item.key_where[name] = at(key, path)
+            if name == "name" and isinstance(value, ScalarNode):
+                item.explicit_name = value.value
+            options[name] = parsed = parse_value(value, path)
+        if type(parsed) is not Lit:
+            item.literal = False
+
+
+def _is_text(node: ScalarNode, path: str) -> bool:
+    """Whether a scalar's value is text (other tags are refused as scalar_value refuses them)."""
+    return node.tag == yamlsafe.STR or isinstance(yamlsafe.scalar_value(node, path), str)
 
 
 def parse_items(node: Node, path: str, what: str) -> list[Item]:
@@ -304,14 +327,17 @@ def parse_items(node: Node, path: str, what: str) -> list[Item]:
         raise at(node, path).error("invalid-layers", f"{what} must be a non-empty list of layers (`- conv: 64`)")
     yamlsafe.check_tag(node, path)
     items = []
+    # Tags are compared first, so that the common case (plain text keys, plain mappings) makes no call.
     for entry in node.value:
-        if isinstance(entry, ScalarNode) and isinstance(yamlsafe.scalar_value(entry, path), str) and entry.value:
+        if isinstance(entry, ScalarNode) and _is_text(entry, path) and entry.value:
             items.append(Item(entry.value, at(entry, path)))
         elif isinstance(entry, MappingNode) and entry.value:
-            yamlsafe.check_tag(entry, path)
+            if entry.tag != MAP:
+                yamlsafe.check_tag(entry, path)
             key, value = entry.value[0]
-            yamlsafe.refuse_merge_key(key, path)
-            if not isinstance(key, ScalarNode) or not isinstance(yamlsafe.scalar_value(key, path), str):
+            if key.tag == MERGE:
+                yamlsafe.refuse_merge_key(key, path)
+            if not isinstance(key, ScalarNode) or (key.tag != STR and not _is_text(key, path)):
                 raise at(key, path).error("invalid-layer", "a layer's key is its kind, a plain name like `conv`")
             if len(entry.value) > 1:
                 extra = entry.value[1][0]

@@ -72,19 +72,30 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     makes composing several times faster. The tags resolved are exactly PyYAML's.
     """
 
-    _memo: dict[tuple[str, tuple[bool, bool]], str] = {}
+    _memo: dict[str, str] = {}  # a plain scalar's text -> its tag
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is ScalarNode:
-            key = (value, implicit)
-            tag = self._memo.get(key)
+            # PyYAML matches its implicit resolvers only on a plain scalar (implicit[0]), by its text
+            # alone; any other scalar is text. So the text is the whole key (no tuple to build and hash).
+            if not implicit[0]:
+                return self.DEFAULT_SCALAR_TAG  # type: ignore[no-any-return]
+            tag = self._memo.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
                 if len(self._memo) < 50_000:
-                    self._memo[key] = tag
+                    self._memo[value] = tag
             return tag
         # What PyYAML's resolver gives a collection when no path resolvers are registered (none are here).
         return SEQ if kind is SequenceNode else MAP
+
+    # The C composer calls these around every node; with no path resolvers registered (none are
+    # here) PyYAML's versions only test that and return, so plain no-ops are the same, cheaper.
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
 
 
 STR = "tag:yaml.org,2002:str"
@@ -123,7 +134,10 @@ def read_text(path: str) -> str:
                        f"{MAX_FILE_BYTES:,} bytes (use blocks and `repeat` to keep them short)")
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            # read(size + 1), not read(MAX_FILE_BYTES + 1): that allocates a megabyte for every file.
+            data = handle.read(size + 1)
+            if len(data) > size:  # the file grew since the stat: read on, within the bound
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as exc:
         raise _problem(path, 1, 1, "unreadable-file", f"cannot read the file: {exc.strerror}") from None
     return decode(data, path)
@@ -188,9 +202,10 @@ def _may_be_deep(text: str) -> bool:
     Nesting comes from brackets or from indentation and `- ` prefixes, so a document that
     passes this bound cannot be deeper than MAX_DEPTH; one that fails it is measured exactly.
     """
-    block = max(map(len, _PREFIX.findall(text)), default=0)
-    if block + text.count("[") + text.count("{") <= MAX_DEPTH:
+    brackets = text.count("[") + text.count("{")
+    if brackets <= MAX_DEPTH and not _has_prefix_longer(text, MAX_DEPTH - brackets):
         return False  # even every bracket opened inside the one before stays within the limit: no peeling
+    block = max(map(len, _PREFIX.findall(text)), default=0)
     flow = 0
     while "[" in text or "{" in text:
         stripped = _INNERMOST.sub("", text)
@@ -199,6 +214,21 @@ def _may_be_deep(text: str) -> bool:
             return True
         text = stripped
     return flow + block > MAX_DEPTH
+
+
+_LONG_PREFIX: dict[int, re.Pattern[str]] = {}
+
+
+def _has_prefix_longer(text: str, limit: int) -> bool:
+    """Whether a line's prefix of spaces, tabs and `?:-` (what _PREFIX finds) is longer than `limit`.
+
+    A search for a newline and limit + 1 such characters (the first line matched on its own) is
+    several times faster than finding every line's prefix.
+    """
+    pattern = _LONG_PREFIX.get(limit)
+    if pattern is None:
+        pattern = _LONG_PREFIX[limit] = re.compile(r"\n[ \t?:-]{%d}" % (limit + 1))
+    return pattern.search(text) is not None or pattern.match("\n" + text[:limit + 1]) is not None
 
 
 def compose(text: str, path: str) -> Node | None:

@@ -1,0 +1,116 @@
+"""The per-file fast paths of `check` give what the full paths give.
+
+Each shortcut taken for speed (the nesting pre-check's prefix search, the tag memo keyed by a
+plain scalar's text, reading a file at its stat'd size, a kind's arguments from converted
+defaults, rows made on first use) is compared here with the slow answer it stands for.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import yaml
+
+from cnncalc import yamlsafe
+from cnncalc.analysis import analyze
+from cnncalc.checks import check_file
+from cnncalc.problems import SpecError
+from cnncalc.spec import loads
+
+LIMIT = yamlsafe.MAX_DEPTH
+
+
+def _longest_prefix(text: str) -> int:
+    """The slow measure the pre-check stands for: the longest line prefix of spaces, tabs and `?:-`."""
+    return max(len(m) for m in re.findall(r"^[ \t?:-]*", text, re.MULTILINE))
+
+
+@pytest.mark.parametrize("text, limit", [
+    ("a: 1\n", 0),
+    (" a: 1\n", 0),  # the first line has no newline before it
+    ("a: 1\n" + " " * 5 + "b: 2\n", 4),
+    ("a: 1\n" + " " * 5 + "b: 2\n", 5),  # exactly at the limit is not longer
+    ("- - - - x\n", 7),
+    ("- - - - x\n", 8),
+    ("x:\n\t? - y\n", 3),
+    ("x\r\n    y\n", 3),  # a carriage return is not part of a prefix
+    ("", 0),
+])
+def test_prefix_search_agrees_with_measuring_every_line(text: str, limit: int) -> None:
+    assert yamlsafe._has_prefix_longer(text, limit) == (_longest_prefix(text) > limit)
+
+
+@pytest.mark.parametrize("depth, brackets", [(10, 0), (LIMIT - 3, 3), (LIMIT - 3, 4), (LIMIT, 0), (LIMIT + 1, 0),
+                                             (0, LIMIT), (0, LIMIT + 1), (2, LIMIT - 1)])
+def test_nesting_pre_check_is_an_upper_bound(depth: int, brackets: int) -> None:
+    # An indented line `depth` deep and `brackets` nested flow lists: deep only when the sum is over the limit.
+    text = "a:\n" + " " * depth + "b: " + "[" * brackets + "1" + "]" * brackets + "\n"
+    assert yamlsafe._may_be_deep(text) == (depth + brackets > LIMIT)
+
+
+SCALARS = ["1", "'1'", '"2"', "1.5", ".inf", "~", "null", "''", "yes", "true", "'true'", "0x1F", "1_000",
+           "!!str 5", "! 7", "2001-12-14", "=", "same", "$filters", "'${a * 2}'", "-3", "0o17", "+.5"]
+
+
+@pytest.mark.parametrize("scalar", SCALARS)
+def test_tag_memo_gives_pyyaml_s_tags(scalar: str) -> None:
+    text = f"a: {scalar}\nb: [{scalar}, x]\n"
+    for _ in range(2):  # the second time from the memo
+        mine = yamlsafe.compose(text, "<t>")
+        theirs = yaml.compose(text, Loader=yaml.CSafeLoader)
+        assert [(k.tag, v.tag) for k, v in mine.value] == [(k.tag, v.tag) for k, v in theirs.value]
+        assert mine.value[1][1].value[0].tag == theirs.value[1][1].value[0].tag
+
+
+def test_a_file_that_grows_after_its_stat_is_read_whole(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "net.yaml"
+    text = "input: [8, 8, 3]\nlayers:\n  - conv: {filters: 4, kernel: 3}\n"
+    path.write_text(text, encoding="utf-8")
+    real_stat = os.stat
+
+    def stale_stat(name, *args, **kwargs):  # the size the file had before its last lines were written
+        status = real_stat(name, *args, **kwargs)
+        return os.stat_result((status.st_mode,) + tuple(status)[1:6] + (10,) + tuple(status)[7:])
+
+    monkeypatch.setattr(yamlsafe.os, "stat", stale_stat)
+    assert yamlsafe.read_text(str(path)) == text
+
+
+DEFAULTS = "input: [8, 8, 3]\ndefaults:\n  conv: {kernel: 3, padding: same}\nlayers:\n"
+
+
+@pytest.mark.parametrize("layer, rule, message", [
+    ("- conv: {filters: 4, size: 3}", "unknown-argument", "conv has no argument `size`"),
+    ("- conv: {kernel: 3}", "missing-argument", "conv needs `filters`"),
+    ("- conv: {filters: 0}", "invalid-value", "expected a whole number of at least 1"),
+    ("- conv: {filters: 4.0}", "invalid-value", "write it without the decimal point"),
+    ("- relu: 3", "invalid-value", "`relu` takes no main argument"),
+    ("- conv: {filters: 4, activation: prelu}", "invalid-value", "prelu has parameters"),
+])
+def test_arguments_off_the_fast_path_are_reported_as_before(layer: str, rule: str, message: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        analyze(loads(DEFAULTS + f"  {layer}\n"))
+    problem = caught.value.problem
+    assert (problem.rule, problem.line) == (rule, 5) and message in problem.message
+
+
+def test_converted_defaults_and_written_arguments_fill_every_argument() -> None:
+    layer = analyze(loads(DEFAULTS + "  - conv: {filters: 4, stride: 2}\n  - conv: 6\n")).network.layers
+    assert (layer[0].args["kernel"], layer[0].args["stride"], layer[0].args["padding"]) == ((3, 3), (2, 2), "same")
+    assert (layer[1].args["filters"], layer[1].args["stride"]) == (6, (1, 1))
+    assert list(layer[0].args) == list(layer[1].args)  # the kind's order, whatever the use wrote
+    assert set(layer[0].arg_where) == {"filters", "stride"}  # positions of what the use wrote only
+
+
+def test_rows_are_made_on_first_use_and_check_never_makes_them(tmp_path) -> None:
+    path = tmp_path / "net.yaml"
+    path.write_text(DEFAULTS + "  - conv: 4\n  - maxpool: 2\n  - flatten\n  - dense: 10\n", encoding="utf-8")
+    result = check_file(str(path))
+    assert result.analysis is not None and result.analysis._rows is None
+    rows = result.analysis.rows
+    assert [r.name for r in rows] == ["conv1", "maxpool1", "flatten1", "dense1"]
+    assert sum(r.trainable for r in rows) == result.analysis.totals.trainable == 3 * 3 * 3 * 4 + 4 + 64 * 10 + 10
+    assert sum(r.elements for r in rows) == result.analysis.totals.elements == 256 + 64 + 64 + 10
+    assert result.analysis.rows is rows
