@@ -204,10 +204,19 @@ def find_files(paths: list[str]) -> Iterator[tuple[str, Problem | None]]:
         else:
             found = [(path, Problem(path, 1, 1, ERROR, "file-not-found", "no such file or directory"))]
         for name, problem in found:
-            key = name if name == "-" or problem else os.path.realpath(name)
+            key = name if name == "-" or problem else _identity(name)
             if key not in seen:
                 seen.add(key)
                 yield name, problem
+
+
+def _identity(path: str) -> object:
+    """The file itself (device, inode): one file named twice (a symlink, `a/../a.yaml`) is checked once."""
+    try:
+        status = os.stat(path)
+    except OSError:  # gone since it was found: reading it will say so
+        return path
+    return (status.st_dev, status.st_ino)
 
 
 def _walk(top: str) -> list[tuple[str, Problem | None]]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.checks import check_file
+from cnncalc.checks import check_file, find_files
 
 FAMILY = """\
 input: [9, 9, 3]
@@ -43,3 +43,14 @@ def test_a_file_with_a_variant_that_fails_has_no_analysis(tmp_path: Path) -> Non
     errors = [p for p in result.problems if p.level == "error"]
     assert [(p.rule, p.message[:3]) for p in errors] == [("invalid-value", "b: ")]
     assert result.analysis is None
+
+
+def test_one_file_named_several_ways_is_found_once(tmp_path: Path) -> None:
+    (tmp_path / "nets").mkdir()
+    real = tmp_path / "nets" / "a.yaml"
+    real.write_text("input: [8, 8, 3]\nlayers:\n  - conv: {filters: 4, kernel: 3}\n")
+    (tmp_path / "nets" / "b.yaml").symlink_to(real)
+    other = tmp_path / "nets" / "c.yaml"
+    other.write_text(real.read_text())  # the same text in another file is another file
+    named = [str(real), str(tmp_path / "nets" / ".." / "nets" / "a.yaml"), str(tmp_path / "nets")]
+    assert [path for path, _ in find_files(named)] == [str(real), str(other)]
