@@ -193,7 +193,7 @@ def find_files(paths: list[str]) -> Iterator[tuple[str, Problem | None]]:
     Symlinked directories are followed (each real directory once, so links cannot loop); a
     directory that cannot be read, or a path that does not exist, is an error, not a skip.
     """
-    seen: set[str] = set()
+    seen: set[object] = set()
     for path in paths:
         if path == "-":
             found: list[tuple[str, Problem | None]] = [("-", None)]
