@@ -17,6 +17,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from cnncalc.analysis import Analysis
 from cnncalc.export.pytorch import Exported
 from meta_batchnorm import MetaBatchNorm
+from meta_init import no_init
 
 
 @dataclass
@@ -39,7 +40,7 @@ def load_module(code: str) -> dict[str, Any]:
 def build(exported: Exported, device: str = "meta") -> tuple[nn.Module, tuple[int, ...]]:
     """The exported network (eval mode) on `device`, and its INPUT_SHAPE."""
     namespace = load_module(exported.code)
-    with torch.device(device):
+    with torch.device(device), no_init():
         net = namespace[exported.class_name]().eval()
     return net, namespace["INPUT_SHAPE"]
 

@@ -135,6 +135,40 @@ def test_meta_batch_norm_is_pytorchs(case: str) -> None:
     assert (expected[0][0] == "refused") is (case == "wrong-channels")
 
 
+META_INIT_MODULES = {
+    "conv": lambda: torch.nn.Conv2d(3, 8, 3), "deconv": lambda: torch.nn.ConvTranspose2d(8, 4, 2, groups=2),
+    "dense": lambda: torch.nn.Linear(12, 5), "bn": lambda: torch.nn.BatchNorm2d(4),
+    "layernorm": lambda: torch.nn.LayerNorm([4, 5]), "prelu": lambda: torch.nn.PReLU(6),
+    "embedding": lambda: torch.nn.Embedding(10, 3),
+}
+
+
+@pytest.mark.parametrize("case", META_INIT_MODULES)
+def test_meta_build_without_init_is_the_same_model(case: str) -> None:
+    """tests/meta_init.py's no_init() builds on the meta device the module PyTorch builds there (same structure,
+    parameter and buffer shapes and dtypes), and on the CPU still initialises it exactly as PyTorch does."""
+    from meta_init import no_init
+
+    make = META_INIT_MODULES[case]
+
+    def layout(module: torch.nn.Module) -> list[tuple[str, tuple[int, ...], torch.dtype, bool]]:
+        tensors = [*module.named_parameters(), *module.named_buffers()]
+        return [(n, tuple(t.shape), t.dtype, t.is_meta) for n, t in tensors]
+
+    with torch.device("meta"):
+        initialised = make()
+    with torch.device("meta"), no_init():
+        skipped = make()
+    assert str(skipped) == str(initialised) and layout(skipped) == layout(initialised)
+    assert all(t.is_meta for t in [*skipped.parameters(), *skipped.buffers()])
+    torch.manual_seed(0)
+    cpu = make()
+    torch.manual_seed(0)
+    with no_init():
+        cpu_inside = make()
+    assert all(torch.equal(a, b) for a, b in zip(cpu.state_dict().values(), cpu_inside.state_dict().values()))
+
+
 # --- every bundled spec -------------------------------------------------------------------------
 
 BUNDLED = BUNDLED_NAMES

@@ -61,6 +61,7 @@ from torch.utils._pytree import tree_flatten  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from meta_batchnorm import MetaBatchNorm  # noqa: E402
+from meta_init import no_init  # noqa: E402
 
 BUNDLED = BUNDLED_NAMES
 COMPARED = sorted(n for n in TORCHVISION if n in BUNDLED)
@@ -240,7 +241,7 @@ def regnet_widths_on_the_cpu() -> Iterator[None]:
 def build(name: str) -> torch.nn.Module:
     """torchvision's model `name` on the meta device."""
     torch.manual_seed(0)
-    with torch.device("meta"), regnet_widths_on_the_cpu():
+    with torch.device("meta"), regnet_widths_on_the_cpu(), no_init():
         return constructor_of(name)(**TORCHVISION[name][1])
 
 

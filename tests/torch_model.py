@@ -27,6 +27,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from cnncalc.analysis import Analysis
 from meta_batchnorm import MetaBatchNorm
+from meta_init import no_init
 
 # --- small modules --------------------------------------------------------------------------
 
@@ -504,7 +505,7 @@ class TorchNet(nn.Module):
 def build_op(kind: str, args: dict[str, Any], in_shapes: Sequence[Sequence[int]], device: str = "cpu") -> nn.Module:
     """make_op on `device`, in eval mode. On the CPU, weights are a constant rather than randomly initialised:
     only shapes and counts are compared, and initialising ResNet-152's 60M weights would dominate the run."""
-    with torch.device("meta"):
+    with torch.device("meta"), no_init():
         op = make_op(kind, args, in_shapes).eval()
     if device != "meta":
         op = op.to_empty(device=device)
