@@ -16,7 +16,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from cnncalc.analysis import Analysis
 from cnncalc.export.pytorch import Exported
-from meta_batchnorm import MetaBatchNorm
+from meta_shortcuts import MetaShortcuts
 from meta_init import no_init
 
 
@@ -60,8 +60,8 @@ def measure(exported: Exported, device: str = "meta") -> tuple[dict[str, Figures
         handles.append(module.register_forward_hook(
             lambda m, args, out, name=name: shapes.__setitem__(name, _channels_last(out.shape))))
     x = torch.zeros(input_shape, device=device)
-    # MetaBatchNorm: batch norm's meta kernel is a slow Python decomposition (tests/meta_batchnorm.py).
-    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaBatchNorm():
+    # MetaShortcuts: batch norm's meta kernel is a slow Python decomposition (tests/meta_shortcuts.py).
+    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaShortcuts():
         out = net(x)
     for handle in handles:
         handle.remove()

@@ -107,9 +107,9 @@ META_BATCH_NORMS = {
 
 @pytest.mark.parametrize("case", META_BATCH_NORMS)
 def test_meta_batch_norm_is_pytorchs(case: str) -> None:
-    """tests/meta_batchnorm.py's shortcut gives what PyTorch's meta kernel gives (shape, dtype, strides of all
+    """tests/meta_shortcuts.py's shortcut gives what PyTorch's meta kernel gives (shape, dtype, strides of all
     three results), or leaves the call to PyTorch, which refuses what it refuses."""
-    from meta_batchnorm import MetaBatchNorm
+    from meta_shortcuts import MetaShortcuts
 
     make, shape = META_BATCH_NORMS[case]
     with torch.device("meta"):
@@ -128,11 +128,49 @@ def test_meta_batch_norm_is_pytorchs(case: str) -> None:
             return [("refused", str(error).split(":")[0])]
 
     expected = results()
-    with MetaBatchNorm():
+    with MetaShortcuts():
         assert results() == expected
         if case != "wrong-channels":  # the module's own forward pass, as the networks run it
             assert bn(x).shape == x.shape
     assert (expected[0][0] == "refused") is (case == "wrong-channels")
+
+
+META_ACTIVATIONS = [
+    *((name, (), {}) for name in ("relu", "sigmoid", "silu", "hardswish", "hardsigmoid", "tanh")),
+    *((f"{name}_", (), {}) for name in ("relu", "sigmoid", "silu", "hardswish", "hardsigmoid", "tanh")),
+    ("hardtanh", (0.0, 6.0), {}), ("hardtanh_", (0.0, 6.0), {}), ("hardtanh", (6.0, 0.0), {}),
+    ("gelu", (), {}), ("gelu", (), {"approximate": "tanh"}), ("gelu", (), {"approximate": "cubic"}),
+]
+META_INPUTS = {
+    "contiguous": lambda: torch.empty(1, 8, 5, 7, device="meta"),
+    "vector": lambda: torch.empty(1, 8, device="meta", dtype=torch.float64),
+    "channels-last": lambda: torch.empty(1, 8, 5, 7, device="meta").to(memory_format=torch.channels_last),
+    "strided": lambda: torch.empty(1, 8, 5, 7, device="meta")[:, :, 1:],
+    "integer": lambda: torch.empty(1, 8, 5, 7, device="meta", dtype=torch.int64),
+}
+
+
+@pytest.mark.parametrize("tensor", META_INPUTS)
+@pytest.mark.parametrize("name, args, kwargs", META_ACTIVATIONS)
+def test_meta_activation_is_pytorchs(name: str, args: tuple[float, ...], kwargs: dict[str, str], tensor: str) -> None:
+    """tests/meta_shortcuts.py answers an activation on the meta device as PyTorch's meta kernel does (shape,
+    dtype, strides, the input itself when in place), or leaves the call to PyTorch, which refuses what it refuses."""
+    from meta_shortcuts import MetaShortcuts
+
+    op = getattr(torch.ops.aten, name).default
+
+    def result() -> tuple[Any, ...]:
+        x = META_INPUTS[tensor]()
+        try:
+            with torch.no_grad():
+                out = op(x, *args, **kwargs)
+        except RuntimeError as error:
+            return ("refused", str(error).split(":")[0])
+        return tuple(out.shape), out.dtype, out.stride(), out.device, out is x
+
+    expected = result()
+    with MetaShortcuts():
+        assert result() == expected
 
 
 META_INIT_MODULES = {

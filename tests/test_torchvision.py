@@ -60,7 +60,7 @@ from torch.overrides import TorchFunctionMode  # noqa: E402
 from torch.utils._pytree import tree_flatten  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-from meta_batchnorm import MetaBatchNorm  # noqa: E402
+from meta_shortcuts import MetaShortcuts  # noqa: E402
 from meta_init import no_init  # noqa: E402
 
 BUNDLED = BUNDLED_NAMES
@@ -202,7 +202,7 @@ class Recorder(TorchFunctionMode):
 def record(model: torch.nn.Module, x: torch.Tensor) -> Reference:
     """Run `model` on `x` in eval mode and record its compared ops and totals."""
     model.eval()
-    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaBatchNorm():
+    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaShortcuts():
         with Recorder(model, counter) as recorder:
             out = model(x)
     trainable = sum(p.numel() for p in model.parameters())

@@ -26,7 +26,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from cnncalc.analysis import Analysis
-from meta_batchnorm import MetaBatchNorm
+from meta_shortcuts import MetaShortcuts
 from meta_init import no_init
 
 # --- small modules --------------------------------------------------------------------------
@@ -469,7 +469,7 @@ class TorchNet(nn.Module):
         values: dict[str, torch.Tensor] = {"input": self.example_input()}
         # One FlopCounterMode for the whole build (entering one costs ~30 ms); each op's FLOPs are the
         # growth of the running total across its call.
-        with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaBatchNorm():
+        with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaShortcuts():
             for row in analysis.rows:
                 ins = [values[n] for n in row.inputs]
                 op = build_op(row.kind, row.args, [tuple(t.shape) for t in ins], device)
@@ -540,7 +540,7 @@ def mismatches(analysis: Analysis, net: TorchNet) -> list[str]:
 def whole_model_figures(net: TorchNet) -> tuple[tuple[int, ...], int, int, int]:
     """(output shape, parameters, running stats, FLOPs) of the whole module in one forward pass."""
     x = net.example_input()
-    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaBatchNorm():
+    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaShortcuts():
         out = net(x)
     trainable, running = count_params(net)
     return to_channels_last(out.shape), trainable, running, counter.get_total_flops()
