@@ -16,7 +16,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from cnncalc.analysis import Analysis
 from cnncalc.export.pytorch import Exported
-from meta_batchnorm import MetaBatchNorm
+from meta_shortcuts import MetaShortcuts
+from meta_init import no_init
 
 
 @dataclass
@@ -39,7 +40,7 @@ def load_module(code: str) -> dict[str, Any]:
 def build(exported: Exported, device: str = "meta") -> tuple[nn.Module, tuple[int, ...]]:
     """The exported network (eval mode) on `device`, and its INPUT_SHAPE."""
     namespace = load_module(exported.code)
-    with torch.device(device):
+    with torch.device(device), no_init():
         net = namespace[exported.class_name]().eval()
     return net, namespace["INPUT_SHAPE"]
 
@@ -59,8 +60,8 @@ def measure(exported: Exported, device: str = "meta") -> tuple[dict[str, Figures
         handles.append(module.register_forward_hook(
             lambda m, args, out, name=name: shapes.__setitem__(name, _channels_last(out.shape))))
     x = torch.zeros(input_shape, device=device)
-    # MetaBatchNorm: batch norm's meta kernel is a slow Python decomposition (tests/meta_batchnorm.py).
-    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaBatchNorm():
+    # MetaShortcuts: batch norm's meta kernel is a slow Python decomposition (tests/meta_shortcuts.py).
+    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaShortcuts():
         out = net(x)
     for handle in handles:
         handle.remove()

@@ -11,6 +11,7 @@ Known cnncalc bugs are xfail(strict=True) with the reason; a fix makes the suite
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -336,20 +337,33 @@ _TYPED = {
 }
 
 
+# Strategies drawn inside flatmap are made once per kind or argument name (functools.cache): a new strategy
+# object per draw was validated and checked for emptiness again each time, ~a quarter of generating a file.
+@functools.cache
+def _typed_arg(name: str) -> st.SearchStrategy:
+    return st.tuples(st.just(name), _TYPED.get(name, _plausible))
+
+
+@functools.cache
 def _args_of(kind: str) -> st.SearchStrategy:
     known = KINDS[ALIASES[kind]] if kind in ALIASES else None
     names = (list(known.args) if known else ["c", "k"]) + ["name", "from", "repeat"]
-    typed = st.sampled_from(names).flatmap(lambda n: st.tuples(st.just(n), _TYPED.get(n, _plausible)))
+    typed = st.sampled_from(names).flatmap(_typed_arg)
     main = _TYPED.get(known.main, _plausible) if known and known.main else st.none()
     return st.one_of(
         main, main, st.lists(typed, max_size=4).map(dict), st.lists(typed, max_size=4).map(dict),
         _plausible, st.dictionaries(st.sampled_from(names), st.one_of(_plausible, _small), max_size=4))
 
 
+@functools.cache
+def _layer_of(kind: str) -> st.SearchStrategy:
+    return st.fixed_dictionaries({kind: _args_of(kind)})
+
+
 _layer = st.one_of(
-    st.sampled_from(KIND_NAMES).flatmap(lambda kind: st.fixed_dictionaries({kind: _args_of(kind)})),
-    st.sampled_from(KIND_NAMES).flatmap(lambda kind: st.fixed_dictionaries({kind: _args_of(kind)})),
-    st.sampled_from(KIND_NAMES).flatmap(lambda kind: st.fixed_dictionaries({kind: _args_of(kind)})),
+    st.sampled_from(KIND_NAMES).flatmap(_layer_of),
+    st.sampled_from(KIND_NAMES).flatmap(_layer_of),
+    st.sampled_from(KIND_NAMES).flatmap(_layer_of),
     st.sampled_from(KIND_NAMES),
     _tree,
 )

@@ -107,9 +107,9 @@ META_BATCH_NORMS = {
 
 @pytest.mark.parametrize("case", META_BATCH_NORMS)
 def test_meta_batch_norm_is_pytorchs(case: str) -> None:
-    """tests/meta_batchnorm.py's shortcut gives what PyTorch's meta kernel gives (shape, dtype, strides of all
+    """tests/meta_shortcuts.py's shortcut gives what PyTorch's meta kernel gives (shape, dtype, strides of all
     three results), or leaves the call to PyTorch, which refuses what it refuses."""
-    from meta_batchnorm import MetaBatchNorm
+    from meta_shortcuts import MetaShortcuts
 
     make, shape = META_BATCH_NORMS[case]
     with torch.device("meta"):
@@ -128,11 +128,83 @@ def test_meta_batch_norm_is_pytorchs(case: str) -> None:
             return [("refused", str(error).split(":")[0])]
 
     expected = results()
-    with MetaBatchNorm():
+    with MetaShortcuts():
         assert results() == expected
         if case != "wrong-channels":  # the module's own forward pass, as the networks run it
             assert bn(x).shape == x.shape
     assert (expected[0][0] == "refused") is (case == "wrong-channels")
+
+
+META_ACTIVATIONS = [
+    *((name, (), {}) for name in ("relu", "sigmoid", "silu", "hardswish", "hardsigmoid", "tanh")),
+    *((f"{name}_", (), {}) for name in ("relu", "sigmoid", "silu", "hardswish", "hardsigmoid", "tanh")),
+    ("hardtanh", (0.0, 6.0), {}), ("hardtanh_", (0.0, 6.0), {}), ("hardtanh", (6.0, 0.0), {}),
+    ("gelu", (), {}), ("gelu", (), {"approximate": "tanh"}), ("gelu", (), {"approximate": "cubic"}),
+]
+META_INPUTS = {
+    "contiguous": lambda: torch.empty(1, 8, 5, 7, device="meta"),
+    "vector": lambda: torch.empty(1, 8, device="meta", dtype=torch.float64),
+    "channels-last": lambda: torch.empty(1, 8, 5, 7, device="meta").to(memory_format=torch.channels_last),
+    "strided": lambda: torch.empty(1, 8, 5, 7, device="meta")[:, :, 1:],
+    "integer": lambda: torch.empty(1, 8, 5, 7, device="meta", dtype=torch.int64),
+}
+
+
+@pytest.mark.parametrize("tensor", META_INPUTS)
+@pytest.mark.parametrize("name, args, kwargs", META_ACTIVATIONS)
+def test_meta_activation_is_pytorchs(name: str, args: tuple[float, ...], kwargs: dict[str, str], tensor: str) -> None:
+    """tests/meta_shortcuts.py answers an activation on the meta device as PyTorch's meta kernel does (shape,
+    dtype, strides, the input itself when in place), or leaves the call to PyTorch, which refuses what it refuses."""
+    from meta_shortcuts import MetaShortcuts
+
+    op = getattr(torch.ops.aten, name).default
+
+    def result() -> tuple[Any, ...]:
+        x = META_INPUTS[tensor]()
+        try:
+            with torch.no_grad():
+                out = op(x, *args, **kwargs)
+        except RuntimeError as error:
+            return ("refused", str(error).split(":")[0])
+        return tuple(out.shape), out.dtype, out.stride(), out.device, out is x
+
+    expected = result()
+    with MetaShortcuts():
+        assert result() == expected
+
+
+META_INIT_MODULES = {
+    "conv": lambda: torch.nn.Conv2d(3, 8, 3), "deconv": lambda: torch.nn.ConvTranspose2d(8, 4, 2, groups=2),
+    "dense": lambda: torch.nn.Linear(12, 5), "bn": lambda: torch.nn.BatchNorm2d(4),
+    "layernorm": lambda: torch.nn.LayerNorm([4, 5]), "prelu": lambda: torch.nn.PReLU(6),
+    "embedding": lambda: torch.nn.Embedding(10, 3),
+}
+
+
+@pytest.mark.parametrize("case", META_INIT_MODULES)
+def test_meta_build_without_init_is_the_same_model(case: str) -> None:
+    """tests/meta_init.py's no_init() builds on the meta device the module PyTorch builds there (same structure,
+    parameter and buffer shapes and dtypes), and on the CPU still initialises it exactly as PyTorch does."""
+    from meta_init import no_init
+
+    make = META_INIT_MODULES[case]
+
+    def layout(module: torch.nn.Module) -> list[tuple[str, tuple[int, ...], torch.dtype, bool]]:
+        tensors = [*module.named_parameters(), *module.named_buffers()]
+        return [(n, tuple(t.shape), t.dtype, t.is_meta) for n, t in tensors]
+
+    with torch.device("meta"):
+        initialised = make()
+    with torch.device("meta"), no_init():
+        skipped = make()
+    assert str(skipped) == str(initialised) and layout(skipped) == layout(initialised)
+    assert all(t.is_meta for t in [*skipped.parameters(), *skipped.buffers()])
+    torch.manual_seed(0)
+    cpu = make()
+    torch.manual_seed(0)
+    with no_init():
+        cpu_inside = make()
+    assert all(torch.equal(a, b) for a, b in zip(cpu.state_dict().values(), cpu_inside.state_dict().values()))
 
 
 # --- every bundled spec -------------------------------------------------------------------------

@@ -55,12 +55,16 @@ if missing():
 import torch  # noqa: E402
 # torchvision's compiled operators do not load against this torch build; the model definitions need none.
 sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
-import torchvision  # noqa: E402
 from torch.overrides import TorchFunctionMode  # noqa: E402
 from torch.utils._pytree import tree_flatten  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-from meta_batchnorm import MetaBatchNorm  # noqa: E402
+from meta_shortcuts import MetaShortcuts  # noqa: E402
+from meta_init import no_init  # noqa: E402
+
+# torchvision is imported by the tests, not when the file is collected, and they all run in one xdist worker:
+# importing it costs ~1.4 s of CPU on top of torch, which every worker would otherwise pay.
+pytestmark = pytest.mark.xdist_group("torchvision")
 
 BUNDLED = BUNDLED_NAMES
 COMPARED = sorted(n for n in TORCHVISION if n in BUNDLED)
@@ -201,7 +205,7 @@ class Recorder(TorchFunctionMode):
 def record(model: torch.nn.Module, x: torch.Tensor) -> Reference:
     """Run `model` on `x` in eval mode and record its compared ops and totals."""
     model.eval()
-    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaBatchNorm():
+    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaShortcuts():
         with Recorder(model, counter) as recorder:
             out = model(x)
     trainable = sum(p.numel() for p in model.parameters())
@@ -211,7 +215,9 @@ def record(model: torch.nn.Module, x: torch.Tensor) -> Reference:
 
 def constructor_of(name: str) -> Callable[..., torch.nn.Module]:
     """torchvision's constructor for a spec (`video.r3d_18` is in torchvision.models.video)."""
-    found: Any = torchvision.models
+    from torchvision import models
+
+    found: Any = models
     for part in TORCHVISION[name][0].split("."):
         found = getattr(found, part)
     return found  # type: ignore[no-any-return]
@@ -240,7 +246,7 @@ def regnet_widths_on_the_cpu() -> Iterator[None]:
 def build(name: str) -> torch.nn.Module:
     """torchvision's model `name` on the meta device."""
     torch.manual_seed(0)
-    with torch.device("meta"), regnet_widths_on_the_cpu():
+    with torch.device("meta"), regnet_widths_on_the_cpu(), no_init():
         return constructor_of(name)(**TORCHVISION[name][1])
 
 
@@ -340,7 +346,9 @@ def test_meta_run_equals_a_zero_input_run() -> None:
     residual additions and a functional global pooling. (At 96×96, to keep the real arithmetic short.)
     """
     torch.manual_seed(0)
-    real = record(torchvision.models.mobilenet_v2(), torch.zeros(1, 3, 96, 96))
+    from torchvision.models import mobilenet_v2
+
+    real = record(mobilenet_v2(), torch.zeros(1, 3, 96, 96))
     assert real == reference("mobilenet_v2", 96, 96)
     assert {o.op for o in real.ops} == {"conv", "batchnorm", "add", "adaptivepool", "flatten", "dense"}
     assert real.running == 34_112 and len(real.ops) == len(cnncalc_ops(analysis_of("mobilenet_v2")))

@@ -26,7 +26,8 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from cnncalc.analysis import Analysis
-from meta_batchnorm import MetaBatchNorm
+from meta_shortcuts import MetaShortcuts
+from meta_init import no_init
 
 # --- small modules --------------------------------------------------------------------------
 
@@ -468,7 +469,7 @@ class TorchNet(nn.Module):
         values: dict[str, torch.Tensor] = {"input": self.example_input()}
         # One FlopCounterMode for the whole build (entering one costs ~30 ms); each op's FLOPs are the
         # growth of the running total across its call.
-        with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaBatchNorm():
+        with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaShortcuts():
             for row in analysis.rows:
                 ins = [values[n] for n in row.inputs]
                 op = build_op(row.kind, row.args, [tuple(t.shape) for t in ins], device)
@@ -504,7 +505,7 @@ class TorchNet(nn.Module):
 def build_op(kind: str, args: dict[str, Any], in_shapes: Sequence[Sequence[int]], device: str = "cpu") -> nn.Module:
     """make_op on `device`, in eval mode. On the CPU, weights are a constant rather than randomly initialised:
     only shapes and counts are compared, and initialising ResNet-152's 60M weights would dominate the run."""
-    with torch.device("meta"):
+    with torch.device("meta"), no_init():
         op = make_op(kind, args, in_shapes).eval()
     if device != "meta":
         op = op.to_empty(device=device)
@@ -539,7 +540,7 @@ def mismatches(analysis: Analysis, net: TorchNet) -> list[str]:
 def whole_model_figures(net: TorchNet) -> tuple[tuple[int, ...], int, int, int]:
     """(output shape, parameters, running stats, FLOPs) of the whole module in one forward pass."""
     x = net.example_input()
-    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaBatchNorm():
+    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaShortcuts():
         out = net(x)
     trainable, running = count_params(net)
     return to_channels_last(out.shape), trainable, running, counter.get_total_flops()
