@@ -62,15 +62,31 @@ def test_ctrl_c_during_a_parallel_check_is_one_line(tmp_path: Path) -> None:
     # Enough work that two workers are still busy after a second, however fast one file gets.
     for i in range(3000):
         shutil.copy(SPECS / "resnet152.yaml", tmp_path / f"net{i:04}.yaml")
-    # A terminal sends SIGINT to the whole foreground process group: the workers get it too.
+    # A terminal sends SIGINT to the whole foreground process group: the workers get it too. The child
+    # starts with SIGINT's default action, as from a terminal: an ignored SIGINT (a background job's)
+    # is inherited across exec, and Python then rightly keeps ignoring it.
     proc = subprocess.Popen(CNNCALC + ["check", "--jobs", "2", str(tmp_path)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env=ENV, cwd=ROOT, start_new_session=True)
-    time.sleep(1.0)
+                            stderr=subprocess.PIPE, env=ENV, cwd=ROOT, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    _wait_for_workers(proc.pid, count=2, timeout=30.0)
     assert proc.poll() is None, "check finished before it could be interrupted"
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130
-    assert err == b"cnncalc: interrupted\n"
+    assert (proc.returncode, err) == (130, b"cnncalc: interrupted\n")
+
+
+def _wait_for_workers(pid: int, count: int, timeout: float) -> None:
+    """Wait until `pid` has `count` child processes (the pool's workers) and they have started."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if len(children.read_text().split()) >= count:
+                break
+        except OSError:  # no /proc (not Linux): fall back to time alone
+            break
+        time.sleep(0.05)
+    time.sleep(0.5)  # the workers' initializer (Ctrl-C ignored) runs first thing after the fork
 
 
 PROBE = """
