@@ -7,7 +7,6 @@ adding a format is one class here and one line in REPORTERS.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, TextIO
 
 from cnncalc import diagnostics
@@ -18,13 +17,15 @@ if TYPE_CHECKING:
     from cnncalc.problems import Problem
 
 
-@dataclass
 class Summary:
     """Counts over a whole run of `check`."""
 
-    files: int = 0
-    errors: int = 0
-    warnings: int = 0
+    # Plain classes here, not dataclasses: every command's --help imports this registry, and a dataclass
+    # compiles its generated methods at each start-up.
+    __slots__ = ("files", "errors", "warnings")
+
+    def __init__(self) -> None:
+        self.files = self.errors = self.warnings = 0
 
     def add(self, result: "FileResult") -> None:
         """Count one file's problems."""
@@ -44,13 +45,13 @@ class Summary:
                 f"{plural(self.warnings, 'warning')}")
 
 
-@dataclass
 class Reporter:
     """Base reporter: plain text to `out`, the summary line last unless quiet."""
 
-    out: TextIO = field(default_factory=lambda: sys.stdout)
-    quiet: bool = False
-    summary_stream: TextIO | None = None  # None: the summary goes to `out`
+    def __init__(self, out: TextIO | None = None, quiet: bool = False) -> None:
+        self.out = out or sys.stdout
+        self.quiet = quiet
+        self.summary_stream: TextIO | None = None  # None: the summary goes to `out`
 
     def file(self, result: "FileResult") -> None:
         """Report one file's problems (nothing for a clean file)."""
@@ -64,7 +65,6 @@ class Reporter:
             (self.summary_stream or self.out).write(summary.line() + "\n")
 
 
-@dataclass
 class TextReporter(Reporter):
     """`path` then one indented line per problem, a blank line after each file with problems."""
 
@@ -78,19 +78,17 @@ class TextReporter(Reporter):
         self.out.write("\n".join(lines) + "\n\n")
 
 
-@dataclass
 class RichReporter(Reporter):
     """The text format for a terminal: colour, and a progress bar when there are many files."""
 
-    total: int = 0
-    console: Any = None
-    progress: Any = None
-    task: Any = None
-
-    def __post_init__(self) -> None:
+    def __init__(self, total: int = 0, **options: Any) -> None:
+        super().__init__(**options)
         from rich.console import Console
 
+        self.total = total
         self.console = Console(file=self.out, highlight=False)
+        self.progress: Any = None
+        self.task: Any = None
         if self.total > 20:
             from rich.progress import Progress
 
@@ -123,13 +121,12 @@ class RichReporter(Reporter):
         super().finish(summary)
 
 
-@dataclass
 class LineReporter(Reporter):
     """One line per problem (parsable, github); the summary goes to stderr so the lines stay clean."""
 
-    name: str = "parsable"
-
-    def __post_init__(self) -> None:
+    def __init__(self, name: str = "parsable", **options: Any) -> None:
+        super().__init__(**options)
+        self.name = name
         self.summary_stream = sys.stderr
 
     def file(self, result: "FileResult") -> None:
@@ -138,11 +135,12 @@ class LineReporter(Reporter):
         self.out.write("".join(line(p) + "\n" for p in result.problems))
 
 
-@dataclass
 class JsonReporter(Reporter):
     """One JSON object at the end: counts and every problem."""
 
-    problems: list["Problem"] = field(default_factory=list)
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.problems: list["Problem"] = []
 
     def file(self, result: "FileResult") -> None:
         """Keep the problems for the end."""
@@ -163,11 +161,11 @@ class JsonReporter(Reporter):
                                   indent=2, ensure_ascii=False) + "\n")
 
 
-@dataclass
 class SarifReporter(JsonReporter):
     """A SARIF 2.1.0 log at the end, for code scanning (GitHub's upload-sarif); the summary goes to stderr."""
 
-    def __post_init__(self) -> None:
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
         self.summary_stream = sys.stderr
 
     def finish(self, summary: Summary) -> None:
