@@ -53,14 +53,16 @@ FORMS: dict[str, Callable[[int], str]] = {"written-out": written_out, "repeat": 
 
 
 def shape_json(path: str) -> None:
-    """What `cnncalc shape --format json` computes."""
+    """What `cnncalc shape --format json` computes (as the command does it, with the collector paused)."""
     from cnncalc import render
     from cnncalc.analysis import analyze
+    from cnncalc.limits import collector_paused
     from cnncalc.memory import estimate
     from cnncalc.spec import load
 
-    analysis = analyze(load(path))
-    render.to_json(render.TableView(analysis, estimate(analysis)))
+    with collector_paused():
+        analysis = analyze(load(path))
+        render.to_json(render.TableView(analysis, estimate(analysis)))
 
 
 def check(path: str) -> None:

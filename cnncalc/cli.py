@@ -128,17 +128,20 @@ def shape(
     """
     options.choice(fmt, FORMATS, "--format")
     chosen, folded, count = options.columns(columns), options.depth(depth), options.whole(batch, "--batch")
-    analysis = options.analysed(spec, input, set_)
     from cnncalc import render
+    from cnncalc.limits import collector_paused
     from cnncalc.memory import estimate
 
-    memory = estimate(analysis, count or 1, options.choice(dtype, DTYPE_BYTES, "--dtype"),
-                      options.choice(optimizer, OPTIMIZER_STATES, "--optimizer"))
-    view = render.TableView(analysis, memory, chosen, folded)
-    if fmt == "table" and textout.is_terminal():
+    with collector_paused():  # the analysis and its rows are acyclic: collections would only re-scan them
+        analysis = options.analysed(spec, input, set_)
+        memory = estimate(analysis, count or 1, options.choice(dtype, DTYPE_BYTES, "--dtype"),
+                          options.choice(optimizer, OPTIMIZER_STATES, "--optimizer"))
+        view = render.TableView(analysis, memory, chosen, folded)
+        text = None if fmt == "table" and textout.is_terminal() else render.FORMATS[fmt](view)
+    if text is None:
         render.show_table(view)
     else:
-        sys.stdout.write(render.FORMATS[fmt](view))
+        sys.stdout.write(text)
     if fmt != "json":  # JSON carries its warnings; every other format leaves them to stderr
         _warn(analysis.warnings)
 
