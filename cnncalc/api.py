@@ -75,9 +75,10 @@ class Result:
         return to_markdown(TableView(self.analysis, estimate(self.analysis)))
 
     def _repr_html_(self) -> str:
+        from cnncalc.memory import estimate
         from cnncalc.render_html import to_html
 
-        return to_html(self.analysis)
+        return to_html(self.analysis, estimate(self.analysis))
 
     def __repr__(self) -> str:
         t = self.totals

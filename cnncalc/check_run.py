@@ -47,13 +47,15 @@ def write_report(result: checks.FileResult, directory: str) -> str | None:
     """`check --report-dir`: write the HTML report of a file whose analysis succeeded; why not, if it failed."""
     from cnncalc import bundled
     from cnncalc.analysis import analyze
+    from cnncalc.memory import estimate
     from cnncalc.report import write_report as write_html
     from cnncalc.rules import RULES
 
     if any(p.rule in RULES and RULES[p.rule].fatal for p in result.problems) or result.path == "-":
         return None
     try:
-        write_html(analyze(bundled.read_spec(result.path)), directory)
+        analysis = analyze(bundled.read_spec(result.path))
+        write_html(analysis, estimate(analysis), directory)
     except (SpecError, OSError) as exc:
         return f"cnncalc: no report for {result.path}: {exc}"
     return None

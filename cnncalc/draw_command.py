@@ -127,8 +127,9 @@ def write_diagram(analysis: "Analysis", chosen: "Options", output: str | None) -
 def write_html_report(analysis: "Analysis", chosen: "Options", output: str | None) -> int:
     """`cnncalc report`: write the one-file HTML report; returns the exit code."""
     def body() -> str:
+        from cnncalc.memory import estimate
         from cnncalc.report import html
 
-        return html(analysis, chosen)
+        return html(analysis, estimate(analysis), chosen)
 
     return _run(body, output)

@@ -6,6 +6,7 @@ from html import escape
 
 from cnncalc.analysis import Analysis
 from cnncalc.kinds import fmt_shape
+from cnncalc.memory import MemoryEstimate
 from cnncalc.render import fold, footer, title
 
 _STYLE = "text-align:right;font-variant-numeric:tabular-nums"
@@ -15,8 +16,8 @@ def _count(value: int) -> str:
     return f"{value:,}" if value else "–"
 
 
-def to_html(analysis: Analysis, depth: int | None = 1) -> str:
-    """A self-contained HTML table (rows folded to `depth`, as `cnncalc shape`), every user text escaped."""
+def to_html(analysis: Analysis, memory: MemoryEstimate, depth: int | None = 1) -> str:
+    """A self-contained HTML table (rows folded to `depth`, as `cnncalc shape`) and its footer, user text escaped."""
     head = "".join(f"<th style=\"{_STYLE if h in ('#', 'Params', 'MACs') else 'text-align:left'}\">{h}</th>"
                    for h in ("#", "Layer", "Kind", "Output", "Params", "MACs"))
     body = []
@@ -26,9 +27,8 @@ def to_html(analysis: Analysis, depth: int | None = 1) -> str:
             f"<td style=\"text-align:left\">{escape(row.kind)}</td>"
             f"<td style=\"text-align:left\">{escape(fmt_shape(row.output))}</td>"
             f"<td style=\"{_STYLE}\">{_count(row.params)}</td><td style=\"{_STYLE}\">{_count(row.macs)}</td></tr>")
-    from cnncalc.memory import estimate
 
-    notes = "".join(f"<div>{escape(line)}</div>" for line in footer(analysis, estimate(analysis)))
+    notes = "".join(f"<div>{escape(line)}</div>" for line in footer(analysis, memory))
     warnings = "".join(f"<div style=\"color:#b35900\">warning: {escape(p.message)} [{escape(p.rule)}] "
                        f"(line {p.line})</div>" for p in analysis.warnings)
     return (f"<div class=\"cnncalc\"><strong>{escape(title(analysis))}</strong>"

@@ -14,7 +14,7 @@ from typing import Callable
 from cnncalc.analysis import Analysis
 from cnncalc.diagram import Node, Options, fold_note, layout, nodes
 from cnncalc.kinds import fmt_shape
-from cnncalc.memory import DTYPE_BYTES, estimate
+from cnncalc.memory import DTYPE_BYTES, MemoryEstimate
 from cnncalc.quantities import human, human_bytes
 from cnncalc.svg import render
 
@@ -54,9 +54,8 @@ td.name { overflow-wrap: break-word; max-width: 22em; }
 """
 
 
-def _totals(analysis: Analysis) -> str:
+def _totals(analysis: Analysis, mem: MemoryEstimate) -> str:
     tot = analysis.totals
-    mem = estimate(analysis)
     cells = [("Parameters", f"{tot.params:,}"), ("Trainable", f"{tot.trainable:,}"),
              ("Non-trainable", f"{tot.non_trainable:,}"), ("Multiply-adds", f"{tot.macs:,} ({human(tot.macs)})"),
              ("FLOPs (2 per MAC)", human(tot.flops)), ("Weights (float32)", human_bytes(mem.weights)),
@@ -100,8 +99,8 @@ def _table(analysis: Analysis) -> str:
     return f'<div class="scroll"><table class="layers"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>'
 
 
-def html(analysis: Analysis, options: Options) -> str:
-    """The report of an analysis as one HTML document."""
+def html(analysis: Analysis, memory: MemoryEstimate, options: Options) -> str:
+    """The report of an analysis and its memory estimate (float32, batch 1, Adam) as one HTML document."""
     drawn = layout(analysis, options)
     svg = render(drawn)
     depth = fold_note(options.depth)
@@ -112,7 +111,7 @@ def html(analysis: Analysis, options: Options) -> str:
         f"<h1>{escape(analysis.name)}</h1>",
         f'<p class="sub">{escape(fmt_shape(analysis.input))} → {escape(fmt_shape(analysis.output))} · '
         f"{escape(analysis.spec.path)}</p>",
-        _totals(analysis),
+        _totals(analysis, memory),
         "<h2>Diagram</h2>", '<p class="note">Hover over a box for its figures.</p>',
         f'<div class="scroll diagram">{svg}</div>',
         "<h2>Where the cost sits</h2>", f'<p class="note">Per layer or folded block ({escape(depth)}); '
@@ -129,10 +128,10 @@ def report_name(spec_path: str) -> str:
     return re.sub(r"[^\w.-]+", "__", stem) + ".html"
 
 
-def write_report(analysis: Analysis, directory: str, options: Options | None = None) -> str:
+def write_report(analysis: Analysis, memory: MemoryEstimate, directory: str, options: Options | None = None) -> str:
     """Write the report of `analysis` into `directory` (made if missing) for `check --report-dir`; returns its path."""
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, report_name(analysis.spec.path))
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(html(analysis, options or Options()))
+        handle.write(html(analysis, memory, options or Options()))
     return path

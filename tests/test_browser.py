@@ -21,6 +21,7 @@ import pytest
 from cnncalc import bundled
 from cnncalc.analysis import analyze
 from cnncalc.diagram import Options, layout
+from cnncalc.memory import estimate
 from cnncalc.report import html
 from cnncalc.spec import load
 from cnncalc.svg import render
@@ -193,7 +194,7 @@ def test_escaped_name_is_drawn_as_text(drawings: list[tuple[int, dict]]) -> None
 @pytest.mark.parametrize("width", [390, 1100])
 def test_report_at_phone_and_desktop_width(width: int, tmp_path: Path) -> None:
     analysis = analyze(load(bundled.resolve("resnet50")))
-    page = html(analysis, Options(depth=1))
+    page = html(analysis, estimate(analysis), Options(depth=1))
     m = measured(page, tmp_path, size=(width, 900))
     assert m["scrollWidth"] <= m["innerWidth"], "the page scrolls sideways (only the wide parts may)"
     check_drawing(m, len(layout(analysis, Options(depth=1)).boxes))

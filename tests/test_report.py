@@ -9,11 +9,17 @@ from pathlib import Path
 import pytest
 
 from cnncalc import bundled
-from cnncalc.analysis import analyze
+from cnncalc.analysis import Analysis, analyze
 from cnncalc.diagram import Options, layout
+from cnncalc.memory import estimate
 from cnncalc.report import html, report_name, write_report
 from cnncalc.spec import load
 from conftest import command_args, main, run
+
+
+def _html(analysis: Analysis, options: Options) -> str:
+    """The report as `cnncalc report` makes it: with the analysis's memory estimate."""
+    return html(analysis, estimate(analysis), options)
 
 
 def run_report(spec: str, output: str | None, style: str, direction: str, depth: str, input_shape: str | None) -> int:
@@ -50,7 +56,7 @@ def parsed(text: str) -> Tags:
 
 
 def test_report_is_self_contained_and_offline() -> None:
-    page = html(analyze(load(bundled.resolve("googlenet"))), Options(depth=1))
+    page = _html(analyze(load(bundled.resolve("googlenet"))), Options(depth=1))
     tags = parsed(page)
     names = [t for t, _ in tags.tags]
     assert "script" not in names and "link" not in names and "iframe" not in names and "img" not in names
@@ -61,7 +67,7 @@ def test_report_is_self_contained_and_offline() -> None:
 
 def test_report_has_totals_diagram_table_and_charts() -> None:
     analysis = analyze(load(bundled.resolve("resnet18")))
-    page = html(analysis, Options(depth=1))
+    page = _html(analysis, Options(depth=1))
     assert f"{analysis.totals.params:,}" in page and f"{analysis.totals.macs:,}" in page
     boxes = len(layout(analysis, Options(depth=1)).boxes)
     assert page.count('<g class="box"') == boxes
@@ -74,7 +80,7 @@ def test_report_has_totals_diagram_table_and_charts() -> None:
 
 
 def test_bars_are_proportional() -> None:
-    page = html(run(SMALL), Options(depth=None))
+    page = _html(run(SMALL), Options(depth=None))
     params = page[page.index('class="bars params"'):page.index('class="bars macs"')]
     # stem: 4·(3·3·3 + 1) = 112; the 1×1 conv: 4·(4 + 1) = 20; relu: 0
     widths = re.findall(r'width:([0-9.]+)%', params)
@@ -82,7 +88,7 @@ def test_bars_are_proportional() -> None:
 
 
 def test_names_are_escaped_everywhere() -> None:
-    page = html(run(SMALL), Options(depth=None))
+    page = _html(run(SMALL), Options(depth=None))
     assert "<b>a&b</b>" not in page and "&lt;b&gt;a&amp;b&lt;/b&gt;" in page
     assert "b" not in [t for t, _ in parsed(page).tags]
 
@@ -97,9 +103,9 @@ def test_report_name(path: str, name: str) -> None:
 
 def test_write_report_for_check(tmp_path: Path) -> None:
     analysis = run(SMALL, "nets/small.yaml")
-    path = write_report(analysis, str(tmp_path / "reports"))
+    path = write_report(analysis, estimate(analysis), str(tmp_path / "reports"))
     assert path == str(tmp_path / "reports" / "nets__small.html")
-    assert Path(path).read_text(encoding="utf-8") == html(analysis, Options())
+    assert Path(path).read_text(encoding="utf-8") == _html(analysis, Options())
 
 
 def test_run_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
