@@ -158,6 +158,32 @@ def upsample_mode(value: Any, where: Located) -> str:
 
 # --- the call a kind computes -------------------------------------------------------------
 
+def axes_of(value: Any, rank: int) -> tuple[int, ...]:
+    """A converted kernel-like argument, one value per spatial axis of a rank-`rank` input.
+
+    What was written (`Axes.raw`: one number, or a list taken as it is, whatever its length), else a
+    kind's default, the same on every axis. Call.per_axis refuses a list of the wrong length.
+    """
+    raw = getattr(value, "raw", None)
+    if raw is None:  # a kind's default: the same on every axis
+        raw = value[0] if len(set(value)) == 1 else tuple(value)
+    return (raw,) * rank if isinstance(raw, int) else tuple(raw)
+
+
+def pads_of(value: Any, rank: int) -> tuple[int, ...] | str:
+    """A converted padding-like argument as (begin, end) per spatial axis, flattened, or 'same'.
+
+    One number pads every side, one per axis pads both ends; any other list is taken as it is
+    (Call.pads_per_axis refuses one that is not begin and end per axis).
+    """
+    if value == "same":
+        return "same"
+    padded = axes_of(value, rank)  # `valid` or a default: the same on every side
+    if len(padded) == rank:
+        return tuple(p for p in padded for _ in (0, 1))
+    return padded
+
+
 class Call(NamedTuple):
     """One application of a kind: converted arguments and the input shapes."""
 
@@ -206,33 +232,19 @@ class Call(NamedTuple):
 
     def per_axis(self, arg: str, rank: int) -> tuple[int, ...]:
         """A kernel-like argument resolved to one value per spatial axis of a rank-`rank` input."""
-        value = self.args[arg]
-        raw = getattr(value, "raw", None)
-        if raw is None:  # a kind's default: the same on every axis
-            raw = value[0] if len(set(value)) == 1 else tuple(value)
-        if isinstance(raw, int):
-            return (raw,) * rank
-        if len(raw) != rank:
-            raise self.fail("invalid-value", f"{arg} has {len(raw)} values but the input has {rank} spatial "
+        values = axes_of(self.args[arg], rank)
+        if len(values) != rank:
+            raise self.fail("invalid-value", f"{arg} has {len(values)} values but the input has {rank} spatial "
                             f"{'axis' if rank == 1 else 'axes'} ({AXES[rank - 1]}); give one number or "
                             f"{AXIS_LISTS[rank - 1]}", arg)
-        return raw
+        return values
 
     def pads_per_axis(self, arg: str, rank: int) -> tuple[int, ...] | str:
         """A padding-like argument as (begin, end) per spatial axis, flattened: (t, b, l, r) in 2-D; or 'same'."""
-        value = self.args[arg]
-        if value == "same":
-            return "same"
-        raw = getattr(value, "raw", None)
-        if raw is None:  # `valid` or a default: the same on every side
-            raw = value[0] if len(set(value)) == 1 else tuple(value)
-        if isinstance(raw, int):
-            return (raw,) * (2 * rank)
-        if len(raw) == rank:
-            return tuple(p for p in raw for _ in (0, 1))
-        if len(raw) == 2 * rank:
-            return raw
-        raise self.fail("invalid-value", f"{arg} has {len(raw)} values but the input has {rank} spatial "
+        pads = pads_of(self.args[arg], rank)
+        if pads == "same" or len(pads) == 2 * rank:
+            return pads
+        raise self.fail("invalid-value", f"{arg} has {len(pads)} values but the input has {rank} spatial "
                         f"{'axis' if rank == 1 else 'axes'} ({AXES[rank - 1]}); give one number, "
                         f"{AXIS_LISTS[rank - 1]} or {PAD_LISTS[rank - 1]}", arg)
 

@@ -26,6 +26,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from cnncalc.analysis import Analysis
+from cnncalc.kinds import axes_of as axes, pads_of as box
 from meta_shortcuts import MetaShortcuts
 from meta_init import no_init
 
@@ -187,26 +188,6 @@ def tf_same(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int
     out = math.ceil(size / stride)
     total = max((out - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
     return total // 2, total - total // 2
-
-
-def axes(value: Any, rank: int) -> tuple[int, ...]:
-    """A kernel-like argument as the file wrote it (one number or one per axis), per axis."""
-    raw = getattr(value, "raw", None)
-    if raw is None:  # a default, the same on every axis
-        raw = value[0] if len(set(value)) == 1 else tuple(value)
-    return (raw,) * rank if isinstance(raw, int) else tuple(raw)
-
-
-def box(value: Any, rank: int) -> Any:
-    """A padding-like argument as the file wrote it: (begin, end) per axis, flattened; or `same`."""
-    if value == "same":
-        return "same"
-    raw = getattr(value, "raw", None)
-    if raw is None:
-        raw = value[0] if len(set(value)) == 1 else tuple(value)
-    if isinstance(raw, int):
-        return (raw,) * (2 * rank)
-    return tuple(p for p in raw for _ in (0, 1)) if len(raw) == rank else tuple(raw)
 
 
 def _pads(padding: Any, hw: Sequence[int], kernel: Sequence[int], stride: Sequence[int],

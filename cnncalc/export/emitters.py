@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from cnncalc.export.names import literal
+from cnncalc.kinds import axes_of, pads_of
 from cnncalc.network import Layer
 from cnncalc.problems import Located, SpecError
 
@@ -49,11 +50,11 @@ class Emit:
 
     def axes(self, arg: str) -> tuple[int, ...]:
         """A kernel-like argument of the first use, one value per spatial axis (as cnncalc resolves it)."""
-        return _per_axis(self.layer.args[arg], self.spatial())
+        return axes_of(self.layer.args[arg], self.spatial())
 
     def pads(self, arg: str, layer: Layer | None = None) -> tuple[int, ...] | str:
         """A padding-like argument as (begin, end) per spatial axis, flattened; or 'same'."""
-        return _pads_per_axis((layer or self.layer).args[arg], self.spatial())
+        return pads_of((layer or self.layer).args[arg], self.spatial())
 
     def pair(self, arg: str) -> str:
         """A per-axis argument: the expression, or the literal (one number when every axis agrees)."""
@@ -92,28 +93,6 @@ class Emit:
         if self.spatial() not in (1, 2, 3):
             raise self.fail(f"{self.kind} on an input of rank {self.rank()} has no PyTorch module")
         return f"{self.spatial()}d"
-
-
-def _per_axis(value: Any, rank: int) -> tuple[int, ...]:
-    """cnncalc's per-axis reading of a kernel-like value (Call.per_axis), for `rank` spatial axes."""
-    raw = getattr(value, "raw", None)
-    if raw is None:
-        raw = value[0] if len(set(value)) == 1 else tuple(value)
-    return (raw,) * rank if isinstance(raw, int) else tuple(raw)
-
-
-def _pads_per_axis(value: Any, rank: int) -> tuple[int, ...] | str:
-    """cnncalc's (begin, end)-per-axis reading of a padding-like value (Call.pads_per_axis)."""
-    if value == "same":
-        return "same"
-    raw = getattr(value, "raw", None)
-    if raw is None:
-        raw = value[0] if len(set(value)) == 1 else tuple(value)
-    if isinstance(raw, int):
-        return (raw,) * (2 * rank)
-    if len(raw) == rank:
-        return tuple(p for p in raw for _ in (0, 1))
-    return tuple(raw)
 
 
 def torch_pads(pads: tuple[int, ...]) -> tuple[int, ...]:
