@@ -6,6 +6,7 @@ import os
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ onnx = pytest.importorskip("onnx", reason="the onnx package (cnncalc[onnx]) is n
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from cnncalc import checks  # noqa: E402
-from cnncalc.analysis import analyze  # noqa: E402
+from cnncalc.analysis import Analysis, analyze  # noqa: E402
 from cnncalc.importers import Options  # noqa: E402
 from cnncalc.importers import onnx as onnx_importer  # noqa: E402
 from cnncalc.importers.command import run_import  # noqa: E402
@@ -49,6 +50,25 @@ def import_model(tmp_path: Path, m, **options) -> onnx_importer.ImportResult:
     path = tmp_path / "m.onnx"
     onnx.save(m, str(path))
     return onnx_importer.import_onnx(str(path), Options(**options))
+
+
+def exported_analysis(tmp_path: Path, net: Any, example: Any, opset: int = 17, **export: Any) -> Analysis:
+    """The analysis of what `cnncalc import` makes of PyTorch's ONNX export of `net` run on `example`."""
+    import io
+    import warnings
+
+    import torch
+
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, (example,), buffer, dynamo=False, opset_version=opset, do_constant_folding=False,
+                          **export)
+    path = tmp_path / "exported.onnx"
+    path.write_bytes(buffer.getvalue())
+    result = onnx_importer.import_onnx(str(path), Options())
+    assert result.ok, result.problems
+    return analyze(loads(result.yaml))
 
 
 def layer_lines(text: str) -> list[str]:
@@ -433,8 +453,6 @@ def test_damaged_files_never_raise(tmp_path: Path) -> None:
 def test_kitchen_sink_module_exported_by_pytorch(tmp_path: Path) -> None:
     """Operators the bundled networks do not use, as PyTorch's exporter writes them."""
     torch = pytest.importorskip("torch", reason="PyTorch is needed to export the module")
-    import io
-    import warnings
 
     from torch import nn
     from torch.utils.flop_counter import FlopCounterMode
@@ -461,16 +479,7 @@ def test_kitchen_sink_module_exported_by_pytorch(tmp_path: Path) -> None:
     x = torch.zeros(1, 3, 63, 63)
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         out = net(x)
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(net, (x,), buffer, dynamo=False, opset_version=17, do_constant_folding=False,
-                          input_names=["image"])
-    path = tmp_path / "sink.onnx"
-    path.write_bytes(buffer.getvalue())
-    result = onnx_importer.import_onnx(str(path), Options())
-    assert result.ok, result.problems
-    a = analyze(loads(result.yaml))
+    a = exported_analysis(tmp_path, net, x, 17, input_names=["image"])
     params = sum(p.numel() for p in net.parameters())
     assert (a.totals.trainable, a.totals.macs, a.output) == (params, counter.get_total_flops() // 2,
                                                              tuple(out.shape[1:]))
@@ -518,8 +527,6 @@ def test_group_normalization(tmp_path: Path, opset: int, weights: int, expected)
 def test_layer_norm_exported_by_pytorch(tmp_path: Path, opset: int, affine: bool, bias: bool) -> None:
     """LayerNorm2d (channels last and back) and a LayerNorm of vectors, as PyTorch exports them."""
     torch = pytest.importorskip("torch", reason="PyTorch is needed to export the module")
-    import io
-    import warnings
 
     from torch import nn
 
@@ -532,16 +539,7 @@ def test_layer_norm_exported_by_pytorch(tmp_path: Path, opset: int, affine: bool
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return self.norm(self.norm2d(x.movedim(1, -1)).movedim(-1, 1).flatten(1))
 
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(Norms().eval(), (torch.zeros(1, 8, 7, 7),), buffer, dynamo=False, opset_version=opset,
-                          do_constant_folding=False)
-    path = tmp_path / "norms.onnx"
-    path.write_bytes(buffer.getvalue())
-    result = onnx_importer.import_onnx(str(path), Options())
-    assert result.ok, result.problems
-    a = analyze(loads(result.yaml))
+    a = exported_analysis(tmp_path, Norms().eval(), torch.zeros(1, 8, 7, 7), opset)
     assert [r.kind for r in a.rows] == ["layernorm", "flatten", "layernorm"]
     assert a.totals.trainable == sum(p.numel() for p in Norms().parameters()) and a.output == (392,)
 
@@ -560,22 +558,11 @@ def test_readme_table_names_every_mapped_operator() -> None:
 def test_group_and_instance_norm_exported_by_pytorch(tmp_path: Path, affine: bool) -> None:
     """nn.GroupNorm (exported as reshape, InstanceNormalization, reshape, Mul, Add) and nn.InstanceNorm2d."""
     torch = pytest.importorskip("torch", reason="PyTorch is needed to export the module")
-    import io
-    import warnings
 
     from torch import nn
 
     net = nn.Sequential(nn.GroupNorm(4, 8, affine=affine), nn.InstanceNorm2d(8, affine=affine)).eval()
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(net, (torch.zeros(1, 8, 7, 7),), buffer, dynamo=False, opset_version=17,
-                          do_constant_folding=False)
-    path = tmp_path / "norms.onnx"
-    path.write_bytes(buffer.getvalue())
-    result = onnx_importer.import_onnx(str(path), Options())
-    assert result.ok, result.problems
-    a = analyze(loads(result.yaml))
+    a = exported_analysis(tmp_path, net, torch.zeros(1, 8, 7, 7))
     assert [(r.kind, r.args["groups"] if r.kind == "groupnorm" else None) for r in a.rows] == \
         [("groupnorm", 4), ("instancenorm", None)]
     assert a.totals.trainable == sum(p.numel() for p in net.parameters()) == (32 if affine else 0)
@@ -586,8 +573,6 @@ def test_convnext_block_with_channels_last_linear_layers(tmp_path: Path, opset: 
     """torchvision's CNBlock: depthwise 7×7, permute to channels last, LayerNorm, Linear, GELU, Linear, permute
     back, layer scale, residual add; the Linear layers at each position are 1×1 convolutions."""
     torch = pytest.importorskip("torch", reason="PyTorch is needed to export the module")
-    import io
-    import warnings
 
     from torch import nn
     from torch.utils.flop_counter import FlopCounterMode
@@ -606,15 +591,7 @@ def test_convnext_block_with_channels_last_linear_layers(tmp_path: Path, opset: 
     x = torch.zeros(1, 8, 14, 14)
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         net(x)
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(net, (x,), buffer, dynamo=False, opset_version=opset, do_constant_folding=False)
-    path = tmp_path / "block.onnx"
-    path.write_bytes(buffer.getvalue())
-    result = onnx_importer.import_onnx(str(path), Options())
-    assert result.ok, result.problems
-    a = analyze(loads(result.yaml))
+    a = exported_analysis(tmp_path, net, x, opset)
     assert [(r.kind, r.args.get("activation"), r.args.get("kernel")) for r in a.rows] == [
         ("depthwise", "none", (7, 7)), ("layernorm", None, None), ("conv", "gelu", (1, 1)), ("conv", "none", (1, 1)),
         ("layerscale", None, None), ("add", None, None)]
