@@ -116,14 +116,15 @@ class WindowRequest:
 
 def pads_per_axis(padding: Any, rank: int) -> list[tuple[int, int] | str]:
     """(begin, end) per axis, or `same` on every axis, read as a layer's `padding:` on a rank-`rank` input."""
-    from cnncalc.kinds import Call, padding as read_padding
+    from cnncalc.kinds import padding as read_padding, pads_of
     from cnncalc.problems import Located, SpecError
 
-    where = Located("--padding", 1, 1)
     try:
-        pads = Call("size", {"padding": read_padding(padding, where)}, where, {}, [], []).pads_per_axis("padding", rank)
+        pads = pads_of(read_padding(padding, Located("--padding", 1, 1)), rank)
     except SpecError:
-        raise CommandLineError(f"write {PADDING_FORMS[rank - 1]}, same or valid", "--padding") from None
+        pads = ()
+    if pads != "same" and len(pads) != 2 * rank:  # a layer refuses these too (Call.pads_per_axis)
+        raise CommandLineError(f"write {PADDING_FORMS[rank - 1]}, same or valid", "--padding")
     if isinstance(pads, str):
         return [pads] * rank
     return [(pads[2 * a], pads[2 * a + 1]) for a in range(rank)]
