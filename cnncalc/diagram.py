@@ -12,6 +12,8 @@ Nothing here draws: `cnncalc.svg` turns a `Layout` into SVG. Two styles:
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import unicodedata
 from dataclasses import dataclass, field
@@ -155,8 +157,13 @@ def char_width(ch: str, size: float) -> float:
     return CHAR_WIDTH * size
 
 
+@functools.lru_cache(maxsize=4096)
 def text_width(text: str, size: float) -> float:
     """Estimated width of a line of monospace text, rounded up."""
+    # Remembered: a layout asks for the width of each label several times (left edge, overlap, canvas).
+    if text.isascii():  # no combining or wide characters: every one advances CHAR_WIDTH em
+        # Summed, not multiplied: n × 0.62 × size can round to the other side of an integer than the sum does.
+        return math.ceil(sum(itertools.repeat(CHAR_WIDTH * size, len(text))))
     return math.ceil(sum(char_width(ch, size) for ch in text))
 
 

@@ -2,7 +2,8 @@
 
 Used by tests/test_export.py after `pytest.importorskip("torch")`. The exported source is executed
 in a fresh namespace; the network is built on the meta device (no weights are allocated), run once
-under FlopCounterMode with forward hooks on the module of every cnncalc layer.
+counting FLOPs as FlopCounterMode does (tests/meta_flops.py) with forward hooks on the module of every
+cnncalc layer.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
 from cnncalc.analysis import Analysis
 from cnncalc.export.pytorch import Exported
-from meta_shortcuts import MetaShortcuts
+from meta_flops import counting
 from meta_init import no_init
 
 
@@ -54,26 +54,31 @@ def measure(exported: Exported, device: str = "meta") -> tuple[dict[str, Figures
     """Per cnncalc layer: figures of its module; and the whole network's output shape (channels-last)."""
     net, input_shape = build(exported, device)
     shapes: dict[str, tuple[int, ...]] = {}
+    flops = dict.fromkeys(exported.paths, 0)
+    started: dict[str, int] = {}
     handles = []
-    for name, path in exported.paths.items():
-        module = net.get_submodule(path)
-        handles.append(module.register_forward_hook(
-            lambda m, args, out, name=name: shapes.__setitem__(name, _channels_last(out.shape))))
-    x = torch.zeros(input_shape, device=device)
-    # MetaShortcuts: batch norm's meta kernel is a slow Python decomposition (tests/meta_shortcuts.py).
-    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaShortcuts():
-        out = net(x)
+    with torch.no_grad(), counting() as counter:
+        # A layer's FLOPs are the growth of the running total across its module's calls (FlopCounterMode's
+        # per-module figure, which counts what runs while the module is on the stack).
+        def start(name: str) -> None:
+            started[name] = counter.get_total_flops()
+
+        def finish(name: str, out: torch.Tensor) -> None:
+            shapes[name] = _channels_last(out.shape)
+            flops[name] += counter.get_total_flops() - started[name]
+
+        for name, path in exported.paths.items():
+            module = net.get_submodule(path)
+            handles.append(module.register_forward_pre_hook(lambda m, args, name=name: start(name)))
+            handles.append(module.register_forward_hook(lambda m, args, out, name=name: finish(name, out)))
+        out = net(torch.zeros(input_shape, device=device))
     for handle in handles:
         handle.remove()
-    counts = counter.get_flop_counts()
-    prefix = type(net).__name__
     figures = {}
     for name, path in exported.paths.items():
         module = net.get_submodule(path)
         trainable = sum(p.numel() for p in module.parameters())
-        running = _saved_buffers(module)
-        flops = sum(counts.get(f"{prefix}.{path}", {}).values())
-        figures[name] = Figures(shapes[name], trainable, running, flops // 2)
+        figures[name] = Figures(shapes[name], trainable, _saved_buffers(module), flops[name] // 2)
     return figures, _channels_last(out.shape), net
 
 

@@ -28,19 +28,28 @@ _HARDTANH = {aten.hardtanh.default: False, aten.hardtanh_.default: True}  # ReLU
 _GELU = aten.gelu.default
 
 
+NOT_SHORTCUT = object()  # what `shortcut` returns for a call that PyTorch must answer
+
+
+def shortcut(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The result of an eval-mode batch norm or an activation on a meta tensor, or NOT_SHORTCUT."""
+    if func is _BATCH_NORM:
+        if not kwargs and _batch_norm_shortcut(*args):
+            x = args[0]
+            return torch.empty_like(x), x.new_empty((x.shape[1],)), x.new_empty((x.shape[1],))
+    elif _activation_shortcut(func, args, kwargs):
+        return args[0] if func in _UNARY_IN_PLACE or _HARDTANH.get(func) else torch.empty_like(args[0])
+    return NOT_SHORTCUT
+
+
 class MetaShortcuts(TorchDispatchMode):
     """Answer eval-mode batch norm and activations on meta tensors with their results' shapes
-    (enter it inside FlopCounterMode)."""
+    (enter it inside FlopCounterMode; tests/meta_flops.py's MetaFlops does both in one mode)."""
 
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
-        if func is _BATCH_NORM:
-            if not kwargs and _batch_norm_shortcut(*args):
-                x = args[0]
-                return torch.empty_like(x), x.new_empty((x.shape[1],)), x.new_empty((x.shape[1],))
-        elif _activation_shortcut(func, args, kwargs):
-            return args[0] if func in _UNARY_IN_PLACE or _HARDTANH.get(func) else torch.empty_like(args[0])
-        return func(*args, **kwargs)
+        result = shortcut(func, args, kwargs)
+        return func(*args, **kwargs) if result is NOT_SHORTCUT else result
 
 
 def _batch_norm_shortcut(x: torch.Tensor, weight: Any, bias: Any, mean: Any, var: Any, training: bool,

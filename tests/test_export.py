@@ -178,6 +178,21 @@ def test_exported_module_matches_cnncalc_layer_by_layer(spec: Path | str) -> Non
     assert mismatches(analysis, result) == []
 
 
+@pytest.mark.parametrize("spec", [EVERY_KIND, SPECS / "efficientnet.yaml"], ids=["every_kind", "efficientnet"])
+def test_layer_figures_are_the_same_under_flop_counter_mode(spec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A layer's FLOPs read from the counter's growth across its module's calls (tests/meta_flops.py) are
+    FlopCounterMode's per-module figures."""
+    _torch()
+    import meta_flops
+    from exported_torch import measure
+
+    _, result = exported(str(spec))
+    ours = measure(result)[:2]
+    monkeypatch.setattr(meta_flops, "PYTORCHS_COUNTER", True)
+    assert measure(result)[:2] == ours
+    assert any(figures.macs for figures in ours[0].values())
+
+
 def test_every_kind_runs_on_real_tensors() -> None:
     """The helper modules (TensorFlow `same`, padding read at run time, crops) on the CPU, not only on meta."""
     _torch()

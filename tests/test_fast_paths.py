@@ -1,19 +1,20 @@
-"""The per-file fast paths of `check` give what the full paths give.
+"""The fast paths of `check` and the diagram give what the full paths give.
 
 Each shortcut taken for speed (the nesting pre-check's prefix search, the tag memo keyed by a
 plain scalar's text, reading a file at its stat'd size, a kind's arguments from converted
-defaults, rows made on first use) is compared here with the slow answer it stands for.
+defaults, rows made on first use, the diagram's width of ASCII text) is compared here with the slow answer it stands for.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
 import pytest
 import yaml
 
-from cnncalc import yamlsafe
+from cnncalc import diagram, yamlsafe
 from cnncalc.analysis import analyze
 from cnncalc.checks import check_file
 from cnncalc.problems import SpecError
@@ -114,3 +115,12 @@ def test_rows_are_made_on_first_use_and_check_never_makes_them(tmp_path) -> None
     assert sum(r.trainable for r in rows) == result.analysis.totals.trainable == 3 * 3 * 3 * 4 + 4 + 64 * 10 + 10
     assert sum(r.elements for r in rows) == result.analysis.totals.elements == 256 + 64 + 64 + 10
     assert result.analysis.rows is rows
+
+
+@pytest.mark.parametrize("size", [diagram.FONT_SIZE, diagram.SMALL_SIZE, 10.0, 9.5, 13.3])
+def test_ascii_text_width_is_the_per_character_sum(size: float) -> None:
+    """The diagram's ASCII shortcut: every ASCII character is narrow, and n of them sum as they did one by one."""
+    assert {diagram.char_width(chr(c), size) for c in range(128)} == {diagram.CHAR_WIDTH * size}
+    for length in range(300):
+        text = "".join(chr(32 + (i * 7) % 95) for i in range(length))
+        assert diagram.text_width(text, size) == math.ceil(sum(diagram.char_width(ch, size) for ch in text))

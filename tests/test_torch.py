@@ -32,7 +32,7 @@ from cnncalc.kinds import ALIASES, KINDS  # noqa: E402
 from cnncalc.problems import Located, SpecError  # noqa: E402
 from cnncalc.spec import load, loads  # noqa: E402
 
-from conftest import BUNDLED_NAMES, SPECS, bundled_spec, run  # noqa: E402
+from conftest import BUNDLED_NAMES, ROOT, SPECS, bundled_spec, run  # noqa: E402
 from torchvision_zoo import ZOO, missing  # noqa: E402
 from torch_model import (  # noqa: E402
     TorchNet, Untranslatable, box, mismatches, run_op, tf_same, whole_model_figures)
@@ -171,6 +171,39 @@ def test_meta_activation_is_pytorchs(name: str, args: tuple[float, ...], kwargs:
     expected = result()
     with MetaShortcuts():
         assert result() == expected
+
+
+# Every FLOP-counted aten op the comparisons meet (convolutions of every rank, transposed and grouped; addmm, mm
+# and bmm of dense layers and attention), the decomposed ones, and the shortcuts, on the meta device and on the CPU.
+META_FLOPS_CASES = {
+    "every-kind-meta": ("tests/export/every_kind.yaml", "meta"),
+    "every-kind-cpu": ("tests/export/every_kind.yaml", "cpu"),
+    "channel-kinds": ("tests/export/channel_kinds.yaml", "meta"),
+    "mlp": ("tests/export/mlp.yaml", "cpu"),
+    "rank1": ("tests/export/rank1.yaml", "meta"),
+    "rank3": ("tests/export/rank3.yaml", "meta"),
+    "mobilenet_v3_large": ("mobilenet_v3_large", "meta"),
+    "convnext_tiny": ("convnext_tiny", "meta"),
+}
+
+
+@pytest.mark.parametrize("case", META_FLOPS_CASES)
+def test_meta_flops_is_flop_counter_mode(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tests/meta_flops.py's MetaFlops counts what FlopCounterMode with MetaShortcuts counts: every row's
+    figures, and the whole model's, are the same under either."""
+    import meta_flops
+
+    source, device = META_FLOPS_CASES[case]
+    analysis = analyze(load(str(ROOT / source)) if source.endswith(".yaml") else bundled_spec(source))
+
+    def figures() -> tuple[Any, ...]:
+        net = TorchNet(analysis, device)
+        return tuple(net.measured), whole_model_figures(net)
+
+    ours = figures()
+    monkeypatch.setattr(meta_flops, "PYTORCHS_COUNTER", True)
+    assert figures() == ours
+    assert ours[1][3] == 2 * analysis.totals.macs > 0
 
 
 META_INIT_MODULES = {

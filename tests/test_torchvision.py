@@ -57,9 +57,8 @@ import torch  # noqa: E402
 sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
 from torch.overrides import TorchFunctionMode  # noqa: E402
 from torch.utils._pytree import tree_flatten  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-from meta_shortcuts import MetaShortcuts  # noqa: E402
+from meta_flops import counting  # noqa: E402
 from meta_init import no_init  # noqa: E402
 
 # torchvision is imported by the tests, not when the file is collected, and they all run in one xdist worker:
@@ -132,7 +131,7 @@ def channels_last(shape: torch.Size) -> tuple[int, ...]:
 class Recorder(TorchFunctionMode):
     """Records the compared ops of a forward pass, with their figures, in execution order."""
 
-    def __init__(self, model: torch.nn.Module, counter: FlopCounterMode) -> None:
+    def __init__(self, model: torch.nn.Module, counter: Any) -> None:
         super().__init__()
         self.params = {id(p) for p in model.parameters()}
         self.running = {id(b) for n, b in model.named_buffers() if n.rsplit(".", 1)[-1] in ("running_mean", "running_var")}
@@ -205,7 +204,7 @@ class Recorder(TorchFunctionMode):
 def record(model: torch.nn.Module, x: torch.Tensor) -> Reference:
     """Run `model` on `x` in eval mode and record its compared ops and totals."""
     model.eval()
-    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaShortcuts():
+    with torch.no_grad(), counting() as counter:
         with Recorder(model, counter) as recorder:
             out = model(x)
     trainable = sum(p.numel() for p in model.parameters())
@@ -306,6 +305,16 @@ def test_bundled_spec_is_torchvisions_model(name: str) -> None:
     assert ref.output == tuple(analysis.output)
     totals = analysis.totals
     assert (ref.trainable, ref.running, ref.flops) == (totals.trainable, totals.non_trainable, 2 * totals.macs)
+
+
+def test_recorded_figures_are_the_same_under_flop_counter_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ops recorded with tests/meta_flops.py's counter are the ops recorded with FlopCounterMode."""
+    import meta_flops
+
+    ours = record(build("mobilenet_v3_large"), torch.zeros(1, 3, 224, 224, device="meta"))
+    monkeypatch.setattr(meta_flops, "PYTORCHS_COUNTER", True)
+    assert record(build("mobilenet_v3_large"), torch.zeros(1, 3, 224, 224, device="meta")) == ours
+    assert ours.flops > 0 and all(op.flops > 0 for op in ours.ops if op.op in ("conv", "dense"))
 
 
 def test_every_bundled_spec_is_compared_or_has_no_torchvision_model() -> None:

@@ -23,11 +23,10 @@ from typing import Any, Sequence
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
 from cnncalc.analysis import Analysis
 from cnncalc.kinds import axes_of as axes, pads_of as box
-from meta_shortcuts import MetaShortcuts
+from meta_flops import counting
 from meta_init import no_init
 
 # --- small modules --------------------------------------------------------------------------
@@ -448,9 +447,8 @@ class TorchNet(nn.Module):
         torch.manual_seed(0)
         # Build by tracing: each op is made from the shapes of the tensors that reach it.
         values: dict[str, torch.Tensor] = {"input": self.example_input()}
-        # One FlopCounterMode for the whole build (entering one costs ~30 ms); each op's FLOPs are the
-        # growth of the running total across its call.
-        with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaShortcuts():
+        # One counter for the whole build; each op's FLOPs are the growth of the running total across its call.
+        with torch.no_grad(), counting() as counter:
             for row in analysis.rows:
                 ins = [values[n] for n in row.inputs]
                 op = build_op(row.kind, row.args, [tuple(t.shape) for t in ins], device)
@@ -521,7 +519,7 @@ def mismatches(analysis: Analysis, net: TorchNet) -> list[str]:
 def whole_model_figures(net: TorchNet) -> tuple[tuple[int, ...], int, int, int]:
     """(output shape, parameters, running stats, FLOPs) of the whole module in one forward pass."""
     x = net.example_input()
-    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaShortcuts():
+    with torch.no_grad(), counting() as counter:
         out = net(x)
     trainable, running = count_params(net)
     return to_channels_last(out.shape), trainable, running, counter.get_total_flops()
