@@ -151,10 +151,21 @@ def check_many(paths: list[str], budgets: dict[str, Quantity] | None = None, job
 
     if "-" not in paths and jobs > 1 and len(paths) >= PARALLEL_FROM and \
             "fork" in multiprocessing.get_all_start_methods():
+        import signal
         from functools import partial
 
-        # fork: the workers inherit the imported modules, so they start in milliseconds.
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_interrupts) as pool:
+        # A Ctrl-C while the pool starts (after the fork, before Pool() returns) would leave its workers and
+        # threads running with nothing to stop them: the process then hung at exit. It is held back until
+        # the pool exists, and arrives inside `with`, which stops the pool.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            # fork: the workers inherit the imported modules, so they start in milliseconds.
+            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_interrupts)
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            raise
+        with pool:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
             yield from pool.imap(partial(report, budgets=budgets, overrides=overrides), paths,
                                  chunksize=max(1, len(paths) // (jobs * 8)))
         return
