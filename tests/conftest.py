@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import os
 import sys
@@ -24,6 +25,13 @@ BUNDLED_NAMES = bundled.names()
 def bundled_spec(name: str) -> Spec:
     """A bundled architecture by name, its variant applied (what `cnncalc shape NAME` reads)."""
     return bundled.read_spec(name)
+
+
+@functools.lru_cache(maxsize=None)
+def bundled_analysis(name: str) -> Analysis:
+    """A bundled architecture's analysis, made once per test process and shared by every test module that
+    reads it (an analysis is not changed by reading it: its layers and rows are tuples)."""
+    return analyze(bundled_spec(name))
 
 
 def run(text: str, path: str = "test.yaml") -> Analysis:

@@ -15,7 +15,7 @@ from cnncalc.analysis import analyze
 from cnncalc.cli import DTYPES, OPTIMIZERS, app
 from cnncalc.spec import load, loads
 
-from conftest import SPECS
+from conftest import SPECS, bundled_analysis
 
 runner = CliRunner()
 SMALL = "input: [32, 32, 3]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n  - flatten\n  - dense: 10\n"
@@ -238,7 +238,7 @@ def test_list_figures_are_the_analysis_figures() -> None:
     from cnncalc import bundled
 
     for entry in bundled.entries():
-        totals = analyze(bundled.read_spec(entry.name)).totals
+        totals = bundled_analysis(entry.name).totals
         assert (entry.name, entry.params, entry.macs) == (entry.name, totals.params, totals.macs)
 
 

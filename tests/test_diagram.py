@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import subprocess
@@ -12,11 +11,11 @@ from typing import Any
 import pytest
 
 from cnncalc import bundled
-from cnncalc.analysis import analyze
+from cnncalc.analysis import Analysis
 from cnncalc.diagram import Box, Edge, Layout, Options, Text, layout, nodes, shorten, slab_size, text_width
 from cnncalc.render import fold
 from cnncalc.svg import render
-from conftest import command_args, main, run
+from conftest import bundled_analysis, command_args, main, run
 
 
 def run_diagram(spec: str, output: str | None, style: str, direction: str, depth: str, label: str,
@@ -38,10 +37,9 @@ layers:
 """
 
 
-@functools.lru_cache(maxsize=None)
-def analysis_of(name: str):
-    """The analysis of a bundled network (once per session: each is drawn in several layouts)."""
-    return analyze(bundled.read_spec(name))
+def analysis_of(name: str) -> Analysis:
+    """The analysis of a bundled network (once per process: each is drawn in several layouts)."""
+    return bundled_analysis(name)
 
 
 def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:

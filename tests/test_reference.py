@@ -11,7 +11,7 @@ from cnncalc.bundled import read_spec
 from cnncalc.checks import expectations
 from cnncalc.spec import load
 
-from conftest import BUNDLED_NAMES, bundled_spec, SPECS
+from conftest import BUNDLED_NAMES, bundled_analysis, SPECS
 
 # name: (trainable params as torchvision's num_params, non-trainable, GMACs to 3 decimals or None)
 REFERENCE = {
@@ -80,7 +80,7 @@ BUNDLED = BUNDLED_NAMES
 @pytest.mark.parametrize("name", sorted(n for n in REFERENCE if n in BUNDLED))
 def test_published_figures(name: str) -> None:
     trainable, non_trainable, gmacs = REFERENCE[name]
-    analysis = analyze(bundled_spec(name))
+    analysis = bundled_analysis(name)
     assert analysis.totals.trainable == trainable
     if non_trainable is not None:
         assert analysis.totals.non_trainable == non_trainable
@@ -91,13 +91,13 @@ def test_published_figures(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(MORE_TORCHVISION))
 def test_more_torchvision_figures_exactly(name: str) -> None:
     parameters, bn_statistics, macs = MORE_TORCHVISION[name]
-    totals = analyze(bundled_spec(name)).totals
+    totals = bundled_analysis(name).totals
     assert (totals.trainable, totals.non_trainable, totals.macs) == (parameters, bn_statistics, macs)
 
 
 @pytest.mark.parametrize("name", BUNDLED)
 def test_bundled_expectations_hold(name: str) -> None:
-    analysis = analyze(bundled_spec(name))
+    analysis = bundled_analysis(name)
     assert analysis.spec.expect, f"{name}.yaml has no expect: block"
     assert expectations(analysis) == []
     assert analysis.warnings == []
@@ -123,7 +123,7 @@ def test_papers() -> None:
 def test_resnet_stage_outputs_match_table_1() -> None:
     """He et al. 2015, Table 1: conv1 112, pool 56, conv2_x 56, conv3_x 28, conv4_x 14, conv5_x 7."""
     for name in ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152"):
-        rows = {r.name: r for r in analyze(bundled_spec(name)).rows}
+        rows = {r.name: r for r in bundled_analysis(name).rows}
         assert rows["conv1"].output[:2] == (112, 112)
         assert rows["maxpool"].output[:2] == (56, 56)
         last = {stage: [r for n, r in rows.items() if n.startswith(stage + ".")][-1] for stage in

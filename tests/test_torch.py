@@ -32,7 +32,7 @@ from cnncalc.kinds import ALIASES, KINDS  # noqa: E402
 from cnncalc.problems import Located, SpecError  # noqa: E402
 from cnncalc.spec import load, loads  # noqa: E402
 
-from conftest import BUNDLED_NAMES, ROOT, SPECS, bundled_spec, run  # noqa: E402
+from conftest import BUNDLED_NAMES, ROOT, SPECS, bundled_analysis, bundled_spec, run  # noqa: E402
 from torchvision_zoo import ZOO, missing  # noqa: E402
 from torch_model import (  # noqa: E402
     TorchNet, Untranslatable, box, mismatches, run_op, tf_same, whole_model_figures)
@@ -250,14 +250,14 @@ SMALL_SIDES = (32, 48, 64, 96, 128, 188, 252)  # for the real-tensor run of the 
 META_ONLY = {"3D U-Net"}
 
 
-def check_spec(spec: Any) -> None:
+def check_spec(analysis: Analysis) -> None:
     """Compare at the spec's input, and on real tensors, at a smaller input for the big ones.
 
     On the meta device PyTorch computes shapes, parameters and FLOPs without arithmetic or weight
     initialisation, so the published input size is checked exactly even for VGG-19 or a 572×572 U-Net;
     the real-tensor run at a smaller input (`--input` override) checks that the same graph really executes.
     """
-    analysis = analyze(spec)
+    spec = analysis.spec
     if analysis.totals.macs <= CPU_BUDGET_MACS:
         assert_matches_torch(analysis, "cpu")
         return
@@ -281,7 +281,7 @@ def check_spec(spec: Any) -> None:
 def test_bundled_spec_matches_torch(name: str) -> None:
     if name in ZOO and missing() is None:
         pytest.skip("compared with torchvision's own model in test_torchvision.py")
-    check_spec(bundled_spec(name))
+    check_spec(bundled_analysis(name))
 
 
 # --- hand-built graphs --------------------------------------------------------------------------
@@ -452,7 +452,7 @@ HANDMADE = {
 
 @pytest.mark.parametrize("name", sorted(HANDMADE))
 def test_handmade_graph_matches_torch(name: str) -> None:
-    check_spec(loads(HANDMADE[name], f"{name}.yaml"))
+    check_spec(analyze(loads(HANDMADE[name], f"{name}.yaml")))
 
 
 def test_handmade_graphs_have_the_expected_structure() -> None:

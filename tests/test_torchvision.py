@@ -47,7 +47,7 @@ import pytest
 from cnncalc.analysis import Analysis, Row, analyze
 from cnncalc.spec import load
 
-from conftest import BUNDLED_NAMES, bundled_spec, SPECS
+from conftest import BUNDLED_NAMES, bundled_analysis, SPECS
 from torchvision_zoo import NOT_IN_TORCHVISION, TORCHVISION, ZOO, missing
 
 if missing():
@@ -289,10 +289,9 @@ def differences(ours: list[Op], theirs: tuple[Op, ...], limit: int = 5) -> list[
     return out
 
 
-@functools.lru_cache(maxsize=None)
 def analysis_of(name: str) -> Analysis:
-    """The bundled spec, analysed once per session."""
-    return analyze(bundled_spec(name))
+    """The bundled spec, analysed once per process (conftest.bundled_analysis)."""
+    return bundled_analysis(name)
 
 
 @pytest.mark.parametrize("name", COMPARED)
