@@ -2,7 +2,7 @@
 
 Used by tests/test_export.py after `pytest.importorskip("torch")`. The exported source is executed
 in a fresh namespace; the network is built on the meta device (no weights are allocated), run once
-counting FLOPs as FlopCounterMode does (tests/meta_flops.py) with forward hooks on the module of every
+counting FLOPs as FlopCounterMode does (tests/meta_flops.py), measuring the module of every
 cnncalc layer.
 """
 
@@ -50,35 +50,52 @@ def _channels_last(shape: torch.Size) -> tuple[int, ...]:
     return (*s[1:], s[0]) if len(s) > 1 else s
 
 
+class _Meter:
+    """Output shapes and FLOPs of the modules it wraps, by cnncalc layer name."""
+
+    def __init__(self, counter: Any) -> None:
+        self.counter = counter
+        self.shapes: dict[str, tuple[int, ...]] = {}
+        self.flops: dict[str, int] = {}
+
+    def wrap(self, module: nn.Module, names: list[str]) -> None:
+        """Measure every call of `module` for the layers `names`: a layer's FLOPs are the growth of the
+        counter's total across its module's calls (FlopCounterMode's per-module figure: what runs while the
+        module is on the stack)."""
+        forward = module.forward
+
+        def measured(*args: Any, **kwargs: Any) -> Any:
+            before = self.counter.get_total_flops()
+            out = forward(*args, **kwargs)
+            grown = self.counter.get_total_flops() - before
+            for name in names:
+                self.shapes[name] = _channels_last(out.shape)
+                self.flops[name] = self.flops.get(name, 0) + grown
+            return out
+
+        # An instance attribute rather than forward hooks: a module without hooks takes nn.Module's fast call
+        # path, and the hooks' bookkeeping was a third of measuring an exported network.
+        module.forward = measured  # type: ignore[method-assign]
+
+
 def measure(exported: Exported, device: str = "meta") -> tuple[dict[str, Figures], tuple[int, ...], nn.Module]:
     """Per cnncalc layer: figures of its module; and the whole network's output shape (channels-last)."""
     net, input_shape = build(exported, device)
-    shapes: dict[str, tuple[int, ...]] = {}
-    flops = dict.fromkeys(exported.paths, 0)
-    started: dict[str, int] = {}
-    handles = []
+    layers: dict[str, list[str]] = {}
+    for name, path in exported.paths.items():
+        layers.setdefault(path, []).append(name)
     with torch.no_grad(), counting() as counter:
-        # A layer's FLOPs are the growth of the running total across its module's calls (FlopCounterMode's
-        # per-module figure, which counts what runs while the module is on the stack).
-        def start(name: str) -> None:
-            started[name] = counter.get_total_flops()
-
-        def finish(name: str, out: torch.Tensor) -> None:
-            shapes[name] = _channels_last(out.shape)
-            flops[name] += counter.get_total_flops() - started[name]
-
-        for name, path in exported.paths.items():
-            module = net.get_submodule(path)
-            handles.append(module.register_forward_pre_hook(lambda m, args, name=name: start(name)))
-            handles.append(module.register_forward_hook(lambda m, args, out, name=name: finish(name, out)))
+        meter = _Meter(counter)
+        for path, names in layers.items():
+            meter.wrap(net.get_submodule(path), names)
         out = net(torch.zeros(input_shape, device=device))
-    for handle in handles:
-        handle.remove()
+    for path in layers:
+        del net.get_submodule(path).forward
     figures = {}
     for name, path in exported.paths.items():
         module = net.get_submodule(path)
         trainable = sum(p.numel() for p in module.parameters())
-        figures[name] = Figures(shapes[name], trainable, _saved_buffers(module), flops[name] // 2)
+        figures[name] = Figures(meter.shapes[name], trainable, _saved_buffers(module), meter.flops.get(name, 0) // 2)
     return figures, _channels_last(out.shape), net
 
 

@@ -180,14 +180,23 @@ def test_exported_module_matches_cnncalc_layer_by_layer(spec: Path | str) -> Non
 
 @pytest.mark.parametrize("spec", [EVERY_KIND, SPECS / "efficientnet.yaml"], ids=["every_kind", "efficientnet"])
 def test_layer_figures_are_the_same_under_flop_counter_mode(spec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A layer's FLOPs read from the counter's growth across its module's calls (tests/meta_flops.py) are
-    FlopCounterMode's per-module figures."""
-    _torch()
+    """A layer's FLOPs, read as the growth of tests/meta_flops.py's total across its module's calls, are
+    FlopCounterMode's own per-module figures (its module tracker's counts), and the same under either counter."""
+    torch = _torch()
     import meta_flops
-    from exported_torch import measure
+    from exported_torch import build, measure
+    from meta_shortcuts import MetaShortcuts
+    from torch.utils.flop_counter import FlopCounterMode
 
     _, result = exported(str(spec))
     ours = measure(result)[:2]
+    net, input_shape = build(result)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaShortcuts():
+        net(torch.zeros(input_shape, device="meta"))
+    counts = counter.get_flop_counts()
+    prefix = type(net).__name__
+    assert {name: sum(counts.get(f"{prefix}.{path}", {}).values()) // 2 for name, path in result.paths.items()} == \
+        {name: figures.macs for name, figures in ours[0].items()}
     monkeypatch.setattr(meta_flops, "PYTORCHS_COUNTER", True)
     assert measure(result)[:2] == ours
     assert any(figures.macs for figures in ours[0].values())
