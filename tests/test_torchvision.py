@@ -139,14 +139,21 @@ class Recorder(TorchFunctionMode):
         self.ops: list[Op] = []
         self.scope: list[str] = []
         for name, module in model.named_modules():
-            module.register_forward_pre_hook(functools.partial(self._enter, name or "model"))
-            module.register_forward_hook(self._leave)
+            self._scoped(module, name or "model")
 
-    def _enter(self, name: str, *_: Any) -> None:
-        self.scope.append(name)
+    def _scoped(self, module: torch.nn.Module, name: str) -> None:
+        """Keep `name` on the scope stack while the module runs (the ops' locations in messages)."""
+        forward = module.forward
 
-    def _leave(self, *_: Any) -> None:
-        self.scope.pop()
+        def scoped(*args: Any, **kwargs: Any) -> Any:
+            self.scope.append(name)
+            try:
+                return forward(*args, **kwargs)
+            finally:
+                self.scope.pop()
+
+        # Instead of a pre- and a post-hook on every module, which send every call down nn.Module's slow path.
+        module.forward = scoped  # type: ignore[method-assign]
 
     def __torch_function__(self, func: Callable[..., Any], types: Any, args: Any = (), kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
