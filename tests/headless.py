@@ -2,9 +2,9 @@
 
 Each chromium start costs ~0.6 s of CPU and ~1.2 s of wall time before the page is even read, so the tests
 start one browser and load every page in one tab of it: a page is loaded with the tab's viewport at a given
-size (what `--window-size` gives a page: the golden screenshots taken this way are byte-identical to
-`--screenshot` ones), its script's result is read with Runtime.evaluate, and a screenshot is
-Page.captureScreenshot (what `--screenshot` does).
+size (as `--window-size` sizes a page), its script's result is read with Runtime.evaluate, and a screenshot
+is Page.captureScreenshot: the golden screenshots taken this way are byte-identical to those of
+`chromium --screenshot --window-size=W,H`.
 """
 
 from __future__ import annotations
@@ -32,31 +32,41 @@ class Headless:
 
     def __init__(self, binary: str, timeout: float = 120.0) -> None:
         self.timeout = timeout
-        self.profile = tempfile.TemporaryDirectory()
+        self.home = tempfile.TemporaryDirectory()  # the browser's profile and its log
+        self.log = Path(self.home.name) / "chromium.log"
         # --remote-debugging-pipe reads commands on fd 3 and writes replies on fd 4; the shell moves the
         # pipes subprocess makes as stdin and stdout there (subprocess cannot choose child fd numbers).
-        self.process = subprocess.Popen(
-            ["sh", "-c", 'exec "$0" "$@" 3<&0 4>&1 </dev/null >/dev/null', binary, *FLAGS,
-             f"--user-data-dir={self.profile.name}", "--remote-debugging-pipe"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                ["sh", "-c", 'exec "$0" "$@" 3<&0 4>&1 </dev/null >/dev/null', binary, *FLAGS,
+                 f"--user-data-dir={Path(self.home.name) / 'profile'}", "--remote-debugging-pipe"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
         assert self.process.stdin is not None and self.process.stdout is not None
         self.commands, self.replies = self.process.stdin.fileno(), self.process.stdout.fileno()
         self.pending = b""
         self.events: list[dict[str, Any]] = []
         self.last_id = 0
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        self.call("Page.enable", session=self.session)
+        try:
+            target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            self.call("Page.enable", session=self.session)
+        except BrowserError:
+            self._end(kill=True)
+            raise
+
+    def _failed(self, what: str) -> BrowserError:
+        said = self.log.read_text(encoding="utf-8", errors="replace")[-1500:]
+        return BrowserError(f"{what}; chromium's last messages:\n{said}")
 
     def _message(self, deadline: float) -> dict[str, Any]:
         """The next message the browser sends (each ends with a NUL byte)."""
         while b"\0" not in self.pending:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self.replies], [], [], left)[0]:
-                raise BrowserError(f"chromium did not answer within {self.timeout} s")
+                raise self._failed(f"chromium did not answer within {self.timeout} s")
             chunk = os.read(self.replies, 1 << 20)
             if not chunk:
-                raise BrowserError("chromium closed the DevTools pipe (it crashed or could not start)")
+                raise self._failed("chromium closed the DevTools pipe (it crashed or could not start)")
             self.pending += chunk
         message, self.pending = self.pending.split(b"\0", 1)
         return dict(json.loads(message))
@@ -68,8 +78,11 @@ class Headless:
         if session:
             command["sessionId"] = session
         data = json.dumps(command).encode() + b"\0"
-        while data:
-            data = data[os.write(self.commands, data):]
+        try:
+            while data:
+                data = data[os.write(self.commands, data):]
+        except BrokenPipeError:
+            raise self._failed("chromium closed the DevTools pipe (it crashed or could not start)") from None
         deadline = time.monotonic() + self.timeout
         while True:
             message = self._message(deadline)
@@ -111,11 +124,16 @@ class Headless:
         return base64.b64decode(self.call("Page.captureScreenshot", {"format": "png"}, self.session)["data"])
 
     def close(self) -> None:
-        """End the browser (killed if it does not quit) and remove its profile."""
+        """End the browser (killed if it does not quit) and remove its profile and log."""
         try:
             self.call("Browser.close")
         except BrowserError:
             pass
+        self._end(kill=False)
+
+    def _end(self, kill: bool) -> None:
+        if kill:
+            self.process.kill()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -124,4 +142,4 @@ class Headless:
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
                 stream.close()
-        self.profile.cleanup()
+        self.home.cleanup()
