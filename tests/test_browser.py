@@ -1,18 +1,16 @@
 """Diagrams and reports as a person sees them: rendered by a headless chromium, measured and screenshotted.
 
 The product has no scripts; these tests embed it in a harness page whose script measures what the
-browser drew (getBBox) and writes the result into the page, which `--dump-dom` returns.
+browser drew (getBBox), and read the result over the DevTools protocol. One browser, started once for the
+module (tests/headless.py), loads every page: the tests that use it share one xdist group.
 Skipped, saying so, where chromium is absent (CI installs it: apt-get install -y chromium).
 """
 
 from __future__ import annotations
 
 import base64
-import json
-import re
 import shutil
-import subprocess
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from cnncalc.memory import estimate
 from cnncalc.report import html
 from cnncalc.spec import load
 from cnncalc.svg import render
+from headless import Headless
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -73,25 +72,22 @@ function main() {
     result.scrollWidth = document.documentElement.scrollWidth;
     result.innerWidth = window.innerWidth;
   }
-  document.getElementById('out').textContent = JSON.stringify(result);
+  return result;
 }
-window.addEventListener('load', () => {
-  try { main(); } catch (e) { document.getElementById('out').textContent = 'ERROR ' + e; }
-});
+// Images load before the load event; the test reads this promise's value (or error) once the page has loaded.
+window.measured = new Promise((resolve, reject) => window.addEventListener('load', () => {
+  try { resolve(main()); } catch (e) { reject(e); }
+}));
 </script>
 """
 
 
-def chromium(page: Path, *extra: str, size: tuple[int, int] = (1200, 900)) -> str:
-    """Run headless chromium on a page; returns what it prints (the DOM under --dump-dom)."""
-    with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run(
-            [str(BROWSER), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}",
-             "--virtual-time-budget=10000", *extra, page.as_uri()],
-            capture_output=True, text=True, timeout=180, check=False)
-    return done.stdout
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Headless]:
+    """The module's one headless chromium."""
+    started = Headless(str(BROWSER))
+    yield started
+    started.close()
 
 
 def _picture(svg: str, attribute: str) -> str:
@@ -100,19 +96,15 @@ def _picture(svg: str, attribute: str) -> str:
             + base64.b64encode(svg.encode("utf-8")).decode() + '">')
 
 
-def measured(page_html: str, tmp_path: Path, size: tuple[int, int] = (1200, 900)) -> Any:
-    """The harness's measurements of the first SVG in a page, or of each `div.case` (a list) if it has them."""
-    page = tmp_path / "harness.html"
+def measured(browser: Headless, page_html: str, page: Path, size: tuple[int, int] = (1200, 900)) -> Any:
+    """The harness's measurements of the first SVG in a page, or of each `div.case` (a list) if it has them,
+    loaded from the file `page` in a window of `size`."""
     picture = ""
     if 'class="case"' not in page_html:
         picture = _picture(page_html[page_html.index("<svg"):page_html.index("</svg>") + 6], 'id="picture"')
-    page.write_text(page_html.replace("</body>", picture + '<pre id="out"></pre>' + MEASURE + "</body>"),
-                    encoding="utf-8")
-    dom = chromium(page, "--dump-dom", size=size)
-    found = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
-    assert found and not found.group(1).startswith("ERROR"), dom[-2000:]
-    return json.loads(found.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-                      .replace("&quot;", '"'))
+    page.write_text(page_html.replace("</body>", picture + MEASURE + "</body>"), encoding="utf-8")
+    browser.open(page, size)
+    return browser.evaluate("window.measured")
 
 
 def inside(inner: list[float], outer: list[float], slack: float = 0.5) -> bool:
@@ -165,51 +157,52 @@ ESCAPED = "name: x\ninput: [8, 8, 3]\nlayers:\n  - conv: {filters: 2, kernel: 3,
 
 
 @pytest.fixture(scope="module")
-def drawings(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[int, dict]]:
-    """Every drawing of DRAWINGS, then a layer named `<script>`, measured in one page, one browser start:
+def drawings(browser: Headless, tmp_path_factory: pytest.TempPathFactory) -> list[tuple[int, dict]]:
+    """Every drawing of DRAWINGS, then a layer named `<script>`, measured in one page:
     (its box count, what was drawn)."""
     from conftest import run
 
     layouts = [layout(analyze(load(bundled.resolve(name))), Options(style, "TB", depth, ("params", "macs")))
                for name, style, depth in DRAWINGS] + [layout(run(ESCAPED), Options(depth=None))]
-    cases = "".join(f'<div class="case">{render(d)}{_picture(render(d), "class=picture")}</div>' for d in layouts)
-    found = measured(f"<!DOCTYPE html><html><body style='margin:0'>{cases}</body></html>",
-                     tmp_path_factory.mktemp("drawings"))
+    svgs = [render(d) for d in layouts]
+    cases = "".join(f'<div class="case">{svg}{_picture(svg, "class=picture")}</div>' for svg in svgs)
+    found = measured(browser, f"<!DOCTYPE html><html><body style='margin:0'>{cases}</body></html>",
+                     tmp_path_factory.mktemp("drawings") / "drawings.html")
     return [(len(d.boxes), m) for d, m in zip(layouts, found)]
 
 
-@pytest.mark.xdist_group("drawings")  # one worker measures them all in one browser start
+@pytest.mark.xdist_group("browser")  # one worker, one browser start for every page of this module
 @pytest.mark.parametrize(("name", "style", "depth"), DRAWINGS)
 def test_diagram_as_drawn(name: str, style: str, depth: int, drawings: list[tuple[int, dict]]) -> None:
     boxes, drawn = drawings[DRAWINGS.index((name, style, depth))]
     check_drawing(drawn, boxes)
 
 
-@pytest.mark.xdist_group("drawings")
+@pytest.mark.xdist_group("browser")
 def test_escaped_name_is_drawn_as_text(drawings: list[tuple[int, dict]]) -> None:
     _, drawn = drawings[len(DRAWINGS)]
     assert [t["text"] for t in drawn["boxes"][1]["texts"]][0] == "<script>"
 
 
+@pytest.mark.xdist_group("browser")
 @pytest.mark.parametrize("width", [390, 1100])
-def test_report_at_phone_and_desktop_width(width: int, tmp_path: Path) -> None:
+def test_report_at_phone_and_desktop_width(width: int, browser: Headless, tmp_path: Path) -> None:
     analysis = analyze(load(bundled.resolve("resnet50")))
     page = html(analysis, estimate(analysis), Options(depth=1))
-    m = measured(page, tmp_path, size=(width, 900))
+    m = measured(browser, page, tmp_path / "report.html", size=(width, 900))
     assert m["scrollWidth"] <= m["innerWidth"], "the page scrolls sideways (only the wide parts may)"
     check_drawing(m, len(layout(analysis, Options(depth=1)).boxes))
 
 
-def screenshot(svg: str, tmp_path: Path, size: tuple[int, int]) -> bytes:
-    """A PNG screenshot of an SVG at its own size."""
-    page, shot = tmp_path / "shot.svg", tmp_path / "shot.png"
+def screenshot(browser: Headless, svg: str, page: Path, size: tuple[int, int]) -> bytes:
+    """A PNG screenshot of an SVG document, loaded from the file `page` in a window of its own size."""
     page.write_text(svg, encoding="utf-8")
-    chromium(page, f"--screenshot={shot}", size=size)
-    return shot.read_bytes()
+    browser.open(page, size)
+    return browser.screenshot()
 
 
-# Each pair of images (a screenshot and its golden file) is compared in one page, one browser start.
-COMPARE = """<!DOCTYPE html><html><body><pre id="out"></pre>PAIRS<script>
+# Each pair of images (a screenshot and its golden file) is compared in one page.
+COMPARE = """<!DOCTYPE html><html><body>PAIRS<script>
 function pixels(img) {
   const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
   const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
@@ -223,10 +216,10 @@ function compare(pair) {
     if (Math.max(Math.abs(a[i] - b[i]), Math.abs(a[i+1] - b[i+1]), Math.abs(a[i+2] - b[i+2])) > 16) diff++;
   return {same_size: w1 === w2 && h1 === h2, diff: diff / (w1 * h1)};
 }
-window.addEventListener('load', () => {  // images load before this event, so --dump-dom sees the result
-  const pairs = [...document.querySelectorAll('div.pair')];
-  document.getElementById('out').textContent = JSON.stringify(pairs.map(compare));
-});
+// Images load before the load event; the test reads this promise's value (or error) once the page has loaded.
+window.compared = new Promise((resolve, reject) => window.addEventListener('load', () => {
+  try { resolve([...document.querySelectorAll('div.pair')].map(compare)); } catch (e) { reject(e); }
+}));
 </script></body></html>"""
 SCREENSHOTS = [("vgg16", "blocks", 0), ("googlenet", "graph", 0), ("unet", "graph", 0)]
 
@@ -236,14 +229,16 @@ def _png(data: bytes, kind: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> list[dict]:
-    """Each of SCREENSHOTS taken by chromium (one start each: the window is the drawing's size), then all
-    compared with their golden files in one page: [{same_size, diff}] in SCREENSHOTS' order."""
+def screenshots(browser: Headless, tmp_path_factory: pytest.TempPathFactory,
+                request: pytest.FixtureRequest) -> list[dict]:
+    """Each of SCREENSHOTS taken by chromium (the window at the drawing's size), then all compared with their
+    golden files in one page: [{same_size, diff}] in SCREENSHOTS' order."""
     tmp_path = tmp_path_factory.mktemp("screenshots")
     pairs = []
     for name, style, depth in SCREENSHOTS:
         drawn = layout(analyze(load(bundled.resolve(name))), Options(style, "TB", depth))
-        png = screenshot(render(drawn), tmp_path, (int(drawn.width), int(drawn.height)))
+        png = screenshot(browser, render(drawn), tmp_path / f"{name}_{style}.svg",
+                         (int(drawn.width), int(drawn.height)))
         golden = GOLDEN / f"{name}_{style}.png"
         if request.config.getoption("--regen-golden"):
             golden.write_bytes(png)
@@ -251,12 +246,13 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtur
         pairs.append(f'<div class="pair">{_png(png, "shot")}{_png(golden.read_bytes(), "golden")}</div>')
     page = tmp_path / "compare.html"
     page.write_text(COMPARE.replace("PAIRS", "".join(pairs)), encoding="utf-8")
-    found = re.search(r'<pre id="out">(.*?)</pre>', chromium(page, "--dump-dom"), re.S)
-    assert found and found.group(1), "the comparison page did not run"
-    return json.loads(found.group(1))
+    browser.open(page, (1200, 900))
+    compared = browser.evaluate("window.compared")
+    assert compared and len(compared) == len(SCREENSHOTS), "the comparison page did not run"
+    return list(compared)
 
 
-@pytest.mark.xdist_group("screenshots")  # one worker takes them all and compares them in one browser start
+@pytest.mark.xdist_group("browser")
 @pytest.mark.parametrize(("name", "style", "depth"), SCREENSHOTS)
 def test_golden_screenshot(name: str, style: str, depth: int, screenshots: list[dict]) -> None:
     result = screenshots[SCREENSHOTS.index((name, style, depth))]
