@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import re
@@ -64,27 +65,31 @@ def crosses(p: tuple[float, float], q: tuple[float, float], r: tuple[float, floa
     return x0 < r[0] + r[2] - 0.5 and x1 > r[0] + 0.5 and y0 < r[1] + r[3] - 0.5 and y1 > r[1] + 0.5
 
 
-class Grid:
-    """Rectangles bucketed by 64-px cells, so a check visits only the rectangles near a segment or a text."""
+class Sweep:
+    """Rectangles sorted by left edge and by top edge, so a check visits only the rectangles near a segment or a text.
 
-    CELL = 64.0
+    A rectangle can touch the box (x0, y0)-(x1, y1) only if its left edge lies in [x0 - widest, x1] and its top
+    edge in [y0 - tallest, y1]; bisecting the two sorted lists gives two windows, each a superset of the
+    rectangles the box touches, and the smaller one is visited (a column of boxes shares one x window, a row
+    of them one y window, but a box's own rank or slot is small along the other axis).
+    """
+
+    SLACK = 1.0  # px, more than any tolerance of overlap(), on_border() or crosses()
 
     def __init__(self, rects: dict[Any, tuple[float, float, float, float]]) -> None:
-        self.cells: dict[tuple[int, int], list[Any]] = {}
-        self.rects = rects
-        for key, r in rects.items():
-            for cell in self._cells(r[0], r[1], r[0] + r[2], r[1] + r[3]):
-                self.cells.setdefault(cell, []).append(key)
+        self.by_x = sorted(rects, key=lambda key: rects[key][0])
+        self.by_y = sorted(rects, key=lambda key: rects[key][1])
+        self.xs = [rects[key][0] for key in self.by_x]
+        self.ys = [rects[key][1] for key in self.by_y]
+        self.widest = max((r[2] for r in rects.values()), default=0.0) + self.SLACK
+        self.tallest = max((r[3] for r in rects.values()), default=0.0) + self.SLACK
 
-    def _cells(self, x0: float, y0: float, x1: float, y1: float) -> list[tuple[int, int]]:
-        c = self.CELL
-        return [(i, j) for i in range(math.floor(x0 / c), math.floor(x1 / c) + 1)
-                for j in range(math.floor(y0 / c), math.floor(y1 / c) + 1)]
-
-    def near(self, x0: float, y0: float, x1: float, y1: float) -> set[Any]:
-        """The keys of every rectangle that shares a cell with the box (x0, y0)-(x1, y1): a superset of those
+    def near(self, x0: float, y0: float, x1: float, y1: float) -> list[Any]:
+        """The keys of rectangles in the smaller window around the box (x0, y0)-(x1, y1): a superset of those
         it touches."""
-        return {key for cell in self._cells(x0, y0, x1, y1) for key in self.cells.get(cell, ())}
+        a, b = bisect.bisect_left(self.xs, x0 - self.widest), bisect.bisect_right(self.xs, x1 + self.SLACK)
+        c, d = bisect.bisect_left(self.ys, y0 - self.tallest), bisect.bisect_right(self.ys, y1 + self.SLACK)
+        return self.by_x[a:b] if b - a <= d - c else self.by_y[c:d]
 
 
 def check_layout(drawn: Layout) -> None:
@@ -92,32 +97,32 @@ def check_layout(drawn: Layout) -> None:
     rects = {b.key: (b.x, b.y, b.w, b.h) for b in drawn.boxes}
     assert len(rects) == len(drawn.boxes)
     names = {b.key: b.name for b in drawn.boxes}
-    grid = Grid(rects)
+    sweep = Sweep(rects)
     for box in drawn.boxes:
         assert 0 <= box.x and box.x + box.w <= drawn.width and 0 <= box.y and box.y + box.h <= drawn.height
         for t in box.lines:
             left, width = t.left, t.width  # each an estimate measured character by character: read once
             assert box.x + 2 <= left and left + width <= box.x + box.w - 2, (box.name, t.text)
             assert box.y + t.size <= t.y <= box.y + box.h, (box.name, t.text)
-        # Only boxes sharing a grid cell can overlap (a column of boxes would make every pair a candidate).
-        for key in grid.near(box.x, box.y, box.x + box.w, box.y + box.h):
+        # Only nearby boxes can overlap (a column of boxes would make every pair a candidate).
+        for key in sweep.near(box.x, box.y, box.x + box.w, box.y + box.h):
             assert key == box.key or not overlap(rects[box.key], rects[key]), (box.name, names[key])
     for edge in drawn.edges:
         assert on_border(edge.points[0], rects[edge.source]) and on_border(edge.points[-1], rects[edge.target])
         for p, q in zip(edge.points, edge.points[1:]):
             assert p[0] == q[0] or p[1] == q[1], "edges run horizontally or vertically"
-            for key in grid.near(min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1])):
+            for key in sweep.near(min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1])):
                 assert not crosses(p, q, rects[key]), (edge.source, edge.target, key)
     texts = drawn.labels + drawn.title + [item.label for item in drawn.legend]
     spans = [(t.left, t.y - t.size, t.width, t.size) for t in texts]  # a text's width is measured once
     for t, r in zip(texts, spans):
         assert 0 <= r[0] and r[0] + r[2] <= drawn.width and t.y <= drawn.height
-        for key in grid.near(r[0], r[1], r[0] + r[2], r[1] + r[3]):
+        for key in sweep.near(r[0], r[1], r[0] + r[2], r[1] + r[3]):
             assert not overlap(r, rects[key]), t.text
     label_spans = dict(enumerate(spans[:len(drawn.labels)]))
-    label_grid = Grid(label_spans)
+    label_sweep = Sweep(label_spans)
     for i in sorted(label_spans, key=lambda i: label_spans[i][0]):  # the leftmost of two overlapping is named
-        for j in label_grid.near(label_spans[i][0], label_spans[i][1], label_spans[i][0] + label_spans[i][2],
+        for j in label_sweep.near(label_spans[i][0], label_spans[i][1], label_spans[i][0] + label_spans[i][2],
                                  label_spans[i][1] + label_spans[i][3]):
             assert j == i or not overlap(label_spans[i], label_spans[j]), drawn.labels[i].text
 
@@ -132,7 +137,7 @@ def _three_boxes(obstacle: tuple[float, float, float, float], label: tuple[float
 
 @pytest.mark.parametrize("obstacle, label, caught", [
     ((0, 500, 100, 30), None, None),  # beside the edge: a clean drawing
-    ((0, 500, 1000, 30), None, "(0, 1, 2)"),  # wide box whose far end the edge crosses, 14 cells from its corner
+    ((0, 500, 1000, 30), None, "(0, 1, 2)"),  # wide box whose far end the edge crosses, 850 px from its corner
     ((880, 640, 40, 20), None, "(0, 1, 2)"),  # small box on the edge, inside one cell
     ((0, 500, 100, 30), (30, 520), "7×7×64"),  # a label over the box
     ((0, 500, 100, 30), (300, 520), None),  # a label away from it
