@@ -14,7 +14,8 @@ import pytest
 
 from cnncalc import bundled
 from cnncalc.analysis import analyze
-from cnncalc.diagram import Box, Edge, Layout, Options, Text, layout, nodes, shorten, slab_size, text_width
+from cnncalc.diagram import (CHAR_WIDTH, FONT_SIZE, NARROW_MARKS, SMALL_SIZE, Box, Edge, Layout, Options, Text, char_width,
+                             layout, nodes, shorten, slab_size, text_width)
 from cnncalc.render import fold
 from cnncalc.svg import render
 from conftest import command_args, main, run
@@ -223,9 +224,20 @@ def test_slab_size_is_logarithmic(shape: tuple[int, ...], expected: tuple[float,
 
 @pytest.mark.parametrize(("text", "size", "width"), [
     ("conv1", 10.0, 31), ("", 12.0, 0), ("层", 12.0, 12), ("e\u0301", 10.0, 7),
+    ("conv · 56×56×64", 11.0, 103), ("层 · 3×3", 12.0, 57),  # 15 × 6.82 = 102.3; 12 + 6 × 7.44 = 56.64
 ])
 def test_text_width_is_conservative(text: str, size: float, width: float) -> None:
     assert text_width(text, size) == width
+
+
+@pytest.mark.parametrize("size", [FONT_SIZE, SMALL_SIZE, 16.0, 9.5])
+def test_text_width_of_cnncalcs_own_marks_is_the_per_character_sum(size: float) -> None:
+    """The shortcut for the non-ASCII marks cnncalc writes (× · … – →): each is narrow, and a text of them and
+    ASCII measures what its characters sum to one by one, as does a text with a wide or combining character."""
+    assert {char_width(ch, size) for ch in NARROW_MARKS} == {CHAR_WIDTH * size}
+    for text in ["conv · 56×56×64", "…layer4.2.conv3", "vgg16: 224×224×3 → 1000", "5–11", "层 · 3×3", "é×2",
+                 "·" * 97 + "×" * 31]:
+        assert text_width(text, size) == math.ceil(sum(char_width(ch, size) for ch in text)), text
 
 
 @pytest.mark.parametrize(("text", "limit", "expected"), [
