@@ -19,9 +19,13 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from cnncalc.analysis import Analysis
-from cnncalc.kinds import Shape, fmt_shape
-from cnncalc.quantities import human
+from cnncalc import kinds, quantities
+from cnncalc.kinds import Shape
 from cnncalc.render import fold
+
+# Remembered: a network repeats a few shapes and figures in many boxes (each label and tooltip shows them).
+fmt_shape = functools.lru_cache(maxsize=1024)(kinds.fmt_shape)
+human = functools.lru_cache(maxsize=1024, typed=True)(quantities.human)
 
 FONT_SIZE = 12.0
 SMALL_SIZE = 11.0
