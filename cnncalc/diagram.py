@@ -284,9 +284,10 @@ def assign_lanes(graph: list[Node], rank: list[int], consumers: list[list[int]])
         inputs = graph[key].inputs
         r = rank[key]
         # A lane is free at rank r if nothing is there or only an input's wire, which ends in this box.
-        chosen = next((c for c in sorted({lane[s] for s in inputs})
-                       if (holder := taken.get((c, r))) is None or holder in inputs), None)
-        if chosen is None:
+        for chosen in sorted({lane[s] for s in inputs}):
+            if (holder := taken.get((chosen, r))) is None or holder in inputs:
+                break
+        else:  # no input's lane is free: the first free one
             chosen = 0
             while (holder := taken.get((chosen, r))) is not None and holder not in inputs:
                 chosen += 1
