@@ -46,10 +46,15 @@ def analysis_of(name: str):
     return analyze(bundled.read_spec(name))
 
 
+OVERLAP_TOLERANCE = 0.01  # px two rectangles may share along each axis and still count as apart
+CROSS_TOLERANCE = 0.5  # px an edge may run inside a box's outline
+
+
 def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
     """True if two (x, y, w, h) rectangles share a positive area."""
-    return a[0] < b[0] + b[2] - 0.01 and b[0] < a[0] + a[2] - 0.01 and a[1] < b[1] + b[3] - 0.01 \
-        and b[1] < a[1] + a[3] - 0.01
+    tol = OVERLAP_TOLERANCE
+    return a[0] < b[0] + b[2] - tol and b[0] < a[0] + a[2] - tol and a[1] < b[1] + b[3] - tol \
+        and b[1] < a[1] + a[3] - tol
 
 
 def on_border(point: tuple[float, float], r: tuple[float, float, float, float]) -> bool:
@@ -63,33 +68,36 @@ def on_border(point: tuple[float, float], r: tuple[float, float, float, float]) 
 def crosses(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float, float, float]) -> bool:
     """True if the axis-aligned segment p–q passes through the interior of rectangle r."""
     x0, x1, y0, y1 = min(p[0], q[0]), max(p[0], q[0]), min(p[1], q[1]), max(p[1], q[1])
-    return x0 < r[0] + r[2] - 0.5 and x1 > r[0] + 0.5 and y0 < r[1] + r[3] - 0.5 and y1 > r[1] + 0.5
+    tol = CROSS_TOLERANCE
+    return x0 < r[0] + r[2] - tol and x1 > r[0] + tol and y0 < r[1] + r[3] - tol and y1 > r[1] + tol
 
 
 class Sweep:
     """Rectangles sorted by left edge and by top edge, so a check visits only the rectangles near a segment or a text.
 
-    A rectangle can touch the box (x0, y0)-(x1, y1) only if its left edge lies in [x0 - widest, x1] and its top
-    edge in [y0 - tallest, y1]; bisecting the two sorted lists gives two windows, each a superset of the
-    rectangles the box touches, and the smaller one is visited (a column of boxes shares one x window, a row
-    of them one y window, but a box's own rank or slot is small along the other axis).
+    A rectangle can reach into the box (x0, y0)-(x1, y1) by more than `inset` only if its left edge lies in
+    [x0 - widest + inset, x1 - inset] and its top edge in [y0 - tallest + inset, y1 - inset]; bisecting the two
+    sorted lists gives two windows, each a superset of those rectangles, and the smaller one is visited (a column
+    of boxes shares one x window, a row of them one y window, but a box's own rank or slot is small along the
+    other axis). A check passes half its tolerance as `inset`: the other half is far more than rounding, and the
+    boxes an edge leaves and enters, or those merely touching a box, drop out of its windows.
     """
-
-    SLACK = 1.0  # px, more than any tolerance of overlap(), on_border() or crosses()
 
     def __init__(self, rects: dict[Any, tuple[float, float, float, float]]) -> None:
         self.by_x = sorted(rects, key=lambda key: rects[key][0])
         self.by_y = sorted(rects, key=lambda key: rects[key][1])
         self.xs = [rects[key][0] for key in self.by_x]
         self.ys = [rects[key][1] for key in self.by_y]
-        self.widest = max((r[2] for r in rects.values()), default=0.0) + self.SLACK
-        self.tallest = max((r[3] for r in rects.values()), default=0.0) + self.SLACK
+        self.widest = max((r[2] for r in rects.values()), default=0.0)
+        self.tallest = max((r[3] for r in rects.values()), default=0.0)
 
-    def near(self, x0: float, y0: float, x1: float, y1: float) -> list[Any]:
+    def near(self, x0: float, y0: float, x1: float, y1: float, inset: float) -> list[Any]:
         """The keys of rectangles in the smaller window around the box (x0, y0)-(x1, y1): a superset of those
-        it touches."""
-        a, b = bisect.bisect_left(self.xs, x0 - self.widest), bisect.bisect_right(self.xs, x1 + self.SLACK)
-        c, d = bisect.bisect_left(self.ys, y0 - self.tallest), bisect.bisect_right(self.ys, y1 + self.SLACK)
+        reaching more than `inset` into it."""
+        a = bisect.bisect_left(self.xs, x0 - self.widest + inset)
+        b = bisect.bisect_right(self.xs, x1 - inset)
+        c = bisect.bisect_left(self.ys, y0 - self.tallest + inset)
+        d = bisect.bisect_right(self.ys, y1 - inset)
         return self.by_x[a:b] if b - a <= d - c else self.by_y[c:d]
 
 
@@ -106,25 +114,26 @@ def check_layout(drawn: Layout) -> None:
             assert box.x + 2 <= left and left + width <= box.x + box.w - 2, (box.name, t.text)
             assert box.y + t.size <= t.y <= box.y + box.h, (box.name, t.text)
         # Only nearby boxes can overlap (a column of boxes would make every pair a candidate).
-        for key in sweep.near(box.x, box.y, box.x + box.w, box.y + box.h):
+        for key in sweep.near(box.x, box.y, box.x + box.w, box.y + box.h, OVERLAP_TOLERANCE / 2):
             assert key == box.key or not overlap(rects[box.key], rects[key]), (box.name, names[key])
     for edge in drawn.edges:
         assert on_border(edge.points[0], rects[edge.source]) and on_border(edge.points[-1], rects[edge.target])
         for p, q in zip(edge.points, edge.points[1:]):
             assert p[0] == q[0] or p[1] == q[1], "edges run horizontally or vertically"
-            for key in sweep.near(min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1])):
+            for key in sweep.near(min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1]),
+                                  CROSS_TOLERANCE / 2):
                 assert not crosses(p, q, rects[key]), (edge.source, edge.target, key)
     texts = drawn.labels + drawn.title + [item.label for item in drawn.legend]
     spans = [(t.left, t.y - t.size, t.width, t.size) for t in texts]  # a text's width is measured once
     for t, r in zip(texts, spans):
         assert 0 <= r[0] and r[0] + r[2] <= drawn.width and t.y <= drawn.height
-        for key in sweep.near(r[0], r[1], r[0] + r[2], r[1] + r[3]):
+        for key in sweep.near(r[0], r[1], r[0] + r[2], r[1] + r[3], OVERLAP_TOLERANCE / 2):
             assert not overlap(r, rects[key]), t.text
     label_spans = dict(enumerate(spans[:len(drawn.labels)]))
     label_sweep = Sweep(label_spans)
     for i in sorted(label_spans, key=lambda i: label_spans[i][0]):  # the leftmost of two overlapping is named
         for j in label_sweep.near(label_spans[i][0], label_spans[i][1], label_spans[i][0] + label_spans[i][2],
-                                 label_spans[i][1] + label_spans[i][3]):
+                                  label_spans[i][1] + label_spans[i][3], OVERLAP_TOLERANCE / 2):
             assert j == i or not overlap(label_spans[i], label_spans[j]), drawn.labels[i].text
 
 
