@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
+import random
 import re
 import subprocess
 import sys
@@ -166,6 +167,42 @@ def test_check_layout_sees_what_a_person_sees(obstacle: tuple[float, float, floa
     else:
         with pytest.raises(AssertionError, match=re.escape(caught)):
             check_layout(drawn)
+
+
+@pytest.mark.parametrize("step", [1.0, 0.5, 0.01])
+def test_sweep_visits_every_rectangle_the_checks_flag(step: float) -> None:
+    """Sweep.near against brute force: every rectangle crosses() or overlap() flags is among those visited, on
+    seeded scenes snapped to `step` whose segments and rectangles start within a pixel of a rectangle's edge (so
+    that they touch, nearly touch and overlap by about a tolerance); half the scenes have boxes of one size."""
+    rng = random.Random(step)
+
+    def at(low: float, high: float) -> float:
+        return round(rng.uniform(low, high) / step) * step
+
+    flagged = 0
+    for scene in range(60):
+        size = (at(20, 80), at(10, 40)) if scene % 2 else None
+        rects = {k: (at(0, 300), at(0, 300), *(size or (at(0, 80), at(0, 80)))) for k in range(30)}
+        sweep = Sweep(rects)
+
+        def near_an_edge() -> tuple[float, float]:
+            r = rects[rng.randrange(len(rects))]
+            return rng.choice([r[0], r[0] + r[2]]) + at(-1, 1), rng.choice([r[1], r[1] + r[3]]) + at(-1, 1)
+
+        for _ in range(10):
+            p, corner = near_an_edge(), near_an_edge()
+            q = (p[0], corner[1]) if rng.random() < 0.5 else (corner[0], p[1])
+            visited = set(sweep.near(min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1]),
+                                     CROSS_TOLERANCE / 2))
+            crossed = {k for k, r in rects.items() if crosses(p, q, r)}
+            assert crossed <= visited, (p, q)
+            w, h = at(0, 90), at(0, 90)
+            a = (p[0], p[1], w, h) if rng.random() < 0.5 else (p[0] - w, p[1] - h, w, h)
+            visited = set(sweep.near(a[0], a[1], a[0] + a[2], a[1] + a[3], OVERLAP_TOLERANCE / 2))
+            overlapped = {k for k, r in rects.items() if overlap(a, r)}
+            assert overlapped <= visited, a
+            flagged += len(crossed) + len(overlapped)
+    assert flagged > 1000  # the scenes are dense enough for the comparison to mean something
 
 
 CASES = [(name, depth, style, direction) for name in bundled.names() for depth in (0, 1)
