@@ -19,9 +19,13 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from cnncalc.analysis import Analysis
-from cnncalc.kinds import Shape, fmt_shape
-from cnncalc.quantities import human
+from cnncalc import kinds, quantities
+from cnncalc.kinds import Shape
 from cnncalc.render import fold
+
+# Remembered: a network repeats a few shapes and figures in many boxes (each label and tooltip shows them).
+fmt_shape = functools.lru_cache(maxsize=1024)(kinds.fmt_shape)
+human = functools.lru_cache(maxsize=1024, typed=True)(quantities.human)
 
 FONT_SIZE = 12.0
 SMALL_SIZE = 11.0
@@ -157,11 +161,17 @@ def char_width(ch: str, size: float) -> float:
     return CHAR_WIDTH * size
 
 
+# The non-ASCII characters of the text cnncalc writes itself (shapes, separators, shortened names, ranges,
+# the title's arrow): each advances CHAR_WIDTH em, like every ASCII character.
+NARROW_MARKS = "×·…–→"
+_WITHOUT_NARROW_MARKS = str.maketrans("", "", NARROW_MARKS)
+
+
 @functools.lru_cache(maxsize=4096)
 def text_width(text: str, size: float) -> float:
     """Estimated width of a line of monospace text, rounded up."""
     # Remembered: a layout asks for the width of each label several times (left edge, overlap, canvas).
-    if text.isascii():  # no combining or wide characters: every one advances CHAR_WIDTH em
+    if text.isascii() or text.translate(_WITHOUT_NARROW_MARKS).isascii():  # every character advances CHAR_WIDTH em
         # Summed, not multiplied: n × 0.62 × size can round to the other side of an integer than the sum does.
         return math.ceil(sum(itertools.repeat(CHAR_WIDTH * size, len(text))))
     return math.ceil(sum(char_width(ch, size) for ch in text))
@@ -205,20 +215,21 @@ def nodes(analysis: Analysis, depth: int | None) -> list[Node]:
     rows = analysis.rows
     position = 0
     for key, row in enumerate(fold(analysis, depth), start=1):
-        index = str(row.index)  # a leaf row's index is a number, a folded group's a range ("5–11")
-        count = _span(index)
+        index = row.index  # a leaf row's index is a number, a folded group's a text: one ("5") or a range ("5–11")
+        count = 1 if isinstance(index, int) else _span(index)
         members = rows[position:position + count]
         position += count
         for member in members:
             owner[member.name] = key
-        folded = count > 1 or members[0].name != row.name
-        node = Node(key, row.name, row.kind, row.output, row.params, row.macs, folded, index,
-                    sum(m.elements for m in members))
+        node = Node(key, row.name, row.kind, row.output, row.params, row.macs,
+                    count > 1 or members[0].name != row.name, str(index),
+                    members[0].elements if count == 1 else sum(m.elements for m in members))
+        inputs = node.inputs
         for member in members:
             for source in member.inputs:
                 src = owner.get(source)
-                if src is not None and src != key and src not in node.inputs:
-                    node.inputs.append(src)
+                if src is not None and src != key and src not in inputs:
+                    inputs.append(src)
         result.append(node)
     return result
 
@@ -248,9 +259,9 @@ def rank_nodes(graph: list[Node]) -> tuple[list[int], list[list[int]]]:
     asap = [0] * len(graph)
     primary = [-1] * len(graph)
     for node in graph[1:]:
-        if node.inputs:
-            primary[node.key] = max(node.inputs, key=lambda s: (asap[s], -node.inputs.index(s)))
-            asap[node.key] = asap[primary[node.key]] + 1
+        if node.inputs:  # max() keeps the first of equal maxima: on a tie, the input listed first
+            p = primary[node.key] = max(node.inputs, key=asap.__getitem__)
+            asap[node.key] = asap[p] + 1
     continuation: dict[int, int] = {}
     for node in graph[1:]:
         continuation.setdefault(primary[node.key], node.key)
@@ -269,23 +280,22 @@ def assign_lanes(graph: list[Node], rank: list[int], consumers: list[list[int]])
     """Lane of each node: a merge takes its leftmost free input lane, a layer its input's, else the first free."""
     lane = [0] * len(graph)
     taken: dict[tuple[int, int], int] = {}  # (lane, rank) -> node whose box or outgoing wire is there
-    for key in sorted(range(len(graph)), key=lambda k: (rank[k], k)):
-        node = graph[key]
+    for key in sorted(range(len(graph)), key=rank.__getitem__):  # stable: by rank, then key
+        inputs = graph[key].inputs
         r = rank[key]
-
-        def free(candidate: int) -> bool:
-            holder = taken.get((candidate, r))  # an input's wire may end in its consumer; its box is above
-            return holder is None or holder in node.inputs
-
-        preferred = sorted({lane[s] for s in node.inputs})
-        chosen = next((c for c in preferred if free(c)), None)
-        if chosen is None:
-            chosen = next(c for c in range(len(graph) + 1) if free(c))
+        # A lane is free at rank r if nothing is there or only an input's wire, which ends in this box.
+        for chosen in sorted({lane[s] for s in inputs}):
+            if (holder := taken.get((chosen, r))) is None or holder in inputs:
+                break
+        else:  # no input's lane is free: the first free one
+            chosen = 0
+            while (holder := taken.get((chosen, r))) is not None and holder not in inputs:
+                chosen += 1
         lane[key] = chosen
         taken[(chosen, r)] = key
-        nearest = min((rank[c] for c in consumers[key]), default=r + 1)
-        if nearest > r + 1:  # keep the lane clear below for the wire to the far consumer
-            for k in range(r + 1, max(rank[c] for c in consumers[key])):
+        below = [rank[c] for c in consumers[key]]
+        if below and min(below) > r + 1:  # keep the lane clear below for the wire to the far consumer
+            for k in range(r + 1, max(below)):
                 taken.setdefault((chosen, k), key)
     return lane
 
@@ -344,24 +354,26 @@ class _Route:
 
 def _classify(g: _Graph) -> list[_Route]:
     """Every edge, with the gutter of those that cannot run straight down their source's lane."""
-    occupied = {(g.lane[n.key], g.rank[n.key]) for n in g.nodes}
+    lane, rank = g.lane, g.rank
+    occupied = {(lane[n.key], rank[n.key]) for n in g.nodes}
     routes = []
     for node in g.nodes:
+        lv, rv = lane[node.key], rank[node.key]
         for src in node.inputs:
             route = _Route(src, node.key)
-            lu, lv, ru, rv = g.lane[src], g.lane[node.key], g.rank[src], g.rank[node.key]
-            if any((lu, k) in occupied for k in range(ru + 1, rv)):
+            lu, ru = lane[src], rank[src]
+            if rv > ru + 1 and any((lu, k) in occupied for k in range(ru + 1, rv)):
                 route.gutter = lv - 1 if lv > lu else lv if lv < lu else lu
             routes.append(route)
     detours = sorted((r for r in routes if r.gutter >= 0),
                      key=lambda r: (g.rank[r.target] - g.rank[r.source], g.rank[r.source], r.source, r.target))
-    placed: list[_Route] = []
+    placed: dict[int, list[tuple[int, int, int]]] = {}  # gutter -> (source rank, target rank, track) of its runs
     for route in detours:
         ru, rv = g.rank[route.source], g.rank[route.target]
-        busy = {p.track for p in placed if p.gutter == route.gutter
-                and g.rank[p.source] < rv and ru < g.rank[p.target]}
+        runs = placed.setdefault(route.gutter, [])
+        busy = {track for start, end, track in runs if start < rv and ru < end}
         route.track = next(t for t in range(len(detours) + 1) if t not in busy)
-        placed.append(route)
+        runs.append((ru, rv, route.track))
     return routes
 
 
@@ -376,11 +388,7 @@ class _Grid:
     main: float  # a box's extent along the main axis
     cross: float  # and across it
     gap: float  # between ranks
-
-    @property
-    def centre(self) -> list[float]:
-        """The middle of each lane."""
-        return [s + self.cross / 2 for s in self.lane_start]
+    centre: list[float]  # the middle of each lane
 
 
 def _entries(grid: _Grid, routes: list[_Route]) -> None:
@@ -389,10 +397,16 @@ def _entries(grid: _Grid, routes: list[_Route]) -> None:
     incoming: dict[int, list[_Route]] = {}
     for route in routes:
         incoming.setdefault(route.target, []).append(route)
+    inset = min(PAD, cross / 8)
     for target, group in incoming.items():
-        group.sort(key=lambda r: (r.approach, r.source))
-        inset = min(PAD, cross / 8)
         low, high = lane_start[g.lane[target]] + inset, lane_start[g.lane[target]] + cross - inset
+        if len(group) == 1:  # most boxes have one input: the general case below reduces to this
+            route = group[0]
+            route.entry = min(max(route.approach, low), high)
+            if abs(route.entry - route.approach) > 0.01:
+                route.level = rank_start[g.rank[target]] - gap + gap * (0.45 + 0.4 * 0.5)
+            continue
+        group.sort(key=lambda r: (r.approach, r.source))
         sep = min(2.2 * TRACK, (high - low) / max(1, len(group)))
         pos = [min(max(r.approach, low), high) for r in group]
         for i in range(1, len(pos)):
@@ -434,7 +448,7 @@ def graph_layout(analysis: Analysis, options: Options) -> Layout:
     """The graph-style layout: boxes in ranks and lanes, edges routed around boxes, title and legend."""
     g = build_graph(analysis, options.depth)
     texts = [label_lines(n, options.labels) for n in g.nodes]
-    box_w = max(max(text_width(t, s) for t, s, _ in lines) for lines in texts) + 2 * PAD
+    box_w = max(text_width(t, s) for lines in texts for t, s, _ in lines) + 2 * PAD
     box_w = max(box_w, 120.0)
     box_h = PAD + LINE_HEIGHT * max(len(lines) for lines in texts) + 2
     tb = options.direction == "TB"
@@ -456,7 +470,7 @@ def graph_layout(analysis: Analysis, options: Options) -> Layout:
     rank_start = [r * (main + gap) for r in range(ranks)]
     for r in routes:
         r.approach = tracks[r.gutter] + TRACK * r.track if r.gutter >= 0 else centre[g.lane[r.source]]
-    grid = _Grid(g, lane_start, rank_start, tracks, main, cross, gap)
+    grid = _Grid(g, lane_start, rank_start, tracks, main, cross, gap, centre)
     _entries(grid, routes)
     extent_cross = max(lane_start[lanes - 1] + cross, max((tracks[k] + TRACK * (counts[k] - 1)
                                                            for k in range(gutters) if counts[k]), default=0))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import math
+import random
 import re
 import subprocess
 import sys
@@ -12,7 +14,8 @@ import pytest
 
 from cnncalc import bundled
 from cnncalc.analysis import Analysis
-from cnncalc.diagram import Box, Edge, Layout, Options, Text, layout, nodes, shorten, slab_size, text_width
+from cnncalc.diagram import (CHAR_WIDTH, FONT_SIZE, NARROW_MARKS, SMALL_SIZE, Box, Edge, Layout, Options, Text, char_width,
+                             layout, nodes, shorten, slab_size, text_width)
 from cnncalc.render import fold
 from cnncalc.svg import render
 from conftest import bundled_analysis, command_args, main, run
@@ -42,10 +45,15 @@ def analysis_of(name: str) -> Analysis:
     return bundled_analysis(name)
 
 
+OVERLAP_TOLERANCE = 0.01  # px two rectangles may share along each axis and still count as apart
+CROSS_TOLERANCE = 0.5  # px an edge may run inside a box's outline
+
+
 def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
     """True if two (x, y, w, h) rectangles share a positive area."""
-    return a[0] < b[0] + b[2] - 0.01 and b[0] < a[0] + a[2] - 0.01 and a[1] < b[1] + b[3] - 0.01 \
-        and b[1] < a[1] + a[3] - 0.01
+    tol = OVERLAP_TOLERANCE
+    return a[0] < b[0] + b[2] - tol and b[0] < a[0] + a[2] - tol and a[1] < b[1] + b[3] - tol \
+        and b[1] < a[1] + a[3] - tol
 
 
 def on_border(point: tuple[float, float], r: tuple[float, float, float, float]) -> bool:
@@ -59,30 +67,37 @@ def on_border(point: tuple[float, float], r: tuple[float, float, float, float]) 
 def crosses(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float, float, float]) -> bool:
     """True if the axis-aligned segment p–q passes through the interior of rectangle r."""
     x0, x1, y0, y1 = min(p[0], q[0]), max(p[0], q[0]), min(p[1], q[1]), max(p[1], q[1])
-    return x0 < r[0] + r[2] - 0.5 and x1 > r[0] + 0.5 and y0 < r[1] + r[3] - 0.5 and y1 > r[1] + 0.5
+    tol = CROSS_TOLERANCE
+    return x0 < r[0] + r[2] - tol and x1 > r[0] + tol and y0 < r[1] + r[3] - tol and y1 > r[1] + tol
 
 
-class Grid:
-    """Rectangles bucketed by 64-px cells, so a check visits only the rectangles near a segment or a text."""
+class Sweep:
+    """Rectangles sorted by left edge and by top edge, so a check visits only the rectangles near a segment or a text.
 
-    CELL = 64.0
+    A rectangle can reach into the box (x0, y0)-(x1, y1) by more than `inset` only if its left edge lies in
+    [x0 - widest + inset, x1 - inset] and its top edge in [y0 - tallest + inset, y1 - inset]; bisecting the two
+    sorted lists gives two windows, each a superset of those rectangles, and the smaller one is visited (a column
+    of boxes shares one x window, a row of them one y window, but a box's own rank or slot is small along the
+    other axis). A check passes half its tolerance as `inset`: the other half is far more than rounding, and the
+    boxes an edge leaves and enters, or those merely touching a box, drop out of its windows.
+    """
 
     def __init__(self, rects: dict[Any, tuple[float, float, float, float]]) -> None:
-        self.cells: dict[tuple[int, int], list[Any]] = {}
-        self.rects = rects
-        for key, r in rects.items():
-            for cell in self._cells(r[0], r[1], r[0] + r[2], r[1] + r[3]):
-                self.cells.setdefault(cell, []).append(key)
+        self.by_x = sorted(rects, key=lambda key: rects[key][0])
+        self.by_y = sorted(rects, key=lambda key: rects[key][1])
+        self.xs = [rects[key][0] for key in self.by_x]
+        self.ys = [rects[key][1] for key in self.by_y]
+        self.widest = max((r[2] for r in rects.values()), default=0.0)
+        self.tallest = max((r[3] for r in rects.values()), default=0.0)
 
-    def _cells(self, x0: float, y0: float, x1: float, y1: float) -> list[tuple[int, int]]:
-        c = self.CELL
-        return [(i, j) for i in range(math.floor(x0 / c), math.floor(x1 / c) + 1)
-                for j in range(math.floor(y0 / c), math.floor(y1 / c) + 1)]
-
-    def near(self, x0: float, y0: float, x1: float, y1: float) -> set[Any]:
-        """The keys of every rectangle that shares a cell with the box (x0, y0)-(x1, y1): a superset of those
-        it touches."""
-        return {key for cell in self._cells(x0, y0, x1, y1) for key in self.cells.get(cell, ())}
+    def near(self, x0: float, y0: float, x1: float, y1: float, inset: float) -> list[Any]:
+        """The keys of rectangles in the smaller window around the box (x0, y0)-(x1, y1): a superset of those
+        reaching more than `inset` into it."""
+        a = bisect.bisect_left(self.xs, x0 - self.widest + inset)
+        b = bisect.bisect_right(self.xs, x1 - inset)
+        c = bisect.bisect_left(self.ys, y0 - self.tallest + inset)
+        d = bisect.bisect_right(self.ys, y1 - inset)
+        return self.by_x[a:b] if b - a <= d - c else self.by_y[c:d]
 
 
 def check_layout(drawn: Layout) -> None:
@@ -90,33 +105,34 @@ def check_layout(drawn: Layout) -> None:
     rects = {b.key: (b.x, b.y, b.w, b.h) for b in drawn.boxes}
     assert len(rects) == len(drawn.boxes)
     names = {b.key: b.name for b in drawn.boxes}
-    grid = Grid(rects)
+    sweep = Sweep(rects)
     for box in drawn.boxes:
         assert 0 <= box.x and box.x + box.w <= drawn.width and 0 <= box.y and box.y + box.h <= drawn.height
         for t in box.lines:
             left, width = t.left, t.width  # each an estimate measured character by character: read once
             assert box.x + 2 <= left and left + width <= box.x + box.w - 2, (box.name, t.text)
             assert box.y + t.size <= t.y <= box.y + box.h, (box.name, t.text)
-        # Only boxes sharing a grid cell can overlap (a column of boxes would make every pair a candidate).
-        for key in grid.near(box.x, box.y, box.x + box.w, box.y + box.h):
+        # Only nearby boxes can overlap (a column of boxes would make every pair a candidate).
+        for key in sweep.near(box.x, box.y, box.x + box.w, box.y + box.h, OVERLAP_TOLERANCE / 2):
             assert key == box.key or not overlap(rects[box.key], rects[key]), (box.name, names[key])
     for edge in drawn.edges:
         assert on_border(edge.points[0], rects[edge.source]) and on_border(edge.points[-1], rects[edge.target])
         for p, q in zip(edge.points, edge.points[1:]):
             assert p[0] == q[0] or p[1] == q[1], "edges run horizontally or vertically"
-            for key in grid.near(min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1])):
+            for key in sweep.near(min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1]),
+                                  CROSS_TOLERANCE / 2):
                 assert not crosses(p, q, rects[key]), (edge.source, edge.target, key)
     texts = drawn.labels + drawn.title + [item.label for item in drawn.legend]
     spans = [(t.left, t.y - t.size, t.width, t.size) for t in texts]  # a text's width is measured once
     for t, r in zip(texts, spans):
         assert 0 <= r[0] and r[0] + r[2] <= drawn.width and t.y <= drawn.height
-        for key in grid.near(r[0], r[1], r[0] + r[2], r[1] + r[3]):
+        for key in sweep.near(r[0], r[1], r[0] + r[2], r[1] + r[3], OVERLAP_TOLERANCE / 2):
             assert not overlap(r, rects[key]), t.text
     label_spans = dict(enumerate(spans[:len(drawn.labels)]))
-    label_grid = Grid(label_spans)
+    label_sweep = Sweep(label_spans)
     for i in sorted(label_spans, key=lambda i: label_spans[i][0]):  # the leftmost of two overlapping is named
-        for j in label_grid.near(label_spans[i][0], label_spans[i][1], label_spans[i][0] + label_spans[i][2],
-                                 label_spans[i][1] + label_spans[i][3]):
+        for j in label_sweep.near(label_spans[i][0], label_spans[i][1], label_spans[i][0] + label_spans[i][2],
+                                  label_spans[i][1] + label_spans[i][3], OVERLAP_TOLERANCE / 2):
             assert j == i or not overlap(label_spans[i], label_spans[j]), drawn.labels[i].text
 
 
@@ -130,7 +146,7 @@ def _three_boxes(obstacle: tuple[float, float, float, float], label: tuple[float
 
 @pytest.mark.parametrize("obstacle, label, caught", [
     ((0, 500, 100, 30), None, None),  # beside the edge: a clean drawing
-    ((0, 500, 1000, 30), None, "(0, 1, 2)"),  # wide box whose far end the edge crosses, 14 cells from its corner
+    ((0, 500, 1000, 30), None, "(0, 1, 2)"),  # wide box whose far end the edge crosses, 850 px from its corner
     ((880, 640, 40, 20), None, "(0, 1, 2)"),  # small box on the edge, inside one cell
     ((0, 500, 100, 30), (30, 520), "7×7×64"),  # a label over the box
     ((0, 500, 100, 30), (300, 520), None),  # a label away from it
@@ -149,6 +165,42 @@ def test_check_layout_sees_what_a_person_sees(obstacle: tuple[float, float, floa
     else:
         with pytest.raises(AssertionError, match=re.escape(caught)):
             check_layout(drawn)
+
+
+@pytest.mark.parametrize("step", [1.0, 0.5, 0.01])
+def test_sweep_visits_every_rectangle_the_checks_flag(step: float) -> None:
+    """Sweep.near against brute force: every rectangle crosses() or overlap() flags is among those visited, on
+    seeded scenes snapped to `step` whose segments and rectangles start within a pixel of a rectangle's edge (so
+    that they touch, nearly touch and overlap by about a tolerance); half the scenes have boxes of one size."""
+    rng = random.Random(step)
+
+    def at(low: float, high: float) -> float:
+        return round(rng.uniform(low, high) / step) * step
+
+    flagged = 0
+    for scene in range(60):
+        size = (at(20, 80), at(10, 40)) if scene % 2 else None
+        rects = {k: (at(0, 300), at(0, 300), *(size or (at(0, 80), at(0, 80)))) for k in range(30)}
+        sweep = Sweep(rects)
+
+        def near_an_edge() -> tuple[float, float]:
+            r = rects[rng.randrange(len(rects))]
+            return rng.choice([r[0], r[0] + r[2]]) + at(-1, 1), rng.choice([r[1], r[1] + r[3]]) + at(-1, 1)
+
+        for _ in range(10):
+            p, corner = near_an_edge(), near_an_edge()
+            q = (p[0], corner[1]) if rng.random() < 0.5 else (corner[0], p[1])
+            visited = set(sweep.near(min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1]),
+                                     CROSS_TOLERANCE / 2))
+            crossed = {k for k, r in rects.items() if crosses(p, q, r)}
+            assert crossed <= visited, (p, q)
+            w, h = at(0, 90), at(0, 90)
+            a = (p[0], p[1], w, h) if rng.random() < 0.5 else (p[0] - w, p[1] - h, w, h)
+            visited = set(sweep.near(a[0], a[1], a[0] + a[2], a[1] + a[3], OVERLAP_TOLERANCE / 2))
+            overlapped = {k for k, r in rects.items() if overlap(a, r)}
+            assert overlapped <= visited, a
+            flagged += len(crossed) + len(overlapped)
+    assert flagged > 1000  # the scenes are dense enough for the comparison to mean something
 
 
 CASES = [(name, depth, style, direction) for name in bundled.names() for depth in (0, 1)
@@ -216,9 +268,20 @@ def test_slab_size_is_logarithmic(shape: tuple[int, ...], expected: tuple[float,
 
 @pytest.mark.parametrize(("text", "size", "width"), [
     ("conv1", 10.0, 31), ("", 12.0, 0), ("层", 12.0, 12), ("e\u0301", 10.0, 7),
+    ("conv · 56×56×64", 11.0, 103), ("层 · 3×3", 12.0, 57),  # 15 × 6.82 = 102.3; 12 + 6 × 7.44 = 56.64
 ])
 def test_text_width_is_conservative(text: str, size: float, width: float) -> None:
     assert text_width(text, size) == width
+
+
+@pytest.mark.parametrize("size", [FONT_SIZE, SMALL_SIZE, 16.0, 9.5])
+def test_text_width_of_cnncalcs_own_marks_is_the_per_character_sum(size: float) -> None:
+    """The shortcut for the non-ASCII marks cnncalc writes (× · … – →): each is narrow, and a text of them and
+    ASCII measures what its characters sum to one by one, as does a text with a wide or combining character."""
+    assert {char_width(ch, size) for ch in NARROW_MARKS} == {CHAR_WIDTH * size}
+    for text in ["conv · 56×56×64", "…layer4.2.conv3", "vgg16: 224×224×3 → 1000", "5–11", "层 · 3×3", "é×2",
+                 "·" * 97 + "×" * 31]:
+        assert text_width(text, size) == math.ceil(sum(char_width(ch, size) for ch in text)), text
 
 
 @pytest.mark.parametrize(("text", "limit", "expected"), [
