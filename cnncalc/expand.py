@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from cnncalc.expr import ExprError, UnknownName, evaluate
+from cnncalc.expr import ExprError, UnknownName, evaluate_first
 from cnncalc.kinds import ALIAS_RANKS, ALIASES, KINDS, REQUIRED, Call, Kind, Shape, check_alias_rank
 from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, collector_paused
 from cnncalc.network import INPUT, RF, Layer, Network, compose_rf, compute, computed, margins_of, memo_key, pixel
@@ -138,7 +138,7 @@ class Expander:
             if not text.endswith("}"):
                 raise where.error("invalid-expression", f"`{text}` is not closed; write `${{expression}}`")
             try:
-                return evaluate(text[2:-1], {k: v[0] for k, v in names.items()}), where
+                return evaluate_first(text[2:-1], names), where
             except UnknownName as exc:
                 raise where.error("unknown-variable", f"in `{text}`: {exc}") from None
             except ExprError as exc:
