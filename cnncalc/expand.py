@@ -120,6 +120,8 @@ class Expander:
         self.dotted = _has_dotted_references(spec)
         # Per kind and defaults mapping: the arguments before a use's own (see _base).
         self._bases: dict[tuple[str, int], tuple[Defaults, dict[str, Any] | None, frozenset[str]]] = {}
+        # Per item of literals, kind and defaults mapping: its converted arguments (see _converted).
+        self._literal_args: dict[tuple[int, str, int], tuple[Defaults, tuple[dict[str, Any], dict[str, Located]]]] = {}
 
     # -- values and substitution ---------------------------------------------------------
 
@@ -313,9 +315,10 @@ class Expander:
                 name += "_"
             return name
         name, where = step.options["name"]
-        if isinstance(name, bool) or not isinstance(name, (str, int)) or not str(name):
-            raise where.error("invalid-name", "a name is a word such as `conv1_2`")
-        name = str(name)
+        if type(name) is not str or not name:  # a name is almost always written as a word
+            if isinstance(name, bool) or not isinstance(name, (str, int)) or not str(name):
+                raise where.error("invalid-name", "a name is a word such as `conv1_2`")
+            name = str(name)
         if "." in name or name == "input":
             raise where.error("invalid-name", f"`{name}` cannot be a layer name"
                               f"{' (dots separate block levels)' if '.' in name else ' (it means the input)'}")
@@ -378,7 +381,7 @@ class Expander:
                                             "layers, the limit; check `repeat` counts and nested blocks")
         kind = KINDS[step.kind]
         if step.converted is None:
-            step.converted = self._leaf_args(kind, step, ctx.defaults)
+            step.converted = self._converted(kind, step, ctx.defaults)
         args, arg_where = step.converted
         if first and "from" in step.options:
             arg_where = {**arg_where, "from": step.options["from"][1]}
@@ -408,6 +411,20 @@ class Expander:
         self.layers.append(_layer((index, row_name, kind.name, args, item.where, arg_where, indices, names,
                                    step.scope, ctx.uses, shapes, out, rf)))
         return _Value(out.output, row_name, rf, index)
+
+    def _converted(self, kind: Kind, step: _Step, all_defaults: Defaults) -> tuple[dict[str, Any], dict[str, Located]]:
+        """_leaf_args, made once per item of literals (and kind and defaults mapping): a block's layers written
+        with literals only convert the same arguments at every use. Layers share the dicts, as a repeat's do."""
+        item = step.item
+        if not item.literal:
+            return self._leaf_args(kind, step, all_defaults)
+        key = (id(item), kind.name, id(all_defaults))  # the spec holds the item, and the entry its mapping
+        cached = self._literal_args.get(key)
+        if cached is not None and cached[0] is all_defaults:
+            return cached[1]
+        converted = self._leaf_args(kind, step, all_defaults)
+        self._literal_args[key] = (all_defaults, converted)
+        return converted
 
     def _leaf_args(self, kind: Kind, step: _Step, all_defaults: Defaults) -> tuple[dict[str, Any], dict[str, Located]]:
         """The kind's arguments, converted, from this use, then `defaults`, then the kind's defaults."""

@@ -221,3 +221,35 @@ def test_compiled_expressions_are_kept_up_to_a_bound(monkeypatch) -> None:
         assert expr.evaluate(f"a + {n}", {"a": 1}) == 1 + n
     assert list(expr._PROGRAMS) == ["a + 0", "a + 1", "a + 2"]
     assert expr.evaluate("a + 1", {"a": 5}) == 6  # a kept text is evaluated with the names it is given
+
+
+@pytest.mark.parametrize("written, outcome", [
+    ("conv_a", "conv_a"), ("12", "12"), ("'7'", "7"), ("$v", "3"),  # a word, or a whole number taken as one
+    ("''", "invalid-name"), ("true", "invalid-name"), ("1.5", "invalid-name"), ("[a]", "invalid-name"),
+    ("~", "invalid-name"), ("$w", "invalid-name"),
+])
+def test_layer_names_other_than_words_are_checked_as_before(written: str, outcome: str) -> None:
+    """Expansion takes a written word as the name directly; anything else goes through the full check."""
+    text = f"input: [8, 8, 3]\nvars: {{v: 3, w: false}}\nlayers:\n  - relu: {{name: {written}}}\n  - relu\n"
+    if outcome != "invalid-name":
+        assert [layer.name for layer in analyze(loads(text)).network.layers] == [outcome, "relu2"]
+        return
+    with pytest.raises(SpecError) as caught:
+        analyze(loads(text))
+    problem = caught.value.problem
+    assert (problem.line, problem.column, problem.rule, problem.message) == (
+        4, 18, "invalid-name", "a name is a word such as `conv1_2`")
+
+
+def test_a_block_s_literal_layers_are_converted_once_and_equal_per_use() -> None:
+    """Layers written with literals only convert their arguments once per expansion (kind and defaults
+    mapping): every use of the block gets the same arguments, and a block's own defaults still apply."""
+    text = ("input: [8, 8, 3]\ndefaults:\n  conv: {padding: 1}\nblocks:\n  b:\n    layers:\n"
+            "      - conv: {filters: 4, kernel: 3}\n      - relu\n"
+            "  c:\n    defaults: {conv: {padding: 0}}\n    layers: [b]\n"
+            "layers:\n  - b\n  - b\n  - c\n  - c\n")
+    convs = [layer for layer in analyze(loads(text)).network.layers if layer.kind == "conv"]
+    assert [layer.args["padding"] for layer in convs] == [(1, 1, 1, 1)] * 2 + [(0, 0, 0, 0)] * 2
+    assert [layer.output for layer in convs] == [(8, 8, 4), (8, 8, 4), (6, 6, 4), (4, 4, 4)]
+    assert convs[0].args is convs[1].args  # one conversion for both uses under the file's defaults
+    assert convs[2].args == convs[3].args != convs[0].args  # each use of c makes its own defaults mapping
