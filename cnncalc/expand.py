@@ -532,12 +532,16 @@ class Expander:
         if any(s.rf is None for s in sources):
             return None
         # A 1×1×C gate broadcast over a map (squeeze-and-excitation) has no position to align.
-        spatial = [s for s in sources if len(s.shape) < 2 or any(d != 1 for d in s.shape[:-1])] or sources
+        spatial = [s for s in sources if len(s.shape) < 2 or s.shape[:-1].count(1) != len(s.shape) - 1] or sources
         fields: list[RF] = [s.rf for s in spatial]  # type: ignore[misc]
         axes = range(len(fields[0].size))
-        size = tuple(max(rf.size[a] for rf in fields) for a in axes)
-        widest = [max(fields, key=lambda rf: rf.size[a]) for a in axes]
-        merged = RF(size, tuple(widest[a].jump[a] for a in axes), tuple(widest[a].padding[a] for a in axes))
+        widest = [fields[0]] * len(axes)  # per axis, the first field of the largest size (as max() picks)
+        for rf in fields[1:]:
+            for a in axes:
+                if rf.size[a] > widest[a].size[a]:
+                    widest[a] = rf
+        merged = RF(tuple(widest[a].size[a] for a in axes), tuple(widest[a].jump[a] for a in axes),
+                    tuple(widest[a].padding[a] for a in axes))
         strides = {rf.jump for rf in fields}
         centres = {tuple((rf.size[a] - 1) / 2 - rf.padding[a] for a in axes) for rf in fields}
         if len(strides) > 1 or len(centres) > 1:

@@ -253,3 +253,34 @@ def test_a_block_s_literal_layers_are_converted_once_and_equal_per_use() -> None
     assert [layer.output for layer in convs] == [(8, 8, 4), (8, 8, 4), (6, 6, 4), (4, 4, 4)]
     assert convs[0].args is convs[1].args  # one conversion for both uses under the file's defaults
     assert convs[2].args == convs[3].args != convs[0].args  # each use of c makes its own defaults mapping
+
+
+def _widest_by_max(fields: list) -> tuple:
+    """The slow answer _merge_rf's loop stands for: per axis, max() over the fields by size."""
+    from cnncalc.network import RF
+
+    axes = range(len(fields[0].size))
+    widest = [max(fields, key=lambda rf: rf.size[a]) for a in axes]
+    return RF(tuple(max(rf.size[a] for rf in fields) for a in axes), tuple(widest[a].jump[a] for a in axes),
+              tuple(widest[a].padding[a] for a in axes))
+
+
+@pytest.mark.parametrize("fields, shapes", [
+    ([((3, 3), (1, 1), (1, 1)), ((7, 7), (2, 2), (3, 3))], [(8, 8, 4), (8, 8, 4)]),
+    ([((7, 3), (2, 1), (3, 1)), ((3, 7), (1, 2), (1, 3))], [(8, 8, 4), (8, 8, 4)]),  # a different widest per axis
+    ([((5, 5), (1, 1), (2, 2)), ((5, 5), (2, 2), (0, 0)), ((5, 5), (4, 4), (1, 1))], [(4, 4, 2)] * 3),  # ties: first
+    ([((9,), (2,), (4,)), ((11,), (1,), (5,)), ((3,), (1,), (1,))], [(16, 8)] * 3),  # 1-d
+    ([((3, 3, 3), (1, 1, 1), (1, 1, 1)), ((1, 5, 1), (1, 1, 1), (0, 2, 0))], [(4, 4, 4, 2)] * 2),  # 3-d
+    ([((3, 3), (1, 1), (1, 1)), ((99, 99), (8, 8), (0, 0))], [(8, 8, 4), (1, 1, 4)]),  # the 1×1 gate is left out
+    ([((3, 3), (1, 1), (1, 1)), ((99, 99), (8, 8), (0, 0))], [(1, 1, 4), (1, 1, 4)]),  # all gates: all count
+    ([((3,), (1,), (1,)), ((9,), (1,), (4,))], [(5,), (5,)]),  # rank 1: no spatial axis to be a gate on
+])
+def test_merged_receptive_field_is_the_per_axis_widest(fields: list, shapes: list) -> None:
+    from cnncalc.expand import Expander, _Value
+    from cnncalc.network import RF
+
+    rfs = [RF(*field) for field in fields]
+    sources = [_Value(shape, f"p{i}", rf, i) for i, (shape, rf) in enumerate(zip(shapes, rfs))]
+    spatial = [rf for rf, shape in zip(rfs, shapes) if len(shape) < 2 or any(d != 1 for d in shape[:-1])] or rfs
+    expander = Expander(loads("input: [8, 8, 4]\nlayers: [relu]\n"))
+    assert expander._merge_rf(sources, expander.top_item) == _widest_by_max(spatial)
