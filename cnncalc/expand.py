@@ -380,8 +380,9 @@ class Expander:
             raise self.top_item.where.error("too-many-layers", f"the network expands to more than {MAX_LAYERS:,} "
                                             "layers, the limit; check `repeat` counts and nested blocks")
         kind = KINDS[step.kind]
-        if step.converted is None:
-            step.converted = self._converted(kind, step, ctx.defaults)
+        if step.converted is None:  # a top-level item is expanded once: only a block's items are worth keeping
+            step.converted = (self._converted(kind, step, ctx.defaults) if ctx.depth
+                              else self._leaf_args(kind, step, ctx.defaults))
         args, arg_where = step.converted
         if first and "from" in step.options:
             arg_where = {**arg_where, "from": step.options["from"][1]}
