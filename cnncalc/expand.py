@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from cnncalc.expr import ExprError, UnknownName, evaluate
+from cnncalc.expr import ExprError, UnknownName, evaluate_first
 from cnncalc.kinds import ALIAS_RANKS, ALIASES, KINDS, REQUIRED, Call, Kind, Shape, check_alias_rank
 from cnncalc.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, collector_paused
 from cnncalc.network import INPUT, RF, Layer, Network, compose_rf, compute, computed, margins_of, memo_key, pixel
@@ -120,6 +120,8 @@ class Expander:
         self.dotted = _has_dotted_references(spec)
         # Per kind and defaults mapping: the arguments before a use's own (see _base).
         self._bases: dict[tuple[str, int], tuple[Defaults, dict[str, Any] | None, frozenset[str]]] = {}
+        # Per item of literals, kind and defaults mapping: its converted arguments (see _converted).
+        self._literal_args: dict[tuple[int, str, int], tuple[Defaults, tuple[dict[str, Any], dict[str, Located]]]] = {}
 
     # -- values and substitution ---------------------------------------------------------
 
@@ -138,7 +140,7 @@ class Expander:
             if not text.endswith("}"):
                 raise where.error("invalid-expression", f"`{text}` is not closed; write `${{expression}}`")
             try:
-                return evaluate(text[2:-1], {k: v[0] for k, v in names.items()}), where
+                return evaluate_first(text[2:-1], names), where
             except UnknownName as exc:
                 raise where.error("unknown-variable", f"in `{text}`: {exc}") from None
             except ExprError as exc:
@@ -313,9 +315,10 @@ class Expander:
                 name += "_"
             return name
         name, where = step.options["name"]
-        if isinstance(name, bool) or not isinstance(name, (str, int)) or not str(name):
-            raise where.error("invalid-name", "a name is a word such as `conv1_2`")
-        name = str(name)
+        if type(name) is not str or not name:  # a name is almost always written as a word
+            if isinstance(name, bool) or not isinstance(name, (str, int)) or not str(name):
+                raise where.error("invalid-name", "a name is a word such as `conv1_2`")
+            name = str(name)
         if "." in name or name == "input":
             raise where.error("invalid-name", f"`{name}` cannot be a layer name"
                               f"{' (dots separate block levels)' if '.' in name else ' (it means the input)'}")
@@ -377,8 +380,9 @@ class Expander:
             raise self.top_item.where.error("too-many-layers", f"the network expands to more than {MAX_LAYERS:,} "
                                             "layers, the limit; check `repeat` counts and nested blocks")
         kind = KINDS[step.kind]
-        if step.converted is None:
-            step.converted = self._leaf_args(kind, step, ctx.defaults)
+        if step.converted is None:  # a top-level item is expanded once: only a block's items are worth keeping
+            step.converted = (self._converted(kind, step, ctx.defaults) if ctx.depth
+                              else self._leaf_args(kind, step, ctx.defaults))
         args, arg_where = step.converted
         if first and "from" in step.options:
             arg_where = {**arg_where, "from": step.options["from"][1]}
@@ -408,6 +412,20 @@ class Expander:
         self.layers.append(_layer((index, row_name, kind.name, args, item.where, arg_where, indices, names,
                                    step.scope, ctx.uses, shapes, out, rf)))
         return _Value(out.output, row_name, rf, index)
+
+    def _converted(self, kind: Kind, step: _Step, all_defaults: Defaults) -> tuple[dict[str, Any], dict[str, Located]]:
+        """_leaf_args, made once per item of literals (and kind and defaults mapping): a block's layers written
+        with literals only convert the same arguments at every use. Layers share the dicts, as a repeat's do."""
+        item = step.item
+        if not item.literal:
+            return self._leaf_args(kind, step, all_defaults)
+        key = (id(item), kind.name, id(all_defaults))  # the spec holds the item, and the entry its mapping
+        cached = self._literal_args.get(key)
+        if cached is not None and cached[0] is all_defaults:
+            return cached[1]
+        converted = self._leaf_args(kind, step, all_defaults)
+        self._literal_args[key] = (all_defaults, converted)
+        return converted
 
     def _leaf_args(self, kind: Kind, step: _Step, all_defaults: Defaults) -> tuple[dict[str, Any], dict[str, Located]]:
         """The kind's arguments, converted, from this use, then `defaults`, then the kind's defaults."""
@@ -515,12 +533,16 @@ class Expander:
         if any(s.rf is None for s in sources):
             return None
         # A 1×1×C gate broadcast over a map (squeeze-and-excitation) has no position to align.
-        spatial = [s for s in sources if len(s.shape) < 2 or any(d != 1 for d in s.shape[:-1])] or sources
+        spatial = [s for s in sources if len(s.shape) < 2 or s.shape[:-1].count(1) != len(s.shape) - 1] or sources
         fields: list[RF] = [s.rf for s in spatial]  # type: ignore[misc]
         axes = range(len(fields[0].size))
-        size = tuple(max(rf.size[a] for rf in fields) for a in axes)
-        widest = [max(fields, key=lambda rf: rf.size[a]) for a in axes]
-        merged = RF(size, tuple(widest[a].jump[a] for a in axes), tuple(widest[a].padding[a] for a in axes))
+        widest = [fields[0]] * len(axes)  # per axis, the first field of the largest size (as max() picks)
+        for rf in fields[1:]:
+            for a in axes:
+                if rf.size[a] > widest[a].size[a]:
+                    widest[a] = rf
+        merged = RF(tuple(widest[a].size[a] for a in axes), tuple(widest[a].jump[a] for a in axes),
+                    tuple(widest[a].padding[a] for a in axes))
         strides = {rf.jump for rf in fields}
         centres = {tuple((rf.size[a] - 1) / 2 - rf.padding[a] for a in axes) for rf in fields}
         if len(strides) > 1 or len(centres) > 1:

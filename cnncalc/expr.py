@@ -104,6 +104,34 @@ def _tokens(text: str) -> list[str]:
 
 def evaluate(text: str, names: Mapping[str, object]) -> Any:
     """Evaluate `text` (e.g. ``filters * 4``) with argument values from `names`: a number or a truth value."""
+    program = _program(text)
+    if program is not None:
+        run, used = program
+        for name in used:
+            if name not in names:
+                break
+        else:
+            return run(names)
+    return one_pass(text, names)
+
+
+def evaluate_first(text: str, pairs: Mapping[str, tuple[object, Any]]) -> Any:
+    """evaluate() with each name's value the first of its pair (value, where), as expansion holds arguments."""
+    program = _program(text)
+    if program is not None:
+        run, used = program
+        try:
+            # only the names the expression reads: an expansion's mapping holds every variable of the file
+            values = {name: pairs[name][0] for name in used}
+        except KeyError:
+            pass
+        else:
+            return run(values)
+    return one_pass(text, {name: pair[0] for name, pair in pairs.items()})
+
+
+def one_pass(text: str, names: Mapping[str, object]) -> Any:
+    """evaluate() by parsing and evaluating the text in one pass: the reference, and what reports a problem."""
     if len(text) > MAX_LENGTH:
         raise ExprError(f"the expression is longer than {MAX_LENGTH} characters")
     tokens = _tokens(text)
@@ -116,12 +144,52 @@ def evaluate(text: str, names: Mapping[str, object]) -> Any:
     return result
 
 
+def _times(left: Number, right: Number) -> Number:
+    value = left * right
+    if abs(value) > 10**15:
+        raise ExprError("the result is implausibly large")
+    return value
+
+
+def _floor_divide(left: Number, right: Number) -> Number:
+    if right == 0:
+        raise ExprError("division by zero")
+    return left // right
+
+
+def _divide(left: Number, right: Number) -> Number:
+    """Exact division of whole numbers (an error unless it comes out whole), true division with a decimal."""
+    if right == 0:
+        raise ExprError("division by zero")
+    if isinstance(left, float) or isinstance(right, float):
+        return left / right
+    if left % right:
+        raise ExprError(f"{left} / {right} = {left / right:g} is not a whole number; make it come out "
+                        "even, or write // to round down")
+    return left // right
+
+
+_APPLY: dict[str, Callable[[Number, Number], Number]] = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": _times, "//": _floor_divide, "/": _divide}
+
+
 def _number(value: Any, what: str) -> Number:
     """value, if it is a number (truth values and text are not)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         shown = str(value).lower() if isinstance(value, bool) else repr(value)
         raise ExprError(f"{what} is {shown}, not a number")
     return value
+
+
+def _compare(value: Any, op: str, other: Any) -> bool:
+    """value op other: truth values compare only with truth values, by == and !=; an error where Python
+    cannot order the two (a word and a number, a list)."""
+    if isinstance(value, bool) != isinstance(other, bool) or (isinstance(value, bool) and op not in ("==", "!=")):
+        raise ExprError(f"cannot compare {value!r} {op} {other!r}")
+    try:
+        return _COMPARE[op](value, other)
+    except TypeError:
+        raise ExprError(f"cannot compare {value!r} {op} {other!r}") from None
 
 
 def _truth(value: Any, what: str) -> bool:
@@ -175,11 +243,7 @@ class _Parser:
         value = self.sum(depth)
         if self.peek() in _COMPARE:
             op = self.take()
-            right = self.sum(depth)
-            if isinstance(value, bool) != isinstance(right, bool) or (
-                    isinstance(value, bool) and op not in ("==", "!=")):
-                raise ExprError(f"cannot compare {value!r} {op} {right!r}")
-            value = _COMPARE[op](value, right)
+            value = _compare(value, op, self.sum(depth))
             if self.peek() in _COMPARE:
                 raise ExprError("comparisons do not chain; write `a < b and b < c`")
         return value
@@ -189,7 +253,7 @@ class _Parser:
         while self.peek() in ("+", "-"):
             op = self.take()
             left, right = _number(value, "the left of " + op), _number(self.term(depth), "the right of " + op)
-            value = left + right if op == "+" else left - right
+            value = _APPLY[op](left, right)
         return value
 
     def term(self, depth: int) -> Any:
@@ -197,22 +261,7 @@ class _Parser:
         while self.peek() in ("*", "//", "/"):
             op = self.take()
             left, right = _number(value, "the left of " + op), _number(self.unary(depth), "the right of " + op)
-            if op == "*":
-                value = left * right
-                if abs(value) > 10**15:
-                    raise ExprError("the result is implausibly large")
-                continue
-            if right == 0:
-                raise ExprError("division by zero")
-            if op == "//":
-                value = left // right
-            elif isinstance(left, float) or isinstance(right, float):
-                value = left / right
-            elif left % right:
-                raise ExprError(f"{left} / {right} = {left / right:g} is not a whole number; make it come out "
-                                "even, or write // to round down")
-            else:
-                value = left // right
+            value = _APPLY[op](left, right)
         return value
 
     def unary(self, depth: int) -> Any:
@@ -270,3 +319,225 @@ class _Parser:
             known = ", ".join(sorted(self.names)) or "none"
             raise UnknownName(f"unknown name {token!r}{did_you_mean(token, self.names)}; known: {known}")
         return self.names[token]
+
+
+# -- compiled programs ---------------------------------------------------------------------------
+# A file evaluates the same few texts many times (a block's `${filters * 4}` once per use, RegNet's width rule
+# 84 times per analysis). Each text that parses is compiled once into closures that evaluate it with the
+# one-pass parser's order of evaluation and checks, so that it gives the same value or the same first error.
+# A text that does not parse keeps the one-pass parser, which reports where it goes wrong.
+
+Run = Callable[[Mapping[str, object]], Any]
+Program = tuple[Run, tuple[str, ...]]  # the closure, and the names it reads (in first-read order)
+_PROGRAMS: dict[str, Program | None] = {}
+_MAX_PROGRAMS = 10_000  # texts are short, but a generated file could write any number of them
+_UNSEEN: Any = object()
+
+
+def _program(text: str) -> Program | None:
+    """The compiled form of `text`, made on first use; None when the text does not parse."""
+    program = _PROGRAMS.get(text, _UNSEEN)
+    if program is _UNSEEN:
+        program = compile_text(text)
+        if len(_PROGRAMS) < _MAX_PROGRAMS:
+            _PROGRAMS[text] = program
+    return program
+
+
+def compile_text(text: str) -> Program | None:
+    """`text` compiled into a closure over a names mapping holding every name it reads; None if it does not
+    parse (too long, empty, a bad token, a wrong argument count, chained comparisons…)."""
+    if len(text) > MAX_LENGTH:
+        return None
+    try:
+        tokens = _tokens(text)
+        if not tokens:
+            return None
+        compiler = _Compiler(tokens)
+        run = compiler.expression(0)
+        if compiler.pos != len(tokens):
+            return None
+    except (ExprError, RecursionError):
+        return None
+    return run, tuple(compiler.names)
+
+
+def _constant(value: Any) -> Run:
+    return lambda names: value
+
+
+def _name(token: str) -> Run:
+    return lambda names: names[token]  # the caller has checked that every name read is there
+
+
+def _either(left: Run, right: Run, word: str) -> Run:
+    """`or` / `and`: both sides evaluated, then checked, left first (the right's check skipped when decided)."""
+    left_what, right_what = f"the left of `{word}`", f"the right of `{word}`"
+    if word == "or":
+        def run(names: Mapping[str, object]) -> Any:
+            value, other = left(names), right(names)
+            return _truth(value, left_what) or _truth(other, right_what)
+    else:
+        def run(names: Mapping[str, object]) -> Any:
+            value, other = left(names), right(names)
+            return _truth(value, left_what) and _truth(other, right_what)
+    return run
+
+
+def _negation(operand: Run) -> Run:
+    return lambda names: not _truth(operand(names), "the operand of `not`")
+
+
+def _comparison(left: Run, right: Run, op: str) -> Run:
+    def run(names: Mapping[str, object]) -> Any:
+        value = left(names)
+        return _compare(value, op, right(names))
+    return run
+
+
+def _arithmetic(left: Run, right: Run, op: str) -> Run:
+    """`+ - * // /`: the left checked before the right is evaluated, as the one-pass parser does."""
+    left_what, right_what = "the left of " + op, "the right of " + op
+    apply = _APPLY[op]
+
+    def run(names: Mapping[str, object]) -> Any:
+        value = left(names)
+        if type(value) is not int and type(value) is not float:  # the common case without a call
+            value = _number(value, left_what)
+        other = right(names)
+        if type(other) is not int and type(other) is not float:
+            other = _number(other, right_what)
+        return apply(value, other)
+    return run
+
+
+def _sign(operand: Run, op: str) -> Run:
+    what = "the operand of " + op
+    if op == "-":
+        return lambda names: -_number(operand(names), what)
+    return lambda names: _number(operand(names), what)
+
+
+def _power(base: Run, exponent: Run) -> Run:
+    def run(names: Mapping[str, object]) -> Any:
+        value = base(names)
+        raised = _number(exponent(names), "the right of **")  # checked before the base, as the one pass does
+        return power(_number(value, "the left of **"), raised)
+    return run
+
+
+def _call(function: str, arguments: list[Run]) -> Run:
+    call = FUNCTIONS[function][0]
+    whats = [f"argument {i + 1} of {function}()" for i in range(len(arguments))]
+
+    def run(names: Mapping[str, object]) -> Any:
+        values = [argument(names) for argument in arguments]  # every argument evaluated, then each checked
+        return call(*[_number(value, what) for value, what in zip(values, whats)])
+    return run
+
+
+class _Compiler:
+    """_Parser's grammar, building closures instead of values; raises ExprError where the text does not parse."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.names: dict[str, None] = {}  # the names read, in order (a dict: ordered and without repeats)
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> str:
+        if self.pos >= len(self.tokens):
+            raise ExprError("the expression ends too early")
+        self.pos += 1
+        return self.tokens[self.pos - 1]
+
+    def expression(self, depth: int) -> Run:
+        if depth > 50:
+            raise ExprError("the expression nests too deeply")
+        run = self.conjunction(depth)
+        while self.peek() == "or":
+            self.take()
+            run = _either(run, self.conjunction(depth), "or")
+        return run
+
+    def conjunction(self, depth: int) -> Run:
+        run = self.negation(depth)
+        while self.peek() == "and":
+            self.take()
+            run = _either(run, self.negation(depth), "and")
+        return run
+
+    def negation(self, depth: int) -> Run:
+        if self.peek() == "not":
+            self.take()
+            return _negation(self.negation(depth + 1))
+        return self.comparison(depth)
+
+    def comparison(self, depth: int) -> Run:
+        run = self.sum(depth)
+        if self.peek() in _COMPARE:
+            op = self.take()
+            run = _comparison(run, self.sum(depth), op)
+            if self.peek() in _COMPARE:
+                raise ExprError("comparisons do not chain")
+        return run
+
+    def sum(self, depth: int) -> Run:
+        run = self.term(depth)
+        while self.peek() in ("+", "-"):
+            op = self.take()
+            run = _arithmetic(run, self.term(depth), op)
+        return run
+
+    def term(self, depth: int) -> Run:
+        run = self.unary(depth)
+        while self.peek() in ("*", "//", "/"):
+            op = self.take()
+            run = _arithmetic(run, self.unary(depth), op)
+        return run
+
+    def unary(self, depth: int) -> Run:
+        if self.peek() in ("-", "+"):
+            op = self.take()
+            return _sign(self.unary(depth + 1), op)
+        return self.power(depth)
+
+    def power(self, depth: int) -> Run:
+        run = self.atom(depth)
+        if self.peek() != "**":
+            return run
+        self.take()
+        return _power(run, self.unary(depth + 1))
+
+    def atom(self, depth: int) -> Run:
+        token = self.take()
+        if token == "(":
+            run = self.expression(depth + 1)
+            if self.take() != ")":
+                raise ExprError("a ( is not closed")
+            return run
+        if token[0].isdigit() or token[0] == ".":
+            return _constant(float(token) if "." in token else int(token))
+        if token in FUNCTIONS and self.peek() == "(":
+            return self.call(token, depth)
+        if token in _WORDS:
+            return _constant(_WORDS[token])
+        if token[0].isalpha() or token[0] == "_":
+            self.names[token] = None
+            return _name(token)
+        raise ExprError(f"unexpected {token!r}")
+
+    def call(self, function: str, depth: int) -> Run:
+        self.take()
+        arguments = [self.expression(depth + 1)]
+        while self.peek() == ",":
+            self.take()
+            arguments.append(self.expression(depth + 1))
+        if self.take() != ")":
+            raise ExprError(f"{function}( is not closed")
+        _, fewest, most = FUNCTIONS[function]
+        if not fewest <= len(arguments) <= most:
+            raise ExprError(f"{function}() takes {fewest} to {most} arguments")
+        return _call(function, arguments)

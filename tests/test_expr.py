@@ -113,6 +113,30 @@ def test_refused_decimals_functions_and_conditions(text: str, message: str) -> N
     assert message in str(info.value)
 
 
+WORDS = {"word": "same", "kernel": [3, 3], "c": 30}
+
+
+@pytest.mark.parametrize(
+    "text, outcome",
+    [
+        ("word < 1", "cannot compare 'same' < 1"),   # Python cannot order them: was an internal error (a TypeError)
+        ("1 >= kernel", "cannot compare 1 >= [3, 3]"),
+        ("kernel > c", "cannot compare [3, 3] > 30"),
+        ("word == 1", False),                       # equality of a word and a number is merely false
+        ("word != c", True),
+        ("word == word", True),
+        ("kernel == kernel", True),
+    ],
+)
+def test_words_and_lists_are_not_ordered_with_numbers(text: str, outcome: object) -> None:
+    if isinstance(outcome, bool):
+        assert evaluate(text, WORDS) is outcome
+        return
+    with pytest.raises(ExprError) as info:
+        evaluate(text, WORDS)
+    assert str(info.value) == outcome
+
+
 @pytest.mark.parametrize("width", [0.25, 0.35, 0.5, 0.75, 1.0, 1.1, 1.3, 1.4, 1.6, 1.8, 2.0])
 @pytest.mark.parametrize("channels", [16, 24, 32, 40, 80, 96, 112, 192, 320, 1280])
 def test_make_divisible_is_torchvisions_rule(width: float, channels: int) -> None:
