@@ -262,6 +262,12 @@ def test_golden_screenshot(name: str, style: str, depth: int, screenshots: list[
 def test_png_through_chromium() -> None:
     from cnncalc.draw_command import screenshot as browser_png
 
+    try:
+        import cairosvg  # noqa: F401
+    except (ImportError, OSError):
+        pytest.skip("cairosvg is not installed, so tests/test_diagram.py::test_png_output already draws its PNG "
+                    "through chromium and checks its size")
+
     drawn = layout(analyze(load(bundled.resolve("lenet5"))), Options(depth=0))
     png = browser_png(str(BROWSER), render(drawn), int(drawn.width), int(drawn.height))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"

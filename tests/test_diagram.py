@@ -27,6 +27,7 @@ def run_diagram(spec: str, output: str | None, style: str, direction: str, depth
     return main(*command_args("diagram", spec, output, {"style": style, "direction": direction, "depth": depth,
                                                         "label": label, "input": input_shape}))
 
+
 BRANCHY = """
 name: branchy
 input: [8, 8, 3]
@@ -348,7 +349,12 @@ def test_png_output(tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
         if not shutil.which("chromium"):
             pytest.skip("neither cairosvg (the png extra) nor chromium is installed")
     assert run_diagram("lenet5", str(out), "graph", "TB", "0", "none", None) == 0
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = out.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    from cnncalc.draw_command import options
+
+    drawn = layout(bundled_analysis("lenet5"), options("graph", "TB", 0, "none"))
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (int(drawn.width), int(drawn.height))
     # Without either converter the message says what to install.
     monkeypatch.setitem(sys.modules, "cairosvg", None)
     monkeypatch.setenv("PATH", "")
