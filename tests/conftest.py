@@ -147,18 +147,17 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Collection is over: writing bytecode goes back to what the environment asked for, and the collector
-    runs less often."""
+    """Collection is over: writing bytecode goes back to what the environment asked for."""
     sys.dont_write_bytecode = _DONT_WRITE_BYTECODE
-    # Building PyTorch modules and analyses allocates millions of objects while torch's own stay alive, so
-    # with the default thresholds (700, 10, 10) a worker ran ~25 full collections of ~90 ms each (~5 s of the
-    # suite's CPU). Fewer, larger young-generation collections find the same garbage; the tests' memory
-    # stays far below the machine's.
-    gc.set_threshold(20_000, 20, 20)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """In an xdist worker, end the process without tearing the interpreter down once it is done."""
+    """The collector runs less often; an xdist worker ends without tearing the interpreter down."""
+    # Importing torch while collecting, and building PyTorch modules and analyses, allocate millions of objects
+    # while torch's own stay alive: with the default thresholds (700, 10, 10) a worker ran ~700 collections,
+    # ~25 of them full ones of ~90 ms (~5 s of the suite's CPU). Fewer, larger young-generation collections
+    # find the same garbage; the tests' memory stays far below the machine's.
+    gc.set_threshold(20_000, 20, 20)
     if os.environ.get("PYTEST_XDIST_WORKER"):
         # Registered before torch and the tests import anything, so it runs after every other exit handler.
         # A worker has sent all its reports by then; freeing the torch runtime and the session's objects one
