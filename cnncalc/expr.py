@@ -198,12 +198,11 @@ def _truth(value: Any, what: str) -> bool:
     return value
 
 
-class _Parser:
-    """Recursive descent: or > and > not > comparison > sum > term > unary > power > atom."""
+class _Cursor:
+    """A position in an expression's tokens, shared by the evaluating parser and the compiler."""
 
-    def __init__(self, tokens: list[str], names: Mapping[str, object]) -> None:
+    def __init__(self, tokens: list[str]) -> None:
         self.tokens = tokens
-        self.names = names
         self.pos = 0
 
     def peek(self) -> str | None:
@@ -214,6 +213,14 @@ class _Parser:
             raise ExprError("the expression ends too early")
         self.pos += 1
         return self.tokens[self.pos - 1]
+
+
+class _Parser(_Cursor):
+    """Recursive descent: or > and > not > comparison > sum > term > unary > power > atom."""
+
+    def __init__(self, tokens: list[str], names: Mapping[str, object]) -> None:
+        super().__init__(tokens)
+        self.names = names
 
     def expression(self, depth: int) -> Any:
         if depth > 50:
@@ -436,22 +443,12 @@ def _call(function: str, arguments: list[Run]) -> Run:
     return run
 
 
-class _Compiler:
+class _Compiler(_Cursor):
     """_Parser's grammar, building closures instead of values; raises ExprError where the text does not parse."""
 
     def __init__(self, tokens: list[str]) -> None:
-        self.tokens = tokens
-        self.pos = 0
+        super().__init__(tokens)
         self.names: dict[str, None] = {}  # the names read, in order (a dict: ordered and without repeats)
-
-    def peek(self) -> str | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def take(self) -> str:
-        if self.pos >= len(self.tokens):
-            raise ExprError("the expression ends too early")
-        self.pos += 1
-        return self.tokens[self.pos - 1]
 
     def expression(self, depth: int) -> Run:
         if depth > 50:
