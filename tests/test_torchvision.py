@@ -436,16 +436,16 @@ def test_regnet_width_rule_is_torchvisions() -> None:
     skipped by a steep w_a, one to four stages, bottleneck multipliers other than 1)."""
     from torchvision.models.regnet import BlockParams
 
-    from cnncalc.bundled import read_spec
+    from cnncalc.spec import select
 
-    family = load(str(SPECS / "regnet.yaml")).variants
-    bundled = [{k: lit.value for k, lit in variant.vars.items()} for variant in family.values()]
+    parsed = load(str(SPECS / "regnet.yaml"))  # parsed once; `select` applies each setting as `--set` does
+    bundled = [{k: lit.value for k, lit in variant.vars.items()} for variant in parsed.variants.values()]
     assert len(bundled) == 15
     differing = []
     for setting in bundled + regnet_settings(150):
         params = BlockParams.from_init_params(**{k: v for k, v in setting.items() if k != "se_ratio"})
         theirs = list(zip(params.widths, params.depths, params.group_widths))
-        ours = regnet_stages(analyze(read_spec(str(SPECS / "regnet.yaml"), {**setting, "se_ratio": 0})))
+        ours = regnet_stages(analyze(select(parsed, None, {**setting, "se_ratio": 0})))
         if ours != theirs:
             differing.append(f"{setting}: cnncalc {ours}, torchvision {theirs}")
     assert differing == []
