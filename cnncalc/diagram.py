@@ -388,7 +388,11 @@ class _Grid:
     main: float  # a box's extent along the main axis
     cross: float  # and across it
     gap: float  # between ranks
-    centre: list[float]  # the middle of each lane
+
+    @functools.cached_property
+    def centre(self) -> list[float]:
+        """The middle of each lane (computed once: every edge reads it)."""
+        return [s + self.cross / 2 for s in self.lane_start]
 
 
 def _entries(grid: _Grid, routes: list[_Route]) -> None:
@@ -400,12 +404,6 @@ def _entries(grid: _Grid, routes: list[_Route]) -> None:
     inset = min(PAD, cross / 8)
     for target, group in incoming.items():
         low, high = lane_start[g.lane[target]] + inset, lane_start[g.lane[target]] + cross - inset
-        if len(group) == 1:  # most boxes have one input: the general case below reduces to this
-            route = group[0]
-            route.entry = min(max(route.approach, low), high)
-            if abs(route.entry - route.approach) > 0.01:
-                route.level = rank_start[g.rank[target]] - gap + gap * (0.45 + 0.4 * 0.5)
-            continue
         group.sort(key=lambda r: (r.approach, r.source))
         sep = min(2.2 * TRACK, (high - low) / max(1, len(group)))
         pos = [min(max(r.approach, low), high) for r in group]
@@ -465,12 +463,12 @@ def graph_layout(analysis: Analysis, options: Options) -> Layout:
     for k in range(gutters):
         lane_start.append(lane_start[-1] + cross + max(gutter, 2 * 12 + TRACK * (counts[k] - 1)))
     tracks = [lane_start[k] + cross + 12 for k in range(gutters)]
-    centre = [s + cross / 2 for s in lane_start]
     ranks = max(g.rank) + 1
     rank_start = [r * (main + gap) for r in range(ranks)]
+    grid = _Grid(g, lane_start, rank_start, tracks, main, cross, gap)
+    centre = grid.centre
     for r in routes:
         r.approach = tracks[r.gutter] + TRACK * r.track if r.gutter >= 0 else centre[g.lane[r.source]]
-    grid = _Grid(g, lane_start, rank_start, tracks, main, cross, gap, centre)
     _entries(grid, routes)
     extent_cross = max(lane_start[lanes - 1] + cross, max((tracks[k] + TRACK * (counts[k] - 1)
                                                            for k in range(gutters) if counts[k]), default=0))
