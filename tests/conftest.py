@@ -14,7 +14,7 @@ import pytest
 
 from cnncalc import bundled
 from cnncalc.analysis import Analysis, analyze
-from cnncalc.spec import Spec, load, loads, select
+from cnncalc.spec import Spec, loads
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
@@ -27,23 +27,11 @@ def bundled_spec(name: str) -> Spec:
     return bundled.read_spec(name)
 
 
-# Each bundled family file's variants: name -> (file stem, variant), from bundled.families(), which collection
-# has already parsed.
-_VARIANT_OF = {variant: (stem, variant) for stem, variants in bundled.families().items() for variant in variants}
-
-
-@functools.lru_cache(maxsize=None)
-def _parsed(stem: str) -> Spec:
-    return load(str(bundled.specs_dir() / f"{stem}.yaml"))
-
-
 @functools.lru_cache(maxsize=None)
 def bundled_analysis(name: str) -> Analysis:
     """A bundled architecture's analysis, made once per test process and shared by every test module that
-    reads it (an analysis is not changed by reading it: its layers and rows are tuples). A family file is
-    parsed once for all its variants, each selected as bundled_spec(name) selects it."""
-    stem, variant = _VARIANT_OF.get(name, (name, None))
-    return analyze(select(_parsed(stem), variant) if variant else _parsed(stem))
+    reads it (an analysis is not changed by reading it: its layers and rows are tuples)."""
+    return analyze(bundled_spec(name))
 
 
 def run(text: str, path: str = "test.yaml") -> Analysis:

@@ -95,7 +95,7 @@ def measure(exported: Exported, device: str = "meta") -> tuple[dict[str, Figures
     for name, path in exported.paths.items():
         module = net.get_submodule(path)
         trainable = sum(p.numel() for p in module.parameters())
-        figures[name] = Figures(meter.shapes[name], trainable, _saved_buffers(module), meter.flops.get(name, 0) // 2)
+        figures[name] = Figures(meter.shapes[name], trainable, _saved_buffers(module), meter.flops[name] // 2)
     return figures, _channels_last(out.shape), net
 
 
