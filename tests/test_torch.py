@@ -194,7 +194,7 @@ def test_meta_flops_is_flop_counter_mode(case: str, monkeypatch: pytest.MonkeyPa
     import meta_flops
 
     source, device = META_FLOPS_CASES[case]
-    analysis = analyze(load(str(ROOT / source)) if source.endswith(".yaml") else bundled_spec(source))
+    analysis = analyze(load(str(ROOT / source))) if source.endswith(".yaml") else bundled_analysis(source)
 
     def figures() -> tuple[Any, ...]:
         net = TorchNet(analysis, device)
