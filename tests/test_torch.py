@@ -32,7 +32,7 @@ from cnncalc.kinds import ALIASES, KINDS  # noqa: E402
 from cnncalc.problems import Located, SpecError  # noqa: E402
 from cnncalc.spec import load, loads  # noqa: E402
 
-from conftest import BUNDLED_NAMES, ROOT, SPECS, bundled_analysis, bundled_spec, run  # noqa: E402
+from conftest import BUNDLED_NAMES, ROOT, SPECS, bundled_analysis, run  # noqa: E402
 from torchvision_zoo import ZOO, missing  # noqa: E402
 from torch_model import (  # noqa: E402
     TorchNet, Untranslatable, box, mismatches, run_op, tf_same, whole_model_figures)
