@@ -123,16 +123,44 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """--dist loadgroup, with a worker's finished work units dropped from its workload (None: xdist's own)."""
+    """--dist loadgroup, sending ungrouped tests in runs rather than one by one (None: xdist's own scheduler)."""
     from xdist.scheduler import LoadGroupScheduling
 
     if config.getvalue("dist") != "loadgroup" or not hasattr(LoadGroupScheduling, "_pending_of"):
         return None
 
     class Scheduler(LoadGroupScheduling):  # type: ignore[misc]
-        """xdist 3.8 counts a worker's pending tests over every work unit it ever had, after every test: with
-        one unit per ungrouped test that is quadratic (~1 s of the controller's CPU for 3,900 tests). A unit
-        whose tests have all finished counts nothing, so it is forgotten."""
+        """xdist 3.8's loadgroup makes each ungrouped test a work unit: one message to a worker per test, a
+        search of the whole collection for its index, and a recount of every unit the worker ever had after
+        every test (quadratic). Here a unit taken from the queue takes the ungrouped tests of the same module
+        that follow it along, up to UNIT and fewer as the queue empties (the last units are single tests,
+        which keeps the workers' finishing times together); indexes come from a dict; a finished unit is
+        forgotten. xdist_group groups are sent whole, largest first, as xdist does."""
+
+        _indexes: dict[str, int] = {}
+        _unit_of: dict[str, str] = {}
+
+        def schedule(self) -> None:
+            if self.collection is None and self.registered_collections:
+                collection = next(iter(self.registered_collections.values()))
+                self._indexes = {nodeid: i for i, nodeid in enumerate(collection)}
+            super().schedule()
+
+        def _split_scope(self, nodeid: str) -> str:
+            return self._unit_of.get(nodeid) or super()._split_scope(nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            scope, unit = self.workqueue.popitem(last=False)
+            module = scope.split("::", 1)[0] if "::" in scope else None  # None: an xdist_group
+            size = min(UNIT, len(self.workqueue) // (4 * len(self.nodes)))
+            while module and len(unit) < size and self.workqueue:
+                following = next(iter(self.workqueue))
+                if "::" not in following or following.split("::", 1)[0] != module:
+                    break
+                unit.update(self.workqueue.pop(following))
+                self._unit_of[following] = scope
+            self.assigned_work.setdefault(node, {})[scope] = unit
+            node.send_runtest_some([self._indexes[nodeid] for nodeid, done in unit.items() if not done])
 
         def mark_test_complete(self, node: Any, item_index: int, duration: float = 0) -> None:
             nodeid = self.registered_collections[node][item_index]
@@ -144,6 +172,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             self._reschedule(node)
 
     return Scheduler(config, log)
+
+
+UNIT = 16  # the most ungrouped tests sent to a worker at once
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
