@@ -36,10 +36,27 @@ def shortcut(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if func is _BATCH_NORM:
         if not kwargs and _batch_norm_shortcut(*args):
             x = args[0]
-            return torch.empty_like(x), x.new_empty((x.shape[1],)), x.new_empty((x.shape[1],))
+            return _like(x), x.new_empty((x.shape[1],)), x.new_empty((x.shape[1],))
     elif _activation_shortcut(func, args, kwargs):
-        return args[0] if func in _UNARY_IN_PLACE or _HARDTANH.get(func) else torch.empty_like(args[0])
+        return args[0] if func in _UNARY_IN_PLACE or _HARDTANH.get(func) else _like(args[0])
     return NOT_SHORTCUT
+
+
+def _like(x: torch.Tensor) -> torch.Tensor:
+    """torch.empty_like(x), made directly when x has a contiguous tensor's strides (PyTorch's meta empty_like
+    works the strides out in Python, ~0.1 ms a call)."""
+    if x.stride() == _contiguous_strides(x.shape):
+        return torch.empty(x.shape, dtype=x.dtype, device=x.device)
+    return torch.empty_like(x)
+
+
+def _contiguous_strides(shape: torch.Size) -> tuple[int, ...]:
+    """The strides torch.empty gives a tensor of this shape."""
+    strides, step = [], 1
+    for size in reversed(shape):
+        strides.append(step)
+        step *= max(size, 1)
+    return tuple(reversed(strides))
 
 
 class MetaShortcuts(TorchDispatchMode):

@@ -102,6 +102,7 @@ META_BATCH_NORMS = {
     "batch-statistics": (lambda: torch.nn.BatchNorm2d(8, track_running_stats=False), (1, 8, 5, 7)),
     "wrong-channels": (lambda: torch.nn.BatchNorm2d(6), (1, 8, 5, 7)),
     "channels-last": (lambda: torch.nn.BatchNorm2d(8), (1, 8, 5, 7)),
+    "channels-last-1x1": (lambda: torch.nn.BatchNorm2d(8), (1, 8, 1, 1)),
 }
 
 
@@ -115,7 +116,7 @@ def test_meta_batch_norm_is_pytorchs(case: str) -> None:
     with torch.device("meta"):
         bn = make().eval()
     x = torch.empty(shape, device="meta")
-    if case == "channels-last":
+    if case.startswith("channels-last"):
         x = x.to(memory_format=torch.channels_last)
     aten = torch.ops.aten
     args = (x, bn.weight, bn.bias, bn.running_mean, bn.running_var, bn.running_mean is None, 0.1, 1e-5)
@@ -145,6 +146,8 @@ META_INPUTS = {
     "contiguous": lambda: torch.empty(1, 8, 5, 7, device="meta"),
     "vector": lambda: torch.empty(1, 8, device="meta", dtype=torch.float64),
     "channels-last": lambda: torch.empty(1, 8, 5, 7, device="meta").to(memory_format=torch.channels_last),
+    # contiguous by is_contiguous(), yet with channels-last strides (8, 1, 8, 8), which empty_like keeps
+    "channels-last-1x1": lambda: torch.empty(1, 8, 1, 1, device="meta").to(memory_format=torch.channels_last),
     "strided": lambda: torch.empty(1, 8, 5, 7, device="meta")[:, :, 1:],
     "integer": lambda: torch.empty(1, 8, 5, 7, device="meta", dtype=torch.int64),
 }
