@@ -16,7 +16,8 @@ import torch
 from torch import nn
 
 from cnncalc.analysis import Analysis
-from torch_model import build_op
+from meta_shortcuts import MetaShortcuts
+from torch_model import build_op, materialise
 
 
 class SpecNet(nn.Module):
@@ -28,14 +29,17 @@ class SpecNet(nn.Module):
         self.example = torch.zeros(1, c, h, w)
         self.ops = nn.ModuleDict()
         self.rows: list[tuple[str, str, tuple[str, ...]]] = []
-        values = {"input": self.example}
-        with torch.no_grad():
+        # Built on the meta device, each op from the shapes of the tensors that reach it; then moved to the CPU
+        # for the exporter's own (traced) forward pass, the only one that computes.
+        values = {"input": torch.empty(1, c, h, w, device="meta")}
+        with torch.no_grad(), MetaShortcuts():
             for row in analysis.rows:
                 ins = [values[n] for n in row.inputs]
                 key = row.name.replace(".", "_")
-                self.ops[key] = build_op(row.kind, row.args, [tuple(t.shape) for t in ins])
+                self.ops[key] = build_op(row.kind, row.args, [tuple(t.shape) for t in ins], "meta")
                 values[row.name] = self.ops[key](*ins)
                 self.rows.append((key, row.name, row.inputs))
+        materialise(self)
         self.eval()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -486,15 +486,19 @@ def build_op(kind: str, args: dict[str, Any], in_shapes: Sequence[Sequence[int]]
     only shapes and counts are compared, and initialising ResNet-152's 60M weights would dominate the run."""
     with torch.device("meta"), no_init():
         op = make_op(kind, args, in_shapes).eval()
-    if device != "meta":
-        op = op.to_empty(device=device)
-        with torch.no_grad():
-            for p in op.parameters():
-                p.fill_(0.01)
-        for m in op.modules():
-            if isinstance(m, nn.modules.batchnorm._NormBase):
-                m.reset_running_stats()
-    return op
+    return op if device == "meta" else materialise(op, device)
+
+
+def materialise(module: nn.Module, device: str = "cpu") -> nn.Module:
+    """A meta-device module moved to `device`, with every weight 0.01 and batch norms' statistics reset."""
+    module = module.to_empty(device=device)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.fill_(0.01)
+    for m in module.modules():
+        if isinstance(m, nn.modules.batchnorm._NormBase):
+            m.reset_running_stats()
+    return module
 
 
 def run_op(kind: str, args: dict[str, Any], inputs: Sequence[torch.Tensor]) -> torch.Tensor:
