@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from cnncalc.kinds import KINDS, REQUIRED
 from cnncalc.problems import Located, SpecError
 from cnncalc.solve import keep_size, solve_padding
 
-from conftest import ROOT, run
+from conftest import ROOT, main, run
 
 SMALL = ROOT / "tests" / "explain" / "small.yaml"
 runner = CliRunner()
@@ -366,15 +368,14 @@ def test_params_shape_errors() -> None:
 
 @pytest.mark.parametrize("spec", ["tests/explain/small.yaml", "tests/valid/multiply-broadcast.yaml",
                                   "tests/valid/deconv-separable.yaml", "vgg16"])
-def test_text_is_ascii_safe(spec: str) -> None:
+def test_text_is_ascii_safe(spec: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """On a stream that cannot encode the symbols, every one is spelt in ASCII (no '?')."""
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
-    done = subprocess.run([sys.executable, "-m", "cnncalc", "explain", spec], capture_output=True, cwd=ROOT,
-                          env=env, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.isascii() and b"?" not in done.stdout
-    assert b"floor((224 - 3 + 2*1)/1) + 1 = 224" in done.stdout or spec != "vgg16"
+    written = io.BytesIO()
+    stream = io.TextIOWrapper(written, encoding="ascii")  # strict, as PYTHONIOENCODING=ascii makes stdout
+    monkeypatch.setattr(sys, "stdout", stream)
+    monkeypatch.chdir(ROOT)
+    assert main("explain", spec) == 0
+    stream.flush()
+    out = written.getvalue()
+    assert out.isascii() and b"?" not in out
+    assert b"floor((224 - 3 + 2*1)/1) + 1 = 224" in out or spec != "vgg16"
