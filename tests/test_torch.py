@@ -209,6 +209,36 @@ def test_meta_flops_is_flop_counter_mode(case: str, monkeypatch: pytest.MonkeyPa
     assert ours[1][3] == 2 * analysis.totals.macs > 0
 
 
+def test_remembered_results_are_pytorchs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every call tests/meta_flops.py answers from memory, PyTorch answers again the same (results' shapes,
+    strides and dtypes, and FLOPs), in the three ways networks are measured; a wrong memory is caught."""
+    import meta_flops
+    from exported_torch import measure
+    from test_export import exported
+
+    analyses = [bundled_analysis(name) for name in ("resnet50", "unet", "efficientnet_b0")]
+
+    def measure_all() -> list[Any]:
+        figures: list[Any] = [TorchNet(a, "meta").measured for a in analyses]
+        figures.append(measure(exported(str(ROOT / "tests/export/every_kind.yaml"))[1])[:2])
+        if missing() is None:  # torchvision's own model, as test_torchvision.py records it
+            from test_torchvision import build, record
+
+            figures.append(record(build("densenet121"), torch.zeros(1, 3, 224, 224, device="meta")))
+        return figures
+
+    monkeypatch.setattr(meta_flops, "_RESULTS", {})  # (the process's memory comes back afterwards)
+    first = measure_all()  # answers are remembered
+    monkeypatch.setattr(meta_flops, "RECHECK", True)
+    before = meta_flops.RECHECKED[0]
+    assert measure_all() == first
+    assert meta_flops.RECHECKED[0] - before > 1000  # the memory answered most calls
+    key, (metas, flops) = next((k, v) for k, v in meta_flops._RESULTS.items() if v[1] > 0)
+    monkeypatch.setitem(meta_flops._RESULTS, key, (metas, flops + 1))
+    with pytest.raises(AssertionError, match="remembered"):
+        measure_all()
+
+
 META_INIT_MODULES = {
     "conv": lambda: torch.nn.Conv2d(3, 8, 3), "deconv": lambda: torch.nn.ConvTranspose2d(8, 4, 2, groups=2),
     "dense": lambda: torch.nn.Linear(12, 5), "bn": lambda: torch.nn.BatchNorm2d(4),
