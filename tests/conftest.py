@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import atexit
 import functools
 import gc
@@ -32,6 +33,13 @@ def bundled_analysis(name: str) -> Analysis:
     """A bundled architecture's analysis, made once per test process and shared by every test module that
     reads it (an analysis is not changed by reading it: its layers and rows are tuples)."""
     return analyze(bundled_spec(name))
+
+
+@functools.cache
+def package_trees() -> tuple[tuple[Path, ast.Module], ...]:
+    """Every module of the cnncalc package with its syntax tree, parsed once per test process (tests only
+    read the trees)."""
+    return tuple((path, ast.parse(path.read_text(encoding="utf-8"))) for path in sorted((ROOT / "cnncalc").rglob("*.py")))
 
 
 def run(text: str, path: str = "test.yaml") -> Analysis:

@@ -11,7 +11,7 @@ import ast
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, package_trees
 
 MAX_LINES = 60
 MAX_PARAMS = 5
@@ -27,10 +27,10 @@ def _is_command(node: ast.AST) -> bool:
 
 
 def _functions(path_filter=lambda path: True):
-    for path in sorted((ROOT / "cnncalc").rglob("*.py")):
+    for path, tree in package_trees():
         if not path_filter(path):
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not _is_command(node):
                 yield path.name, node
 
