@@ -161,9 +161,12 @@ def test_the_bundled_specs_are_found():
     assert ROOT / "specs" / "vgg16.yaml" in SPEC_FILES
 
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same documents as safe_load, ~8× faster
+
+
 @pytest.mark.parametrize("path", SPEC_FILES + VALID_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_shipped_files_validate(path):
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - a SafeLoader
     problems = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in VALIDATOR.iter_errors(doc)]
     assert problems == []
 
