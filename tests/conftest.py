@@ -145,8 +145,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         which keeps the workers' finishing times together); indexes come from a dict; a finished unit is
         forgotten. xdist_group groups are sent whole, largest first, as xdist does."""
 
-        _indexes: dict[str, int] = {}
-        _unit_of: dict[str, str] = {}
+        def __init__(self, config: pytest.Config, log: Any = None) -> None:
+            super().__init__(config, log)
+            self._indexes: dict[str, int] = {}  # a test's index in the (every worker's) collection
+            self._unit_of: dict[str, str] = {}  # a test sent along with another: the unit it went in
 
         def schedule(self) -> None:
             if self.collection is None and self.registered_collections:
