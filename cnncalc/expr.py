@@ -214,6 +214,25 @@ class _Cursor:
         self.pos += 1
         return self.tokens[self.pos - 1]
 
+    def expression(self, depth: int) -> Any:
+        raise NotImplementedError  # a value (_Parser) or a closure (_Compiler)
+
+    def arguments(self, function: str, depth: int) -> list[Any]:
+        """The arguments of `function(...)`, each an expression(), with their count checked."""
+        self.take()
+        values = [self.expression(depth + 1)]
+        while self.peek() == ",":
+            self.take()
+            values.append(self.expression(depth + 1))
+        if self.take() != ")":
+            raise ExprError(f"{function}( is not closed")
+        _, fewest, most = FUNCTIONS[function]
+        if not fewest <= len(values) <= most:
+            count = str(fewest) if fewest == most else f"{fewest} to {most}"
+            usage = f"; write {function}({', '.join('x' * most)})" if most <= 3 else ""
+            raise ExprError(f"{function}() takes {count} argument{'' if most == 1 else 's'}, got {len(values)}{usage}")
+        return values
+
 
 class _Parser(_Cursor):
     """Recursive descent: or > and > not > comparison > sum > term > unary > power > atom."""
@@ -305,20 +324,9 @@ class _Parser(_Cursor):
         raise ExprError(f"unexpected {token!r}")
 
     def call(self, function: str, depth: int) -> Any:
-        self.take()
-        values = [self.expression(depth + 1)]
-        while self.peek() == ",":
-            self.take()
-            values.append(self.expression(depth + 1))
-        if self.take() != ")":
-            raise ExprError(f"{function}( is not closed")
-        call, fewest, most = FUNCTIONS[function]
-        if not fewest <= len(values) <= most:
-            count = str(fewest) if fewest == most else f"{fewest} to {most}"
-            usage = f"; write {function}({', '.join('x' * most)})" if most <= 3 else ""
-            raise ExprError(f"{function}() takes {count} argument{'' if most == 1 else 's'}, got {len(values)}{usage}")
+        values = self.arguments(function, depth)
         numbers = [_number(v, f"argument {i + 1} of {function}()") for i, v in enumerate(values)]
-        return call(*numbers)
+        return FUNCTIONS[function][0](*numbers)
 
     def name(self, token: str) -> Any:
         if token not in self.names:
@@ -527,14 +535,4 @@ class _Compiler(_Cursor):
         raise ExprError(f"unexpected {token!r}")
 
     def call(self, function: str, depth: int) -> Run:
-        self.take()
-        arguments = [self.expression(depth + 1)]
-        while self.peek() == ",":
-            self.take()
-            arguments.append(self.expression(depth + 1))
-        if self.take() != ")":
-            raise ExprError(f"{function}( is not closed")
-        _, fewest, most = FUNCTIONS[function]
-        if not fewest <= len(arguments) <= most:
-            raise ExprError(f"{function}() takes {fewest} to {most} arguments")
-        return _call(function, arguments)
+        return _call(function, self.arguments(function, depth))
