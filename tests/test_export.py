@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import re
 import tokenize
 import warnings
 from pathlib import Path
@@ -252,7 +253,7 @@ def test_blocks_a_class_cannot_express_are_written_out() -> None:
 def test_a_variant_exports_by_its_name(name: str, cls: str | None, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_export(name, "pytorch", None, None) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"# {name}: a PyTorch module")
+    assert out.startswith("# A PyTorch module written by cnncalc") and f"\n#   {name} (" in out
     if cls:
         assert f"class {cls}(nn.Module):" in out
 
@@ -319,6 +320,43 @@ def test_hostile_names_and_values_stay_data(tmp_path: Path) -> None:
     assert not sentinel.exists()
     assert set(namespace) - {"__builtins__", "__doc__"} <= {"__name__", "math", "torch", "F", "nn", "INPUT_SHAPE", "Add",
                                                   "XImportOs", result.class_name}
+
+
+# An encoding declaration (PEP 263) is read from a comment on line 1 or 2; `unicode_escape` then turns a `\\n`
+# in any later comment into a real newline, and utf-7/utf-16/cp037 make the module unreadable.
+COOKIE = "coding: {codec}\\n__import__('os').system('touch {sentinel}')"
+COOKIE_SPEC = '''
+name: "{cookie}"
+description: "{cookie}"
+input: [8, 8, 3]
+blocks:
+  "{cookie}":
+    layers:
+      - conv: {{filters: 4, kernel: 1, name: "{short}"}}
+layers:
+  - conv: {{filters: 4, kernel: 1, name: "-*- {short} -*-"}}
+  - "{cookie}"
+  - "{cookie}": {{name: "vim: set ft=python: {short}"}}
+'''
+PEP_263 = re.compile(r"^[ \\t\\f]*#.*?coding[:=][ \\t]*([-\\w.]+)")
+
+
+@pytest.mark.parametrize("codec", ["unicode_escape", "raw_unicode_escape", "utf-7", "utf-16", "cp037", "utf_8"])
+def test_no_name_becomes_an_encoding_declaration_or_an_escape(codec: str, tmp_path: Path) -> None:
+    sentinel = tmp_path / "pwned"
+    cookie = COOKIE.format(codec=codec, sentinel=sentinel)
+    short = cookie.split(".")[0]  # a layer name has no dots
+    analysis = analyze(loads(COOKIE_SPEC.format(cookie=cookie, short=short), "cookie.yaml"))
+    code = export_pytorch(analysis).code
+    path = tmp_path / "m.py"
+    path.write_text(code, encoding="utf-8")
+    with open(path, "rb") as handle:
+        assert tokenize.detect_encoding(handle.readline)[0] == "utf-8"
+    compile(path.read_bytes(), str(path), "exec")  # decoded as Python decodes a module it imports
+    comments = [t.string for t in tokenize.generate_tokens(io.StringIO(code).readline) if t.type == tokenize.COMMENT]
+    assert not [c for c in comments if PEP_263.match(c) or "\\" in c or "-*-" in c or re.search(r"\\bvim?:", c)]
+    assert "__import__" not in code_tokens(code)
+    assert not sentinel.exists()
 
 
 # --- what cannot be exported -------------------------------------------------------------------------

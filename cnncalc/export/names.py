@@ -78,9 +78,21 @@ def literal(value: Any) -> str:
     raise TypeError(f"no literal for a value of type {kind.__name__}")
 
 
+# What Python or an editor reads in a comment: PEP 263 encoding cookies (`coding: utf-7` on line 1 or 2 makes
+# Python decode the file differently), Vim/Emacs modelines and file variables. A space breaks each marker.
+_INTERPRETED = re.compile(r"(?i)(coding|vim?|ex|local variables)(\s*[:=])")
+
+
 def comment(text: str) -> str:
-    """`text` made safe inside a `#` comment: every character that could end the line becomes a space."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
+    """`text` made inert inside a `#` comment.
+
+    Every character that could end the line or reorder it on screen (controls, line and paragraph
+    separators, bidirectional overrides: whatever `str.isprintable` refuses) becomes a space, a
+    backslash becomes `/` (so no codec that decodes escapes can make a newline of one), and every
+    marker Python or an editor interprets in a comment (`coding:`, `vim:`, `-*-`) is broken by a space.
+    """
+    text = "".join(ch if ch.isprintable() else " " for ch in text).replace("\\", "/").replace("-*-", "-* -")
+    return _INTERPRETED.sub(r"\1 \2", text)
 
 
 _TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*/(),]))")

@@ -446,9 +446,12 @@ def _header(analysis: Analysis, cls: str) -> list[str]:
     t = analysis.totals
     spec = analysis.spec
     chw = _channels_first(analysis.input)
+    # The first two lines are fixed text: Python reads an encoding declaration there (PEP 263), so nothing
+    # from the file (its name, its path) may stand on them.
     lines = [
-        f"# {comment(spec.name or cls)}: a PyTorch module written by cnncalc {comment(str(__version__))} from "
-        f"{comment(os.path.basename(spec.path))}.",
+        f"# A PyTorch module written by cnncalc {__version__}; its figures equal cnncalc's, layer by layer.",
+        "# The network, and the file it was written from:",
+        f"#   {comment(spec.name or cls)} ({comment(os.path.basename(spec.path))})",
         "# Channels-first, as PyTorch expects: the input is " + " x ".join(["N", *map(str, chw)]) +
         f" (cnncalc: {fmt_shape(analysis.input)}).",
         f"# cnncalc's totals: {t.params:,} parameters ({t.trainable:,} trainable, {t.non_trainable:,} non-trainable "
