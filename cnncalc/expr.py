@@ -178,6 +178,8 @@ def _number(value: Any, what: str) -> Number:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         shown = str(value).lower() if isinstance(value, bool) else repr(value)
         raise ExprError(f"{what} is {shown}, not a number")
+    if isinstance(value, float) and not math.isfinite(value):  # round(nan), int(inf) have no answer
+        raise ExprError(f"{what} is {value}, not a finite number; check the values it is given")
     return value
 
 

@@ -8,6 +8,8 @@ module level (`size` and `params` start fast).
 
 from __future__ import annotations
 
+import math
+
 import os
 from typing import Any, NamedTuple, NoReturn
 
@@ -115,9 +117,12 @@ def _set_value(pair_text: str, text: str) -> Any:
     value: Any = {"true": True, "false": False}.get(text.lower(), text)
     for number in (int, float):
         try:
-            return number(text)
+            parsed = number(text)
         except ValueError:
             continue
+        if parsed != parsed or parsed in (math.inf, -math.inf):
+            misuse(f"{pair_text!r}: {text} is not a finite number; give a whole or decimal number", "--set")
+        return parsed
     if isinstance(value, str) and not text.isidentifier():
         misuse(f"{pair_text!r}: the value is a number, true/false or a word such as relu", "--set")
     return value

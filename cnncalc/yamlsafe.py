@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat
@@ -178,22 +179,34 @@ def decode_utf8(data: bytes, path: str) -> str:
 
 
 def _nesting_depth(text: str, path: str) -> None:
-    """Refuse documents nested deeper than MAX_DEPTH, measured without recursion."""
+    """Refuse documents nested deeper than MAX_DEPTH, measured from the parser's events (no recursion).
+
+    The measure is cnncalc's own: libyaml's parser may stop first with a limit of its own (PyYAML 6.0.4's C
+    scanner refuses 1,000 flow levels before it has emitted an event), so where the C parser fails, PyYAML's
+    pure-Python parser (iterative, no nesting limit, at most ~1,024 characters of look-ahead) measures
+    instead. A document neither measures beyond the limit is left to compose, which reports its error.
+    """
+    for loader in (_Loader, yaml.SafeLoader):
+        try:
+            _measure(yaml.parse(text, Loader=loader), path)
+            return
+        except yaml.YAMLError:
+            continue
+
+
+def _measure(events: Any, path: str) -> None:
     depth = 0
-    try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-                    raise _problem(path, line, column, "too-deep",
-                                   f"the document nests more than {MAX_DEPTH} levels deep; "
-                                   "architecture files need only a few")
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                depth -= 1
-    except yaml.MarkedYAMLError:
-        return  # compose reports the syntax error with its position
+    for event in events:
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                raise _problem(path, line, column, "too-deep",
+                               f"the document nests more than {MAX_DEPTH} levels deep; "
+                               "architecture files need only a few")
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
 
 
 def _may_be_deep(text: str) -> bool:
@@ -237,6 +250,8 @@ def compose(text: str, path: str) -> Node | None:
         _nesting_depth(text, path)
     try:
         return yaml.compose(text, Loader=_Loader)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow; libyaml gives only an offset
+        raise _character_problem(text, path, exc) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -266,6 +281,20 @@ def compose(text: str, path: str) -> Node | None:
         raise _problem(path, 1, 1, "yaml-syntax", f"YAML error: {exc}") from None
     except RecursionError:
         raise _problem(path, 1, 1, "too-deep", "the document nests too deeply") from None
+
+
+def _character_problem(text: str, path: str, exc: yaml.reader.ReaderError) -> SpecError:
+    """The position (line and column, in characters) and name of a character YAML refuses."""
+    offset = min(max(int(getattr(exc, "position", 0) or 0), 0), len(text))
+    before = text[:offset]
+    line = before.count("\n") + 1
+    column = offset - (before.rfind("\n") + 1) + 1
+    code = getattr(exc, "character", None)
+    code = ord(code) if isinstance(code, str) and code else code if isinstance(code, int) else None
+    what = f"the character U+{code:04X}" if code is not None else "a character"
+    return _problem(path, line, column, "yaml-syntax",
+                    f"{what} is not allowed in YAML (a control character); remove it, or write it as an escape "
+                    'inside a double-quoted string ("\\x01")')
 
 
 def position(node: Node) -> tuple[int, int]:
@@ -320,24 +349,33 @@ def _scalar_value(node: ScalarNode, path: str) -> Any:
                        f"the tag {tag!r} is not allowed in an architecture file; remove it")
     if tag == STR:
         return node.value
-    if tag == INT:
-        if len(node.value) > 30:
-            line, column = position(node)
-            raise _problem(path, line, column, "invalid-value",
-                           f"the number {node.value[:12]}… has {len(node.value)} digits; write a realistic whole "
-                           "number")
-        return _CONSTRUCTOR.construct_yaml_int(node)
+    if tag == INT and len(node.value) > 30:
+        line, column = position(node)
+        raise _problem(path, line, column, "invalid-value",
+                       f"the number {node.value[:12]}… has {len(node.value)} digits; write a realistic whole "
+                       "number")
+    if tag == FLOAT and len(node.value) > 60:
+        line, column = position(node)
+        raise _problem(path, line, column, "invalid-value", "this number is implausibly long")
     if tag == NULL:
         return None
-    if tag == BOOL:
-        return _CONSTRUCTOR.construct_yaml_bool(node)
-    if tag == FLOAT:
-        if len(node.value) > 60:
-            line, column = position(node)
-            raise _problem(path, line, column, "invalid-value", "this number is implausibly long")
-        return _CONSTRUCTOR.construct_yaml_float(node)
-    line, column = position(node)
-    raise _problem(path, line, column, "invalid-value", "expected a single value here")
+    try:  # an explicit tag (`!!float abc`, `!!bool maybe`) may name a type its text cannot hold
+        value = _CONSTRUCT[tag](node)
+    except (ValueError, KeyError, TypeError, IndexError):
+        line, column = position(node)
+        raise _problem(path, line, column, "invalid-value",
+                       f"{node.value!r} is not a {_TAG_WORDS[tag]}; remove the tag `!!{tag.rsplit(':', 1)[1]}` "
+                       "or write a value of that type") from None
+    if tag == FLOAT and not math.isfinite(value):
+        line, column = position(node)
+        raise _problem(path, line, column, "invalid-value",
+                       f"{node.value} is not a finite number; no size, rate or factor in a network is")
+    return value
+
+
+_CONSTRUCT = {INT: _CONSTRUCTOR.construct_yaml_int, FLOAT: _CONSTRUCTOR.construct_yaml_float,
+              BOOL: _CONSTRUCTOR.construct_yaml_bool}
+_TAG_WORDS = {INT: "whole number", FLOAT: "number", BOOL: "truth value (true or false)"}
 
 
 def plain(node: Node, path: str, budget: list[int] | None = None, depth: int = 0, top: Node | None = None) -> Any:

@@ -518,7 +518,7 @@ def test_run_export_writes_stdout_and_file(tmp_path: Path, capsys: pytest.Captur
     out = tmp_path / "net.py"
     assert run_export("lenet5", "PyTorch", str(out), None) == 0
     assert out.read_text(encoding="utf-8") == stdout
-    assert stdout.startswith("# LeNet-5")
+    assert stdout.splitlines()[2].startswith("#   LeNet-5")
 
 
 @pytest.mark.parametrize("args, code, message", [
