@@ -11,6 +11,7 @@ go spec → exported PyTorch → ONNX → `cnncalc import` and keep their figure
 from __future__ import annotations
 
 import functools
+import importlib.util
 import io
 import os
 import re
@@ -581,3 +582,31 @@ def test_readme_documents_the_export() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "## Exporting to PyTorch" in readme
     assert "cnncalc export resnet50 --to pytorch -o resnet50.py" in readme
+
+
+KIND_FROM_A_VARIABLE = """
+input: [8, 8, 3]
+vars: {k: b, act: relu6}
+blocks:
+  b:
+    layers:
+      - conv: {filters: 4, kernel: 3}
+      - $act
+layers:
+  - $k
+  - $k: {repeat: 2}
+  - $act
+"""
+
+
+def test_a_layer_whose_kind_is_a_variable_is_written_out() -> None:
+    """`- $k` at the top level (a documented form) is written out with the kind the variable names."""
+    analysis = analyze(loads(KIND_FROM_A_VARIABLE, "kind.yaml"))
+    result = export_pytorch(analysis)
+    compile(result.code, "kind.py", "exec")
+    assert result.code.count("nn.ReLU6()") == 4 and result.code.count("nn.Conv2d(") == 3
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("PyTorch is needed to compare the exported module's figures")
+    from exported_torch import mismatches
+
+    assert mismatches(analysis, result, "cpu") == []

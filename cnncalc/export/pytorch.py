@@ -249,6 +249,10 @@ class _ClassWriter:
         members = self.scope.members.get(_pos(item.where))
         if not members and self.block is None and ("if" in item.options or "repeat" in item.options):
             return  # `if:` false or `repeat: 0` in the network itself: no module at all
+        if members and self.block is None and item.kind.startswith("$"):  # the kind is a variable's value
+            self.gen.inline.setdefault(item.kind, f"its kind `{item.kind}` is a variable")
+            self.write_out(item, members)
+            return
         if members and self.block is None and item.kind not in ALIASES and self.inlined(item, members):
             self.write_out(item, members)
             return
