@@ -196,12 +196,6 @@ def read_spec(spec: str, overrides: dict[str, Any] | None = None) -> Any:
 
 
 def _stdin_text() -> str:
-    from cnncalc.problems import Located
+    from cnncalc.yamlsafe import read_stream
 
-    data = sys.stdin.buffer.read()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Located(STDIN_NAME, 1, 1).error(
-            "invalid-encoding", f"standard input is not UTF-8 text (byte {exc.start}); "
-            "send the file as UTF-8") from None
+    return read_stream(sys.stdin, STDIN_NAME)

@@ -144,6 +144,20 @@ def read_text(path: str) -> str:
     return decode(data, path)
 
 
+def read_stream(stream: Any, name: str) -> str:
+    """Read a text stream's bytes (standard input) under the same rules as a file: size, encoding, binary."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # closed (`<&-`: Python then has no sys.stdin) or not a byte stream
+        raise _problem(name, 1, 1, "unreadable-file",
+                       "standard input is closed; pipe an architecture file into it or give a path")
+    try:
+        data = buffer.read(MAX_FILE_BYTES + 1)
+    except (OSError, ValueError) as exc:
+        raise _problem(name, 1, 1, "unreadable-file",
+                       f"cannot read standard input: {getattr(exc, 'strerror', None) or exc}") from None
+    return decode(data, name)
+
+
 def _looks_utf16(head: bytes) -> bool:
     """UTF-16 without a byte-order mark: ASCII text with a NUL beside every character."""
     if len(head) < 4 or b"\x00" not in head:
