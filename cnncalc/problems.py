@@ -32,7 +32,7 @@ class BlockUse(NamedTuple):
         return f"{path}:{self.line}:{self.column}: in block `{self.block}` used as {self.name}"
 
 
-class Problem(NamedTuple):
+class _Fields(NamedTuple):
     """One diagnostic: 1-based line and column, a level, a kebab-case rule id and a message."""
 
     path: str
@@ -60,7 +60,31 @@ class Problem(NamedTuple):
 
     def used_from(self, use: BlockUse) -> "Problem":
         """The same problem, reached through one more (outer) block use."""
-        return self._replace(chain=(use,) + self.chain)
+        return self._replace(chain=(use,) + self.chain)  # type: ignore[return-value]
+
+
+_REGISTERED: frozenset[str] = frozenset()
+
+
+class Problem(_Fields):
+    """One diagnostic: 1-based line and column, a level, a rule id from the registry and a message.
+
+    Building one checks its rule against the registry (`cnncalc.rules.RULES`, read on the first problem):
+    a rule that is not registered cannot be reported, documented or disabled, so it is a bug here.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, *fields: Any, **named: Any) -> "Problem":  # _Fields' own: path, line, ..., chain
+        global _REGISTERED
+        rule = fields[4] if len(fields) > 4 else named.get("rule")
+        if rule not in _REGISTERED:
+            from cnncalc.rules import RULES
+
+            _REGISTERED = frozenset(RULES)
+            if rule not in _REGISTERED:
+                raise ValueError(f"the rule {rule!r} is not in cnncalc.rules.RULES; register it there")
+        return super().__new__(cls, *fields, **named)
 
 
 class SpecError(Exception):

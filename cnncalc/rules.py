@@ -32,7 +32,8 @@ _CHECKS = frozenset({"budget-exceeded", "expect-mismatch"})
 _FILE_RULES = [
     Rule('file-not-found', ERROR, 'no such file (or bundled name)'),
     Rule('not-a-file', ERROR, 'a directory given to a single-file command'),
-    Rule('unreadable-file', ERROR, 'the file cannot be read (permissions)'),
+    Rule('unreadable-file', ERROR, 'the file cannot be read (permissions, a closed standard input)'),
+    Rule('unwritable-file', ERROR, 'an output file (`-o`, `--report-dir`) cannot be written; nothing is left half-written'),
     Rule('file-too-large', ERROR, 'over 1 MiB'),
     Rule('binary-file', ERROR, 'NUL bytes: not a text file'),
     Rule('invalid-encoding', ERROR, 'not UTF-8 (UTF-16 included); the position of the first bad byte'),

@@ -195,6 +195,17 @@ def test_route_shortcut_connected(tmp_path: Path) -> None:
     ("[net]\nchannels=3\n[maxpool]\n", 1, 1, "missing-option", "height="),
     (NET.format(w=8, h=8) + "[convolutional\n", 5, 1, "malformed-section", "[name]"),
     (NET.format(w=8, h=8) + "[convolutional]\nactivation=leeky\n", 6, 12, "invalid-value", "did you mean"),
+    # out of range: at the option, under an ordinary rule (not "a bug: please report it" at 1:1)
+    (NET.format(w=8, h=8) + "[convolutional]\nfilters=100000000000000000000\n", 6, 9, "invalid-value",
+     "implausibly large"),
+    (NET.format(w=8, h=8) + "[dropout]\nprobability=5\n", 6, 13, "invalid-value", "dropout rate"),
+    (NET.format(w=8, h=8) + "[dropout]\nprobability=nan\n", 6, 13, "invalid-value", "dropout rate"),
+    ("[net]\nwidth=2000000\nheight=8\nchannels=3\n[maxpool]\n", 2, 7, "invalid-value", "implausibly large"),
+    # every option within its limit, the product beyond cnncalc's: told at the input, under the limit's rule
+    ("[net]\nwidth=100000\nheight=100000\nchannels=3\n[convolutional]\nfilters=4\n", 1, 1, "invalid-input",
+     "the network's input cannot be imported"),
+    (NET.format(w=8, h=8) + "[convolutional]\nfilters=8\nsize=1\n[upsample]\nstride=200000\n", 8, 1, "too-large",
+     "[upsample] at line 8 cannot be imported"),
 ])
 def test_malformed_cfg(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, line: int, column: int,
                        rule: str, words: str) -> None:

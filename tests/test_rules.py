@@ -70,3 +70,14 @@ def test_a_misspelt_rule_in_a_disable_comment_is_warned_about() -> None:
     assert [(w.line, w.column, w.level) for w in unknown] == [(3, 36, "warning")]
     assert 'did you mean "non-integer-output"' in unknown[0].message
     assert [w.rule for w in warnings].count("non-integer-output") == 1
+
+
+def test_a_problem_can_only_be_built_with_a_registered_rule() -> None:
+    """An unregistered id could not be documented, listed by `cnncalc check --list-rules` or disabled."""
+    from cnncalc.problems import ERROR, Problem
+
+    assert Problem("f.yaml", 1, 2, ERROR, "unknown-kind", "m").rule == "unknown-kind"
+    with pytest.raises(ValueError, match="not in cnncalc.rules.RULES"):
+        Problem("f.yaml", 1, 2, ERROR, "import-invalid", "m")
+    with pytest.raises(ValueError, match="not in cnncalc.rules.RULES"):
+        Problem(path="f.yaml", line=1, column=2, level=ERROR, rule="no-such-rule", message="m")

@@ -13,6 +13,7 @@ from typing import Callable
 
 from cnncalc.importers import ImportResult, Options, Unmapped, resolve_input
 from cnncalc.importers.emit import Layer, Meta, finish
+from cnncalc.limits import MAX_DIMENSION
 from cnncalc.problems import ERROR, WARNING, Problem, did_you_mean
 
 MAX_CFG_BYTES = 1024 * 1024
@@ -96,6 +97,7 @@ class Ctx:
     partial: bool = False
     unmapped: dict[str, Unmapped] = field(default_factory=dict)
     stopped: bool = False
+    section: Section | None = None  # the section being mapped: where its layers came from
 
     def last(self) -> tuple[str, Shape]:
         """The input of the next section: the previous layer's output, or the network's input."""
@@ -103,10 +105,13 @@ class Ctx:
 
     def add(self, kind: str, args: dict[str, object], name: str, inputs: list[str]) -> None:
         """Append a cnncalc layer (with any notes waiting for it)."""
-        self.layers.append(Layer(kind, args, name, inputs, self.notes))
+        where = (self.section.line, self.section.column) if self.section else None
+        origin = f"[{self.section.kind}] at line {self.section.line}" if self.section else ""
+        self.layers.append(Layer(kind, args, name, inputs, self.notes, where, origin))
         self.notes = []
 
-    def integer(self, section: Section, key: str, default: int | None, minimum: int = 1) -> int:
+    def integer(self, section: Section, key: str, default: int | None, minimum: int = 1,
+                maximum: int = MAX_DIMENSION) -> int:
         """An integer option (the default when absent), as Darknet's option_find_int."""
         value = section.options.get(key)
         if value is None:
@@ -122,6 +127,9 @@ class Ctx:
         if number < minimum:
             raise _error(self.path, value.line, value.column, "invalid-value",
                          f"`{key}` must be at least {minimum}, got {number}")
+        if number > maximum:
+            raise _error(self.path, value.line, value.column, "invalid-value",
+                         f"`{key}={value.text}` is implausibly large (cnncalc's limit is {maximum:,}); check the value")
         return number
 
 
@@ -323,6 +331,9 @@ def _dropout(ctx: Ctx, section: Section, index: int) -> None:
         assert value is not None
         raise _error(ctx.path, value.line, value.column, "malformed-option",
                      f"`probability` takes a number, got `{value.text}`") from None
+    if value is not None and not 0 <= rate < 1:  # nan fails both comparisons
+        raise _error(ctx.path, value.line, value.column, "invalid-value",
+                     f"`probability={value.text}` is not a dropout rate; give a number from 0 up to (not including) 1")
     ctx.add("dropout", {} if rate == 0.5 else {"rate": rate}, f"dropout{index}", [source])
     _begin(ctx, f"dropout{index}", shape)
 
@@ -422,6 +433,7 @@ def _walk(ctx: Ctx, sections: list[Section]) -> list[Unmapped]:
                                  f"unknown section [{section.kind}]"
                                  f"{did_you_mean(section.kind, list(SECTIONS) + ['net'])}; Darknet would stop here")
                 raise _Unsupported(f"[{section.kind}]")
+            ctx.section = section
             handler(ctx, section, index)
         except _Unsupported as exc:
             key = str(exc) if str(exc).startswith("[") else f"[{section.kind}] {exc}"

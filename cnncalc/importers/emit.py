@@ -33,6 +33,8 @@ class Layer:
     name: str
     inputs: list[str]
     comments: list[str] = field(default_factory=list)  # lines written above the layer, without '# '
+    where: tuple[int, int] | None = None  # (line, column) in the source file, where it has lines
+    origin: str = ""  # where in the source it came from, in words ("[convolutional] at line 12", "node 5 'conv1'")
 
 
 def safe_name(raw: str, used: set[str], fallback: str) -> str:
@@ -111,10 +113,7 @@ def finish(path: str, meta: Meta, layers: list[Layer]) -> tuple[str, list[Proble
         try:
             analysis = analyze(loads(text, "<imported>"))
         except SpecError as exc:
-            p = exc.problem
-            return "", [Problem(path, 1, 1, ERROR, "import-invalid",
-                                f"the imported network is not valid in cnncalc: line {p.line} of the generated "
-                                f"spec: {p.message}")]
+            return "", [_in_source(path, exc.problem, text, layers)]
         floored = {w.line for w in analysis.warnings if w.rule == "non-integer-output"}
         if not floored or attempt:
             return text, []
@@ -124,6 +123,22 @@ def finish(path: str, meta: Meta, layers: list[Layer]) -> tuple[str, list[Proble
                 layer.comments.append("the source network floors this division too (rows no window reads):")
                 layer.comments.append("cnncalc: disable=non-integer-output")
     return text, []
+
+
+def _in_source(path: str, problem: Problem, text: str, layers: list[Layer]) -> Problem:
+    """A problem cnncalc finds in the generated spec, told at the source layer it came from, under its own rule.
+
+    (The importers check each value they read; what is left is a combination, such as a size that every
+    option allows but whose product is beyond cnncalc's limits.)
+    """
+    line_of = _layer_lines(text)
+    index = max((i for i, line in enumerate(line_of) if line <= problem.line), default=None)
+    layer = layers[index] if index is not None and index < len(layers) else None
+    if layer is None:
+        where, what = (1, 1), "the network's input"
+    else:
+        where, what = layer.where or (1, 1), layer.origin or f"layer {layer.name!r}"
+    return Problem(path, *where, ERROR, problem.rule, f"{what} cannot be imported: {problem.message}")
 
 
 def _layer_lines(text: str) -> list[int]:
