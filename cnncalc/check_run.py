@@ -7,6 +7,8 @@ shows the results and the notes.
 
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -55,10 +57,20 @@ def write_report(result: checks.FileResult, directory: str) -> str | None:
         return None
     try:
         analysis = analyze(bundled.read_spec(result.path))
-        write_html(analysis, estimate(analysis), directory)
-    except (SpecError, OSError) as exc:
+    except SpecError as exc:
         return f"cnncalc: no report for {result.path}: {exc}"
+    write_html(analysis, estimate(analysis), directory)  # OutputError: the run stops, exit 74
     return None
+
+
+def make_report_dir(directory: str) -> None:
+    """`--report-dir`, made before any file is checked: a folder that cannot be made stops the run at once."""
+    from cnncalc.textout import OutputError
+
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(directory, exc.strerror or str(exc)) from None
 
 
 def _next(reports: Iterator[checks.FileResult]) -> checks.FileResult:

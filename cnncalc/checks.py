@@ -156,8 +156,8 @@ def check_many(paths: list[str], budgets: dict[str, Quantity] | None = None, job
 
         # A Ctrl-C while the pool starts (after the fork, before Pool() returns) would leave its workers and
         # threads running with nothing to stop them: the process then hung at exit. It is held back until
-        # the pool exists, and arrives inside `with`, which stops the pool.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # the pool exists, and arrives inside `with`, which stops the pool (SIGTERM likewise).
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
             # fork: the workers inherit the imported modules, so they start in milliseconds.
             pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_interrupts)
@@ -174,9 +174,14 @@ def check_many(paths: list[str], budgets: dict[str, Quantity] | None = None, job
 
 
 def _ignore_interrupts() -> None:
+    """A worker: Ctrl-C is the parent's to handle; SIGTERM (the parent stopping the pool) ends it quietly,
+    not through the parent's handler, which a forked worker inherits and which would print a traceback."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Forked while the parent held SIGTERM back (see check_many): without this, pool.terminate() waits forever.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
 def _report_stdin(budgets: dict[str, Quantity] | None, overrides: dict[str, object] | None = None) -> FileResult:

@@ -342,6 +342,8 @@ def check(
     budgets = {**settings.budgets, **options.budgets(max_params, max_macs, max_memory)}
     name = options.check_format(fmt, REPORTER_BY_NAME)
     run = check_run.CheckRun(settings, budgets, options.workers(jobs), options.set_vars(set_), report_dir)
+    if report_dir is not None:
+        check_run.make_report_dir(report_dir)
     files = check_run.files(settings, list(paths))
     reporter = reporters.make(name, total=len(files), fancy=name == "text" and textout.is_terminal(), quiet=quiet)
     failed = reporters.run(reporter, check_run.results(run, files), strict or settings.strict)

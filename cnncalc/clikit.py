@@ -58,9 +58,37 @@ def _guarded(invoke: Callable[[Any], Any], ctx: Any) -> Any:
     except KeyboardInterrupt:
         sys.stderr.write("cnncalc: interrupted\n")
         raise typer.Exit(textout.EXIT_INTERRUPTED) from None
+    except Terminated:
+        sys.stderr.write("cnncalc: terminated\n")
+        raise typer.Exit(textout.EXIT_TERMINATED) from None
     except BrokenPipeError:
         textout.silence_stdout()
         raise typer.Exit(textout.EXIT_BROKEN_PIPE) from None
+    except textout.OutputError as exc:
+        raise typer.Exit(unwritable(exc)) from None
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is (like KeyboardInterrupt), so that workers are stopped and files
+    left whole; a BaseException so that no `except Exception` takes it for an error."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def unwritable(error: textout.OutputError) -> int:
+    """An output that could not be written: one diagnostic (once), exit 74."""
+    from cnncalc.diagnostics import text
+    from cnncalc.problems import ERROR, Problem
+
+    if not getattr(error, "reported", False):
+        error.reported = True  # type: ignore[attr-defined]
+        what = ("the output is incomplete" if error.target == textout.STDOUT_NAME else
+                "nothing was written, and a file already there is unchanged")
+        problem = Problem(error.target, 1, 1, ERROR, "unwritable-file", f"cannot write: {error.reason}; {what}")
+        sys.stderr.write(text(problem) + "\n")
+    return textout.EXIT_UNWRITABLE
 
 
 class _AsWritten:
@@ -105,26 +133,48 @@ def _exit_code(code: Any) -> int:
 
 def run(app: typer.Typer) -> NoReturn:
     """Run the CLI; never lets a Python traceback reach the user, whatever the output stream can encode."""
+    import signal
+
+    textout.install_checked_stdout()
     textout.degrade_unencodable(sys.stdout)
     textout.degrade_unencodable(sys.stderr)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
         code = 0
     except SystemExit as exc:
         code = _exit_code(exc.code)
-    except KeyboardInterrupt:  # outside a command: while importing or parsing the command line
+    except KeyboardInterrupt:  # outside a command: while parsing the command line
         sys.stderr.write("cnncalc: interrupted\n")
         code = textout.EXIT_INTERRUPTED
+    except Terminated:
+        sys.stderr.write("cnncalc: terminated\n")
+        code = textout.EXIT_TERMINATED
     except BrokenPipeError:
         textout.silence_stdout()
         code = textout.EXIT_BROKEN_PIPE
+    except textout.OutputError as exc:  # outside a command: --help, --version
+        code = unwritable(exc)
     except Exception as exc:  # noqa: BLE001 - the promise is no traceback, ever
         sys.stderr.write(f"cnncalc: internal error: {type(exc).__name__}: {exc}; please report this with the "
                          "file that caused it\n")
         code = 3
+    sys.exit(_after_flush(code))
+
+
+def _after_flush(code: int) -> int:
+    """The exit code once the last buffered output is written: what the output stream saw wins over what
+    click made of it (click exits 1 on a closed pipe in --help)."""
     try:
         sys.stdout.flush()
     except BrokenPipeError:  # the reader left before the last buffered output was written
+        pass
+    except textout.OutputError as exc:
+        code = unwritable(exc)
+    failure, broken = textout.stdout_state()
+    if broken:
         textout.silence_stdout()
-        code = textout.EXIT_BROKEN_PIPE
-    sys.exit(code)
+        return textout.EXIT_BROKEN_PIPE
+    if failure is not None:
+        return unwritable(failure)
+    return code

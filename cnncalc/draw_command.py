@@ -84,28 +84,16 @@ def screenshot(browser: str, svg: str, width: int, height: int) -> bytes:
             return handle.read()
 
 
-def _write(output: str | None, data: str | bytes) -> None:
-    if output in (None, "-"):
-        if isinstance(data, bytes):
-            sys.stdout.buffer.write(data)
-        else:
-            sys.stdout.write(data)
-        return
-    assert output is not None
-    with open(output, "wb") as handle:
-        handle.write(data if isinstance(data, bytes) else data.encode("utf-8"))
-
-
 def _run(body: "Callable[[], str | bytes]", output: str | None) -> int:
+    """Make the drawing, then write it whole (textout.write_output: atomically to a file, or to stdout)."""
+    from cnncalc.textout import write_output
+
     try:
         data = body()
-        _write(output, data)
     except RuntimeError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_PROBLEMS
-    except OSError as exc:
-        sys.stderr.write(f"error: cannot write {output}: {exc.strerror or exc}\n")
-        return EXIT_PROBLEMS
+    write_output(output, data)
     return EXIT_OK
 
 

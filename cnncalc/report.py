@@ -130,8 +130,12 @@ def report_name(spec_path: str) -> str:
 
 def write_report(analysis: Analysis, memory: MemoryEstimate, directory: str, options: Options | None = None) -> str:
     """Write the report of `analysis` into `directory` (made if missing) for `check --report-dir`; returns its path."""
-    os.makedirs(directory, exist_ok=True)
+    from cnncalc.textout import OutputError, write_file
+
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(directory, exc.strerror or str(exc)) from None
     path = os.path.join(directory, report_name(analysis.spec.path))
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(html(analysis, memory, options or Options()))
+    write_file(path, html(analysis, memory, options or Options()).encode("utf-8"))
     return path

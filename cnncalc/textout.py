@@ -6,6 +6,7 @@ Everything here is for the command line; none of it computes a figure.
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import sys
 import unicodedata
@@ -20,6 +21,9 @@ ASCII_SPELLINGS = {
 ERROR_HANDLER = "cnncalc-ascii"
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a Unix tool killed by a closed pipe reports
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_UNWRITABLE = 74  # sysexits.h's EX_IOERR: the output (standard output or a file) could not be written
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+STDOUT_NAME = "<stdout>"
 
 
 def _spell_ascii(error: UnicodeError) -> tuple[str, int]:
@@ -41,6 +45,160 @@ def degrade_unencodable(stream: TextIO) -> None:
         stream.reconfigure(errors=ERROR_HANDLER)
     except (ValueError, OSError):  # a detached or closed stream: nothing to write to anyway
         pass
+
+
+class OutputError(OSError):
+    """An output that could not be written (a full disk, a file size limit, a closed stream, a missing folder)."""
+
+    def __init__(self, target: str, reason: str) -> None:
+        super().__init__(reason)
+        self.target, self.reason = target, reason
+
+
+class _CheckedStdout(io.RawIOBase):
+    """File descriptor 1, written whole or not at all: a short or failed write raises OutputError.
+
+    Python's own stdout can drop the tail of a short write without a word (8,192 of 49,263 bytes under
+    `ulimit -f 8`, exit 0). After a failure the stream discards what follows, so that the final flush at
+    exit cannot fail again; `failure` and `broken` remember what happened for the exit code.
+    """
+
+    def __init__(self, fd: int | None) -> None:
+        super().__init__()
+        self.fd = fd
+        self.failure: OutputError | None = None
+        self.broken = False  # the reader went away (EPIPE)
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        if self.fd is None:
+            raise OSError("standard output is closed")
+        return self.fd
+
+    def isatty(self) -> bool:
+        return self.fd is not None and os.isatty(self.fd)
+
+    def write(self, data: "bytes | bytearray | memoryview") -> int:  # type: ignore[override]
+        view = memoryview(data).cast("B")
+        total = len(view)
+        if self.failure is not None or self.broken:
+            return total
+        if self.fd is None:
+            self.failure = OutputError(STDOUT_NAME, "standard output is closed")
+            raise self.failure
+        while view:
+            try:
+                written = os.write(self.fd, view)
+            except BrokenPipeError:
+                self.broken = True
+                raise
+            except InterruptedError:
+                continue
+            except OSError as exc:
+                self.failure = OutputError(STDOUT_NAME, exc.strerror or str(exc))
+                raise self.failure from None
+            view = view[written:]
+        return total
+
+
+_STDOUT: _CheckedStdout | None = None
+
+
+def install_checked_stdout() -> None:
+    """Put a checked writer under the process's real standard output (a closed one too: it fails on first use).
+
+    Only the interpreter's own stream is replaced; a test's captured stream, or a library caller's, is left.
+    """
+    global _STDOUT
+    current = sys.stdout
+    if current is not None and current is not sys.__stdout__:
+        return
+    if sys.stderr is None:  # closed: messages go nowhere, exit codes still tell
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
+    fd = None
+    if current is not None:
+        try:
+            fd = current.fileno()
+            current.flush()
+        except (OSError, ValueError):
+            fd = None
+    _STDOUT = _CheckedStdout(fd)
+    encoding = getattr(current, "encoding", None) or "utf-8"
+    errors = getattr(current, "errors", None) or "strict"
+    stream = io.TextIOWrapper(io.BufferedWriter(_STDOUT), encoding=encoding, errors=errors,
+                              line_buffering=_STDOUT.isatty())
+    sys.stdout = stream
+
+
+def stdout_state() -> tuple[OutputError | None, bool]:
+    """(the write failure of standard output, whether its reader went away), as the checked writer saw them."""
+    if _STDOUT is None:
+        return None, False
+    return _STDOUT.failure, _STDOUT.broken
+
+
+def write_output(output: str | None, data: str | bytes) -> None:
+    """The one writer of a command's result: standard output (None or '-'), or the file `output`, atomically."""
+    if output is None or output == "-":
+        if isinstance(data, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data)
+        return
+    write_file(output, data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def write_file(path: str, data: bytes) -> None:
+    """Write `path` whole or not at all: a temporary file beside it, renamed over it once written.
+
+    A failed write (disk full, file size limit, no such folder) raises OutputError and leaves the target
+    as it was and no temporary file. A target that is not a regular file (/dev/null, a FIFO) is written
+    directly; a symbolic link is followed, so the link stays and its target is replaced.
+    """
+    import stat
+    import tempfile
+
+    target = os.path.realpath(path)
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        try:
+            with open(target, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise OutputError(path, exc.strerror or str(exc)) from None
+        return
+    directory, name = os.path.split(target)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=directory or ".")
+    except OSError as exc:
+        raise OutputError(path, exc.strerror or str(exc)) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException as exc:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise OutputError(path, exc.strerror or str(exc)) from None
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def silence_stdout() -> None:

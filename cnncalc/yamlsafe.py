@@ -130,9 +130,7 @@ def read_text(path: str) -> str:
                        "this is a directory; name a .yaml file (`cnncalc check` takes directories)")
     size = status.st_size
     if size > MAX_FILE_BYTES:
-        raise _problem(path, 1, 1, "file-too-large",
-                       f"the file is {size:,} bytes; architecture files are limited to "
-                       f"{MAX_FILE_BYTES:,} bytes (use blocks and `repeat` to keep them short)")
+        raise _too_large(path, f"{size:,} bytes")
     try:
         with open(path, "rb") as handle:
             # read(size + 1), not read(MAX_FILE_BYTES + 1): that allocates a megabyte for every file.
@@ -142,6 +140,11 @@ def read_text(path: str) -> str:
     except OSError as exc:
         raise _problem(path, 1, 1, "unreadable-file", f"cannot read the file: {exc.strerror}") from None
     return decode(data, path)
+
+
+def _too_large(path: str, size: str) -> SpecError:
+    return _problem(path, 1, 1, "file-too-large", f"the file is {size}; architecture files are limited to "
+                    f"{MAX_FILE_BYTES:,} bytes (use blocks and `repeat` to keep them short)")
 
 
 def read_stream(stream: Any, name: str) -> str:
@@ -169,8 +172,7 @@ def _looks_utf16(head: bytes) -> bool:
 def decode(data: bytes, path: str) -> str:
     """Decode UTF-8 (with or without BOM), reporting the position of the first bad byte."""
     if len(data) > MAX_FILE_BYTES:
-        raise _problem(path, 1, 1, "file-too-large",
-                       f"the file is over {MAX_FILE_BYTES:,} bytes; architecture files are limited to that")
+        raise _too_large(path, f"over {MAX_FILE_BYTES:,} bytes")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or _looks_utf16(data[:8192]):
         raise _problem(path, 1, 1, "invalid-encoding", "the file is UTF-16 (PowerShell's default for `>` and "
                        "Out-File); save it as UTF-8")

@@ -58,12 +58,15 @@ def test_reports_are_written_for_files_that_analyse(tmp_path: Path) -> None:
     assert len(names) == 2 and names[0].endswith("lenet5.html") and names[1].endswith("uneven.html")
 
 
-def test_a_report_that_cannot_be_written_is_a_note(tmp_path: Path) -> None:
+def test_a_report_that_cannot_be_written_stops_the_run(tmp_path: Path) -> None:
+    """A report asked for and not written is a failure (exit 74 from the command line), not a note and exit 0."""
+    from cnncalc.textout import OutputError
+
     blocker = tmp_path / "file"
     blocker.write_text("not a directory", encoding="utf-8")
-    checked = _run(_tree(tmp_path / "specs"), report_dir=str(blocker))
-    notes = [c.note for c in checked if c.note]
-    assert len(notes) == 2 and all(n.startswith("cnncalc: no report for ") for n in notes)
+    with pytest.raises(OutputError) as info:
+        _run(_tree(tmp_path / "specs"), report_dir=str(blocker))
+    assert info.value.target == str(blocker)
 
 
 def test_an_undeclared_variable_is_misuse(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from cnncalc.problems import ERROR, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Problem, SpecError
+from cnncalc.problems import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, SpecError
 
 TARGETS = ("pytorch",)
 
@@ -24,16 +24,9 @@ def run_export(spec: str, to: str, output: str | None, input_shape: str | None) 
     except SpecError as exc:
         print(text(exc.problem), file=sys.stderr)
         return EXIT_PROBLEMS
-    if output in (None, "-"):
-        sys.stdout.write(code)
-        return EXIT_OK
-    try:
-        with open(output, "w", encoding="utf-8") as handle:  # type: ignore[arg-type]
-            handle.write(code)
-    except OSError as exc:
-        problem = Problem(str(output), 1, 1, ERROR, "unwritable-file", f"cannot write the module: {exc.strerror}")
-        print(text(problem), file=sys.stderr)
-        return EXIT_PROBLEMS
+    from cnncalc.textout import write_output
+
+    write_output(output, code)  # a failure is OutputError: the command line reports it (exit 74)
     return EXIT_OK
 
 

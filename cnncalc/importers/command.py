@@ -6,7 +6,7 @@ import os
 import sys
 
 from cnncalc.importers import IMPORTERS, ImportResult, Options
-from cnncalc.problems import ERROR, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Problem
+from cnncalc.problems import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 
 def import_file(source: str, options: Options) -> ImportResult:
@@ -41,14 +41,7 @@ def run_import(source: str, output: str | None, input_shape: str | None, partial
         print(text(problem), file=sys.stderr)
     if not result.ok:
         return EXIT_PROBLEMS
-    if output in (None, "-"):
-        sys.stdout.write(result.yaml)
-        return EXIT_OK
-    try:
-        with open(output, "w", encoding="utf-8") as handle:  # type: ignore[arg-type]
-            handle.write(result.yaml)
-    except OSError as exc:
-        print(text(Problem(str(output), 1, 1, ERROR, "unwritable-file", f"cannot write the spec: {exc.strerror}")),
-              file=sys.stderr)
-        return EXIT_PROBLEMS
+    from cnncalc.textout import write_output
+
+    write_output(output, result.yaml)  # a failure is OutputError: the command line reports it (exit 74)
     return EXIT_OK
