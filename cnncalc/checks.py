@@ -252,7 +252,11 @@ def _walk(top: str) -> list[tuple[str, Problem | None]]:
             continue
         visited.add(real)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend((os.path.join(root, f), None) for f in files if f.endswith((".yaml", ".yml")))
+        # Only regular files: opening a FIFO named *.yaml would wait for a writer forever (a socket or a
+        # device is no architecture file either). A path named on the command line is read whatever it is
+        # (`check <(generate)` passes a pipe on purpose).
+        found.extend((path, None) for f in files if f.endswith((".yaml", ".yml"))
+                     and os.path.isfile(path := os.path.join(root, f)))
     return sorted(found, key=lambda item: item[0])
 
 

@@ -54,3 +54,17 @@ def test_one_file_named_several_ways_is_found_once(tmp_path: Path) -> None:
     other.write_text(real.read_text())  # the same text in another file is another file
     named = [str(real), str(tmp_path / "nets" / ".." / "nets" / "a.yaml"), str(tmp_path / "nets")]
     assert [path for path, _ in find_files(named)] == [str(real), str(other)]
+
+
+def test_a_directory_search_skips_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    """A FIFO named *.yaml made `check DIR` (and a pre-commit hook) wait for a writer forever."""
+    import os
+    import socket
+
+    good = tmp_path / "good.yaml"
+    good.write_text("input: [8, 8, 3]\nlayers:\n  - relu\n")
+    os.mkfifo(tmp_path / "fifo.yaml")
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(tmp_path / "socket.yaml"))
+        (tmp_path / "dangling.yaml").symlink_to(tmp_path / "missing.yaml")
+        assert [path for path, _ in find_files([str(tmp_path)])] == [str(good)]
