@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnncalc.quantities import Quantity
-from cnncalc.problems import ERROR, Located, Problem, did_you_mean
+from cnncalc.problems import ERROR, Located, Problem, SpecError, did_you_mean
 
 CONFIG_NAMES = (".cnncalc.yaml", ".cnncalc.yml", "pyproject.toml")
 KEYS = ("select", "ignore", "extend-error", "exclude", "max-params", "max-macs", "max-memory", "strict")
@@ -62,14 +62,54 @@ def find_config(start: str) -> str | None:
 
 
 def _has_tool_section(path: str) -> bool:
+    """Whether a pyproject.toml holds `tool.cnncalc` in any TOML spelling (a header, dotted keys, an inline
+    table, quoted names), decided by parsing it. A file that names cnncalc but cannot be read or parsed is
+    taken, so that loading it reports why (`invalid-config`) instead of a CI gate silently weakening."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return any(_TOOL_HEADER.match(line) for line in handle)
+        with open(path, "rb") as handle:
+            head = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError:
+        return True
+    if b"cnncalc" not in head:  # cheap: most pyproject.toml files never mention it
         return False
+    try:
+        return _toml_section(_parse_toml(head.decode("utf-8-sig"), path), path) is not None
+    except SpecError:
+        return True
+    except UnicodeDecodeError:
+        return True
 
 
-_TOOL_HEADER = re.compile(r"^\s*\[\s*tool\s*\.\s*cnncalc\s*\]\s*(#.*)?$")
+MAX_CONFIG_BYTES = 1024 * 1024
+_TOOL_HEADER = re.compile(r"""^\s*\[\s*["']?tool["']?\s*\.\s*["']?cnncalc["']?\s*\]\s*(#.*)?$""")
+
+
+def _parse_toml(text: str, path: str) -> dict[str, Any]:
+    """The TOML document; any reason it cannot be read (syntax, nesting deeper than the parser recurses)
+    is `invalid-config` at the position the parser gives."""
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10: the `tomli` backport, a dependency there
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+), column (\d+)", str(exc))
+        line, column = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+        raise Located(path, line, column).error("invalid-config", f"TOML syntax error: {exc}") from None
+    except RecursionError:
+        raise Located(path, 1, 1).error("invalid-config", "the TOML nests too deeply to read; a pyproject.toml "
+                                        "needs only a few levels") from None
+
+
+def _toml_section(data: dict[str, Any], path: str) -> Any:
+    """`tool.cnncalc` of a parsed pyproject.toml, or None where there is none."""
+    tool = data.get("tool")
+    if not isinstance(tool, dict):
+        return None
+    return tool.get("cnncalc")
 
 
 def discover(paths: list[str]) -> Config:
@@ -112,19 +152,9 @@ def _yaml_entries(text: str, path: str) -> dict[str, _Entry]:
 
 def _toml_entries(text: str, path: str) -> dict[str, _Entry]:
     """[tool.cnncalc] of a pyproject.toml; tomllib keeps no positions, so keys and items are found in the text."""
-    import sys
-
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10: the `tomli` backport, a dependency there
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+), column (\d+)", str(exc))
-        line, column = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
-        raise Located(path, line, column).error("invalid-config", f"TOML syntax error: {exc}") from None
-    section = data.get("tool", {}).get("cnncalc", {})
+    section = _toml_section(_parse_toml(text, path), path)
+    if section is None:
+        section = {}
     lines = text.splitlines()
     header = next((n for n, line in enumerate(lines) if _TOOL_HEADER.match(line)), None)
     if not isinstance(section, dict):
@@ -140,16 +170,30 @@ def _toml_entries(text: str, path: str) -> dict[str, _Entry]:
 
 def _toml_key_position(lines: list[str], header: int | None, key: str) -> tuple[int, int]:
     """1-based line and column of `key =` in the [tool.cnncalc] table (the header's line when not found)."""
-    if header is None:
-        return 1, 1
-    pattern = re.compile(r"^(\s*)[\"']?" + re.escape(key) + r"[\"']?\s*=")
-    for n in range(header + 1, len(lines)):
-        if lines[n].lstrip().startswith("["):
-            break
-        match = pattern.match(lines[n])
+    name = r"[\"']?" + re.escape(key) + r"[\"']?\s*="
+    if header is not None:
+        pattern = re.compile(r"^(\s*)" + name)
+        for n in range(header + 1, len(lines)):
+            if lines[n].lstrip().startswith("["):
+                break
+            match = pattern.match(lines[n])
+            if match:
+                return n + 1, len(match.group(1)) + 1
+        return header + 1, 1
+    # No [tool.cnncalc] header: a dotted key (`tool.cnncalc.strict = true`) or an inline table
+    # (`cnncalc = {strict = true}` under [tool]); the first place the key is written is the best guess.
+    dotted = re.compile(r"""^(\s*)["']?tool["']?\s*\.\s*["']?cnncalc["']?\s*\.\s*""" + name)
+    inline = re.compile(r"""(?:^|[{,]\s*)()""" + name)
+    for n, line in enumerate(lines):
+        match = dotted.match(line)
         if match:
             return n + 1, len(match.group(1)) + 1
-    return header + 1, 1
+    for n, line in enumerate(lines):
+        if "cnncalc" in line:
+            match = inline.search(line)
+            if match:
+                return n + 1, match.start(1) + 1
+    return 1, 1
 
 
 def _toml_item_position(lines: list[str], line: int, column: int, item: Any, path: str) -> Located:

@@ -182,3 +182,46 @@ def test_config_option(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="--config: .* is not a file"):
         cfg.load_or_discover(str(tmp_path / "missing.yaml"), [])
 
+
+
+# --- every TOML spelling of [tool.cnncalc] is read; what cannot be read is an error, never passed over -------
+
+@pytest.mark.parametrize("text", [
+    "[tool.cnncalc]\nstrict = true\n",
+    "tool.cnncalc.strict = true\n",  # dotted keys
+    "[tool]\ncnncalc = {strict = true}\n",  # an inline table
+    '[tool."cnncalc"]\nstrict = true\n',  # a quoted name
+    "[ tool . cnncalc ]  # settings\nstrict = true\n",
+    "\ufeff[tool.cnncalc]\nstrict = true\n",  # a byte-order mark
+    "[project]\nname = 'x'\n\n[tool.cnncalc]\nstrict = true\n",
+])
+def test_every_toml_spelling_of_the_section_is_found(tmp_path: Path, text: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
+    (tmp_path / "nets").mkdir()
+    assert cfg.find_config(str(tmp_path / "nets")) == str(tmp_path / "pyproject.toml")
+    assert cfg.load_config(str(tmp_path / "pyproject.toml")).strict is True
+
+
+@pytest.mark.parametrize("text, line, column, words", [
+    ("[tool.cnncalc\nstrict = true\n", 1, 14, "TOML syntax error"),  # an unclosed header
+    ("[tool.cnncalc]\nx = " + "[" * 3000 + "]" * 3000 + "\n", 1, 1, "nests too deeply"),
+    ("tool.cnncalc.strict = 3\n", 1, 1, "`strict` is true or false"),
+    ("[tool]\ncnncalc = {strict = 3}\n", 2, 12, "`strict` is true or false"),
+])
+def test_a_pyproject_that_cannot_be_read_is_invalid_config(tmp_path: Path, text: str, line: int, column: int,
+                                                            words: str) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(text, encoding="utf-8")
+    assert cfg.find_config(str(tmp_path)) == str(path)
+    with pytest.raises(SpecError) as info:
+        cfg.load_config(str(path))
+    problem = info.value.problem
+    assert (problem.rule, problem.line, problem.column) == ("invalid-config", line, column)
+    assert words in problem.message
+
+
+@pytest.mark.parametrize("text", ["[project]\nname = 'x'\ndependencies = ['cnncalc']\n", "tool = 3  # cnncalc\n",
+                                  "[tool.black]\nline-length = 100\n"])
+def test_a_pyproject_without_the_section_is_not_a_config(tmp_path: Path, text: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
+    assert cfg.find_config(str(tmp_path)) is None
