@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from html import escape
+from cnncalc.markup import escape
 
 from cnncalc.analysis import Analysis
 from cnncalc.kinds import fmt_shape

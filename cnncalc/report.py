@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from html import escape
+from cnncalc.markup import escape
 from typing import Callable
 
 from cnncalc.analysis import Analysis

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape, quoteattr
+from cnncalc.markup import attribute as quoteattr, escape
 
 from cnncalc.diagram import COLOURS, Box, Edge, Layout, Text
 

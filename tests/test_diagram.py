@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import json
 import math
 import random
 import re
@@ -360,3 +361,29 @@ def test_png_output(tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
     monkeypatch.setenv("PATH", "")
     assert run_diagram("lenet5", str(tmp_path / "x.png"), "graph", "TB", "0", "none", None) == 1
     assert "cnncalc[png]" in capsys.readouterr().err
+
+
+CONTROLS = "".join(chr(c) for c in (*range(1, 0x20), 0x7F, 0x85, 0x9F)) + "\ufffe"
+
+
+def test_every_control_character_in_a_name_keeps_svg_and_html_well_formed() -> None:
+    """An ESC in a name was copied raw into the SVG: not XML, and chromium showed a parse-error page."""
+    import xml.etree.ElementTree as ElementTree
+
+    from cnncalc.analysis import analyze
+    from cnncalc.diagram import layout
+    from cnncalc.memory import estimate
+    from cnncalc.report import html
+    from cnncalc.spec import loads
+    from cnncalc.svg import render
+
+    name = '"<n&' + CONTROLS.replace("\n", "").replace("\r", "") + '>"'
+    text = ("name: " + json.dumps(name) + "\ninput: [8, 8, 3]\nlayers:\n"
+            "  - conv: {filters: 4, kernel: 3, name: " + json.dumps("c" + CONTROLS.replace("\n", "")) + "}\n")
+    analysis = analyze(loads(text, "controls.yaml"))
+    svg = render(layout(analysis, Options()))
+    ElementTree.fromstring(svg)  # raises on a character XML does not allow
+    page = html(analysis, estimate(analysis), Options())
+    for document in (svg, page):
+        assert not [c for c in CONTROLS if c in document and c not in "\t\n\r"]
+    assert "\\x1b" in svg and "&lt;n&amp;" in svg
