@@ -297,6 +297,8 @@ _IMPORT_RULES = [
     Rule("unsupported-export", ERROR, "`export`: a layer or block the target framework's code cannot express"),
     Rule("corrupt-file", ERROR, 'an ONNX file that does not parse, or has no graph'),
     Rule("empty-import", ERROR, '`import`: nothing in the file maps onto a cnncalc layer'),
+    Rule("inconsistent-graph", ERROR, "an ONNX node whose weights, attributes and input contradict each other "
+         "(a Conv's weight channels, an unknown `auto_pad`)"),
     Rule("input-mismatch", ERROR, "`import --input` disagrees with the graph's input"),
     Rule("malformed-option", ERROR, 'a Darknet cfg line that is not `key=value`, or a value of the wrong type'),
     Rule("malformed-section", ERROR, 'a Darknet cfg section header that is not `[name]`'),

@@ -127,7 +127,7 @@ def install_checked_stdout() -> None:
     _STDOUT = _CheckedStdout(fd)
     encoding = getattr(current, "encoding", None) or "utf-8"
     errors = getattr(current, "errors", None) or "strict"
-    stream = io.TextIOWrapper(io.BufferedWriter(_STDOUT), encoding=encoding, errors=errors,
+    stream = io.TextIOWrapper(io.BufferedWriter(_STDOUT), encoding=encoding, errors=errors,  # type: ignore[type-var]
                               line_buffering=_STDOUT.isatty())
     sys.stdout = stream
 

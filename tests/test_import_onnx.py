@@ -597,3 +597,89 @@ def test_convnext_block_with_channels_last_linear_layers(tmp_path: Path, opset: 
         ("layerscale", None, None), ("add", None, None)]
     assert (a.totals.trainable, a.totals.macs, a.output) == (sum(p.numel() for p in net.parameters()),
                                                              counter.get_total_flops() // 2, (14, 14, 8))
+
+
+# --- weights are never materialised; a file that contradicts itself is refused -----------------------------
+
+def _constant_of_shape(out: str, dims: list[int]) -> list:
+    """Caffe2's way of writing a weight: a ConstantOfShape of a shape constant (9 KB for all of VGG-19)."""
+    import numpy as np
+
+    shape = helper.make_node("Constant", [], [out + "_shape"], value=numpy_helper.from_array(np.array(dims, np.int64)))
+    fill = numpy_helper.from_array(np.array([0.01], np.float32))
+    return [shape, helper.make_node("ConstantOfShape", [out + "_shape"], [out], value=fill)]
+
+
+def _caffe2_vgg19() -> Any:
+    nodes: list = []
+    x, channels = "x", 3
+    for stage, (filters, convs) in enumerate([(64, 2), (128, 2), (256, 4), (512, 4), (512, 4)]):
+        for j in range(convs):
+            w, b = f"w{stage}_{j}", f"b{stage}_{j}"
+            nodes += _constant_of_shape(w, [filters, channels, 3, 3]) + _constant_of_shape(b, [filters])
+            nodes += [helper.make_node("Conv", [x, w, b], [f"c{stage}_{j}"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+                      helper.make_node("Relu", [f"c{stage}_{j}"], [f"r{stage}_{j}"])]
+            x, channels = f"r{stage}_{j}", filters
+        nodes.append(helper.make_node("MaxPool", [x], [f"p{stage}"], kernel_shape=[2, 2], strides=[2, 2]))
+        x = f"p{stage}"
+    nodes.append(helper.make_node("Flatten", [x], ["f0"]))
+    for k, (units, inputs) in enumerate([(4096, 25088), (4096, 4096), (1000, 4096)]):
+        nodes += _constant_of_shape(f"fw{k}", [units, inputs]) + _constant_of_shape(f"fb{k}", [units])
+        nodes.append(helper.make_node("Gemm", [f"f{k}", f"fw{k}", f"fb{k}"], ["y" if k == 2 else f"g{k}"], transB=1))
+        if k < 2:
+            nodes.append(helper.make_node("Relu", [f"g{k}"], [f"f{k + 1}"]))
+    return model(nodes, [], [1, 3, 224, 224], opset=9)
+
+
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child of a test worker that holds torch
+# would report the worker's peak.
+MEASURE = """
+import sys
+from cnncalc.importers import Options
+from cnncalc.importers.onnx import import_onnx
+result = import_onnx(sys.argv[1], Options())
+peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(int(peak.split()[1]) // 1024, result.ok)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory is read from /proc (Linux)")
+def test_an_import_never_materialises_the_weights(tmp_path: Path) -> None:
+    """The 9 KB VGG-19 peaked at 454 MiB (np.full of every ConstantOfShape weight): the budget is 150 MiB."""
+    import subprocess
+
+    path = tmp_path / "vgg19.onnx"
+    onnx.save(_caffe2_vgg19(), str(path))
+    assert path.stat().st_size < 16_000
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True, check=True,
+                          timeout=120)
+    peak_mib, ok = done.stdout.split()
+    assert ok == "True" and int(peak_mib) <= 150, done.stdout
+    analysis = analyze(loads(onnx_importer.import_onnx(str(path), Options()).yaml))
+    assert analysis.totals.params == 143_667_240 and analysis.output == (1000,)
+
+
+def test_a_claimed_size_beyond_the_limits_is_refused_with_its_node(tmp_path: Path) -> None:
+    nodes = _constant_of_shape("w", [20_000_000, 192]) + [helper.make_node("Flatten", ["x"], ["f"]),
+                                                          helper.make_node("Gemm", ["f", "w"], ["y"], transB=1)]
+    result = import_model(tmp_path, model(nodes, [], [1, 3, 8, 8], opset=9))
+    assert [(p.rule, p.message[:35]) for p in result.problems] == [("too-large", "node 2 'w' (ConstantOfShape) claims")]
+    assert "20,000,000×192" in result.problems[0].message
+
+
+@pytest.mark.parametrize("weight, attrs, bias, words", [
+    ((4, 5, 3, 3), {}, None, "5 channels per group × 1 group = 5, but the input has 3"),
+    ((4, 1, 3, 3), {"group": 3}, None, "group=3 does not divide the weight's 4 filters"),
+    ((4, 3, 3, 3), {"kernel_shape": [5, 5]}, None, "kernel_shape [5, 5] differs from the weight's 3×3"),
+    ((4, 3, 3, 3), {}, (5,), "the bias has shape [5], not [4]"),
+    ((4, 3, 3, 3), {"auto_pad": "NONSENSE"}, None, "auto_pad='NONSENSE' is not one of"),
+    ((4, 3, 3, 3), {"strides": [0, 1]}, None, "must be at least 1"),
+])
+def test_a_conv_that_contradicts_itself_is_refused(tmp_path: Path, weight: tuple, attrs: dict,
+                                                   bias: tuple | None, words: str) -> None:
+    """A 4×5×3×3 weight on a 3-channel input imported with exit 0 and the wrong parameter count."""
+    inits = [init("w", *weight)] + ([init("b", *bias)] if bias else [])
+    node = helper.make_node("Conv", ["x", "w"] + (["b"] if bias else []), ["y"], **attrs)
+    result = import_model(tmp_path, model([node], inits, [1, 3, 8, 8]))
+    assert not result.ok and [p.rule for p in result.problems] == ["inconsistent-graph"]
+    assert words in result.problems[0].message and result.problems[0].message.startswith("node 1 'y' (Conv): ")

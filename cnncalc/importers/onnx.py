@@ -8,6 +8,7 @@ input size made concrete; cnncalc then recomputes every figure from the emitted 
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections import Counter
@@ -25,6 +26,10 @@ EXTRA_HINT = 'install it with: pip install "cnncalc[onnx]"'
 
 class Unmappable(Exception):
     """A node that has no cnncalc equivalent; the message says why when the operator itself is known."""
+
+
+class Inconsistent(Exception):
+    """A node whose attributes, weights and input contradict each other: the file is wrong, not unmapped."""
 
 
 @dataclass
@@ -70,7 +75,10 @@ def import_onnx(path: str, options: Options) -> ImportResult:
     except _Refused as exc:
         return ImportResult("", problems=[exc.problem])
     unmapped: dict[str, Unmapped] = {}
-    stopped = _walk(model, ctx, unmapped, options.partial)
+    try:
+        stopped = _walk(model, ctx, unmapped, options.partial)
+    except _Refused as exc:
+        return ImportResult("", problems=[exc.problem])
     problems = _unmapped_problems(path, unmapped, options.partial)
     if unmapped and not options.partial:
         return ImportResult("", list(unmapped.values()), problems)
@@ -239,7 +247,7 @@ _VIEWS = ("Identity", "Unsqueeze", "Reshape", "Squeeze", "Cast", "Transpose")
 def _fold_constants(model: Any, ctx: Ctx) -> list[str]:
     """Record Constant nodes and computations on constants; returns the tensors whose values were computed."""
     folded = []
-    for node in model.graph.node:
+    for index, node in enumerate(model.graph.node, 1):
         if node.domain not in ("", "ai.onnx"):
             continue
         if node.op_type == "Constant":
@@ -260,6 +268,10 @@ def _fold_constants(model: Any, ctx: Ctx) -> list[str]:
         # Computations on constants (shapes, pads): small ones are evaluated, the rest stay unknown.
         try:
             result = _fold(ctx, node) if len(node.output) == 1 else None
+        except _Large as large:  # its shape is what counts (Caffe2 writes weights as ConstantOfShape)
+            _claimed(ctx, index, node, large.shape)
+            ctx.consts[node.output[0]] = Const(large.shape, None)
+            continue
         except (ValueError, TypeError, IndexError, KeyError):
             result = None
         if result is not None and result.size <= _SMALL:
@@ -350,12 +362,36 @@ def _fold(ctx: Ctx, node: Any) -> Any:
     if op == "ConstantOfShape":
         from onnx import numpy_helper
 
+        shape = tuple(int(d) for d in x.reshape(-1))
+        if any(d < 0 for d in shape) or math.prod(shape) > _SMALL:  # never materialised: a 9 KB file can claim gigabytes
+            raise _Large(shape)
         fill = numpy_helper.to_array(a["value"]).reshape(-1) if "value" in a else np.zeros(1, np.float32)
-        return np.full([int(d) for d in x], fill[0], dtype=fill.dtype)
+        return np.full(shape, fill[0], dtype=fill.dtype)
     binary = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.floor_divide}
     if op in binary and len(args) == 2:
         return binary[op](x, args[1])
     return None
+
+
+class _Large(Exception):
+    """A computed constant too large to evaluate; its shape is known."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        super().__init__(shape)
+        self.shape = shape
+
+
+def _claimed(ctx: Ctx, index: int, node: Any, shape: tuple[int, ...]) -> None:
+    """Refuse a constant whose claimed shape is impossible or beyond cnncalc's limits (a hostile file's)."""
+    from cnncalc.limits import MAX_ELEMENTS
+
+    where = f"node {index} {node.name or node.output[0]!r} ({node.op_type})"
+    if any(d < 0 for d in shape):
+        raise _Refused(_problem(ctx.path, "corrupt-file", f"{where} makes a tensor of shape {list(shape)}: a "
+                                "negative size; export the model again"))
+    if math.prod(shape) > MAX_ELEMENTS:
+        raise _Refused(_problem(ctx.path, "too-large", f"{where} claims a {'×'.join(f'{d:,}' for d in shape)} "
+                                f"tensor, over {MAX_ELEMENTS:,} values; no real network has one"))
 
 
 # --- the walk -----------------------------------------------------------------------------------
@@ -378,6 +414,9 @@ def _walk(model: Any, ctx: Ctx, unmapped: dict[str, Unmapped], partial: bool) ->
                 raise Unmappable("")
             try:
                 mapper(ctx, node)
+            except Inconsistent as exc:
+                raise _Refused(_problem(ctx.path, "inconsistent-graph", f"{where} ({node.op_type}): {exc}; the "
+                                        "file contradicts itself, so no figure from it would be right")) from None
             except (KeyError, IndexError, ValueError, TypeError, AttributeError) as exc:
                 # A node missing an attribute or input the operator requires: the file is malformed here.
                 raise Unmappable(f"malformed node: {type(exc).__name__} {exc}") from None
@@ -519,7 +558,11 @@ def _window_args(ctx: Ctx, node: Any, kernel: list[int], a: dict[str, Any]) -> d
     if len(kernel) != 2:
         raise Unmappable(f"{len(kernel)}-D windows (cnncalc is 2-D)")
     auto = a.get("auto_pad", b"NOTSET")
-    auto = auto.decode() if isinstance(auto, bytes) else auto
+    auto = auto.decode(errors="replace") if isinstance(auto, bytes) else auto
+    if auto not in ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"):
+        raise Inconsistent(f"auto_pad={auto!r} is not one of ONNX's NOTSET, SAME_UPPER, SAME_LOWER, VALID")
+    if any(int(v) < 1 for v in [*strides, *dilations]):
+        raise Inconsistent(f"strides {strides} and dilations {dilations} must be at least 1")
     padding: Any
     if auto == "SAME_UPPER":
         padding = "same"
@@ -560,7 +603,10 @@ def _conv(ctx: Ctx, node: Any) -> None:
     a = _attrs(node)
     group = int(a.get("group", 1))
     filters, per_group, kh, kw = weight.shape
-    bias = _param(ctx, node, 2, "bias") is not None
+    bias_const = _param(ctx, node, 2, "bias")
+    bias = bias_const is not None
+    _consistent_conv(_shape(ctx, node.input[0])[1], weight.shape, group, a,
+                     bias_const.shape if bias_const is not None else None)
     window = _window_args(ctx, node, list(a.get("kernel_shape", [kh, kw])), a)
     if group > 1 and per_group == 1:
         args = {"kernel": [kh, kw], **window, "multiplier": filters // group, "bias": bias}
@@ -569,6 +615,23 @@ def _conv(ctx: Ctx, node: Any) -> None:
         return
     args = {"filters": filters, "kernel": [kh, kw], **window, "groups": group, "bias": bias}
     _add(ctx, node, "conv", _tidy(args, {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True}), [x])
+
+
+def _consistent_conv(channels: int, weight: tuple[int, ...], group: int, a: dict[str, Any],
+                     bias: tuple[int, ...] | None) -> None:
+    """A Conv's weight [F, C/groups, kH, kW] against its input's C channels, `group`, `kernel_shape` and bias [F]:
+    ONNX Runtime refuses a file where they disagree, and counting from either side would give a wrong figure."""
+    filters, per_group, kh, kw = weight
+    if group < 1 or filters % group:
+        raise Inconsistent(f"group={group} does not divide the weight's {filters} filters")
+    if per_group * group != channels:
+        raise Inconsistent(f"the weight {'×'.join(map(str, weight))} reads {per_group} channels per group × "
+                           f"{group} group{'s' if group > 1 else ''} = {per_group * group}, but the input has {channels}")
+    kernel = [int(k) for k in a.get("kernel_shape", [kh, kw])]
+    if kernel != [kh, kw]:
+        raise Inconsistent(f"kernel_shape {kernel} differs from the weight's {kh}×{kw}")
+    if bias is not None and bias != (filters,):
+        raise Inconsistent(f"the bias has shape {list(bias)}, not [{filters}] (one value per filter)")
 
 
 def _conv_transpose(ctx: Ctx, node: Any) -> None:
