@@ -271,7 +271,8 @@ INVALID_DOCS = {
     "unknown conv argument": ({**BASE, "layers": [{"conv": {"filters": 8, "kernal": 3}}]}, "'kernal' was unexpected"),
     "bad padding string": ({**BASE, "layers": [{"conv": {"filters": 8, "kernel": 3, "padding": "full"}}]},
                            "'full' is not one of ['same', 'valid']"),
-    "empty layers": ({**BASE, "layers": []}, "[] should be non-empty"),
+    # jsonschema words minItems its own way: "is too short" before 4.21, "should be non-empty" since
+    "empty layers": ({**BASE, "layers": []}, ("[] should be non-empty", "[] is too short")),
     "no layers": (dict(BASE), "'layers' is a required property"),
     "no input": ({"layers": ["relu"]}, "'input' is a required property"),
     "two keys in a layer": ({**BASE, "layers": [{"conv": 8, "kernel": 3}]}, "has too many properties"),
@@ -329,7 +330,8 @@ def test_valid_documents_pass_both(name):
 def test_invalid_documents_fail_both(name):
     doc, message = INVALID_DOCS[name]
     found = errors(doc)
-    assert any(message in m for m in found), found
+    wordings = message if isinstance(message, tuple) else (message,)
+    assert any(w in m for m in found for w in wordings), found
     assert fatal_for_cnncalc(doc)
 
 
