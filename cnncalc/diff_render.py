@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from cnncalc.textout import neutral
 from cnncalc.diff import ADDED, CHANGED, REMOVED, SAME, Diff, LayerChange, LayerFigures, Threshold, TotalChange
 from cnncalc.kinds import fmt_shape
 from cnncalc.quantities import human_bytes
@@ -47,8 +48,8 @@ def total_value(change: TotalChange, which: str) -> str:
 def _name(change: LayerChange) -> str:
     old, new = change.old, change.new
     if old and new and old.name != new.name:
-        return f"{old.name} → {new.name}"
-    return (new or old).name  # type: ignore[union-attr]
+        return f"{neutral(old.name)} → {neutral(new.name)}"
+    return neutral((new or old).name)  # type: ignore[union-attr]
 
 
 def _side(f: LayerFigures | None, attr: str) -> str:
@@ -88,7 +89,8 @@ def summary(result: Diff) -> str:
 
 def heading(result: Diff) -> str:
     """`VGG-16 (a.yaml) → VGG-19 (b.yaml)`."""
-    return f"{result.old_name} ({result.old_label}) → {result.new_name} ({result.new_label})"
+    return (f"{neutral(result.old_name)} ({neutral(result.old_label)}) → {neutral(result.new_name)} "
+            f"({neutral(result.new_label)})")
 
 
 def failures(hits: list[tuple[Threshold, TotalChange]]) -> list[str]:

@@ -312,7 +312,7 @@ def to_csv(view: TableView) -> str:
     for r in view.analysis.rows:
         rf = r.rf
         writer.writerow([
-            r.index, r.name, r.kind, "x".join(map(str, r.output)), r.params, r.trainable, r.non_trainable, r.macs,
+            r.index, neutral(r.name), neutral(r.kind), "x".join(map(str, r.output)), r.params, r.trainable, r.non_trainable, r.macs,
             r.elements * dtype_bytes,
             "x".join(map(str, rf.size)) if rf else "", "x".join(map(str, rf.jump)) if rf else "",
             "x".join(map(str, rf.padding)) if rf else "",
