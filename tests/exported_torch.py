@@ -2,7 +2,7 @@
 
 Used by tests/test_export.py after `pytest.importorskip("torch")`. The exported source is executed
 in a fresh namespace; the network is built on the meta device (no weights are allocated), run once
-counting FLOPs as FlopCounterMode does (tests/meta_flops.py), measuring the module of every
+counting FLOPs with PyTorch's FlopCounterMode, measuring the module of every
 cnncalc layer.
 """
 
@@ -16,8 +16,7 @@ from torch import nn
 
 from cnncalc.analysis import Analysis
 from cnncalc.export.pytorch import Exported
-from meta_flops import counting
-from meta_init import no_init
+from torch.utils.flop_counter import FlopCounterMode
 
 
 @dataclass
@@ -40,7 +39,7 @@ def load_module(code: str) -> dict[str, Any]:
 def build(exported: Exported, device: str = "meta") -> tuple[nn.Module, tuple[int, ...]]:
     """The exported network (eval mode) on `device`, and its INPUT_SHAPE."""
     namespace = load_module(exported.code)
-    with torch.device(device), no_init():
+    with torch.device(device):
         net = namespace[exported.class_name]().eval()
     return net, namespace["INPUT_SHAPE"]
 
@@ -84,7 +83,7 @@ def measure(exported: Exported, device: str = "meta") -> tuple[dict[str, Figures
     layers: dict[str, list[str]] = {}
     for name, path in exported.paths.items():
         layers.setdefault(path, []).append(name)
-    with torch.no_grad(), counting() as counter:
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
         meter = _Meter(counter)
         for path, names in layers.items():
             meter.wrap(net.get_submodule(path), names)

@@ -16,7 +16,6 @@ import torch
 from torch import nn
 
 from cnncalc.analysis import Analysis
-from meta_shortcuts import MetaShortcuts
 from torch_model import build_op, materialise
 
 
@@ -32,7 +31,7 @@ class SpecNet(nn.Module):
         # Built on the meta device, each op from the shapes of the tensors that reach it; then moved to the CPU
         # for the exporter's own (traced) forward pass, the only one that computes.
         values = {"input": torch.empty(1, c, h, w, device="meta")}
-        with torch.no_grad(), MetaShortcuts():
+        with torch.no_grad():
             for row in analysis.rows:
                 ins = [values[n] for n in row.inputs]
                 key = row.name.replace(".", "_")

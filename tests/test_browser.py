@@ -28,7 +28,8 @@ from headless import Headless
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 BROWSER = next((shutil.which(b) for b in ("chromium", "chromium-browser") if shutil.which(b)), None)
-pytestmark = pytest.mark.skipif(BROWSER is None, reason="chromium is not installed (apt-get install -y chromium)")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(BROWSER is None, reason="chromium is not installed (apt-get install -y chromium)")]
 
 MEASURE = """
 <script>
@@ -171,20 +172,17 @@ def drawings(browser: Headless, tmp_path_factory: pytest.TempPathFactory) -> lis
     return [(len(d.boxes), m) for d, m in zip(layouts, found)]
 
 
-@pytest.mark.xdist_group("browser")  # one worker, one browser start for every page of this module
 @pytest.mark.parametrize(("name", "style", "depth"), DRAWINGS)
 def test_diagram_as_drawn(name: str, style: str, depth: int, drawings: list[tuple[int, dict]]) -> None:
     boxes, drawn = drawings[DRAWINGS.index((name, style, depth))]
     check_drawing(drawn, boxes)
 
 
-@pytest.mark.xdist_group("browser")
 def test_escaped_name_is_drawn_as_text(drawings: list[tuple[int, dict]]) -> None:
     _, drawn = drawings[len(DRAWINGS)]
     assert [t["text"] for t in drawn["boxes"][1]["texts"]][0] == "<script>"
 
 
-@pytest.mark.xdist_group("browser")
 @pytest.mark.parametrize("width", [390, 1100])
 def test_report_at_phone_and_desktop_width(width: int, browser: Headless, tmp_path: Path) -> None:
     analysis = analyze(load(bundled.resolve("resnet50")))
@@ -252,7 +250,6 @@ def screenshots(browser: Headless, tmp_path_factory: pytest.TempPathFactory,
     return list(compared)
 
 
-@pytest.mark.xdist_group("browser")
 @pytest.mark.parametrize(("name", "style", "depth"), SCREENSHOTS)
 def test_golden_screenshot(name: str, style: str, depth: int, screenshots: list[dict]) -> None:
     result = screenshots[SCREENSHOTS.index((name, style, depth))]

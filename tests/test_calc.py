@@ -143,6 +143,7 @@ def _torch_output(torch: object, request_: WindowRequest) -> list[int]:
 TORCH_CASES = [r for r, _, _ in SIZES if r.padding != "same"]
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("request_", TORCH_CASES)
 def test_window_sizes_equal_pytorchs(request_: WindowRequest) -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is not installed; install torch to compare against it")
@@ -150,6 +151,7 @@ def test_window_sizes_equal_pytorchs(request_: WindowRequest) -> None:
         assert [a.out_size for a in calc.window_sizes(request_)] == _torch_output(torch, request_)
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("request_", [ConvRequest(64, (3, 3), 256, 1, True), ConvRequest(64, (3, 7, 7), 3, 1, False),
                                       ConvRequest(64, (3, 5), 32, 4, True), ConvRequest(32, (80,), 1, 1, True)])
 def test_conv_params_equal_pytorchs(request_: ConvRequest) -> None:

@@ -340,6 +340,7 @@ def test_run_diagram_exit_codes(args: tuple, code: int, message: str, capsys: py
         assert captured.out.startswith("<svg") and captured.out.endswith("</svg>\n")
 
 
+@pytest.mark.browser
 def test_png_output(tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "net.png"
     try:

@@ -310,6 +310,7 @@ def test_solver_finds_padding_whenever_one_exists() -> None:
                                                   else min(works))
 
 
+@pytest.mark.torch
 def test_solved_padding_in_torch() -> None:
     torch = pytest.importorskip("torch", reason="torch is needed to compare with PyTorch")
     for size, kernel, target, stride in ((224, 3, 224, 1), (224, 4, 224, 1), (224, 7, 112, 2), (225, 3, 113, 2)):

@@ -169,6 +169,7 @@ def _torch():  # type: ignore[no-untyped-def]
     return pytest.importorskip("torch", reason="PyTorch is not installed; pip install torch to run the export")
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("spec", BUNDLED + [EVERY_KIND, MLP, *EXTRA] + VARIANTS,
                          ids=[p.stem for p in BUNDLED] + ["every_kind", "mlp"] + [p.stem for p in EXTRA]
                          + [v.rsplit("@", 1)[1] for v in VARIANTS])
@@ -180,30 +181,28 @@ def test_exported_module_matches_cnncalc_layer_by_layer(spec: Path | str) -> Non
     assert mismatches(analysis, result) == []
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("spec", [EVERY_KIND, SPECS / "efficientnet.yaml"], ids=["every_kind", "efficientnet"])
-def test_layer_figures_are_the_same_under_flop_counter_mode(spec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A layer's FLOPs, read as the growth of tests/meta_flops.py's total across its module's calls, are
-    FlopCounterMode's own per-module figures (its module tracker's counts), and the same under either counter."""
+def test_layer_figures_are_flop_counter_modes_per_module_counts(spec: Path) -> None:
+    """A layer's FLOPs, read as the growth of FlopCounterMode's total across its module's calls, are
+    FlopCounterMode's own per-module figures (its module tracker's counts)."""
     torch = _torch()
-    import meta_flops
     from exported_torch import build, measure
-    from meta_shortcuts import MetaShortcuts
     from torch.utils.flop_counter import FlopCounterMode
 
     _, result = exported(str(spec))
     ours = measure(result)[:2]
     net, input_shape = build(result)
-    with torch.no_grad(), FlopCounterMode(display=False) as counter, MetaShortcuts():
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
         net(torch.zeros(input_shape, device="meta"))
     counts = counter.get_flop_counts()
     prefix = type(net).__name__
     assert {name: sum(counts.get(f"{prefix}.{path}", {}).values()) // 2 for name, path in result.paths.items()} == \
         {name: figures.macs for name, figures in ours[0].items()}
-    monkeypatch.setattr(meta_flops, "PYTORCHS_COUNTER", True)
-    assert measure(result)[:2] == ours
     assert any(figures.macs for figures in ours[0].values())
 
 
+@pytest.mark.torch
 def test_every_kind_runs_on_real_tensors() -> None:
     """The helper modules (TensorFlow `same`, padding read at run time, crops) on the CPU, not only on meta."""
     _torch()
@@ -215,6 +214,7 @@ def test_every_kind_runs_on_real_tensors() -> None:
         assert f"class {helper}(nn.Module):" in result.code
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("spec", EXTRA, ids=[p.stem for p in EXTRA])
 def test_new_kinds_and_ranks_run_on_real_tensors(spec: Path) -> None:
     """The helpers of the channel-wise kinds and the per-axis padding helpers compute on the CPU, not only on meta."""
@@ -225,6 +225,7 @@ def test_new_kinds_and_ranks_run_on_real_tensors(spec: Path) -> None:
     assert mismatches(analysis, result, "cpu") == []
 
 
+@pytest.mark.torch
 def test_attention_helper_is_multihead_attention() -> None:
     """The Attention helper computes what nn.MultiheadAttention computes over the flattened positions."""
     torch = _torch()
@@ -259,6 +260,7 @@ def test_a_variant_exports_by_its_name(name: str, cls: str | None, capsys: pytes
         assert f"class {cls}(nn.Module):" in out
 
 
+@pytest.mark.torch
 def test_the_check_fails_when_a_figure_is_wrong() -> None:
     """The comparison itself can fail: a wrong channel count in the exported code is caught."""
     _torch()
@@ -270,6 +272,7 @@ def test_the_check_fails_when_a_figure_is_wrong() -> None:
     assert any(".bn1 " in line for line in mismatches(analysis, broken))
 
 
+@pytest.mark.torch
 def test_exported_file_runs_as_a_script(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _torch()
     import runpy
@@ -302,6 +305,7 @@ layers:
 '''
 
 
+@pytest.mark.torch
 def test_hostile_names_and_values_stay_data(tmp_path: Path) -> None:
     sentinel = tmp_path / "pwned"
     analysis = analyze(loads(HOSTILE.replace("{sentinel}", str(sentinel)), "hostile.yaml"))
@@ -462,6 +466,7 @@ LANGUAGE_CLASSES = {"repeat0_literal": False, "repeat_expr_zero_later": True, "a
                     "block_defaults": True, "vars_if_toplevel": None}
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("name", LANGUAGE_CASES)
 def test_language_features_export_faithfully(name: str) -> None:
     analysis = analyze(loads(LANGUAGE_CASES[name], f"{name}.yaml"))
@@ -479,6 +484,7 @@ def test_language_features_export_faithfully(name: str) -> None:
     assert mismatches(analysis, result) == []
 
 
+@pytest.mark.torch
 def test_a_value_that_differs_between_uses_in_form_is_written_out() -> None:
     """A fixed value that differs between uses: the block's class would be wrong, so its uses are written out."""
     text = """
@@ -548,6 +554,7 @@ def test_input_option_exports_at_another_size(spec: str, size: str, shape: str,
 
 # --- round trip: spec → exported PyTorch → ONNX → cnncalc import -----------------------------------
 
+@pytest.mark.torch
 @pytest.mark.parametrize("name", ["resnet18", "mobilenet_v1"])  # blocks and repeats; TensorFlow `same`
 def test_round_trip_through_onnx(name: str, tmp_path: Path) -> None:
     torch = _torch()
@@ -598,6 +605,7 @@ layers:
 """
 
 
+@pytest.mark.torch
 def test_a_layer_whose_kind_is_a_variable_is_written_out() -> None:
     """`- $k` at the top level (a documented form) is written out with the kind the variable names."""
     analysis = analyze(loads(KIND_FROM_A_VARIABLE, "kind.yaml"))

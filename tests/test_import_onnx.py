@@ -271,6 +271,7 @@ def test_the_representative_networks_are_bundled() -> None:
     assert REPRESENTATIVE <= {p.stem for p in SPECS}
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("spec", ROUND_TRIPS, ids=[p.stem for p in ROUND_TRIPS])
 def test_round_trip_through_pytorch_export(spec: Path, tmp_path: Path) -> None:
     pytest.importorskip("torch", reason="PyTorch is needed to export the bundled networks to ONNX")
@@ -450,6 +451,7 @@ def test_damaged_files_never_raise(tmp_path: Path) -> None:
         assert result.ok or result.problems
 
 
+@pytest.mark.torch
 def test_kitchen_sink_module_exported_by_pytorch(tmp_path: Path) -> None:
     """Operators the bundled networks do not use, as PyTorch's exporter writes them."""
     torch = pytest.importorskip("torch", reason="PyTorch is needed to export the module")
@@ -522,6 +524,7 @@ def test_group_normalization(tmp_path: Path, opset: int, weights: int, expected)
         assert analyze(loads(result.yaml)).totals.trainable == 2 * 8
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("opset", [14, 17])  # written out before opset 17, LayerNormalization from 17
 @pytest.mark.parametrize("affine, bias", [(True, True), (True, False), (False, False)])
 def test_layer_norm_exported_by_pytorch(tmp_path: Path, opset: int, affine: bool, bias: bool) -> None:
@@ -554,6 +557,7 @@ def test_readme_table_names_every_mapped_operator() -> None:
     assert set(onnx_importer.MAPPERS) - named == set()
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("affine", [True, False])
 def test_group_and_instance_norm_exported_by_pytorch(tmp_path: Path, affine: bool) -> None:
     """nn.GroupNorm (exported as reshape, InstanceNormalization, reshape, Mul, Add) and nn.InstanceNorm2d."""
@@ -568,6 +572,7 @@ def test_group_and_instance_norm_exported_by_pytorch(tmp_path: Path, affine: boo
     assert a.totals.trainable == sum(p.numel() for p in net.parameters()) == (32 if affine else 0)
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("opset", [14, 17])
 def test_convnext_block_with_channels_last_linear_layers(tmp_path: Path, opset: int) -> None:
     """torchvision's CNBlock: depthwise 7×7, permute to channels last, LayerNorm, Linear, GELU, Linear, permute

@@ -216,7 +216,6 @@ def end_to_end_runs() -> dict[str, subprocess.CompletedProcess]:
         return dict(zip(END_TO_END, pool.map(run, END_TO_END)))
 
 
-@pytest.mark.xdist_group("end-to-end")  # one worker starts each interpreter once (the fixture runs them all)
 @pytest.mark.parametrize("stem", END_TO_END)
 def test_installed_command_reports_it(stem: str, end_to_end_runs: dict) -> None:
     done = end_to_end_runs[stem]

@@ -231,7 +231,6 @@ def child_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess
         return dict(zip((c.id for c in children), pool.map(run, children)))
 
 
-@pytest.mark.xdist_group("hostile-children")  # one worker starts every child once (the fixture runs them all)
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=_marks(c)) for c in HOSTILE if c.child])
 def test_hostile_file_in_a_child_interpreter(case: Hostile, child_runs: dict) -> None:
     """The interpreter survives (no segfault, no MemoryError), answers in time, and so does the CLI."""
@@ -425,12 +424,14 @@ def _never_crashes(text: str, directory: Path) -> None:
         assert "Traceback" not in run.output
 
 
+@pytest.mark.fuzz  # the property tests are the fuzz tier's; the fast tier keeps the hostile files above
 @PROPERTY
 @given(text=mutated_yaml())
 def test_mutated_files_never_crash(text: str, scratch: Path) -> None:
     _never_crashes(text, scratch)
 
 
+@pytest.mark.fuzz
 @PROPERTY
 @given(text=generated_yaml())
 def test_generated_yaml_never_crashes(text: str, scratch: Path) -> None:

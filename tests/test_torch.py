@@ -32,10 +32,12 @@ from cnncalc.kinds import ALIASES, KINDS  # noqa: E402
 from cnncalc.problems import Located, SpecError  # noqa: E402
 from cnncalc.spec import load, loads  # noqa: E402
 
-from conftest import BUNDLED_NAMES, ROOT, SPECS, bundled_analysis, run  # noqa: E402
+from conftest import BUNDLED_NAMES, SPECS, bundled_analysis, run  # noqa: E402
 from torchvision_zoo import ZOO, missing  # noqa: E402
 from torch_model import (  # noqa: E402
     TorchNet, Untranslatable, box, mismatches, run_op, tf_same, whole_model_figures)
+
+pytestmark = pytest.mark.torch
 
 # Share the cores among pytest-xdist's workers rather than oversubscribe them (two threads when alone).
 torch.set_num_threads(max(1, min(2, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))))
@@ -92,185 +94,6 @@ def test_a_wrong_figure_is_reported() -> None:
     analysis.rows[1].non_trainable = 0
     found = mismatches(analysis, net)
     assert len(found) == 2 and found[0].startswith("conv1") and found[1].startswith("batchnorm1")
-
-
-META_BATCH_NORMS = {
-    "2d": (lambda: torch.nn.BatchNorm2d(8), (1, 8, 5, 7)),
-    "1d-on-vectors": (lambda: torch.nn.BatchNorm1d(8), (1, 8)),
-    "1d": (lambda: torch.nn.BatchNorm1d(8, affine=False), (1, 8, 9)),
-    "3d": (lambda: torch.nn.BatchNorm3d(8), (1, 8, 2, 3, 4)),
-    "batch-statistics": (lambda: torch.nn.BatchNorm2d(8, track_running_stats=False), (1, 8, 5, 7)),
-    "wrong-channels": (lambda: torch.nn.BatchNorm2d(6), (1, 8, 5, 7)),
-    "channels-last": (lambda: torch.nn.BatchNorm2d(8), (1, 8, 5, 7)),
-    "channels-last-1x1": (lambda: torch.nn.BatchNorm2d(8), (1, 8, 1, 1)),
-}
-
-
-@pytest.mark.parametrize("case", META_BATCH_NORMS)
-def test_meta_batch_norm_is_pytorchs(case: str) -> None:
-    """tests/meta_shortcuts.py's shortcut gives what PyTorch's meta kernel gives (shape, dtype, strides of all
-    three results), or leaves the call to PyTorch, which refuses what it refuses."""
-    from meta_shortcuts import MetaShortcuts
-
-    make, shape = META_BATCH_NORMS[case]
-    with torch.device("meta"):
-        bn = make().eval()
-    x = torch.empty(shape, device="meta")
-    if case.startswith("channels-last"):
-        x = x.to(memory_format=torch.channels_last)
-    aten = torch.ops.aten
-    args = (x, bn.weight, bn.bias, bn.running_mean, bn.running_var, bn.running_mean is None, 0.1, 1e-5)
-
-    def results() -> list[tuple[Any, ...]]:
-        try:
-            with torch.no_grad():
-                return [(tuple(t.shape), t.dtype, t.stride(), t.device) for t in aten.native_batch_norm.default(*args)]
-        except RuntimeError as error:
-            return [("refused", str(error).split(":")[0])]
-
-    expected = results()
-    with MetaShortcuts():
-        assert results() == expected
-        if case != "wrong-channels":  # the module's own forward pass, as the networks run it
-            assert bn(x).shape == x.shape
-    assert (expected[0][0] == "refused") is (case == "wrong-channels")
-
-
-META_ACTIVATIONS = [
-    *((name, (), {}) for name in ("relu", "sigmoid", "silu", "hardswish", "hardsigmoid", "tanh")),
-    *((f"{name}_", (), {}) for name in ("relu", "sigmoid", "silu", "hardswish", "hardsigmoid", "tanh")),
-    ("hardtanh", (0.0, 6.0), {}), ("hardtanh_", (0.0, 6.0), {}), ("hardtanh", (6.0, 0.0), {}),
-    ("gelu", (), {}), ("gelu", (), {"approximate": "tanh"}), ("gelu", (), {"approximate": "cubic"}),
-]
-META_INPUTS = {
-    "contiguous": lambda: torch.empty(1, 8, 5, 7, device="meta"),
-    "vector": lambda: torch.empty(1, 8, device="meta", dtype=torch.float64),
-    "channels-last": lambda: torch.empty(1, 8, 5, 7, device="meta").to(memory_format=torch.channels_last),
-    # contiguous by is_contiguous(), yet with channels-last strides (8, 1, 8, 8), which empty_like keeps
-    "channels-last-1x1": lambda: torch.empty(1, 8, 1, 1, device="meta").to(memory_format=torch.channels_last),
-    "strided": lambda: torch.empty(1, 8, 5, 7, device="meta")[:, :, 1:],
-    "integer": lambda: torch.empty(1, 8, 5, 7, device="meta", dtype=torch.int64),
-}
-
-
-@pytest.mark.parametrize("tensor", META_INPUTS)
-@pytest.mark.parametrize("name, args, kwargs", META_ACTIVATIONS)
-def test_meta_activation_is_pytorchs(name: str, args: tuple[float, ...], kwargs: dict[str, str], tensor: str) -> None:
-    """tests/meta_shortcuts.py answers an activation on the meta device as PyTorch's meta kernel does (shape,
-    dtype, strides, the input itself when in place), or leaves the call to PyTorch, which refuses what it refuses."""
-    from meta_shortcuts import MetaShortcuts
-
-    op = getattr(torch.ops.aten, name).default
-
-    def result() -> tuple[Any, ...]:
-        x = META_INPUTS[tensor]()
-        try:
-            with torch.no_grad():
-                out = op(x, *args, **kwargs)
-        except RuntimeError as error:
-            return ("refused", str(error).split(":")[0])
-        return tuple(out.shape), out.dtype, out.stride(), out.device, out is x
-
-    expected = result()
-    with MetaShortcuts():
-        assert result() == expected
-
-
-# Every FLOP-counted aten op the comparisons meet (convolutions of every rank, transposed and grouped; addmm, mm
-# and bmm of dense layers and attention), the decomposed ones, and the shortcuts, on the meta device and on the CPU.
-META_FLOPS_CASES = {
-    "every-kind-meta": ("tests/export/every_kind.yaml", "meta"),
-    "every-kind-cpu": ("tests/export/every_kind.yaml", "cpu"),
-    "channel-kinds": ("tests/export/channel_kinds.yaml", "meta"),
-    "mlp": ("tests/export/mlp.yaml", "cpu"),
-    "rank1": ("tests/export/rank1.yaml", "meta"),
-    "rank3": ("tests/export/rank3.yaml", "meta"),
-    "mobilenet_v3_large": ("mobilenet_v3_large", "meta"),
-    "convnext_tiny": ("convnext_tiny", "meta"),
-}
-
-
-@pytest.mark.parametrize("case", META_FLOPS_CASES)
-def test_meta_flops_is_flop_counter_mode(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """tests/meta_flops.py's MetaFlops counts what FlopCounterMode with MetaShortcuts counts: every row's
-    figures, and the whole model's, are the same under either."""
-    import meta_flops
-
-    source, device = META_FLOPS_CASES[case]
-    analysis = analyze(load(str(ROOT / source))) if source.endswith(".yaml") else bundled_analysis(source)
-
-    def figures() -> tuple[Any, ...]:
-        net = TorchNet(analysis, device)
-        return tuple(net.measured), whole_model_figures(net)
-
-    ours = figures()
-    monkeypatch.setattr(meta_flops, "PYTORCHS_COUNTER", True)
-    assert figures() == ours
-    assert ours[1][3] == 2 * analysis.totals.macs > 0
-
-
-def test_remembered_results_are_pytorchs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every call tests/meta_flops.py answers from memory, PyTorch answers again the same (results' shapes,
-    strides and dtypes, and FLOPs), in the three ways networks are measured; a wrong memory is caught."""
-    import meta_flops
-    from exported_torch import measure
-    from test_export import exported
-
-    analyses = [bundled_analysis(name) for name in ("resnet50", "unet", "efficientnet_b0")]
-
-    def measure_all() -> list[Any]:
-        figures: list[Any] = [TorchNet(a, "meta").measured for a in analyses]
-        figures.append(measure(exported(str(ROOT / "tests/export/every_kind.yaml"))[1])[:2])
-        if missing() is None:  # torchvision's own model, as test_torchvision.py records it
-            from test_torchvision import build, record
-
-            figures.append(record(build("densenet121"), torch.zeros(1, 3, 224, 224, device="meta")))
-        return figures
-
-    monkeypatch.setattr(meta_flops, "_RESULTS", {})  # (the process's memory comes back afterwards)
-    first = measure_all()  # answers are remembered
-    monkeypatch.setattr(meta_flops, "RECHECK", True)
-    before = meta_flops.RECHECKED[0]
-    assert measure_all() == first
-    assert meta_flops.RECHECKED[0] - before > 1000  # the memory answered most calls
-    key, (metas, flops) = next((k, v) for k, v in meta_flops._RESULTS.items() if v[1] > 0)
-    monkeypatch.setitem(meta_flops._RESULTS, key, (metas, flops + 1))
-    with pytest.raises(AssertionError, match="remembered"):
-        measure_all()
-
-
-META_INIT_MODULES = {
-    "conv": lambda: torch.nn.Conv2d(3, 8, 3), "deconv": lambda: torch.nn.ConvTranspose2d(8, 4, 2, groups=2),
-    "dense": lambda: torch.nn.Linear(12, 5), "bn": lambda: torch.nn.BatchNorm2d(4),
-    "layernorm": lambda: torch.nn.LayerNorm([4, 5]), "prelu": lambda: torch.nn.PReLU(6),
-    "embedding": lambda: torch.nn.Embedding(10, 3),
-}
-
-
-@pytest.mark.parametrize("case", META_INIT_MODULES)
-def test_meta_build_without_init_is_the_same_model(case: str) -> None:
-    """tests/meta_init.py's no_init() builds on the meta device the module PyTorch builds there (same structure,
-    parameter and buffer shapes and dtypes), and on the CPU still initialises it exactly as PyTorch does."""
-    from meta_init import no_init
-
-    make = META_INIT_MODULES[case]
-
-    def layout(module: torch.nn.Module) -> list[tuple[str, tuple[int, ...], torch.dtype, bool]]:
-        tensors = [*module.named_parameters(), *module.named_buffers()]
-        return [(n, tuple(t.shape), t.dtype, t.is_meta) for n, t in tensors]
-
-    with torch.device("meta"):
-        initialised = make()
-    with torch.device("meta"), no_init():
-        skipped = make()
-    assert str(skipped) == str(initialised) and layout(skipped) == layout(initialised)
-    assert all(t.is_meta for t in [*skipped.parameters(), *skipped.buffers()])
-    torch.manual_seed(0)
-    cpu = make()
-    torch.manual_seed(0)
-    with no_init():
-        cpu_inside = make()
-    assert all(torch.equal(a, b) for a, b in zip(cpu.state_dict().values(), cpu_inside.state_dict().values()))
 
 
 # --- every bundled spec -------------------------------------------------------------------------

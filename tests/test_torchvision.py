@@ -58,12 +58,11 @@ sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torc
 from torch.overrides import TorchFunctionMode  # noqa: E402
 from torch.utils._pytree import tree_flatten  # noqa: E402
 
-from meta_flops import counting  # noqa: E402
-from meta_init import no_init  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 # torchvision is imported by the tests, not when the file is collected, and they all run in one xdist worker:
 # importing it costs ~1.4 s of CPU on top of torch, which every worker would otherwise pay.
-pytestmark = pytest.mark.xdist_group("torchvision")
+pytestmark = pytest.mark.torch
 
 BUNDLED = BUNDLED_NAMES
 COMPARED = sorted(n for n in TORCHVISION if n in BUNDLED)
@@ -211,7 +210,7 @@ class Recorder(TorchFunctionMode):
 def record(model: torch.nn.Module, x: torch.Tensor) -> Reference:
     """Run `model` on `x` in eval mode and record its compared ops and totals."""
     model.eval()
-    with torch.no_grad(), counting() as counter:
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
         with Recorder(model, counter) as recorder:
             out = model(x)
     trainable = sum(p.numel() for p in model.parameters())
@@ -252,7 +251,7 @@ def regnet_widths_on_the_cpu() -> Iterator[None]:
 def build(name: str) -> torch.nn.Module:
     """torchvision's model `name` on the meta device."""
     torch.manual_seed(0)
-    with torch.device("meta"), regnet_widths_on_the_cpu(), no_init():
+    with torch.device("meta"), regnet_widths_on_the_cpu():
         return constructor_of(name)(**TORCHVISION[name][1])
 
 
@@ -311,16 +310,6 @@ def test_bundled_spec_is_torchvisions_model(name: str) -> None:
     assert ref.output == tuple(analysis.output)
     totals = analysis.totals
     assert (ref.trainable, ref.running, ref.flops) == (totals.trainable, totals.non_trainable, 2 * totals.macs)
-
-
-def test_recorded_figures_are_the_same_under_flop_counter_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The ops recorded with tests/meta_flops.py's counter are the ops recorded with FlopCounterMode."""
-    import meta_flops
-
-    ours = record(build("mobilenet_v3_large"), torch.zeros(1, 3, 224, 224, device="meta"))
-    monkeypatch.setattr(meta_flops, "PYTORCHS_COUNTER", True)
-    assert record(build("mobilenet_v3_large"), torch.zeros(1, 3, 224, 224, device="meta")) == ours
-    assert ours.flops > 0 and all(op.flops > 0 for op in ours.ops if op.op in ("conv", "dense"))
 
 
 def test_every_bundled_spec_is_compared_or_has_no_torchvision_model() -> None:

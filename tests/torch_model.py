@@ -26,8 +26,7 @@ from torch import nn
 
 from cnncalc.analysis import Analysis
 from cnncalc.kinds import axes_of as axes, pads_of as box
-from meta_flops import counting
-from meta_init import no_init
+from torch.utils.flop_counter import FlopCounterMode
 
 # --- small modules --------------------------------------------------------------------------
 
@@ -448,7 +447,7 @@ class TorchNet(nn.Module):
         # Build by tracing: each op is made from the shapes of the tensors that reach it.
         values: dict[str, torch.Tensor] = {"input": self.example_input()}
         # One counter for the whole build; each op's FLOPs are the growth of the running total across its call.
-        with torch.no_grad(), counting() as counter:
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
             for row in analysis.rows:
                 ins = [values[n] for n in row.inputs]
                 op = build_op(row.kind, row.args, [tuple(t.shape) for t in ins], device)
@@ -484,7 +483,7 @@ class TorchNet(nn.Module):
 def build_op(kind: str, args: dict[str, Any], in_shapes: Sequence[Sequence[int]], device: str = "cpu") -> nn.Module:
     """make_op on `device`, in eval mode. On the CPU, weights are a constant rather than randomly initialised:
     only shapes and counts are compared, and initialising ResNet-152's 60M weights would dominate the run."""
-    with torch.device("meta"), no_init():
+    with torch.device("meta"):
         op = make_op(kind, args, in_shapes).eval()
     return op if device == "meta" else materialise(op, device)
 
@@ -525,7 +524,7 @@ def mismatches(analysis: Analysis, net: TorchNet) -> list[str]:
 def whole_model_figures(net: TorchNet) -> tuple[tuple[int, ...], int, int, int]:
     """(output shape, parameters, running stats, FLOPs) of the whole module in one forward pass."""
     x = net.example_input()
-    with torch.no_grad(), counting() as counter:
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
         out = net(x)
     trainable, running = count_params(net)
     return to_channels_last(out.shape), trainable, running, counter.get_total_flops()
