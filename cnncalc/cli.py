@@ -456,7 +456,7 @@ def explain_command(
 @app.command("export", cls=Command)
 def export_(
     spec: str = _SPEC,
-    to: str = typer.Option(..., "--to", "-t", metavar="pytorch", help="The framework to write code for."),
+    to: str = typer.Option("pytorch", "--to", "-t", metavar="pytorch", help="The framework to write code for."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write the module here (default: standard output)."),
     input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE",

@@ -11,16 +11,12 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
-from cnncalc.problems import EXIT_PROBLEMS, EXIT_USAGE, SpecError
+from cnncalc.problems import EXIT_PROBLEMS, CommandLineError
 
 if TYPE_CHECKING:
     from cnncalc.analysis import Analysis
 
 FORMATS = ("table", "markdown", "json")
-
-
-class UsageError(Exception):
-    """Command-line misuse; the message says how to fix it (exit 2)."""
 
 
 def _load_file(spec: str) -> "Analysis":
@@ -34,9 +30,9 @@ def _git(argv: list[str], cwd: str) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(["git", *argv], cwd=cwd, capture_output=True, check=False, timeout=60)
     except FileNotFoundError:
-        raise UsageError("--rev needs git, and no `git` command was found") from None
+        raise CommandLineError("--rev needs git, and no `git` command was found", "--rev") from None
     except subprocess.TimeoutExpired:
-        raise UsageError("git did not answer within 60 seconds") from None
+        raise CommandLineError("git did not answer within 60 seconds", "--rev") from None
 
 
 def read_at_revision(path: str, rev: str) -> str:
@@ -44,20 +40,21 @@ def read_at_revision(path: str, rev: str) -> str:
     from cnncalc import yamlsafe
 
     if not rev or rev.startswith("-") or any(c in rev for c in "\0\n:"):
-        raise UsageError(f"--rev {rev!r} is not a revision; give e.g. HEAD~1, a branch, a tag or a commit")
+        raise CommandLineError(f"{rev!r} is not a revision; give e.g. HEAD~1, a branch, a tag or a commit", "--rev")
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise UsageError(f"{path}: no such directory {directory!r}")
+        raise CommandLineError(f"{path}: no such directory {directory!r}", "--rev")
     inside = _git(["rev-parse", "--is-inside-work-tree"], directory)
     if inside.returncode != 0:
-        raise UsageError(f"{path} is not in a git repository, so --rev cannot read an older version of it")
+        raise CommandLineError(f"{path} is not in a git repository, so --rev cannot read an older version of it",
+                               "--rev")
     if _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], directory).returncode != 0:
-        raise UsageError(f"--rev {rev}: no such revision in the repository of {path} "
-                         "(see `git log --oneline`)")
+        raise CommandLineError(f"{rev}: no such revision in the repository of {path} "
+                         "(see `git log --oneline`)", "--rev")
     name = os.path.basename(path)
     shown = _git(["show", f"{rev}:./{name}"], directory)
     if shown.returncode != 0:
-        raise UsageError(f"{path} does not exist at revision {rev} (was it added or renamed later?)")
+        raise CommandLineError(f"{path} does not exist at revision {rev} (was it added or renamed later?)", "--rev")
     return yamlsafe.decode(shown.stdout, f"{rev}:{path}")
 
 
@@ -71,10 +68,10 @@ def _load_revision(path: str, rev: str) -> "Analysis":
 def _analyses(a: str, b: str | None, rev: str | None) -> tuple["Analysis", "Analysis", str, str]:
     if rev is not None:
         if b is not None:
-            raise UsageError("give either two files or one file with --rev, not both")
+            raise CommandLineError("give either two files or one file with --rev, not both", None)
         return _load_revision(a, rev), _load_file(a), f"{a}@{rev}", a
     if b is None:
-        raise UsageError("give two files to compare, or one file with --rev REV (e.g. --rev HEAD~1)")
+        raise CommandLineError("give two files to compare, or one file with --rev REV (e.g. --rev HEAD~1)", None)
     return _load_file(a), _load_file(b), a, b
 
 
@@ -96,22 +93,14 @@ def run_diff(a: str, b: str | None, rev: str | None, fmt: str, fail_on: list[str
     """Compare A with B (or A at --rev with A now), print the report, return the exit code."""
     from cnncalc import diff as diff_module
     from cnncalc import diff_render
-    from cnncalc.diagnostics import text
+    from cnncalc.options import choice, misuse
 
+    choice(fmt, FORMATS, "--format")
     try:
-        if fmt not in FORMATS:
-            raise UsageError(f"--format {fmt!r}: choose from {', '.join(FORMATS)}")
-        try:
-            thresholds = [diff_module.parse_threshold(t) for t in fail_on]
-        except ValueError as exc:
-            raise UsageError(f"--fail-on: {exc}") from None
-        old, new, old_label, new_label = _analyses(a, b, rev)
-    except UsageError as exc:
-        sys.stderr.write(f"cnncalc diff: {exc}\n")
-        return EXIT_USAGE
-    except SpecError as exc:
-        sys.stderr.write(text(exc.problem) + "\n")
-        return EXIT_PROBLEMS
+        thresholds = [diff_module.parse_threshold(t) for t in fail_on]
+    except ValueError as exc:
+        misuse(str(exc), "--fail-on")
+    old, new, old_label, new_label = _analyses(a, b, rev)
     result = diff_module.diff(old, new, old_label, new_label)
     hits = diff_module.exceeded(result, thresholds)
     if result.disjoint:

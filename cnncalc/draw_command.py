@@ -22,10 +22,6 @@ PNG_HINT = ("PNG output needs cairosvg (pip install 'cnncalc[png]', which also n
             "e.g. apt-get install libcairo2) or a chromium browser on PATH; or write an .svg file instead")
 
 
-class Usage(CommandLineError):
-    """A malformed command-line value (exit code 2)."""
-
-
 def _labels(text: str) -> tuple[str, ...]:
     from cnncalc.diagram import LABELS
 
@@ -36,18 +32,18 @@ def _labels(text: str) -> tuple[str, ...]:
     chosen = tuple(part.strip() for part in text.split(",") if part.strip())
     for part in chosen:
         if part not in LABELS:
-            raise Usage(f"--label: unknown label {part!r}; choose from {', '.join(LABELS)}, all or none")
+            raise CommandLineError(f"{part!r} is not one of {', '.join(LABELS)}, all or none", "--label")
     return chosen
 
 
 def options(style: str, direction: str, depth: int | None, label: str) -> "Options":
-    """Diagram options from command-line text (depth already parsed); raises Usage on a bad value."""
+    """Diagram options from command-line text (depth already parsed); CommandLineError on a bad value."""
     from cnncalc.diagram import DIRECTIONS, STYLES, Options
 
-    if style not in STYLES:
-        raise Usage(f"--style: choose {' or '.join(STYLES)}, not {style!r}")
-    if direction.upper() not in DIRECTIONS:
-        raise Usage(f"--direction: choose {' or '.join(DIRECTIONS)}, not {direction!r}")
+    from cnncalc.options import choice
+
+    choice(style, STYLES, "--style")
+    choice(direction.upper(), DIRECTIONS, "--direction")
     return Options(style, direction.upper(), depth, _labels(label))
 
 

@@ -16,7 +16,7 @@ from cnncalc.analysis import analyze
 from cnncalc.diff import ADDED, CHANGED, REMOVED, SAME, diff, exceeded, parse_threshold
 from cnncalc.diff_command import run_diff
 
-from conftest import bundled_spec, run
+from conftest import bundled_spec, main, run
 
 
 def vgg(name: str):
@@ -195,21 +195,23 @@ def test_run_diff_fail_on_exit_codes(capsys: pytest.CaptureFixture[str]) -> None
 
 
 @pytest.mark.parametrize("args, message", [
-    (("vgg16", "vgg19", None, "table", ["params+5%"]), "--fail-on: cannot read 'params+5%'"),
-    (("vgg16", None, None, "table", []), "give two files to compare, or one file with --rev"),
-    (("vgg16", "vgg19", "HEAD", "table", []), "either two files or one file with --rev"),
-    (("vgg16", "vgg19", None, "yaml", []), "--format 'yaml': choose from table, markdown, json"),
-    (("vgg16", None, "--all", "table", []), "is not a revision"),
+    (["vgg16", "vgg19", "--fail-on", "params+5%"], "Invalid value for --fail-on: cannot read 'params+5%'"),
+    (["vgg16"], "Error: give two files to compare, or one file with --rev"),
+    (["vgg16", "vgg19", "--rev", "HEAD"], "Error: give either two files or one file with --rev"),
+    (["vgg16", "vgg19", "--format", "yaml"], "Invalid value for --format: 'yaml' is not one of table, markdown, json"),
+    (["vgg16", "--rev", "--all"], "Invalid value for --rev: '--all' is not a revision"),
 ])
-def test_run_diff_misuse_exits_2(capsys: pytest.CaptureFixture[str], args: tuple, message: str) -> None:
-    assert run_diff(*args) == 2
-    assert message in capsys.readouterr().err
+def test_diff_misuse_is_every_commands_exit_2(capsys: pytest.CaptureFixture[str], args: list[str],
+                                              message: str) -> None:
+    assert main("diff", *args) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.startswith("Usage: ") and "cnncalc diff [OPTIONS] A [B]" in err
 
 
 def test_run_diff_bad_file_exits_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("input: [8, 8, 3]\nlayers:\n  - conv: {filters: 4, kernel: 9}\n")
-    assert run_diff("vgg16", str(bad), None, "table", []) == 1
+    assert main("diff", "vgg16", str(bad)) == 1
     assert f"{bad}:3:32: error:" in capsys.readouterr().err
 
 
@@ -294,18 +296,18 @@ def test_rev_compares_the_file_at_a_revision(repo: Path, capsys: pytest.CaptureF
 
 
 @pytest.mark.parametrize("rev, message", [
-    ("HEAD~5", "--rev HEAD~5: no such revision"),
-    ("no-such-branch", "--rev no-such-branch: no such revision"),
+    ("HEAD~5", "Invalid value for --rev: HEAD~5: no such revision"),
+    ("no-such-branch", "Invalid value for --rev: no-such-branch: no such revision"),
 ])
 def test_missing_revision_exits_2(repo: Path, capsys: pytest.CaptureFixture[str], rev: str, message: str) -> None:
-    assert run_diff(str(repo / "nets" / "net.yaml"), None, rev, "table", []) == 2
+    assert main("diff", str(repo / "nets" / "net.yaml"), "--rev", rev) == 2
     assert message in capsys.readouterr().err
 
 
 def test_file_missing_at_revision_exits_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     other = repo / "nets" / "other.yaml"
     other.write_text(BASE + "  - relu\n")
-    assert run_diff(str(other), None, "HEAD", "table", []) == 2
+    assert main("diff", str(other), "--rev", "HEAD") == 2
     assert "does not exist at revision HEAD" in capsys.readouterr().err
 
 
@@ -314,7 +316,7 @@ def test_not_a_repository_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
         pytest.skip("git is not installed")
     net = tmp_path / "net.yaml"
     net.write_text(BASE + "  - relu\n")
-    assert run_diff(str(net), None, "HEAD", "table", []) == 2
+    assert main("diff", str(net), "--rev", "HEAD") == 2
     assert "not in a git repository" in capsys.readouterr().err
 
 
@@ -328,7 +330,7 @@ def test_bad_file_at_revision_names_the_revision(repo: Path, capsys: pytest.Capt
     net.write_text(BASE + "  - conv: {filters: 8, kernel: 99}\n")
     subprocess.run(["git", "commit", "-q", "-am", "broken"], cwd=repo, check=True, capture_output=True, env=env)
     net.write_text(good)
-    assert run_diff("nets/net.yaml", None, "HEAD", "table", []) == 1
+    assert main("diff", "nets/net.yaml", "--rev", "HEAD") == 1
     assert "HEAD:nets/net.yaml:3:32: error:" in capsys.readouterr().err
 
 

@@ -31,7 +31,7 @@ from cnncalc.kinds import KINDS
 from cnncalc.problems import SpecError
 from cnncalc.spec import load, loads
 
-from conftest import ROOT, SPECS
+from conftest import ROOT, SPECS, main
 
 HERE = Path(__file__).resolve().parent
 EVERY_KIND = HERE / "export" / "every_kind.yaml"
@@ -369,7 +369,7 @@ def test_no_name_becomes_an_encoding_declaration_or_an_escape(codec: str, tmp_pa
 def test_a_kind_without_an_emitter_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delitem(emitters.EMITTERS, "lrn")
-    assert run_export(str(EVERY_KIND), "pytorch", None, None) == 1
+    assert main("export", str(EVERY_KIND)) == 1
     err = capsys.readouterr().err
     line = next(i for i, text in enumerate(EVERY_KIND.read_text().splitlines(), 1) if text.startswith("  - lrn"))
     assert f"every_kind.yaml:{line}:5: error:" in err
@@ -529,14 +529,15 @@ def test_run_export_writes_stdout_and_file(tmp_path: Path, capsys: pytest.Captur
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (("lenet5", "tensorflow", None, None), 2, "--to 'tensorflow' is not a target"),
-    (("resnet18", "pytorch", None, "160"), 2, "give HxW or HxWxC"),
-    (("r3d_18", "pytorch", None, "64x64"), 2, "give DxHxW or DxHxWxC"),
-    (("resnet18", "pytorch", None, "16y"), 2, "--input: cannot read"),
-    (("missing.yaml", "pytorch", None, None), 1, "missing.yaml:1:1: error: no such file"),
+    (["lenet5", "--to", "tensorflow"], 2, "Invalid value for --to: 'tensorflow' is not one of pytorch"),
+    (["resnet18", "--input", "160"], 2, "Invalid value for --input: the file's input is 224x224x3; give HxW or HxWxC"),
+    (["r3d_18", "--input", "64x64"], 2, "give DxHxW or DxHxWxC"),
+    (["resnet18", "--input", "16y"], 2, "Invalid value for --input: cannot read"),
+    (["missing.yaml"], 1, "missing.yaml:1:1: error: no such file"),
 ])
-def test_run_export_errors(args: tuple, code: int, message: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_export(*args) == code
+def test_export_errors_are_reported_as_every_commands(args: list[str], code: int, message: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert main("export", *args) == code
     assert message in capsys.readouterr().err
 
 

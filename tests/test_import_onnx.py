@@ -19,6 +19,7 @@ from cnncalc.importers import Options  # noqa: E402
 from cnncalc.importers import onnx as onnx_importer  # noqa: E402
 from cnncalc.importers.command import run_import  # noqa: E402
 from cnncalc.spec import load, loads  # noqa: E402
+from conftest import main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted((ROOT / "specs").glob("*.yaml"))
@@ -415,8 +416,10 @@ def test_run_import_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert run_import(str(bad), None, None, False) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"{bad}:1:1: error: ") and "[corrupt-file]" in err and "Traceback" not in err
-    assert run_import(str(tmp_path / "x.pb"), None, None, False) == 2
-    assert run_import(str(bad), None, "big", False) == 2
+    assert main("import", str(tmp_path / "x.pb")) == 2
+    assert "Error: cannot tell the format of" in capsys.readouterr().err
+    assert main("import", str(bad), "--input", "big") == 2
+    assert "Invalid value for --input: " in capsys.readouterr().err
     assert run_import(str(tmp_path / "missing.onnx"), None, None, False) == 1
     assert "[file-not-found]" in capsys.readouterr().err
 

@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import sys
-
-from cnncalc.problems import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, SpecError
+from cnncalc.problems import EXIT_OK
 
 TARGETS = ("pytorch",)
 
 
 def run_export(spec: str, to: str, output: str | None, input_shape: str | None) -> int:
-    """Export SPEC to the framework `to`, writing OUTPUT (stdout when None or '-'); return the exit code."""
-    from cnncalc.diagnostics import text
+    """Export SPEC to the framework `to`, writing OUTPUT (stdout when None or '-'); return the exit code.
 
-    if to.lower() not in TARGETS:
-        print(f"cnncalc export: --to {to!r} is not a target; choose one of {', '.join(TARGETS)}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        code = _export(spec, input_shape)
-    except _Usage as exc:
-        print(f"cnncalc export: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except SpecError as exc:
-        print(text(exc.problem), file=sys.stderr)
-        return EXIT_PROBLEMS
+    Misuse raises CommandLineError and a problem in the file SpecError: the command line reports both,
+    as it does for every command."""
+    from cnncalc.options import choice
     from cnncalc.textout import write_output
 
-    write_output(output, code)  # a failure is OutputError: the command line reports it (exit 74)
+    choice(to.lower(), TARGETS, "--to")
+    write_output(output, _export(spec, input_shape))  # a failure is OutputError: the command line reports it (exit 74)
     return EXIT_OK
-
-
-class _Usage(Exception):
-    """Command-line misuse (exit 2)."""
 
 
 def _export(spec: str, input_shape: str | None) -> str:
@@ -49,16 +35,17 @@ def _input(text: str | None, file_input: tuple[int, ...]) -> tuple[int, ...] | N
     shape with channels (HxWxC, LxC, DxHxWxC), or N for a vector input."""
     if text is None:
         return None
+    from cnncalc.options import misuse
     from cnncalc.quantities import parse_shape
 
     try:
         dims = parse_shape(text, 1, 4)
     except ValueError as exc:
-        raise _Usage(f"--input: {exc}") from None
+        misuse(str(exc), "--input")
     rank = len(file_input)
     if rank > 1 and len(dims) == rank - 1:
         return (*dims, file_input[-1])
     if len(dims) != rank:
         forms = {1: "one number", 2: "L or LxC", 3: "HxW or HxWxC", 4: "DxHxW or DxHxWxC"}
-        raise _Usage(f"--input: the file's input is {'x'.join(map(str, file_input))}; give {forms[rank]}")
+        misuse(f"the file's input is {'x'.join(map(str, file_input))}; give {forms[rank]}", "--input")
     return dims

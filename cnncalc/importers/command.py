@@ -6,7 +6,7 @@ import os
 import sys
 
 from cnncalc.importers import IMPORTERS, ImportResult, Options
-from cnncalc.problems import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from cnncalc.problems import EXIT_OK, EXIT_PROBLEMS
 
 
 def import_file(source: str, options: Options) -> ImportResult:
@@ -18,15 +18,18 @@ def import_file(source: str, options: Options) -> ImportResult:
 
 
 def run_import(source: str, output: str | None, input_shape: str | None, partial: bool) -> int:
-    """Import SOURCE, write the spec to OUTPUT (stdout when None or '-'), and return the exit code."""
+    """Import SOURCE, write the spec to OUTPUT (stdout when None or '-'), and return the exit code.
+
+    Misuse raises CommandLineError (the command line reports it, as for every command); the importer's
+    problems are diagnostics on stderr, exit 1."""
     from cnncalc.diagnostics import text
+    from cnncalc.options import misuse
+    from cnncalc.textout import write_output
 
     suffix = os.path.splitext(source)[1].lower()
     if suffix not in IMPORTERS:
-        known = ", ".join(sorted(IMPORTERS))
-        print(f"cnncalc import: cannot tell the format of {source!r} from its suffix; "
-              f"give a file ending in one of {known}", file=sys.stderr)
-        return EXIT_USAGE
+        misuse(f"cannot tell the format of {source!r} from its suffix; give a file ending in one of "
+               f"{', '.join(sorted(IMPORTERS))}")
     shape = None
     if input_shape is not None:
         from cnncalc.quantities import parse_shape
@@ -34,14 +37,11 @@ def run_import(source: str, output: str | None, input_shape: str | None, partial
         try:  # as `shape --input`: 416 (square, the file's channels), 416x320, or 416x320x3
             shape = parse_shape(input_shape, 1, 3)
         except ValueError as exc:
-            print(f"cnncalc import: --input: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            misuse(str(exc), "--input")
     result = import_file(source, Options(shape, partial))
-    for problem in result.problems:
-        print(text(problem), file=sys.stderr)
+    if result.problems:
+        sys.stderr.write("".join(text(problem) + "\n" for problem in result.problems))
     if not result.ok:
         return EXIT_PROBLEMS
-    from cnncalc.textout import write_output
-
     write_output(output, result.yaml)  # a failure is OutputError: the command line reports it (exit 74)
     return EXIT_OK
