@@ -315,7 +315,7 @@ def _constant_node(node: Any) -> Const | None:
 def _fold(ctx: Ctx, node: Any) -> Any:
     """Evaluate a shape computation on small constants (how exporters build pads and shapes), or None.
 
-    Only these standard operators are evaluated, with numpy, on at most a few dozen numbers."""
+    Only the operators of _FOLDERS are evaluated, with numpy, on at most a few dozen numbers."""
     import numpy as np
 
     a = _attrs(node)
@@ -326,51 +326,84 @@ def _fold(ctx: Ctx, node: Any) -> Any:
     args: list[Any] = [ctx.consts[i].values if i else None for i in node.input]
     if not args or any(v is None for v, i in zip(args, node.input) if i) or node.input[0] not in ctx.consts:
         return None
-    x: Any = args[0]
-    rest = args[1:]
-    op = node.op_type
-    if op == "Cast":
-        from onnx import helper
+    folder = _FOLDERS.get(node.op_type)
+    return folder(args[0], args[1:], a) if folder is not None else None
 
-        return x.astype(helper.tensor_dtype_to_np_dtype(a["to"]))
-    if op == "Reshape":
-        target = [int(d) for d in rest[0]]
-        target = [x.shape[i] if d == 0 else d for i, d in enumerate(target)]
-        return x.reshape(target)
-    if op == "Transpose":
-        return np.transpose(x, a.get("perm"))
-    if op == "Concat":
-        return np.concatenate([v for v in args if v is not None], axis=a.get("axis", 0))
-    if op == "Unsqueeze":
-        axes = list(rest[0]) if rest and rest[0] is not None else a["axes"]
-        for axis in sorted(int(v) % (x.ndim + len(axes)) for v in axes):
-            x = np.expand_dims(x, axis)
-        return x
-    if op == "Squeeze":
-        axes = rest[0] if rest and rest[0] is not None else a.get("axes")
-        return np.squeeze(x, axis=tuple(int(v) for v in axes) if axes is not None else None)
-    if op == "Gather":
-        return np.take(x, rest[0].astype(np.int64), axis=a.get("axis", 0))
-    if op == "Slice":
-        starts, ends = rest[0], rest[1]
-        axes = rest[2] if len(rest) > 2 and rest[2] is not None else range(len(starts))
-        steps = rest[3] if len(rest) > 3 and rest[3] is not None else [1] * len(starts)
-        index = [slice(None)] * x.ndim
-        for axis, start, end, step in zip(axes, starts, ends, steps):
-            index[int(axis)] = slice(int(start), int(max(min(end, 2**62), -2**62)), int(step))
-        return x[tuple(index)]
-    if op == "ConstantOfShape":
-        from onnx import numpy_helper
 
-        shape = tuple(int(d) for d in x.reshape(-1))
-        if any(d < 0 for d in shape) or math.prod(shape) > _SMALL:  # never materialised: a 9 KB file can claim gigabytes
-            raise _Large(shape)
-        fill = numpy_helper.to_array(a["value"]).reshape(-1) if "value" in a else np.zeros(1, np.float32)
-        return np.full(shape, fill[0], dtype=fill.dtype)
-    binary = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.floor_divide}
-    if op in binary and len(args) == 2:
-        return binary[op](x, args[1])
-    return None
+def _fold_cast(x: Any, rest: list[Any], a: dict[str, Any]) -> Any:
+    from onnx import helper
+
+    return x.astype(helper.tensor_dtype_to_np_dtype(a["to"]))
+
+
+def _fold_reshape(x: Any, rest: list[Any], a: dict[str, Any]) -> Any:
+    target = [int(d) for d in rest[0]]
+    return x.reshape([x.shape[i] if d == 0 else d for i, d in enumerate(target)])
+
+
+def _fold_unsqueeze(x: Any, rest: list[Any], a: dict[str, Any]) -> Any:
+    import numpy as np
+
+    axes = list(rest[0]) if rest and rest[0] is not None else a["axes"]
+    for axis in sorted(int(v) % (x.ndim + len(axes)) for v in axes):
+        x = np.expand_dims(x, axis)
+    return x
+
+
+def _fold_squeeze(x: Any, rest: list[Any], a: dict[str, Any]) -> Any:
+    import numpy as np
+
+    axes = rest[0] if rest and rest[0] is not None else a.get("axes")
+    return np.squeeze(x, axis=tuple(int(v) for v in axes) if axes is not None else None)
+
+
+def _fold_slice(x: Any, rest: list[Any], a: dict[str, Any]) -> Any:
+    starts, ends = rest[0], rest[1]
+    axes = rest[2] if len(rest) > 2 and rest[2] is not None else range(len(starts))
+    steps = rest[3] if len(rest) > 3 and rest[3] is not None else [1] * len(starts)
+    index = [slice(None)] * x.ndim
+    for axis, start, end, step in zip(axes, starts, ends, steps):
+        index[int(axis)] = slice(int(start), int(max(min(end, 2**62), -2**62)), int(step))
+    return x[tuple(index)]
+
+
+def _fold_constant_of_shape(x: Any, rest: list[Any], a: dict[str, Any]) -> Any:
+    import numpy as np
+    from onnx import numpy_helper
+
+    shape = tuple(int(d) for d in x.reshape(-1))
+    if any(d < 0 for d in shape) or math.prod(shape) > _SMALL:  # never materialised: a 9 KB file can claim gigabytes
+        raise _Large(shape)
+    fill = numpy_helper.to_array(a["value"]).reshape(-1) if "value" in a else np.zeros(1, np.float32)
+    return np.full(shape, fill[0], dtype=fill.dtype)
+
+
+def _fold_binary(function: Callable[[Any, Any], Any]) -> Callable[[Any, list[Any], dict[str, Any]], Any]:
+    return lambda x, rest, a: function(x, rest[0]) if len(rest) == 1 else None
+
+
+def _fold_numpy(name: str) -> Callable[[Any, Any], Any]:
+    def apply(x: Any, y: Any) -> Any:
+        import numpy as np
+
+        return getattr(np, name)(x, y)
+    return apply
+
+
+# op_type -> (x, the other inputs' values, attributes) -> the result; every one on a few dozen numbers at most.
+_FOLDERS: dict[str, Callable[[Any, list[Any], dict[str, Any]], Any]] = {
+    "Cast": _fold_cast,
+    "Reshape": _fold_reshape,
+    "Transpose": lambda x, rest, a: x.transpose(a.get("perm")),
+    "Concat": lambda x, rest, a: _fold_numpy("concatenate")([x, *(v for v in rest if v is not None)], a.get("axis", 0)),
+    "Unsqueeze": _fold_unsqueeze,
+    "Squeeze": _fold_squeeze,
+    "Gather": lambda x, rest, a: x.take(rest[0].astype("int64"), axis=a.get("axis", 0)),
+    "Slice": _fold_slice,
+    "ConstantOfShape": _fold_constant_of_shape,
+    "Add": _fold_binary(_fold_numpy("add")), "Sub": _fold_binary(_fold_numpy("subtract")), "Mul": _fold_binary(_fold_numpy("multiply")),
+    "Div": _fold_binary(_fold_numpy("floor_divide")),
+}
 
 
 class _Large(Exception):
