@@ -81,7 +81,7 @@ def conv_params(request: ConvRequest) -> formulas.ConvParams:
     r = request
     if r.channels % r.groups or r.filters % r.groups:
         raise CommandLineError(f"--groups {r.groups} must divide both --channels {r.channels} and --filters {r.filters}")
-    return formulas.worked_conv_params_nd(r.filters, r.kernel, r.channels, r.groups, r.bias)
+    return formulas.worked_conv_params(r.filters, r.kernel, r.channels, r.groups, r.bias)
 
 
 def dense_stack(request: DenseRequest) -> DenseStack:

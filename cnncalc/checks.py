@@ -8,7 +8,7 @@ from typing import Iterator
 
 from cnncalc import spec as spec_module
 from cnncalc.analysis import Analysis, analyze
-from cnncalc.kinds import fmt_shape
+from cnncalc.quantities import fmt_shape
 from cnncalc.limits import collector_paused
 from cnncalc.quantities import Quantity
 from cnncalc.problems import ERROR, Located, Problem, SpecError

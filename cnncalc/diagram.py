@@ -19,12 +19,12 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from cnncalc.analysis import Analysis
-from cnncalc import kinds, quantities
+from cnncalc import quantities
 from cnncalc.kinds import Shape
 from cnncalc.render import fold
 
 # Remembered: a network repeats a few shapes and figures in many boxes (each label and tooltip shows them).
-fmt_shape = functools.lru_cache(maxsize=1024)(kinds.fmt_shape)
+fmt_shape = functools.lru_cache(maxsize=1024)(quantities.fmt_shape)
 human = functools.lru_cache(maxsize=1024, typed=True)(quantities.human)
 
 FONT_SIZE = 12.0

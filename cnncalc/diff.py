@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
+from cnncalc.memory import DTYPE_BYTES
+
 if TYPE_CHECKING:
     from cnncalc.analysis import Analysis, Row
 
@@ -23,7 +25,7 @@ SAME = "same"
 # The totals compared, in display order; `memory` is float32 inference memory for one sample
 # (parameters + every layer's output), the figure `max_memory` budgets.
 METRICS = ("params", "trainable", "non_trainable", "macs", "memory")
-BYTES_PER_VALUE = 4  # layer memory: the output for one sample in float32, as `shape --format json`
+BYTES_PER_VALUE = DTYPE_BYTES["float32"]  # layer memory: the output for one sample in float32, as `shape --format json`
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from cnncalc.textout import neutral
 from cnncalc.diff import ADDED, CHANGED, REMOVED, SAME, Diff, LayerChange, LayerFigures, Threshold, TotalChange
-from cnncalc.kinds import fmt_shape
+from cnncalc.quantities import fmt_shape
 from cnncalc.quantities import human_bytes
 
 if TYPE_CHECKING:  # rich is imported only when a table is drawn

@@ -16,10 +16,11 @@ from math import prod
 from typing import Any, Callable
 
 from cnncalc import formulas as F
-from cnncalc.kinds import KINDS, Shape, fmt_shape
+from cnncalc.kinds import KINDS, Shape
+from cnncalc.memory import DTYPE_BYTES
 from cnncalc.network import INPUT, PIXEL, RF, Layer, Network
+from cnncalc.quantities import fmt_shape
 
-DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}  # as memory.DTYPE_BYTES (a test ties them)
 # Topics in the order a layer's steps are shown.
 TOPICS = ("merge", "output", "params", "macs", "memory", "rf", "dense")
 
@@ -218,16 +219,16 @@ def _conv(ctx: Ctx) -> Parts:
     kernel, out_sp = a["kernel"], [x.out_size for x in axes]
     per = f"{dots(kernel)}·{n(c)}" + (f"/{g}" if g > 1 else "")
     sym = f"{'·'.join('k' * len(kernel))}·C" + ("/groups" if g > 1 else "")
-    total = F.conv_params(c, f, (kernel[0], prod(kernel[1:])), g, a["bias"])
+    total = F.conv_params(c, f, tuple(kernel), g, a["bias"])
     params = (Step("params", "parameters", f"F × ({sym} + 1)", f"{n(f)} × ({per} + 1)", n(total), total)
               if a["bias"] else Step("params", "parameters", f"F × {sym}", f"{n(f)} × {per}", n(total), total))
     if transposed:
         in_sp = ctx.shape[:-1]
-        macs = prod(in_sp) * c * (f // g) * prod(kernel)
+        macs = F.deconv_macs(tuple(in_sp), c, f, tuple(kernel), g)
         mac = Step("macs", "multiply-adds", "in_positions·C × F/groups·k (each input scatters a kernel)",
                    f"{dots(in_sp)}·{n(c)} × {n(f)}{f'/{g}' if g > 1 else ''}·{dots(kernel)}", n(macs), macs)
     else:
-        macs = prod(out_sp) * f * prod(kernel) * (c // g)
+        macs = F.conv_macs(tuple(out_sp), c, f, tuple(kernel), g)
         mac = Step("macs", "multiply-adds", f"out_positions·F × {sym}", f"{dots(out_sp)}·{n(f)} × {per}",
                    n(macs), macs)
     channels = Step("output", "channels", "F (one map per filter)", "", n(f), f)
@@ -241,20 +242,21 @@ def _depthwise(ctx: Ctx) -> Parts:
     kernel, out_sp = a["kernel"], [x.out_size for x in axes]
     cm = c * m
     depth_bias = a["bias"] and ctx.layer.kind == "depthwise"
-    dw = cm * prod(kernel) + (cm if depth_bias else 0)
+    dw = F.conv_params(c, cm, tuple(kernel), c, depth_bias)  # one filter group per input channel
     steps = [Step("params", "depthwise parameters", "C·m × (k·k + 1)" if depth_bias else "C·m × k·k",
                   f"{n(c)}·{m} × ({dots(kernel)} + 1)" if depth_bias else f"{n(c)}·{m} × {dots(kernel)}", n(dw), dw)]
-    dw_macs = prod(out_sp) * cm * prod(kernel)
+    dw_macs = F.conv_macs(tuple(out_sp), c, cm, tuple(kernel), c)
     macs = [Step("macs", "depthwise multiply-adds", "out_positions·C·m × k·k",
                  f"{dots(out_sp)}·{n(cm)} × {dots(kernel)}", n(dw_macs), dw_macs)]
     out_c = cm
     if ctx.layer.kind == "separable":
         f = a["filters"]
-        pw = f * cm + (f if a["bias"] else 0)
+        ones = (1,) * len(kernel)
+        pw = F.conv_params(cm, f, ones, 1, a["bias"])
         steps += [Step("params", "pointwise parameters", "F × (C·m + 1)" if a["bias"] else "F × C·m",
                        f"{n(f)} × ({n(cm)} + 1)" if a["bias"] else f"{n(f)} × {n(cm)}", n(pw), pw),
                   Step("params", "parameters", "depthwise + pointwise", f"{n(dw)} + {n(pw)}", n(dw + pw), dw + pw)]
-        pw_macs = prod(out_sp) * f * cm
+        pw_macs = F.conv_macs(tuple(out_sp), cm, f, ones, 1)
         macs += [Step("macs", "pointwise multiply-adds", "out_positions·F × C·m", f"{dots(out_sp)}·{n(f)} × {n(cm)}",
                       n(pw_macs), pw_macs),
                  Step("macs", "multiply-adds", "depthwise + pointwise", f"{n(dw_macs)} + {n(pw_macs)}",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cnncalc.render import fmt_shape  # not kinds': the CLI reads FORMATS for --help
+from cnncalc.quantities import fmt_shape
 from cnncalc.textout import neutral
 
 if TYPE_CHECKING:

@@ -80,28 +80,6 @@ def uncovered(in_size: int, window: Window, out_size: int) -> tuple[int, int] | 
     return first_lost + 1, in_size
 
 
-def conv_params(in_channels: int, filters: int, kernel: tuple[int, int], groups: int = 1, bias: bool = True) -> int:
-    """Convolution parameters: F·(kh·kw·C/groups) + F if bias, with kernel = (kh, kw)."""
-    kernel_h, kernel_w = kernel
-    return filters * kernel_h * kernel_w * (in_channels // groups) + (filters if bias else 0)
-
-
-def conv_macs(
-    out_hw: tuple[int, int], in_channels: int, filters: int, kernel: tuple[int, int], groups: int = 1
-) -> int:
-    """Convolution multiply-adds (bias excluded): out_H·out_W·F·(kh·kw·C/groups), out_hw = (out_H, out_W)."""
-    (out_h, out_w), (kernel_h, kernel_w) = out_hw, kernel
-    return out_h * out_w * filters * kernel_h * kernel_w * (in_channels // groups)
-
-
-def deconv_macs(
-    in_hw: tuple[int, int], in_channels: int, filters: int, kernel: tuple[int, int], groups: int = 1
-) -> int:
-    """Transposed convolution multiply-adds: in_H·in_W·C·(F/groups)·kh·kw (each input pixel scatters a kernel)."""
-    (in_h, in_w), (kernel_h, kernel_w) = in_hw, kernel
-    return in_h * in_w * in_channels * (filters // groups) * kernel_h * kernel_w
-
-
 def dense_params(in_features: int, units: int, bias: bool = True) -> int:
     """Dense (fully connected) parameters: N·U + U if bias."""
     return in_features * units + (units if bias else 0)
@@ -126,23 +104,13 @@ class ConvParams(NamedTuple):
     kernel: tuple[int, ...] = ()  # every axis of the kernel (kd, kh, kw in 3-D); () means (kernel_h, kernel_w)
 
 
-def worked_conv_params_nd(
+def worked_conv_params(
     filters: int, kernel: tuple[int, ...], in_channels: int, groups: int = 1, bias: bool = True
 ) -> ConvParams:
     """Parameters of one convolution in any rank: F·(∏k·C/groups + 1) with bias, F·∏k·C/groups without."""
-    total = conv_params_nd(in_channels, filters, kernel, groups, bias)
+    total = conv_params(in_channels, filters, kernel, groups, bias)
     weights = filters * kernel_volume(kernel) * (in_channels // groups)
     return ConvParams(filters, kernel[0], kernel[-1], in_channels, groups, bias, weights, total, kernel)
-
-
-def worked_conv_params(
-    filters: int, kernel: tuple[int, int], in_channels: int, groups: int = 1, bias: bool = True
-) -> ConvParams:
-    """Parameters of one convolution: F·(kh·kw·C/groups + 1) with bias, F·kh·kw·C/groups without."""
-    kernel_h, kernel_w = kernel
-    total = conv_params(in_channels, filters, kernel, groups, bias)
-    weights = filters * kernel_h * kernel_w * (in_channels // groups)
-    return ConvParams(filters, kernel_h, kernel_w, in_channels, groups, bias, weights, total)
 
 
 class SizeAxis(NamedTuple):
@@ -235,18 +203,18 @@ def kernel_volume(kernel: tuple[int, ...]) -> int:
     return prod(kernel)
 
 
-def conv_params_nd(in_channels: int, filters: int, kernel: tuple[int, ...], groups: int = 1, bias: bool = True) -> int:
-    """Convolution parameters in any rank: F·(∏k·C/groups) + F if bias."""
+def conv_params(in_channels: int, filters: int, kernel: tuple[int, ...], groups: int = 1, bias: bool = True) -> int:
+    """Convolution parameters in any rank: F·(∏k·C/groups) + F if bias (2-D: F·(kh·kw·C/groups) + F)."""
     return filters * kernel_volume(kernel) * (in_channels // groups) + (filters if bias else 0)
 
 
-def conv_macs_nd(out_sizes: tuple[int, ...], in_channels: int, filters: int, kernel: tuple[int, ...],
+def conv_macs(out_sizes: tuple[int, ...], in_channels: int, filters: int, kernel: tuple[int, ...],
                  groups: int = 1) -> int:
     """Convolution multiply-adds in any rank (bias excluded): ∏out·F·(∏k·C/groups)."""
     return kernel_volume(out_sizes) * filters * kernel_volume(kernel) * (in_channels // groups)
 
 
-def deconv_macs_nd(in_sizes: tuple[int, ...], in_channels: int, filters: int, kernel: tuple[int, ...],
+def deconv_macs(in_sizes: tuple[int, ...], in_channels: int, filters: int, kernel: tuple[int, ...],
                    groups: int = 1) -> int:
     """Transposed convolution multiply-adds in any rank: ∏in·C·(F/groups)·∏k (each input position scatters a kernel)."""
     return kernel_volume(in_sizes) * in_channels * (filters // groups) * kernel_volume(kernel)

@@ -6,6 +6,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 from cnncalc import formulas as F
 from cnncalc.problems import WARNING, Located, Problem, SpecError, did_you_mean
+from cnncalc.quantities import fmt_shape
 
 Shape = tuple[int, ...]
 # Per spatial axis (length; height, width; depth, height, width): (window span in input pixels, stride,
@@ -18,11 +19,6 @@ ACTIVATIONS = (
     "relu", "relu6", "leakyrelu", "elu", "gelu", "sigmoid", "tanh", "silu", "swish",
     "hardswish", "hardsigmoid", "softmax", "identity", "linear", "none",
 )
-
-
-def fmt_shape(shape: Shape) -> str:
-    """Render a shape as H×W×C (L×C, D×H×W×C, or N)."""
-    return "×".join(str(d) for d in shape)
 
 
 # --- argument converters: (value, where) -> converted value -------------------------------
@@ -489,8 +485,8 @@ def _conv(call: Call) -> LayerOut:
     win = _window(call, sizes, geo)
     return LayerOut(
         win.out + (filters,),
-        trainable=F.conv_params_nd(c, filters, geo.kernel, groups, a["bias"]),
-        macs=F.conv_macs_nd(win.out, c, filters, geo.kernel, groups),
+        trainable=F.conv_params(c, filters, geo.kernel, groups, a["bias"]),
+        macs=F.conv_macs(win.out, c, filters, geo.kernel, groups),
         weights=(geo.kernel + (c // groups, filters),),
         rf=win.rf(geo),
         warnings=win.warnings,
@@ -506,8 +502,8 @@ def _depthwise(call: Call, bias: bool | None = None) -> LayerOut:
     win = _window(call, sizes, geo)
     return LayerOut(
         win.out + (c * m,),
-        trainable=F.conv_params_nd(c, c * m, geo.kernel, c, a["bias"] if bias is None else bias),
-        macs=F.conv_macs_nd(win.out, c, c * m, geo.kernel, c),
+        trainable=F.conv_params(c, c * m, geo.kernel, c, a["bias"] if bias is None else bias),
+        macs=F.conv_macs(win.out, c, c * m, geo.kernel, c),
         weights=(geo.kernel + (1, c * m),),
         rf=win.rf(geo),
         warnings=win.warnings,
@@ -522,8 +518,8 @@ def _separable(call: Call) -> LayerOut:
     ones = (1,) * (len(out.output) - 1)
     filters = call.args["filters"]
     return out._replace(output=out.output[:-1] + (filters,),
-                        trainable=out.trainable + F.conv_params_nd(cm, filters, ones, 1, call.args["bias"]),
-                        macs=out.macs + F.conv_macs_nd(out.output[:-1], cm, filters, ones, 1),
+                        trainable=out.trainable + F.conv_params(cm, filters, ones, 1, call.args["bias"]),
+                        macs=out.macs + F.conv_macs(out.output[:-1], cm, filters, ones, 1),
                         weights=out.weights + (ones + (cm, filters),))
 
 
@@ -555,8 +551,8 @@ def _deconv(call: Call) -> LayerOut:
             raise call.fail("empty-output", f"the output would be {fmt_shape(out)}; use less padding", "padding")
     return LayerOut(
         out + (filters,),
-        trainable=F.conv_params_nd(c, filters, kernel, groups, a["bias"]),
-        macs=F.deconv_macs_nd(sizes, c, filters, kernel, groups),
+        trainable=F.conv_params(c, filters, kernel, groups, a["bias"]),
+        macs=F.deconv_macs(sizes, c, filters, kernel, groups),
         weights=(kernel + (filters // groups, c),),
         breaks_rf=True,
     )

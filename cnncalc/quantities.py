@@ -92,3 +92,8 @@ def human_bytes(count: float) -> str:
         if abs(count) >= scale:
             return f"{count / scale:.2f} {prefix}"
     return f"{count:g} B"
+
+
+def fmt_shape(shape: "tuple[int, ...] | list[int]") -> str:
+    """A shape as text: H×W×C (L×C, D×H×W×C, or N); parse_shape reads it back (as HxWxC)."""
+    return "×".join(str(d) for d in shape)

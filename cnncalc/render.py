@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence, Union
 
+from cnncalc.quantities import fmt_shape
 from cnncalc.textout import ascii_table, neutral
 
 if TYPE_CHECKING:  # the analysis chain and rich are imported only by the commands that need them
@@ -27,11 +28,6 @@ OPTIONAL_COLUMNS = ("args", "weights", "rf", "memory")
 HEADERS = {"output": "Output", "params": "Params", "macs": "MACs", "memory": "Memory",
            "rf": "RF (size/stride/pad)", "weights": "Weights", "args": "Arguments"}
 LEFT = ("output", "rf", "weights", "args")
-
-
-def fmt_shape(shape: Sequence[int]) -> str:
-    """A shape as H×W×C (or N)."""
-    return "×".join(str(d) for d in shape)
 
 
 @dataclass

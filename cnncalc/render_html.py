@@ -5,7 +5,7 @@ from __future__ import annotations
 from cnncalc.markup import escape
 
 from cnncalc.analysis import Analysis
-from cnncalc.kinds import fmt_shape
+from cnncalc.quantities import fmt_shape
 from cnncalc.memory import MemoryEstimate
 from cnncalc.render import fold, footer, title
 

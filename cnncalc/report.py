@@ -13,7 +13,7 @@ from typing import Callable
 
 from cnncalc.analysis import Analysis
 from cnncalc.diagram import Node, Options, fold_note, layout, nodes
-from cnncalc.kinds import fmt_shape
+from cnncalc.quantities import fmt_shape
 from cnncalc.memory import DTYPE_BYTES, MemoryEstimate
 from cnncalc.quantities import human, human_bytes
 from cnncalc.svg import render

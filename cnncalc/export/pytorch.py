@@ -23,7 +23,8 @@ from cnncalc.analysis import Analysis
 from cnncalc.export.emitters import EMITTERS, Emit
 from cnncalc.export.helpers import HELPERS
 from cnncalc.export.names import ExpressionError, class_name, comment, expression, identifier, literal
-from cnncalc.kinds import ALIASES, KINDS, fmt_shape
+from cnncalc.kinds import ALIASES, KINDS
+from cnncalc.quantities import fmt_shape
 from cnncalc.network import INPUT, Layer
 from cnncalc.problems import BlockUse, Located, SpecError
 from cnncalc.spec import Block, Item, Lit, Seq, Value, Var
