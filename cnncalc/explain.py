@@ -131,18 +131,21 @@ def _size_formula(a: F.SizeAxis) -> str:
 
 
 def _size_worked(a: F.SizeAxis) -> str:
-    """The formula with the axis's numbers in it, and the division's value when it is not whole."""
+    """The formula with the axis's numbers in it (a padding, dilation or output padding that changes nothing left
+    out), and the division's value when it is not whole. `cnncalc size` and `explain` both word an axis here."""
+    padded = bool(a.pad_begin or a.pad_end)
     if a.transposed:
         if a.same:
             return f"{a.in_size}·{a.stride}"
-        pad = f"2·{a.pad_begin}" if a.pad_begin == a.pad_end else f"{a.pad_begin} − {a.pad_end}"
-        return (f"({a.in_size} − 1)·{a.stride} − {pad} + {a.dilation}·({a.kernel_size} − 1) + "
-                f"{a.output_padding} + 1")
+        pad = f" − 2·{a.pad_begin}" if a.pad_begin == a.pad_end else f" − {a.pad_begin} − {a.pad_end}"
+        kern = f"{a.dilation}·({a.kernel_size} − 1)" if a.dilation > 1 else f"({a.kernel_size} − 1)"
+        extra = f" + {a.output_padding}" if a.output_padding else ""
+        return f"({a.in_size} − 1)·{a.stride}{pad if padded else ''} + {kern}{extra} + 1"
     pad = f"2·{a.pad_begin}" if a.pad_begin == a.pad_end else f"{a.pad_begin} + {a.pad_end}"
     if a.dilation > 1:
-        core = f"{a.in_size} + {pad} − {a.dilation}·({a.kernel_size} − 1) − 1"
+        core = f"{a.in_size}{f' + {pad}' if padded else ''} − {a.dilation}·({a.kernel_size} − 1) − 1"
     else:
-        core = f"{a.in_size} − {a.kernel_size} + {pad}"
+        core = f"{a.in_size} − {a.kernel_size}{f' + {pad}' if padded else ''}"
     op, cl = ("⌈", "⌉") if a.ceil_mode else ("⌊", "⌋")
     text = f"{op}({core})/{a.stride}{cl} + 1"
     if a.remainder:

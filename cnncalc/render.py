@@ -470,14 +470,21 @@ def size_json(axes: Sequence["SizeAxis"]) -> str:
 
 
 def size_text(axes: Sequence["SizeAxis"]) -> str:
-    """`size`: the output size, then the worked formula (once when every axis is the same)."""
+    """`size`: the output size, then the worked formula (once when every axis is the same), worded as `explain`
+    words it (one path: explain.size_step)."""
+    from cnncalc.explain import size_step
+
+    def worked(axis: "SizeAxis") -> list[str]:
+        step = size_step("", axis)
+        return [f"{step.worked} = {step.result}", *step.notes]
+
     first = axes[0]
     if all(_same_axis(first, other) for other in axes[1:]):
-        return "\n".join([str(first.out_size), *explain_size(first)]) + "\n"
+        return "\n".join([str(first.out_size), *worked(first)]) + "\n"
     lines = ["×".join(str(a.out_size) for a in axes)]
     names = ("height", "width") if len(axes) == 2 else ("depth", "height", "width")
     for name, axis in zip(names, axes):
-        lines.extend(f"{name}: {line}" for line in explain_size(axis))
+        lines.extend(f"{name}: {line}" for line in worked(axis))
     return "\n".join(lines) + "\n"
 
 
@@ -556,44 +563,3 @@ def json_document(value: Any) -> str:
     import json
 
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-
-
-def explain_size(axis: "SizeAxis") -> list[str]:
-    """The output-size formula with the numbers in it, and what a floored division loses."""
-    a = axis
-    if a.transposed:
-        if a.same:
-            return [f"{a.in_size} · {a.stride} = {a.out_size}   (transposed, padding same: H·s)"]
-        pad = f"2·{a.pad_begin}" if a.pad_begin == a.pad_end else f"{a.pad_begin} − {a.pad_end}"
-        kern = f"{a.dilation}·({a.kernel_size} − 1)" if a.dilation > 1 else f"({a.kernel_size} − 1)"
-        extra = f" + {a.output_padding}" if a.output_padding else ""
-        return [f"({a.in_size} − 1)·{a.stride} − {pad} + {kern}{extra} + 1 = {a.out_size}"]
-    lines = []
-    total_pad = a.pad_begin + a.pad_end
-    if a.same:
-        lines.append(f"padding same: output ⌈{a.in_size}/{a.stride}⌉ = {a.out_size}; padding {a.pad_begin} "
-                     f"before, {a.pad_end} after (TensorFlow: the odd pixel goes after)")
-    pad = f"2·{a.pad_begin}" if a.pad_begin == a.pad_end else f"{a.pad_begin} + {a.pad_end}"
-    if a.dilation > 1:
-        core = f"{a.in_size} + {pad} − {a.dilation}·({a.kernel_size} − 1) − 1"
-    else:
-        core = f"{a.in_size} − {a.kernel_size} + {pad}" if total_pad else f"{a.in_size} − {a.kernel_size}"
-    exact = a.numerator / a.stride
-    if a.remainder == 0:
-        lines.append(f"({core})/{a.stride} + 1 = {a.out_size}")
-    else:
-        op = "⌈" if a.ceil_mode else "⌊"
-        cl = "⌉" if a.ceil_mode else "⌋"
-        lines.append(f"{op}({core})/{a.stride}{cl} + 1 = {op}{exact:g}{cl} + 1 = {a.out_size}")
-        if not a.ceil_mode:
-            if a.lost:
-                first, last = a.lost
-                what = f"input rows {first}–{last} are" if first != last else f"input row {first} is"
-                lines.append(f"not even: {a.numerator} is not a multiple of {a.stride}; the remainder "
-                             f"{a.remainder} is floored away, so {what} never covered by a window")
-            else:
-                lines.append(f"not even: {a.numerator} is not a multiple of {a.stride}, but no input row is lost: "
-                             "only padding, or rows the stride skips anyway, fall outside the windows")
-        else:
-            lines.append("ceil mode: the last, partial window is kept (it starts inside the input)")
-    return lines

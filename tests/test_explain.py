@@ -62,15 +62,15 @@ def step(layer: E.LayerExplanation, label: str) -> E.Step:
     # groups: 64 × (3·3·256/4 + 1) = 36,928
     ("input: [14, 14, 256]\nlayers:\n  - conv: {filters: 64, kernel: 3, groups: 4}\n",
      "parameters", "64 × (3·3·256/4 + 1)", "36,928"),
-    # stride 2, floor: ⌊(8 − 3 + 2·0)/2⌋ + 1 = ⌊2.5⌋ + 1 = 3
+    # stride 2, floor: ⌊(8 − 3)/2⌋ + 1 = ⌊2.5⌋ + 1 = 3
     ("input: [8, 8, 1]\nlayers:\n  - conv: {filters: 1, kernel: 3, stride: 2}\n",
-     "height and width", "⌊(8 − 3 + 2·0)/2⌋ + 1 = ⌊2.5⌋ + 1", "3"),
+     "height and width", "⌊(8 − 3)/2⌋ + 1 = ⌊2.5⌋ + 1", "3"),
     # dilation 2: ⌊(32 + 2·2 − 2·(3 − 1) − 1)/1⌋ + 1 = 32
     ("input: [32, 32, 1]\nlayers:\n  - conv: {filters: 1, kernel: 3, dilation: 2, padding: 2}\n",
      "height and width", "⌊(32 + 2·2 − 2·(3 − 1) − 1)/1⌋ + 1", "32"),
     # transposed: (7 − 1)·2 − 2·1 + 1·(3 − 1) + 1 + 1 = 14
     ("input: [7, 7, 4]\nlayers:\n  - deconv: {filters: 2, kernel: 3, stride: 2, padding: 1, output_padding: 1}\n",
-     "height and width", "(7 − 1)·2 − 2·1 + 1·(3 − 1) + 1 + 1", "14"),
+     "height and width", "(7 − 1)·2 − 2·1 + (3 − 1) + 1 + 1", "14"),
     # depthwise: 32·1 × (3·3 + 1) = 320
     ("input: [16, 16, 32]\nlayers:\n  - depthwise: {kernel: 3, padding: 1}\n",
      "depthwise parameters", "32·1 × (3·3 + 1)", "320"),
@@ -129,7 +129,7 @@ def test_vgg16_halvings_explain_the_last_feature_map() -> None:
     e = E.explain(analysis.network, analysis.name)
     assert e.feature_map == (7, 7, 512)
     assert [c.before[0] for c in e.trail] + [e.trail[-1].after[0]] == [224, 112, 56, 28, 14, 7]
-    assert e.trail[0].worked == "⌊(224 − 2 + 2·0)/2⌋ + 1 = 112"
+    assert e.trail[0].worked == "⌊(224 − 2)/2⌋ + 1 = 112"
     assert "14×14 → 7×7" in explain_render.text(e)
 
 
@@ -233,7 +233,7 @@ def test_json_structure() -> None:
                 if s["label"] in ("parameters", "depthwise parameters"))
     assert total == run(SMALL.read_text()).totals.params  # 224 + 32 + 36 + 80 + 156 + 130
     assert data["trail"][0] == {"index": 4, "name": "pool", "before": [9, 9], "after": [4, 4],
-                                "worked": "⌊(9 − 2 + 2·0)/2⌋ + 1 = ⌊3.5⌋ + 1 = 4"}
+                                "worked": "⌊(9 − 2)/2⌋ + 1 = ⌊3.5⌋ + 1 = 4"}
 
 
 # --- the command line ------------------------------------------------------------------------------

@@ -166,7 +166,7 @@ def test_size_rank_is_checked(args: tuple[str, ...]) -> None:
 def test_size_and_params_text_in_3d() -> None:
     assert _cli("params", "-F", "64", "-k", "3x3x3", "-C", "64")[1] == "64 × (3·3·3·64 + 1) = 110,656\n"
     code, out = _cli("size", "-i", "16x112x112", "-k", "3", "-s", "1x2x2", "-p", "1")
-    assert code == 0 and out.splitlines()[:2] == ["16×56×56", "depth: (16 − 3 + 2·1)/1 + 1 = 16"]
+    assert code == 0 and out.splitlines()[:2] == ["16×56×56", "depth: ⌊(16 − 3 + 2·1)/1⌋ + 1 = 16"]
     code, out = _cli("size", "-i", "16000", "-k", "80", "-s", "4", "-p", "same")
     assert code == 0 and out.splitlines()[0] == "4000"  # one number: every axis, so a 1-D length too
     assert _cli("size", "-i", "16x112", "-k", "3x7x7")[0] == 2
