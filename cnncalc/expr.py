@@ -131,17 +131,30 @@ def evaluate_first(text: str, pairs: Mapping[str, tuple[object, Any]]) -> Any:
 
 
 def one_pass(text: str, names: Mapping[str, object]) -> Any:
-    """evaluate() by parsing and evaluating the text in one pass: the reference, and what reports a problem."""
-    if len(text) > MAX_LENGTH:
-        raise ExprError(f"the expression is longer than {MAX_LENGTH} characters")
-    tokens = _tokens(text)
-    if not tokens:
-        raise ExprError("the expression is empty")
-    parser = _Parser(tokens, names)
-    result = parser.expression(0)
-    if parser.pos != len(tokens):
-        raise ExprError(f"unexpected {tokens[parser.pos]!r}")
-    return result
+    """evaluate() of any text, and what reports a problem: the text is compiled (the one grammar; a text that
+    does not parse says where it goes wrong), then run with every name it reads checked."""
+    run, _ = _compile(text)
+    return run(_Checked(names))
+
+
+class _Checked(Mapping[str, object]):
+    """The names an expression may read; reading another is UnknownName, with the known ones listed."""
+
+    def __init__(self, names: Mapping[str, object]) -> None:
+        self.names = names
+
+    def __getitem__(self, token: str) -> object:
+        if token not in self.names:
+            from cnncalc.problems import did_you_mean
+            known = ", ".join(sorted(self.names)) or "none"
+            raise UnknownName(f"unknown name {token!r}{did_you_mean(token, self.names)}; known: {known}")
+        return self.names[token]
+
+    def __iter__(self) -> Any:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
 
 
 def _times(left: Number, right: Number) -> Number:
@@ -201,7 +214,7 @@ def _truth(value: Any, what: str) -> bool:
 
 
 class _Cursor:
-    """A position in an expression's tokens, shared by the evaluating parser and the compiler."""
+    """A position in an expression's tokens."""
 
     def __init__(self, tokens: list[str]) -> None:
         self.tokens = tokens
@@ -217,7 +230,7 @@ class _Cursor:
         return self.tokens[self.pos - 1]
 
     def expression(self, depth: int) -> Any:
-        raise NotImplementedError  # a value (_Parser) or a closure (_Compiler)
+        raise NotImplementedError  # the grammar: _Compiler
 
     def arguments(self, function: str, depth: int) -> list[Any]:
         """The arguments of `function(...)`, each an expression(), with their count checked."""
@@ -236,113 +249,10 @@ class _Cursor:
         return values
 
 
-class _Parser(_Cursor):
-    """Recursive descent: or > and > not > comparison > sum > term > unary > power > atom."""
-
-    def __init__(self, tokens: list[str], names: Mapping[str, object]) -> None:
-        super().__init__(tokens)
-        self.names = names
-
-    def expression(self, depth: int) -> Any:
-        if depth > 50:
-            raise ExprError("the expression nests too deeply")
-        value = self.conjunction(depth)
-        while self.peek() == "or":
-            self.take()
-            right = self.conjunction(depth)
-            value = _truth(value, "the left of `or`") or _truth(right, "the right of `or`")
-        return value
-
-    def conjunction(self, depth: int) -> Any:
-        value = self.negation(depth)
-        while self.peek() == "and":
-            self.take()
-            right = self.negation(depth)
-            value = _truth(value, "the left of `and`") and _truth(right, "the right of `and`")
-        return value
-
-    def negation(self, depth: int) -> Any:
-        if self.peek() == "not":
-            self.take()
-            return not _truth(self.negation(depth + 1), "the operand of `not`")
-        return self.comparison(depth)
-
-    def comparison(self, depth: int) -> Any:
-        value = self.sum(depth)
-        if self.peek() in _COMPARE:
-            op = self.take()
-            value = _compare(value, op, self.sum(depth))
-            if self.peek() in _COMPARE:
-                raise ExprError("comparisons do not chain; write `a < b and b < c`")
-        return value
-
-    def sum(self, depth: int) -> Any:
-        value = self.term(depth)
-        while self.peek() in ("+", "-"):
-            op = self.take()
-            left, right = _number(value, "the left of " + op), _number(self.term(depth), "the right of " + op)
-            value = _APPLY[op](left, right)
-        return value
-
-    def term(self, depth: int) -> Any:
-        value = self.unary(depth)
-        while self.peek() in ("*", "//", "/"):
-            op = self.take()
-            left, right = _number(value, "the left of " + op), _number(self.unary(depth), "the right of " + op)
-            value = _APPLY[op](left, right)
-        return value
-
-    def unary(self, depth: int) -> Any:
-        if self.peek() in ("-", "+"):
-            op = self.take()
-            value = _number(self.unary(depth + 1), "the operand of " + op)
-            return -value if op == "-" else value
-        return self.power(depth)
-
-    def power(self, depth: int) -> Any:
-        # As in Python: ** binds tighter than a minus on its left (-2 ** 2 is -4), and groups from the right.
-        value = self.atom(depth)
-        if self.peek() != "**":
-            return value
-        self.take()
-        exponent = _number(self.unary(depth + 1), "the right of **")
-        return power(_number(value, "the left of **"), exponent)
-
-    def atom(self, depth: int) -> Any:
-        token = self.take()
-        if token == "(":
-            value = self.expression(depth + 1)
-            if self.take() != ")":
-                raise ExprError("a ( is not closed")
-            return value
-        if token[0].isdigit() or token[0] == ".":
-            return float(token) if "." in token else int(token)
-        if token in FUNCTIONS and self.peek() == "(":
-            return self.call(token, depth)
-        if token in _WORDS:
-            return _WORDS[token]
-        if token[0].isalpha() or token[0] == "_":
-            return self.name(token)
-        raise ExprError(f"unexpected {token!r}")
-
-    def call(self, function: str, depth: int) -> Any:
-        values = self.arguments(function, depth)
-        numbers = [_number(v, f"argument {i + 1} of {function}()") for i, v in enumerate(values)]
-        return FUNCTIONS[function][0](*numbers)
-
-    def name(self, token: str) -> Any:
-        if token not in self.names:
-            from cnncalc.problems import did_you_mean
-            known = ", ".join(sorted(self.names)) or "none"
-            raise UnknownName(f"unknown name {token!r}{did_you_mean(token, self.names)}; known: {known}")
-        return self.names[token]
-
-
 # -- compiled programs ---------------------------------------------------------------------------
 # A file evaluates the same few texts many times (a block's `${filters * 4}` once per use, RegNet's width rule
-# 84 times per analysis). Each text that parses is compiled once into closures that evaluate it with the
-# one-pass parser's order of evaluation and checks, so that it gives the same value or the same first error.
-# A text that does not parse keeps the one-pass parser, which reports where it goes wrong.
+# 84 times per analysis): each text is compiled once into closures (the one grammar), remembered, and run for
+# every use. A text that does not parse is compiled again by one_pass, which raises where it goes wrong.
 
 Run = Callable[[Mapping[str, object]], Any]
 Program = tuple[Run, tuple[str, ...]]  # the closure, and the names it reads (in first-read order)
@@ -364,18 +274,26 @@ def _program(text: str) -> Program | None:
 def compile_text(text: str) -> Program | None:
     """`text` compiled into a closure over a names mapping holding every name it reads; None if it does not
     parse (too long, empty, a bad token, a wrong argument count, chained comparisons…)."""
-    if len(text) > MAX_LENGTH:
-        return None
     try:
-        tokens = _tokens(text)
-        if not tokens:
-            return None
-        compiler = _Compiler(tokens)
-        run = compiler.expression(0)
-        if compiler.pos != len(tokens):
-            return None
-    except (ExprError, RecursionError):
+        return _compile(text)
+    except ExprError:
         return None
+
+
+def _compile(text: str) -> Program:
+    """`text` compiled, or ExprError saying where it does not parse."""
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"the expression is longer than {MAX_LENGTH} characters")
+    tokens = _tokens(text)
+    if not tokens:
+        raise ExprError("the expression is empty")
+    compiler = _Compiler(tokens)
+    try:
+        run = compiler.expression(0)
+    except RecursionError:
+        raise ExprError("the expression nests too deeply") from None
+    if compiler.pos != len(tokens):
+        raise ExprError(f"unexpected {tokens[compiler.pos]!r}")
     return run, tuple(compiler.names)
 
 
@@ -413,7 +331,7 @@ def _comparison(left: Run, right: Run, op: str) -> Run:
 
 
 def _arithmetic(left: Run, right: Run, op: str) -> Run:
-    """`+ - * // /`: the left checked before the right is evaluated, as the one-pass parser does."""
+    """`+ - * // /`: the left checked before the right is evaluated."""
     left_what, right_what = "the left of " + op, "the right of " + op
     apply = _APPLY[op]
 
@@ -454,7 +372,8 @@ def _call(function: str, arguments: list[Run]) -> Run:
 
 
 class _Compiler(_Cursor):
-    """_Parser's grammar, building closures instead of values; raises ExprError where the text does not parse."""
+    """Recursive descent (or > and > not > comparison > sum > term > unary > power > atom) building closures;
+    raises ExprError where the text does not parse. The one grammar of `${…}`."""
 
     def __init__(self, tokens: list[str]) -> None:
         super().__init__(tokens)

@@ -127,7 +127,8 @@ def test_ascii_text_width_is_the_per_character_sum(size: float) -> None:
         assert diagram.text_width(text, size) == math.ceil(sum(diagram.char_width(ch, size) for ch in text))
 
 
-# -- `${…}` texts compiled once (expr.evaluate) against the one-pass parser (expr.one_pass) --------------
+# -- `${…}` texts remembered once compiled (expr.evaluate) against compiling afresh with every name checked ----
+# (expr.one_pass): the memo and the unchecked names mapping change no value and no first error.
 
 EXPR_NAMES: dict[str, object] = {"a": 6, "b": 4, "x": 2.5, "z": 0, "t": True, "f": False, "w": "same", "k": [3, 3]}
 
@@ -167,7 +168,7 @@ def test_compiled_expressions_give_the_one_pass_outcome(text: str) -> None:
         assert _outcome(expr.evaluate, text, EXPR_NAMES) == expected
     pairs = {name: (value, None) for name, value in EXPR_NAMES.items()}
     assert _outcome(expr.evaluate_first, text, pairs) == expected  # type: ignore[arg-type]
-    if expr.compile_text(text) is None:  # only a text that does not parse keeps the one-pass parser: an error
+    if expr.compile_text(text) is None:  # a text that does not parse is an error
         assert expected[0] in ("ExprError", "UnknownName")
 
 
