@@ -80,6 +80,18 @@ _CONVERTED: dict[tuple[Any, Any], Any] = {}
 _layer = partial(tuple.__new__, Layer)
 
 
+def _converted_value(convert: Any, value: Any, where: Located) -> Any:
+    """_convert, with a hint where a decimal from `${…}` reached an argument that takes a whole number."""
+    try:
+        return _convert(convert, value, where)
+    except SpecError as exc:
+        if not isinstance(value, float):
+            raise
+        problem = exc.problem
+        raise SpecError(problem._replace(message=f"{problem.message}; make it whole with round(…), int(…), "
+                                                 "ceil(…), floor(…) or make_divisible(…, 8)")) from None
+
+
 def _convert(convert: Any, value: Any, where: Located) -> Any:
     """Convert an argument, memoized: files repeat the same few values (3, same, true, [2, 2])."""
     # Types are part of the key: True == 1 and 1.0 == 1 must not share a conversion.
@@ -427,30 +439,6 @@ class Expander:
         self._literal_args[key] = (all_defaults, converted)
         return converted
 
-    def _leaf_args(self, kind: Kind, step: _Step, all_defaults: Defaults) -> tuple[dict[str, Any], dict[str, Located]]:
-        """The kind's arguments, converted, from this use, then `defaults`, then the kind's defaults."""
-        base, required = self._base(kind, all_defaults)
-        given = step.given
-        if base is not None and ("" not in given or kind.main is not None):
-            if "" in given:
-                given = {kind.main: given[""]}  # type: ignore[dict-item]
-            # The common case: only what this use writes is converted; any problem (an unknown or
-            # missing argument, a bad value) is left to the full pass, which reports it as it always has.
-            args = base.copy()
-            arg_where: dict[str, Located] = {}
-            try:
-                for arg_name, (value, where) in given.items():
-                    if arg_name not in base:
-                        break
-                    args[arg_name] = _convert(kind.args[arg_name].convert, value, where)
-                    arg_where[arg_name] = where  # a default's problems belong to the layer that uses it
-                else:
-                    if given.keys() >= required:  # every argument without a default is written here
-                        return args, arg_where
-            except SpecError:
-                pass
-        return self._leaf_args_checked(kind, step, all_defaults)
-
     def _base(self, kind: Kind, all_defaults: Defaults) -> tuple[dict[str, Any] | None, frozenset[str]]:
         """A kind's arguments before a use's own: `defaults` converted, else the kind's (REQUIRED: none), and
         the names still REQUIRED; made once per kind and defaults mapping (None: a default does not convert)."""
@@ -474,9 +462,9 @@ class Expander:
         self._bases[key] = (all_defaults, base, required)
         return base, required
 
-    def _leaf_args_checked(self, kind: Kind, step: _Step, all_defaults: Defaults
-                           ) -> tuple[dict[str, Any], dict[str, Located]]:
-        """_leaf_args argument by argument, raising the first problem in the kind's argument order."""
+    def _leaf_args(self, kind: Kind, step: _Step, all_defaults: Defaults) -> tuple[dict[str, Any], dict[str, Located]]:
+        """The kind's arguments, converted, from this use, then `defaults`, then the kind's defaults; the first
+        problem in the kind's argument order is raised. `defaults` are converted once per kind and mapping."""
         given, item = step.given, step.item
         if "" in given:
             if kind.main is None:
@@ -488,32 +476,35 @@ class Expander:
                 raise item.key_where.get(arg_name, where).error(
                     "unknown-argument", f"{kind.name} has no argument `{arg_name}`"
                     f"{did_you_mean(arg_name, kind.args)}{_arg_list(kind)}")
-        defaults = all_defaults.get(kind.name)
-        args: dict[str, Any] = {}
+        base, required = self._base(kind, all_defaults)
+        if base is None:  # a `defaults:` value does not convert: raised if this use takes it, in the kind's order
+            base, required = self._base_for_use(kind, all_defaults, given)
+        args = base.copy()  # the kind's defaults under the file's `defaults:`, converted once per mapping
         arg_where: dict[str, Located] = {}
-        for arg_name, arg in kind.args.items():
-            if arg_name in given:
-                value, where = given[arg_name]
-                arg_where[arg_name] = where  # a default's problems belong to the layer that uses it
-            elif defaults and arg_name in defaults:
-                value, where = defaults[arg_name]
-            elif arg.default is REQUIRED:
-                example = _EXAMPLES.get(arg_name, f"{arg_name}: ...")
-                raise item.where.error("missing-argument", f"{kind.name} needs `{arg_name}` ({example}); give it "
-                                       f"here or in `defaults: {{{kind.name}: {{{example}}}}}`")
-            else:
-                args[arg_name] = arg.default
-                continue
-            try:
-                args[arg_name] = _convert(arg.convert, value, where)
-            except SpecError as exc:
-                if not isinstance(value, float):
-                    raise
-                problem = exc.problem  # a decimal from `${…}`: say how to make it whole
-                raise SpecError(problem._replace(message=f"{problem.message}; make it whole with "
-                                                    "round(…), int(…), ceil(…), floor(…) or make_divisible(…, 8)"
-                                                    )) from None
+        for arg_name, (value, where) in given.items():  # problems in the order the file writes them
+            args[arg_name] = _converted_value(kind.args[arg_name].convert, value, where)
+            arg_where[arg_name] = where  # a default's problems belong to the layer that uses it
+        if required and not given.keys() >= required:
+            arg_name = next(name for name in kind.args if name in required and name not in given)
+            example = _EXAMPLES.get(arg_name, f"{arg_name}: ...")
+            raise item.where.error("missing-argument", f"{kind.name} needs `{arg_name}` ({example}); give it "
+                                   f"here or in `defaults: {{{kind.name}: {{{example}}}}}`")
         return args, arg_where
+
+    @staticmethod
+    def _base_for_use(kind: Kind, all_defaults: Defaults, given: dict[str, Any]
+                      ) -> tuple[dict[str, Any], frozenset[str]]:
+        """_base for one use, where some `defaults:` value does not convert: those the use writes itself are
+        not read; the first other one that does not convert raises its problem."""
+        defaults = all_defaults.get(kind.name) or {}
+        base: dict[str, Any] = {}
+        for arg_name, arg in kind.args.items():
+            if arg_name in defaults and arg_name not in given:
+                value, where = defaults[arg_name]
+                base[arg_name] = _convert(arg.convert, value, where)
+            else:
+                base[arg_name] = arg.default
+        return base, frozenset(name for name, value in base.items() if value is REQUIRED)
 
     def _warn(self, problem: Problem, layer: str) -> None:
         """Keep a warning once per place in the file (a block used 36 times warns once), naming the layer."""

@@ -251,3 +251,16 @@ def test_expanded_arguments_in_the_args_column_and_json() -> None:
     assert folded[0][-1] == "f=16 t=2"  # a folded block use: the arguments it was given, evaluated
     layer = to_dict(analysis, estimate(analysis))["layers"][0]
     assert layer["args"]["filters"] == 32 and layer["args"]["kernel"] == [3, 3]
+
+
+def test_a_default_that_does_not_convert_is_reported_at_its_place() -> None:
+    text = "input: [8, 8, 3]\ndefaults:\n  conv: {kernel: x, filters: 4}\nlayers:\n  - conv: {kernel: 3}\n"
+    with pytest.raises(SpecError) as caught:
+        run(text)
+    assert (caught.value.problem.rule, caught.value.problem.line, caught.value.problem.column) == ("invalid-value", 3, 18)
+
+
+def test_argument_problems_come_in_the_order_the_file_writes_them() -> None:
+    with pytest.raises(SpecError) as caught:
+        run("input: [8, 8, 3]\nlayers:\n  - conv: {stride: 0, filters: 0, kernel: 3}\n")
+    assert caught.value.problem.column == 20  # stride, written first, though the kind lists filters first
