@@ -28,13 +28,13 @@ grep -q 'bad.yaml' bad.log && grep -q 'unknown layer kind `convv` (did you mean 
 echo "pre-commit try-repo cnncalc-check: passes a good file, fails a bad one with its message"
 
 # --- 2. the README's snippet, as is -------------------------------------------------------------
-# The first ```yaml block of README.md that names the hook.
-python3 - "$repo/README.md" > "$scratch/snippet.yaml" <<'PY'
+# The first ```yaml block of docs/commands.md that names the hook.
+python3 - "$repo/docs/commands.md" > "$scratch/snippet.yaml" <<'PY'
 import re, sys
 text = open(sys.argv[1], encoding="utf-8").read()
 blocks = [b for b in re.findall(r"^```yaml\n(.*?)^```$", text, re.M | re.S) if "id: cnncalc-check" in b]
 if not blocks:
-    sys.exit("README.md has no ```yaml block with `id: cnncalc-check`")
+    sys.exit("docs/commands.md has no ```yaml block with `id: cnncalc-check`")
 sys.stdout.write(blocks[0])
 PY
 placeholder="<cnncalc's repository URL>"

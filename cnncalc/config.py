@@ -222,7 +222,7 @@ def _rule_list(entry: _Entry, key: str) -> frozenset[str]:
         where = entry.items[n] if n < len(entry.items) else entry.where
         if rule not in RULES:
             raise where.error("invalid-config", f"unknown rule `{rule}` in `{key}`{did_you_mean(rule, RULES)}; "
-                              "the README's Rules section lists them")
+                              "docs/rules.md lists them")
         if key == "ignore" and RULES[rule].fatal:
             raise where.error("invalid-config", f"`{rule}` stops the analysis of its file, so it cannot be "
                               "ignored; fix the files instead")

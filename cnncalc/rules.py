@@ -364,6 +364,6 @@ def suppress(warnings: list[Problem], text: str, path: str = "<string>") -> list
     for number, (_, ids) in sorted(comments.items()):
         kept.extend(Problem(path, number, column, WARNING, "unknown-rule",
                             f"`{rule}` in this disable comment is not a rule{did_you_mean(rule, RULES)}; "
-                            "the README lists the rules")
+                            "docs/rules.md lists the rules")
                     for rule, column in ids if rule not in RULES)
     return kept

@@ -491,7 +491,8 @@ def parse(root: Node | None, path: str, text: str = "") -> Spec:
                                         "the file is empty; an architecture file needs at least `input` and `layers`")
     if not isinstance(root, MappingNode):
         raise at(root, path).error("invalid-document",
-                                   "the top level must be a mapping with `input` and `layers` (see the README)")
+                                   "the top level must be a mapping with `input` and `layers` "
+                                   "(see docs/spec-format.md)")
     fields: dict[str, tuple[Node, Node]] = {}
     for key, key_node, value in _mapping(root, path, "the top level"):
         if key not in TOP_KEYS:

@@ -313,7 +313,7 @@ def test_every_importer_rule_is_in_the_readme() -> None:
     code = "\n".join(p.read_text(encoding="utf-8") for p in (root / "cnncalc" / "importers").glob("*.py"))
     used = set(re.findall(r"""(?:_error|_problem|Problem)\([^"]*?"([a-z]+(?:-[a-z]+)+)",""", code))
     assert {"unknown-layer", "corrupt-file", "unmapped-operator"} <= used  # the pattern finds rules
-    section = (root / "README.md").read_text(encoding="utf-8").split("## Importing networks", 1)[1]
+    section = (root / "docs" / "import-export.md").read_text(encoding="utf-8").split("# Importing networks", 1)[1]
     assert sorted(used - set(re.findall(r"`([a-z]+(?:-[a-z]+)+)`", section))) == []
 
 

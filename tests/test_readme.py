@@ -1,4 +1,4 @@
-"""The README stays true: every rule the code can report is documented with an example."""
+"""The README and the docs stay true: commands, rules, limits and the pre-commit snippet."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 CODE = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "cnncalc").glob("*.py"))
 
 
-def test_every_rule_in_the_code_is_in_the_readme() -> None:
+def test_every_rule_in_the_code_is_on_the_rules_page() -> None:
     # Rule ids are the kebab-case first argument of .error/.problem/_problem/fail calls.
     used = set(re.findall(r"""(?:error|problem|_problem|fail)\(\s*(?:[^()"]*?,\s*)?"([a-z]+(?:-[a-z]+)+)",""", CODE))
     assert {"unknown-kind", "non-integer-output", "shape-mismatch"} <= used  # the pattern finds rules
-    documented = set(re.findall(r"`([a-z]+(?:-[a-z]+)+)`", README.split("## Rules", 1)[1]))
+    documented = set(re.findall(r"`([a-z]+(?:-[a-z]+)+)`", (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")))
     assert sorted(used - documented) == []
 
 
@@ -41,27 +41,22 @@ def test_the_format_reference_is_in_the_repository_and_linked() -> None:
     assert (ROOT / "docs" / "spec-format.md").is_file()
 
 
-def test_every_extension_in_the_readme_is_in_the_format_reference() -> None:
-    reference = _section((ROOT / "docs" / "spec-format.md").read_text(encoding="utf-8"), "## Extensions in cnncalc")
-    extensions = _section(README, "### Extensions (all optional; v1 files are unaffected)")
-    terms = set(re.findall(r"`([^`]+)`", extensions))
-    assert {"input", "leakyrelu", "upsample"} <= terms  # the section was found
-    assert sorted(t for t in terms if f"`{t}`" not in reference) == []
-
-
-def test_the_readme_states_the_limits_the_code_enforces() -> None:
+def test_the_docs_state_the_limits_the_code_enforces() -> None:
     from cnncalc.yamlsafe import MAX_DEPTH, MAX_FILE_BYTES
 
     mib = MAX_FILE_BYTES / 2**20
     size = f"{mib:g} MiB"
-    assert f"at most {size}, at most {MAX_DEPTH} levels" in _section(README, "## Safety")
-    assert f"| `file-too-large` | over {size} |" in README
-    assert f"| `too-deep` | YAML nested more than {MAX_DEPTH} levels |" in README
+    safety = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8")
+    rules = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert f"at most {size}, at most {MAX_DEPTH} levels" in safety
+    assert f"| `file-too-large` | over {size} |" in rules
+    assert f"| `too-deep` | YAML nested more than {MAX_DEPTH} levels |" in rules
 
 
 def _precommit_snippet() -> dict:
-    blocks = [b for b in re.findall(r"^```yaml\n(.*?)^```$", README, re.M | re.S) if "id: cnncalc-check" in b]
-    assert len(blocks) == 1, "one ```yaml block in the README names the hook (.ci/precommit-hook.sh runs it)"
+    checking = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"^```yaml\n(.*?)^```$", checking, re.M | re.S) if "id: cnncalc-check" in b]
+    assert len(blocks) == 1, "one ```yaml block in docs/commands.md names the hook (.ci/precommit-hook.sh runs it)"
     return yaml.safe_load(blocks[0])
 
 

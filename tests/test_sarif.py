@@ -110,7 +110,7 @@ def test_validator_rejects_broken_logs() -> None:
 # --- the README's GitHub Actions workflow -----------------------------------------------------
 
 def readme_workflow() -> dict[str, Any]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "checking.md").read_text(encoding="utf-8")
     match = re.search(r"<!-- github-actions-example -->\n```yaml\n(.*?)```", text, re.S)
     assert match, "the README has no GitHub Actions example after <!-- github-actions-example -->"
     return yaml.safe_load(match.group(1))
