@@ -42,8 +42,8 @@ def main() -> int:
     args = parser.parse_args()
     repeat = 1 if args.smoke else args.repeat
 
-    from cnncalc import bundled
-    from cnncalc.checks import check_file, report
+    from cnncalc.catalog import bundled
+    from cnncalc.check.files import check_file, report
 
     source = bundled.specs_dir() / "vgg16.yaml"
     workdir = Path(tempfile.mkdtemp(prefix="cnncalc-bench-"))

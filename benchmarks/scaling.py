@@ -54,11 +54,11 @@ FORMS: dict[str, Callable[[int], str]] = {"written-out": written_out, "repeat": 
 
 def shape_json(path: str) -> None:
     """What `cnncalc shape --format json` computes (as the command does it, with the collector paused)."""
-    from cnncalc import render
-    from cnncalc.analysis import analyze
-    from cnncalc.limits import collector_paused
-    from cnncalc.memory import estimate
-    from cnncalc.spec import load
+    from cnncalc.shape import render
+    from cnncalc.core.analysis import analyze
+    from cnncalc.core.limits import collector_paused
+    from cnncalc.core.memory import estimate
+    from cnncalc.core.spec import load
 
     with collector_paused():
         analysis = analyze(load(path))
@@ -67,7 +67,7 @@ def shape_json(path: str) -> None:
 
 def check(path: str) -> None:
     """What `cnncalc check` computes for one file."""
-    from cnncalc.checks import check_file
+    from cnncalc.check.files import check_file
 
     result = check_file(path)
     assert not result.problems, result.problems

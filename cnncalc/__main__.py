@@ -21,7 +21,7 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, _terminated)
     try:
-        from cnncalc.cli import main as run
+        from cnncalc.cli.app import main as run
     except KeyboardInterrupt:
         _leave("interrupted", 130)
     except _Terminated:

@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, Sequence, Union
 
-from cnncalc.problems import ERROR, Problem, SpecError, did_you_mean
+from cnncalc.core.problems import ERROR, Problem, SpecError, did_you_mean
 
 if TYPE_CHECKING:
-    from cnncalc.analysis import Analysis, Row, Totals
+    from cnncalc.core.analysis import Analysis, Row, Totals
 
 Source = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 
@@ -63,20 +63,20 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The object `cnncalc shape --format json` prints (float32, batch 1, adam)."""
-        from cnncalc.memory import estimate
-        from cnncalc.render import to_dict
+        from cnncalc.core.memory import estimate
+        from cnncalc.shape.render import to_dict
 
         return to_dict(self.analysis, estimate(self.analysis))
 
     def _repr_markdown_(self) -> str:
-        from cnncalc.memory import estimate
-        from cnncalc.render import TableView, to_markdown
+        from cnncalc.core.memory import estimate
+        from cnncalc.shape.render import TableView, to_markdown
 
         return to_markdown(TableView(self.analysis, estimate(self.analysis)))
 
     def _repr_html_(self) -> str:
-        from cnncalc.memory import estimate
-        from cnncalc.render_html import to_html
+        from cnncalc.core.memory import estimate
+        from cnncalc.shape.html import to_html
 
         return to_html(self.analysis, estimate(self.analysis))
 
@@ -97,7 +97,8 @@ def _checked_vars(values: Mapping[str, Any] | None, path: str) -> dict[str, Any]
 
 def _text_and_path(source: Source) -> tuple[str, str, str | None]:
     """The YAML text of `source`, the path its problems name, and the bundled variant it names."""
-    from cnncalc import bundled, yamlsafe
+    from cnncalc.catalog import bundled
+    from cnncalc.core import yamlsafe
 
     if isinstance(source, Mapping):
         try:
@@ -122,7 +123,7 @@ def _text_and_path(source: Source) -> tuple[str, str, str | None]:
 def _input_shape(value: Any) -> tuple[int, ...] | None:
     if value is None:
         return None
-    from cnncalc.quantities import parse_shape
+    from cnncalc.core.quantities import parse_shape
 
     try:
         if isinstance(value, str):
@@ -148,9 +149,9 @@ def analyze(source: Source, input: Any = None, vars: Mapping[str, Any] | None = 
     Errors and unmet `expect:` figures raise CnncalcError whose `problems` list is what `cnncalc check`
     reports for the same file; warnings do not raise and are in `Result.warnings`.
     """
-    from cnncalc import spec as spec_module
-    from cnncalc.analysis import analyze as analyze_spec
-    from cnncalc.checks import expectations
+    from cnncalc.core import spec as spec_module
+    from cnncalc.core.analysis import analyze as analyze_spec
+    from cnncalc.check.files import expectations
 
     shape = _input_shape(input)
     try:

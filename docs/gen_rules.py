@@ -1,4 +1,4 @@
-"""Write docs/rules.md from the rule registry (cnncalc/rules.py): every rule, its level and summary, and for
+"""Write docs/rules.md from the rule registry (cnncalc/core/rules.py): every rule, its level and summary, and for
 each rule with an example the example and what `cnncalc check` says of it. The test suite fails when the
 page is stale (tests/test_docs.py); `python docs/gen_rules.py` rewrites it.
 """
@@ -19,7 +19,7 @@ analysis of their file; warnings do not, and fail the run only under
 `# cnncalc: disable=RULE`. `sizes` reports a third kind, `uneven-size` (info),
 for an input size that a strided layer does not divide evenly.
 
-This page is generated from the registry, `cnncalc/rules.py`
+This page is generated from the registry, `cnncalc/core/rules.py`
 (`python docs/gen_rules.py`); the tests fail when it is stale.
 """
 
@@ -30,7 +30,7 @@ def _table(rules: list) -> list[str]:
 
 def _said(rule, directory: str) -> str:
     """`line:col: message` of the problem `cnncalc check` reports for the rule's example."""
-    from cnncalc.checks import check_file
+    from cnncalc.check.files import check_file
 
     path = Path(directory) / "example.yaml"
     path.write_text(rule.example, encoding="utf-8")
@@ -40,7 +40,7 @@ def _said(rule, directory: str) -> str:
 
 def render() -> str:
     """The page's text."""
-    from cnncalc import rules
+    from cnncalc.core import rules
 
     listed = [r for r in rules._FILE_RULES + rules._OTHER_RULES if not r.example and r.level != rules.INFO]
     examples = sorted((r for r in rules.RULES.values() if r.example), key=lambda r: r.id)

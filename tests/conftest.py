@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 import pytest
 
-from cnncalc import bundled
-from cnncalc.analysis import Analysis, analyze
-from cnncalc.spec import Spec, loads
+from cnncalc.catalog import bundled
+from cnncalc.core.analysis import Analysis, analyze
+from cnncalc.core.spec import Spec, loads
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
@@ -50,7 +50,7 @@ def analyze_text():
 
 def main(*args: str) -> int:
     """Run the installed command's entry point in-process (output lands in capsys); its exit code."""
-    from cnncalc.cli import main as entry
+    from cnncalc.cli.app import main as entry
 
     saved = sys.argv
     sys.argv = ["cnncalc", *args]

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from cnncalc.analysis import Analysis
+from cnncalc.core.analysis import Analysis
 from cnncalc.export.pytorch import Exported
 from torch.utils.flop_counter import FlopCounterMode
 

@@ -15,7 +15,7 @@ import onnx
 import torch
 from torch import nn
 
-from cnncalc.analysis import Analysis
+from cnncalc.core.analysis import Analysis
 from torch_model import build_op, materialise
 
 

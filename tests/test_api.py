@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 import cnncalc
-from cnncalc import checks
-from cnncalc.cli import app
+from cnncalc.check import files as checks
+from cnncalc.cli.app import app
 
 from conftest import ROOT, SPECS
 
@@ -133,8 +133,8 @@ def test_repr_html_is_a_table_with_escaped_text() -> None:
 
 
 def test_repr_markdown() -> None:
-    from cnncalc.memory import estimate
-    from cnncalc.render import TableView, to_markdown
+    from cnncalc.core.memory import estimate
+    from cnncalc.shape.render import TableView, to_markdown
 
     result = cnncalc.analyze(TINY)
     assert result._repr_markdown_() == to_markdown(TableView(result.analysis, estimate(result.analysis)))

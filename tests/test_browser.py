@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from cnncalc import bundled
-from cnncalc.analysis import analyze
-from cnncalc.diagram import Options, layout
-from cnncalc.memory import estimate
-from cnncalc.report import html
-from cnncalc.spec import load
-from cnncalc.svg import render
+from cnncalc.catalog import bundled
+from cnncalc.core.analysis import analyze
+from cnncalc.draw.layout import Options, layout
+from cnncalc.core.memory import estimate
+from cnncalc.draw.report import html
+from cnncalc.core.spec import load
+from cnncalc.draw.svg import render
 from headless import Headless
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -257,7 +257,7 @@ def test_golden_screenshot(name: str, style: str, depth: int, screenshots: list[
 
 
 def test_png_through_chromium() -> None:
-    from cnncalc.draw_command import screenshot as browser_png
+    from cnncalc.draw.command import screenshot as browser_png
 
     try:
         import cairosvg  # noqa: F401

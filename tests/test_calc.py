@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cnncalc import calc
-from cnncalc.calc import ConvRequest, DenseRequest, SolveRequest, WindowRequest
-from cnncalc.problems import CommandLineError
+from cnncalc.calc import requests as calc
+from cnncalc.calc.requests import ConvRequest, DenseRequest, SolveRequest, WindowRequest
+from cnncalc.core.problems import CommandLineError
 
 
 def window(size: tuple[int, ...], kernel: int, stride: int = 1, padding: object = 0, dilation: int = 1,

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc import check_run, reporters
-from cnncalc.config import Config
-from cnncalc.problems import CommandLineError
+from cnncalc.check import run as check_run
+
+from cnncalc.check import reporters
+from cnncalc.check.config import Config
+from cnncalc.core.problems import CommandLineError
 
 from conftest import SPECS
 
@@ -60,7 +62,7 @@ def test_reports_are_written_for_files_that_analyse(tmp_path: Path) -> None:
 
 def test_a_report_that_cannot_be_written_stops_the_run(tmp_path: Path) -> None:
     """A report asked for and not written is a failure (exit 74 from the command line), not a note and exit 0."""
-    from cnncalc.textout import OutputError
+    from cnncalc.cli.textout import OutputError
 
     blocker = tmp_path / "file"
     blocker.write_text("not a directory", encoding="utf-8")

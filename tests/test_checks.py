@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.checks import check_file, find_files
+from cnncalc.check.files import check_file, find_files
 
 FAMILY = """\
 input: [9, 9, 3]

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cnncalc import __version__
-from cnncalc.cli import app
+from cnncalc.cli.app import app
 
 from conftest import BUNDLED_NAMES, SPECS
 

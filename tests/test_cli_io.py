@@ -10,10 +10,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cnncalc import checks, memory, render
-from cnncalc.analysis import analyze
-from cnncalc.cli import DTYPES, OPTIMIZERS, app
-from cnncalc.spec import load, loads
+from cnncalc.check import files as checks
+
+from cnncalc.core import memory
+
+from cnncalc.shape import render
+from cnncalc.core.analysis import analyze
+from cnncalc.cli.app import DTYPES, OPTIMIZERS, app
+from cnncalc.core.spec import load, loads
 
 from conftest import SPECS, bundled_analysis
 
@@ -195,9 +199,9 @@ def test_help_choices_are_the_registries_keys() -> None:
 
 
 @pytest.mark.parametrize("command, option, registry", [
-    ("shape", "--format", "cnncalc.render:FORMATS"), ("shape", "--dtype", "cnncalc.memory:DTYPE_BYTES"),
-    ("shape", "--optimizer", "cnncalc.memory:OPTIMIZER_STATES"), ("check", "--format", "cnncalc.reporters:REPORTER_BY_NAME"),
-    ("explain", "--format", "cnncalc.explain_render:FORMATS"), ("explain", "--dtype", "cnncalc.memory:DTYPE_BYTES"),
+    ("shape", "--format", "cnncalc.shape.render:FORMATS"), ("shape", "--dtype", "cnncalc.core.memory:DTYPE_BYTES"),
+    ("shape", "--optimizer", "cnncalc.core.memory:OPTIMIZER_STATES"), ("check", "--format", "cnncalc.check.reporters:REPORTER_BY_NAME"),
+    ("explain", "--format", "cnncalc.explain.render:FORMATS"), ("explain", "--dtype", "cnncalc.core.memory:DTYPE_BYTES"),
 ])
 def test_help_shows_each_registrys_keys(command: str, option: str, registry: str) -> None:
     import importlib
@@ -217,12 +221,12 @@ def test_interrupt_is_one_line_and_130(args: list[str], monkeypatch: pytest.Monk
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    import cnncalc.sizes  # noqa: F401 - imported before patching, so no module keeps a patched name after the test
+    import cnncalc.sizes.scan  # noqa: F401 - imported before patching, so no module keeps a patched name after the test
 
-    monkeypatch.setattr("cnncalc.analysis.analyze", interrupted)
-    monkeypatch.setattr("cnncalc.sizes.analyze", interrupted)
-    monkeypatch.setattr("cnncalc.spec.load", interrupted)
-    monkeypatch.setattr("cnncalc.bundled.entries", interrupted)
+    monkeypatch.setattr("cnncalc.core.analysis.analyze", interrupted)
+    monkeypatch.setattr("cnncalc.sizes.scan.analyze", interrupted)
+    monkeypatch.setattr("cnncalc.core.spec.load", interrupted)
+    monkeypatch.setattr("cnncalc.catalog.bundled.entries", interrupted)
     code, _, err = cli(*args)
     assert code == 130
     assert err == "cnncalc: interrupted\n"
@@ -235,7 +239,7 @@ def test_render_does_not_estimate_memory() -> None:
 
 
 def test_list_figures_are_the_analysis_figures() -> None:
-    from cnncalc import bundled
+    from cnncalc.catalog import bundled
 
     for entry in bundled.entries():
         totals = bundled_analysis(entry.name).totals
@@ -244,7 +248,7 @@ def test_list_figures_are_the_analysis_figures() -> None:
 
 def test_the_catalog_list_reads_is_what_the_files_say(request: pytest.FixtureRequest) -> None:
     """specs/catalog.json (read by `list` instead of parsing every file) is current; --regen-golden rewrites it."""
-    from cnncalc import bundled
+    from cnncalc.catalog import bundled
 
     text = bundled.catalog_text(bundled.compute_entries())
     path = bundled.specs_dir() / bundled.CATALOG

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc import config as cfg
-from cnncalc.problems import Problem, SpecError
+from cnncalc.check import config as cfg
+from cnncalc.core.problems import Problem, SpecError
 
 
 def write(path: Path, text: str) -> Path:

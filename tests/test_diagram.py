@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from cnncalc import bundled
-from cnncalc.analysis import Analysis
-from cnncalc.diagram import (CHAR_WIDTH, FONT_SIZE, NARROW_MARKS, SMALL_SIZE, Box, Edge, Layout, Options, Text, char_width,
+from cnncalc.catalog import bundled
+from cnncalc.core.analysis import Analysis
+from cnncalc.draw.layout import (CHAR_WIDTH, FONT_SIZE, NARROW_MARKS, SMALL_SIZE, Box, Edge, Layout, Options, Text, char_width,
                              layout, nodes, shorten, slab_size, text_width)
-from cnncalc.render import fold
-from cnncalc.svg import render
+from cnncalc.shape.render import fold
+from cnncalc.draw.svg import render
 from conftest import bundled_analysis, command_args, main, run
 
 
@@ -353,7 +353,7 @@ def test_png_output(tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
     assert run_diagram("lenet5", str(out), "graph", "TB", "0", "none", None) == 0
     png = out.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    from cnncalc.draw_command import options
+    from cnncalc.draw.command import options
 
     drawn = layout(bundled_analysis("lenet5"), options("graph", "TB", 0, "none"))
     assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (int(drawn.width), int(drawn.height))
@@ -371,12 +371,12 @@ def test_every_control_character_in_a_name_keeps_svg_and_html_well_formed() -> N
     """An ESC in a name was copied raw into the SVG: not XML, and chromium showed a parse-error page."""
     import xml.etree.ElementTree as ElementTree
 
-    from cnncalc.analysis import analyze
-    from cnncalc.diagram import layout
-    from cnncalc.memory import estimate
-    from cnncalc.report import html
-    from cnncalc.spec import loads
-    from cnncalc.svg import render
+    from cnncalc.core.analysis import analyze
+    from cnncalc.draw.layout import layout
+    from cnncalc.core.memory import estimate
+    from cnncalc.draw.report import html
+    from cnncalc.core.spec import loads
+    from cnncalc.draw.svg import render
 
     name = '"<n&' + CONTROLS.replace("\n", "").replace("\r", "") + '>"'
     text = ("name: " + json.dumps(name) + "\ninput: [8, 8, 3]\nlayers:\n"

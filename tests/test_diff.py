@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc import diff_render
-from cnncalc.analysis import analyze
-from cnncalc.diff import ADDED, CHANGED, REMOVED, SAME, diff, exceeded, parse_threshold
-from cnncalc.diff_command import run_diff
+from cnncalc.diff import render as diff_render
+from cnncalc.core.analysis import analyze
+from cnncalc.diff.compare import ADDED, CHANGED, REMOVED, SAME, diff, exceeded, parse_threshold
+from cnncalc.diff.command import run_diff
 
 from conftest import bundled_spec, main, run
 

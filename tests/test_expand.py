@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from cnncalc.analysis import RF, analyze
-from cnncalc.diagnostics import text
-from cnncalc.network import INPUT
-from cnncalc.problems import BlockUse, SpecError
-from cnncalc.spec import UnknownVariable, load, loads, select
+from cnncalc.core.analysis import RF, analyze
+from cnncalc.check.diagnostics import text
+from cnncalc.core.network import INPUT
+from cnncalc.core.problems import BlockUse, SpecError
+from cnncalc.core.spec import UnknownVariable, load, loads, select
 from conftest import SPECS, run
 
 
@@ -219,7 +219,7 @@ FAMILY_EXAMPLE = SPECS.parent / "docs" / "examples" / "resnet-family.yaml"
 
 
 def test_the_resnet_family_example_meets_every_variants_expect() -> None:
-    from cnncalc.checks import check_file
+    from cnncalc.check.files import check_file
 
     assert check_file(str(FAMILY_EXAMPLE)).problems == []
 
@@ -238,8 +238,8 @@ def test_the_resnet_family_example_builds_the_bundled_files_row_by_row(variant: 
 
 
 def test_expanded_arguments_in_the_args_column_and_json() -> None:
-    from cnncalc.memory import estimate
-    from cnncalc.render import TableView, cells, to_dict
+    from cnncalc.core.memory import estimate
+    from cnncalc.shape.render import TableView, cells, to_dict
 
     analysis = run("input: [8, 8, 3]\nvars: {width: 0.5}\nblocks:\n  unit:\n    args: {f: ~, t: 2}\n"
                    "    layers:\n      - conv: {filters: '${f * t}', kernel: 3, padding: 1, bias: false}\n"

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from cnncalc import explain as E
-from cnncalc import explain_render, formulas
-from cnncalc.cli import EXPLAIN_FORMATS, app
-from cnncalc.kinds import KINDS, REQUIRED
-from cnncalc.problems import Located, SpecError
-from cnncalc.solve import keep_size, solve_padding
+from cnncalc.explain import steps as E
+from cnncalc.explain import render as explain_render
+from cnncalc.core import formulas
+from cnncalc.cli.app import EXPLAIN_FORMATS, app
+from cnncalc.core.kinds import KINDS, REQUIRED
+from cnncalc.core.problems import Located, SpecError
+from cnncalc.calc.solve import keep_size, solve_padding
 
 from conftest import ROOT, main, run
 
@@ -122,8 +123,8 @@ def test_add_needs_equal_shapes() -> None:
 
 
 def test_vgg16_halvings_explain_the_last_feature_map() -> None:
-    from cnncalc import bundled
-    from cnncalc.analysis import analyze
+    from cnncalc.catalog import bundled
+    from cnncalc.core.analysis import analyze
 
     analysis = analyze(bundled.read_spec("vgg16"))
     e = E.explain(analysis.network, analysis.name)
@@ -201,7 +202,7 @@ def test_an_explainer_that_disagrees_is_not_shown(monkeypatch: pytest.MonkeyPatc
 
 
 def test_registries_agree() -> None:
-    from cnncalc.memory import DTYPE_BYTES
+    from cnncalc.core.memory import DTYPE_BYTES
 
     assert E.DTYPE_BYTES == DTYPE_BYTES
     assert EXPLAIN_FORMATS.split("|") == list(explain_render.FORMATS)
@@ -246,8 +247,8 @@ def test_layer_selection_by_name_index_and_block() -> None:
 
 
 def test_a_block_name_selects_its_layers() -> None:
-    from cnncalc import bundled
-    from cnncalc.analysis import analyze
+    from cnncalc.catalog import bundled
+    from cnncalc.core.analysis import analyze
 
     network = analyze(bundled.read_spec("resnet18")).network
     chosen = E.select(network, ["layer1"])

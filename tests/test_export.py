@@ -21,15 +21,15 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.analysis import Analysis, analyze
-from cnncalc.bundled import read_spec
+from cnncalc.core.analysis import Analysis, analyze
+from cnncalc.catalog.bundled import read_spec
 from cnncalc.export import emitters
 from cnncalc.export.command import run_export
 from cnncalc.export.names import class_name, comment, expression, identifier, literal, ExpressionError
 from cnncalc.export.pytorch import Exported, export_pytorch
-from cnncalc.kinds import KINDS
-from cnncalc.problems import SpecError
-from cnncalc.spec import load, loads
+from cnncalc.core.kinds import KINDS
+from cnncalc.core.problems import SpecError
+from cnncalc.core.spec import load, loads
 
 from conftest import ROOT, SPECS, main
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cnncalc.expr import ExprError, evaluate
+from cnncalc.core.expr import ExprError, evaluate
 
 NAMES = {"filters": 64, "c": 30, "stride": 2, "expand": 6, "flag": True}
 

@@ -15,11 +15,15 @@ import re
 import pytest
 import yaml
 
-from cnncalc import diagram, expr, yamlsafe
-from cnncalc.analysis import analyze
-from cnncalc.checks import check_file
-from cnncalc.problems import SpecError
-from cnncalc.spec import loads
+from cnncalc.draw import layout as diagram
+
+from cnncalc.core import expr
+
+from cnncalc.core import yamlsafe
+from cnncalc.core.analysis import analyze
+from cnncalc.check.files import check_file
+from cnncalc.core.problems import SpecError
+from cnncalc.core.spec import loads
 
 LIMIT = yamlsafe.MAX_DEPTH
 
@@ -258,7 +262,7 @@ def test_a_block_s_literal_layers_are_converted_once_and_equal_per_use() -> None
 
 def _widest_by_max(fields: list) -> tuple:
     """The slow answer _merge_rf's loop stands for: per axis, max() over the fields by size."""
-    from cnncalc.network import RF
+    from cnncalc.core.network import RF
 
     axes = range(len(fields[0].size))
     widest = [max(fields, key=lambda rf: rf.size[a]) for a in axes]
@@ -277,8 +281,8 @@ def _widest_by_max(fields: list) -> tuple:
     ([((3,), (1,), (1,)), ((9,), (1,), (4,))], [(5,), (5,)]),  # rank 1: no spatial axis to be a gate on
 ])
 def test_merged_receptive_field_is_the_per_axis_widest(fields: list, shapes: list) -> None:
-    from cnncalc.expand import Expander, _Value
-    from cnncalc.network import RF
+    from cnncalc.core.expand import Expander, _Value
+    from cnncalc.core.network import RF
 
     rfs = [RF(*field) for field in fields]
     sources = [_Value(shape, f"p{i}", rf, i) for i, (shape, rf) in enumerate(zip(shapes, rfs))]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 
 
-from cnncalc.analysis import analyze
-from cnncalc.render import fold
-from cnncalc.spec import load
+from cnncalc.core.analysis import analyze
+from cnncalc.shape.render import fold
+from cnncalc.core.spec import load
 
 from conftest import SPECS
 

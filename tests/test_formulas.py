@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cnncalc import formulas as F
+from cnncalc.core import formulas as F
 
 
 @pytest.mark.parametrize(

@@ -32,11 +32,11 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from cnncalc.analysis import Analysis, analyze
-from cnncalc.checks import FileResult, check_file
-from cnncalc.problems import SpecError
-from cnncalc.rules import RULES
-from cnncalc.spec import loads
+from cnncalc.core.analysis import Analysis, analyze
+from cnncalc.check.files import FileResult, check_file
+from cnncalc.core.problems import SpecError
+from cnncalc.core.rules import RULES
+from cnncalc.core.spec import loads
 
 import test_robustness as robustness
 
@@ -76,11 +76,13 @@ def _registered(problems: list[Any]) -> None:
 
 def _every_output(analysis: Analysis) -> None:
     """Every writer of an analysis: tables, explain, diagram (well-formed XML), report, export."""
-    from cnncalc import explain, explain_render, render
-    from cnncalc.diagram import Options, layout
-    from cnncalc.memory import estimate
-    from cnncalc.report import html
-    from cnncalc.svg import render as svg
+    from cnncalc.explain import steps as explain
+    from cnncalc.explain import render as explain_render
+    from cnncalc.shape import render
+    from cnncalc.draw.layout import Options, layout
+    from cnncalc.core.memory import estimate
+    from cnncalc.draw.report import html
+    from cnncalc.draw.svg import render as svg
 
     memory = estimate(analysis)
     for fmt, writer in render.FORMATS.items():
@@ -266,7 +268,7 @@ _YAML_PIECES = st.sampled_from([
        yaml_pieces=st.lists(st.one_of(_YAML_PIECES, st.text(max_size=20)), max_size=8))
 def test_any_configuration_is_settings_or_invalid_config(pieces: list[str], as_yaml: bool, yaml_pieces: list[str],
                                                           tmp_path_factory: pytest.TempPathFactory) -> None:
-    from cnncalc import config
+    from cnncalc.check import config
 
     directory = tmp_path_factory.mktemp("config")
     name = ".cnncalc.yaml" if as_yaml else "pyproject.toml"

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc import checks
-from cnncalc.analysis import Analysis, analyze
+from cnncalc.check import files as checks
+from cnncalc.core.analysis import Analysis, analyze
 from cnncalc.importers import Options
 from cnncalc.importers.command import run_import
 from cnncalc.importers.darknet import import_darknet, parse_cfg
-from cnncalc.spec import loads
+from cnncalc.core.spec import loads
 
 DATA = Path(__file__).resolve().parent / "importers"
 

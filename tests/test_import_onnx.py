@@ -13,12 +13,12 @@ import pytest
 onnx = pytest.importorskip("onnx", reason="the onnx package (cnncalc[onnx]) is not installed")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from cnncalc import checks  # noqa: E402
-from cnncalc.analysis import Analysis, analyze  # noqa: E402
+from cnncalc.check import files as checks  # noqa: E402
+from cnncalc.core.analysis import Analysis, analyze  # noqa: E402
 from cnncalc.importers import Options  # noqa: E402
 from cnncalc.importers import onnx as onnx_importer  # noqa: E402
 from cnncalc.importers.command import run_import  # noqa: E402
-from cnncalc.spec import load, loads  # noqa: E402
+from cnncalc.core.spec import load, loads  # noqa: E402
 from conftest import main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cnncalc.checks import check_file
-from cnncalc.cli import app
-from cnncalc.problems import ERROR, WARNING
+from cnncalc.check.files import check_file
+from cnncalc.cli.app import app
+from cnncalc.core.problems import ERROR, WARNING
 
 INVALID = Path(__file__).resolve().parent / "invalid"
 FILES = sorted(INVALID.glob("*.yaml"))

@@ -229,8 +229,8 @@ layers:
 
 def test_receptive_field_vgg16_reference() -> None:
     from conftest import SPECS
-    from cnncalc.analysis import analyze
-    from cnncalc.spec import load
+    from cnncalc.core.analysis import analyze
+    from cnncalc.core.spec import load
 
     rows = {r.name: r.rf for r in analyze(load(str(SPECS / "vgg16.yaml"))).rows}
     expected = {"block1_pool": (6, 2, 2), "block2_pool": (16, 4, 6), "block3_pool": (44, 8, 18),
@@ -311,7 +311,7 @@ layers:
     ("conv", "kernel", ""),
 ])
 def test_show_default_writes_defaults_as_yaml(kind: str, arg: str, shown: str) -> None:
-    from cnncalc.kinds import KINDS, show_default
+    from cnncalc.core.kinds import KINDS, show_default
 
     assert show_default(KINDS[kind].args[arg]) == shown
 
@@ -319,7 +319,7 @@ def test_show_default_writes_defaults_as_yaml(kind: str, arg: str, shown: str) -
 def test_kinds_command_never_shows_python_none() -> None:
     from typer.testing import CliRunner
 
-    from cnncalc.cli import app
+    from cnncalc.cli.app import app
 
     result = CliRunner().invoke(app, ["kinds"])
     assert result.exit_code == 0 and "stride=kernel" in result.output
@@ -372,7 +372,7 @@ def test_zeropad_rows_are_padding(text: str, warnings: int) -> None:
 
 
 def test_zeropad_padding_and_conv_padding_agree_in_sizes() -> None:
-    from cnncalc.analysis import first_uneven
+    from cnncalc.core.analysis import first_uneven
 
     padded = run("input: [224, 224, 3]\nlayers:\n  - zeropad: 3\n  - conv: {filters: 8, kernel: 7, stride: 2}\n")
     inline = run("input: [224, 224, 3]\nlayers:\n  - conv: {filters: 8, kernel: 7, stride: 2, padding: 3}\n")

@@ -7,8 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from cnncalc.cli import app
-from cnncalc.memory import estimate
+from cnncalc.cli.app import app
+from cnncalc.core.memory import estimate
 
 from conftest import run
 

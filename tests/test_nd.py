@@ -8,8 +8,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from cnncalc.cli import app
-from cnncalc.problems import SpecError
+from cnncalc.cli.app import app
+from cnncalc.core.problems import SpecError
 
 from conftest import run
 

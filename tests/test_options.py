@@ -6,10 +6,10 @@ from typing import Any, Callable
 
 import pytest
 
-from cnncalc import options
-from cnncalc.calc import ConvRequest, DenseRequest, SolveRequest, WindowRequest
-from cnncalc.problems import CommandLineError
-from cnncalc.quantities import Quantity
+from cnncalc.cli import options
+from cnncalc.calc.requests import ConvRequest, DenseRequest, SolveRequest, WindowRequest
+from cnncalc.core.problems import CommandLineError
+from cnncalc.core.quantities import Quantity
 
 
 def window_text(input: str = "224", kernel: str = "3", stride: str = "1", dilation: str = "1", padding: str = "0",

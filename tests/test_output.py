@@ -104,7 +104,7 @@ def _ignores_sigint(pid: int) -> bool:
 PROBE = """
 import sys
 sys.argv = ["cnncalc", *sys.argv[1:]]
-from cnncalc.cli import main
+from cnncalc.cli.app import main
 try:
     main()
 except SystemExit:
@@ -120,5 +120,5 @@ def test_small_commands_import_no_analysis_rich_or_pydantic(args: list[str]) -> 
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=ENV, cwd=ROOT,
                           check=False, timeout=60)
     modules = set(done.stderr.split())
-    assert "cnncalc.cli" in modules
-    assert not modules & {"cnncalc.analysis", "cnncalc.spec", "yaml", "rich", "pydantic", "typer._adapters"}
+    assert "cnncalc.cli.app" in modules
+    assert not modules & {"cnncalc.core.analysis", "cnncalc.core.spec", "yaml", "rich", "pydantic", "typer._adapters"}

@@ -10,7 +10,7 @@ import yaml
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-CODE = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "cnncalc").glob("*.py"))
+CODE = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "cnncalc").rglob("*.py"))
 
 
 def test_every_rule_in_the_code_is_on_the_rules_page() -> None:
@@ -42,7 +42,7 @@ def test_the_format_reference_is_in_the_repository_and_linked() -> None:
 
 
 def test_the_docs_state_the_limits_the_code_enforces() -> None:
-    from cnncalc.yamlsafe import MAX_DEPTH, MAX_FILE_BYTES
+    from cnncalc.core.yamlsafe import MAX_DEPTH, MAX_FILE_BYTES
 
     mib = MAX_FILE_BYTES / 2**20
     size = f"{mib:g} MiB"

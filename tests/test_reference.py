@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from cnncalc.analysis import analyze
-from cnncalc.bundled import read_spec
-from cnncalc.checks import expectations
-from cnncalc.spec import load
+from cnncalc.core.analysis import analyze
+from cnncalc.catalog.bundled import read_spec
+from cnncalc.check.files import expectations
+from cnncalc.core.spec import load
 
 from conftest import BUNDLED_NAMES, bundled_analysis, SPECS
 

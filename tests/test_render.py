@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from cnncalc import textout
+from cnncalc.cli import textout
 
 CASES = [
     (["#", "Layer", "Params"], [["1", "conv1", "1,792"], ["12", "a_much_longer_name", "–"]], [True, False, True]),

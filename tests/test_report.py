@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc import bundled
-from cnncalc.analysis import Analysis, analyze
-from cnncalc.diagram import Options, layout
-from cnncalc.memory import estimate
-from cnncalc.report import html, report_name, write_report
-from cnncalc.spec import load
+from cnncalc.catalog import bundled
+from cnncalc.core.analysis import Analysis, analyze
+from cnncalc.draw.layout import Options, layout
+from cnncalc.core.memory import estimate
+from cnncalc.draw.report import html, report_name, write_report
+from cnncalc.core.spec import load
 from conftest import command_args, main, run
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from cnncalc.cli import app
+from cnncalc.cli.app import app
 
 
 runner = CliRunner()
@@ -23,7 +23,7 @@ def test_github_format_is_automatic_in_actions(tmp_path, monkeypatch) -> None:
 def test_json_report_explains_each_rule_from_the_registry(tmp_path) -> None:
     import json
 
-    from cnncalc.rules import RULES
+    from cnncalc.core.rules import RULES
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("input: [7, 7, 3]\nlayers:\n  - maxpool: 2\n  - convv: 8\n")

@@ -30,10 +30,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from cnncalc.checks import FileResult, check_file
-from cnncalc.cli import app
-from cnncalc.kinds import ALIASES, KINDS
-from cnncalc.problems import ERROR
+from cnncalc.check.files import FileResult, check_file
+from cnncalc.cli.app import app
+from cnncalc.core.kinds import ALIASES, KINDS
+from cnncalc.core.problems import ERROR
 
 ROOT = Path(__file__).resolve().parent.parent
 TIME_LIMIT = 1.0  # CPU seconds for check_file to refuse a hostile file (CPU time: other load on the machine does not count)
@@ -187,13 +187,13 @@ def test_hostile_file_is_refused_quickly(case: Hostile, tmp_path: Path) -> None:
 _CHILD = r"""
 import io, json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-from cnncalc.checks import check_file
+from cnncalc.check.files import check_file
 start = time.process_time()
 result = check_file(sys.argv[1])
 elapsed = time.process_time() - start
 first = result.problems[0].as_dict() if result.problems else None
 # Then the command line in this same interpreter (what `python -m cnncalc` runs), streams captured.
-from cnncalc.cli import main
+from cnncalc.cli.app import main
 cli = {}
 for command in (["check", "--format", "json"], ["shape"]):
     sys.argv = ["cnncalc", *command, sys.argv[1]]

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 import yaml
 
-from cnncalc import checks
-from cnncalc import kinds as K
-from cnncalc.analysis import analyze
-from cnncalc.quantities import parse_quantity
-from cnncalc.problems import Located, SpecError
-from cnncalc.schema import schema, unknown_converters
-from cnncalc.spec import EXPECT_KEYS, OPTIONS, TOP_KEYS, loads
+from cnncalc.check import files as checks
+from cnncalc.core import kinds as K
+from cnncalc.core.analysis import analyze
+from cnncalc.core.quantities import parse_quantity
+from cnncalc.core.problems import Located, SpecError
+from cnncalc.core.schema import schema, unknown_converters
+from cnncalc.core.spec import EXPECT_KEYS, OPTIONS, TOP_KEYS, loads
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a test-only dependency (pip install jsonschema)")
 
@@ -445,9 +445,9 @@ def test_pre_commit_hook_definition():
 
 # --- `cnncalc schema --config`: check's settings -----------------------------------------------------
 
-from cnncalc import config as cfg  # noqa: E402
-from cnncalc.rules import RULES  # noqa: E402
-from cnncalc.schema import config_schema  # noqa: E402
+from cnncalc.check import config as cfg  # noqa: E402
+from cnncalc.core.rules import RULES  # noqa: E402
+from cnncalc.core.schema import config_schema  # noqa: E402
 
 CONFIG_SCHEMA = config_schema()
 CONFIG_VALIDATOR = jsonschema.Draft7Validator(CONFIG_SCHEMA)
@@ -514,7 +514,7 @@ def test_config_schema_agrees_with_the_loader(settings: dict, valid: bool, tmp_p
 def test_schema_config_command_prints_it() -> None:
     from typer.testing import CliRunner
 
-    from cnncalc.cli import app
+    from cnncalc.cli.app import app
 
     result = CliRunner().invoke(app, ["schema", "--config"])
     assert result.exit_code == 0

@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from cnncalc.bundled import read_spec
-from cnncalc.expand import Expander
-from cnncalc.problems import SpecError
-from cnncalc.sizes import scan, try_size
-from cnncalc.spec import loads
+from cnncalc.catalog.bundled import read_spec
+from cnncalc.core.expand import Expander
+from cnncalc.core.problems import SpecError
+from cnncalc.sizes.scan import scan, try_size
+from cnncalc.core.spec import loads
 
 
 def test_a_20000_layer_file_scans_in_seconds_with_progress() -> None:

@@ -7,9 +7,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from cnncalc.cli import app
-from cnncalc.sizes import runs, scan, try_size
-from cnncalc.spec import load
+from cnncalc.cli.app import app
+from cnncalc.sizes.scan import runs, scan, try_size
+from cnncalc.core.spec import load
 
 from conftest import SPECS
 
@@ -53,7 +53,7 @@ def test_alexnet_paper_size_tiles_exactly() -> None:
 
 
 def load_text(text: str):
-    from cnncalc.spec import loads
+    from cnncalc.core.spec import loads
 
     return loads(text)
 

@@ -6,8 +6,8 @@ import ast
 
 import pytest
 
-from cnncalc.problems import SpecError
-from cnncalc.spec import Lit, Seq, Var, load, loads
+from cnncalc.core.problems import SpecError
+from cnncalc.core.spec import Lit, Seq, Var, load, loads
 from conftest import package_trees
 
 
@@ -113,7 +113,7 @@ def test_bad_vars_and_variants(text: str, rule: str, line: int, message: str) ->
 
 
 def test_a_family_has_at_most_64_variants() -> None:
-    from cnncalc.spec import MAX_VARIANTS
+    from cnncalc.core.spec import MAX_VARIANTS
 
     variants = "".join(f"  v{i}: {{vars: {{w: {i}}}}}\n" for i in range(MAX_VARIANTS + 1))
     with pytest.raises(SpecError) as caught:
@@ -126,7 +126,7 @@ def test_a_family_has_at_most_64_variants() -> None:
 def _cli(*args: str) -> tuple[int, str, str]:
     from typer.testing import CliRunner
 
-    from cnncalc.cli import app
+    from cnncalc.cli.app import app
 
     result = CliRunner().invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
@@ -158,7 +158,7 @@ def test_set_variants_and_family_checks_from_the_command_line(tmp_path) -> None:
 
 
 def test_bundled_variants_resolve_and_list_by_family() -> None:
-    from cnncalc import bundled
+    from cnncalc.catalog import bundled
 
     assert bundled.locate("efficientnet_b3")[1] == "efficientnet_b3"
     assert bundled.locate("mnasnet0_5")[0].endswith("mnasnet.yaml")

@@ -195,7 +195,7 @@ def test_a_signal_while_the_command_line_is_imported_is_one_line(signum: int, co
     probe = ("import os, signal, sys, builtins\n"
              "real = builtins.__import__\n"
              "def hook(name, *a, **k):\n"
-             "    if name == 'cnncalc.cli':\n"
+             "    if name == 'cnncalc.cli.app':\n"
              "        builtins.__import__ = real\n"
              f"        os.kill(os.getpid(), {int(signum)})\n"
              "    return real(name, *a, **k)\n"

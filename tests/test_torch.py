@@ -27,10 +27,10 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed; install torch==2.13.0 to compare against it")
 
-from cnncalc.analysis import Analysis, analyze  # noqa: E402
-from cnncalc.kinds import ALIASES, KINDS  # noqa: E402
-from cnncalc.problems import Located, SpecError  # noqa: E402
-from cnncalc.spec import load, loads  # noqa: E402
+from cnncalc.core.analysis import Analysis, analyze  # noqa: E402
+from cnncalc.core.kinds import ALIASES, KINDS  # noqa: E402
+from cnncalc.core.problems import Located, SpecError  # noqa: E402
+from cnncalc.core.spec import load, loads  # noqa: E402
 
 from conftest import BUNDLED_NAMES, SPECS, bundled_analysis, run  # noqa: E402
 from torchvision_zoo import ZOO, missing  # noqa: E402

@@ -44,8 +44,8 @@ from unittest import mock
 
 import pytest
 
-from cnncalc.analysis import Analysis, Row, analyze
-from cnncalc.spec import load
+from cnncalc.core.analysis import Analysis, Row, analyze
+from cnncalc.core.spec import load
 
 from conftest import BUNDLED_NAMES, bundled_analysis, SPECS
 from torchvision_zoo import NOT_IN_TORCHVISION, TORCHVISION, ZOO, missing
@@ -425,7 +425,7 @@ def test_regnet_width_rule_is_torchvisions() -> None:
     skipped by a steep w_a, one to four stages, bottleneck multipliers other than 1)."""
     from torchvision.models.regnet import BlockParams
 
-    from cnncalc.spec import select
+    from cnncalc.core.spec import select
 
     parsed = load(str(SPECS / "regnet.yaml"))  # parsed once; `select` applies each setting as `--set` does
     bundled = [{k: lit.value for k, lit in variant.vars.items()} for variant in parsed.variants.values()]
@@ -445,8 +445,8 @@ def test_regnet_settings_past_four_stages_are_refused() -> None:
     not a network missing its last blocks."""
     from torchvision.models.regnet import BlockParams
 
-    from cnncalc.bundled import read_spec
-    from cnncalc.problems import SpecError
+    from cnncalc.catalog.bundled import read_spec
+    from cnncalc.core.problems import SpecError
 
     setting = {"depth": 40, "w_0": 24, "w_a": 24.48, "w_m": 2.54, "group_width": 16}
     assert len(BlockParams.from_init_params(**setting).widths) == 5

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cnncalc.checks import check_file
+from cnncalc.check.files import check_file
 
 VALID = Path(__file__).resolve().parent / "valid"
 FILES = sorted(VALID.glob("*.yaml"))

@@ -24,8 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnncalc.analysis import Analysis
-from cnncalc.kinds import axes_of as axes, pads_of as box
+from cnncalc.core.analysis import Analysis
+from cnncalc.core.kinds import axes_of as axes, pads_of as box
 from torch.utils.flop_counter import FlopCounterMode
 
 # --- small modules --------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnncalc.problems import EXIT_OK
+from cnncalc.core.problems import EXIT_OK
 
 TARGETS = ("pytorch",)
 
@@ -12,8 +12,8 @@ def run_export(spec: str, to: str, output: str | None, input_shape: str | None) 
 
     Misuse raises CommandLineError and a problem in the file SpecError: the command line reports both,
     as it does for every command."""
-    from cnncalc.options import choice
-    from cnncalc.textout import write_output
+    from cnncalc.cli.options import choice
+    from cnncalc.cli.textout import write_output
 
     choice(to.lower(), TARGETS, "--to")
     write_output(output, _export(spec, input_shape))  # a failure is OutputError: the command line reports it (exit 74)
@@ -22,8 +22,8 @@ def run_export(spec: str, to: str, output: str | None, input_shape: str | None) 
 
 def _export(spec: str, input_shape: str | None) -> str:
     """The exported PyTorch source for a spec file or bundled name, at its own input size or `input_shape`."""
-    from cnncalc import bundled
-    from cnncalc.analysis import analyze
+    from cnncalc.catalog import bundled
+    from cnncalc.core.analysis import analyze
     from cnncalc.export.pytorch import export_pytorch
 
     parsed = bundled.read_spec(spec)
@@ -35,8 +35,8 @@ def _input(text: str | None, file_input: tuple[int, ...]) -> tuple[int, ...] | N
     shape with channels (HxWxC, LxC, DxHxWxC), or N for a vector input."""
     if text is None:
         return None
-    from cnncalc.options import misuse
-    from cnncalc.quantities import parse_shape
+    from cnncalc.cli.options import misuse
+    from cnncalc.core.quantities import parse_shape
 
     try:
         dims = parse_shape(text, 1, 4)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from cnncalc.export.names import literal
-from cnncalc.kinds import axes_of, pads_of
-from cnncalc.network import Layer
-from cnncalc.problems import Located, SpecError
+from cnncalc.core.kinds import axes_of, pads_of
+from cnncalc.core.network import Layer
+from cnncalc.core.problems import Located, SpecError
 
 
 @dataclass

@@ -19,15 +19,15 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from cnncalc.analysis import Analysis
+from cnncalc.core.analysis import Analysis
 from cnncalc.export.emitters import EMITTERS, Emit
 from cnncalc.export.helpers import HELPERS
 from cnncalc.export.names import ExpressionError, class_name, comment, expression, identifier, literal
-from cnncalc.kinds import ALIASES, KINDS
-from cnncalc.quantities import fmt_shape
-from cnncalc.network import INPUT, Layer
-from cnncalc.problems import BlockUse, Located, SpecError
-from cnncalc.spec import Block, Item, Lit, Seq, Value, Var
+from cnncalc.core.kinds import ALIASES, KINDS
+from cnncalc.core.quantities import fmt_shape
+from cnncalc.core.network import INPUT, Layer
+from cnncalc.core.problems import BlockUse, Located, SpecError
+from cnncalc.core.spec import Block, Item, Lit, Seq, Value, Var
 
 Position = tuple[int, int]
 

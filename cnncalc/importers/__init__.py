@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cnncalc.problems import Problem
+from cnncalc.core.problems import Problem
 
 Shape = tuple[int, ...]
 

@@ -6,7 +6,7 @@ import os
 import sys
 
 from cnncalc.importers import IMPORTERS, ImportResult, Options
-from cnncalc.problems import EXIT_OK, EXIT_PROBLEMS
+from cnncalc.core.problems import EXIT_OK, EXIT_PROBLEMS
 
 
 def import_file(source: str, options: Options) -> ImportResult:
@@ -22,9 +22,9 @@ def run_import(source: str, output: str | None, input_shape: str | None, partial
 
     Misuse raises CommandLineError (the command line reports it, as for every command); the importer's
     problems are diagnostics on stderr, exit 1."""
-    from cnncalc.diagnostics import text
-    from cnncalc.options import misuse
-    from cnncalc.textout import write_output
+    from cnncalc.check.diagnostics import text
+    from cnncalc.cli.options import misuse
+    from cnncalc.cli.textout import write_output
 
     suffix = os.path.splitext(source)[1].lower()
     if suffix not in IMPORTERS:
@@ -32,7 +32,7 @@ def run_import(source: str, output: str | None, input_shape: str | None, partial
                f"{', '.join(sorted(IMPORTERS))}")
     shape = None
     if input_shape is not None:
-        from cnncalc.quantities import parse_shape
+        from cnncalc.core.quantities import parse_shape
 
         try:  # as `shape --input`: 416 (square, the file's channels), 416x320, or 416x320x3
             shape = parse_shape(input_shape, 1, 3)

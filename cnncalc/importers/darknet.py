@@ -13,8 +13,8 @@ from typing import Callable
 
 from cnncalc.importers import ImportResult, Options, Unmapped, resolve_input
 from cnncalc.importers.emit import Layer, Meta, finish
-from cnncalc.limits import MAX_DIMENSION
-from cnncalc.problems import ERROR, WARNING, Problem, did_you_mean
+from cnncalc.core.limits import MAX_DIMENSION
+from cnncalc.core.problems import ERROR, WARNING, Problem, did_you_mean
 
 MAX_CFG_BYTES = 1024 * 1024
 Shape = tuple[int, ...]
@@ -467,8 +467,8 @@ def read_cfg(path: str) -> str:
         raise _error(path, 1, 1, "unreadable-file", f"cannot read the file: {exc.strerror}") from None
     if b"\x00" in data:
         raise _error(path, 1, 1, "binary-file", "this is a binary file, not a Darknet .cfg (a text file)")
-    from cnncalc.problems import SpecError
-    from cnncalc.yamlsafe import decode_utf8
+    from cnncalc.core.problems import SpecError
+    from cnncalc.core.yamlsafe import decode_utf8
 
     try:
         return decode_utf8(data, path)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from cnncalc.problems import ERROR, Problem
+from cnncalc.core.problems import ERROR, Problem
 
 MERGE_KINDS = ("add", "multiply", "concat")
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")  # never read as a number, null or boolean by YAML
@@ -104,9 +104,9 @@ def emit(meta: Meta, layers: list[Layer]) -> str:
 def finish(path: str, meta: Meta, layers: list[Layer]) -> tuple[str, list[Problem]]:
     """Emit, then analyse the text as `cnncalc check` would: floors the source also takes are acknowledged
     in the file, and a spec cnncalc rejects is reported rather than written."""
-    from cnncalc.analysis import analyze
-    from cnncalc.problems import SpecError
-    from cnncalc.spec import loads
+    from cnncalc.core.analysis import analyze
+    from cnncalc.core.problems import SpecError
+    from cnncalc.core.spec import loads
 
     for attempt in range(2):
         text = emit(meta, layers)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from cnncalc.importers import ImportResult, Options, Unmapped, resolve_input
 from cnncalc.importers.emit import Layer, Meta, finish, safe_name
-from cnncalc.problems import ERROR, WARNING, Problem
+from cnncalc.core.problems import ERROR, WARNING, Problem
 
 MAX_ONNX_BYTES = 1 << 30  # 1 GiB; large models keep weights as external data, which is never read
 _SMALL = 64  # initializers up to this many elements are read as values (pads, scales, shapes, slopes)
@@ -416,7 +416,7 @@ class _Large(Exception):
 
 def _claimed(ctx: Ctx, index: int, node: Any, shape: tuple[int, ...]) -> None:
     """Refuse a constant whose claimed shape is impossible or beyond cnncalc's limits (a hostile file's)."""
-    from cnncalc.limits import MAX_ELEMENTS
+    from cnncalc.core.limits import MAX_ELEMENTS
 
     where = f"node {index} {node.name or node.output[0]!r} ({node.op_type})"
     if any(d < 0 for d in shape):

@@ -1,0 +1,1 @@
+"""`cnncalc params` and `cnncalc size`: one layer's figures, worked out; padding solved for a size."""

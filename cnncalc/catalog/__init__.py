@@ -1,0 +1,1 @@
+"""The bundled architectures and how a SPEC argument names one."""

@@ -1,0 +1,1 @@
+"""`cnncalc check`: files, settings, reporters (text, parsable, GitHub, JSON, SARIF), diagnostics."""

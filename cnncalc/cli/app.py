@@ -1,0 +1,487 @@
+"""The command line: parses options, calls one computing function, hands the result to a renderer.
+
+Every option reaches a command as the text the user typed (`clikit`) and is parsed by `options`, so
+that start-up pays for no conversion machinery and every message about an option is written for
+cnncalc. Computing lives in the modules each command calls (`calc`, `sizes`, `check_run`, `analysis`,
+...), output in `render`, `reporters` and the other renderers; a command only wires them. Misuse
+(`CommandLineError`, exit 2) and a problem in a file (`SpecError`, exit 1) are reported once, for every
+command, by `clikit.Command`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Optional
+
+import typer
+
+from cnncalc import __version__
+
+from cnncalc.cli import kit as clikit
+
+from cnncalc.cli import options
+
+from cnncalc.cli import textout
+from cnncalc.cli.kit import Command, Group
+from cnncalc.explain.render import FORMATS as EXPLAIN_RENDERERS
+from cnncalc.core.memory import DTYPE_BYTES, OPTIMIZER_STATES
+from cnncalc.core.problems import EXIT_PROBLEMS, EXIT_USAGE
+from cnncalc.shape.render import FORMATS
+from cnncalc.check.reporters import REPORTER_BY_NAME
+
+EXIT_HELP = f"""
+Exit codes: 0 success; {EXIT_PROBLEMS} a problem in an architecture file (or, for `check`, any error,
+any warning under --strict, or no file to check); {EXIT_USAGE} command-line misuse; 3 an internal error
+(please report it); {textout.EXIT_INTERRUPTED} interrupted (Ctrl-C); {textout.EXIT_BROKEN_PIPE} the reader of
+the output went away (`| head`).
+"""
+
+# Value choices in help are the keys of the registries they select from.
+DTYPES = "|".join(DTYPE_BYTES)
+OPTIMIZERS = "|".join(OPTIMIZER_STATES)
+SHAPE_FORMATS = "|".join(FORMATS)
+CHECK_FORMATS = "|".join(REPORTER_BY_NAME)
+EXPLAIN_FORMATS = "|".join(EXPLAIN_RENDERERS)
+
+
+app = typer.Typer(
+    name="cnncalc",
+    cls=Group,
+    help="Shapes, parameters, multiply-adds and memory of CNNs, from YAML architecture files, without a "
+         "deep-learning framework.\n\n"
+         "Examples:\n\n"
+         "  cnncalc shape vgg16                      # a bundled architecture, layer by layer\n\n"
+         "  cnncalc shape my_net.yaml --format json  # every figure, for scripts\n\n"
+         "  cnncalc params --filters 64 --kernel 3 --channels 256\n\n"
+         "  cnncalc size --input 224 --kernel 3 --stride 2 --padding same\n\n"
+         "  cnncalc check --strict specs/            # a CI gate\n\n" + EXIT_HELP,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"cnncalc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """cnncalc: CNN shapes, parameters and multiply-adds from architecture files."""
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _warn(problems: list[Any]) -> None:
+    """Warnings of an analysis, on stderr (formats other than JSON leave them there)."""
+    if problems:
+        from cnncalc.check.diagnostics import text
+
+        sys.stderr.write("".join(text(p) + "\n" for p in problems))
+
+
+def _write(text: str, code: int = 0) -> None:
+    """Write a rendered result to stdout and end the command with `code`."""
+    sys.stdout.write(text)
+    if code:
+        raise typer.Exit(code)
+
+
+# Declarations several commands share (typer copies them for each command).
+_SPEC = typer.Argument(..., metavar="SPEC", help="An architecture file, the name of a bundled one (`cnncalc list`), "
+                                                 "or - for standard input.")
+_SET = typer.Option(None, "--set", metavar="NAME=VALUE", help="Set a variable of the file's `vars:` (repeatable), "
+                    "e.g. --set width=1.4; exact `expect:` is not checked.")
+
+
+# --- commands --------------------------------------------------------------------------------
+
+@app.command(cls=Command)
+def shape(
+    spec: str = _SPEC,
+    input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE",
+                                        help="Override the input: HxW (keeps the file's channels) or HxWxC, "
+                                             "e.g. 320x320 or 320x320x3; N for a vector input."),
+    fmt: str = typer.Option("table", "--format", "-f", metavar=SHAPE_FORMATS, help="Output format."),
+    columns: Optional[str] = typer.Option(
+        None, "--columns", "-c", metavar="LIST",
+        help="Comma-separated columns: output, params, macs, memory, rf, weights, args (expanded arguments), or all. "
+             "Default: output,params,macs. JSON and CSV always carry every figure."),
+    depth: str = typer.Option("1", "--depth", "-d", metavar="N|all",
+                              help="Levels of blocks and repeats to expand (0 folds each to one row), or all."),
+    dtype: str = typer.Option("float32", "--dtype", metavar=DTYPES, help="Value type for memory figures."),
+    batch: str = typer.Option("1", "--batch", "-b", metavar="N",
+                              help="Batch size for activation and training memory."),
+    optimizer: str = typer.Option("adam", "--optimizer", metavar=OPTIMIZERS,
+                                  help="Optimizer for training memory: sgd (no state), momentum (1 value "
+                                       "per parameter) or adam (2)."),
+    set_: Optional[list[str]] = _SET,
+) -> None:
+    """Layer-by-layer output shapes, parameters and multiply-adds of an architecture.
+
+    MACs are multiply-accumulates of conv, depthwise, separable, deconv and dense layers, bias excluded
+    (torchvision's "GFLOPS"); FLOPs are 2 × MACs. Memory is bytes in binary units (1 MiB = 2^20 bytes):
+    a layer's column is its output for one sample; the training estimate counts weights (running
+    statistics included), a gradient per trainable parameter, the optimizer's state (sgd 0, momentum 1,
+    adam 2 values per trainable parameter) and every layer's output for the batch, kept for the backward
+    pass; every tensor in --dtype (mixed-precision master copies and framework workspace not counted).
+    """
+    options.choice(fmt, FORMATS, "--format")
+    chosen, folded, count = options.columns(columns), options.depth(depth), options.whole(batch, "--batch")
+    from cnncalc.shape import render
+    from cnncalc.core.limits import collector_paused
+    from cnncalc.core.memory import estimate
+
+    with collector_paused():  # the analysis and its rows are acyclic: collections would only re-scan them
+        analysis = options.analysed(spec, input, set_)
+        memory = estimate(analysis, count or 1, options.choice(dtype, DTYPE_BYTES, "--dtype"),
+                          options.choice(optimizer, OPTIMIZER_STATES, "--optimizer"))
+        view = render.TableView(analysis, memory, chosen, folded)
+        text = None if fmt == "table" and textout.is_terminal() else render.FORMATS[fmt](view)
+    if text is None:
+        render.show_table(view)
+    else:
+        sys.stdout.write(text)
+    if fmt != "json":  # JSON carries its warnings; every other format leaves them to stderr
+        _warn(analysis.warnings)
+
+
+@app.command(cls=Command)
+def params(
+    filters: Optional[str] = typer.Option(None, "--filters", "-F", metavar="N", help="Number of filters F."),
+    kernel: Optional[str] = typer.Option(None, "--kernel", "-k", metavar="K",
+                                         help="Kernel size: 3 (3×3), 3x5, or 3x7x7 for a 3-D convolution."),
+    channels: Optional[str] = typer.Option(None, "--channels", "-C", metavar="N", help="Input channels C."),
+    groups: str = typer.Option("1", "--groups", "-g", metavar="N", help="Groups (channels/groups per filter)."),
+    units: Optional[str] = typer.Option(None, "--units", "-u", metavar="N[,N...]",
+                                        help="Dense: output units U (a list for stacked layers: 128,128,128)."),
+    inputs: Optional[str] = typer.Option(None, "--inputs", "-n", metavar="N|HxWxC",
+                                         help="Dense: input features N, or a shape to flatten (224x224x3)."),
+    bias: bool = typer.Option(True, "--bias/--no-bias", help="Count a bias per filter or unit."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead."),
+) -> None:
+    """Parameters of one convolution, F × (kh·kw·C/groups + 1), or dense layer, U × (N + 1).
+
+    Examples: `cnncalc params --filters 64 --kernel 3 --channels 256` → 64 × (3·3·256 + 1) = 147,520;
+    `cnncalc params --filters 64 --kernel 3x7x7 --channels 3 --no-bias` → 64 × 3·7·7·3 = 28,224;
+    `cnncalc params --units 4096 --inputs 25088` → 4096 × (25088 + 1) = 102,764,544.
+    """
+    from cnncalc.calc import requests as calc
+    from cnncalc.shape import render
+
+    text = options.ParamsText(filters, kernel, channels, groups, units, inputs, bias)
+    result = calc.layer_params(options.layer_params(text))
+    _write(render.params_json(result) if as_json else render.params_text(result))
+
+
+@app.command(cls=Command)
+def size(
+    input: str = typer.Option(..., "--input", "-i", metavar="H[xW]",
+                              help="Input size: 224 (every axis, so also a 1-D length), 224x160 (height x "
+                                   "width) or 16x112x112 (depth x height x width)."),
+    kernel: str = typer.Option(..., "--kernel", "-k", metavar="K", help="Kernel: 3, 3x5 or 3x7x7."),
+    stride: str = typer.Option("1", "--stride", "-s", metavar="S", help="Stride: 2, 2x1 or 1x2x2."),
+    padding: str = typer.Option("0", "--padding", "-p", metavar="P",
+                                help="Padding: N, one per axis (HxW, DxHxW), begin,end per axis "
+                                     "(top,bottom,left,right), same (TensorFlow) or valid."),
+    dilation: str = typer.Option("1", "--dilation", metavar="D", help="Dilation: 1, 2x2 or 1x2x2."),
+    transposed: bool = typer.Option(False, "--transposed", help="A transposed convolution (deconv)."),
+    output_padding: str = typer.Option("0", "--output-padding", metavar="N",
+                                       help="Transposed only: extra output size."),
+    ceil: bool = typer.Option(False, "--ceil", help="Pooling's ceil mode (PyTorch ceil_mode)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="H[xW]",
+                                         help="Solve for the padding that gives this output size."),
+    keep: bool = typer.Option(False, "--keep", help="Solve for the padding that keeps the size (⌈H/S⌉)."),
+    rank: Optional[str] = typer.Option(None, "--rank", metavar="1|2|3",
+                                       help="Spatial axes: 1 for a 1-D window (a length), 3 for a volume; by "
+                                            "default the most axes any value has, or 2."),
+) -> None:
+    """Output size of a convolution or pooling window: ⌊(H − K + 2P)/S⌋ + 1, worked out.
+
+    With dilation: ⌊(H + pt + pb − d(K − 1) − 1)/S⌋ + 1. Transposed: (H − 1)S − pt − pb + d(K − 1) + op + 1.
+    When the division is not even it says what is floored away. The rank is 2 unless a value has three
+    axes (`--input 16x112x112`, `--kernel 3x7x7`) or --rank says (`--rank 1 --input 16000 --kernel 80`);
+    one number applies to every axis. With --output or
+    --keep it solves for the padding instead (2-D), and says when no symmetric padding works and which
+    asymmetric one does.
+    """
+    text = options.WindowText(input, kernel, stride, dilation, padding, output_padding, rank, transposed, ceil)
+    from cnncalc.calc import requests as calc
+
+    if output is not None or keep:
+        from cnncalc.explain import render as explain_render
+
+        solutions = calc.solve_window(options.solve_request(text, output, keep))
+        unsolved = any(s.padding is None for s in solutions)
+        render_padding = explain_render.padding_json if as_json else explain_render.padding_text
+        _write(render_padding(solutions), EXIT_PROBLEMS if unsolved else 0)
+        return
+    from cnncalc.shape import render
+
+    axes = calc.window_sizes(options.window(text))
+    _write(render.size_json(axes) if as_json else render.size_text(axes))
+
+
+@app.command(cls=Command)
+def sizes(
+    spec: str = _SPEC,
+    range_: str = typer.Option("32:1024", "--range", "-r", metavar="LOW:HIGH",
+                               help="Square (cube) input sizes LOW:HIGH to scan."),
+    at: Optional[str] = typer.Option(None, "--size", "-s", metavar="H[xW]",
+                                     help="Explain one input size (224, 224x160, 16x112x112) instead of scanning."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead."),
+    set_: Optional[list[str]] = _SET,
+) -> None:
+    """Input sizes for which every layer divides evenly and nothing is floored away.
+
+    Scans square sizes (the file's channel count; every axis of a 1-D or 3-D input) and lists the clean
+    ones compactly; with --size, says whether one size is clean and, if not, which layer breaks it and why.
+    """
+    from cnncalc.shape import render
+    from cnncalc.sizes import scan
+
+    parsed = options.architecture(spec, set_)
+    if len(parsed.input) < 2:
+        options.misuse("this network's input is a vector; only feature-map inputs have sizes to scan")
+    if at is not None:
+        verdict = scan.try_size(parsed, options.size_at(at, parsed.input))
+        _write(render.verdict_json(verdict) if as_json else render.verdict_text(verdict), 0 if verdict.clean
+               else EXIT_PROBLEMS)
+        return
+    low, high = options.scan_range(range_)
+    progress = textout.Progress("scanning input sizes", high - low + 1)  # shown on a terminal after 1 s
+    try:
+        clean = scan.clean_sizes(parsed, low, high, progress.update)
+    finally:
+        progress.done()
+    _write(render.sizes_json(clean, low, high) if as_json else render.sizes_text(clean, low, high),
+           0 if clean or as_json else EXIT_PROBLEMS)
+
+
+@app.command(cls=Command)
+def schema(
+    config: bool = typer.Option(False, "--config",
+                                help="The schema of check's settings (.cnncalc.yaml, [tool.cnncalc]) instead."),
+) -> None:
+    """Print a JSON Schema of the architecture format, for editors (yaml-language-server)."""
+    from cnncalc.shape import render
+    from cnncalc.core import schema as schemas
+
+    _write(render.json_document(schemas.config_schema() if config else schemas.schema()))
+
+
+@app.command("list", cls=Command)
+def list_(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list instead."),
+) -> None:
+    """The bundled architectures, with their parameters and multiply-adds."""
+    from cnncalc.catalog import bundled
+    from cnncalc.shape import render
+
+    entries = bundled.entries()  # a broken bundled file is a bug: its SpecError says which
+    if as_json:
+        _write(render.listing_json(entries))
+    elif textout.is_terminal():
+        render.show_listing(entries)
+    else:
+        _write(render.listing_text(entries))
+
+
+@app.command(cls=Command)
+def kinds() -> None:
+    """The layer kinds, their main argument and their other arguments."""
+    from cnncalc.core.kinds import KINDS
+    from cnncalc.shape.render import kind_line
+
+    _write("".join(kind_line(kind) + "\n" for kind in KINDS.values()))
+
+
+@app.command(cls=Command)
+def check(
+    paths: list[str] = typer.Argument(..., metavar="PATH...",
+                                      help="Files and directories (searched for *.yaml and *.yml), or - for "
+                                           "standard input."),
+    strict: bool = typer.Option(False, "--strict", help="Fail on warnings too."),
+    fmt: Optional[str] = typer.Option(
+        None, "--format", "-f", metavar=CHECK_FORMATS,
+        help="text (default), parsable (path:line:col: [level] message (rule)), github (annotations; the default "
+             "when GITHUB_ACTIONS=true), json or sarif (SARIF 2.1.0, for code scanning)."),
+    select: list[str] = typer.Option([], "--select", metavar="RULES",
+                                     help="Report only these rules (comma-separated ids; repeatable)."),
+    ignore: list[str] = typer.Option([], "--ignore", metavar="RULES",
+                                     help="Do not report these rules (warnings and expect/budget errors)."),
+    exclude: list[str] = typer.Option([], "--exclude", metavar="GLOB", help="Skip files matching GLOB (repeatable)."),
+    config: Optional[str] = typer.Option(None, "--config", metavar="FILE",
+                                         help="Settings file (.cnncalc.yaml or pyproject.toml); default: the "
+                                              "nearest one above the checked paths."),
+    report_dir: Optional[str] = typer.Option(None, "--report-dir", metavar="DIR",
+                                             help="Also write an HTML report of each file that analyses into DIR."),
+    max_params: Optional[str] = typer.Option(None, "--max-params", metavar="N",
+                                             help="Budget for every file, e.g. 5M."),
+    max_macs: Optional[str] = typer.Option(None, "--max-macs", metavar="N", help="Budget for every file, e.g. 1.5G."),
+    max_memory: Optional[str] = typer.Option(
+        None, "--max-memory", metavar="BYTES",
+        help="Budget of float32 inference memory (parameters + activations), e.g. 500MB."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the problems, no summary line."),
+    jobs: str = typer.Option("0", "--jobs", "-j", metavar="N",
+                             help="Worker processes; 0 (the default) uses every core when there are many files."),
+    set_: Optional[list[str]] = _SET,
+) -> None:
+    """Check architecture files: structure, shapes, floored divisions, `expect:` figures and budgets.
+
+    Every problem has a rule id, a level and a file:line:column. Exit codes: 0 clean, 1 any error
+    (or any warning under --strict, or no file to check), 2 command-line misuse.
+    """
+    import gc
+
+    from cnncalc.check import run as check_run
+
+    from cnncalc.check import config as cfg
+
+    from cnncalc.check import reporters
+
+    # Everything imported so far lives until exit; freezing it keeps the collector from re-scanning
+    # it after every few files (composing YAML allocates many objects). Files are independent.
+    gc.freeze()
+    settings = cfg.for_check(config, list(paths), list(select), list(ignore), list(exclude))
+    budgets = {**settings.budgets, **options.budgets(max_params, max_macs, max_memory)}
+    name = options.check_format(fmt, REPORTER_BY_NAME)
+    run = check_run.CheckRun(settings, budgets, options.workers(jobs), options.set_vars(set_), report_dir)
+    files = check_run.files(settings, list(paths))
+    reporter = reporters.make(name, total=len(files), fancy=name == "text" and textout.is_terminal(), quiet=quiet)
+    failed = reporters.run(reporter, check_run.results(run, files), strict or settings.strict)
+    raise typer.Exit(EXIT_PROBLEMS if failed else 0)
+
+
+@app.command(cls=Command)
+def diff(
+    a: str = typer.Argument(..., metavar="A", help="The old architecture: a file or a bundled name."),
+    b: Optional[str] = typer.Argument(None, metavar="[B]", help="The new one (or leave it out and give --rev)."),
+    rev: Optional[str] = typer.Option(None, "--rev", metavar="REV",
+                                      help="Compare A as it was at this git revision with A now."),
+    fmt: str = typer.Option("table", "--format", "-f", metavar="table|markdown|json", help="Output format."),
+    fail_on: list[str] = typer.Option([], "--fail-on", metavar="METRIC:[+|-]AMOUNT[%]",
+                                      help="Exit 1 when a total changes by more, e.g. params:+5% or macs:+1G "
+                                           "(params, trainable, non_trainable, macs, memory; repeatable)."),
+) -> None:
+    """Compare two architectures layer by layer: added, removed and changed layers, and the totals."""
+    from cnncalc.diff.command import run_diff
+
+    raise typer.Exit(run_diff(a, b, rev, fmt, list(fail_on)))
+
+
+@app.command("import", cls=Command)
+def import_(
+    source: str = typer.Argument(..., metavar="FILE", help="An ONNX graph (.onnx) or a Darknet cfg (.cfg)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="Write the architecture file here (default: standard output)."),
+    input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE",
+                                        help="Input size where the file leaves it open: 416, 416x320 or 416x320x3."),
+    partial: bool = typer.Option(False, "--partial",
+                                 help="Write what maps; unmapped operators become warnings instead of an error."),
+) -> None:
+    """Turn an ONNX graph or a Darknet .cfg into a cnncalc architecture file (`... | cnncalc shape -`)."""
+    from cnncalc.importers.command import run_import
+
+    raise typer.Exit(run_import(source, output, input, partial))
+
+
+@app.command(cls=Command)
+def diagram(
+    spec: str = _SPEC,
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="net.svg, or net.png (needs cairosvg or chromium); default: SVG "
+                                              "on standard output."),
+    style: str = typer.Option("graph", "--style", metavar="graph|blocks",
+                              help="graph: one box per layer or block, with every edge; blocks: 3-D slabs."),
+    direction: str = typer.Option("TB", "--direction", metavar="TB|LR", help="Top to bottom or left to right."),
+    depth: str = typer.Option("1", "--depth", "-d", metavar="N|all", help="Levels of blocks to expand, as `shape`."),
+    label: str = typer.Option("none", "--label", metavar="params,macs|all|none",
+                              help="Extra figures in each box."),
+    input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE", help="Override the input."),
+) -> None:
+    """Draw the network as a standalone SVG (or PNG): no Graphviz, no JavaScript, deterministic."""
+    from cnncalc.draw import command as draw_command
+
+    chosen = draw_command.options(style, direction, options.depth(depth), label)
+    raise typer.Exit(draw_command.write_diagram(options.analysed(spec, input), chosen, output))
+
+
+@app.command(cls=Command)
+def report(
+    spec: str = _SPEC,
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="The HTML file (default: standard output)."),
+    style: str = typer.Option("graph", "--style", metavar="graph|blocks", help="The diagram's style."),
+    direction: str = typer.Option("TB", "--direction", metavar="TB|LR", help="The diagram's direction."),
+    depth: str = typer.Option("1", "--depth", "-d", metavar="N|all", help="Levels of blocks to expand."),
+    input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE", help="Override the input."),
+) -> None:
+    """One self-contained HTML report: totals, the diagram, the full table, and where the cost sits."""
+    from cnncalc.draw import command as draw_command
+
+    chosen = draw_command.options(style, direction, options.depth(depth), "none")
+    raise typer.Exit(draw_command.write_html_report(options.analysed(spec, input), chosen, output))
+
+
+@app.command("explain", cls=Command)
+def explain_command(
+    spec: str = _SPEC,
+    layers: Optional[list[str]] = typer.Option(
+        None, "--layer", "-l", metavar="NAME|INDEX",
+        help="Explain only this layer (its name, its number in `shape`, or a block's name for its layers); "
+             "repeat for several. Default: every layer, with the trail of size changes."),
+    fmt: str = typer.Option("text", "--format", "-f", metavar=EXPLAIN_FORMATS, help="Output format."),
+    input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE",
+                                        help="Override the input: HxW (keeps the file's channels) or HxWxC."),
+    dtype: str = typer.Option("float32", "--dtype", metavar=DTYPES, help="Value type for memory figures."),
+) -> None:
+    """Every figure worked out, layer by layer, the way a textbook shows it.
+
+    Output size per axis with the formula filled in (and what a floored division drops), parameters,
+    multiply-adds, memory, the receptive-field recurrence, how merges combine shapes, and for each
+    convolution what a dense layer between the same shapes would need.
+    """
+    from cnncalc.explain import steps as explain
+    from cnncalc.explain import render as explain_render
+
+    options.choice(fmt, explain_render.FORMATS, "--format")
+    options.choice(dtype, explain.DTYPE_BYTES, "--dtype")
+    analysis = options.analysed(spec, input)
+    try:
+        result = explain.explain(analysis.network, analysis.name, list(layers or ()), dtype)
+    except explain.UnknownLayer as exc:
+        options.misuse(str(exc), "--layer")
+    sys.stdout.write(explain_render.FORMATS[fmt](result))
+    if fmt != "json":
+        _warn(analysis.warnings)
+
+
+@app.command("export", cls=Command)
+def export_(
+    spec: str = _SPEC,
+    to: str = typer.Option("pytorch", "--to", "-t", metavar="pytorch", help="The framework to write code for."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="Write the module here (default: standard output)."),
+    input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE",
+                                        help="Export at another input: HxW (keeps the file's channels) or HxWxC."),
+) -> None:
+    """Write the network as a readable, runnable PyTorch module (one nn.Module class per block).
+
+    The module's header states cnncalc's totals; its figures equal them layer by layer.
+    """
+    from cnncalc.export.command import run_export
+
+    raise typer.Exit(run_export(spec, to, output, input))
+
+
+def main() -> None:
+    """Run the CLI; never lets a Python traceback reach the user, whatever the output stream can encode."""
+    clikit.run(app)

@@ -1,0 +1,350 @@
+"""Command-line option text → values, with messages that say what to write.
+
+Every option reaches a command as the text the user typed; these parsers turn it into values (SPEC
+into a parsed, or analysed, architecture) or raise `CommandLineError` naming the option, which the CLI
+reports as misuse (exit 2). Nothing here computes a figure or prints, and nothing heavy is imported at
+module level (`size` and `params` start fast).
+"""
+
+from __future__ import annotations
+
+import math
+
+import os
+from typing import Any, NamedTuple, NoReturn
+
+from cnncalc.core.problems import CommandLineError
+
+
+def misuse(message: str, option: str | None = None) -> NoReturn:
+    """Refuse the command line: `option` names the culprit, None blames the command line as a whole."""
+    raise CommandLineError(message, option)
+
+
+def whole(text: str | None, name: str, minimum: int = 1) -> int | None:
+    """A whole number ≥ minimum, or None when the option was not given."""
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        misuse(f"expected a whole number ≥ {minimum}, got {text!r}", name)
+    if value < minimum:
+        misuse(f"expected a whole number ≥ {minimum}, got {value}", name)
+    return value
+
+
+def choice(text: str, choices: Any, name: str) -> str:
+    """`text` if it is one of `choices` (a registry's keys)."""
+    if text not in choices:
+        misuse(f"{text!r} is not one of {', '.join(choices)}", name)
+    return text
+
+
+def shape(text: str | None, name: str, dims: tuple[int, int] = (1, 3)) -> tuple[int, ...] | None:
+    """224, 224x160 or 16x112x112 as positive whole numbers, between dims[0] and dims[1] of them."""
+    if text is None:
+        return None
+    from cnncalc.core.quantities import parse_shape
+
+    try:
+        return parse_shape(text, *dims)
+    except ValueError as exc:
+        misuse(str(exc), name)
+
+
+def given_shape(text: str, name: str, dims: tuple[int, int] = (1, 3)) -> tuple[int, ...]:
+    """`shape` of an option that has a value."""
+    parsed = shape(text, name, dims)
+    assert parsed is not None
+    return parsed
+
+
+def pair(text: str, name: str) -> tuple[int, int]:
+    """One number (both axes) or HxW."""
+    dims = given_shape(text, name, (1, 2))
+    return (dims[0], dims[0]) if len(dims) == 1 else (dims[0], dims[1])
+
+
+def columns(text: str | None) -> tuple[str, ...]:
+    """--columns: a comma-separated list of render.COLUMNS, `all`, or the default columns."""
+    from cnncalc.shape.render import COLUMNS, DEFAULT_COLUMNS
+
+    if text is None:
+        return DEFAULT_COLUMNS
+    if text == "all":
+        return COLUMNS
+    chosen = tuple(c.strip() for c in text.split(",") if c.strip())
+    for c in chosen:
+        if c not in COLUMNS:
+            misuse(f"unknown column {c!r}; choose from {', '.join(COLUMNS)} or all", "--columns")
+    return chosen
+
+
+def depth(text: str) -> int | None:
+    """--depth: a number ≥ 0, or None for `all`."""
+    if text == "all":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        misuse("give a number ≥ 0 or `all`", "--depth")
+    return value
+
+
+def input_override(text: str | None, file_input: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The --input shape: HxW (L, DxHxW: the file's spatial axes) keeps the file's channels; a form that could
+    mean two things is refused."""
+    dims = shape(text, "--input", (1, 4))
+    if dims is None:
+        return None
+    if len(file_input) > 1 and len(dims) == len(file_input) - 1:
+        return (*dims, file_input[-1])
+    if len(file_input) in (3, 4) and len(dims) == 1:
+        axes = "HxW" if len(file_input) == 3 else "DxHxW"
+        misuse(f"the file's input is {'x'.join(map(str, file_input))}; give {axes} (keeping its "
+               f"{file_input[-1]} channels) or {axes}xC, not one number", "--input")
+    if len(file_input) == 1 and len(dims) == 2:
+        misuse(f"the file's input is a vector of {file_input[0]}; give one number, or HxWxC for a feature map",
+               "--input")
+    return dims
+
+
+def _set_value(pair_text: str, text: str) -> Any:
+    """The value of one --set: a whole or decimal number, true/false, or a word."""
+    value: Any = {"true": True, "false": False}.get(text.lower(), text)
+    for number in (int, float):
+        try:
+            parsed = number(text)
+        except ValueError:
+            continue
+        if parsed != parsed or parsed in (math.inf, -math.inf):
+            misuse(f"{pair_text!r}: {text} is not a finite number; give a whole or decimal number", "--set")
+        return parsed
+    if isinstance(value, str) and not text.isidentifier():
+        misuse(f"{pair_text!r}: the value is a number, true/false or a word such as relu", "--set")
+    return value
+
+
+def set_vars(pairs: list[str] | None) -> dict[str, Any] | None:
+    """--set NAME=VALUE (repeatable) as {name: value}: a whole or decimal number, true/false, or a word."""
+    if not pairs:
+        return None
+    values: dict[str, Any] = {}
+    for pair_text in pairs:
+        name, equals, text = (part.strip() for part in pair_text.partition("="))
+        if not equals or not name.isidentifier() or not text:
+            misuse(f"{pair_text!r} is not NAME=VALUE; write e.g. --set width=1.4", "--set")
+        values[name] = _set_value(pair_text, text)
+    return values
+
+
+def budget(text: str | None, name: str, memory: bool = False) -> Any:
+    """A budget such as 5M, 1.5G or 500MB (memory), or None when not given."""
+    if text is None:
+        return None
+    from cnncalc.core.quantities import parse_quantity
+
+    try:
+        return parse_quantity(int(text) if text.isdigit() else text, memory=memory)
+    except ValueError as exc:
+        misuse(str(exc), name)
+
+
+def budgets(max_params: str | None, max_macs: str | None, max_memory: str | None) -> dict[str, Any]:
+    """The budgets given on the command line, by config key (only those given)."""
+    given = (("max_params", budget(max_params, "--max-params")), ("max_macs", budget(max_macs, "--max-macs")),
+             ("max_memory", budget(max_memory, "--max-memory", memory=True)))
+    return {key: value for key, value in given if value}
+
+
+def check_format(text: str | None, names: Any) -> str:
+    """`check --format`: one of the reporters' names; by default github under GitHub Actions, else text."""
+    if text is not None:
+        return choice(text, names, "--format")
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def workers(text: str) -> int:
+    """--jobs: worker processes; 0 means every core."""
+    return whole(text, "--jobs", 0) or os.cpu_count() or 1
+
+
+def scan_range(text: str) -> tuple[int, int]:
+    """`sizes --range LOW:HIGH`: at most 20,000 sizes from 1 up."""
+    try:
+        low, high = (int(x) for x in text.split(":"))
+    except ValueError:
+        misuse("--range takes LOW:HIGH, like 32:1024", "--range")
+    if not 1 <= low <= high or high - low > 20_000:
+        misuse("--range needs 1 ≤ LOW ≤ HIGH and at most 20,000 sizes", "--range")
+    return low, high
+
+
+def size_at(text: str, file_input: tuple[int, ...]) -> tuple[int, ...]:
+    """`sizes --size`: one size for every spatial axis of the file's input, or one per axis; its channels kept."""
+    rank = len(file_input) - 1
+    dims = given_shape(text, "--size", (1, 3))
+    if len(dims) not in (1, rank):
+        misuse(f"this network's input has {rank} spatial axes; give one size or {rank}", "--size")
+    return (*(dims * rank if len(dims) == 1 else dims), file_input[-1])
+
+
+# --- SPEC, with --set and --input -------------------------------------------------------------
+
+def architecture(spec: str, set_: list[str] | None) -> Any:
+    """SPEC read and parsed, with --set applied; a variable the file does not declare is misuse."""
+    from cnncalc.catalog import bundled
+    from cnncalc.core.spec import UnknownVariable
+
+    overrides = set_vars(set_)
+    try:
+        return bundled.read_spec(spec, overrides)
+    except UnknownVariable as exc:
+        misuse(str(exc), "--set")
+
+
+def analysed(spec: str, input_text: str | None, set_: list[str] | None = None) -> Any:
+    """The analysis of SPEC at the file's input or at --input."""
+    from cnncalc.core.analysis import analyze
+
+    parsed = architecture(spec, set_)
+    return analyze(parsed, input_override(input_text, parsed.input))
+
+
+# --- `size`: the window, as typed ---------------------------------------------------------------
+
+class WindowText(NamedTuple):
+    """`size`'s options as typed: input, kernel, stride, dilation, padding, output padding, rank and flags."""
+
+    input: str
+    kernel: str
+    stride: str
+    dilation: str
+    padding: str
+    output_padding: str
+    rank: str | None
+    transposed: bool
+    ceil: bool
+
+
+_WINDOW_OPTIONS = ("--input", "--kernel", "--stride", "--dilation")
+
+
+def _window_values(text: WindowText) -> list[tuple[str, str]]:
+    """(text, option) of --input, --kernel, --stride and --dilation."""
+    return list(zip((text.input, text.kernel, text.stride, text.dilation), _WINDOW_OPTIONS))
+
+
+def _rank(text: WindowText) -> int:
+    """--rank, or the most axes any value has (at least 2)."""
+    given = max(len(given_shape(t, n)) for t, n in _window_values(text))
+    chosen = whole(text.rank, "--rank") if text.rank is not None else max(given, 2)
+    if chosen not in (1, 2, 3):
+        misuse(f"a window has 1, 2 or 3 spatial axes, not {chosen}", "--rank")
+    return chosen  # type: ignore[return-value]
+
+
+def axes(text: str, name: str, rank: int) -> tuple[int, ...]:
+    """One number for every axis, or one per axis (as many as the rank)."""
+    dims = given_shape(text, name)
+    if len(dims) == 1:
+        return dims * rank
+    if len(dims) != rank:
+        misuse(f"{text!r} has {len(dims)} axes but the window has {rank}; give one number"
+               + (f" or {rank}" if rank > 1 else ""), name)
+    return dims
+
+
+def padding(text: str) -> Any:
+    """--padding as the value a file's `padding:` would hold: same, valid, N, or a list of numbers."""
+    if text in ("same", "valid"):
+        return text
+    try:
+        parts = [int(p) for p in text.replace("x", ",").split(",")]
+    except ValueError:
+        parts = [-1]  # refused by kinds.padding, as a file's would be
+    return parts[0] if len(parts) == 1 else parts
+
+
+def window(text: WindowText) -> Any:
+    """`size`'s request: per-axis values at the chosen rank, the padding as written, and the flags."""
+    from cnncalc.calc.requests import WindowRequest
+
+    rank = _rank(text)
+    sizes, kernel, stride, dilation = (axes(t, n, rank) for t, n in _window_values(text))
+    out_pad = whole(text.output_padding, "--output-padding", 0) or 0
+    if not text.transposed and out_pad:
+        misuse("--output-padding applies only with --transposed")
+    if text.transposed and text.ceil:
+        misuse("--ceil applies to pooling, not to --transposed")
+    return WindowRequest(sizes, kernel, stride, dilation, padding(text.padding), text.transposed, out_pad, text.ceil)
+
+
+def solve_request(text: WindowText, output: str | None, keep: bool) -> Any:
+    """`size --output`/`--keep`: the 2-D window and the output asked for (None: keep the size)."""
+    from cnncalc.calc.requests import SolveRequest
+
+    if text.padding != "0" or text.transposed or text.ceil:
+        misuse("--output and --keep solve for the padding of a convolution: leave out --padding, "
+               "--transposed and --ceil")
+    if output is not None and keep:
+        misuse("give either --output or --keep, not both")
+    sizes, kernel, stride, dilation = (pair(t, n) for t, n in _window_values(text))
+    return SolveRequest(sizes, kernel, stride, dilation, pair(output, "--output") if output is not None else None)
+
+
+# --- `params`: one layer, as typed ----------------------------------------------------------------
+
+class ParamsText(NamedTuple):
+    """`params`' options as typed: a convolution (filters, kernel, channels, groups) or dense layers."""
+
+    filters: str | None
+    kernel: str | None
+    channels: str | None
+    groups: str
+    units: str | None
+    inputs: str | None
+    bias: bool
+
+
+_BOTH = "give either a convolution (--filters, --kernel, --channels) or a dense layer (--units, --inputs), not both"
+
+
+def _dense(text: ParamsText) -> Any:
+    """Dense layers: one (--units U --inputs N) or a stack on a shape to flatten (--units 128,10 --inputs 7x7x512)."""
+    from cnncalc.calc.requests import DenseRequest
+
+    stacked = "," in (text.units or "") or "x" in (text.inputs or "")
+    if stacked:  # the flattening stands in for the channels, which a stack never names
+        if text.units is None or text.inputs is None:
+            misuse("a dense layer needs both --units and --inputs")
+        if text.filters is not None or text.kernel is not None:
+            misuse(_BOTH)
+        units = [whole(u.strip(), "--units") for u in text.units.split(",")]
+        return DenseRequest(given_shape(text.inputs, "--inputs", (1, 4)), tuple(units), text.bias, True)  # type: ignore[arg-type]
+    unit, inputs = whole(text.units, "--units"), whole(text.inputs, "--inputs")
+    if unit is None or inputs is None:
+        misuse("a dense layer needs both --units and --inputs")
+    if text.filters is not None or text.kernel is not None or text.channels is not None:
+        misuse(_BOTH)
+    return DenseRequest((inputs,), (unit,), text.bias, False)
+
+
+def layer_params(text: ParamsText) -> Any:
+    """`params`' request: a calc.ConvRequest, or a calc.DenseRequest when --units or --inputs is given."""
+    from cnncalc.calc.requests import ConvRequest
+
+    if text.units is not None or text.inputs is not None:
+        return _dense(text)
+    named = (("--filters", text.filters), ("--kernel", text.kernel), ("--channels", text.channels))
+    missing = [name for name, value in named if value is None]
+    if missing:
+        misuse(f"a convolution needs {', '.join(missing)} (or give --units and --inputs for a dense layer)")
+    filters, channels, groups = whole(text.filters, "--filters"), whole(text.channels, "--channels"), \
+        whole(text.groups, "--groups")
+    dims = given_shape(text.kernel, "--kernel")  # type: ignore[arg-type]
+    kernel = dims * 2 if len(dims) == 1 else dims  # one number is a square 2-D kernel, as before 3-D
+    return ConvRequest(filters, kernel, channels, groups, text.bias)  # type: ignore[arg-type]

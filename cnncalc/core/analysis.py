@@ -1,0 +1,151 @@
+"""The analysis of a spec: the expanded network as table rows, totals, warnings (the library API)."""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from cnncalc.core.expand import expand
+from cnncalc.core.kinds import Shape
+from cnncalc.core.limits import collector_paused
+from cnncalc.core.network import RF, Layer, Network, replay
+from cnncalc.core.problems import INFO, Problem
+from cnncalc.core.rules import suppress
+from cnncalc.core.spec import Spec
+
+__all__ = ["RF", "Analysis", "Row", "Totals", "analyze", "first_uneven", "suppress"]
+
+
+@dataclass(slots=True)
+class Row:
+    """One leaf layer of the expanded network, with all its figures."""
+
+    index: int
+    name: str
+    kind: str
+    output: Shape
+    trainable: int
+    non_trainable: int
+    macs: int
+    weights: tuple[Shape, ...]
+    rf: RF | None
+    line: int
+    column: int
+    scope: tuple[str, ...]
+    inputs: tuple[str, ...]
+    args: dict[str, Any] = field(default_factory=dict)  # the kind's arguments, converted, defaults filled
+
+    @property
+    def params(self) -> int:
+        """Trainable plus non-trainable parameters."""
+        return self.trainable + self.non_trainable
+
+    @property
+    def elements(self) -> int:
+        """Number of values in the output, for one sample."""
+        n = 1
+        for d in self.output:
+            n *= d
+        return n
+
+
+class Totals(NamedTuple):
+    """Sums over every leaf layer."""
+
+    trainable: int
+    non_trainable: int
+    macs: int
+    elements: int
+
+    @property
+    def params(self) -> int:
+        """Trainable plus non-trainable parameters."""
+        return self.trainable + self.non_trainable
+
+    @property
+    def flops(self) -> int:
+        """FLOPs counted as 2 per multiply-add."""
+        return 2 * self.macs
+
+
+@dataclass
+class Analysis:
+    """The result of analysing a spec: rows in execution order, totals and warnings."""
+
+    spec: Spec
+    input: Shape
+    output: Shape
+    totals: Totals
+    warnings: list[Problem] = field(default_factory=list)
+    groups: dict[str, str] = field(default_factory=dict)  # block use or repeat name -> kind label
+    uneven: Problem | None = None  # the first layer where the input size does not divide evenly
+    network: Network = field(default_factory=lambda: Network(()))  # the resolved layer calls rows come from
+    _rows: list[Row] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def name(self) -> str:
+        """The architecture's name."""
+        return self.spec.name
+
+    @property
+    def rows(self) -> list[Row]:
+        """The table rows, one per leaf layer, made on first use (`check` reads only the totals)."""
+        if self._rows is None:
+            with collector_paused():  # as in analyze: collections would only re-scan a large network's rows
+                self._rows = [_row(layer) for layer in self.network.layers]
+            if len(self._rows) >= FREEZE_FROM:
+                gc.freeze()  # as analyze freezes the network (see there), so the rows kept for rendering
+        return self._rows
+
+
+FREEZE_FROM = 2_000  # layers: below this the collector's re-scans cost nothing measurable
+
+
+def _row(layer: Layer) -> Row:
+    out = layer.out
+    return Row(layer.index + 1, layer.name, layer.kind, out.output, out.trainable, out.non_trainable, out.macs,
+               out.weights, layer.rf, layer.where.line, layer.where.column, layer.scope, layer.inputs, layer.args)
+
+
+def analyze(spec: Spec, input_shape: Shape | None = None) -> Analysis:
+    """Expand and compute the whole network; raises SpecError at the first fatal problem."""
+    with collector_paused():
+        expander = expand(spec, input_shape)
+        network = expander.network
+    totals = _totals(network.layers)
+    warnings = suppress(expander.warnings, spec.text, spec.path)
+    if len(network.layers) >= FREEZE_FROM:
+        # A large analysis is kept while it is rendered or checked; every collection triggered meanwhile
+        # would re-scan all its objects (superlinear). Frozen, the collector skips them; reference
+        # counting still frees them, as they hold no cycles.
+        gc.freeze()
+    return Analysis(spec, network.input, network.layers[-1].output, totals, warnings, expander.groups,
+                    expander.first_uneven, network)
+
+
+def _totals(layers: list[Layer]) -> Totals:
+    """Sums over the layers' figures, in one pass (what the rows would sum to)."""
+    trainable = non_trainable = macs = elements = 0
+    for layer in layers:
+        out = layer.out
+        trainable += out.trainable
+        non_trainable += out.non_trainable
+        macs += out.macs
+        n = 1
+        for d in out.output:
+            n *= d
+        elements += n
+    return Totals(trainable, non_trainable, macs, elements)
+
+
+def first_uneven(analysis: Analysis, input_shape: Shape) -> Problem | None:
+    """The first layer where `input_shape` does not divide evenly, stopping there; None if none does.
+
+    Recomputes the analysed network's layers at that size (no re-expansion); raises SpecError if
+    the network is invalid at that size.
+    """
+    layer = replay(analysis.network, input_shape)
+    if layer is None:
+        return None
+    return layer.where.problem("uneven-size", f"{layer.name}: {layer.out.uneven}", INFO)

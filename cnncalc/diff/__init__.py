@@ -1,0 +1,1 @@
+"""`cnncalc diff`: two analyses compared layer by layer, rendered, thresholds."""

@@ -1,0 +1,1 @@
+"""`cnncalc diagram` and `cnncalc report`: layout, SVG, PNG, the HTML report, markup escaping."""

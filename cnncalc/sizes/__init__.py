@@ -1,0 +1,1 @@
+"""`cnncalc sizes`: the input sizes every layer divides evenly."""
