@@ -6,7 +6,10 @@ import os
 import sys
 from pathlib import Path
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the parser is imported where a file is read: `cnncalc list --help` needs none of it
+    from cnncalc.core.spec import Spec
 
 _HERE = Path(__file__).resolve().parent.parent  # the cnncalc package (the wheel puts specs/ inside it)
 
@@ -79,7 +82,7 @@ def locate(spec: str) -> tuple[str, str | None]:
 _FAMILY: dict[str, Any] = {}  # the one family file `locate` parsed, which `read_spec` then reads
 
 
-def _load_family(path: str) -> Any:
+def _load_family(path: str) -> Spec:
     """Parse a bundled family file, kept so that naming one of its variants parses it once (specs are values)."""
     from cnncalc.core.spec import load
 
@@ -167,7 +170,7 @@ def compute_entries() -> list[Entry]:
 STDIN_NAME = "<stdin>"
 
 
-def read_spec(spec: str, overrides: dict[str, Any] | None = None) -> Any:
+def read_spec(spec: str, overrides: dict[str, Any] | None = None) -> Spec:
     """The parsed architecture named by SPEC (a file, `file@variant`, a bundled name or variant, or `-` for
     standard input), with its variant and `overrides` of its `vars` applied.
 

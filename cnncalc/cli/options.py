@@ -9,11 +9,16 @@ module level (`size` and `params` start fast).
 from __future__ import annotations
 
 import math
-
 import os
-from typing import Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from cnncalc.core.problems import CommandLineError
+
+if TYPE_CHECKING:  # imported where used: `size` and `params` load no analysis code
+    from cnncalc.calc.requests import ConvRequest, DenseRequest, SolveRequest, WindowRequest
+    from cnncalc.core.analysis import Analysis
+    from cnncalc.core.quantities import Quantity
+    from cnncalc.core.spec import Spec
 
 
 def misuse(message: str, option: str | None = None) -> NoReturn:
@@ -141,7 +146,7 @@ def set_vars(pairs: list[str] | None) -> dict[str, Any] | None:
     return values
 
 
-def budget(text: str | None, name: str, memory: bool = False) -> Any:
+def budget(text: str | None, name: str, memory: bool = False) -> Quantity | None:
     """A budget such as 5M, 1.5G or 500MB (memory), or None when not given."""
     if text is None:
         return None
@@ -194,7 +199,7 @@ def size_at(text: str, file_input: tuple[int, ...]) -> tuple[int, ...]:
 
 # --- SPEC, with --set and --input -------------------------------------------------------------
 
-def architecture(spec: str, set_: list[str] | None) -> Any:
+def architecture(spec: str, set_: list[str] | None) -> Spec:
     """SPEC read and parsed, with --set applied; a variable the file does not declare is misuse."""
     from cnncalc.catalog import bundled
     from cnncalc.core.spec import UnknownVariable
@@ -206,7 +211,7 @@ def architecture(spec: str, set_: list[str] | None) -> Any:
         misuse(str(exc), "--set")
 
 
-def analysed(spec: str, input_text: str | None, set_: list[str] | None = None) -> Any:
+def analysed(spec: str, input_text: str | None, set_: list[str] | None = None) -> Analysis:
     """The analysis of SPEC at the file's input or at --input."""
     from cnncalc.core.analysis import analyze
 
@@ -269,7 +274,7 @@ def padding(text: str) -> Any:
     return parts[0] if len(parts) == 1 else parts
 
 
-def window(text: WindowText) -> Any:
+def window(text: WindowText) -> WindowRequest:
     """`size`'s request: per-axis values at the chosen rank, the padding as written, and the flags."""
     from cnncalc.calc.requests import WindowRequest
 
@@ -283,7 +288,7 @@ def window(text: WindowText) -> Any:
     return WindowRequest(sizes, kernel, stride, dilation, padding(text.padding), text.transposed, out_pad, text.ceil)
 
 
-def solve_request(text: WindowText, output: str | None, keep: bool) -> Any:
+def solve_request(text: WindowText, output: str | None, keep: bool) -> SolveRequest:
     """`size --output`/`--keep`: the 2-D window and the output asked for (None: keep the size)."""
     from cnncalc.calc.requests import SolveRequest
 
@@ -313,7 +318,7 @@ class ParamsText(NamedTuple):
 _BOTH = "give either a convolution (--filters, --kernel, --channels) or a dense layer (--units, --inputs), not both"
 
 
-def _dense(text: ParamsText) -> Any:
+def _dense(text: ParamsText) -> DenseRequest:
     """Dense layers: one (--units U --inputs N) or a stack on a shape to flatten (--units 128,10 --inputs 7x7x512)."""
     from cnncalc.calc.requests import DenseRequest
 
@@ -333,7 +338,7 @@ def _dense(text: ParamsText) -> Any:
     return DenseRequest((inputs,), (unit,), text.bias, False)
 
 
-def layer_params(text: ParamsText) -> Any:
+def layer_params(text: ParamsText) -> ConvRequest | DenseRequest:
     """`params`' request: a calc.ConvRequest, or a calc.DenseRequest when --units or --inputs is given."""
     from cnncalc.calc.requests import ConvRequest
 

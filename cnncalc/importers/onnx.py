@@ -13,11 +13,14 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from cnncalc.importers import ImportResult, Options, Unmapped, resolve_input
 from cnncalc.importers.emit import Layer, Meta, finish, safe_name
 from cnncalc.core.problems import ERROR, WARNING, Problem
+
+if TYPE_CHECKING:  # onnx is optional and imported where a file is read
+    from onnx import ModelProto
 
 MAX_ONNX_BYTES = 1 << 30  # 1 GiB; large models keep weights as external data, which is never read
 _SMALL = 64  # initializers up to this many elements are read as values (pads, scales, shapes, slopes)
@@ -109,7 +112,7 @@ class _Refused(Exception):
         self.problem = problem
 
 
-def _load(path: str) -> Any:
+def _load(path: str) -> ModelProto:
     """Parse the protobuf after checking size; external data is never loaded."""
     import onnx
     from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
