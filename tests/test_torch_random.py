@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,34 +17,12 @@ from cnncalc.core.analysis import Analysis  # noqa: E402
 from cnncalc.core.kinds import ALIASES, KINDS  # noqa: E402
 from cnncalc.core.problems import Located, SpecError  # noqa: E402
 
-from test_torch import CPU_BUDGET_MACS  # noqa: E402  (the same CPU budget as the bundled comparisons)
+from test_torch import CPU_BUDGET_MACS  # noqa: E402  (shared with the bundled comparisons)
 from conftest import run  # noqa: E402
 from torch_model import (  # noqa: E402
     TorchNet, Untranslatable, box, mismatches, run_op, whole_model_figures)
 
 pytestmark = pytest.mark.torch
-
-# Share the cores among pytest-xdist's workers rather than oversubscribe them (two threads when alone).
-torch.set_num_threads(max(1, min(2, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))))
-
-
-def assert_matches_torch(analysis: Analysis, device: str = "cpu") -> TorchNet:
-    """Build the torch graph and compare every row, then the whole model in one forward pass.
-
-    (On the meta device the whole-model pass is left out: it would only repeat the per-row one, slowly.)
-    """
-    net = TorchNet(analysis, device)
-    assert len(net.measured) == len(analysis.rows)
-    assert mismatches(analysis, net) == []
-    if device == "meta":
-        assert sum(m.trainable for m in net.measured) == sum(p.numel() for p in net.parameters())
-        return net
-    shape, trainable, running, flops = whole_model_figures(net)
-    assert shape == tuple(analysis.output)
-    assert trainable == analysis.totals.trainable
-    assert running == analysis.totals.non_trainable
-    assert flops == 2 * analysis.totals.macs
-    return net
 
 
 # --- random networks ----------------------------------------------------------------------------
