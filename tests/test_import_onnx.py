@@ -691,3 +691,15 @@ def test_a_conv_that_contradicts_itself_is_refused(tmp_path: Path, weight: tuple
     result = import_model(tmp_path, model([node], inits, [1, 3, 8, 8]))
     assert not result.ok and [p.rule for p in result.problems] == ["inconsistent-graph"]
     assert words in result.problems[0].message and result.problems[0].message.startswith("node 1 'y' (Conv): ")
+
+
+def test_a_name_that_is_not_utf8_is_a_corrupt_file(tmp_path: Path) -> None:
+    """Found by the fuzz tier: protobuf hands over bytes for a name holding invalid UTF-8 (a crash under --partial)."""
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="QQ")
+    data = model([node], [init("w", 4, 3, 3, 3)], [1, 3, 8, 8]).SerializeToString()
+    assert data.count(b"\x1a\x02QQ") == 1  # NodeProto.name is field 3, length-delimited
+    path = tmp_path / "m.onnx"
+    path.write_bytes(data.replace(b"\x1a\x02QQ", b"\x1a\x02\x80\x80"))
+    for partial in (False, True):
+        result = onnx_importer.import_onnx(str(path), Options(partial=partial))
+        assert [p.rule for p in result.problems] == ["corrupt-file"] and "not UTF-8" in result.problems[0].message

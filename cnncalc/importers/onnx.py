@@ -138,7 +138,20 @@ def _load(path: str) -> ModelProto:
         raise _Refused(_problem(path, "corrupt-file", f"{corrupt} ({exc})")) from None
     if not model.HasField("graph") or not model.graph.node:
         raise _Refused(_problem(path, "corrupt-file", f"{corrupt}: it has no graph nodes"))
+    if not _all_text(model.graph):
+        raise _Refused(_problem(path, "corrupt-file", f"{corrupt}: a name in the graph is not UTF-8 text"))
     return model
+
+
+def _all_text(graph: Any) -> bool:
+    """Whether every name the importer reads is text: protobuf hands over bytes where a string field holds
+    invalid UTF-8, and a name then reaches code that joins and splits text."""
+    names = [graph.name]
+    for node in graph.node:
+        names += [node.name, node.op_type, node.domain, *node.input, *node.output, *(a.name for a in node.attribute)]
+    for values in (graph.input, graph.output, graph.initializer, graph.value_info):
+        names += [value.name for value in values]
+    return all(isinstance(name, str) for name in names)
 
 
 def _dims(value_info: Any) -> list[int | None]:
