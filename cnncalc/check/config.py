@@ -74,9 +74,7 @@ def _has_tool_section(path: str) -> bool:
         return False
     try:
         return _toml_section(_parse_toml(head.decode("utf-8-sig"), path), path) is not None
-    except SpecError:
-        return True
-    except UnicodeDecodeError:
+    except (SpecError, UnicodeDecodeError):
         return True
 
 

@@ -7,7 +7,6 @@ shows the results and the notes.
 
 from __future__ import annotations
 
-import os
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
@@ -63,16 +62,6 @@ def write_report(result: checks.FileResult, directory: str) -> str | None:
     return None
 
 
-def make_report_dir(directory: str) -> None:
-    """`--report-dir`, made before any file is checked: a folder that cannot be made stops the run at once."""
-    from cnncalc.cli.textout import OutputError
-
-    try:
-        os.makedirs(directory, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(directory, exc.strerror or str(exc)) from None
-
-
 def _next(reports: Iterator[checks.FileResult]) -> checks.FileResult:
     """The next file's report; a --set variable the file does not declare is misuse of the command line."""
     try:
@@ -84,7 +73,9 @@ def _next(reports: Iterator[checks.FileResult]) -> checks.FileResult:
 def results(run: CheckRun, found: list[tuple[str, Problem | None]]) -> Iterator[Checked]:
     """Each file's result in order, with the settings applied and its report written."""
     if run.report_dir is not None:  # before any file is checked: a folder that cannot be made stops the run
-        make_report_dir(run.report_dir)
+        from cnncalc.cli.textout import make_folder
+
+        make_folder(run.report_dir)
     paths = [path for path, missing in found if missing is None]
     reports = checks.check_many(paths, run.budgets, run.workers, run.overrides)
     for path, missing in found:

@@ -82,8 +82,8 @@ def unwritable(error: textout.OutputError) -> int:
     from cnncalc.check.diagnostics import text
     from cnncalc.core.problems import ERROR, Problem
 
-    if not getattr(error, "reported", False):
-        error.reported = True  # type: ignore[attr-defined]
+    if not error.reported:
+        error.reported = True
         what = ("the output is incomplete" if error.target == textout.STDOUT_NAME else
                 "nothing was written, and a file already there is unchanged")
         problem = Problem(error.target, 1, 1, ERROR, "unwritable-file", f"cannot write: {error.reason}; {what}")

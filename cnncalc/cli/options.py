@@ -125,7 +125,7 @@ def _set_value(pair_text: str, text: str) -> Any:
             parsed = number(text)
         except ValueError:
             continue
-        if parsed != parsed or parsed in (math.inf, -math.inf):
+        if not math.isfinite(parsed):
             misuse(f"{pair_text!r}: {text} is not a finite number; give a whole or decimal number", "--set")
         return parsed
     if isinstance(value, str) and not text.isidentifier():

@@ -53,6 +53,7 @@ class OutputError(OSError):
     def __init__(self, target: str, reason: str) -> None:
         super().__init__(reason)
         self.target, self.reason = target, reason
+        self.reported = False  # told once, whichever of the command's guard and the runner's last flush sees it
 
 
 class _CheckedStdout(io.RawIOBase):
@@ -149,6 +150,14 @@ def write_output(output: str | None, data: str | bytes) -> None:
             sys.stdout.write(data)
         return
     write_file(output, data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def make_folder(directory: str) -> None:
+    """Make `directory` (and its parents) if missing; OutputError if it cannot be made."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(directory, exc.strerror or str(exc)) from None
 
 
 def write_file(path: str, data: bytes) -> None:

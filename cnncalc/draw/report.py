@@ -130,12 +130,9 @@ def report_name(spec_path: str) -> str:
 
 def write_report(analysis: Analysis, memory: MemoryEstimate, directory: str, options: Options | None = None) -> str:
     """Write the report of `analysis` into `directory` (made if missing) for `check --report-dir`; returns its path."""
-    from cnncalc.cli.textout import OutputError, write_file
+    from cnncalc.cli.textout import make_folder, write_file
 
-    try:
-        os.makedirs(directory, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(directory, exc.strerror or str(exc)) from None
+    make_folder(directory)
     path = os.path.join(directory, report_name(analysis.spec.path))
     write_file(path, html(analysis, memory, options or Options()).encode("utf-8"))
     return path
