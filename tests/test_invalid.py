@@ -43,7 +43,7 @@ NO_FIX = {
     "invalid-layers-empty", "invalid-layers-mapping", "invalid-layers-scalar", "invalid-name-bool",
     "invalid-name-dot", "invalid-name-input", "invalid-reference-bool", "invalid-reference-positive",
     "invalid-value-alias-bomb-description", "invalid-value-block-main-argument", "invalid-value-complex-key",
-    "invalid-value-default-option", "invalid-value-expect-output", "invalid-value-from-two-on-conv",
+    "invalid-value-default-option", "invalid-value-expect-output", 
     "invalid-value-merge-repeat", "invalid-value-name-list", "invalid-value-output-padding",
     "invalid-value-pool-padding", "too-deep", "too-deep-block-style", "too-many-layers-repeat",
     "unknown-argument-activation-layer", "unknown-reference-too-far-back",

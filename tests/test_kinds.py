@@ -128,6 +128,8 @@ layers:
   - globalavgpool: {from: a, name: gap}
   - multiply: [gap, a]
   - multiply: [a, gap]
+  - subtract: [a, input]
+  - sub: {from: [input, a], name: difference}
 """
 
 
@@ -138,6 +140,8 @@ def test_merges() -> None:
     assert rows["concat1"].output == (56, 56, 160)
     assert rows["multiply1"].output == (56, 56, 64)
     assert rows["multiply2"].output == (56, 56, 64)
+    assert rows["subtract1"].output == (56, 56, 64) and rows["subtract1"].inputs == ("a", "input")
+    assert rows["difference"].inputs == ("input", "a") and rows["difference"].trainable == 0
 
 
 def test_lenet5_worked_example() -> None:
@@ -382,3 +386,35 @@ def test_zeropad_padding_and_conv_padding_agree_in_sizes() -> None:
         assert (first_uneven(padded, shape) is None) == (first_uneven(inline, shape) is None), size
     assert first_uneven(stem, (224, 224, 3)) is None
     assert first_uneven(stem, (225, 225, 3)) is not None
+
+
+# --- one kind, one unit -------------------------------------------------------------------------
+
+def _family_ids() -> list:
+    from cnncalc.core.kinds import FAMILIES
+
+    return [pytest.param(family, id=family.__name__.rsplit(".", 1)[1]) for family in FAMILIES]
+
+
+@pytest.mark.parametrize("family", _family_ids())
+def test_a_kind_is_one_unit_in_its_family_module(family) -> None:
+    """What a kind computes, how it is explained and written as PyTorch are defined in its family's module (or
+    are the shared helpers of kinds/base.py), and its diagram category is one the diagram draws."""
+    from cnncalc.core.kinds import base
+    from cnncalc.draw.layout import COLOURS
+
+    for kind in family.KINDS:
+        for aspect in (kind.infer, kind.explain, kind.emit):
+            if aspect is not None:
+                assert aspect.__module__ in (family.__name__, base.__name__), f"{kind.name}: {aspect}"
+        assert kind.category in COLOURS, kind.name
+        assert all(source.lstrip().startswith(f"class {name}(nn.") for name, source in kind.helpers)
+
+
+def test_the_registry_is_every_family_s_kinds_once() -> None:
+    from cnncalc.core.kinds import ALIASES, FAMILIES, KINDS
+
+    names = [kind.name for family in FAMILIES for kind in family.KINDS]
+    assert len(names) == len(set(names)) == len(KINDS)
+    aliases = [alias for family in FAMILIES for kind in family.KINDS for alias in (kind.name, *kind.aliases)]
+    assert len(aliases) == len(set(aliases)) == len(ALIASES), "an alias names two kinds"

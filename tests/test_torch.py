@@ -261,6 +261,7 @@ layers:
   - instancenorm
   - layerscale
   - shuffle: 2
+  - subtract: [-1, -2]
   - split: {parts: 2, index: 1, name: half}
   - slice: {channels: [1, 5], from: -2, name: part}
   - channelshuffle: {groups: 4, from: half, name: shuffled}

@@ -61,7 +61,7 @@ class Crop(nn.Module):
 
 
 class Merge(nn.Module):
-    """add, multiply (broadcasting) or concat along channels."""
+    """add, subtract, multiply (broadcasting) or concat along channels."""
 
     def __init__(self, how: str) -> None:
         super().__init__()
@@ -72,6 +72,8 @@ class Merge(nn.Module):
             return functools.reduce(torch.add, xs)
         if self.how == "multiply":
             return functools.reduce(torch.mul, xs)
+        if self.how == "subtract":
+            return torch.sub(*xs)
         return torch.cat(xs, dim=1)
 
 
@@ -318,7 +320,7 @@ def make_op(kind: str, a: dict[str, Any], in_shapes: Sequence[Sequence[int]]) ->
         if len(x) != 2:
             raise Untranslatable("dense on a feature map")
         return _with_act([nn.Linear(c, a["units"], bias=a["bias"])], a)
-    if kind in ("add", "multiply", "concat"):
+    if kind in ("add", "multiply", "concat", "subtract"):
         return Merge(kind)
     return _channel_op(kind, a, x)
 

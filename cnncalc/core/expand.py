@@ -355,7 +355,9 @@ class Expander:
         if merge and len(refs) < 2:
             raise where.error("invalid-value", f"{item.kind} needs two or more inputs, like `[conv3, input]`")
         if not merge and len(refs) != 1:
-            raise where.error("invalid-value", f"{item.kind} takes one input; only add, multiply and concat merge")
+            merges = [name for name, kind in KINDS.items() if kind.merge]
+            raise where.error("invalid-value", f"{item.kind} takes one input; give `from` one layer, or merge the "
+                              f"layers first ({', '.join(merges[:-1])} or {merges[-1]})")
         return [self._reference(ctx, ref, ref_where, position) for ref, ref_where in refs]
 
     def _reference(self, ctx: Context, ref: Any, where: Located, position: int) -> _Value:

@@ -4,8 +4,8 @@ Editors (VS Code's YAML extension, any yaml-language-server client, JetBrains ID
 completion, hover help and structural errors while typing. It is generated, not written by hand:
 every kind and alias of ``KINDS``/``ALIASES`` appears with its arguments, whose value schemas come
 from their converter functions (``pair``, ``padding``, ``activation``, ...), so a new kind or
-argument shows up without touching this module. A new *converter* needs an entry in ``_VALUES``
-(the tests fail until it has one).
+argument shows up without touching this module. A new *converter* carries its own value schema
+(``@converter(schema)`` in ``cnncalc/core/kinds/args.py``).
 
 The schema checks structure only. What needs more than one value at a time is left to
 ``cnncalc check``: that a block used in `layers` is defined under `blocks`, that `from` names an
@@ -14,10 +14,10 @@ earlier layer, required arguments (they may come from `defaults`), shapes, group
 
 from __future__ import annotations
 
-import re
 from typing import Any, Callable
 
 from cnncalc.core import kinds as K
+from cnncalc.core.kinds.args import anycase
 from cnncalc.core.limits import MAX_DIMENSION
 from cnncalc.core.quantities import COUNT_SUFFIXES, MEMORY_SUFFIXES
 from cnncalc.core.spec import EXPECT_BUDGETS, EXPECT_COUNTS, OPTIONS
@@ -36,70 +36,9 @@ def _ref(name: str, **annotations: Any) -> dict[str, Any]:
     return {"$ref": f"#/definitions/{name}", **annotations}
 
 
-def _anycase(word: str) -> str:
-    """A regex matching `word` in any letter case (ECMA-262 patterns have no inline flags)."""
-    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
-
-
-def _pair(minimum: int, what: str) -> dict[str, Any]:
-    return {
-        "description": what,
-        "anyOf": [
-            {"type": "integer", "minimum": minimum},
-            {"type": "array", "items": {"type": "integer", "minimum": minimum}, "minItems": 1, "maxItems": 3,
-             "description": "one per spatial axis: [height, width]; [length] in 1-D, [depth, height, width] in 3-D"},
-        ],
-    }
-
-
-def _activation() -> dict[str, Any]:
-    names = list(K.ACTIVATIONS)
-    return {
-        "description": "A fused activation (adds no layer and no parameters), or none. prelu has parameters, "
-                       "so it is a layer of its own.",
-        "anyOf": [
-            {"enum": names},
-            {"type": "null"},
-            {"type": "string", "pattern": "^(" + "|".join(_anycase(n) for n in names) + ")$",
-             "description": "names are case-insensitive"},
-        ],
-    }
-
-
-# Value schemas of the argument converters, by converter. Keys are the definition names.
-_VALUES: dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] = {
-    "positive_int": (K.positive_int, lambda: {"type": "integer", "minimum": 1,
-                                              "description": "A whole number ≥ 1, written without a decimal point "
-                                                             "(64, not 64.0)."}),
-    "pair": (K.pair, lambda: _pair(1, "A whole number ≥ 1, or one per spatial axis ([height, width]).")),
-    "nonneg_pair": (K.nonneg_pair, lambda: _pair(0, "A whole number ≥ 0, or one per spatial axis ([height, width]).")),
-    "padding": (K.padding, lambda: {
-        "description": "Pixels: a whole number ≥ 0, [h, w], [top, bottom, left, right]; or `same` "
-                       "(TensorFlow/Keras: output = ceil(input / stride)) or `valid` (no padding). On 1-D inputs "
-                       "[p] or [begin, end]; on 3-D inputs [d, h, w] or [front, back, top, bottom, left, right].",
-        "anyOf": [
-            {"type": "integer", "minimum": 0},
-            {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1, "maxItems": 4,
-             "description": "[h, w] (h at top and bottom, w at left and right), [top, bottom, left, right]; "
-                            "[p] or [begin, end] in 1-D; [d, h, w] in 3-D"},
-            {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 6, "maxItems": 6,
-             "description": "[front, back, top, bottom, left, right] in 3-D"},
-            {"enum": ["same", "valid"]},
-        ],
-    }),
-    "nonneg_int": (K.nonneg_int, lambda: {"type": "integer", "minimum": 0, "description": "A whole number ≥ 0."}),
-    "channel_range": (K.channel_range, lambda: {
-        "type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2,
-        "description": "[start, stop]: channels start to stop − 1, counted from 0 (start < stop)."}),
-    "boolean": (K.boolean, lambda: {"type": "boolean", "description": "true or false."}),
-    "rate": (K.rate, lambda: {"type": "number", "minimum": 0, "exclusiveMaximum": 1,
-                              "description": "A number from 0 up to (not including) 1."}),
-    "number": (K.number, lambda: {"type": "number", "description": "A number."}),
-    "activation": (K.activation, _activation),
-    "upsample_mode": (K.upsample_mode, lambda: {
-        "enum": ["nearest", "linear", "bilinear", "bicubic", "trilinear"],
-        "description": "Interpolation; it changes neither shapes nor counts."}),
-}
+# Value schemas of the argument converters, by converter name (the definition names): kinds/args.py
+# registers each converter with its schema.
+_VALUES = K.CONVERTERS
 
 
 def _value_name(convert: Callable[..., Any]) -> str | None:
@@ -210,11 +149,11 @@ def _by_name(prefix: str) -> dict[str, Any]:
 
 def _count(memory: bool) -> dict[str, Any]:
     suffixes = sorted((s for s in (MEMORY_SUFFIXES if memory else COUNT_SUFFIXES) if s), key=len, reverse=True)
-    suffix = "(" + "|".join(_anycase(s) for s in suffixes) + ")"
+    suffix = "(" + "|".join(anycase(s) for s in suffixes) + ")"
     number = r"[0-9][0-9_]*"
     if memory:
         # A string needs a unit; bytes (B) are whole.
-        bytes_ = _anycase("B")
+        bytes_ = anycase("B")
         pattern = rf"^\s*({number}\s*{suffix}|{number}\.[0-9]+\s*(?!{bytes_}\s*$){suffix})\s*$"
         text = "Bytes: a whole number, or a string with a unit: 100MB, 1.5GiB (KB, MB, GB, TB are powers of " \
                "1000; KiB, MiB, GiB, TiB powers of 1024)."

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from cnncalc.core.analysis import Analysis
 from cnncalc.core import quantities
-from cnncalc.core.kinds import Shape
+from cnncalc.core.kinds import KINDS, Shape
 from cnncalc.shape.render import fold
 
 # Remembered: a network repeats a few shapes and figures in many boxes (each label and tooltip shows them).
@@ -34,18 +34,7 @@ CHAR_WIDTH = 0.62  # of the font size: monospace fonts advance 0.60 em; the marg
 MAX_CHARS = 32  # longer labels are shortened with "…" (the full text is in the tooltip)
 PAD = 8.0
 
-CATEGORIES: dict[str, tuple[str, ...]] = {
-    "convolution": ("conv", "deconv", "depthwise", "separable"),
-    "normalization": ("batchnorm", "lrn"),
-    "activation": ("relu", "relu6", "elu", "gelu", "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid",
-                   "leakyrelu", "prelu", "softmax"),
-    "pooling": ("maxpool", "avgpool", "sumpool", "adaptiveavgpool", "adaptivemaxpool", "globalavgpool",
-                "globalmaxpool"),
-    "dense": ("dense",),
-    "merge": ("add", "concat", "multiply"),
-    "reshape / other": ("flatten", "dropout", "identity", "zeropad", "crop", "upsample"),
-}
-CATEGORY_OF: dict[str, str] = {kind: cat for cat, kinds in CATEGORIES.items() for kind in kinds}
+CATEGORY_OF: dict[str, str] = {name: kind.category for name, kind in KINDS.items()}  # each kind names its own
 # fill, stroke: light fills keep dark text readable; strokes distinguish categories in greyscale print too
 COLOURS: dict[str, tuple[str, str]] = {
     "input": ("#ffffff", "#37474f"),
@@ -541,7 +530,8 @@ def legend_items(categories: list[str], x0: float, y0: float, max_width: float) 
 
 # --- blocks style ---------------------------------------------------------------------------
 
-ELEMENTWISE = frozenset(CATEGORIES["activation"] + CATEGORIES["normalization"] + ("dropout", "identity"))
+ELEMENTWISE = frozenset([name for name, cat in CATEGORY_OF.items() if cat in ("activation", "normalization")]
+                        + ["dropout", "identity"])
 
 
 @dataclass

@@ -12,7 +12,8 @@ from cnncalc.core.quantities import fmt_shape
 from cnncalc.cli.textout import neutral
 
 if TYPE_CHECKING:
-    from cnncalc.explain.steps import Explanation, LayerExplanation, Step
+    from cnncalc.core.kinds.worked import Step
+    from cnncalc.explain.steps import Explanation, LayerExplanation
     from cnncalc.calc.solve import PaddingSolution
 
 LABEL_WIDTH = 24
@@ -98,7 +99,7 @@ FORMATS = {"text": text, "markdown": markdown, "json": json_text}
 # --- `size --output`/`--keep` ---------------------------------------------
 
 def _solution_lines(s: "PaddingSolution") -> list[str]:
-    from cnncalc.explain.steps import size_step
+    from cnncalc.core.kinds.worked import size_step
 
     if s.padding is None or s.worked is None:
         zero = (s.in_size - (s.dilation * (s.kernel_size - 1) + 1)) // s.stride + 1

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.core.analysis import Analysis
-from cnncalc.export.emitters import EMITTERS, Emit
+from cnncalc.export.emit import Emit
 from cnncalc.export.helpers import HELPERS
 from cnncalc.export.names import ExpressionError, class_name, comment, expression, identifier, literal
 from cnncalc.core.kinds import ALIASES, KINDS
@@ -309,9 +309,10 @@ class _ClassWriter:
                 attr = identifier(layer.name, self.attrs)
                 channels = [literal(shape[-1]) for shape in layer.input_shapes]
                 e = Emit(layer.kind, layer, [layer], {}, channels, layer.where)
-                if layer.kind not in EMITTERS:
+                emitter = KINDS[layer.kind].emit
+                if emitter is None:
                     raise layer.where.error("unsupported-export", f"the kind `{layer.kind}` has no PyTorch export yet")
-                made, _ = EMITTERS[layer.kind](e)
+                made, _ = emitter(e)
                 self.gen.helpers |= e.helpers
                 self.init.append(f"self.{attr} = {made}")
                 self.steps.append((attr, attr, [self.var_of(i, layer) for i in layer.sources]))
@@ -335,7 +336,7 @@ class _ClassWriter:
     def leaf(self, item: Item, channels: list[str]) -> tuple[Any, Any]:
         """(make(in_channels) -> constructor source, out(in_channels) -> channels source) for a leaf."""
         kind = ALIASES[item.kind]
-        emitter = EMITTERS.get(kind)
+        emitter = KINDS[kind].emit
         if emitter is None:
             raise item.where.error("unsupported-export", f"the kind `{kind}` has no PyTorch export yet")
         layers = [layer for member in self.scope.members[_pos(item.where)] for layer in member.layers]

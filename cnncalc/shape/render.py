@@ -472,7 +472,7 @@ def size_json(axes: Sequence["SizeAxis"]) -> str:
 def size_text(axes: Sequence["SizeAxis"]) -> str:
     """`size`: the output size, then the worked formula (once when every axis is the same), worded as `explain`
     words it (one path: explain.size_step)."""
-    from cnncalc.explain.steps import size_step
+    from cnncalc.core.kinds.worked import size_step
 
     def worked(axis: "SizeAxis") -> list[str]:
         step = size_step("", axis)

@@ -1,0 +1,94 @@
+"""Activations and the other element-wise layers without weights: dropout, stochastic depth, identity;
+PReLU, whose slopes are weights.
+
+Each kind here is one unit: what it computes (shape, parameters, multiply-adds, receptive field),
+how `explain` works it out, how `export` writes it as PyTorch, and its diagram category.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cnncalc.core.kinds.args import Arg, boolean, number, rate
+from cnncalc.core.kinds.base import Call, Kind, LayerOut, helper_module, same_positions, unchanged
+from cnncalc.core.kinds.worked import Ctx, Parts, Step, n, shape_step
+
+if TYPE_CHECKING:
+    from cnncalc.export.emit import Emit
+
+
+# --- what each kind computes ---------------------------------------------------------------------
+
+def _prelu(call: Call) -> LayerOut:
+    n = 1 if call.args["shared"] else call.channels()
+    return LayerOut(call.inputs[0], trainable=n, weights=((n,),), margins=call.margins)
+
+
+# --- explained -----------------------------------------------------------------------------------
+
+def _explain_prelu(ctx: Ctx) -> Parts:
+    shared, c = ctx.args["shared"], ctx.shape[-1]
+    count = 1 if shared else c
+    step = Step("params", "parameters", "1 (one shared slope)" if shared else "C (one slope per channel)", "",
+                n(count), count)
+    return {"output": [shape_step("output", "unchanged", "", ctx.shape)], "params": [step]}
+
+
+# --- as PyTorch ----------------------------------------------------------------------------------
+
+def _emit_prelu(e: Emit) -> tuple[str, str]:
+    shared = e.fixed("shared")
+    return f"nn.PReLU({1 if shared else e.channels[0]})", e.channels[0]
+
+
+def _emit_activation(e: Emit) -> tuple[str, str]:
+    if e.kind == "leakyrelu":
+        return f"nn.LeakyReLU({e.code('slope')})", e.channels[0]
+    if e.kind == "elu":
+        return f"nn.ELU({e.code('alpha')})", e.channels[0]
+    return e.activation_module(e.kind), e.channels[0]
+
+
+def _emit_dropout(e: Emit) -> tuple[str, str]:
+    return f"nn.Dropout({e.code('rate')})", e.channels[0]
+
+
+# The PyTorch module of each activation (also what a layer's fused `activation:` becomes).
+ACTIVATION_MODULES = {
+    "relu": "nn.ReLU()", "relu6": "nn.ReLU6()", "gelu": "nn.GELU()", "sigmoid": "nn.Sigmoid()",
+    "tanh": "nn.Tanh()", "silu": "nn.SiLU()", "swish": "nn.SiLU()", "hardswish": "nn.Hardswish()",
+    "hardsigmoid": "nn.Hardsigmoid()", "softmax": "nn.Softmax(dim=1)", "identity": "nn.Identity()",
+}
+
+STOCHASTIC_DEPTH = '''
+class StochasticDepth(nn.Module):
+    """Drops the whole residual branch of a sample with probability `rate` in training (torchvision's "row")."""
+
+    def __init__(self, rate):
+        super().__init__()
+        self.rate = rate
+
+    def forward(self, x):
+        if not self.training or self.rate == 0.0:
+            return x
+        keep = 1.0 - self.rate
+        mask = torch.empty((x.shape[0],) + (1,) * (x.dim() - 1), dtype=x.dtype, device=x.device).bernoulli_(keep)
+        return x * mask / keep
+'''
+
+KINDS = [
+    Kind("prelu", _prelu, {"shared": Arg(boolean, False)}, summary="parametric ReLU", explain=_explain_prelu,
+         emit=_emit_prelu, category="activation"),
+    Kind("dropout", unchanged, {"rate": Arg(rate, 0.5)}, "rate", summary="dropout", emit=_emit_dropout),
+    *(Kind(name, unchanged, {}, summary="activation" if name != "identity" else "no-op", emit=_emit_activation,
+           category="activation" if name != "identity" else "reshape / other")
+      for name in ("relu", "relu6", "gelu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "softmax", "identity")),
+    Kind("leakyrelu", unchanged, {"slope": Arg(number, 0.01)}, "slope", summary="activation", emit=_emit_activation,
+         category="activation"),
+    Kind("elu", unchanged, {"alpha": Arg(number, 1.0)}, "alpha", summary="activation", emit=_emit_activation,
+         category="activation"),
+    Kind("silu", unchanged, {}, None, ("swish",), summary="activation", emit=_emit_activation, category="activation"),
+    Kind("stochasticdepth", same_positions, {"rate": Arg(rate, 0.0)}, "rate", ("droppath",),
+         summary="stochastic depth: an identity for every figure", emit=helper_module("StochasticDepth", "rate"),
+         helpers=(("StochasticDepth", STOCHASTIC_DEPTH),)),
+]

@@ -1,0 +1,81 @@
+"""Multi-head self-attention over the positions of a feature map (or a sequence).
+
+Each kind here is one unit: what it computes (shape, parameters, multiply-adds, receptive field),
+how `explain` works it out, how `export` writes it as PyTorch, and its diagram category.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cnncalc.core import formulas as F
+from cnncalc.core.kinds.args import Arg, boolean, positive_int
+from cnncalc.core.kinds.base import Call, Kind, LayerOut, whole
+
+if TYPE_CHECKING:
+    from cnncalc.export.emit import Emit
+
+
+# --- what each kind computes ---------------------------------------------------------------------
+
+def _attention(call: Call) -> LayerOut:
+    shape = call.inputs[0]
+    if len(shape) < 2:
+        call.feature_map()
+    c, a = shape[-1], call.args
+    dim = a["dim"] if a["dim"] is not None else c
+    if dim % a["heads"]:
+        what = "the attention dim" if a["dim"] is not None else "the input channels"
+        raise call.fail("invalid-groups", f"heads={a['heads']} does not divide {what} ({dim}); choose a divisor "
+                        f"of {dim}", "heads")
+    n = F.positions(shape[:-1])
+    weights = ((c, 3 * dim), (dim, c))
+    return LayerOut(shape, trainable=F.attention_params(c, dim, a["bias"]), macs=F.attention_macs(n, c, dim),
+                    weights=weights, rf=whole(shape))
+
+
+# --- as PyTorch ----------------------------------------------------------------------------------
+
+def _emit_attention(e: Emit) -> tuple[str, str]:
+    e.helpers.add("Attention")
+    dim = "" if e.layer.args["dim"] is None and "dim" not in e.exprs else f", dim={e.code('dim')}"
+    return f"Attention({e.channels[0]}, {e.code('heads')}{dim}{e.kw('bias', e.code('bias'), 'True')})", e.channels[0]
+
+
+ATTENTION = '''
+class Attention(nn.Module):
+    """Multi-head self-attention over the positions of a channels-first map (q, k, v: channels -> dim)."""
+
+    def __init__(self, channels, heads, dim=None, bias=True):
+        super().__init__()
+        dim = channels if dim is None else dim
+        self.heads = heads
+        if dim == channels:  # PyTorch's own module and parameter names
+            self.attention = nn.MultiheadAttention(channels, heads, bias=bias, batch_first=True)
+        else:
+            self.qkv = nn.Linear(channels, 3 * dim, bias=bias)
+            self.proj = nn.Linear(dim, channels, bias=bias)
+
+    def forward(self, x):
+        n, c = x.shape[:2]
+        rest = x.shape[2:]
+        tokens = x.flatten(2).transpose(1, 2)  # N x positions x C
+        if hasattr(self, "attention"):
+            # nn.MultiheadAttention's computation without its fused inference path, which FLOP counters miss.
+            a, seq = self.attention, tokens.transpose(0, 1)
+            out = F.multi_head_attention_forward(
+                seq, seq, seq, a.embed_dim, a.num_heads, a.in_proj_weight, a.in_proj_bias, None, None, False, 0.0,
+                a.out_proj.weight, a.out_proj.bias, training=self.training, need_weights=True)[0].transpose(0, 1)
+        else:
+            q, k, v = self.qkv(tokens).unflatten(-1, (3, self.heads, -1)).permute(2, 0, 3, 1, 4)
+            weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1)
+            out = self.proj((weights @ v).transpose(1, 2).flatten(2))
+        return out.transpose(1, 2).reshape(n, c, *rest)
+'''
+
+KINDS = [
+    Kind("attention", _attention, {"heads": Arg(positive_int), "dim": Arg(positive_int, None, "channels"),
+                                   "bias": Arg(boolean, True)}, "heads", ("mhsa",),
+         summary="multi-head self-attention over the positions", emit=_emit_attention,
+         helpers=(("Attention", ATTENTION),)),
+]

@@ -1,0 +1,194 @@
+"""Merges: element-wise sum, difference and product (with a broadcast 1×1×C gate), concatenation along channels.
+
+Each kind here is one unit: what it computes (shape, parameters, multiply-adds, receptive field),
+how `explain` works it out, how `export` writes it as PyTorch, and its diagram category.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from math import prod
+
+from cnncalc.core.kinds.base import AXES, Call, Emitter, Kind, LayerOut, Shape
+from cnncalc.core.kinds.worked import Ctx, Parts, Step, n, no_weights, shape_step
+from cnncalc.core.problems import SpecError
+from cnncalc.core.quantities import fmt_shape
+
+if TYPE_CHECKING:
+    from cnncalc.export.emit import Emit
+
+
+# --- what each kind computes ---------------------------------------------------------------------
+
+def _mismatch(call: Call, i: int, what: str) -> SpecError:
+    return call.fail("shape-mismatch",
+                     f"{call.kind} needs {what}: '{call.input_names[0]}' is {fmt_shape(call.inputs[0])} but "
+                     f"'{call.input_names[i]}' is {fmt_shape(call.inputs[i])}; make them agree (a 1×1 conv or "
+                     "a strided layer on one side)", "from")
+
+
+def _is_gate(shape: Shape) -> bool:
+    return all(d == 1 for d in shape[:-1])
+
+
+def _rank_mismatch(call: Call, i: int) -> SpecError:
+    def rank(shape: Shape) -> str:
+        return "a vector" if len(shape) == 1 else f"{len(shape) - 1}-D"
+
+    first, other = call.inputs[0], call.inputs[i]
+    return call.fail("shape-mismatch",
+                     f"{call.kind} needs inputs of one rank: '{call.input_names[0]}' is {fmt_shape(first)} "
+                     f"({rank(first)}) but '{call.input_names[i]}' is {fmt_shape(other)} ({rank(other)}); "
+                     "reshape one path (a flatten, a global pooling) so that they agree", "from")
+
+
+def _add(call: Call) -> LayerOut:
+    first = call.inputs[0]
+    for i, shape in enumerate(call.inputs[1:], 1):
+        if len(shape) != len(first):
+            raise _rank_mismatch(call, i)
+        if shape != first:
+            raise _mismatch(call, i, "inputs of one shape")
+    return LayerOut(first)
+
+
+def _subtract(call: Call) -> LayerOut:
+    # Keras Subtract, torch.sub, ONNX Sub: exactly two inputs of one shape, the first minus the second.
+    if len(call.inputs) != 2:
+        raise call.fail("invalid-value", f"subtract takes exactly two inputs, [a, b] for a − b, but got "
+                        f"{len(call.inputs)}; give two, and subtract the others in another layer", "from")
+    return _add(call)
+
+
+def _multiply(call: Call) -> LayerOut:
+    out = call.inputs[0]
+    for i, shape in enumerate(call.inputs[1:], 1):
+        if shape == out:
+            continue
+        # A 1×1×C gate broadcasts over H×W×C (squeeze-and-excitation), in any rank.
+        if len(shape) == len(out) > 1 and shape[-1] == out[-1] and (_is_gate(shape) or _is_gate(out)):
+            out = out if _is_gate(shape) else shape
+            continue
+        if len(shape) != len(out):
+            raise _rank_mismatch(call, i)
+        raise _mismatch(call, i, "inputs of one shape, or a 1×1×C gate and an H×W×C map")
+    return LayerOut(out)
+
+
+def _concat(call: Call) -> LayerOut:
+    first = call.inputs[0]
+    total = 0
+    for i, shape in enumerate(call.inputs):
+        if len(shape) != len(first):
+            raise _rank_mismatch(call, i)
+        if shape[:-1] != first[:-1]:
+            what = "the same height and width" if len(first) == 3 else f"the same {AXES[len(first) - 2]}"
+            raise _mismatch(call, i, f"{what} in every input")
+        total += shape[-1]
+    return LayerOut(first[:-1] + (total,))
+
+
+# --- explained -----------------------------------------------------------------------------------
+
+def _explain_add(ctx: Ctx) -> Parts:
+    shapes = ctx.layer.input_shapes
+    worked = (" + " if ctx.layer.kind == "add" else " · ").join(fmt_shape(s) for s in shapes)
+    what = "sum" if ctx.layer.kind == "add" else "product"
+    step = Step("merge", "shapes", "every input the same shape; the output has it too", worked,
+                fmt_shape(shapes[0]), None, (f"element-wise {what} of {len(shapes)} inputs",))
+    return {"merge": [step], "output": [shape_step("output", "output", "", shapes[0])],
+            **no_weights("a merge has no weights")}
+
+
+def _explain_subtract(ctx: Ctx) -> Parts:
+    first, second = ctx.layer.input_shapes
+    step = Step("merge", "shapes", "both inputs the same shape; the output has it too",
+                f"{fmt_shape(first)} − {fmt_shape(second)}", fmt_shape(first), None,
+                (f"element-wise difference: '{ctx.layer.inputs[0]}' minus '{ctx.layer.inputs[1]}'",))
+    return {"merge": [step], "output": [shape_step("output", "output", "", first)],
+            **no_weights("a merge has no weights")}
+
+
+def _explain_multiply(ctx: Ctx) -> Parts:
+    shapes = ctx.layer.input_shapes
+    if len(set(shapes)) == 1:
+        return _explain_add(ctx)
+    out = max(shapes, key=prod)
+    step = Step("merge", "shapes", "a 1×1×C gate broadcasts over an H×W×C map",
+                " · ".join(fmt_shape(s) for s in shapes), fmt_shape(out), None,
+                ("each channel of the map is scaled by its gate value (squeeze-and-excitation)",))
+    return {"merge": [step], "output": [shape_step("output", "output", "", out)],
+            **no_weights("a merge has no weights")}
+
+
+def _explain_concat(ctx: Ctx) -> Parts:
+    shapes = ctx.layer.input_shapes
+    total = sum(s[-1] for s in shapes)
+    same = fmt_shape(shapes[0][:-1]) if len(shapes[0]) > 1 else ""
+    notes = (f"every input is {same}: concatenation needs equal sizes except along channels",) if same else ()
+    step = Step("merge", "channels", "summed along the last axis", " + ".join(n(s[-1]) for s in shapes), n(total),
+                total, notes)
+    return {"merge": [step], "output": [shape_step("output", "output", "", shapes[0][:-1] + (total,))],
+            **no_weights("a merge has no weights")}
+
+
+# --- as PyTorch ----------------------------------------------------------------------------------
+
+def _merge(module: str) -> Emitter:
+    def emit(e: Emit) -> tuple[str, str]:
+        e.helpers.add(module)
+        if module == "Concat":
+            return "Concat()", " + ".join(e.group(c) for c in e.channels)
+        return f"{module}()", e.channels[0]
+    return emit
+
+
+ADD = '''
+class Add(nn.Module):
+    """Element-wise sum of the inputs."""
+
+    def forward(self, *xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out + x
+        return out
+'''
+
+MULTIPLY = '''
+class Multiply(nn.Module):
+    """Element-wise product of the inputs (a N x C x 1 x 1 gate broadcasts over the map)."""
+
+    def forward(self, *xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out * x
+        return out
+'''
+
+SUBTRACT = '''
+class Subtract(nn.Module):
+    """Element-wise difference of two inputs: the first minus the second."""
+
+    def forward(self, a, b):
+        return a - b
+'''
+
+CONCAT = '''
+class Concat(nn.Module):
+    """Concatenation along channels (dimension 1: channels-first)."""
+
+    def forward(self, *xs):
+        return torch.cat(xs, dim=1)
+'''
+
+KINDS = [
+    Kind("add", _add, {}, "from", merge=True, summary="element-wise sum", explain=_explain_add, emit=_merge("Add"),
+         helpers=(("Add", ADD),), category="merge"),
+    Kind("subtract", _subtract, {}, "from", ("sub",), merge=True, summary="element-wise difference of two inputs",
+         explain=_explain_subtract, emit=_merge("Subtract"), helpers=(("Subtract", SUBTRACT),), category="merge"),
+    Kind("multiply", _multiply, {}, "from", merge=True, summary="element-wise product (broadcasts a 1×1×C gate)",
+         explain=_explain_multiply, emit=_merge("Multiply"), helpers=(("Multiply", MULTIPLY),), category="merge"),
+    Kind("concat", _concat, {}, "from", merge=True, summary="concatenation along channels", explain=_explain_concat,
+         emit=_merge("Concat"), helpers=(("Concat", CONCAT),), category="merge"),
+]
