@@ -53,42 +53,39 @@ def names() -> list[str]:
 def locate(spec: str) -> tuple[str, str | None]:
     """The file and variant `spec` names: an existing file (`file.yaml@variant` picks a variant of it), a
     bundled file, a bundled family's variant (`efficientnet_b3`), else `spec` unchanged with no variant."""
+    path, variant, _ = _find(spec)
+    return path, variant
+
+
+def _find(spec: str) -> tuple[str, str | None, Spec | None]:
+    """locate(), and the family file it parsed on the way (so that read_spec parses it once), if any."""
     if os.path.exists(spec):
-        return spec, None
+        return spec, None, None
     if "@" in spec:
         path, _, variant = spec.rpartition("@")
         if os.path.exists(path):
-            return path, variant
-        return resolve(path), variant
+            return path, variant, None
+        return resolve(path), variant, None
     stem = (spec[:-5] if spec.endswith(".yaml") else spec).lower()
     if os.sep in stem or "/" in stem:
-        return spec, None
+        return spec, None, None
     candidate = specs_dir() / f"{stem}.yaml"
     if candidate.is_file():
-        return str(candidate), None
+        return str(candidate), None, None
     # A bundled variant's name usually starts with its family file's stem (efficientnet_b3 in efficientnet.yaml):
     # those files are read first, so naming a variant costs one file's parse, not the whole directory's.
+    from cnncalc.core.spec import load
+
     directory = specs_dir()
     for family_file in sorted(directory.glob("*.yaml"), key=lambda p: -len(p.stem)) if directory.is_dir() else []:
         if stem.startswith(family_file.stem) and "\nvariants:" in family_file.read_text(encoding="utf-8"):
-            if stem in _load_family(str(family_file)).variants:
-                return str(family_file), stem
+            parsed = load(str(family_file))
+            if stem in parsed.variants:
+                return str(family_file), stem, parsed
     for family, variants in families().items():  # a variant named otherwise (wide_resnet50_2 in resnet.yaml)
         if stem in variants:
-            return str(directory / f"{family}.yaml"), stem
-    return spec, None
-
-
-_FAMILY: dict[str, Any] = {}  # the one family file `locate` parsed, which `read_spec` then reads
-
-
-def _load_family(path: str) -> Spec:
-    """Parse a bundled family file, kept so that naming one of its variants parses it once (specs are values)."""
-    from cnncalc.core.spec import load
-
-    _FAMILY.clear()
-    _FAMILY[path] = load(path)
-    return _FAMILY[path]
+            return str(directory / f"{family}.yaml"), stem, None
+    return spec, None, None
 
 
 def resolve(spec: str) -> str:
@@ -179,16 +176,16 @@ def read_spec(spec: str, overrides: dict[str, Any] | None = None) -> Spec:
     from cnncalc.core.spec import load, loads, select
 
     if spec == "-":
-        parsed = loads(_stdin_text(), STDIN_NAME)
-        return select(parsed, None, overrides) if overrides else parsed
-    path, variant = locate(spec)
+        piped = loads(_stdin_text(), STDIN_NAME)
+        return select(piped, None, overrides) if overrides else piped
+    path, variant, found = _find(spec)
     if not os.path.exists(path) and os.sep not in spec and not spec.endswith((".yaml", ".yml")):
         from cnncalc.core.problems import Located, did_you_mean
 
         raise Located(spec, 1, 1).error(
             "file-not-found", f"no file and no bundled architecture named {spec!r}"
             f"{did_you_mean(spec, names())}; `cnncalc list` shows the bundled ones")
-    parsed = _FAMILY.pop(path, None) or load(path)
+    parsed = found or load(path)
     if variant is not None and variant not in parsed.variants:
         from cnncalc.core.problems import Located, did_you_mean
 
