@@ -14,6 +14,8 @@ from cnncalc.cli import textout
 from cnncalc.core.problems import EXIT_PROBLEMS, CommandLineError, SpecError
 
 UsageError = typer.BadParameter.__mro__[1]  # click's UsageError, which typer does not re-export
+# Contexts and parameters are typed Any here: typer 0.29 vendors click as the private `typer._click`, whose
+# classes cannot be named without reaching into it (and `click.Context` is another class).
 
 
 class _AsGiven:

@@ -12,6 +12,7 @@ from typing import Any
 
 from cnncalc.core.expr import ExprError, UnknownName, evaluate_first
 from cnncalc.core.kinds import ALIAS_RANKS, ALIASES, KINDS, REQUIRED, Call, Kind, Shape, check_alias_rank
+from cnncalc.core.kinds.args import Convert
 from cnncalc.core.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, collector_paused
 from cnncalc.core.network import INPUT, RF, Layer, Network, compose_rf, compute, computed, margins_of, memo_key, pixel
 from cnncalc.core.problems import INFO, WARNING, BlockUse, Located, Problem, SpecError, did_you_mean
@@ -80,7 +81,7 @@ _CONVERTED: dict[tuple[Any, Any], Any] = {}
 _layer = partial(tuple.__new__, Layer)
 
 
-def _converted_value(convert: Any, value: Any, where: Located) -> Any:
+def _converted_value(convert: Convert, value: Any, where: Located) -> Any:
     """_convert, with a hint where a decimal from `${…}` reached an argument that takes a whole number."""
     try:
         return _convert(convert, value, where)
@@ -92,7 +93,7 @@ def _converted_value(convert: Any, value: Any, where: Located) -> Any:
                                                  "ceil(…), floor(…) or make_divisible(…, 8)")) from None
 
 
-def _convert(convert: Any, value: Any, where: Located) -> Any:
+def _convert(convert: Convert, value: Any, where: Located) -> Any:
     """Convert an argument, memoized: files repeat the same few values (3, same, true, [2, 2])."""
     # Types are part of the key: True == 1 and 1.0 == 1 must not share a conversion.
     if type(value) is list:
