@@ -103,26 +103,38 @@ def test_table_on_a_pipe_is_plain() -> None:
 @pytest.mark.parametrize(
     "args, expected",
     [
-        (["--filters", "64", "--kernel", "3", "--channels", "1"], "64 × (3·3·1 + 1) = 640"),
-        (["--filters", "64", "--kernel", "3", "--channels", "3"], "64 × (3·3·3 + 1) = 1,792"),
-        (["--filters", "64", "--kernel", "1", "--channels", "1"], "64 × (1·1·1 + 1) = 128"),
-        (["--filters", "64", "--kernel", "1", "--channels", "3"], "64 × (1·1·3 + 1) = 256"),
-        (["--filters", "64", "--kernel", "1", "--channels", "256"], "64 × (1·1·256 + 1) = 16,448"),
-        (["--filters", "64", "--kernel", "3", "--channels", "256"], "64 × (3·3·256 + 1) = 147,520"),
-        (["--filters", "1", "--kernel", "3", "--channels", "3"], "1 × (3·3·3 + 1) = 28"),
-        (["--filters", "2", "--kernel", "3", "--channels", "3"], "2 × (3·3·3 + 1) = 56"),
+        (["--filters", "64", "--kernel", "3", "--channels", "1"], "64 × (3·3·1 + 1) = 640 (576 weights + 64 biases)"),
+        (["--filters", "64", "--kernel", "3", "--channels", "3"], "64 × (3·3·3 + 1) = 1,792 (1,728 weights + 64 biases)"),
+        (["--filters", "64", "--kernel", "1", "--channels", "1"], "64 × (1·1·1 + 1) = 128 (64 weights + 64 biases)"),
+        (["--filters", "64", "--kernel", "1", "--channels", "3"], "64 × (1·1·3 + 1) = 256 (192 weights + 64 biases)"),
+        (["--filters", "64", "--kernel", "1", "--channels", "256"], "64 × (1·1·256 + 1) = 16,448 (16,384 weights + 64 biases)"),
+        (["--filters", "64", "--kernel", "3", "--channels", "256"], "64 × (3·3·256 + 1) = 147,520 (147,456 weights + 64 biases)"),
+        (["--filters", "1", "--kernel", "3", "--channels", "3"], "1 × (3·3·3 + 1) = 28 (27 weights + 1 bias)"),
+        (["--filters", "2", "--kernel", "3", "--channels", "3"], "2 × (3·3·3 + 1) = 56 (54 weights + 2 biases)"),
         (["--filters", "64", "--kernel", "3", "--channels", "256", "--no-bias"], "64 × 3·3·256 = 147,456"),
         (["--filters", "64", "--kernel", "3", "--channels", "256", "--groups", "4"],
-         "64 × (3·3·256/4 + 1) = 36,928"),
-        (["--filters", "8", "--kernel", "3x5", "--channels", "2"], "8 × (3·5·2 + 1) = 248"),
-        (["--units", "4096", "--inputs", "25088"], "4096 × (25088 + 1) = 102,764,544"),
+         "64 × (3·3·256/4 + 1) = 36,928 (36,864 weights + 64 biases)"),
+        (["--filters", "8", "--kernel", "3x5", "--channels", "2"], "8 × (3·5·2 + 1) = 248 (240 weights + 8 biases)"),
+        (["--units", "4096", "--inputs", "25088"], "4096 × (25088 + 1) = 102,764,544 (102,760,448 weights + 4,096 biases)"),
         (["--units", "10", "--inputs", "84", "--no-bias"], "10 × 84 = 840"),
     ],
 )
 def test_params_worked_examples(args: list[str], expected: str) -> None:
     code, out, _ = cli("params", *args)
     assert code == 0
-    assert out.strip() == expected
+    assert out.splitlines()[0] == expected
+    assert len(out.splitlines()) == (2 if "--kernel" in args and args[args.index("--kernel") + 1] == "1" else 1)
+
+
+def test_params_says_why_a_1x1_convolution_is_cheap() -> None:
+    code, out, _ = cli("params", "--filters", "64", "--kernel", "1", "--channels", "256")
+    assert code == 0
+    assert out.splitlines()[1] == (
+        "a 1×1 convolution mixes the 256 channels at each position (a dense layer 256 → 64 applied at every "
+        "position) and leaves the spatial size alone; a 3×3 with the same channels would have 147,520 parameters, "
+        "9.0× as many (the bottleneck's reduction before a 3×3)")
+    assert cli("params", "--filters", "4", "--kernel", "1", "--channels", "1")[1].splitlines()[1].startswith(
+        "a 1×1 convolution mixes the 1 channel at each position")
 
 
 @pytest.mark.parametrize(

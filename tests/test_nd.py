@@ -150,7 +150,7 @@ def _cli(*args: str) -> tuple[int, str]:
      {"output": [3981], "even": True, "padding": [[0, 0]]}),
     (("params", "--filters", "64", "--kernel", "3x7x7", "--channels", "3", "--no-bias", "--json"),
      {"kind": "conv", "filters": 64, "kernel": [3, 7, 7], "channels": 3, "groups": 1, "bias": False,
-      "weights": 28_224, "params": 28_224}),
+      "weights": 28_224, "biases": 0, "params": 28_224}),
 ])
 def test_size_and_params_in_3d(args: tuple[str, ...], expected: dict) -> None:
     code, out = _cli(*args)
@@ -164,7 +164,8 @@ def test_size_rank_is_checked(args: tuple[str, ...]) -> None:
 
 
 def test_size_and_params_text_in_3d() -> None:
-    assert _cli("params", "-F", "64", "-k", "3x3x3", "-C", "64")[1] == "64 × (3·3·3·64 + 1) = 110,656\n"
+    assert _cli("params", "-F", "64", "-k", "3x3x3", "-C", "64")[1] == ("64 × (3·3·3·64 + 1) = 110,656 "
+                                                                      "(110,592 weights + 64 biases)\n")
     code, out = _cli("size", "-i", "16x112x112", "-k", "3", "-s", "1x2x2", "-p", "1")
     assert code == 0 and out.splitlines()[:2] == ["16×56×56", "depth: ⌊(16 − 3 + 2·1)/1⌋ + 1 = 16"]
     code, out = _cli("size", "-i", "16000", "-k", "80", "-s", "4", "-p", "same")

@@ -77,12 +77,18 @@ REFUSED: list[tuple[Callable[[], Any], str | None, str]] = [
     (lambda: options.columns("colour"), "--columns", "unknown column 'colour'; choose from output, params, macs, "
      "memory, rf, weights, args or all"),
     (lambda: options.depth("-1"), "--depth", "give a number ≥ 0 or `all`"),
-    (lambda: options.input_override("320", (224, 224, 3)), "--input", "the file's input is 224x224x3; give HxW "
-     "(keeping its 3 channels) or HxWxC, not one number"),
-    (lambda: options.input_override("32", (16, 112, 112, 3)), "--input", "the file's input is 16x112x112x3; give "
-     "DxHxW (keeping its 3 channels) or DxHxWxC, not one number"),
-    (lambda: options.input_override("8x8", (100,)), "--input", "the file's input is a vector of 100; give one number, "
-     "or HxWxC for a feature map"),
+    (lambda: options.input_override("320", (224, 224, 3)), "--input", "the file describes a 2-D network (input "
+     "224x224x3); give HxW (keeping its 3 channels) or HxWxC"),
+    (lambda: options.input_override("32", (16, 112, 112, 3)), "--input", "the file describes a 3-D network (input "
+     "16x112x112x3); give DxHxW (keeping its 3 channels) or DxHxWxC"),
+    (lambda: options.input_override("8x8", (100,)), "--input", "the file's input is a vector of 100; give one number"),
+    (lambda: options.input_override("224x224x3x1", (224, 224, 3)), "--input", "the file describes a 2-D network "
+     "(input 224x224x3); give HxW (keeping its 3 channels) or HxWxC"),
+    (lambda: options.input_override("1x3x224x224", (224, 224, 3)), "--input", "the file describes a 2-D network "
+     "(input 224x224x3); give HxW (keeping its 3 channels) or HxWxC; 1x3x224x224 reads as PyTorch's batch x "
+     "channels x spatial: write 224x224x3 (channels last, no batch)"),
+    (lambda: options.input_override("32x32x3", (16000, 1)), "--input", "the file describes a 1-D network (input "
+     "16000x1); give L (keeping its 1 channel) or LxC"),
     (lambda: options.set_vars(["width"]), "--set", "'width' is not NAME=VALUE; write e.g. --set width=1.4"),
     (lambda: options.set_vars(["act=re lu"]), "--set", "'act=re lu': the value is a number, true/false or a word "
      "such as relu"),

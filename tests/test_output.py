@@ -28,7 +28,6 @@ UNEVEN = "input: [9, 9, 3]\nlayers:\n  - conv: {filters: 4, kernel: 2, stride: 2
 @pytest.mark.parametrize("args, expected", [
     (["shape", "vgg16"], "VGG-16: 224×224×3 -> 1000"),  # cp1252 has × but not →
     (["size", "--input", "224", "--kernel", "3", "--stride", "2"], "floor((224 - 3)/2) + 1"),
-    (["check", "--format", "json", "{uneven}"], "floor((9 - 2)/2)"),
     (["size", "--help"], "floor((H - K + 2P)/S) + 1"),
 ])
 def test_a_stream_that_cannot_encode_gets_ascii_spellings(args: list[str], expected: str, tmp_path: Path
@@ -39,6 +38,26 @@ def test_a_stream_that_cannot_encode_gets_ascii_spellings(args: list[str], expec
     assert done.returncode in (0, 1), done.stderr
     assert b"internal error" not in done.stderr
     assert expected in done.stdout.decode("cp1252")
+
+
+@pytest.mark.parametrize("args", [["check", "--format", "json", "{uneven}"], ["check", "--format", "sarif", "{uneven}"],
+                                  ["shape", "{named}", "--format", "json"], ["explain", "{named}", "--format", "json"],
+                                  ["diff", "{named}", "{uneven}", "--format", "json"], ["schema"], ["list", "--json"]])
+@pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
+def test_json_on_a_stream_that_cannot_encode_it_uses_u_escapes(args: list[str], encoding: str, tmp_path: Path
+                                                              ) -> None:
+    """JSON is never spelt in ASCII (that would change its strings, and schema patterns): what the stream cannot
+    encode is written as \\u escapes, so the document parses to exactly what a UTF-8 stream gets."""
+    import json
+
+    files = {"uneven": UNEVEN, "named": "name: Netz für Bilder → ∑\ninput: [9, 9, 3]\nlayers:\n  - conv: "
+                                         "{filters: 4, kernel: 2, stride: 2, name: ü_conv}\n"}
+    for stem, text in files.items():
+        (tmp_path / f"{stem}.yaml").write_text(text, encoding="utf-8")
+    argv = [str(tmp_path / f"{a[1:-1]}.yaml") if a.startswith("{") else a for a in args]
+    narrow, wide = _run(argv, PYTHONIOENCODING=encoding), _run(argv, PYTHONIOENCODING="utf-8")
+    assert narrow.returncode == wide.returncode and narrow.returncode in (0, 1), narrow.stderr
+    assert json.loads(narrow.stdout.decode(encoding)) == json.loads(wide.stdout.decode("utf-8"))
 
 
 def test_ascii_stream_never_crashes() -> None:

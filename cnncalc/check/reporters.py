@@ -155,10 +155,12 @@ class JsonReporter(Reporter):
         # What each rule that occurs means, from the one registry (as SARIF's driver.rules).
         used = {p.rule: {"level": RULES[p.rule].level, "summary": RULES[p.rule].summary}
                 for p in self.problems if p.rule in RULES}
-        self.out.write(json.dumps({"files": summary.files, "errors": summary.errors, "warnings": summary.warnings,
-                                   "problems": [p.as_dict() for p in self.problems],
-                                   "rules": dict(sorted(used.items()))},
-                                  indent=2, ensure_ascii=False) + "\n")
+        from cnncalc.cli.textout import json_for
+
+        self.out.write(json_for(self.out, json.dumps({
+            "files": summary.files, "errors": summary.errors, "warnings": summary.warnings,
+            "problems": [p.as_dict() for p in self.problems], "rules": dict(sorted(used.items()))},
+            indent=2, ensure_ascii=False) + "\n"))
 
 
 class SarifReporter(JsonReporter):
@@ -172,8 +174,9 @@ class SarifReporter(JsonReporter):
         """Write the log, then the summary line (unless quiet) on stderr."""
         from cnncalc import __version__
         from cnncalc.check.sarif import to_sarif
+        from cnncalc.cli.textout import json_for
 
-        self.out.write(to_sarif(self.problems, __version__))
+        self.out.write(json_for(self.out, to_sarif(self.problems, __version__)))
         Reporter.finish(self, summary)
 
 

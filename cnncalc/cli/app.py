@@ -86,9 +86,14 @@ def _warn(problems: list[Any]) -> None:
         sys.stderr.write("".join(text(p) + "\n" for p in problems))
 
 
+def _note(readings: list[str]) -> None:
+    """How an option was read, where it is often meant otherwise, on stderr."""
+    sys.stderr.write("".join(f"cnncalc: note: {reading}\n" for reading in readings))
+
+
 def _write(text: str, code: int = 0) -> None:
     """Write a rendered result to stdout and end the command with `code`."""
-    sys.stdout.write(text)
+    textout.write_output(None, text)
     if code:
         raise typer.Exit(code)
 
@@ -147,7 +152,7 @@ def shape(
     if text is None:
         render.show_table(view)
     else:
-        sys.stdout.write(text)
+        textout.write_output(None, text)
     if fmt != "json":  # JSON carries its warnings; every other format leaves them to stderr
         _warn(analysis.warnings)
 
@@ -177,6 +182,7 @@ def params(
 
     text = options.ParamsText(filters, kernel, channels, groups, units, inputs, bias)
     result = calc.layer_params(options.layer_params(text))
+    _note(options.params_readings(text))
     _write(render.params_json(result) if as_json else render.params_text(result))
 
 
@@ -226,6 +232,7 @@ def size(
     from cnncalc.shape import render
 
     axes = calc.window_sizes(options.window(text))
+    _note(options.window_readings(text))
     _write(render.size_json(axes) if as_json else render.size_text(axes))
 
 
@@ -459,7 +466,12 @@ def explain_command(
         result = explain.explain(analysis.network, analysis.name, list(layers or ()), dtype)
     except explain.UnknownLayer as exc:
         options.misuse(str(exc), "--layer")
-    sys.stdout.write(explain_render.FORMATS[fmt](result))
+    if fmt == "text" and textout.is_terminal():  # lines broken between words, never inside a number
+        import shutil
+
+        textout.write_output(None, explain_render.text(result, shutil.get_terminal_size().columns))
+    else:
+        textout.write_output(None, explain_render.FORMATS[fmt](result))
     if fmt != "json":
         _warn(analysis.warnings)
 

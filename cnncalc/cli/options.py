@@ -100,21 +100,27 @@ def depth(text: str) -> int | None:
 
 
 def input_override(text: str | None, file_input: tuple[int, ...]) -> tuple[int, ...] | None:
-    """The --input shape: HxW (L, DxHxW: the file's spatial axes) keeps the file's channels; a form that could
-    mean two things is refused."""
-    dims = shape(text, "--input", (1, 4))
+    """The --input shape, in the file's rank: its spatial axes alone (HxW; L; DxHxW) keep the file's channels, or
+    every axis with the channels. Another rank is refused: --input never changes what kind of network a file is."""
+    dims = shape(text, "--input", (1, 5))
     if dims is None:
         return None
+    if len(dims) == len(file_input):
+        return dims
     if len(file_input) > 1 and len(dims) == len(file_input) - 1:
         return (*dims, file_input[-1])
-    if len(file_input) in (3, 4) and len(dims) == 1:
-        axes = "HxW" if len(file_input) == 3 else "DxHxW"
-        misuse(f"the file's input is {'x'.join(map(str, file_input))}; give {axes} (keeping its "
-               f"{file_input[-1]} channels) or {axes}xC, not one number", "--input")
-    if len(file_input) == 1 and len(dims) == 2:
-        misuse(f"the file's input is a vector of {file_input[0]}; give one number, or HxWxC for a feature map",
-               "--input")
-    return dims
+    written = "x".join(map(str, file_input))
+    if len(file_input) == 1:
+        misuse(f"the file's input is a vector of {file_input[0]}; give one number", "--input")
+    rank = len(file_input) - 1
+    spatial = ("L", "HxW", "DxHxW")[rank - 1]
+    hint = ""
+    if len(dims) == rank + 2 and dims[0] <= 64 and dims[1] <= 4 < min(dims[2:]):  # N×C×H×W, PyTorch's order
+        hint = (f"; {text} reads as PyTorch's batch x channels x spatial: write "
+                f"{'x'.join(map(str, (*dims[2:], dims[1])))} (channels last, no batch)")
+    channels = f"{file_input[-1]} channel{'s' if file_input[-1] != 1 else ''}"
+    misuse(f"the file describes a {rank}-D network (input {written}); give {spatial} (keeping its {channels}) or "
+           f"{spatial}xC{hint}", "--input")
 
 
 def _set_value(pair_text: str, text: str) -> Any:
@@ -313,6 +319,30 @@ class ParamsText(NamedTuple):
     units: str | None
     inputs: str | None
     bias: bool
+
+
+def params_readings(text: ParamsText) -> list[str]:
+    """How `params` read a value that a learner often means otherwise: `--kernel 3x3x3 --channels 3` is a 3-D
+    kernel (3·3·3 per channel), though H×W×C elsewhere makes it look like a 3×3 filter on 3 channels."""
+    if text.kernel is None or text.channels is None:
+        return []
+    kernel, channels = shape(text.kernel, "--kernel", (1, 3)), shape(text.channels, "--channels", (1, 1))
+    if kernel is None or channels is None or len(kernel) != 3 or kernel[-1] != channels[0]:
+        return []
+    square = "x".join(map(str, kernel[:2])) if kernel[0] != kernel[1] else str(kernel[0])
+    return [f"--kernel {text.kernel} reads as a 3-D kernel (depth x height x width) on {channels[0]} channels; for "
+            f"a {'x'.join(map(str, kernel[:2]))} filter on {channels[0]} channels write --kernel {square} (the "
+            "channels are --channels)"]
+
+
+def window_readings(text: WindowText) -> list[str]:
+    """How `size` read an --input whose last number looks like channels: 224x224x3 is a 224x224x3 volume."""
+    dims = shape(text.input, "--input", (1, 3))
+    if text.rank is not None or dims is None or len(dims) != 3 or dims[-1] > 4 or min(dims[:2]) <= 4:
+        return []
+    return [f"--input {text.input} reads as a 3-D input (depth x height x width); for a "
+            f"{dims[0]}x{dims[1]} image with {dims[2]} channels write --input {dims[0]}x{dims[1]} (the channels "
+            "do not change a window's output size)"]
 
 
 _BOTH = "give either a convolution (--filters, --kernel, --channels) or a dense layer (--units, --inputs), not both"

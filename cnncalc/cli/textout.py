@@ -10,13 +10,17 @@ import io
 import os
 import sys
 import unicodedata
-from typing import Sequence, TextIO
+from typing import TYPE_CHECKING, Sequence, TextIO
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 # What the output uses beyond ASCII, spelt in ASCII for streams that cannot encode it (cp1252, ascii).
 ASCII_SPELLINGS = {
     "×": "x", "–": "-", "—": "-", "−": "-", "→": "->", "≈": "~", "·": "*", "…": "...",
     "⌊": "floor(", "⌋": ")", "⌈": "ceil(", "⌉": ")", "≥": ">=", "≤": "<=", "²": "^2",
-    "‘": "'", "’": "'", "“": '"', "”": '"', "•": "*",
+    "‘": "'", "’": "'", "“": '"', "”": '"', "•": "*", "Δ": "delta", "≠": "!=", "√": "sqrt", "γ": "gamma",
+    "β": "beta", "³": "^3", "¹": "^1", "ᵀ": "^T",
 }
 ERROR_HANDLER = "cnncalc-ascii"
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a Unix tool killed by a closed pipe reports
@@ -140,14 +144,41 @@ def stdout_state() -> tuple[OutputError | None, bool]:
     return _STDOUT.failure, _STDOUT.broken
 
 
+def json_for(stream: TextIO, text: str) -> str:
+    """JSON text that `stream` can carry: a character its encoding cannot encode becomes a \\u escape (JSON's
+    syntax is ASCII, so such a character only occurs inside a string, where the escape means the same)."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+        return text
+    except (UnicodeEncodeError, LookupError):
+        pass
+    out = []
+    for char in text:
+        try:
+            char.encode(encoding)
+            out.append(char)
+        except (UnicodeEncodeError, LookupError):
+            code = ord(char)
+            if code > 0xFFFF:  # a UTF-16 surrogate pair, as JSON spells characters beyond the BMP
+                code -= 0x10000
+                out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+            else:
+                out.append(f"\\u{code:04x}")
+    return "".join(out)
+
+
 def write_output(output: str | None, data: str | bytes) -> None:
-    """The one writer of a command's result: standard output (None or '-'), or the file `output`, atomically."""
+    """The one writer of a command's result: standard output (None or '-'), or the file `output`, atomically.
+
+    A JSON document (every one cnncalc writes starts with `{` or `[`) goes to a stream that cannot encode all of
+    it with \\u escapes; other text gets the stream's ASCII spellings (`degrade_unencodable`)."""
     if output is None or output == "-":
         if isinstance(data, bytes):
             sys.stdout.flush()
             sys.stdout.buffer.write(data)
         else:
-            sys.stdout.write(data)
+            sys.stdout.write(json_for(sys.stdout, data) if data[:1] in ("{", "[") else data)
         return
     write_file(output, data.encode("utf-8") if isinstance(data, str) else data)
 
@@ -242,6 +273,17 @@ def neutral(text: str) -> str:
     return text.translate(_CONTROL)
 
 
+def spelled(text: str, stream: TextIO | None = None) -> str:
+    """`text` as `stream` (standard output) will show it: with ASCII spellings if its encoding cannot carry it.
+    Tables spell their cells before measuring them, so that a column stays aligned (`Δ` is `delta`)."""
+    encoding = getattr(stream or sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+        return text
+    except (UnicodeEncodeError, LookupError):
+        return text.encode(encoding, ERROR_HANDLER).decode(encoding)
+
+
 def cell_width(text: str) -> int:
     """Terminal columns a string takes: East Asian wide characters two, combining marks none."""
     if text.isascii():
@@ -275,6 +317,47 @@ def ascii_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Seq
     lines = [edge, line(header), "|" + "+".join("-" * (w + 2) for w in widths) + "|"]
     lines.extend(line(row) for row in rows)
     lines.append(edge)
+    return lines
+
+
+WRAP_MIN = 6  # a wrapping column (a layer's or a network's name) keeps at least this many characters
+
+
+def fits(header: Sequence[str], rows: Sequence[Sequence[str]], wrap: Sequence[bool], width: int) -> bool:
+    """Whether a rich table (SIMPLE_HEAVY: one space each side of a cell, one between columns) of these cells fits
+    `width` columns with every cell whole except the wrapping ones, which may fold down to WRAP_MIN."""
+    need = 1
+    for i, name in enumerate(header):
+        widest = max([cell_width(name)] + [cell_width(row[i]) for row in rows])
+        need += (min(widest, WRAP_MIN) if wrap[i] else widest) + 3
+    return need <= width
+
+
+def terminal_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool],
+                   wrap: Sequence[bool], styles: Sequence[str | None] | None = None) -> "Table":
+    """A rich table for a terminal in which no number is ever cut: only the `wrap` columns (names) fold, every
+    other column keeps its widest cell whole. Check `fits` first; a table that does not fit is shown as blocks."""
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAVY)
+    for i, name in enumerate(header):
+        table.add_column(name, justify="right" if right[i] else "left", no_wrap=not wrap[i],
+                         overflow="fold" if wrap[i] else "ellipsis")
+    for n, row in enumerate(rows):
+        table.add_row(*(escape(c) for c in row), style=styles[n] if styles else None)
+    return table
+
+
+def blocks(header: Sequence[str], rows: Sequence[Sequence[str]], title_columns: int = 1) -> list[str]:
+    """One block of lines per row, for terminals too narrow for the table: the first `title_columns` cells as
+    its heading, then `column: value` for the rest (empty cells left out)."""
+    lines = []
+    for row in rows:
+        lines.append("  ".join(c for c in row[:title_columns] if c))
+        lines.extend(f"    {name}: {value}" for name, value in zip(header[title_columns:], row[title_columns:])
+                     if value)
     return lines
 
 

@@ -10,7 +10,7 @@ from cnncalc.core.expand import expand
 from cnncalc.core.kinds import Shape
 from cnncalc.core.limits import collector_paused
 from cnncalc.core.network import RF, Layer, Network, replay
-from cnncalc.core.problems import INFO, Problem
+from cnncalc.core.problems import INFO, WARNING, Problem, SpecError
 from cnncalc.core.rules import suppress
 from cnncalc.core.spec import Spec
 
@@ -108,13 +108,49 @@ def _row(layer: Layer) -> Row:
                out.weights, layer.rf, layer.where.line, layer.where.column, layer.scope, layer.inputs, layer.args)
 
 
+def _unlikely_reading(dims: Shape) -> str | None:
+    """How an input shape that is rarely meant reads (channels last, no batch), and how to write the other
+    reading; None for a shape read as it is usually meant."""
+    shown = f"[{', '.join(map(str, dims))}]"
+    read = "×".join(map(str, dims[:-1])) + f" with {dims[-1]} channels"
+    if len(dims) == 4 and dims[0] == 1:  # a batch of one: 3-D inputs of depth 1 are almost never meant
+        image = dims[2:] + dims[1:2] if dims[1] <= 4 < min(dims[2:]) else dims[1:]
+        text = (f"input {shown} reads as a 3-D volume of depth 1 ({read}); a batch size does not belong in "
+                f"`input`: for one image write [{', '.join(map(str, image))}]")
+    elif len(dims) >= 3 and dims[0] <= 4 and min(dims[1:]) >= 16:  # channels first, PyTorch's habit
+        image = dims[1:] + dims[:1]
+        text = (f"input {shown} reads as {read} (channels come last); for {dims[0]} channels write "
+                f"[{', '.join(map(str, image))}]")
+    elif len(dims) == 2 and dims[0] == dims[1] >= 8:  # a square image without its channels
+        text = (f"input {shown} reads as a 1-D signal of length {dims[0]} with {dims[1]} channels; for a "
+                f"{dims[0]}×{dims[1]} image write [{dims[0]}, {dims[1]}, 1] (or 3 channels)")
+    else:
+        return None
+    return text
+
+
+def input_warnings(spec: Spec) -> list[Problem]:
+    """`unlikely-input`: the file's `input` read in a way that is rarely meant."""
+    text = _unlikely_reading(spec.input)
+    if text is None:
+        return []
+    return [spec.input_where.problem("unlikely-input", f"{text}; if it is meant, add `# cnncalc: disable="
+                                     "unlikely-input` to the line", WARNING)]
+
+
 def analyze(spec: Spec, input_shape: Shape | None = None) -> Analysis:
     """Expand and compute the whole network; raises SpecError at the first fatal problem."""
     with collector_paused():
-        expander = expand(spec, input_shape)
+        try:
+            expander = expand(spec, input_shape)
+        except SpecError as exc:  # an error an unlikely input explains (a batch axis read as depth) says so
+            reading = _unlikely_reading(spec.input) if input_shape is None else None
+            if reading is None:
+                raise
+            raise SpecError(exc.problem._replace(message=f"{exc.problem.message} (note: {reading})")) from None
         network = expander.network
     totals = _totals(network.layers)
-    warnings = suppress(expander.warnings, spec.text, spec.path)
+    warnings = suppress(input_warnings(spec) + expander.warnings, spec.text, spec.path)
     if len(network.layers) >= FREEZE_FROM:
         # A large analysis is kept while it is rendered or checked; every collection triggered meanwhile
         # would re-scan all its objects (superlinear). Frozen, the collector skips them; reference

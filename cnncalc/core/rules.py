@@ -253,6 +253,13 @@ _CONTENT_RULES = [
         'layers:\n'
         '  - relu: {inplace: true}\n'
          )),
+    Rule('unlikely-input', WARNING, '`input` reads in a way that is rarely meant: channels first, a batch axis, '
+         'or an image written without its channels',
+         (
+        'input: [3, 224, 224]\n'
+        'layers:\n'
+        '  - conv: {filters: 8, kernel: 3}\n'
+         )),
     Rule('unknown-key', ERROR, 'a mapping has a key the format does not define',
          (
         'input: [8, 8, 3]\n'

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
+from cnncalc.cli.textout import write_output
 from cnncalc.core.problems import EXIT_PROBLEMS, CommandLineError
 
 if TYPE_CHECKING:
@@ -78,15 +79,16 @@ def _analyses(a: str, b: str | None, rev: str | None) -> tuple["Analysis", "Anal
 def _print_table(text_parts: list[str], result: object) -> None:
     from rich.console import Console
 
+    from cnncalc.cli.textout import is_terminal
     from cnncalc.diff import render as diff_render
 
-    terminal = sys.stdout.isatty() and os.environ.get("TERM") != "dumb" and not os.environ.get("CI")
+    terminal = is_terminal()
     console = (Console(file=sys.stdout, highlight=False) if terminal else
                Console(file=sys.stdout, width=400, no_color=True, highlight=False, emoji=False, color_system=None))
     console.print(text_parts[0], markup=False, style="bold")
     console.print(text_parts[1], markup=False)
-    for renderable in diff_render.tables(result, ascii_only=not terminal):  # type: ignore[arg-type]
-        console.print(renderable)
+    for shown in diff_render.tables(result, terminal, console.width):  # type: ignore[arg-type]
+        console.print(shown, markup=False) if isinstance(shown, str) else console.print(shown)
 
 
 def run_diff(a: str, b: str | None, rev: str | None, fmt: str, fail_on: list[str]) -> int:
@@ -106,9 +108,9 @@ def run_diff(a: str, b: str | None, rev: str | None, fmt: str, fail_on: list[str
     if result.disjoint:
         sys.stderr.write(f"cnncalc diff: warning: {diff_render.DISJOINT_NOTE}\n")
     if fmt == "json":
-        sys.stdout.write(diff_render.to_json(result, hits))
+        write_output(None, diff_render.to_json(result, hits))
     elif fmt == "markdown":
-        sys.stdout.write(diff_render.to_markdown(result, hits))
+        write_output(None, diff_render.to_markdown(result, hits))
     else:
         _print_table([diff_render.heading(result), f"Layers: {diff_render.summary(result)}"], result)
     for line in diff_render.failures(hits):

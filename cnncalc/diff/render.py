@@ -99,28 +99,32 @@ def failures(hits: list[tuple[Threshold, TotalChange]]) -> list[str]:
             f"{signed(c.delta, c.metric)} ({percent(c)}), beyond the threshold" for t, c in hits]
 
 
-def tables(result: Diff, ascii_only: bool = False) -> list["RenderableType"]:
-    """Rich renderables: the changed layers (unchanged ones are counted, not listed), then the totals."""
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
+def tables(result: Diff, terminal: bool, width: int) -> list[str | RenderableType]:
+    """What the report shows after its heading: the changed layers (unchanged ones are counted, not listed), then
+    the totals. On a terminal, rich tables in which no number is cut (names fold), or one block per layer or total
+    where even that does not fit `width`; elsewhere plain ASCII tables. Headers are spelled for the stream."""
+    from cnncalc.cli.textout import ascii_table, blocks, fits, spelled, terminal_table
 
-    style = box.ASCII if ascii_only else box.SIMPLE_HEAVY
-    layers = Table(box=style, title=None)
-    for n, head in enumerate(LAYER_HEADERS):
-        layers.add_column(head, justify="right" if n >= 4 else "left")
     colours = {ADDED: "green", REMOVED: "red", CHANGED: "yellow"}
-    for change in result.layers:
-        if change.status != SAME:
-            cells = [escape(c) for c in layer_cells(change)]
-            layers.add_row(*cells, style=None if ascii_only else colours[change.status])
-    totals = Table(box=style)
-    for n, head in enumerate(TOTAL_HEADERS):
-        totals.add_column(head, justify="left" if n == 0 else "right")
-    for total in result.totals.values():
-        totals.add_row(*total_cells(total))
-    shown: list[RenderableType] = [layers] if result.count(SAME) != len(result.layers) else []
-    return shown + [totals]
+    changed = [change for change in result.layers if change.status != SAME]
+    parts: list[tuple[list[str], list[list[str]], list[bool], list[bool], list[str | None]]] = []
+    if changed:
+        parts.append(([spelled(h) for h in LAYER_HEADERS], [[spelled(c) for c in layer_cells(change)] for change in changed],
+                      [n >= 4 for n in range(len(LAYER_HEADERS))], [h == "Layer" for h in LAYER_HEADERS],
+                      [colours[change.status] for change in changed]))
+    parts.append(([spelled(h) for h in TOTAL_HEADERS], [[spelled(c) for c in total_cells(total)]
+                                                        for total in result.totals.values()],
+                  [n > 0 for n in range(len(TOTAL_HEADERS))], [n == 0 for n in range(len(TOTAL_HEADERS))],
+                  [None] * len(result.totals)))
+    shown: list[str | RenderableType] = []
+    for header, rows, right, wrap, styles in parts:
+        if not terminal:
+            shown.append("\n".join(ascii_table(header, rows, right)))
+        elif fits(header, rows, wrap, width):
+            shown.append(terminal_table(header, rows, right, wrap, styles))
+        else:
+            shown.append("\n".join(blocks(header, rows, 2 if header is parts[0][0] and changed else 1)))
+    return shown
 
 
 def _md(text: str) -> str:

@@ -33,16 +33,17 @@ def _heading(name: str, layer: "LayerExplanation") -> str:
     return f"[{layer.index}] {name} ({layer.kind}): {inputs} → {fmt_shape(layer.output)}"
 
 
-def text(explanation: "Explanation") -> str:
-    """The explanation as plain text: the size trail, then each layer's steps, one line each."""
+def text(explanation: "Explanation", width: int | None = None) -> str:
+    """The explanation as plain text: the size trail, then each layer's steps, one line each; with a `width` (a
+    terminal's), longer lines are broken between words and indented under their step, so that no number is split."""
     e = explanation
     lines = [f"{neutral(e.name)}: input {fmt_shape(e.input)} → output {fmt_shape(e.output)} "
              f"(memory in {e.dtype})"]
     if e.trail and e.feature_map:
         lines += ["", f"Why the last feature map is {fmt_shape(e.feature_map)}: the layers that change its size"]
-        width = max(len(fmt_shape(c.before)) for c in e.trail)
+        shown = max(len(fmt_shape(c.before)) for c in e.trail)
         for c in e.trail:
-            lines.append(f"  {fmt_shape(c.before):>{width}} → {fmt_shape(c.after):<{width}}  [{c.index}] "
+            lines.append(f"  {fmt_shape(c.before):>{shown}} → {fmt_shape(c.after):<{shown}}  [{c.index}] "
                          f"{neutral(c.name)}" + (f": {c.worked}" if c.worked else ""))
     for layer in e.layers:
         lines += ["", _heading(neutral(layer.name), layer)]
@@ -52,7 +53,19 @@ def text(explanation: "Explanation") -> str:
         if layer.generic:
             lines.append(f"  ({', '.join(layer.generic)}: read from what the kind computed; "
                          "no worked formula for this kind)")
+    if width:
+        lines = [part for line in lines for part in _fold(line, width)]
     return "\n".join(lines) + "\n"
+
+
+def _fold(line: str, width: int) -> list[str]:
+    """A line broken between words to fit `width`, continuation lines indented under the step's formula."""
+    if len(line) <= width:
+        return [line]
+    import textwrap
+
+    indent = " " * min(2 + LABEL_WIDTH + 3, width // 2)
+    return textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
 
 
 def _md(text: str) -> str:

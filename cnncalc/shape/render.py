@@ -337,19 +337,22 @@ FORMATS: dict[str, Callable[[TableView], str]] = {"table": text, "json": to_json
                                                    "markdown": to_markdown}
 
 
-def show(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> None:
-    """Draw a table on the terminal with rich (cells are plain text, escaped here)."""
-    from rich import box
+def show(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool],
+         wrap: Sequence[bool] | None = None) -> None:
+    """Draw a table on the terminal with rich, no number or name cut: only the `wrap` columns fold (by default the
+    text columns after the first); one block per row where even that does not fit."""
     from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
 
-    t = Table(box=box.SIMPLE_HEAVY)
-    for name, is_right in zip(header, right):
-        t.add_column(name, justify="right" if is_right else "left")
-    for row in rows:
-        t.add_row(*(escape(c) for c in row))
-    Console(highlight=False).print(t)
+    from cnncalc.cli.textout import blocks, fits, spelled, terminal_table
+
+    console = Console(highlight=False)
+    wrap = wrap if wrap is not None else [i > 0 and not r for i, r in enumerate(right)]
+    header = [spelled(h) for h in header]
+    rows = [[spelled(c) for c in row] for row in rows]
+    if fits(header, rows, wrap, console.width):
+        console.print(terminal_table(header, rows, right, wrap))
+    else:
+        console.print("\n".join(blocks(header, rows)), markup=False)
 
 
 def show_table(view: TableView) -> None:
@@ -391,7 +394,14 @@ def listing_text(entries: Sequence[Any]) -> str:
 
 def show_listing(entries: Sequence[Any]) -> None:
     """`cnncalc list` on a terminal."""
-    show(*listing(entries))
+    from rich.console import Console
+
+    from cnncalc.cli.textout import fits
+
+    header, rows, right = listing(entries)
+    if not fits(header, rows, [False] * len(header), Console().width):  # the family is in the name: drop it first
+        header, rows, right = header[:1] + header[2:], [row[:1] + row[2:] for row in rows], right[:1] + right[2:]
+    show(header, rows, right, [name in ("Family", "Architecture") for name in header])
 
 
 def listing_json(entries: Sequence[Any]) -> str:
@@ -502,13 +512,30 @@ def explain_params(result: "ConvParams") -> str:
     if result.groups > 1:
         per_filter = f"{per_filter}/{result.groups}"
     if result.bias:
-        return f"{result.filters} × ({per_filter} + 1) = {result.total:,}"
+        return (f"{result.filters} × ({per_filter} + 1) = {result.total:,} ({result.weights:,} weights + "
+                f"{result.filters:,} bias{'es' if result.filters != 1 else ''})")
     return f"{result.filters} × {per_filter} = {result.total:,}"
 
 
+def pointwise_note(result: "ConvParams") -> str:
+    """Why a 1×1 convolution is cheap and useful, on the user's numbers (empty for other kernels)."""
+    kernel = result.kernel or (result.kernel_h, result.kernel_w)
+    if any(k != 1 for k in kernel):
+        return ""
+    c, f, g = result.in_channels, result.filters, result.groups
+    three = f * 9 * (c // g) + (f if result.bias else 0)
+    return (f"a 1×1 convolution mixes the {c:,} channel{'s' if c != 1 else ''} at each position (a dense layer {c:,} → {f:,} applied "
+            f"at every position) and leaves the spatial size alone; a 3×3 with the same channels would have "
+            f"{three:,} parameters, {three / result.total:.1f}× as many"
+            + (" (the bottleneck's reduction before a 3×3)" if f < c else ""))
+
+
 def explain_dense(inputs: int, units: int, bias: bool, total: int) -> str:
-    """`4096 × (25088 + 1) = 102,764,544`."""
-    return f"{units} × ({inputs} + 1) = {total:,}" if bias else f"{units} × {inputs} = {total:,}"
+    """`4096 × (25088 + 1) = 102,764,544 (102,760,448 weights + 4,096 biases)`."""
+    if bias:
+        return (f"{units} × ({inputs} + 1) = {total:,} ({units * inputs:,} weights + {units:,} "
+                f"bias{'es' if units != 1 else ''})")
+    return f"{units} × {inputs} = {total:,}"
 
 
 def explain_stack(stack: "DenseStack") -> str:
@@ -529,7 +556,8 @@ def params_text(result: "LayerParams") -> str:
     from cnncalc.calc.requests import DenseStack
 
     if not isinstance(result, DenseStack):
-        return explain_params(result) + "\n"
+        note = pointwise_note(result)
+        return explain_params(result) + "\n" + (note + "\n" if note else "")
     if result.stacked:
         return explain_stack(result) + "\n"
     layer = result.layers[0]
@@ -546,7 +574,7 @@ def params_json(result: "LayerParams") -> str:
         r = result
         data: dict[str, Any] = {"kind": "conv", "filters": r.filters, "kernel": list(r.kernel), "channels":
                                 r.in_channels, "groups": r.groups, "bias": r.bias, "weights": r.weights,
-                                "params": r.total}
+                                "biases": r.total - r.weights, "params": r.total}
     elif result.stacked:
         data = {"kind": "dense", "inputs": list(result.shape), "features": result.features, "bias": result.bias,
                 "layers": [{"inputs": x.inputs, "units": x.units, "params": x.params} for x in result.layers],

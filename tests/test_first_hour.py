@@ -1,0 +1,132 @@
+"""A newcomer's first hour: inputs read as meant, narrow terminals, answers that teach (issue 24)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from cnncalc.cli.app import app
+from cnncalc.cli.textout import blocks, fits
+from cnncalc.core.analysis import input_warnings
+from cnncalc.core.problems import SpecError
+from cnncalc.core.spec import loads
+from conftest import bundled_analysis, run
+
+runner = CliRunner()
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+# --- inputs read as meant -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written, reading, fix", [
+    ("[3, 224, 224]", "reads as 3×224 with 224 channels", "write [224, 224, 3]"),
+    ("[1, 160, 160]", "reads as 1×160 with 160 channels", "write [160, 160, 1]"),
+    ("[32, 32]", "a 1-D signal of length 32 with 32 channels", "write [32, 32, 1]"),
+    ("[3, 16, 112, 112]", "reads as 3×16×112 with 112 channels", "write [16, 112, 112, 3]"),
+])
+def test_an_input_rarely_meant_is_warned_about_with_its_reading_and_the_fix(written: str, reading: str,
+                                                                           fix: str) -> None:
+    spec = loads(f"input: {written}\nlayers:\n  - relu\n", "net.yaml")
+    (warning,) = input_warnings(spec)
+    assert (warning.rule, warning.line, warning.column) == ("unlikely-input", 1, 8)
+    assert reading in warning.message and fix in warning.message
+
+
+@pytest.mark.parametrize("written", ["[224, 224, 3]", "[16000, 1]", "[32, 32, 1]", "[100]", "[16, 112, 112, 3]",
+                                     "[2, 64]", "[8, 4]"])
+def test_usual_inputs_get_no_warning(written: str) -> None:
+    assert input_warnings(loads(f"input: {written}\nlayers:\n  - relu\n", "net.yaml")) == []
+
+
+def test_the_input_warning_can_be_acknowledged() -> None:
+    text = "input: [32, 32]  # cnncalc: disable=unlikely-input (a 32-step signal, 32 features)\nlayers:\n  - relu\n"
+    assert run(text).warnings == []
+
+
+@pytest.mark.parametrize("written, image", [("[1, 32, 32, 3]", "[32, 32, 3]"), ("[1, 3, 224, 224]", "[224, 224, 3]")])
+def test_a_batch_axis_is_named_in_the_error_it_causes(written: str, image: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        run(f"input: {written}\nlayers:\n  - conv: {{filters: 8, kernel: 3}}\n")
+    assert caught.value.problem.rule == "kernel-too-large"
+    assert "a batch size does not belong in `input`" in caught.value.problem.message
+    assert f"write {image}" in caught.value.problem.message
+
+
+@pytest.mark.parametrize("given", ["1x3x224x224", "224", "224x224x3x1"])
+def test_input_never_changes_a_file_s_rank(given: str) -> None:
+    code, out, err = cli("shape", "resnet50", "--input", given)
+    assert code == 2 and out == ""
+    assert "the file describes a 2-D network (input 224x224x3); give HxW" in err
+
+
+@pytest.mark.parametrize("given, output", [("160x160", "Output: 1000"), ("160x160x1", "Output: 1000")])
+def test_input_of_the_file_s_rank_is_taken(given: str, output: str) -> None:
+    code, out, _ = cli("shape", "resnet50", "--input", given)
+    assert code == 0 and out.rstrip().endswith(output)
+
+
+def test_a_kernel_that_looks_like_hxwxc_is_read_aloud() -> None:
+    code, out, err = cli("params", "--filters", "64", "--kernel", "3x3x3", "--channels", "3")
+    assert code == 0 and out.startswith("64 × (3·3·3·3 + 1) = 5,248")
+    assert "--kernel 3x3x3 reads as a 3-D kernel" in err and "write --kernel 3" in err
+    assert cli("params", "--filters", "64", "--kernel", "3x7x7", "--channels", "3")[2] == ""
+
+
+def test_an_input_that_looks_like_hxwxc_is_read_aloud() -> None:
+    code, out, err = cli("size", "--input", "224x224x3", "--kernel", "3", "--padding", "1")
+    assert code == 0 and out.startswith("224×224×3")
+    assert "--input 224x224x3 reads as a 3-D input" in err and "write --input 224x224" in err
+    assert cli("size", "--input", "16x112x112", "--kernel", "3")[2] == ""
+
+
+# --- narrow terminals: no number is ever cut --------------------------------------------------------
+
+def _numbers(text: str) -> set[str]:
+    return set(re.findall(r"[+-]?\d[\d,]*(?:\.\d+)?", text))
+
+
+@pytest.mark.parametrize("width", [80, 60, 40])
+def test_diff_on_a_narrow_terminal_cuts_no_number(width: int) -> None:
+    from cnncalc.diff import compare, render
+
+    result = compare.diff(bundled_analysis("vgg16"), bundled_analysis("vgg19"))
+    console = Console(width=width, record=True, color_system=None)
+    for shown in render.tables(result, True, width):
+        console.print(shown)
+    text = console.export_text()
+    assert "…" not in text
+    assert {"+1,849,688,064", "+462,422,016", "19,632,062,464", "+2,359,808"} <= _numbers(text)
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= width
+
+
+def test_a_table_that_cannot_fit_becomes_blocks() -> None:
+    header, rows = ["Name", "Params"], [["efficientnet_b7", "66,347,960"]]
+    assert fits(header, rows, [False, False], 40) and not fits(header, rows, [False, False], 20)
+    assert blocks(header, rows) == ["efficientnet_b7", "    Params: 66,347,960"]
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_explain_breaks_lines_between_words_on_a_terminal(width: int) -> None:
+    from cnncalc.explain import render, steps
+
+    analysis = bundled_analysis("vgg16")
+    result = steps.explain(analysis.network, analysis.name)
+    wide, folded = render.text(result), render.text(result, width)
+    assert max(len(line) for line in folded.splitlines()) <= width < max(len(line) for line in wide.splitlines())
+    assert folded.split() == wide.split()  # the same words, only the line breaks differ
+    assert "86,704,128" in folded.split()
+
+
+# --- answers that teach -------------------------------------------------------------------------------
+
+def test_params_splits_weights_from_biases() -> None:
+    assert cli("params", "--filters", "64", "--kernel", "3", "--channels", "3")[1] == \
+        "64 × (3·3·3 + 1) = 1,792 (1,728 weights + 64 biases)\n"
+    assert cli("params", "--units", "10", "--inputs", "84")[1] == "10 × (84 + 1) = 850 (840 weights + 10 biases)\n"
