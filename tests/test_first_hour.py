@@ -130,3 +130,33 @@ def test_params_splits_weights_from_biases() -> None:
     assert cli("params", "--filters", "64", "--kernel", "3", "--channels", "3")[1] == \
         "64 × (3·3·3 + 1) = 1,792 (1,728 weights + 64 biases)\n"
     assert cli("params", "--units", "10", "--inputs", "84")[1] == "10 × (84 + 1) = 850 (840 weights + 10 biases)\n"
+
+
+def test_explain_says_why_a_receptive_field_outgrows_the_input() -> None:
+    from cnncalc.explain import steps
+
+    analysis = bundled_analysis("vgg16")
+    result = steps.explain(analysis.network, analysis.name, ["flatten1", "fc1"])
+    flatten, dense = ([s for s in layer.steps if s.topic == "rf"] for layer in result.layers)
+    assert flatten[0].value == 404 and "larger than the 224×224 input" in flatten[0].notes[0]
+    assert "counts the zero padding" in flatten[0].notes[0]
+    assert dense[0].formula.startswith("unchanged (each output reads the whole vector")
+    assert "one position" not in dense[0].formula
+
+
+@pytest.mark.parametrize("args, message", [
+    (["diagram", "lenet5", "-o", "net.pdf"], "cnncalc writes a diagram as .svg or .png, not .pdf"),
+    (["diagram", "lenet5", "-o", "net.jpg"], "name the file net.svg"),
+    (["report", "lenet5", "-o", "net.svg"], "cnncalc writes the report as .html or .htm, not .svg"),
+])
+def test_an_output_extension_cnncalc_cannot_write_is_refused(args: list[str], message: str, tmp_path,
+                                                             monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli(*args)
+    assert code == 2 and message in err and list(tmp_path.iterdir()) == []
+
+
+def test_bundled_files_are_named_by_their_place_in_the_package() -> None:
+    code, out, err = cli("sizes", "vgg16", "--size", "225")
+    assert "specs/vgg16.yaml:9:5: info: block1_pool" in out + err
+    assert "site-packages" not in out + err and str(bundled_analysis("vgg16").spec.path) == "specs/vgg16.yaml"

@@ -26,14 +26,12 @@ def families() -> dict[str, list[str]]:
     """Bundled family files (a top-level `variants:`): file stem -> its variant names, in file order."""
     global _FAMILIES
     if _FAMILIES is None:
-        from cnncalc.core.spec import load
-
         _FAMILIES = {}
         directory = specs_dir()
         for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
             # Only a file with a top-level `variants:` is parsed; the others are named by their stem.
             if "\nvariants:" in path.read_text(encoding="utf-8"):
-                _FAMILIES[path.stem] = list(load(str(path)).variants)
+                _FAMILIES[path.stem] = list(_load(str(path)).variants)
     return _FAMILIES
 
 
@@ -74,18 +72,32 @@ def _find(spec: str) -> tuple[str, str | None, Spec | None]:
         return str(candidate), None, None
     # A bundled variant's name usually starts with its family file's stem (efficientnet_b3 in efficientnet.yaml):
     # those files are read first, so naming a variant costs one file's parse, not the whole directory's.
-    from cnncalc.core.spec import load
-
     directory = specs_dir()
     for family_file in sorted(directory.glob("*.yaml"), key=lambda p: -len(p.stem)) if directory.is_dir() else []:
         if stem.startswith(family_file.stem) and "\nvariants:" in family_file.read_text(encoding="utf-8"):
-            parsed = load(str(family_file))
+            parsed = _load(str(family_file))
             if stem in parsed.variants:
                 return str(family_file), stem, parsed
     for family, variants in families().items():  # a variant named otherwise (wide_resnet50_2 in resnet.yaml)
         if stem in variants:
             return str(directory / f"{family}.yaml"), stem, None
     return spec, None, None
+
+
+def shown_path(path: str) -> str:
+    """How problems and reports name a file: a bundled one as `specs/vgg16.yaml` (where it sits in the package and
+    the repository), not by its install location; any other path as given."""
+    if os.path.dirname(os.path.abspath(path)) == str(specs_dir()):
+        return f"specs/{os.path.basename(path)}"
+    return path
+
+
+def _load(path: str) -> Spec:
+    """Parse an architecture file, named in its problems by `shown_path`."""
+    from cnncalc.core import yamlsafe
+    from cnncalc.core.spec import loads
+
+    return loads(yamlsafe.read_text(path), shown_path(path))
 
 
 def resolve(spec: str) -> str:
@@ -143,14 +155,14 @@ def catalog_text(listed: list[Entry]) -> str:
 def compute_entries() -> list[Entry]:
     """The entries from the files themselves: each file's exact `expect:` params and macs (which `check`
     holds equal to the analysis), or its analysis where it has none."""
-    from cnncalc.core.spec import load, select
+    from cnncalc.core.spec import select
 
     result = []
     loaded: dict[str, Any] = {}
     for name in names():
         path, variant = locate(name)
         if path not in loaded:
-            loaded[path] = load(path)
+            loaded[path] = _load(path)
         spec = select(loaded[path], variant) if variant else loaded[path]
         params, macs = _exact(spec.expect, "params"), _exact(spec.expect, "macs")
         if params is None or macs is None:
@@ -173,7 +185,7 @@ def read_spec(spec: str, overrides: dict[str, Any] | None = None) -> Spec:
 
     Raises SpecError for the file's problems and spec.UnknownVariable for an override it does not declare.
     """
-    from cnncalc.core.spec import load, loads, select
+    from cnncalc.core.spec import loads, select
 
     if spec == "-":
         piped = loads(_stdin_text(), STDIN_NAME)
@@ -185,7 +197,7 @@ def read_spec(spec: str, overrides: dict[str, Any] | None = None) -> Spec:
         raise Located(spec, 1, 1).error(
             "file-not-found", f"no file and no bundled architecture named {spec!r}"
             f"{did_you_mean(spec, names())}; `cnncalc list` shows the bundled ones")
-    parsed = found or load(path)
+    parsed = found or _load(path)
     if variant is not None and variant not in parsed.variants:
         from cnncalc.core.problems import Located, did_you_mean
 

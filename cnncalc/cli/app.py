@@ -418,6 +418,7 @@ def diagram(
     from cnncalc.draw import command as draw_command
 
     chosen = draw_command.options(style, direction, options.depth(depth), label)
+    output = options.drawing_output(output, (".svg", ".png"), "a diagram")
     raise typer.Exit(draw_command.write_diagram(options.analysed(spec, input), chosen, output))
 
 
@@ -435,6 +436,7 @@ def report(
     from cnncalc.draw import command as draw_command
 
     chosen = draw_command.options(style, direction, options.depth(depth), "none")
+    output = options.drawing_output(output, (".html", ".htm"), "the report")
     raise typer.Exit(draw_command.write_html_report(options.analysed(spec, input), chosen, output))
 
 

@@ -321,6 +321,28 @@ class ParamsText(NamedTuple):
     bias: bool
 
 
+def drawing_output(output: str | None, suffixes: tuple[str, ...], what: str) -> str | None:
+    """--output of a command that draws: a file whose extension it writes (or none: `suffixes[0]`), or standard
+    output when that is not a terminal; refused otherwise, before any work (a .pdf holding SVG is a broken file,
+    and markup on a terminal is noise)."""
+    import os
+
+    from cnncalc.cli.textout import is_terminal
+
+    if output is None or output == "-":
+        if is_terminal():
+            misuse(f"{what} is markup, not text for a terminal: write it to a file (-o net{suffixes[0]}) or "
+                   "pipe it to a program", "--output")
+        return output
+    extension = os.path.splitext(output)[1].lower()
+    if extension and extension not in suffixes:
+        misuse(f"{output!r}: cnncalc writes {what} as {' or '.join(suffixes)}, not {extension}; name the file "
+               f"{os.path.splitext(output)[0]}{suffixes[0]}" + (" and convert it (rsvg-convert -f pdf, "
+                                                                  "or a browser's print)" if ".svg" in suffixes else ""),
+               "--output")
+    return output
+
+
 def params_readings(text: ParamsText) -> list[str]:
     """How `params` read a value that a learner often means otherwise: `--kernel 3x3x3 --channels 3` is a 3-D
     kernel (3·3·3 per channel), though H×W×C elsewhere makes it look like a 3×3 filter on 3 channels."""

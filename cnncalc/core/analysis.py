@@ -114,13 +114,13 @@ def _unlikely_reading(dims: Shape) -> str | None:
     shown = f"[{', '.join(map(str, dims))}]"
     read = "×".join(map(str, dims[:-1])) + f" with {dims[-1]} channels"
     if len(dims) == 4 and dims[0] == 1:  # a batch of one: 3-D inputs of depth 1 are almost never meant
-        image = dims[2:] + dims[1:2] if dims[1] <= 4 < min(dims[2:]) else dims[1:]
+        one: Shape = dims[2:] + dims[1:2] if dims[1] <= 4 < min(dims[2:]) else dims[1:]
         text = (f"input {shown} reads as a 3-D volume of depth 1 ({read}); a batch size does not belong in "
-                f"`input`: for one image write [{', '.join(map(str, image))}]")
+                f"`input`: for one image write [{', '.join(map(str, one))}]")
     elif len(dims) >= 3 and dims[0] <= 4 and min(dims[1:]) >= 16:  # channels first, PyTorch's habit
-        image = dims[1:] + dims[:1]
+        last: Shape = dims[1:] + dims[:1]
         text = (f"input {shown} reads as {read} (channels come last); for {dims[0]} channels write "
-                f"[{', '.join(map(str, image))}]")
+                f"[{', '.join(map(str, last))}]")
     elif len(dims) == 2 and dims[0] == dims[1] >= 8:  # a square image without its channels
         text = (f"input {shown} reads as a 1-D signal of length {dims[0]} with {dims[1]} channels; for a "
                 f"{dims[0]}×{dims[1]} image write [{dims[0]}, {dims[1]}, 1] (or 3 channels)")

@@ -11,7 +11,7 @@ states a figure the tables do not. Nothing here prints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import prod
 
 from cnncalc.core import formulas as F
@@ -156,8 +156,10 @@ def _rf_steps(ctx: Ctx) -> list[Step]:
     if before is None:
         return []
     if transform is None:
-        return [Step("rf", "receptive field", "unchanged (each output sees one position)", "",
-                     _rf_text(layer.rf), layer.rf.size[0])]
+        how = ("unchanged (each output reads the whole vector, whose every value already sees this field)"
+               if len(ctx.shape) == 1 else "unchanged (each output sees one position of its input)")
+        return [Step("rf", "receptive field", how, "", _rf_text(layer.rf), layer.rf.size[0],
+                     _padding_note(ctx, layer.rf))]
     axes = [(before.size[i], before.jump[i], before.padding[i], *transform[i]) for i in (0, 1)]
     if (layer.rf.size, layer.rf.jump, layer.rf.padding) != tuple(
             tuple(v) for v in zip(*[(r + (k - 1) * j, j * s, p + q * j) for r, j, p, k, s, q in axes])):
@@ -170,7 +172,20 @@ def _rf_steps(ctx: Ctx) -> list[Step]:
                        str(r + (k - 1) * j), r + (k - 1) * j),
                   Step("rf", f"jump{suffix}", "j' = j·s", f"{j}·{s}", str(j * s), j * s),
                   Step("rf", f"effective padding{suffix}", "p' = p + pad·j", f"{p} + {q}·{j}", str(p + q * j), p + q * j)]
+    note = _padding_note(ctx, layer.rf)
+    if note:
+        steps[0] = replace(steps[0], notes=note)
     return steps
+
+
+def _padding_note(ctx: Ctx, rf: RF) -> tuple[str, ...]:
+    """Why a receptive field can be larger than the input: it counts the zero padding around it."""
+    spatial = ctx.network.input[:-1]
+    if len(spatial) != len(rf.size) or all(r <= s for r, s in zip(rf.size, spatial)):
+        return ()
+    shown = "×".join(map(str, spatial))
+    return (f"larger than the {shown} input: the field counts the zero padding around it (it starts "
+            f"{rf.padding[0]} pixels before the first row); clipped to the image, it covers all of it",)
 
 
 def _rf_text(rf: RF) -> str:
