@@ -160,3 +160,17 @@ def test_bundled_files_are_named_by_their_place_in_the_package() -> None:
     code, out, err = cli("sizes", "vgg16", "--size", "225")
     assert "specs/vgg16.yaml:9:5: info: block1_pool" in out + err
     assert "site-packages" not in out + err and str(bundled_analysis("vgg16").spec.path) == "specs/vgg16.yaml"
+
+
+@pytest.mark.parametrize("size, below, above", [("225", "224×224", "256×256"), ("225x300", "224×288", "256×320")])
+def test_sizes_suggests_the_nearest_clean_sizes(size: str, below: str, above: str) -> None:
+    code, out, _ = cli("sizes", "resnet50", "--size", size)
+    assert code == 1
+    assert out.splitlines()[-1] == f"nearest clean sizes: {below} (crop or resize down) or {above} (pad or resize up)"
+
+
+def test_sizes_scans_a_range_suited_to_the_network() -> None:
+    code, out, _ = cli("sizes", "m5", "--json")
+    import json
+
+    assert code == 0 and json.loads(out)["range"] == [16000, 36000] and 16384 in json.loads(out)["clean"]

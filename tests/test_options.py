@@ -43,7 +43,10 @@ ACCEPTED: list[tuple[Callable[[], Any], Any]] = [
     (lambda: options.set_vars(None), None),
     (lambda: options.budget("5M", "--max-params"), Quantity("5M", 5, 10**6, 0)),
     (lambda: options.budgets(None, "1G", None), {"max_macs": Quantity("1G", 1, 10**9, 0)}),
-    (lambda: options.scan_range("32:1024"), (32, 1024)),
+    (lambda: options.scan_range("32:1024", (224, 224, 3)), (32, 1024)),
+    (lambda: options.scan_range(None, (224, 224, 3)), (32, 1024)),
+    (lambda: options.scan_range(None, (16000, 1)), (8000, 28000)),
+    (lambda: options.scan_range(None, (16, 16, 3)), (8, 32)),
     (lambda: options.size_at("224", (32, 32, 3)), (224, 224, 3)),
     (lambda: options.size_at("8x16x16", (4, 4, 4, 1)), (8, 16, 16, 1)),
     (lambda: options.padding("1x2"), [1, 2]),
@@ -92,8 +95,8 @@ REFUSED: list[tuple[Callable[[], Any], str | None, str]] = [
     (lambda: options.set_vars(["width"]), "--set", "'width' is not NAME=VALUE; write e.g. --set width=1.4"),
     (lambda: options.set_vars(["act=re lu"]), "--set", "'act=re lu': the value is a number, true/false or a word "
      "such as relu"),
-    (lambda: options.scan_range("x"), "--range", "--range takes LOW:HIGH, like 32:1024"),
-    (lambda: options.scan_range("5:1"), "--range", "--range needs 1 ≤ LOW ≤ HIGH and at most 20,000 sizes"),
+    (lambda: options.scan_range("x", (224, 224, 3)), "--range", "--range takes LOW:HIGH, like 32:1024"),
+    (lambda: options.scan_range("5:1", (224, 224, 3)), "--range", "--range needs 1 ≤ LOW ≤ HIGH and at most 20,000 sizes"),
     (lambda: options.size_at("8x8", (4, 4, 4, 1)), "--size", "this network's input has 3 spatial axes; give one "
      "size or 3"),
     (lambda: options.check_format("x", {"text": 1}), "--format", "'x' is not one of text"),

@@ -239,8 +239,9 @@ def size(
 @app.command(cls=Command)
 def sizes(
     spec: str = _SPEC,
-    range_: str = typer.Option("32:1024", "--range", "-r", metavar="LOW:HIGH",
-                               help="Square (cube) input sizes LOW:HIGH to scan."),
+    range_: Optional[str] = typer.Option(None, "--range", "-r", metavar="LOW:HIGH",
+                                         help="Square (cube) input sizes LOW:HIGH to scan; default 32:1024 for a "
+                                              "network whose input lies there, else half to twice its input."),
     at: Optional[str] = typer.Option(None, "--size", "-s", metavar="H[xW]",
                                      help="Explain one input size (224, 224x160, 16x112x112) instead of scanning."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead."),
@@ -259,10 +260,11 @@ def sizes(
         options.misuse("this network's input is a vector; only feature-map inputs have sizes to scan")
     if at is not None:
         verdict = scan.try_size(parsed, options.size_at(at, parsed.input))
-        _write(render.verdict_json(verdict) if as_json else render.verdict_text(verdict), 0 if verdict.clean
-               else EXIT_PROBLEMS)
+        near = (None, None) if verdict.clean else scan.nearest_clean(parsed, verdict.input)
+        _write(render.verdict_json(verdict, near) if as_json else render.verdict_text(verdict, near),
+               0 if verdict.clean else EXIT_PROBLEMS)
         return
-    low, high = options.scan_range(range_)
+    low, high = options.scan_range(range_, parsed.input)
     progress = textout.Progress("scanning input sizes", high - low + 1)  # shown on a terminal after 1 s
     try:
         clean = scan.clean_sizes(parsed, low, high, progress.update)

@@ -183,8 +183,15 @@ def workers(text: str) -> int:
     return whole(text, "--jobs", 0) or os.cpu_count() or 1
 
 
-def scan_range(text: str) -> tuple[int, int]:
-    """`sizes --range LOW:HIGH`: at most 20,000 sizes from 1 up."""
+def scan_range(text: str | None, file_input: tuple[int, ...]) -> tuple[int, int]:
+    """`sizes --range LOW:HIGH`: at most 20,000 sizes from 1 up. Unset, 32:1024 for a network whose input lies
+    there (images), else from half the file's size up to twice it (a 16,000-sample signal: 8000:28000)."""
+    if text is None:
+        size = max(file_input[:-1])
+        if 32 <= size <= 1024:
+            return 32, 1024
+        low = max(1, size // 2)
+        return low, min(2 * size, low + 20_000)
     try:
         low, high = (int(x) for x in text.split(":"))
     except ValueError:

@@ -453,22 +453,34 @@ def sizes_json(clean: Sequence[int], low: int, high: int) -> str:
     return json.dumps({"range": [low, high], "clean": list(clean)}) + "\n"
 
 
-def verdict_text(verdict: Any) -> str:
-    """`sizes --size`: clean, or the first layer that breaks it."""
+def verdict_text(verdict: Any, near: tuple[Shape | None, Shape | None] = (None, None)) -> str:
+    """`sizes --size`: clean, or the first layer that breaks it and the nearest clean sizes."""
     from cnncalc.check.diagnostics import text as problem_text
 
-    sizes = "×".join(map(str, verdict.input[:-1]))  # the spatial axes, without the channels
+    def spatial(shape: Shape) -> str:
+        return "×".join(map(str, shape[:-1]))  # the spatial axes, without the channels
+
+    sizes = spatial(verdict.input)
     if verdict.problem is None:
         return f"{sizes}: clean: every layer divides evenly\n"
-    return f"{sizes}: not clean; the first layer that breaks it:\n{problem_text(verdict.problem)}\n"
+    lines = [f"{sizes}: not clean; the first layer that breaks it:", problem_text(verdict.problem)]
+    below, above = near
+    if below or above:
+        options = [f"{spatial(s)} ({how})" for s, how in ((below, "crop or resize down"), (above, "pad or resize up"))
+                   if s is not None]
+        lines.append(f"nearest clean sizes: {' or '.join(options)}")
+    return "\n".join(lines) + "\n"
 
 
-def verdict_json(verdict: Any) -> str:
+def verdict_json(verdict: Any, near: tuple[Shape | None, Shape | None] = (None, None)) -> str:
     """`sizes --size --json`."""
     import json
 
+    below, above = near
     return json.dumps({"input": list(verdict.input), "clean": verdict.clean,
-                       "problem": verdict.problem.as_dict() if verdict.problem else None}) + "\n"
+                       "problem": verdict.problem.as_dict() if verdict.problem else None,
+                       "nearest": {"below": list(below) if below else None,
+                                   "above": list(above) if above else None}}) + "\n"
 
 
 def size_json(axes: Sequence["SizeAxis"]) -> str:

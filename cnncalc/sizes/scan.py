@@ -69,6 +69,40 @@ def scan(spec: Spec, low: int, high: int, step: int = 1, progress: Progress | No
     return verdicts
 
 
+def nearest_clean(spec: Spec, shape: Shape, reach: int = 4096) -> tuple[Shape | None, Shape | None]:
+    """The clean input sizes nearest to `shape` below and above it (None where there is none within `reach`).
+
+    A square (cube) size moves every axis together. Another size moves each axis to the nearest size that is
+    clean as a square, keeping the aspect the user chose, and the result is kept only if it is clean itself
+    (a network whose axes differ, with 1×7 kernels, may have none). The channels are kept."""
+    analysis = analyze(spec)
+    *spatial, channels = shape
+
+    def clean(sizes: list[int]) -> bool:
+        return _verdict(analysis, (*sizes, channels)).clean
+
+    def nearest(size: int, step: int) -> int | None:
+        for distance in range(reach + 1):
+            trial = size + step * distance
+            if trial < 1:
+                return None
+            if clean([trial] * len(spatial)):
+                return trial
+        return None
+
+    def moved(step: int) -> Shape | None:
+        if len(set(spatial)) == 1:
+            size = nearest(spatial[0], step)
+            return None if size is None else (*[size] * len(spatial), channels)
+        found = [nearest(size, step) for size in spatial]
+        sizes = [size for size in found if size is not None]
+        if len(sizes) != len(spatial) or not clean(sizes):
+            return None
+        return (*sizes, channels)
+
+    return moved(-1), moved(1)
+
+
 def clean_sizes(spec: Spec, low: int, high: int, progress: Progress | None = None) -> list[int]:
     """The sizes low..high at which every layer divides evenly (`scan`'s clean verdicts, by their first axis)."""
     return [v.input[0] for v in scan(spec, low, high, progress=progress) if v.clean]
