@@ -174,3 +174,54 @@ def test_sizes_scans_a_range_suited_to_the_network() -> None:
     import json
 
     assert code == 0 and json.loads(out)["range"] == [16000, 36000] and 16384 in json.loads(out)["clean"]
+
+
+# --- the engineer and the CI user ---------------------------------------------------------------------
+
+SHADOW = """input: [8, 8, 16]
+defaults:
+  layernorm: {scale: 2}
+blocks:
+  layernorm:            # a stand-in written before the kind existed
+    args: {scale: 1}
+    layers:
+      - batchnorm
+      - conv: {filters: '${in_channels * scale}', kernel: 1}
+layers:
+  - layernorm
+  - layernorm: {scale: 1}
+"""
+
+
+def test_a_file_s_block_shadows_a_built_in_kind_with_a_warning() -> None:
+    analysis = run(SHADOW)
+    assert [r.name for r in analysis.rows] == ["layernorm1.batchnorm1", "layernorm1.conv1", "layernorm2.batchnorm1",
+                                               "layernorm2.conv1"]
+    assert analysis.output == (8, 8, 32) and analysis.totals.trainable == 1_696  # defaults reached the block
+    (warning,) = analysis.warnings
+    assert (warning.rule, warning.line, warning.column) == ("block-shadows-kind", 5, 3)
+    silenced = SHADOW.replace("# a stand-in", "# cnncalc: disable=block-shadows-kind (a stand-in")
+    assert run(silenced).warnings == []
+
+
+def test_a_shadowing_block_is_exported_as_its_class(tmp_path) -> None:
+    path = tmp_path / "shadow.yaml"
+    path.write_text(SHADOW, encoding="utf-8")
+    code, out, err = cli("export", str(path))
+    assert code == 0, err
+    assert "class Layernorm(nn.Module):" in out and "self.layernorm1 = Layernorm(16, scale=2)" in out
+
+
+def test_budget_problems_come_in_metric_order_with_memory_in_mib() -> None:
+    from cnncalc.check.files import check_file
+    from cnncalc.core.quantities import parse_quantity
+    from conftest import SPECS
+
+    budgets = {"max_params": parse_quantity("1K"), "max_macs": parse_quantity("1K"),
+               "max_memory": parse_quantity("1KB", memory=True)}
+    problems = check_file(str(SPECS / "lenet5.yaml"), budgets).problems
+    # sorted by their text they came memory (280,…), MACs (416,…), params (61,…)
+    assert [p.message.split(" exceed")[0] for p in problems] == [
+        "61,706 parameters", "416,520 multiply-adds",
+        "280,800 bytes (274.22 KiB) of float32 inference memory (parameters + activations)"]
+    assert "--max-memory 1KB (1,000 bytes = 1000 B)" in problems[2].message

@@ -152,7 +152,9 @@ def test_a_new_kind_appears_without_touching_the_schema(monkeypatch):
     assert validator.is_valid({**base, "layers": [{"pixelshuffle": 2}, {"ps": {"factor": 2}}, "ps"]})
     assert not validator.is_valid({**base, "layers": [{"pixelshuffle": {"factr": 2}}]})
     assert not validator.is_valid({**base, "layers": [{"ps": 0}]})
-    assert not validator.is_valid({**base, "blocks": {"ps": {"layers": ["relu"]}}, "layers": ["relu"]})
+    # a block may take a kind's name (it replaces the kind in its file, with a warning), not a merge's
+    assert validator.is_valid({**base, "blocks": {"ps": {"layers": ["relu"]}}, "layers": ["relu"]})
+    assert not validator.is_valid({**base, "blocks": {"add": {"layers": ["relu"]}}, "layers": ["relu"]})
 
 
 # --- files ----------------------------------------------------------------------------------
@@ -285,8 +287,8 @@ INVALID_DOCS = {
     "argument for relu": ({**BASE, "layers": [{"relu": 3}]}, "3 is not of type 'null'"),
     "merge of one": ({**BASE, "layers": [{"add": ["input"]}]}, "['input'] is too short"),
     "merge without from": ({**BASE, "layers": [{"concat": {"name": "c"}}]}, "'from' is a required property"),
-    "block named like a kind": ({**BASE, "blocks": {"conv": {"layers": ["relu"]}}, "layers": ["relu"]},
-                                "should not be valid under"),
+    "block named like a merge": ({**BASE, "blocks": {"concat": {"layers": ["relu"]}}, "layers": ["relu"]},
+                                 "should not be valid under"),
     "block without layers": ({**BASE, "blocks": {"b": {"args": {"x": 1}}}, "layers": ["relu"]},
                              "'layers' is a required property"),
     "block option as argument": ({**BASE, "blocks": {"b": {"args": {"name": 1}, "layers": ["relu"]}},

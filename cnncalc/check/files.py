@@ -8,7 +8,7 @@ from typing import Iterator
 
 from cnncalc.core import spec as spec_module
 from cnncalc.core.analysis import Analysis, analyze
-from cnncalc.core.quantities import fmt_shape
+from cnncalc.core.quantities import fmt_shape, human_bytes
 from cnncalc.core.limits import collector_paused
 from cnncalc.core.quantities import Quantity
 from cnncalc.core.problems import ERROR, Located, Problem, SpecError
@@ -36,9 +36,11 @@ def _count_problem(where: Located, key: str, quantity: Quantity, actual: int, la
         if quantity.allows(actual):
             return None
         what = {"max_params": "parameters", "max_macs": "multiply-adds",
-                "max_memory": "bytes of float32 inference memory (parameters + activations)"}[key]
+                "max_memory": f"bytes ({human_bytes(actual)}) of float32 inference memory (parameters + "
+                              "activations)"}[key]
+        limit = f"{quantity.value:,}" if key != "max_memory" else f"{quantity.value:,} bytes = {human_bytes(quantity.value)}"
         return where.problem("budget-exceeded", f"{actual:,} {what} exceed the budget {label or key + ':'} "
-                             f"{quantity.text} ({quantity.value:,}); shrink the network or raise the budget")
+                             f"{quantity.text} ({limit}); shrink the network or raise the budget")
     if quantity.matches(actual):
         return None
     return where.problem("expect-mismatch", f"expected {key} {quantity.text} but the network has {actual:,}; "
@@ -91,7 +93,7 @@ def _check_file(path: str, budgets: dict[str, Quantity] | None, overrides: dict[
     except SpecError as exc:
         result.problems.append(exc.problem)
         return result
-    problems: set[Problem] = set()
+    problems: dict[Problem, None] = {}  # a problem once (variants repeat some), in the order found
     # A family file: every variant, and the file's own vars (what `shape FILE` analyses) unless a variant
     # sets exactly those.
     own = bool(spec.expect) or not any(_is_default(spec, v) for v in spec.variants.values())
@@ -101,14 +103,15 @@ def _check_file(path: str, budgets: dict[str, Quantity] | None, overrides: dict[
         try:
             analysis = analyze(spec_module.select(spec, variant, overrides) if variant or overrides else spec)
         except SpecError as exc:
-            problems.add(_in_variant(exc.problem, variant))
+            problems[_in_variant(exc.problem, variant)] = None
             failed = True
             continue
         result.analysis = analysis
-        problems.update(_in_variant(p, variant) for p in analysis.warnings + expectations(analysis, budgets))
+        problems.update((_in_variant(p, variant), None) for p in analysis.warnings + expectations(analysis, budgets))
     if failed:  # an analysis stands for the whole file: none when part of it does not analyse
         result.analysis = None
-    result.problems = sorted(problems)
+    # By position; problems at one position (budgets at 1:1) keep their order: params, MACs, memory.
+    result.problems = sorted(problems, key=lambda p: (p.path, p.line, p.column))
     return result
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from cnncalc.core.expand import expand
-from cnncalc.core.kinds import Shape
+from cnncalc.core.kinds import ALIASES, Shape
 from cnncalc.core.limits import collector_paused
 from cnncalc.core.network import RF, Layer, Network, replay
 from cnncalc.core.problems import INFO, WARNING, Problem, SpecError
@@ -130,12 +130,21 @@ def _unlikely_reading(dims: Shape) -> str | None:
 
 
 def input_warnings(spec: Spec) -> list[Problem]:
-    """`unlikely-input`: the file's `input` read in a way that is rarely meant."""
+    """What the file says that is read in a way rarely meant: `unlikely-input` (the input's reading) and
+    `block-shadows-kind` (a block named like a built-in kind, which it replaces in this file)."""
+    problems = []
     text = _unlikely_reading(spec.input)
-    if text is None:
-        return []
-    return [spec.input_where.problem("unlikely-input", f"{text}; if it is meant, add `# cnncalc: disable="
-                                     "unlikely-input` to the line", WARNING)]
+    if text is not None:
+        problems.append(spec.input_where.problem("unlikely-input", f"{text}; if it is meant, add `# cnncalc: "
+                                                 "disable=unlikely-input` to the line", WARNING))
+    for name, block in spec.blocks.items():
+        if name in ALIASES:
+            kind = ALIASES[name]
+            problems.append(block.where.problem(
+                "block-shadows-kind", f"block `{name}` has the name of the built-in kind `{kind}`; in this file "
+                f"`{name}` means the block. Rename the block to use the kind here, or add `# cnncalc: disable="
+                "block-shadows-kind` to the line", WARNING))
+    return problems
 
 
 def analyze(spec: Spec, input_shape: Shape | None = None) -> Analysis:

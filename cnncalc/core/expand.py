@@ -215,10 +215,12 @@ class Expander:
             if not isinstance(written, str):
                 raise item.where.error("unknown-kind", f"`{item.kind}` is {written!r}, not the name of a layer "
                                        "kind or block (e.g. `act: relu`)")
+        block = self.spec.blocks.get(written)  # a file's own block comes first, even named like a kind
+        if block is not None:
+            return written, block
         canonical = ALIASES.get(written)
         if canonical is not None:
             return canonical, None
-        block = self.spec.blocks.get(written)
         if block is None:
             choices = list(ALIASES) + list(self.spec.blocks)
             shown = f"`{written}` (from `{item.kind}`)" if written != item.kind else f"`{written}`"
@@ -236,7 +238,7 @@ class Expander:
 
     def _item(self, ctx: Context, position: int, item: Item) -> None:
         """Expand one entry of a layer list (a leaf, a block use, either repeated, possibly conditional)."""
-        canonical = ALIASES.get(item.kind)
+        canonical = ALIASES.get(item.kind) if item.kind not in self.spec.blocks else None
         block = None
         if canonical is None:  # a block, or a kind named by `$variable`
             canonical, block = self._kind(ctx, item)
@@ -615,10 +617,10 @@ class Expander:
     def _check_defaults(self, defaults: Defaults, defaults_where: dict[str, Located]) -> None:
         for kind_name, args in defaults.items():
             where = defaults_where[kind_name]
-            if kind_name in KINDS:
-                known: Any = KINDS[kind_name].args
-            elif kind_name in self.spec.blocks:
-                known = self.spec.blocks[kind_name].params
+            if kind_name in self.spec.blocks:
+                known: Any = self.spec.blocks[kind_name].params
+            elif kind_name in KINDS:
+                known = KINDS[kind_name].args
             else:
                 choices = list(ALIASES) + list(self.spec.blocks)
                 raise where.error("unknown-kind", f"defaults for unknown kind `{kind_name}`"
@@ -628,7 +630,7 @@ class Expander:
                     key_where = self.spec.defaults_key_where.get((kind_name, arg_name), arg_where)
                     raise key_where.error("unknown-argument", f"{kind_name} has no argument `{arg_name}`"
                                           f"{did_you_mean(arg_name, known)}")
-                if kind_name in KINDS:
+                if kind_name in KINDS and kind_name not in self.spec.blocks:
                     KINDS[kind_name].args[arg_name].convert(value, arg_where)
 
 

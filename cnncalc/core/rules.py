@@ -253,6 +253,16 @@ _CONTENT_RULES = [
         'layers:\n'
         '  - relu: {inplace: true}\n'
          )),
+    Rule('block-shadows-kind', WARNING, 'a block has the name of a built-in kind, which it replaces in its file',
+         (
+        'input: [8, 8, 3]\n'
+        'blocks:\n'
+        '  layernorm:\n'
+        '    layers:\n'
+        '      - batchnorm\n'
+        'layers:\n'
+        '  - layernorm\n'
+         )),
     Rule('unlikely-input', WARNING, '`input` reads in a way that is rarely meant: channels first, a batch axis, '
          'or an image written without its channels',
          (

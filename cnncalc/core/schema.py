@@ -325,7 +325,8 @@ def schema() -> dict[str, Any]:
         "blocks": {
             "type": "object", "title": "blocks",
             "description": "User-defined layer kinds with arguments, used like built-in kinds in `layers`.",
-            "propertyNames": {"not": {"enum": [*K.ALIASES, "input"]}},
+            # A block may take a kind's name (it replaces the kind in its file), not a merge's or `input`.
+            "propertyNames": {"not": {"enum": [*(n for n, k in K.ALIASES.items() if K.KINDS[k].merge), "input"]}},
             "additionalProperties": {
                 "type": "object", "required": ["layers"], "additionalProperties": False,
                 "properties": {

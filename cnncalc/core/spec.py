@@ -368,8 +368,10 @@ def _parse_blocks(node: Node, path: str) -> dict[str, Block]:
     blocks: dict[str, Block] = {}
     for name, key, value in _mapping(node, path, "blocks"):
         where = at(key, path)
-        if name in ALIASES or name == "input":
-            what = "the network's input" if name == "input" else "a built-in kind"
+        # A block may take the name of a built-in kind (a file written before the kind existed keeps working:
+        # `block-shadows-kind` warns), but not of a merge, whose `- add: [a, b]` form a block cannot take.
+        if name == "input" or _is_merge(name):
+            what = "the network's input" if name == "input" else "a built-in merge"
             raise where.error("invalid-block", f"`{name}` is {what}; give the block another name, such as "
                               f"`{_free_name(name, node)}`")
         params: dict[str, tuple[Any, Located] | None] = {}
@@ -435,13 +437,13 @@ def _check_cycles(blocks: dict[str, Block]) -> None:
                 stack.append((item.kind, iter(uses[item.kind])))
 
 
-def _parse_defaults(node: Node, path: str) -> tuple[dict[str, dict[str, tuple[Any, Located]]], dict[str, Located],
+def _parse_defaults(node: Node, path: str, blocks: frozenset[str] = frozenset()) -> tuple[dict[str, dict[str, tuple[Any, Located]]], dict[str, Located],
                                                    dict[tuple[str, str], Located]]:
     defaults: dict[str, dict[str, tuple[Any, Located]]] = {}
     where: dict[str, Located] = {}
     key_where: dict[tuple[str, str], Located] = {}
     for kind, key, value in _mapping(node, path, "defaults"):
-        canonical = ALIASES.get(kind, kind)
+        canonical = kind if kind in blocks else ALIASES.get(kind, kind)
         args = {}
         for arg, arg_key, arg_value in _mapping(value, path, f"the defaults of `{kind}`"):
             if arg in OPTIONS:
@@ -527,10 +529,11 @@ def parse(root: Node | None, path: str, text: str = "") -> Spec:
         items=[],
         text=text,
     )
-    if "defaults" in fields:
-        spec.defaults, spec.defaults_where, spec.defaults_key_where = _parse_defaults(fields["defaults"][1], path)
     if "blocks" in fields:
         spec.blocks = _parse_blocks(fields["blocks"][1], path)
+    if "defaults" in fields:
+        spec.defaults, spec.defaults_where, spec.defaults_key_where = _parse_defaults(
+            fields["defaults"][1], path, frozenset(spec.blocks))
     spec.items = parse_items(fields["layers"][1], path, "`layers`")
     if "expect" in fields:
         spec.expect = _parse_expect(fields["expect"][1], path)

@@ -254,7 +254,8 @@ class _ClassWriter:
             self.gen.inline.setdefault(item.kind, f"its kind `{item.kind}` is a variable")
             self.write_out(item, members)
             return
-        if members and self.block is None and item.kind not in ALIASES and self.inlined(item, members):
+        leaf = item.kind in ALIASES and item.kind not in self.gen.analysis.spec.blocks  # a file's block comes first
+        if members and self.block is None and not leaf and self.inlined(item, members):
             self.write_out(item, members)
             return
         if not members:
@@ -270,7 +271,7 @@ class _ClassWriter:
             self.gen.repeated.add(_pos(item.where))
         sources = self.sources(item)
         channels = [c for _, c in sources]
-        if item.kind in ALIASES:
+        if leaf:
             make, out = self.leaf(item, channels)
         else:
             make, out = self.block_use(item, members, channels[0])
@@ -285,7 +286,7 @@ class _ClassWriter:
         self.outputs.append((attr, out))
         if self.block is None:
             self.gen.var_of[members[-1].layers[-1].index] = attr
-            if item.kind in ALIASES and not repeated:
+            if leaf and not repeated:
                 self.gen.var_of.update({layer.index: attr for m in members for layer in m.layers})
 
     def inlined(self, item: Item, members: list[_Member]) -> bool:
