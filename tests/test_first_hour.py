@@ -225,3 +225,12 @@ def test_budget_problems_come_in_metric_order_with_memory_in_mib() -> None:
         "61,706 parameters", "416,520 multiply-adds",
         "280,800 bytes (274.22 KiB) of float32 inference memory (parameters + activations)"]
     assert "--max-memory 1KB (1,000 bytes = 1000 B)" in problems[2].message
+
+
+def test_a_transformer_residual_is_not_misaligned() -> None:
+    text = ("input: [56, 56, 3]\nlayers:\n  - conv: {filters: 64, kernel: 4, stride: 4, name: stem}\n  - layernorm\n"
+            "  - attention: {heads: 4, name: attn}\n  - add: [attn, stem]\n")
+    assert run(text).warnings == []
+    misaligned = ("input: [8, 8, 3]\nlayers:\n  - conv: {filters: 4, kernel: 1, stride: 2, name: a}\n"
+                  "  - conv: {filters: 4, kernel: 5, from: input, name: b}\n  - add: [a, b]\n")
+    assert [w.rule for w in run(misaligned).warnings] == ["rf-misaligned"]  # local paths still are

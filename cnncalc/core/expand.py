@@ -539,14 +539,19 @@ class Expander:
                     widest[a] = rf
         merged = RF(tuple(widest[a].size[a] for a in axes), tuple(widest[a].jump[a] for a in axes),
                     tuple(widest[a].padding[a] for a in axes))
-        strides = {rf.jump for rf in fields}
-        centres = {tuple((rf.size[a] - 1) / 2 - rf.padding[a] for a in axes) for rf in fields}
+        # A path whose field already spans the whole input (attention, a global pooling, a deep stack) sees every
+        # position from every output: there is nothing to misalign (a transformer's `add: [attn, input]`).
+        extent = self.network.input[:-1]
+        local = [(s, rf) for s, rf in zip(spatial, fields)
+                 if len(extent) != len(rf.size) or any(rf.size[a] < extent[a] for a in axes)]
+        strides = {rf.jump for _, rf in local}
+        centres = {tuple((rf.size[a] - 1) / 2 - rf.padding[a] for a in axes) for _, rf in local}
         if len(strides) > 1 or len(centres) > 1:
             what = "effective strides" if len(strides) > 1 else "centres"
             values = ", ".join(
                 f"{s.name}: {'×'.join(map(str, rf.jump))}" if len(strides) > 1 else
                 f"{s.name}: {','.join(f'{(rf.size[a] - 1) / 2 - rf.padding[a]:g}' for a in axes)}"
-                for s, rf in zip(spatial, fields))
+                for s, rf in local)
             self._warn(item.where.problem(
                 "rf-misaligned", f"the merged paths have different {what} ({values}), so no single receptive "
                 "field describes the output; the largest is shown. Align the paths' padding and strides",
