@@ -234,3 +234,15 @@ def test_a_transformer_residual_is_not_misaligned() -> None:
     misaligned = ("input: [8, 8, 3]\nlayers:\n  - conv: {filters: 4, kernel: 1, stride: 2, name: a}\n"
                   "  - conv: {filters: 4, kernel: 5, from: input, name: b}\n  - add: [a, b]\n")
     assert [w.rule for w in run(misaligned).warnings] == ["rf-misaligned"]  # local paths still are
+
+
+def test_a_kind_ending_in_a_digit_is_numbered_with_an_underscore() -> None:
+    text = "input: [8, 8, 3]\nlayers:\n  - relu6\n  - relu6\n  - add: [relu61, relu6_2]\n"  # relu61: the old name
+    rows = run(text).rows
+    assert [r.name for r in rows] == ["relu6_1", "relu6_2", "add1"]
+    assert rows[2].inputs == ("relu6_1", "relu6_2")
+
+
+def test_a_variant_s_title_keeps_its_file_s_name() -> None:
+    code, out, _ = cli("shape", "efficientnet_b3")
+    assert code == 0 and out.splitlines()[0].startswith("efficientnet_b3 (EfficientNet): 224×224×3")

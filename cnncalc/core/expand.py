@@ -325,7 +325,7 @@ class Expander:
     def _name(self, ctx: Context, step: _Step, skipping: bool = False) -> str:
         ctx.counters[step.kind] = ctx.counters.get(step.kind, 0) + 1
         if "name" not in step.options:
-            name = f"{step.kind}{ctx.counters[step.kind]}"
+            name = auto_name(step.kind, ctx.counters[step.kind])
             while name in ctx.names:
                 name += "_"
             return name
@@ -376,6 +376,9 @@ class Expander:
         if isinstance(ref, str) and ref:
             if ref in ctx.names:
                 return ctx.names[ref]
+            legacy = _legacy_name(ref, ctx.counters)
+            if legacy in ctx.names:  # `relu61`, as the automatic name of relu6's first use read before 0.3
+                return ctx.names[legacy]
             found, known = _inside(ctx, ref)
             if found is not None:
                 return found
@@ -677,6 +680,20 @@ def _look_inside(inside: dict[str, Inside] | None, ref: str) -> tuple[_Value | N
     return None, None
 
 
+def auto_name(kind: str, count: int) -> str:
+    """The automatic name of a kind's or block's `count`th use: `conv3`; `relu6_1` where the kind ends in a digit
+    (`relu61` would read as the 61st use of `relu`)."""
+    return f"{kind}_{count}" if kind[-1:].isdigit() else f"{kind}{count}"
+
+
+def _legacy_name(ref: str, counters: dict[str, int]) -> str | None:
+    """The automatic name `ref` meant when digit-ending kinds were numbered without `_` (`relu61` → `relu6_1`)."""
+    for kind in counters:
+        if kind[-1:].isdigit() and ref.startswith(kind) and ref[len(kind):].isdigit():
+            return auto_name(kind, int(ref[len(kind):]))
+    return None
+
+
 def _defined_later(ref: str, items: list[Item], position: int) -> int | None:
     """The line of a later item that `ref` names (by `name:` or by its automatic name), or None."""
     counters: dict[str, int] = {}
@@ -684,7 +701,7 @@ def _defined_later(ref: str, items: list[Item], position: int) -> int | None:
         canonical = ALIASES.get(other.kind, other.kind)
         counters[canonical] = counters.get(canonical, 0) + 1
         explicit = other.explicit_name
-        if index > position and (explicit == ref or (explicit is None and ref == f"{canonical}{counters[canonical]}")):
+        if index > position and (explicit == ref or (explicit is None and ref == auto_name(canonical, counters[canonical]))):
             return other.where.line
     return None
 

@@ -140,6 +140,7 @@ class Spec:
     vars: dict[str, Value] = field(default_factory=dict)  # in file order; `${…}` may use earlier ones
     variants: dict[str, Variant] = field(default_factory=dict)
     variant: str | None = None  # the variant applied by `select`, if any
+    family: str = ""  # with a variant: the file's own `name:` (the variant's name is `name`)
 
 
 def at(node: Node, path: str) -> Located:
@@ -610,7 +611,7 @@ def select(spec: Spec, variant: str | None = None, overrides: dict[str, Any] | N
     if overrides:  # other widths give other figures; budgets still hold
         expect = {k: v for k, v in expect.items() if k.startswith("max_")}
     return dataclasses.replace(spec, vars=values, expect=expect, name=name, description=description,
-                               variant=variant)
+                               variant=variant, family=spec.name if variant is not None else spec.family)
 
 
 def load(path: str) -> Spec:

@@ -123,7 +123,7 @@ def _pair(old: LayerFigures, new: LayerFigures) -> LayerChange:
 def _generated(name: str, kind: str) -> bool:
     """Whether a name is one cnncalc made up (`conv3`, `block.relu2`): such names shift when layers move."""
     last = name.rsplit(".", 1)[-1]
-    return re.fullmatch(re.escape(kind) + r"\d+_*", last) is not None
+    return re.fullmatch(re.escape(kind) + r"_?\d+_*", last) is not None  # relu6_1 for kinds ending in a digit
 
 
 def _same_layer(old: LayerFigures, new: LayerFigures) -> bool:

@@ -212,8 +212,11 @@ def vertical(view: TableView) -> list[str]:
 
 
 def title(analysis: "Analysis") -> str:
-    """The line above the table: name, input and output."""
-    return f"{neutral(analysis.name)}: {fmt_shape(analysis.input)} → {fmt_shape(analysis.output)}"
+    """The line above the table: name (a variant's with its file's: `efficientnet_b3 (EfficientNet)`), input and
+    output."""
+    family = analysis.spec.family
+    name = f"{analysis.name} ({family})" if family and family != analysis.name else analysis.name
+    return f"{neutral(name)}: {fmt_shape(analysis.input)} → {fmt_shape(analysis.output)}"
 
 
 def footer(analysis: "Analysis", memory: "MemoryEstimate") -> list[str]:
