@@ -2,11 +2,9 @@
 # The pre-commit hook as shipped, two ways:
 # 1. `pre-commit try-repo`: pre-commit installs cnncalc from this working tree and runs hook
 #    `cnncalc-check` on a good and a bad file given by name.
-# 2. The README's snippet, copied as is into the `.pre-commit-config.yaml` of a scratch repository that
-#    also has a GitHub workflow: `pre-commit run --all-files` passes with good architecture files and
-#    fails on a bad one. Only the snippet's URL placeholder is replaced, by a local copy of this working
-#    tree tagged with the snippet's `rev:` (the tag the release will carry), so the rev is resolved as
-#    pre-commit resolves it for users.
+# 2. The docs' snippet (a `repo: local` hook on the installed command), copied as is into the
+#    `.pre-commit-config.yaml` of a scratch repository that also has a GitHub workflow:
+#    `pre-commit run --all-files` passes with good architecture files and fails on a bad one.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 scratch="$(mktemp -d)"
@@ -37,25 +35,12 @@ if not blocks:
     sys.exit("docs/commands.md has no ```yaml block with `id: cnncalc-check`")
 sys.stdout.write(blocks[0])
 PY
-placeholder="<cnncalc's repository URL>"
-grep -qF "repo: $placeholder" "$scratch/snippet.yaml" || { echo "the snippet's repo: is not $placeholder"; exit 1; }
-rev="$(sed -n 's/^ *rev: *//p' "$scratch/snippet.yaml")"
-[ -n "$rev" ] || { echo "the README snippet has no rev:"; exit 1; }
-
-# This working tree (tracked and new files, as they are now) as a repository tagged $rev.
-release="$scratch/cnncalc-release"
-mkdir "$release"
-(cd "$repo" && git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
-   [ -e "$f" ] && printf '%s\0' "$f"; done | xargs -0 cp --parents -t "$release")
-(cd "$release" && git_quiet init -q && git add -A && git_quiet commit -qm "release" && git tag "$rev")
+grep -q "repo: local" "$scratch/snippet.yaml" || { echo "the snippet is not a local hook"; exit 1; }
+command -v cnncalc > /dev/null || { echo "the snippet runs the installed cnncalc: install it first"; exit 1; }
 
 mkdir "$scratch/user" && cd "$scratch/user"
 git_quiet init -q
-python3 - "$scratch/snippet.yaml" "$placeholder" "$release" > .pre-commit-config.yaml <<'PY'
-import sys
-snippet, placeholder, url = sys.argv[1:]
-sys.stdout.write(open(snippet, encoding="utf-8").read().replace(placeholder, url))
-PY
+cp "$scratch/snippet.yaml" .pre-commit-config.yaml
 mkdir -p .github/workflows models
 cat > .github/workflows/ci.yml <<'YAML'
 name: ci
@@ -81,4 +66,4 @@ fi
 grep -q 'models/bad.yaml' bad.log && grep -q 'unknown layer kind `convv`' bad.log \
   && grep -q '3 files checked' bad.log && ! grep -q -e '\.github' -e '\.pre-commit-config' bad.log \
   || { cat bad.log; echo "the hook did not report only the bad file"; exit 1; }
-echo "README's pre-commit snippet (rev $rev): passes good files beside a workflow and a pre-commit config, fails a bad one"
+echo "the docs' pre-commit snippet, as written: passes good files beside a workflow and a pre-commit config, fails a bad one"

@@ -60,15 +60,16 @@ def _precommit_snippet() -> dict:
     return yaml.safe_load(blocks[0])
 
 
-def test_the_precommit_snippet_is_a_whole_config_naming_a_release_tag() -> None:
+def test_the_precommit_snippet_works_as_written_before_any_release() -> None:
+    """A `repo: local` hook on the installed command: no placeholder URL, no tag that does not exist yet; it
+    selects files as the shipped hook does (.ci/precommit-hook.sh runs it in a scratch repository)."""
     config = _precommit_snippet()
     (entry,) = config["repos"]
-    assert entry["hooks"] == [{"id": "cnncalc-check"}]
-    rev = entry["rev"]
-    assert re.fullmatch(r"v\d+\.\d+\.\d+", rev), rev
-    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert f"\n## [{rev[1:]}] - " in changelog, "the snippet's rev names a release the CHANGELOG records"
-    assert f"`{rev}`" in changelog, "the CHANGELOG says which tag the snippet's rev names"
+    assert entry["repo"] == "local" and "rev" not in entry
+    (hook,) = entry["hooks"]
+    (shipped,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert hook["id"] == shipped["id"] and hook["entry"] == shipped["entry"] and hook["language"] == "system"
+    assert (hook["files"], hook["exclude"]) == (shipped["files"], shipped["exclude"])
 
 
 @pytest.mark.parametrize("path, checked", [
