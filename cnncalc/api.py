@@ -166,7 +166,7 @@ def analyze(source: Source, input: Any = None, vars: Mapping[str, Any] | None = 
     except spec_module.UnknownVariable as exc:
         raise CnncalcError([Problem(path, 1, 1, ERROR, "unknown-variable", f"vars=: {exc}")]) from None
     except SpecError as exc:
-        raise CnncalcError([exc.problem]) from None
+        raise CnncalcError(list(exc.problems)) from None
     if shape is None:
         problems = sorted(analysis.warnings + expectations(analysis))
         if any(p.level == ERROR for p in problems):

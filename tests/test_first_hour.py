@@ -246,3 +246,53 @@ def test_a_kind_ending_in_a_digit_is_numbered_with_an_underscore() -> None:
 def test_a_variant_s_title_keeps_its_file_s_name() -> None:
     code, out, _ = cli("shape", "efficientnet_b3")
     assert code == 0 and out.splitlines()[0].startswith("efficientnet_b3 (EfficientNet): 224×224×3")
+
+
+TYPOS = """input: [8, 8, 3]
+blocks:
+  unit:
+    layers:
+      - conv: {filters: 8, kernel: 3, padding: 1, name: conv}
+      - rleu
+layers:
+  - convv: 8
+  - relu
+  - unit: {name: u1}
+  - conv: {filters: 4, kernal: 3}
+  - add: [relu1, nope]
+  - conv: {filters: 4, kernel: 3, from: u1.conv}
+  - conv: {filters: 4, kernel: 30}
+"""
+
+
+def test_every_independent_error_of_a_file_is_reported() -> None:
+    with pytest.raises(SpecError) as caught:
+        run(TYPOS)
+    found = [(p.line, p.rule) for p in caught.value.problems]
+    # the two typos, the misspelt argument, the unknown reference; not `u1.conv` (inside the use that failed)
+    # nor the 30×30 kernel, a shape error that may follow from the first error's wrong shape
+    assert found == [(8, "unknown-kind"), (6, "unknown-kind"), (11, "unknown-argument"), (12, "unknown-reference")]
+    assert caught.value.problem == caught.value.problems[0]
+
+
+def test_check_and_shape_print_every_independent_error(tmp_path) -> None:
+    from cnncalc.check.files import check_file
+
+    path = tmp_path / "typos.yaml"
+    path.write_text(TYPOS, encoding="utf-8")
+    assert len(check_file(str(path)).problems) == 4
+    code, _, err = cli("shape", str(path))
+    assert code == 1 and err.count(": error: ") == 4 and "Traceback" not in err
+
+
+def test_every_wrong_setting_of_a_configuration_is_reported(tmp_path) -> None:
+    from cnncalc.check.config import load_config
+
+    path = tmp_path / ".cnncalc.yaml"
+    path.write_text("select: [non-integer-outptu, rf-misalgned]\nignore: [unknown-kind]\nstrict: maybe\n"
+                    "max-params: lots\nfoo: 1\n", encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        load_config(str(path))
+    assert [(p.line, p.column) for p in caught.value.problems] == [(1, 10), (1, 30), (2, 10), (3, 9), (4, 13),
+                                                                    (5, 1)]
+    assert {p.rule for p in caught.value.problems} == {"invalid-config"}

@@ -209,6 +209,7 @@ def _toml_item_position(lines: list[str], line: int, column: int, item: Any, pat
 # --- validation -------------------------------------------------------------------------------
 
 def _rule_list(entry: _Entry, key: str) -> frozenset[str]:
+    """A list of rule ids; every wrong id is reported, not only the first."""
     from cnncalc.core.rules import RULES
 
     value = entry.value
@@ -216,50 +217,65 @@ def _rule_list(entry: _Entry, key: str) -> frozenset[str]:
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise entry.where.error("invalid-config", f"`{key}` is a list of rule ids, such as [non-integer-output]")
+    problems = []
     for n, rule in enumerate(value):
         where = entry.items[n] if n < len(entry.items) else entry.where
         if rule not in RULES:
-            raise where.error("invalid-config", f"unknown rule `{rule}` in `{key}`{did_you_mean(rule, RULES)}; "
-                              "docs/rules.md lists them")
-        if key == "ignore" and RULES[rule].fatal:
-            raise where.error("invalid-config", f"`{rule}` stops the analysis of its file, so it cannot be "
-                              "ignored; fix the files instead")
-        if key == "extend-error" and RULES[rule].level == ERROR:
-            raise where.error("invalid-config", f"`{rule}` is already an error; `extend-error` takes warnings")
+            problems.append(where.problem("invalid-config", f"unknown rule `{rule}` in `{key}`"
+                                          f"{did_you_mean(rule, RULES)}; docs/rules.md lists them"))
+        elif key == "ignore" and RULES[rule].fatal:
+            problems.append(where.problem("invalid-config", f"`{rule}` stops the analysis of its file, so it "
+                                          "cannot be ignored; fix the files instead"))
+        elif key == "extend-error" and RULES[rule].level == ERROR:
+            problems.append(where.problem("invalid-config", f"`{rule}` is already an error; `extend-error` takes "
+                                          "warnings"))
+    if problems:
+        raise SpecError(problems[0], problems[1:])
     return frozenset(value)
 
 
 def _build(entries: dict[str, _Entry], path: str) -> Config:
-    from cnncalc.core.quantities import parse_quantity
-
+    """The settings of a configuration file; every wrong setting is reported, not only the first."""
     config = Config(path=path)
     root = os.path.dirname(os.path.abspath(path))
+    problems: list[Problem] = []
     for key, entry in entries.items():
-        if key not in KEYS:
-            raise entry.key.error("invalid-config", f"unknown setting `{key}`{did_you_mean(key, KEYS)}; "
-                                    f"the settings are {', '.join(KEYS)}")
-        if key == "select":
-            config = replace(config, select=_rule_list(entry, key))
-        elif key == "ignore":
-            config = replace(config, ignore=_rule_list(entry, key))
-        elif key == "extend-error":
-            config = replace(config, extend_error=_rule_list(entry, key))
-        elif key == "exclude":
-            globs = [entry.value] if isinstance(entry.value, str) else entry.value
-            if not isinstance(globs, list) or not all(isinstance(g, str) and g for g in globs):
-                raise entry.where.error("invalid-config", "`exclude` is a list of globs, such as [\"build/*\"]")
-            config = replace(config, exclude=tuple((g, root) for g in globs))
-        elif key == "strict":
-            if not isinstance(entry.value, bool):
-                raise entry.where.error("invalid-config", "`strict` is true or false")
-            config = replace(config, strict=entry.value)
-        else:
-            try:
-                quantity = parse_quantity(entry.value, memory=key == "max-memory")
-            except ValueError as exc:
-                raise entry.where.error("invalid-config", f"`{key}`: {exc}") from None
-            config.budgets[BUDGET_KEYS[key]] = quantity
+        try:
+            config = _setting(config, key, entry, root)
+        except SpecError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise SpecError(problems[0], problems[1:])
     return config
+
+
+def _setting(config: Config, key: str, entry: _Entry, root: str) -> Config:
+    """`config` with one setting applied."""
+    from cnncalc.core.quantities import parse_quantity
+
+    if key not in KEYS:
+        raise entry.key.error("invalid-config", f"unknown setting `{key}`{did_you_mean(key, KEYS)}; "
+                              f"the settings are {', '.join(KEYS)}")
+    if key == "select":
+        return replace(config, select=_rule_list(entry, key))
+    if key == "ignore":
+        return replace(config, ignore=_rule_list(entry, key))
+    if key == "extend-error":
+        return replace(config, extend_error=_rule_list(entry, key))
+    if key == "exclude":
+        globs = [entry.value] if isinstance(entry.value, str) else entry.value
+        if not isinstance(globs, list) or not all(isinstance(g, str) and g for g in globs):
+            raise entry.where.error("invalid-config", "`exclude` is a list of globs, such as [\"build/*\"]")
+        return replace(config, exclude=tuple((g, root) for g in globs))
+    if key == "strict":
+        if not isinstance(entry.value, bool):
+            raise entry.where.error("invalid-config", "`strict` is true or false")
+        return replace(config, strict=entry.value)
+    try:
+        quantity = parse_quantity(entry.value, memory=key == "max-memory")
+    except ValueError as exc:
+        raise entry.where.error("invalid-config", f"`{key}`: {exc}") from None
+    return replace(config, budgets={**config.budgets, BUDGET_KEYS[key]: quantity})
 
 
 # --- applying ---------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ def _check_file(path: str, budgets: dict[str, Quantity] | None, overrides: dict[
     try:
         spec = spec_module.load(path)
     except SpecError as exc:
-        result.problems.append(exc.problem)
+        result.problems.extend(exc.problems)
         return result
     problems: dict[Problem, None] = {}  # a problem once (variants repeat some), in the order found
     # A family file: every variant, and the file's own vars (what `shape FILE` analyses) unless a variant
@@ -103,7 +103,7 @@ def _check_file(path: str, budgets: dict[str, Quantity] | None, overrides: dict[
         try:
             analysis = analyze(spec_module.select(spec, variant, overrides) if variant or overrides else spec)
         except SpecError as exc:
-            problems[_in_variant(exc.problem, variant)] = None
+            problems.update((_in_variant(p, variant), None) for p in exc.problems)
             failed = True
             continue
         result.analysis = analysis
@@ -195,7 +195,7 @@ def _report_stdin(budgets: dict[str, Quantity] | None, overrides: dict[str, obje
     try:
         analysis = analyze(read_spec("-", overrides))
     except SpecError as exc:
-        result.problems.append(exc.problem)
+        result.problems.extend(exc.problems)
         return result
     result.problems.extend(analysis.warnings)
     result.problems.extend(expectations(analysis, budgets))

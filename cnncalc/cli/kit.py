@@ -117,10 +117,10 @@ class Group(_AsWritten, TyperGroup):
 
 
 def fail(error: SpecError) -> NoReturn:
-    """A problem in a file: its diagnostic on stderr, exit 1."""
+    """Problems in a file: their diagnostics on stderr (every independent error found), exit 1."""
     from cnncalc.check.diagnostics import text
 
-    sys.stderr.write(text(error.problem) + "\n")
+    sys.stderr.write("".join(text(problem) + "\n" for problem in error.problems))
     raise typer.Exit(EXIT_PROBLEMS)
 
 

@@ -156,7 +156,8 @@ def analyze(spec: Spec, input_shape: Shape | None = None) -> Analysis:
             reading = _unlikely_reading(spec.input) if input_shape is None else None
             if reading is None:
                 raise
-            raise SpecError(exc.problem._replace(message=f"{exc.problem.message} (note: {reading})")) from None
+            raise SpecError(exc.problem._replace(message=f"{exc.problem.message} (note: {reading})"),
+                            exc.problems[1:]) from None
         network = expander.network
     totals = _totals(network.layers)
     warnings = suppress(input_warnings(spec) + expander.warnings, spec.text, spec.path)

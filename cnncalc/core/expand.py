@@ -123,6 +123,8 @@ class Expander:
         self.spec = spec
         self.layers: list[Layer] = []
         self.warnings: list[Problem] = []
+        self.errors: list[Problem] = []  # errors found so far, the first fatal one first (see _recover)
+        self.failed: set[str] = set()  # names of the top-level items that failed, standing for their input
         self._seen_warnings: set[tuple[int, int, str, str]] = set()
         self.groups: dict[str, str] = {}
         self.first_uneven: Problem | None = None
@@ -183,6 +185,8 @@ class Expander:
         top = _Value(shape, "input", rf, INPUT, self.spec.input_where)
         self.globals = self._variables()
         last = self.scope(Context(self.spec.items, self.globals, "", (), 0, defaults=self.spec.defaults), top)
+        if self.errors:
+            raise SpecError(self.errors[0], self.errors[1:])
         if not self.layers or last.index != len(self.layers) - 1:
             # The output is the last layer computed; a skipped use at the end must not reach further back.
             what = ("its input: every layer is skipped (`repeat: 0` or a false `if:`)" if not self.layers
@@ -204,8 +208,32 @@ class Expander:
         for position, item in enumerate(ctx.items):
             if ctx.depth == 0:
                 self.top_item = item  # expansion limits are reported at the top-level layer that expands
-            self._item(ctx, position, item)
+                counters, outputs = dict(ctx.counters), len(ctx.outputs)
+                try:
+                    self._item(ctx, position, item)
+                except SpecError as exc:
+                    self._recover(ctx, item, exc, counters, outputs)
+            else:
+                self._item(ctx, position, item)
         return ctx.outputs[-1]
+
+    def _recover(self, ctx: Context, item: Item, error: SpecError, counters: dict[str, int], outputs: int) -> None:
+        """Keep reading the file after an error in a top-level item, so that every independent error is reported:
+        the item stands for its input (its name too), errors that may follow from a wrong shape are left out,
+        and the first error is raised with the others once the list is read (`Expander.run`)."""
+        problem = error.problem
+        if problem.rule in _FATAL or len(self.errors) >= MAX_ERRORS:
+            raise error
+        if not self.errors or problem.rule not in _SHAPE_RULES:
+            self.errors.append(problem)
+        ctx.counters.clear()
+        ctx.counters.update(counters)  # the names after it are the ones they would have had
+        del ctx.outputs[outputs:]
+        kind = item.kind if item.kind in self.spec.blocks else ALIASES.get(item.kind, item.kind)
+        ctx.counters[kind] = ctx.counters.get(kind, 0) + 1
+        name = item.explicit_name or auto_name(kind, ctx.counters[kind])
+        self.failed.add(name)
+        self._pass_through(ctx, name, ctx.outputs[-1], item)
 
     def _kind(self, ctx: Context, item: Item) -> tuple[str, Block | None]:
         """The item's canonical kind or block; `$name` takes the kind from a block argument or variable."""
@@ -379,6 +407,9 @@ class Expander:
             legacy = _legacy_name(ref, ctx.counters)
             if legacy in ctx.names:  # `relu61`, as the automatic name of relu6's first use read before 0.3
                 return ctx.names[legacy]
+            head = ref.split(".", 1)[0]
+            if head in self.failed and head in ctx.names:  # inside a use that failed: its error is reported
+                return ctx.names[head]
             found, known = _inside(ctx, ref)
             if found is not None:
                 return found
@@ -678,6 +709,14 @@ def _look_inside(inside: dict[str, Inside] | None, ref: str) -> tuple[_Value | N
         prefix = ".".join(parts[:cut]) + "."
         return None, [prefix + n for n in (known or [n for n in names if n != "input"])]
     return None, None
+
+
+# After a first error, the file is read on for independent errors (names, kinds, arguments, references, variables);
+# these may only follow from the shape a failed layer would have given, so they are not reported after it.
+_SHAPE_RULES = frozenset({"shape-mismatch", "kernel-too-large", "empty-output", "invalid-groups", "needs-flatten",
+                          "invalid-channels", "invalid-layers"})
+_FATAL = frozenset({"too-many-layers", "too-deep", "too-large"})  # limits: stop at once
+MAX_ERRORS = 50
 
 
 def auto_name(kind: str, count: int) -> str:

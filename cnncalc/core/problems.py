@@ -88,11 +88,13 @@ class Problem(_Fields):
 
 
 class SpecError(Exception):
-    """A fatal problem in an architecture file; carries the ``Problem`` to report."""
+    """A fatal problem in an architecture file; carries the ``Problem`` to report (`problem`), and with it
+    every other independent error found in the same file (`problems`, the first of which is `problem`)."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, others: "tuple[Problem, ...] | list[Problem]" = ()) -> None:
         super().__init__(problem.message)
         self.problem = problem
+        self.problems: tuple[Problem, ...] = (problem, *others)
 
 
 class CommandLineError(ValueError):
