@@ -296,3 +296,41 @@ def test_every_wrong_setting_of_a_configuration_is_reported(tmp_path) -> None:
     assert [(p.line, p.column) for p in caught.value.problems] == [(1, 10), (1, 30), (2, 10), (3, 9), (4, 13),
                                                                     (5, 1)]
     assert {p.rule for p in caught.value.problems} == {"invalid-config"}
+
+
+DWSEP = """input: [64, 64, 3]
+blocks:
+  dwsep:
+    args: {out: ~, stride: 1}
+    layers:
+      - depthwise: {kernel: 3, stride: $stride, padding: 1}
+      - conv: {filters: $out, kernel: 1, name: conv1}
+layers:
+  - conv: {filters: 32, kernel: 3, stride: 2, padding: 1}
+  - dwsep: {out: 64}
+  - dwsep: {out: 128, stride: 2}
+  - dwsep: {out: 256, stride: 2}
+  - globalavgpool
+  - flatten
+  - dense: 10
+"""
+
+
+def test_diff_pairs_an_edited_block_use_and_names_the_argument_that_changed() -> None:
+    from cnncalc.diff import compare, render
+
+    edited = DWSEP.replace("  - dwsep: {out: 256, stride: 2}\n", "  - dwsep: {out: 512, stride: 2}\n"
+                                                                  "  - dwsep: {out: 512}\n")
+    result = compare.diff(run(DWSEP), run(edited))
+    changed = [(c.status, (c.old or c.new).name, (c.new or c.old).name) for c in result.layers if c.status != "same"]
+    assert changed[:3] == [("changed", "dwsep3.conv1", "dwsep3.conv1"), ("added", "dwsep4.depthwise1",
+                                                                          "dwsep4.depthwise1"),
+                           ("added", "dwsep4.conv1", "dwsep4.conv1")]
+    first = next(c for c in result.layers if c.status == "changed")
+    assert first.arguments == (("filters", "256", "512"),)
+    assert render.layer_cells(first)[1] == "dwsep3.conv1 (filters 256 → 512)"
+    (shown,) = [layer for layer in render.to_dict(result)["layers"] if layer["status"] == "changed"][:1]
+    assert shown["arguments"] == [{"name": "filters", "old": 256, "new": 512}]
+    grouped = compare.diff(run(DWSEP), run(DWSEP.replace("padding: 1}\n  - dwsep: {out: 64}",
+                                                          "padding: 1, groups: 1}\n  - dwsep: {out: 64}")))
+    assert grouped.count("changed") == 0  # the same value written out is no change

@@ -40,6 +40,7 @@ class LayerFigures:
     trainable: int
     macs: int
     memory: int  # bytes of the output for one sample, float32
+    args: tuple[tuple[str, str], ...] = ()  # the kind's arguments as a user writes them (json text), by name
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class LayerChange:
     old: LayerFigures | None
     new: LayerFigures | None
     fields: tuple[str, ...] = ()  # what differs for a changed layer: name, kind, output, params, trainable, macs
+    arguments: tuple[tuple[str, str, str], ...] = ()  # (argument, old, new) of a changed layer of one kind
 
     def delta(self, metric: str) -> int:
         """New minus old of `metric` (params, trainable, macs, memory); a missing side counts 0."""
@@ -108,8 +110,13 @@ class Diff:
 
 
 def _figures(row: "Row") -> LayerFigures:
+    import json
+
+    from cnncalc.core.kinds import json_default
+
+    args = tuple((name, json.dumps(json_default(value), ensure_ascii=False)) for name, value in row.args.items())
     return LayerFigures(row.index, row.name, row.kind, tuple(row.output), row.params, row.trainable, row.macs,
-                        row.elements * BYTES_PER_VALUE)
+                        row.elements * BYTES_PER_VALUE, args)
 
 
 _COMPARED = ("name", "kind", "output", "params", "trainable", "macs")
@@ -117,7 +124,11 @@ _COMPARED = ("name", "kind", "output", "params", "trainable", "macs")
 
 def _pair(old: LayerFigures, new: LayerFigures) -> LayerChange:
     fields = tuple(f for f in _COMPARED if getattr(old, f) != getattr(new, f))
-    return LayerChange(CHANGED if fields else SAME, old, new, fields)
+    arguments: tuple[tuple[str, str, str], ...] = ()
+    if old.kind == new.kind:
+        before = dict(old.args)
+        arguments = tuple((name, before[name], value) for name, value in new.args if before.get(name, value) != value)
+    return LayerChange(CHANGED if fields or arguments else SAME, old, new, fields, arguments)
 
 
 def _generated(name: str, kind: str) -> bool:
@@ -162,7 +173,8 @@ def _name_anchors(old: list[LayerFigures], new: list[LayerFigures]) -> list[tupl
 
 
 def _align_run(old: list[LayerFigures], new: list[LayerFigures]) -> list[LayerChange]:
-    """Align a stretch without name anchors by (kind, output), then by kind, in order."""
+    """Align a stretch without name anchors by (kind, output), then by (kind, name), then by kind, in order: a use
+    edited and another appended after it pair by their names (dwsep4 with dwsep4, dwsep5 added), not by kind."""
     import difflib
 
     out: list[LayerChange] = []
@@ -172,20 +184,33 @@ def _align_run(old: list[LayerFigures], new: list[LayerFigures]) -> list[LayerCh
         if tag == "equal":
             out.extend(_pair(old[i1 + k], new[j1 + k]) for k in range(i2 - i1))
             continue
-        # A replaced stretch: layers of the same kind are the same layer with new arguments.
-        by_kind = difflib.SequenceMatcher(None, [f.kind for f in old[i1:i2]], [f.kind for f in new[j1:j2]],
-                                          autojunk=False)
-        for tag2, a1, a2, b1, b2 in by_kind.get_opcodes():
+        named = difflib.SequenceMatcher(None, [(f.kind, f.name) for f in old[i1:i2]],
+                                        [(f.kind, f.name) for f in new[j1:j2]], autojunk=False)
+        for tag2, a1, a2, b1, b2 in named.get_opcodes():
             if tag2 == "equal":
-                for k in range(a2 - a1):
-                    before, after = old[i1 + a1 + k], new[j1 + b1 + k]
-                    if _same_layer(before, after):
-                        out.append(_pair(before, after))
-                    else:
-                        out += [LayerChange(REMOVED, before, None), LayerChange(ADDED, None, after)]
+                out.extend(_pair(old[i1 + a1 + k], new[j1 + b1 + k]) for k in range(a2 - a1))
             else:
-                out.extend(LayerChange(REMOVED, f, None) for f in old[i1 + a1:i1 + a2])
-                out.extend(LayerChange(ADDED, None, f) for f in new[j1 + b1:j1 + b2])
+                out.extend(_by_kind(old[i1 + a1:i1 + a2], new[j1 + b1:j1 + b2]))
+    return out
+
+
+def _by_kind(old: list[LayerFigures], new: list[LayerFigures]) -> list[LayerChange]:
+    """A replaced stretch: layers of the same kind are the same layer with new arguments."""
+    import difflib
+
+    out: list[LayerChange] = []
+    by_kind = difflib.SequenceMatcher(None, [f.kind for f in old], [f.kind for f in new], autojunk=False)
+    for tag, a1, a2, b1, b2 in by_kind.get_opcodes():
+        if tag == "equal":
+            for k in range(a2 - a1):
+                before, after = old[a1 + k], new[b1 + k]
+                if _same_layer(before, after):
+                    out.append(_pair(before, after))
+                else:
+                    out += [LayerChange(REMOVED, before, None), LayerChange(ADDED, None, after)]
+        else:
+            out.extend(LayerChange(REMOVED, f, None) for f in old[a1:a2])
+            out.extend(LayerChange(ADDED, None, f) for f in new[b1:b2])
     return out
 
 

@@ -46,10 +46,15 @@ def total_value(change: TotalChange, which: str) -> str:
 
 
 def _name(change: LayerChange) -> str:
+    """The layer's name (old → new when it changed), and the arguments that changed: `conv1 (groups 1 → 32)`."""
     old, new = change.old, change.new
     if old and new and old.name != new.name:
-        return f"{neutral(old.name)} → {neutral(new.name)}"
-    return neutral((new or old).name)  # type: ignore[union-attr]
+        name = f"{neutral(old.name)} → {neutral(new.name)}"
+    else:
+        name = neutral((new or old).name)  # type: ignore[union-attr]
+    if change.arguments:
+        name += " (" + ", ".join(f"{arg} {neutral(a)} → {neutral(b)}" for arg, a, b in change.arguments) + ")"
+    return name
 
 
 def _side(f: LayerFigures | None, attr: str) -> str:
@@ -163,6 +168,8 @@ def _figures_dict(f: LayerFigures | None) -> dict[str, Any] | None:
 
 def to_dict(result: Diff, hits: list[tuple[Threshold, TotalChange]] | None = None) -> dict[str, Any]:
     """Every aligned layer (unchanged ones too) and every total, as plain data; memory in bytes."""
+    import json
+
     return {
         "old": {"label": result.old_label, "name": result.old_name, "input": list(result.old_input),
                 "output": list(result.old_output)},
@@ -171,7 +178,9 @@ def to_dict(result: Diff, hits: list[tuple[Threshold, TotalChange]] | None = Non
         "summary": {s: result.count(s) for s in (ADDED, REMOVED, CHANGED, SAME)},
         "disjoint": result.disjoint,
         "layers": [
-            {"status": c.status, "changed": list(c.fields), "old": _figures_dict(c.old), "new": _figures_dict(c.new),
+            {"status": c.status, "changed": list(c.fields),
+             "arguments": [{"name": arg, "old": json.loads(a), "new": json.loads(b)} for arg, a, b in c.arguments],
+             "old": _figures_dict(c.old), "new": _figures_dict(c.new),
              "delta": {m: c.delta(m) for m in ("params", "trainable", "macs", "memory")}}
             for c in result.layers
         ],
