@@ -52,6 +52,7 @@ class Context:
     outputs: list[_Value] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
     skipped: set[str] | None = None  # names held by skipped uses, free for an alternative (made when needed)
+    absent: set[str] | None = None  # names of items not built (`if:` false, `repeat: 0`): `name?` drops them
     inside: dict[str, "Inside"] | None = None  # block uses made here, by relative row name (made when needed)
 
 
@@ -291,6 +292,7 @@ class Expander:
         repeat = self._repeat(options, len(sources)) if "repeat" in options else 1
         if repeat == 0:  # nothing is built: the input passes through under this name
             self._pass_through(ctx, name, sources[0], item)
+            ctx.absent = (ctx.absent or set()) | {name}
             return
         indexed = "repeat" in options  # written repeat: rows are N.1, N.2, … even when it comes to 1
         if indexed:
@@ -323,6 +325,7 @@ class Expander:
         if ctx.skipped is None:
             ctx.skipped = set()
         ctx.skipped.add(name)
+        ctx.absent = (ctx.absent or set()) | {name}
 
     @staticmethod
     def _pass_through(ctx: Context, name: str, source: _Value, item: Item) -> None:
@@ -389,7 +392,36 @@ class Expander:
             merges = [name for name, kind in KINDS.items() if kind.merge]
             raise where.error("invalid-value", f"{item.kind} takes one input; give `from` one layer, or merge the "
                               f"layers first ({', '.join(merges[:-1])} or {merges[-1]})")
-        return [self._reference(ctx, ref, ref_where, position) for ref, ref_where in refs]
+        if not merge:
+            return [self._reference(ctx, refs[0][0], refs[0][1], position)]
+        return self._merge_sources(ctx, step, refs, where, position)
+
+    def _merge_sources(self, ctx: Context, step: _Step, refs: list[tuple[Any, Located]], where: Located,
+                       position: int) -> list[_Value]:
+        """A merge's inputs. An input that is not built (`if:` false, `repeat: 0`) stands for its input, as any
+        skipped layer does, or with `skipped: drop` drops out of the merge; a merge that reads one tensor twice
+        because of a skipped input is warned about (`add: [a, b, input]` with `b` skipped is a + a + input)."""
+        absent = ctx.absent or set()
+        mode = step.given.get("skipped")
+        drop = mode is not None and mode[0] == "drop"
+        values: list[_Value] = []
+        standing: list[str] = []  # inputs not built that stand for their input
+        for ref, ref_where in refs:
+            if isinstance(ref, str) and ref in absent:
+                if drop:
+                    continue
+                standing.append(ref)
+            values.append(self._reference(ctx, ref, ref_where, position))
+        if not values:
+            raise where.error("invalid-reference", f"no input of this {step.item.kind} is built, and `skipped: drop` "
+                              "drops them all; skip the merge too (`if:`), or build one of its inputs")
+        indices = [v.index for v in values]
+        if standing and len(set(indices)) < len(indices):
+            twice = next(v.name for v in values if indices.count(v.index) > 1)
+            self._warn(where.problem("skipped-input", f"`{standing[0]}` is not built here, so it stands for its "
+                                     f"input and the merge reads `{twice}` twice; add `skipped: drop` to the merge "
+                                     "to leave out inputs that are not built", WARNING), step.item.kind)
+        return values
 
     def _reference(self, ctx: Context, ref: Any, where: Located, position: int) -> _Value:
         if isinstance(ref, int) and not isinstance(ref, bool):

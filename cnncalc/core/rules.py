@@ -263,6 +263,14 @@ _CONTENT_RULES = [
         'layers:\n'
         '  - layernorm\n'
          )),
+    Rule('skipped-input', WARNING, 'a merge reads one tensor twice because an input it names is not built',
+         (
+        'input: [8, 8, 3]\n'
+        'layers:\n'
+        '  - conv: {filters: 3, kernel: 1, name: a}\n'
+        '  - conv: {filters: 3, kernel: 1, name: b, if: false}\n'
+        '  - add: [a, b, input]\n'
+         )),
     Rule('unlikely-input', WARNING, '`input` reads in a way that is rarely meant: channels first, a batch axis, '
          'or an image written without its channels',
          (

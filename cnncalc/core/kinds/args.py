@@ -239,6 +239,15 @@ def activation(value: Any, where: Located) -> str:
                       f"choose one of {', '.join(ACTIVATIONS)}")
 
 
+@converter(lambda: {"enum": ["input", "drop"], "description": "What an input that is not built (`if:` false, "
+                     "`repeat: 0`) means: `input` (default) it stands for its own input; `drop` it is left out."})
+def skipped_mode(value: Any, where: Located) -> str:
+    """input (a skipped input stands for its input) or drop (it is left out of the merge)."""
+    if value in ("input", "drop"):
+        return str(value)
+    raise where.error("invalid-value", f"skipped takes input or drop; got {_describe(value)}")
+
+
 UPSAMPLE_RANK = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}  # modes of one rank only
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from math import prod
 
+from cnncalc.core.kinds.args import Arg, skipped_mode
 from cnncalc.core.kinds.base import AXES, Call, Emitter, Kind, LayerOut, Shape
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, n, no_weights, shape_step
 from cnncalc.core.problems import SpecError
@@ -182,13 +183,16 @@ class Concat(nn.Module):
         return torch.cat(xs, dim=1)
 '''
 
+# Every merge: what an input that is not built means (see Expander._merge_sources).
+_MERGE = {"skipped": Arg(skipped_mode, "input")}
+
 KINDS = [
-    Kind("add", _add, {}, "from", merge=True, summary="element-wise sum", explain=_explain_add, emit=_merge("Add"),
+    Kind("add", _add, _MERGE, "from", merge=True, summary="element-wise sum", explain=_explain_add, emit=_merge("Add"),
          helpers=(("Add", ADD),), category="merge"),
-    Kind("subtract", _subtract, {}, "from", ("sub",), merge=True, summary="element-wise difference of two inputs",
+    Kind("subtract", _subtract, _MERGE, "from", ("sub",), merge=True, summary="element-wise difference of two inputs",
          explain=_explain_subtract, emit=_merge("Subtract"), helpers=(("Subtract", SUBTRACT),), category="merge"),
-    Kind("multiply", _multiply, {}, "from", merge=True, summary="element-wise product (broadcasts a 1×1×C gate)",
+    Kind("multiply", _multiply, _MERGE, "from", merge=True, summary="element-wise product (broadcasts a 1×1×C gate)",
          explain=_explain_multiply, emit=_merge("Multiply"), helpers=(("Multiply", MULTIPLY),), category="merge"),
-    Kind("concat", _concat, {}, "from", merge=True, summary="concatenation along channels", explain=_explain_concat,
+    Kind("concat", _concat, _MERGE, "from", merge=True, summary="concatenation along channels", explain=_explain_concat,
          emit=_merge("Concat"), helpers=(("Concat", CONCAT),), category="merge"),
 ]
