@@ -334,3 +334,13 @@ def test_diff_pairs_an_edited_block_use_and_names_the_argument_that_changed() ->
     grouped = compare.diff(run(DWSEP), run(DWSEP.replace("padding: 1}\n  - dwsep: {out: 64}",
                                                           "padding: 1, groups: 1}\n  - dwsep: {out: 64}")))
     assert grouped.count("changed") == 0  # the same value written out is no change
+
+
+def test_repeat_index_outside_a_repeat_says_where_it_exists() -> None:
+    with pytest.raises(SpecError) as caught:
+        run("input: [8, 8, 3]\nlayers:\n  - conv: {filters: '${repeat_index + 1}', kernel: 1}\n")
+    assert caught.value.problem.rule == "unknown-variable"
+    assert "exists only in the arguments of an item with `repeat:`" in caught.value.problem.message
+    kept = run("input: [8, 8, 3]\nvars: {repeat_index: 5}\nlayers:\n  - conv: {filters: '${repeat_index}', kernel: 1, "
+               "repeat: 2}\n")
+    assert [r.output[-1] for r in kept.rows] == [5, 5]  # a file's own variable of that name is kept

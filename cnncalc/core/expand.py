@@ -278,10 +278,13 @@ class Expander:
         # is used as written, and neither mapping is changed below.
         given: Given
         options: Given
+        env = ctx.env
         if item.literal:
             given, options = item.args, item.options  # type: ignore[assignment]
         else:
-            given = {k: v if type(v) is Lit else self.resolve(v, ctx.env)  # type: ignore[misc]
+            if "repeat" in item.options and "repeat_index" not in env and reads_index(item):
+                env = {**env, "repeat_index": (0, item.where)}  # each repetition's own below
+            given = {k: v if type(v) is Lit else self.resolve(v, env)  # type: ignore[misc]
                      for k, v in item.args.items()}
             options = {k: v if type(v) is Lit else self._option(k, v, ctx.env)  # type: ignore[misc]
                        for k, v in item.options.items()}
@@ -299,8 +302,13 @@ class Expander:
             # A repeated item is a group of its own, so that tables can fold it into one row.
             step.scope = ctx.scope + (ctx.prefix + name,)
             self.groups[ctx.prefix + name] = f"{canonical} ×{repeat}"
+        indexing = env is not ctx.env
         for r in range(repeat):
             row_name = f"{ctx.prefix}{name}.{r + 1}" if indexed else f"{ctx.prefix}{name}"
+            if indexing and r:  # `${16 + repeat_index * 8}`: each repetition's arguments (0 for the first)
+                env = {**ctx.env, "repeat_index": (r, item.where)}
+                step = _Step(item, canonical, {k: v if type(v) is Lit else self.resolve(v, env)  # type: ignore[misc]
+                                               for k, v in item.args.items()}, options, step.scope)
             if block is not None:
                 self.groups[row_name] = canonical
                 out = self._block(ctx, block, step, sources[0], row_name)
@@ -749,6 +757,16 @@ _SHAPE_RULES = frozenset({"shape-mismatch", "kernel-too-large", "empty-output", 
                           "invalid-channels", "invalid-layers"})
 _FATAL = frozenset({"too-many-layers", "too-deep", "too-large"})  # limits: stop at once
 MAX_ERRORS = 50
+
+
+def reads_index(item: Item) -> bool:
+    """Whether an item's arguments read `repeat_index` (its repetitions then differ)."""
+    def reads(value: Value) -> bool:
+        if isinstance(value, Seq):
+            return any(reads(v) for v in value.items)
+        return isinstance(value, Var) and "repeat_index" in value.text
+
+    return any(reads(v) for v in item.args.values())
 
 
 def auto_name(kind: str, count: int) -> str:

@@ -147,6 +147,9 @@ class _Checked(Mapping[str, object]):
         if token not in self.names:
             from cnncalc.core.problems import did_you_mean
             known = ", ".join(sorted(self.names)) or "none"
+            if token == "repeat_index":
+                raise UnknownName("`repeat_index` (0, 1, … for each repetition) exists only in the arguments of an "
+                                  "item with `repeat:`; add `repeat: N` to this item")
             raise UnknownName(f"unknown name {token!r}{did_you_mean(token, self.names)}; known: {known}")
         return self.names[token]
 

@@ -27,6 +27,7 @@ from cnncalc.core.kinds import ALIASES, KINDS
 from cnncalc.core.quantities import fmt_shape
 from cnncalc.core.network import INPUT, Layer
 from cnncalc.core.problems import BlockUse, Located, SpecError
+from cnncalc.core.expand import reads_index as _reads_index
 from cnncalc.core.spec import Block, Item, Lit, Seq, Value, Var
 
 Position = tuple[int, int]
@@ -119,6 +120,8 @@ def _static_inline(block: Block) -> str | None:
             return "its layers with `if:` exist in some uses only"
         if item.kind.startswith("$"):
             return f"its kind `{item.kind}` is an argument"
+        if "repeat" in item.options and _reads_index(item):
+            return "a repetition's arguments read `repeat_index`"
     for param, default in block.params.items():
         if default is not None and "$" in str(default[0]):
             return f"the default of `{param}` is an expression"
@@ -250,6 +253,11 @@ class _ClassWriter:
         members = self.scope.members.get(_pos(item.where))
         if not members and self.block is None and ("if" in item.options or "repeat" in item.options):
             return  # `if:` false or `repeat: 0` in the network itself: no module at all
+        if members and self.block is None and "repeat" in item.options and _reads_index(item):
+            # each repetition has its own arguments (`${16 + repeat_index * 8}`): one module per repetition
+            self.gen.inline.setdefault(item.kind, "a repetition's arguments read `repeat_index`")
+            self.write_out(item, members)
+            return
         if members and self.block is None and item.kind.startswith("$"):  # the kind is a variable's value
             self.gen.inline.setdefault(item.kind, f"its kind `{item.kind}` is a variable")
             self.write_out(item, members)
@@ -303,7 +311,8 @@ class _ClassWriter:
     def write_out(self, item: Item, members: list[_Member]) -> None:
         """A block use written out in the network's class: one module per analysed layer, literal values."""
         why = self.gen.inline.get(item.kind, "its arguments are the file's variables")
-        self.init.append(f"# {comment(members[0].name)}: block `{comment(item.kind)}` written out layer by layer "
+        what = "block" if item.kind in self.gen.analysis.spec.blocks else "layer"
+        self.init.append(f"# {comment(members[0].name)}: {what} `{comment(item.kind)}` written out layer by layer "
                          f"(a class could not express it faithfully: {comment(why)})")
         for member in members:
             for layer in member.layers:
