@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 EVERY_KIND = HERE / "export" / "every_kind.yaml"
 MLP = HERE / "export" / "mlp.yaml"
 # The channel-wise kinds and blocks written out (`if:`, `$act`, `repeat: 0`, expression defaults); 1-D; 3-D.
-EXTRA = [HERE / "export" / f"{name}.yaml" for name in ("channel_kinds", "rank1", "rank3", "repeat_index")]
+EXTRA = [HERE / "export" / f"{name}.yaml" for name in ("channel_kinds", "rank1", "rank3", "repeat_index", "every_repetition")]
 BUNDLED = sorted(SPECS.glob("*.yaml"))  # at run time: a new bundled spec is exported too
 # Every variant of a family file, as `file@variant` (the file's own name exports its default `vars`).
 VARIANTS = [f"{path}@{name}" for path in BUNDLED if "\nvariants:" in path.read_text(encoding="utf-8")

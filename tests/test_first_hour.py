@@ -344,3 +344,28 @@ def test_repeat_index_outside_a_repeat_says_where_it_exists() -> None:
     kept = run("input: [8, 8, 3]\nvars: {repeat_index: 5}\nlayers:\n  - conv: {filters: '${repeat_index}', kernel: 1, "
                "repeat: 2}\n")
     assert [r.output[-1] for r in kept.rows] == [5, 5]  # a file's own variable of that name is kept
+
+
+C2F = """input: [16, 16, 32]
+layers:
+  - conv: {filters: 16, kernel: 1, name: stem}
+  - conv: {filters: 16, kernel: 3, padding: 1, repeat: 3, name: m}
+  - concat: [stem, m.*]
+  - conv: {filters: 8, kernel: 1, from: m.2, name: side}
+"""
+
+
+def test_a_merge_reads_every_repetition_and_a_layer_one() -> None:
+    rows = {r.name: r for r in run(C2F).rows}
+    assert rows["concat1"].inputs == ("stem", "m.1", "m.2", "m.3") and rows["concat1"].output == (16, 16, 64)
+    assert rows["side"].inputs == ("m.2",)
+
+
+@pytest.mark.parametrize("change, message", [
+    (("  - concat: [stem, m.*]", "  - conv: {filters: 4, kernel: 1, from: m.*}"), "which only a merge can read"),
+    (("  - concat: [stem, m.*]", "  - concat: [m, stem.*]"), "`stem` is not repeated"),
+])
+def test_every_repetition_is_refused_where_it_means_nothing(change: tuple[str, str], message: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        run(C2F.replace(*change))
+    assert caught.value.problem.rule == "invalid-reference" and message in caught.value.problem.message

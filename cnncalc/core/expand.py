@@ -52,7 +52,8 @@ class Context:
     outputs: list[_Value] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
     skipped: set[str] | None = None  # names held by skipped uses, free for an alternative (made when needed)
-    absent: set[str] | None = None  # names of items not built (`if:` false, `repeat: 0`): `name?` drops them
+    absent: set[str] | None = None  # names of items not built (`if:` false, `repeat: 0`): `skipped: drop` drops them
+    repeats: dict[str, list[_Value]] | None = None  # a repeated item's name -> every repetition's output (`name.*`)
     inside: dict[str, "Inside"] | None = None  # block uses made here, by relative row name (made when needed)
 
 
@@ -303,6 +304,7 @@ class Expander:
             step.scope = ctx.scope + (ctx.prefix + name,)
             self.groups[ctx.prefix + name] = f"{canonical} ×{repeat}"
         indexing = env is not ctx.env
+        every: list[_Value] = []
         for r in range(repeat):
             row_name = f"{ctx.prefix}{name}.{r + 1}" if indexed else f"{ctx.prefix}{name}"
             if indexing and r:  # `${16 + repeat_index * 8}`: each repetition's arguments (0 for the first)
@@ -315,6 +317,10 @@ class Expander:
             else:
                 out = self._leaf(ctx, step, sources, row_name, r == 0)
             sources = [out]
+            every.append(out)
+        if indexed:
+            ctx.repeats = ctx.repeats or {}
+            ctx.repeats[name] = every
         out.where = item.where
         ctx.names[name] = out
         ctx.outputs.append(out)
@@ -401,7 +407,11 @@ class Expander:
             raise where.error("invalid-value", f"{item.kind} takes one input; give `from` one layer, or merge the "
                               f"layers first ({', '.join(merges[:-1])} or {merges[-1]})")
         if not merge:
-            return [self._reference(ctx, refs[0][0], refs[0][1], position)]
+            ref, ref_where = refs[0]
+            if isinstance(ref, str) and ref.endswith(".*"):
+                raise ref_where.error("invalid-reference", f"`{ref}` is every repetition of `{ref[:-2]}`, which only a "
+                                      f"merge can read (`- concat: [{ref}]`); name one, such as `{ref[:-2]}.1`")
+            return [self._reference(ctx, ref, ref_where, position)]
         return self._merge_sources(ctx, step, refs, where, position)
 
     def _merge_sources(self, ctx: Context, step: _Step, refs: list[tuple[Any, Located]], where: Located,
@@ -415,6 +425,9 @@ class Expander:
         values: list[_Value] = []
         standing: list[str] = []  # inputs not built that stand for their input
         for ref, ref_where in refs:
+            if isinstance(ref, str) and ref.endswith(".*"):
+                values.extend(self._every_repetition(ctx, ref, ref_where, position, drop))
+                continue
             if isinstance(ref, str) and ref in absent:
                 if drop:
                     continue
@@ -430,6 +443,17 @@ class Expander:
                                      f"input and the merge reads `{twice}` twice; add `skipped: drop` to the merge "
                                      "to leave out inputs that are not built", WARNING), step.item.kind)
         return values
+
+    def _every_repetition(self, ctx: Context, ref: str, where: Located, position: int, drop: bool) -> list[_Value]:
+        """`name.*` in a merge: the output of every repetition of the item `name` (VoVNet's OSA, YOLOv8's C2f)."""
+        head = ref[:-2]
+        if ctx.repeats and head in ctx.repeats:
+            return list(ctx.repeats[head])
+        if ctx.absent and head in ctx.absent:  # `repeat: 0`: none, or its input standing for them
+            return [] if drop else [self._reference(ctx, head, where, position)]
+        self._reference(ctx, head, where, position)  # an unknown name says so, with suggestions
+        raise where.error("invalid-reference", f"`{ref}`: `{head}` is not repeated; `.*` reads every repetition of "
+                          f"an item with `repeat:`, so write `{head}`")
 
     def _reference(self, ctx: Context, ref: Any, where: Located, position: int) -> _Value:
         if isinstance(ref, int) and not isinstance(ref, bool):
@@ -447,9 +471,11 @@ class Expander:
             legacy = _legacy_name(ref, ctx.counters)
             if legacy in ctx.names:  # `relu61`, as the automatic name of relu6's first use read before 0.3
                 return ctx.names[legacy]
-            head = ref.split(".", 1)[0]
+            head, _, tail = ref.partition(".")
             if head in self.failed and head in ctx.names:  # inside a use that failed: its error is reported
                 return ctx.names[head]
+            if ctx.repeats and head in ctx.repeats and tail.isdigit() and 1 <= int(tail) <= len(ctx.repeats[head]):
+                return ctx.repeats[head][int(tail) - 1]  # `name.2`: the second repetition's output
             found, known = _inside(ctx, ref)
             if found is not None:
                 return found

@@ -122,6 +122,8 @@ def _static_inline(block: Block) -> str | None:
             return f"its kind `{item.kind}` is an argument"
         if "repeat" in item.options and _reads_index(item):
             return "a repetition's arguments read `repeat_index`"
+    if _dotted_refs(block.items):
+        return "a layer in it reads into another of its layers (`m.*`, `m.2`, `use.layer`)"
     for param, default in block.params.items():
         if default is not None and "$" in str(default[0]):
             return f"the default of `{param}` is an expression"
@@ -253,9 +255,12 @@ class _ClassWriter:
         members = self.scope.members.get(_pos(item.where))
         if not members and self.block is None and ("if" in item.options or "repeat" in item.options):
             return  # `if:` false or `repeat: 0` in the network itself: no module at all
-        if members and self.block is None and "repeat" in item.options and _reads_index(item):
-            # each repetition has its own arguments (`${16 + repeat_index * 8}`): one module per repetition
-            self.gen.inline.setdefault(item.kind, "a repetition's arguments read `repeat_index`")
+        repeated_read = "repeat" in item.options and members and members[0].name.rsplit(".", 1)[0] in self.gen.dotted_refs
+        if members and self.block is None and "repeat" in item.options and (_reads_index(item) or repeated_read):
+            # each repetition has its own arguments (`${16 + repeat_index * 8}`), or a layer reads one or every
+            # repetition (`m.2`, `m.*`): one module per repetition
+            self.gen.inline.setdefault(item.kind, "a repetition's arguments read `repeat_index`" if _reads_index(item)
+                                       else "a layer reads its repetitions one by one")
             self.write_out(item, members)
             return
         if members and self.block is None and item.kind.startswith("$"):  # the kind is a variable's value
@@ -329,8 +334,10 @@ class _ClassWriter:
                 self.gen.var_of[layer.index] = attr
                 self.gen.layer_paths[layer.name] = attr
                 self.values[layer.name] = (attr, literal(layer.output[-1]))
+            self.values[member.name] = self.values[member.layers[-1].name]  # each repetition's output (`m.2`)
         last = members[-1].layers[-1]
-        self.values[members[0].name] = self.values[last.name]
+        name = members[0].name[len(self.prefix):]
+        self.values[name.rsplit(".", 1)[0] if "repeat" in item.options else name] = self.values[last.name]
         self.outputs.append(self.values[last.name])
 
     def var_of(self, index: int, layer: Layer) -> str:
@@ -408,6 +415,13 @@ class _ClassWriter:
                                       "exported; name the layer")
             if type(ref.value) is int:
                 found.append(self.outputs[ref.value])
+            elif isinstance(ref.value, str) and ref.value.endswith(".*"):  # every repetition, written out
+                head, k = ref.value[:-2], 1
+                while f"{head}.{k}" in self.values:
+                    found.append(self.values[f"{head}.{k}"])
+                    k += 1
+                if k == 1:
+                    raise ref.where.error("unsupported-export", f"cannot resolve `from: {ref.value}` for the export")
             elif str(ref.value) in self.values:
                 found.append(self.values[str(ref.value)])
             else:
