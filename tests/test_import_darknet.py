@@ -74,7 +74,8 @@ def torch_figures(path: Path) -> tuple[int, int, int, tuple[int, ...], list[tupl
     outputs: list[torch.Tensor] = []
     heads: list[tuple[int, ...]] = []
     modules = nn.ModuleList()
-    acts = {"leaky": nn.LeakyReLU(0.1), "linear": nn.Identity(), "relu": nn.ReLU(), "logistic": nn.Sigmoid()}
+    acts = {"leaky": nn.LeakyReLU(0.1), "linear": nn.Identity(), "relu": nn.ReLU(), "logistic": nn.Sigmoid(),
+            "mish": nn.Mish(), "swish": nn.SiLU()}
     with torch.no_grad(), torch.device("meta"), FlopCounterMode(display=False) as counter:
         for section, o in zip(sections[1:], opt[1:]):
             i = len(outputs)
@@ -92,12 +93,24 @@ def torch_figures(path: Path) -> tuple[int, int, int, tuple[int, ...], list[tupl
                 size = int(o.get("size", stride))
                 p = int(o.get("padding", size - 1))
                 x = F.max_pool2d(F.pad(x, (p // 2, p - p // 2, p // 2, p - p // 2), value=float("-inf")), size, stride)
-            elif kind == "route":
+            elif kind == "route":  # darknet route_layer.c: part group_id of groups of each routed layer
                 refs = [int(v) for v in o["layers"].split(",")]
-                x = torch.cat([outputs[r if r >= 0 else i + r] for r in refs], dim=1)
-            elif kind == "shortcut":
+                groups, group = int(o.get("groups", 1)), int(o.get("group_id", 0))
+                parts = [outputs[r if r >= 0 else i + r] for r in refs]
+                x = torch.cat([p.chunk(groups, dim=1)[group] for p in parts], dim=1)
+            elif kind == "shortcut":  # darknet shortcut_cpu: added over the channels both have, x's shape
                 ref = int(o["from"])
-                x = x + outputs[ref if ref >= 0 else i + ref]
+                y = outputs[ref if ref >= 0 else i + ref]
+                c = min(x.shape[1], y.shape[1])
+                x = torch.cat([x[:, :c] + y[:, :c], x[:, c:]], dim=1)
+                x = acts[o.get("activation", "linear")](x)
+            elif kind == "reorg":  # shapes and counts of darknet's reorg: space to depth
+                x = F.pixel_unshuffle(x, int(o.get("stride", 1)))
+            elif kind == "scale_channels":  # darknet scale_channels_layer.c: layer `from` times a 1×1×C gate
+                ref = int(o["from"])
+                x = outputs[ref if ref >= 0 else i + ref] * x
+            elif kind == "avgpool":
+                x = F.adaptive_avg_pool2d(x, 1)
             elif kind == "upsample":
                 x = F.interpolate(x, scale_factor=int(o.get("stride", 2)), mode="nearest")
             elif kind == "yolo":
@@ -111,7 +124,7 @@ def torch_figures(path: Path) -> tuple[int, int, int, tuple[int, ...], list[tupl
     return params, running, counter.get_total_flops() // 2, last, heads
 
 
-@pytest.mark.parametrize("name", ["yolov3-tiny", "yolov3"])
+@pytest.mark.parametrize("name", ["yolov3-tiny", "yolov3", "constructs"])
 def test_matches_pytorch_build(name: str) -> None:
     params, running, macs, last, heads = torch_figures(DATA / f"{name}.cfg")
     a = imported(DATA / f"{name}.cfg")
@@ -146,15 +159,16 @@ def test_maxpool_rule(tmp_path: Path, size: int, options: str, expected: tuple[i
     # 3×3/2 pad=1 on 416: (416 + 2 − 3)/2 + 1 = 208; 208²·32·27 MACs
     ("filters=32\nsize=3\nstride=2\npad=1\nactivation=leaky", ["conv", "leakyrelu"], 208 * 208 * 32 * 27),
     ("batch_normalize=1\nfilters=8\nsize=1\nactivation=linear", ["conv", "batchnorm"], 416 * 416 * 8 * 3),
-    ("filters=3\nsize=3\ngroups=3\npadding=0\nactivation=mish", None, None),
+    ("filters=3\nsize=3\ngroups=3\npadding=0\nactivation=mish", ["conv", "mish"], 414 * 414 * 3 * 9),
+    ("filters=3\nsize=3\ngroups=3\npadding=0\nactivation=selu", None, None),
     ("filters=6\nsize=3\nstride=1\npad=1\nactivation=swish", ["conv", "silu"], 416 * 416 * 6 * 27),
     ("filters=6\nsize=3\nstride=1\npad=1", ["conv", "sigmoid"], 416 * 416 * 6 * 27),  # logistic by default
 ])
 def test_convolutional(tmp_path: Path, options: str, layers: list[str] | None, macs: int | None) -> None:
     path = cfg(tmp_path, NET.format(w=416, h=416) + f"[convolutional]\n{options}\n")
-    if layers is None:  # mish has no cnncalc kind
+    if layers is None:  # selu has no cnncalc kind
         result = import_darknet(str(path), Options())
-        assert [p.rule for p in result.problems] == ["unmapped-operator"] and "mish" in result.problems[0].message
+        assert [p.rule for p in result.problems] == ["unmapped-operator"] and "selu" in result.problems[0].message
         return
     a = imported(path)
     assert [r.kind for r in a.rows] == layers and a.totals.macs == macs
@@ -218,11 +232,11 @@ def test_malformed_cfg(tmp_path: Path, capsys: pytest.CaptureFixture[str], text:
 
 
 def test_unsupported_section_and_partial(tmp_path: Path) -> None:
-    text = NET.format(w=8, h=8) + ("[convolutional]\nfilters=4\nsize=1\n[reorg]\nstride=2\n[convolutional]\nfilters=2\n"
-                                   "[route]\nlayers=-1,-3\n[reorg]\n[local]\n")
+    text = NET.format(w=8, h=8) + ("[convolutional]\nfilters=4\nsize=1\n[crnn]\nstride=2\n[convolutional]\nfilters=2\n"
+                                   "[route]\nlayers=-1,-3\n[crnn]\n[local]\n")
     path = cfg(tmp_path, text)
     result = import_darknet(str(path), Options())
-    assert not result.ok and [(u.op, u.count) for u in result.unmapped] == [("[reorg]", 2), ("[local]", 1)]
+    assert not result.ok and [(u.op, u.count) for u in result.unmapped] == [("[crnn]", 2), ("[local]", 1)]
     assert result.problems[0].line == 8 and "--partial" in result.problems[0].message
     partial = import_darknet(str(path), Options(partial=True))
     assert partial.ok and [r.name for r in analyze(loads(partial.yaml)).rows] == ["conv0", "logistic0"]
@@ -246,17 +260,17 @@ def test_comments_options_and_whitespace(tmp_path: Path) -> None:
 
 
 def test_partial_writes_unsupported_activations_as_identity(tmp_path: Path) -> None:
-    text = NET.format(w=8, h=8) + ("[convolutional]\nbatch_normalize=1\nfilters=4\nsize=3\npad=1\nactivation=mish\n"
-                                   "[convolutional]\nfilters=2\nsize=1\nactivation=mish\n")
+    text = NET.format(w=8, h=8) + ("[convolutional]\nbatch_normalize=1\nfilters=4\nsize=3\npad=1\nactivation=selu\n"
+                                   "[convolutional]\nfilters=2\nsize=1\nactivation=selu\n")
     path = cfg(tmp_path, text)
     assert [u.count for u in import_darknet(str(path), Options()).unmapped] == [2]  # every one is listed
     result = import_darknet(str(path), Options(partial=True))
     a = analyze(loads(result.yaml))
-    assert [(r.name, r.kind) for r in a.rows] == [("conv0", "conv"), ("bn0", "batchnorm"), ("mish0", "identity"),
-                                                  ("conv1", "conv"), ("mish1", "identity")]
+    assert [(r.name, r.kind) for r in a.rows] == [("conv0", "conv"), ("bn0", "batchnorm"), ("selu0", "identity"),
+                                                  ("conv1", "conv"), ("selu1", "identity")]
     assert a.totals.trainable == 4 * 27 + 8 + 2 * 4 + 2
-    assert [(u.op, u.count) for u in result.unmapped] == [("[convolutional] activation=mish", 2)]
-    assert "activation=mish (line 10) has no cnncalc kind; written as identity" in result.yaml
+    assert [(u.op, u.count) for u in result.unmapped] == [("[convolutional] activation=selu", 2)]
+    assert "activation=selu (line 10) has no cnncalc kind; written as identity" in result.yaml
 
 
 @pytest.mark.parametrize("content, rule", [

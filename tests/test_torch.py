@@ -262,6 +262,12 @@ layers:
   - layerscale
   - shuffle: 2
   - subtract: [-1, -2]
+  - mish
+  - zeropad: [0, 1, 0, 1]
+  - spacetodepth: 2
+  - depthtospace: 2
+  - conv: {filters: 4, kernel: 1, name: narrow}
+  - shortcut: [-2, narrow]
   - split: {parts: 2, index: 1, name: half}
   - slice: {channels: [1, 5], from: -2, name: part}
   - channelshuffle: {groups: 4, from: half, name: shuffled}

@@ -74,6 +74,10 @@ class Merge(nn.Module):
             return functools.reduce(torch.mul, xs)
         if self.how == "subtract":
             return torch.sub(*xs)
+        if self.how == "shortcut":  # Darknet: b added into a over the channels both have (same positions here)
+            a, b = xs
+            c = min(a.shape[1], b.shape[1])
+            return torch.cat([a[:, :c] + b[:, :c], a[:, c:]], dim=1)
         return torch.cat(xs, dim=1)
 
 
@@ -230,6 +234,7 @@ def activation(name: str, args: dict[str, Any] | None = None) -> nn.Module | Non
         "hardswish": lambda: nn.Hardswish(),
         "hardsigmoid": lambda: nn.Hardsigmoid(),
         "softmax": lambda: nn.Softmax(dim=1),
+        "mish": lambda: nn.Mish(),
         "identity": lambda: nn.Identity(),
     }
     if name in ("none", "linear"):
@@ -247,7 +252,7 @@ def _with_act(layers: list[nn.Module], args: dict[str, Any]) -> nn.Module:
 # --- the translator -------------------------------------------------------------------------
 
 ACTIVATION_KINDS = ("relu", "relu6", "leakyrelu", "elu", "gelu", "sigmoid", "tanh", "silu", "hardswish",
-                    "hardsigmoid", "softmax", "identity")
+                    "hardsigmoid", "softmax", "mish", "identity")
 
 
 class Untranslatable(Exception):
@@ -320,8 +325,12 @@ def make_op(kind: str, a: dict[str, Any], in_shapes: Sequence[Sequence[int]]) ->
         if len(x) != 2:
             raise Untranslatable("dense on a feature map")
         return _with_act([nn.Linear(c, a["units"], bias=a["bias"])], a)
-    if kind in ("add", "multiply", "concat", "subtract"):
+    if kind in ("add", "multiply", "concat", "subtract", "shortcut"):
         return Merge(kind)
+    if kind == "spacetodepth":
+        return nn.PixelUnshuffle(a["block"])
+    if kind == "depthtospace":
+        return nn.PixelShuffle(a["block"])
     return _channel_op(kind, a, x)
 
 

@@ -73,6 +73,9 @@ def parse_cfg(text: str, path: str) -> list[Section]:
                          "an option before the first section; start the file with [net]")
         key, _, value = stripped.partition("=")
         value_column = indent + len(key) + 1 + (len(value) - len(value.lstrip()))
+        # Darknet strips every blank from a line and reads numbers with atoi/atof, so `filters=40<TAB>#32` is 40:
+        # what follows a `#` or `;` in a value is a comment.
+        value = value.split("#", 1)[0].split(";", 1)[0]
         if not key.strip():
             raise _error(path, number, indent, "malformed-option", f"`{stripped}` has no key before `=`")
         sections[-1].options.setdefault(key.strip().lower(), Value(value.strip(), number, value_column))
@@ -136,7 +139,7 @@ class Ctx:
 ACTIVATIONS: dict[str, tuple[str, dict[str, object]] | None] = {
     "linear": None, "leaky": ("leakyrelu", {"slope": 0.1}), "relu": ("relu", {}), "logistic": ("sigmoid", {}),
     "swish": ("silu", {}), "tanh": ("tanh", {}), "relu6": ("relu6", {}), "elu": ("elu", {}),
-    "hardswish": ("hardswish", {}),
+    "hardswish": ("hardswish", {}), "mish": ("mish", {}), "gelu": ("gelu", {}),
 }
 SHORT = {"leakyrelu": "leaky", "sigmoid": "logistic", "silu": "swish"}
 
@@ -146,7 +149,7 @@ def _activation(ctx: Ctx, section: Section, index: int, default: str) -> None:
     name = value.text.lower() if value else default
     if name not in ACTIVATIONS:
         where = value or Value("", section.line, section.column)
-        if name in ("mish", "hard_mish", "gelu", "selu", "loggy", "ramp", "plse", "stair", "lhtan", "normalize_channels"):
+        if name in ("hard_mish", "selu", "loggy", "ramp", "plse", "stair", "lhtan", "normalize_channels"):
             if not ctx.partial:
                 raise _Unsupported(f"activation={name}")
             # Shape-preserving and free of parameters: --partial keeps going with a stand-in.
@@ -273,29 +276,52 @@ def _reference(ctx: Ctx, section: Section, key: str, index: int) -> list[int]:
 def _route(ctx: Ctx, section: Section, index: int) -> None:
     """One layer: its output as is; several: concatenated along channels (H and W must agree)."""
     targets = _reference(ctx, section, "layers", index)
-    if ctx.integer(section, "groups", 1) != 1:
-        raise _Unsupported("route with groups (a channel slice)")
+    groups = ctx.integer(section, "groups", 1)
     shapes = [ctx.shapes[t] for t in targets]
+    names = [ctx.names[t] for t in targets]
+    if groups != 1:  # part `group_id` of `groups` equal parts of each routed layer's channels (CSP's halves)
+        group = ctx.integer(section, "group_id", 0, 0, groups - 1)
+        for n, (target, shape) in enumerate(zip(targets, shapes)):
+            if len(shape) != 3 or shape[2] % groups:
+                value = section.options["groups"]
+                raise _error(ctx.path, value.line, value.column, "invalid-channels",
+                             f"groups={groups} does not divide the channels of layer {target} "
+                             f"({'×'.join(map(str, shape))}); Darknet would read past them")
+            part = f"route{index}_{n}" if len(targets) > 1 else f"route{index}"
+            ctx.add("split", {"parts": groups, "index": group} if group else {"parts": groups}, part, [names[n]])
+            names[n], shapes[n] = part, shape[:2] + (shape[2] // groups,)
+        if len(targets) == 1:
+            _begin(ctx, names[0], shapes[0])
+            return
     if len(targets) == 1:
-        _begin(ctx, ctx.names[targets[0]], shapes[0])
+        _begin(ctx, names[0], shapes[0])
         return
     if any(len(s) != 3 or s[:2] != shapes[0][:2] for s in shapes):
         value = section.options["layers"]
         raise _error(ctx.path, value.line, value.column, "shape-mismatch",
                      "the routed layers differ in height and width: "
                      + ", ".join(f"{t}: {'×'.join(map(str, s))}" for t, s in zip(targets, shapes)))
-    ctx.add("concat", {}, f"route{index}", [ctx.names[t] for t in targets])
+    ctx.add("concat", {}, f"route{index}", names)
     _begin(ctx, f"route{index}", shapes[0][:2] + (sum(s[2] for s in shapes),))
 
 
 def _shortcut(ctx: Ctx, section: Section, index: int) -> None:
     """The previous layer plus layer `from` (same shape), then the activation (linear by default)."""
-    (target,) = _reference(ctx, section, "from", index)
+    targets = _reference(ctx, section, "from", index)
     source, shape = ctx.last()
-    if ctx.shapes[target] != shape:
+    if len(targets) != 1:
         value = section.options["from"]
-        raise _Unsupported(f"shortcut between different shapes (line {value.line})")
-    ctx.add("add", {}, f"shortcut{index}", [source, ctx.names[target]])
+        raise _Unsupported(f"shortcut from {len(targets)} layers (line {value.line})")
+    (target,) = targets
+    other = ctx.shapes[target]
+    if len(other) != len(shape):
+        value = section.options["from"]
+        raise _error(ctx.path, value.line, value.column, "shape-mismatch",
+                     f"the shortcut adds layer {target} ({'×'.join(map(str, other))}) to a "
+                     f"{'×'.join(map(str, shape))} input of another rank")
+    # Darknet adds over the channels and (sampled) positions both have, keeping the previous layer's shape.
+    kind = "add" if other == shape else "shortcut"
+    ctx.add(kind, {}, f"shortcut{index}", [source, ctx.names[target]])
     _begin(ctx, f"shortcut{index}", shape)
     _activation(ctx, section, index, "linear")
 
@@ -354,6 +380,37 @@ def _connected(ctx: Ctx, section: Section, index: int) -> None:
     _activation(ctx, section, index, "logistic")
 
 
+def _reorg(ctx: Ctx, section: Section, index: int) -> None:
+    """YOLOv2's [reorg] stride=s: each s×s patch of positions becomes s² times the channels (space to depth)."""
+    source, h, w, c = _feature_map(ctx, section)
+    stride = ctx.integer(section, "stride", 1)
+    if ctx.integer(section, "reverse", 0, 0) or ctx.integer(section, "flatten", 0, 0):
+        raise _Unsupported("reorg with reverse= or flatten=")
+    if h % stride or w % stride:
+        value = section.options.get("stride") or Value("", section.line, section.column)
+        raise _error(ctx.path, value.line, value.column, "invalid-value",
+                     f"stride={stride} does not divide the {h}×{w} input of [reorg]")
+    ctx.add("spacetodepth", {"block": stride}, f"reorg{index}", [source])
+    _begin(ctx, f"reorg{index}", (h // stride, w // stride, c * stride * stride))
+
+
+def _scale_channels(ctx: Ctx, section: Section, index: int) -> None:
+    """[scale_channels] from=n: layer n's map scaled per channel by the previous layer (a 1×1×C gate: SE)."""
+    (target,) = _reference(ctx, section, "from", index)
+    source, gate = ctx.last()
+    if ctx.integer(section, "scale_wh", 0, 0):
+        raise _Unsupported("scale_channels with scale_wh= (a spatial gate)")
+    shape = ctx.shapes[target]
+    if len(shape) != 3 or gate != (1, 1, shape[2]):
+        value = section.options["from"]
+        raise _error(ctx.path, value.line, value.column, "shape-mismatch",
+                     f"[scale_channels] scales layer {target} ({'×'.join(map(str, shape))}) by one value per "
+                     f"channel, but its input is {'×'.join(map(str, gate))}, not 1×1×{shape[2] if shape else '?'}")
+    ctx.add("multiply", {}, f"scale{index}", [ctx.names[target], source])
+    _begin(ctx, f"scale{index}", shape)
+    _activation(ctx, section, index, "linear")
+
+
 def _softmax(ctx: Ctx, section: Section, index: int) -> None:
     source, shape = ctx.last()
     ctx.add("softmax", {}, f"softmax{index}", [source])
@@ -367,10 +424,11 @@ SECTIONS: dict[str, Callable[[Ctx, Section, int], None]] = {
     "yolo": _head, "region": _head, "detection": _head, "cost": _head,
     "avgpool": _avgpool, "avg": _avgpool, "dropout": _dropout,
     "connected": _connected, "conn": _connected, "softmax": _softmax, "soft": _softmax,
+    "reorg": _reorg, "scale_channels": _scale_channels,
 }
 # Darknet sections with no cnncalc kind: reported as unmapped rather than unknown.
-UNSUPPORTED = ("reorg", "reorg3d", "local", "crnn", "rnn", "gru", "lstm", "conv_lstm", "crop", "deconvolutional",
-               "deconv", "batchnorm", "normalization", "scale_channels", "sam", "implicit_add", "implicit_mul",
+UNSUPPORTED = ("reorg3d", "local", "crnn", "rnn", "gru", "lstm", "conv_lstm", "crop", "deconvolutional",
+               "deconv", "batchnorm", "normalization", "sam", "implicit_add", "implicit_mul",
                "sparse", "l2norm", "logistic", "activation", "empty", "silence", "contrastive", "gaussian_yolo")
 
 

@@ -8,7 +8,9 @@ from typing import Any
 
 from cnncalc.core.problems import ERROR, Problem
 
-MERGE_KINDS = ("add", "multiply", "concat")
+from cnncalc.core.kinds import KINDS
+
+MERGE_KINDS = tuple(name for name, kind in KINDS.items() if kind.merge)  # written `- add: [a, b]`
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")  # never read as a number, null or boolean by YAML
 # Words YAML 1.1 (PyYAML) reads as booleans or null when unquoted.
 _YAML_WORDS = frozenset("y n yes no on off true false null".split())

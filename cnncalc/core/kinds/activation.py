@@ -57,7 +57,8 @@ def _emit_dropout(e: Emit) -> tuple[str, str]:
 ACTIVATION_MODULES = {
     "relu": "nn.ReLU()", "relu6": "nn.ReLU6()", "gelu": "nn.GELU()", "sigmoid": "nn.Sigmoid()",
     "tanh": "nn.Tanh()", "silu": "nn.SiLU()", "swish": "nn.SiLU()", "hardswish": "nn.Hardswish()",
-    "hardsigmoid": "nn.Hardsigmoid()", "softmax": "nn.Softmax(dim=1)", "identity": "nn.Identity()",
+    "hardsigmoid": "nn.Hardsigmoid()", "softmax": "nn.Softmax(dim=1)", "mish": "nn.Mish()",
+    "identity": "nn.Identity()",
 }
 
 STOCHASTIC_DEPTH = '''
@@ -82,7 +83,8 @@ KINDS = [
     Kind("dropout", unchanged, {"rate": Arg(rate, 0.5)}, "rate", summary="dropout", emit=_emit_dropout),
     *(Kind(name, unchanged, {}, summary="activation" if name != "identity" else "no-op", emit=_emit_activation,
            category="activation" if name != "identity" else "reshape / other")
-      for name in ("relu", "relu6", "gelu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "softmax", "identity")),
+      for name in ("relu", "relu6", "gelu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "softmax", "mish",
+                   "identity")),
     Kind("leakyrelu", unchanged, {"slope": Arg(number, 0.01)}, "slope", summary="activation", emit=_emit_activation,
          category="activation"),
     Kind("elu", unchanged, {"alpha": Arg(number, 1.0)}, "alpha", summary="activation", emit=_emit_activation,

@@ -74,7 +74,7 @@ REQUIRED = object()
 
 ACTIVATIONS = (
     "relu", "relu6", "leakyrelu", "elu", "gelu", "sigmoid", "tanh", "silu", "swish",
-    "hardswish", "hardsigmoid", "softmax", "identity", "linear", "none",
+    "hardswish", "hardsigmoid", "softmax", "mish", "identity", "linear", "none",
 )
 
 

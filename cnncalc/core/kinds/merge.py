@@ -62,6 +62,17 @@ def _subtract(call: Call) -> LayerOut:
     return _add(call)
 
 
+def _shortcut(call: Call) -> LayerOut:
+    # Darknet's [shortcut] between layers of different shapes: the second input is added to the first over the
+    # channels and (sampled) positions both have; the output has the first input's shape.
+    if len(call.inputs) != 2:
+        raise call.fail("invalid-value", f"shortcut takes two inputs, [a, b] for a + b over what they share, but got "
+                        f"{len(call.inputs)}; give two", "from")
+    if len(call.inputs[1]) != len(call.inputs[0]):
+        raise _rank_mismatch(call, 1)
+    return LayerOut(call.inputs[0])
+
+
 def _multiply(call: Call) -> LayerOut:
     out = call.inputs[0]
     for i, shape in enumerate(call.inputs[1:], 1):
@@ -175,6 +186,24 @@ class Subtract(nn.Module):
         return a - b
 '''
 
+SHORTCUT = '''
+class Shortcut(nn.Module):
+    """Darknet's [shortcut]: a + b over the channels and positions both have (b sampled onto a's grid, as
+    Darknet's shortcut_cpu does); the output has a's shape."""
+
+    def forward(self, a, b):
+        out = a.clone()
+        c = min(a.shape[1], b.shape[1])
+        index_a, index_b = [slice(None), slice(0, c)], [slice(None), slice(0, c)]
+        for axis in range(2, a.dim()):
+            stride, sample = max(b.shape[axis] // a.shape[axis], 1), max(a.shape[axis] // b.shape[axis], 1)
+            n = min(a.shape[axis], b.shape[axis])
+            index_a.append(slice(0, n * sample, sample))
+            index_b.append(slice(0, n * stride, stride))
+        out[tuple(index_a)] += b[tuple(index_b)]
+        return out
+'''
+
 CONCAT = '''
 class Concat(nn.Module):
     """Concatenation along channels (dimension 1: channels-first)."""
@@ -191,6 +220,9 @@ KINDS = [
          helpers=(("Add", ADD),), category="merge"),
     Kind("subtract", _subtract, _MERGE, "from", ("sub",), merge=True, summary="element-wise difference of two inputs",
          explain=_explain_subtract, emit=_merge("Subtract"), helpers=(("Subtract", SUBTRACT),), category="merge"),
+    Kind("shortcut", _shortcut, _MERGE, "from", merge=True,
+         summary="Darknet's shortcut: a + b over the channels and positions both have; a's shape",
+         emit=_merge("Shortcut"), helpers=(("Shortcut", SHORTCUT),), category="merge"),
     Kind("multiply", _multiply, _MERGE, "from", merge=True, summary="element-wise product (broadcasts a 1×1×C gate)",
          explain=_explain_multiply, emit=_merge("Multiply"), helpers=(("Multiply", MULTIPLY),), category="merge"),
     Kind("concat", _concat, _MERGE, "from", merge=True, summary="concatenation along channels", explain=_explain_concat,

@@ -229,6 +229,37 @@ class Channels(nn.Module):
         return x[:, self.start:self.stop]
 '''
 
+def _space_to_depth(call: Call) -> LayerOut:
+    # PyTorch's PixelUnshuffle, TensorFlow's space_to_depth, Darknet's [reorg]: each block×block patch of
+    # positions becomes block² times the channels at one position.
+    (h, w, c), b = call.feature_map(), call.args["block"]
+    if h % b or w % b:
+        raise call.fail("invalid-value", f"block {b} does not divide the {h}×{w} input; use a block that divides "
+                        f"both (or pad the input to a multiple of {b})", "block")
+    return LayerOut((h // b, w // b, c * b * b), rf=((b, b, 0), (b, b, 0)))  # a b×b window at stride b
+
+
+def _depth_to_space(call: Call) -> LayerOut:
+    # PyTorch's PixelShuffle, TensorFlow's depth_to_space: channels regrouped into block×block positions.
+    (h, w, c), b = call.feature_map(), call.args["block"]
+    if c % (b * b):
+        raise call.fail("invalid-channels", f"block {b} needs channels divisible by {b * b}, but the input has {c}; "
+                        f"give the layer before it a multiple of {b * b} channels", "block")
+    return LayerOut((h * b, w * b, c // (b * b)), breaks_rf=True)
+
+
+def _emit_space_to_depth(e: Emit) -> tuple[str, str]:
+    e.feature_map()
+    block = e.code("block")
+    return f"nn.PixelUnshuffle({block})", f"{e.group(e.channels[0])} * {e.group(block)} ** 2"
+
+
+def _emit_depth_to_space(e: Emit) -> tuple[str, str]:
+    e.feature_map()
+    block = e.code("block")
+    return f"nn.PixelShuffle({block})", f"{e.group(e.channels[0])} // {e.group(block)} ** 2"
+
+
 KINDS = [
     Kind("zeropad", _zeropad, {"padding": Arg(padding)}, "padding", ranked("zeropad"), summary="zero padding",
          explain=_explain_border, emit=_emit_zeropad),
@@ -238,6 +269,11 @@ KINDS = [
     Kind("crop", _crop, {"cropping": Arg(padding)}, "cropping", ranked("crop"), summary="cropping",
          explain=_explain_border, emit=_emit_crop),
     Kind("flatten", _flatten, {}, summary="flatten to a vector", explain=_explain_flatten, emit=_emit_flatten),
+    Kind("spacetodepth", _space_to_depth, {"block": Arg(positive_int)}, "block", ("pixelunshuffle", "reorg"),
+         summary="space to depth: block×block positions become channels (PixelUnshuffle, Darknet's reorg)",
+         emit=_emit_space_to_depth),
+    Kind("depthtospace", _depth_to_space, {"block": Arg(positive_int)}, "block", ("pixelshuffle",),
+         summary="depth to space: channels become block×block positions (PixelShuffle)", emit=_emit_depth_to_space),
     Kind("shuffle", _shuffle, {"groups": Arg(positive_int)}, "groups", ("channelshuffle",),
          summary="channel shuffle (ShuffleNet)", emit=helper_module("ChannelShuffle", "groups"),
          helpers=(("ChannelShuffle", CHANNEL_SHUFFLE),)),
