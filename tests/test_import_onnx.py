@@ -243,6 +243,22 @@ def test_operator_mapping(tmp_path: Path, nodes, inits, expected) -> None:
     analyze(loads(result.yaml))  # and it is a valid spec
 
 
+def test_subtract_mish_one_input_concat_and_space_to_depth(tmp_path: Path) -> None:
+    """Sub of two tensors is subtract; Mish (opset 18); a one-input Concat is its input; SpaceToDepth and
+    DepthToSpace in either mode."""
+    nodes = [helper.make_node("Relu", ["x"], ["r"], name="r"),
+             helper.make_node("Sub", ["x", "r"], ["d"], name="d"),
+             helper.make_node("Mish", ["d"], ["m"], name="m"),
+             helper.make_node("Concat", ["m"], ["c"], name="c", axis=1),
+             helper.make_node("SpaceToDepth", ["c"], ["s"], name="s", blocksize=2),
+             helper.make_node("DepthToSpace", ["s"], ["y"], name="t", blocksize=2, mode="CRD")]
+    result = import_model(tmp_path, model(nodes, [], X, opset=18))
+    assert result.problems == [] and result.unmapped == []
+    assert layer_lines(result.yaml) == ["relu: {name: r}", "subtract: {from: [input, r], name: d}", "mish: {name: m}",
+                                        "spacetodepth: {block: 2, name: s}", "depthtospace: {block: 2, name: t}"]
+    assert analyze(loads(result.yaml)).output == (16, 16, 8)
+
+
 def test_figures_of_hand_built_graph_match_onnx_shapes(tmp_path: Path) -> None:
     """conv 3×3/2 + BN + gemm: parameters and shapes from the initializers, output from ONNX inference."""
     nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], name="c", strides=[2, 2], pads=[1, 1, 1, 1]),

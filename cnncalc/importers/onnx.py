@@ -1173,9 +1173,23 @@ def _concat(ctx: Ctx, node: Any) -> None:
     rank = len(_shape(ctx, data[0]))
     if axis % rank != 1:
         raise Unmappable(f"concatenation on axis {axis} (cnncalc concatenates channels)")
-    if len(data) < 2 or len(data) != len(node.input):
+    if len(data) != len(node.input):
         raise Unmappable("concatenation with a constant")
+    if len(data) == 1:  # torch.cat of one tensor: the tensor itself
+        ctx.producer[node.output[0]] = ctx.producer[data[0]]
+        return
     _add(ctx, node, "concat", {}, data)
+
+
+def _block_size(kind: str) -> Callable[[Ctx, Any], None]:
+    """SpaceToDepth / DepthToSpace (either mode: the shapes and counts are the same) with their blocksize."""
+    def mapper(ctx: Ctx, node: Any) -> None:
+        (x,) = _data(ctx, node)
+        block = int(_attrs(node).get("blocksize", 0))
+        if block < 1:
+            raise Inconsistent(f"blocksize={block}; ONNX's {node.op_type} needs a blocksize of at least 1")
+        _add(ctx, node, kind, {"block": block}, [x])
+    return mapper
 
 
 def _pad(ctx: Ctx, node: Any) -> None:
@@ -1301,6 +1315,10 @@ MAPPERS: dict[str, Callable[[Ctx, Any], None]] = {
     "Squeeze": _reshape,
     "Add": _merge("add"),
     "Sum": _merge("add"),
+    "Sub": _merge("subtract"),
+    "Mish": _simple("mish"),
+    "SpaceToDepth": _block_size("spacetodepth"),
+    "DepthToSpace": _block_size("depthtospace"),
     "Mul": _mul,
     "Concat": _concat,
     "Dropout": _dropout,
@@ -1319,7 +1337,7 @@ MAPPERS: dict[str, Callable[[Ctx, Any], None]] = {
 }
 
 _FUSABLE = ("conv", "depthwise", "deconv", "dense")
-_FUSED = ("relu", "relu6", "sigmoid", "tanh", "hardswish", "hardsigmoid", "gelu", "silu", "softmax")
+_FUSED = ("relu", "relu6", "sigmoid", "tanh", "hardswish", "hardsigmoid", "gelu", "silu", "softmax", "mish")
 
 
 def _fuse_activations(layers: list[Layer]) -> None:
