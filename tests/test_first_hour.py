@@ -170,10 +170,10 @@ def test_sizes_suggests_the_nearest_clean_sizes(size: str, below: str, above: st
 
 
 def test_sizes_scans_a_range_suited_to_the_network() -> None:
-    code, out, _ = cli("sizes", "m5", "--json")
-    import json
+    from cnncalc.cli import options
 
-    assert code == 0 and json.loads(out)["range"] == [16000, 36000] and 16384 in json.loads(out)["clean"]
+    assert options.scan_range(None, bundled_analysis("m5").spec.input) == (16000, 36000)
+    assert options.scan_range(None, bundled_analysis("resnet50").spec.input) == (32, 1024)
 
 
 # --- the engineer and the CI user ---------------------------------------------------------------------

@@ -124,6 +124,7 @@ def torch_figures(path: Path) -> tuple[int, int, int, tuple[int, ...], list[tupl
     return params, running, counter.get_total_flops() // 2, last, heads
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("name", ["yolov3-tiny", "yolov3", "constructs"])
 def test_matches_pytorch_build(name: str) -> None:
     params, running, macs, last, heads = torch_figures(DATA / f"{name}.cfg")
