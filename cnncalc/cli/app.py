@@ -480,6 +480,34 @@ def explain_command(
         _warn(analysis.warnings)
 
 
+@app.command(cls=Command)
+def memory(
+    spec: str = _SPEC,
+    batch: str = typer.Option("1", "--batch", "-n", metavar="N", help="Samples per inference."),
+    dtype: str = typer.Option("float32", "--dtype", metavar=DTYPES, help="Value type of weights and activations."),
+    fit: Optional[str] = typer.Option(None, "--fit", metavar="SIZE",
+                                      help="Device memory (24GiB, 512MB): the largest batch that fits."),
+    fmt: str = typer.Option("text", "--format", "-f", metavar="text|json", help="Output format."),
+    input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE", help="Override the input."),
+    set_: Optional[list[str]] = _SET,
+) -> None:
+    """Peak live memory of an inference: the most bytes alive at once as PyTorch frees each tensor after its last
+    reader, the layer where it peaks, beside the naive sum; weights at float32, float16, int8 and int4; with
+    --fit, the largest batch that fits (exact: activations scale with the batch, weights do not).
+    """
+    from cnncalc.core.memory import liveness
+    from cnncalc.memory import render as memory_render
+
+    options.choice(fmt, memory_render.FORMATS, "--format")
+    size = options.choice(dtype, DTYPE_BYTES, "--dtype")
+    count = options.whole(batch, "--batch") or 1
+    budget = options.budget(fit, "--fit", memory=True)
+    analysis = options.analysed(spec, input, set_)
+    plan = liveness(analysis, count, size)
+    fitted = memory_render.fit(plan, budget.value, budget.text) if budget is not None else None
+    textout.write_output(None, memory_render.FORMATS[fmt](analysis, plan, fitted))
+
+
 @app.command("export", cls=Command)
 def export_(
     spec: str = _SPEC,

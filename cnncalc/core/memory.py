@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from math import prod
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # the CLI reads the registries below for its --help, without the analysis chain
@@ -52,3 +53,81 @@ def estimate(analysis: Analysis, batch: int = 1, dtype: str = "float32", optimiz
         optimizer_state=tot.trainable * size * OPTIMIZER_STATES[optimizer],
         activations=batch * tot.elements * size,
     )
+
+
+# --- peak live memory (`cnncalc memory`) ---------------------------------------------------------------------
+
+class LayerLive(NamedTuple):
+    """One layer's share of the liveness: the bytes alive while it runs (its inputs still needed, the tensors
+    it makes, and every earlier tensor a later layer reads), for the whole batch."""
+
+    index: int  # type: ignore[assignment]  # 0-based position (shadows tuple.index, never called)
+    name: str
+    live_bytes: int
+
+
+class LivePlan(NamedTuple):
+    """Peak live activation memory of one inference, as PyTorch frees a tensor after its last reader."""
+
+    batch: int
+    dtype: str
+    peak_bytes: int
+    peak_layer: str
+    naive_sum_bytes: int  # the input and every layer's output, none freed (what `shape` sums)
+    layers: tuple[LayerLive, ...]
+    param_bytes: int  # every parameter and buffer in `dtype`
+
+
+def liveness(analysis: Analysis, batch: int = 1, dtype: str = "float32") -> LivePlan:
+    """Bytes alive at once through one inference (weights apart), layer by layer in execution order.
+
+    The model is PyTorch's in eval with no in-place operation, each tensor freed after its last reader (a
+    torch.fx graph run with garbage collection): while a layer runs, alive are every tensor a layer at or after
+    it still reads, the network's input until its last reader, the tensors the layer makes (a fused activation
+    is a second tensor, an explicit padding module a third: `Kind.storage`), and its output. A view (flatten,
+    dropout in eval, a channel slice) shares its source's storage and keeps it alive. The output lives to the end.
+    """
+    from cnncalc.core.kinds import KINDS
+    from cnncalc.core.network import INPUT
+
+    size = DTYPE_BYTES[dtype] * batch
+    layers = analysis.network.layers
+    # Storages: "in" (the network's input) and one per tensor made; a tensor name maps to its storage.
+    storage_bytes: dict[str, int] = {"in": prod(analysis.network.input) * size}
+    output_of: dict[int, str] = {INPUT: "in"}
+    steps: list[tuple[int, list[str], str]] = []  # (layer index, storages read, storage made or "")
+    for layer in layers:
+        allocs = KINDS[layer.kind].storage(layer.call(list(layer.input_shapes)), layer.out)
+        made: list[str] = []
+        for n, alloc in enumerate(allocs):
+            reads = [output_of[layer.sources[int(r[2:])]] if r.startswith("in") else made[int(r[1:])]
+                     for r in alloc.reads]
+            if alloc.view:
+                made.append(reads[0])
+                steps.append((layer.index, reads, ""))
+                continue
+            name = f"{layer.index}.{n}"
+            storage_bytes[name] = alloc.elements * size
+            made.append(name)
+            steps.append((layer.index, reads, name))
+        output_of[layer.index] = made[-1]
+    last_read: dict[str, int] = {}
+    for position, (_, reads, _) in enumerate(steps):
+        for storage in reads:
+            last_read[storage] = position
+    last_read[output_of[layers[-1].index]] = len(steps)  # the network's output is kept
+    alive: dict[str, int] = {"in": storage_bytes["in"]}
+    total = storage_bytes["in"]
+    per_layer: dict[int, int] = {}
+    for position, (index, reads, made_here) in enumerate(steps):
+        if made_here:
+            alive[made_here] = storage_bytes[made_here]
+            total += storage_bytes[made_here]
+        per_layer[index] = max(per_layer.get(index, 0), total)
+        for storage in set(reads) | ({made_here} if made_here else set()):
+            if last_read.get(storage, position) <= position and storage in alive:
+                total -= alive.pop(storage)
+    shown = tuple(LayerLive(layer.index, layer.name, per_layer.get(layer.index, 0)) for layer in layers)
+    peak = max(shown, key=lambda live: live.live_bytes)
+    naive = storage_bytes["in"] + sum(prod(layer.output) * size for layer in layers)
+    return LivePlan(batch, dtype, peak.live_bytes, peak.name, naive, shown, analysis.totals.params * DTYPE_BYTES[dtype])

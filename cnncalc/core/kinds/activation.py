@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cnncalc.core.kinds.args import Arg, boolean, number, rate
-from cnncalc.core.kinds.base import Call, Kind, LayerOut, helper_module, same_positions, unchanged
+from cnncalc.core.kinds.base import Call, Kind, LayerOut, a_view, helper_module, one_tensor, same_positions, unchanged
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, n, shape_step
 
 if TYPE_CHECKING:
@@ -80,9 +80,11 @@ class StochasticDepth(nn.Module):
 KINDS = [
     Kind("prelu", _prelu, {"shared": Arg(boolean, False)}, summary="parametric ReLU", explain=_explain_prelu,
          emit=_emit_prelu, category="activation"),
-    Kind("dropout", unchanged, {"rate": Arg(rate, 0.5)}, "rate", summary="dropout", emit=_emit_dropout),
+    Kind("dropout", unchanged, {"rate": Arg(rate, 0.5)}, "rate", summary="dropout", emit=_emit_dropout,
+         storage=a_view),  # in eval, nn.Dropout returns its input
     *(Kind(name, unchanged, {}, summary="activation" if name != "identity" else "no-op", emit=_emit_activation,
-           category="activation" if name != "identity" else "reshape / other")
+           category="activation" if name != "identity" else "reshape / other",
+           storage=a_view if name == "identity" else one_tensor)
       for name in ("relu", "relu6", "gelu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "softmax", "mish",
                    "identity")),
     Kind("leakyrelu", unchanged, {"slope": Arg(number, 0.01)}, "slope", summary="activation", emit=_emit_activation,
@@ -92,5 +94,5 @@ KINDS = [
     Kind("silu", unchanged, {}, None, ("swish",), summary="activation", emit=_emit_activation, category="activation"),
     Kind("stochasticdepth", same_positions, {"rate": Arg(rate, 0.0)}, "rate", ("droppath",),
          summary="stochastic depth: an identity for every figure", emit=helper_module("StochasticDepth", "rate"),
-         helpers=(("StochasticDepth", STOCHASTIC_DEPTH),)),
+         helpers=(("StochasticDepth", STOCHASTIC_DEPTH),), storage=a_view),  # in eval it returns its input
 ]

@@ -4,6 +4,7 @@ share (output per axis, the padding used, floor warnings, unevenness for `cnncal
 
 from __future__ import annotations
 
+from math import prod
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
 from cnncalc.core import formulas as F
@@ -113,6 +114,62 @@ class LayerOut(NamedTuple):
 
 
 
+class Alloc(NamedTuple):
+    """One tensor a layer makes while it runs, for the liveness model (`cnncalc memory`): its elements per sample
+    (0 for a view, which shares the storage of the first tensor it reads) and the tensors it reads: `in0`, `in1`, …
+    (the layer's inputs) or `a0`, `a1`, … (the tensors made before it in this layer). The last is the output."""
+
+    elements: int
+    reads: tuple[str, ...]
+    view: bool = False
+
+
+Storage = Callable[[Call, "LayerOut"], "tuple[Alloc, ...]"]  # the tensors a kind makes, in order
+
+
+def one_tensor(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
+    """What most kinds make: one new tensor of the output's size, reading every input."""
+    return (Alloc(prod(out.output), tuple(f"in{i}" for i in range(len(call.inputs)))),)
+
+
+def a_view(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
+    """A kind whose output is a view of its input (flatten, dropout and identity in eval, a channel slice)."""
+    return (Alloc(0, ("in0",), view=True),)
+
+
+def padded_then(call: Call, out: LayerOut, steps: int, stride_one_same: bool) -> tuple[Alloc, ...]:
+    """A window kind as its export runs it: an explicit padding module first where PyTorch's own padding cannot
+    express the padding (uneven sides; `same` at a stride, or for pools), then `steps` tensors of the output's size
+    (a fused activation adds one). `stride_one_same`: PyTorch's own `padding='same'` covers stride 1."""
+    sizes, c = call.inputs[0][:-1], call.inputs[0][-1]
+    rank = len(sizes)
+    written = call.pads_per_axis("padding", rank)
+    stride = call.per_axis("stride", rank) if call.args.get("stride") is not None else call.per_axis("kernel", rank)
+    pads: tuple[int, ...]
+    if isinstance(written, str):  # same
+        kernel = call.per_axis("kernel", rank)
+        dilation = call.per_axis("dilation", rank) if "dilation" in call.args else (1,) * rank
+        pads = tuple(p for i in range(rank) for p in F.same_padding(sizes[i], kernel[i], stride[i], dilation[i]))
+        explicit = not (stride_one_same and all(s == 1 for s in stride))
+    else:
+        pads = written
+        explicit = any(pads[2 * i] != pads[2 * i + 1] for i in range(rank))
+    allocs: list[Alloc] = []
+    if explicit and any(pads):
+        padded = 1
+        for i in range(rank):
+            padded *= sizes[i] + pads[2 * i] + pads[2 * i + 1]
+        allocs.append(Alloc(padded * c, ("in0",)))
+    for _ in range(steps):
+        allocs.append(Alloc(prod(out.output), (f"a{len(allocs) - 1}",) if allocs else ("in0",)))
+    return tuple(allocs)
+
+
+def fused(call: Call) -> int:
+    """1 when the layer applies a fused `activation:` (its own module, its own tensor), else 0."""
+    return int(call.args.get("activation", "none") not in ("none", "linear"))
+
+
 Emitter = Callable[["Emit"], tuple[str, str]]  # -> (PyTorch constructor source, output channels source)
 Explainer = Callable[["Ctx"], "Parts"]  # -> worked steps by topic
 
@@ -133,6 +190,7 @@ class Kind(NamedTuple):
     emit: Emitter | None = None
     helpers: tuple[tuple[str, str], ...] = ()  # (class name, source) of modules an export defines for it
     category: str = "reshape / other"  # the diagram's colour category
+    storage: Storage = one_tensor  # the tensors it makes while it runs, for `cnncalc memory`
 
 
 def ranked(base: str) -> tuple[str, ...]:

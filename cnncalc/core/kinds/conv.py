@@ -6,11 +6,12 @@ how `explain` works it out, how `export` writes it as PyTorch, and its diagram c
 
 from __future__ import annotations
 
+from math import prod
 from typing import TYPE_CHECKING
 
 from cnncalc.core import formulas as F
 from cnncalc.core.kinds.args import Arg, activation, boolean, nonneg_pair, padding, pair, positive_int
-from cnncalc.core.kinds.base import Call, Kind, LayerOut, geometry, ranked, window
+from cnncalc.core.kinds.base import Alloc, Call, Kind, LayerOut, fused, geometry, padded_then, ranked, window
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, dots, n, output_steps, window_axes
 from cnncalc.core.quantities import fmt_shape
 
@@ -248,6 +249,26 @@ class SeparableConv(nn.Module):
         return self.pointwise(self.depthwise(x))
 '''
 
+def _conv_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
+    # an explicit padding module where PyTorch's own cannot pad so, the convolution, a fused activation's module
+    return padded_then(call, out, 1 + fused(call), stride_one_same=True)
+
+
+def _separable_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
+    # SeparableConv: the depthwise part's map (C·m channels), then the pointwise output (and the activation)
+    allocs = list(padded_then(call, out, 1, stride_one_same=True))
+    depthwise = prod(out.output[:-1]) * call.inputs[0][-1] * call.args["multiplier"]
+    allocs[-1] = allocs[-1]._replace(elements=depthwise)
+    allocs.append(Alloc(prod(out.output), (f"a{len(allocs) - 1}",)))
+    if fused(call):
+        allocs.append(Alloc(prod(out.output), (f"a{len(allocs) - 1}",)))
+    return tuple(allocs)
+
+
+def _deconv_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
+    return tuple(Alloc(prod(out.output), (f"a{i - 1}",) if i else ("in0",)) for i in range(1 + fused(call)))
+
+
 _SPATIAL = {
     "kernel": Arg(pair), "stride": Arg(pair, (1, 1)), "padding": Arg(padding, (0, 0, 0, 0)),
     "dilation": Arg(pair, (1, 1)), "bias": Arg(boolean, True), "activation": Arg(activation, "none"),
@@ -256,15 +277,17 @@ _SPATIAL = {
 KINDS = [
     Kind("conv", _conv, {"filters": Arg(positive_int), **_SPATIAL, "groups": Arg(positive_int, 1)},
          "filters", ("conv1d", "conv2d", "conv3d"), summary="convolution (1-D, 2-D or 3-D: the input's rank)",
-         explain=_explain_conv, emit=_emit_conv, category="convolution"),
+         explain=_explain_conv, emit=_emit_conv, category="convolution", storage=_conv_storage),
     Kind("depthwise", _depthwise, {**_SPATIAL, "multiplier": Arg(positive_int, 1)}, "kernel", ("dwconv",),
-         summary="depthwise convolution", explain=_explain_depthwise, emit=_emit_depthwise, category="convolution"),
+         summary="depthwise convolution", explain=_explain_depthwise, emit=_emit_depthwise, category="convolution",
+         storage=_conv_storage),
     Kind("separable", _separable, {"filters": Arg(positive_int), **_SPATIAL, "multiplier": Arg(positive_int, 1)},
          "filters", ("sepconv",), summary="depthwise separable convolution (Keras SeparableConv2D)",
          explain=_explain_depthwise, emit=_emit_separable, helpers=(("SeparableConv", SEPARABLE_CONV),),
-         category="convolution"),
+         category="convolution", storage=_separable_storage),
     Kind("deconv", _deconv, {"filters": Arg(positive_int), **_SPATIAL, "groups": Arg(positive_int, 1),
                              "output_padding": Arg(nonneg_pair, (0, 0))},
          "filters", ("convtranspose", *ranked("convtranspose"), *ranked("deconv")),
-         summary="transposed convolution", explain=_explain_conv, emit=_emit_deconv, category="convolution"),
+         summary="transposed convolution", explain=_explain_conv, emit=_emit_deconv, category="convolution",
+         storage=_deconv_storage),
 ]

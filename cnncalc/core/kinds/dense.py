@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc.core import formulas as F
 from cnncalc.core.kinds.args import Arg, activation, boolean, positive_int
-from cnncalc.core.kinds.base import Call, Kind, LayerOut
+from cnncalc.core.kinds.base import Alloc, Call, Kind, LayerOut, fused
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, n, shape_step
 from cnncalc.core.quantities import fmt_shape
 
@@ -53,8 +53,13 @@ def _emit_dense(e: Emit) -> tuple[str, str]:
     return e.with_activation([linear]), e.code("units")
 
 
+def _dense_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
+    return tuple(Alloc(out.output[0], (f"a{i - 1}",) if i else ("in0",)) for i in range(1 + fused(call)))
+
+
 KINDS = [
     Kind("dense", _dense, {"units": Arg(positive_int), "bias": Arg(boolean, True),
                            "activation": Arg(activation, "none")}, "units", ("fc", "linear"),
-         summary="fully connected layer", explain=_explain_dense, emit=_emit_dense, category="dense"),
+         summary="fully connected layer", explain=_explain_dense, emit=_emit_dense, category="dense",
+         storage=_dense_storage),
 ]

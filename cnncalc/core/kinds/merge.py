@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from math import prod
 
 from cnncalc.core.kinds.args import Arg, skipped_mode
-from cnncalc.core.kinds.base import AXES, Call, Emitter, Kind, LayerOut, Shape
+from cnncalc.core.kinds.base import AXES, Alloc, Call, Emitter, Kind, LayerOut, Shape
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, n, no_weights, shape_step
 from cnncalc.core.problems import SpecError
 from cnncalc.core.quantities import fmt_shape
@@ -212,19 +212,28 @@ class Concat(nn.Module):
         return torch.cat(xs, dim=1)
 '''
 
+def _chained(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
+    # Add, Subtract, Multiply as exported: ((in0 ∘ in1) ∘ in2) ∘ …, one output-sized tensor per operation
+    size = prod(out.output)
+    return tuple(Alloc(size, ("in0", "in1") if i == 0 else (f"a{i - 1}", f"in{i + 1}"))
+                 for i in range(len(call.inputs) - 1))
+
+
 # Every merge: what an input that is not built means (see Expander._merge_sources).
 _MERGE = {"skipped": Arg(skipped_mode, "input")}
 
 KINDS = [
     Kind("add", _add, _MERGE, "from", merge=True, summary="element-wise sum", explain=_explain_add, emit=_merge("Add"),
-         helpers=(("Add", ADD),), category="merge"),
+         helpers=(("Add", ADD),), category="merge", storage=_chained),
     Kind("subtract", _subtract, _MERGE, "from", ("sub",), merge=True, summary="element-wise difference of two inputs",
-         explain=_explain_subtract, emit=_merge("Subtract"), helpers=(("Subtract", SUBTRACT),), category="merge"),
+         explain=_explain_subtract, emit=_merge("Subtract"), helpers=(("Subtract", SUBTRACT),), category="merge",
+         storage=_chained),
     Kind("shortcut", _shortcut, _MERGE, "from", merge=True,
          summary="Darknet's shortcut: a + b over the channels and positions both have; a's shape",
          emit=_merge("Shortcut"), helpers=(("Shortcut", SHORTCUT),), category="merge"),
     Kind("multiply", _multiply, _MERGE, "from", merge=True, summary="element-wise product (broadcasts a 1×1×C gate)",
-         explain=_explain_multiply, emit=_merge("Multiply"), helpers=(("Multiply", MULTIPLY),), category="merge"),
+         explain=_explain_multiply, emit=_merge("Multiply"), helpers=(("Multiply", MULTIPLY),), category="merge",
+         storage=_chained),
     Kind("concat", _concat, _MERGE, "from", merge=True, summary="concatenation along channels", explain=_explain_concat,
          emit=_merge("Concat"), helpers=(("Concat", CONCAT),), category="merge"),
 ]

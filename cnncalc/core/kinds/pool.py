@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cnncalc.core.kinds.args import Arg, boolean, padding, pair
-from cnncalc.core.kinds.base import Call, Emitter, Kind, LayerOut, geometry, ranked, whole, window
+from cnncalc.core.kinds.base import Alloc, Call, Emitter, Kind, LayerOut, geometry, padded_then, ranked, whole, window
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, no_weights, output_steps, shape_step, spatial_names, \
     window_axes, n
 from cnncalc.core.quantities import fmt_shape
@@ -134,12 +134,18 @@ def _adaptive(module: str) -> Emitter:
     return emit
 
 
+def _pool_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
+    # a max pool pads with −∞ through its own module; an average pool's `same` at stride 1 is PyTorch's own
+    return padded_then(call, out, 1, stride_one_same=call.kind != "maxpool")
+
+
 _POOL = {"kernel": Arg(pair), "stride": Arg(pair, None, "kernel"), "padding": Arg(padding, (0, 0, 0, 0)),
          "ceil": Arg(boolean, False)}
 
 KINDS = [
     *(Kind(name, _pool, _POOL, "kernel", ranked(name) if name != "sumpool" else (), summary=name[:-4] + " pooling",
-           explain=_explain_pool, emit=_emit_pool, category="pooling") for name in ("maxpool", "avgpool", "sumpool")),
+           explain=_explain_pool, emit=_emit_pool, category="pooling", storage=_pool_storage)
+      for name in ("maxpool", "avgpool", "sumpool")),
     Kind("globalavgpool", _global_pool, {}, None, ranked("globalavgpool"), summary="global average pooling to 1×1×C",
          explain=_explain_global_pool, emit=_global("nn.AdaptiveAvgPool"), category="pooling"),
     Kind("globalmaxpool", _global_pool, {}, None, ranked("globalmaxpool"), summary="global max pooling to 1×1×C",

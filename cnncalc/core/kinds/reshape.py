@@ -13,7 +13,7 @@ from math import prod
 
 from cnncalc.core.kinds.args import UPSAMPLE_RANK, Arg, channel_range, nonneg_int, padding, pair, positive_int, \
     upsample_mode
-from cnncalc.core.kinds.base import Call, Kind, LayerOut, divides, helper_module, ranked, same_positions, whole
+from cnncalc.core.kinds.base import Call, Kind, LayerOut, a_view, divides, helper_module, ranked, same_positions, whole
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, dots, no_weights, shape_step, spatial_names
 from cnncalc.core.quantities import fmt_shape
 
@@ -267,8 +267,9 @@ KINDS = [
                                  "mode": Arg(upsample_mode, "nearest")}, "scale", ranked("upsample"),
          summary="upsampling", explain=_explain_upsample, emit=_emit_upsample),
     Kind("crop", _crop, {"cropping": Arg(padding)}, "cropping", ranked("crop"), summary="cropping",
-         explain=_explain_border, emit=_emit_crop),
-    Kind("flatten", _flatten, {}, summary="flatten to a vector", explain=_explain_flatten, emit=_emit_flatten),
+         explain=_explain_border, emit=_emit_crop, storage=a_view),
+    Kind("flatten", _flatten, {}, summary="flatten to a vector", explain=_explain_flatten, emit=_emit_flatten,
+         storage=a_view),
     Kind("spacetodepth", _space_to_depth, {"block": Arg(positive_int)}, "block", ("pixelunshuffle", "reorg"),
          summary="space to depth: block×block positions become channels (PixelUnshuffle, Darknet's reorg)",
          emit=_emit_space_to_depth),
@@ -278,7 +279,8 @@ KINDS = [
          summary="channel shuffle (ShuffleNet)", emit=helper_module("ChannelShuffle", "groups"),
          helpers=(("ChannelShuffle", CHANNEL_SHUFFLE),)),
     Kind("slice", _slice, {"channels": Arg(channel_range)}, "channels", summary="a range of channels",
-         emit=_emit_slice, helpers=(("Channels", CHANNELS),)),
+         emit=_emit_slice, helpers=(("Channels", CHANNELS),), storage=a_view),
     Kind("split", _split, {"parts": Arg(positive_int), "index": Arg(nonneg_int, 0)}, "parts",
-         summary="one of equal parts of the channels", emit=_emit_split, helpers=(("Channels", CHANNELS),)),
+         summary="one of equal parts of the channels", emit=_emit_split, helpers=(("Channels", CHANNELS),),
+         storage=a_view),
 ]

@@ -1,0 +1,131 @@
+"""`cnncalc memory`: peak live memory of an inference, by hand on small networks and, in the torch tier, measured
+to the byte on the exported modules of bundled networks run as PyTorch frees tensors (torch.fx, last use)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from cnncalc.cli.app import app
+from cnncalc.core.memory import liveness
+from cnncalc.memory.render import fit
+from conftest import bundled_analysis, run
+
+runner = CliRunner()
+
+# The docs' example (docs/memory.md): a skip keeps the block's input alive across the branch.
+SKIP = """input: [8, 8, 4]
+layers:
+  - conv: {filters: 4, kernel: 3, padding: 1, name: a}
+  - conv: {filters: 4, kernel: 3, padding: 1, activation: relu, name: b}
+  - add: [a, b]
+  - flatten
+  - dense: 10
+"""
+
+
+def test_liveness_of_a_skip_by_hand() -> None:
+    # one 8×8×4 map is 256 values = 1,024 B in float32
+    plan = liveness(run(SKIP))
+    live = {layer.name: layer.live_bytes for layer in plan.layers}
+    # a: input + a's output; b: a (read again by the add) + the conv's output + the activation's output, the
+    # input already freed; add: a, b, the sum; flatten: a view of the sum; dense: the sum + 10 values
+    assert live == {"a": 2 * 1024, "b": 3 * 1024, "add1": 3 * 1024, "flatten1": 1024, "dense1": 1024 + 40}
+    assert (plan.peak_bytes, plan.peak_layer) == (3 * 1024, "b")
+    assert plan.naive_sum_bytes == 5 * 1024 + 40  # the input, a, b, the sum, flatten's 256 values, dense's 10
+    assert plan.param_bytes == run(SKIP).totals.params * 4
+
+
+def test_liveness_scales_with_the_batch_and_the_value_size() -> None:
+    one, eight = liveness(run(SKIP)), liveness(run(SKIP), batch=8, dtype="float16")
+    assert eight.peak_bytes == one.peak_bytes * 8 // 2 and eight.peak_layer == one.peak_layer
+
+
+# VGG-16: 553,430,176 B of float32 weights, 25,690,112 B of peak live activations per sample
+@pytest.mark.parametrize("budget, batch", [(10**9, 17), (24 * 2**30, 981), (500 * 2**20, 0)])
+def test_fit_is_exact_arithmetic(budget: int, batch: int) -> None:
+    plan = liveness(bundled_analysis("vgg16"))
+    assert plan.param_bytes == 138_357_544 * 4
+    assert fit(plan, budget, "x").max_batch == max((budget - plan.param_bytes) // 25_690_112, 0) == batch
+
+
+def test_memory_command_text_and_json() -> None:
+    result = runner.invoke(app, ["memory", "vgg16", "--fit", "24GiB"])
+    assert result.exit_code == 0, result.stderr
+    assert "peak live activations  24.50 MiB (25,690,112 B) while block1_conv1 runs" in result.stdout
+    assert "fits 24GiB             batch 981: 527.79 MiB + 981 × 24.50 MiB ≤ 24.00 GiB" in result.stdout
+    data = json.loads(runner.invoke(app, ["memory", "vgg16", "--format", "json", "--batch", "2"]).stdout)
+    assert data["inference_peak_bytes"] == 2 * 25_690_112 and data["peak_layer"] == "block1_conv1"
+    assert data["weights_flash_bytes"] == {"float32": 553_430_176, "float16": 276_715_088, "int8": 138_357_544,
+                                           "int4": 69_178_772}
+    assert data["max_batch"] is None and len(data["layers"]) == len(bundled_analysis("vgg16").rows)
+
+
+@pytest.mark.parametrize("args, option", [(["--fit", "lots"], "--fit"), (["--batch", "0"], "--batch"),
+                                          (["--format", "csv"], "--format"), (["--dtype", "int2"], "--dtype")])
+def test_memory_command_misuse(args: list[str], option: str) -> None:
+    result = runner.invoke(app, ["memory", "lenet5", *args])
+    assert result.exit_code == 2 and option in result.stderr
+
+
+# --- the torch tier: measured on the exported module ---------------------------------------------------
+
+# One network of each family, every kind the bundled files use (1-D, 2-D, 3-D; skips, concatenations, views,
+# same padding, squeeze-and-excitation, channel shuffles, layer norms, transposed convolutions).
+MEASURED = ["alexnet", "vgg16", "resnet18", "resnet50", "resnext50_32x4d", "densenet121", "googlenet", "inception_v3",
+            "mobilenet_v1", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0", "efficientnet_v2_s",
+            "mnasnet0_5", "regnet_y_400mf", "shufflenet_v2_x0_5", "squeezenet1_1", "convnext_tiny", "lenet5", "m5",
+            "r3d_18", "unet"]
+
+
+def measured_peak(name: str, batch: int) -> int:
+    """The peak of live activation storage (parameters and buffers apart) while torch.fx runs the exported module
+    in eval, each value freed after its last use: measured after every node, its inputs still alive."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed; install torch==2.13.0 to measure")
+    from torch import fx
+
+    from cnncalc.export.pytorch import export_pytorch
+    from exported_torch import load_module
+
+    exported = export_pytorch(bundled_analysis(name))
+    namespace = load_module(exported.code)
+    model = namespace[exported.class_name]().eval()
+
+    class Tracer(fx.Tracer):
+        # the export's helpers that read shapes in Python are run whole (each makes one tensor, or a view)
+        def is_leaf_module(self, module: torch.nn.Module, qualname: str) -> bool:
+            return type(module).__name__ in {"SamePad", "Padding", "Pad", "Crop", "ChannelShuffle", "Channels",
+                                             "ChannelLayerNorm", "LayerScale", "StochasticDepth"} \
+                or super().is_leaf_module(module, qualname)
+
+    fixed = {t.untyped_storage().data_ptr() for t in [*model.parameters(), *model.buffers()]}
+
+    class Live(fx.Interpreter):
+        peak = 0
+
+        def run_node(self, node: fx.Node) -> object:
+            result = super().run_node(node)
+            values = [*self.env.values(), result]
+            tensors = [v for v in values if isinstance(v, torch.Tensor)]
+            storages = {t.untyped_storage().data_ptr(): t.untyped_storage().nbytes() for t in tensors}
+            Live.peak = max(Live.peak, sum(n for ptr, n in storages.items() if ptr not in fixed))
+            return result
+
+    graph = fx.GraphModule(model, Tracer().trace(model))
+    with torch.no_grad():
+        Live(graph, garbage_collect_values=True).run(torch.zeros((batch,) + tuple(namespace["INPUT_SHAPE"][1:])))
+    return Live.peak
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", MEASURED)
+def test_peak_live_memory_equals_pytorch_to_the_byte(name: str) -> None:
+    assert liveness(bundled_analysis(name)).peak_bytes == measured_peak(name, 1)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["lenet5", "resnet18", "mobilenet_v3_small"])
+def test_peak_live_memory_at_batch_8(name: str) -> None:
+    assert liveness(bundled_analysis(name), batch=8).peak_bytes == measured_peak(name, 8)
