@@ -129,3 +129,25 @@ def test_peak_live_memory_equals_pytorch_to_the_byte(name: str) -> None:
 @pytest.mark.parametrize("name", ["lenet5", "resnet18", "mobilenet_v3_small"])
 def test_peak_live_memory_at_batch_8(name: str) -> None:
     assert liveness(bundled_analysis(name), batch=8).peak_bytes == measured_peak(name, 8)
+
+
+def test_peak_memory_budget_in_expect_on_the_command_line_and_in_the_config(tmp_path) -> None:
+    from cnncalc.check.config import load_config
+    from cnncalc.check.files import check_file
+    from cnncalc.core.quantities import parse_quantity
+
+    path = tmp_path / "net.yaml"
+    path.write_text(SKIP + "expect:\n  max_peak_memory: 1KB\n", encoding="utf-8")
+    (problem,) = check_file(str(path)).problems
+    plan = liveness(run(SKIP))
+    assert problem.rule == "budget-exceeded" and (problem.line, problem.column) == (9, 20)
+    assert problem.message.startswith(f"{plan.param_bytes + plan.peak_bytes:,} bytes")
+    path.write_text(SKIP, encoding="utf-8")
+    assert check_file(str(path), {"max_peak_memory": parse_quantity("1MB", memory=True)}).problems == []
+    assert check_file(str(path), {"max_peak_memory": parse_quantity("1KB", memory=True)}).problems[0].rule == \
+        "budget-exceeded"
+    config = tmp_path / ".cnncalc.yaml"
+    config.write_text("max-peak-memory: 2KiB\n", encoding="utf-8")
+    assert load_config(str(config)).budgets["max_peak_memory"].value == 2048
+    result = runner.invoke(app, ["check", str(path), "--max-peak-memory", "1KB"])
+    assert result.exit_code == 1 and "--max-peak-memory 1KB" in result.stdout

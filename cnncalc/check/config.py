@@ -2,7 +2,7 @@
 
 Settings live in `.cnncalc.yaml` (or `.cnncalc.yml`) or in `[tool.cnncalc]` of `pyproject.toml`, found by
 walking up from the checked paths; `--config PATH` names one. Keys: `select`, `ignore`, `extend-error`
-(rule ids), `exclude` (globs), `max-params`, `max-macs`, `max-memory` (budgets) and `strict`.
+(rule ids), `exclude` (globs), `max-params`, `max-macs`, `max-memory`, `max-peak-memory` (budgets) and `strict`.
 A problem in the configuration is a `SpecError` at the file's own line and column (rule `invalid-config`).
 """
 
@@ -18,8 +18,10 @@ from cnncalc.core.quantities import Quantity
 from cnncalc.core.problems import ERROR, Located, Problem, SpecError, did_you_mean
 
 CONFIG_NAMES = (".cnncalc.yaml", ".cnncalc.yml", "pyproject.toml")
-KEYS = ("select", "ignore", "extend-error", "exclude", "max-params", "max-macs", "max-memory", "strict")
-BUDGET_KEYS = {"max-params": "max_params", "max-macs": "max_macs", "max-memory": "max_memory"}
+KEYS = ("select", "ignore", "extend-error", "exclude", "max-params", "max-macs", "max-memory", "max-peak-memory",
+        "strict")
+BUDGET_KEYS = {"max-params": "max_params", "max-macs": "max_macs", "max-memory": "max_memory",
+               "max-peak-memory": "max_peak_memory"}
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,7 @@ def _setting(config: Config, key: str, entry: _Entry, root: str) -> Config:
             raise entry.where.error("invalid-config", "`strict` is true or false")
         return replace(config, strict=entry.value)
     try:
-        quantity = parse_quantity(entry.value, memory=key == "max-memory")
+        quantity = parse_quantity(entry.value, memory=key.endswith("memory"))
     except ValueError as exc:
         raise entry.where.error("invalid-config", f"`{key}`: {exc}") from None
     return replace(config, budgets={**config.budgets, BUDGET_KEYS[key]: quantity})

@@ -37,8 +37,11 @@ def _count_problem(where: Located, key: str, quantity: Quantity, actual: int, la
             return None
         what = {"max_params": "parameters", "max_macs": "multiply-adds",
                 "max_memory": f"bytes ({human_bytes(actual)}) of float32 inference memory (parameters + "
-                              "activations)"}[key]
-        limit = f"{quantity.value:,}" if key != "max_memory" else f"{quantity.value:,} bytes = {human_bytes(quantity.value)}"
+                              "activations)",
+                "max_peak_memory": f"bytes ({human_bytes(actual)}) of float32 parameters and peak live activations "
+                                   "(`cnncalc memory`)"}[key]
+        limit = (f"{quantity.value:,}" if not key.endswith("memory") else
+                 f"{quantity.value:,} bytes = {human_bytes(quantity.value)}")
         return where.problem("budget-exceeded", f"{actual:,} {what} exceed the budget {label or key + ':'} "
                              f"{quantity.text} ({limit}); shrink the network or raise the budget")
     if quantity.matches(actual):
@@ -55,6 +58,11 @@ def expectations(analysis: Analysis, budgets: dict[str, Quantity] | None = None)
         "max_params": analysis.totals.params, "max_macs": analysis.totals.macs,
         "max_memory": inference_memory(analysis),
     }
+    if "max_peak_memory" in analysis.spec.expect or "max_peak_memory" in (budgets or {}):
+        from cnncalc.core.memory import liveness
+
+        plan = liveness(analysis)
+        actual["max_peak_memory"] = plan.param_bytes + plan.peak_bytes
     problems = []
     for key, (value, where) in analysis.spec.expect.items():
         if key == "output":

@@ -338,6 +338,9 @@ def check(
     max_memory: Optional[str] = typer.Option(
         None, "--max-memory", metavar="BYTES",
         help="Budget of float32 inference memory (parameters + activations), e.g. 500MB."),
+    max_peak_memory: Optional[str] = typer.Option(
+        None, "--max-peak-memory", metavar="BYTES",
+        help="Budget of float32 parameters plus peak live activations (`cnncalc memory`), e.g. 100MB."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the problems, no summary line."),
     jobs: str = typer.Option("0", "--jobs", "-j", metavar="N",
                              help="Worker processes; 0 (the default) uses every core when there are many files."),
@@ -360,7 +363,7 @@ def check(
     # it after every few files (composing YAML allocates many objects). Files are independent.
     gc.freeze()
     settings = cfg.for_check(config, list(paths), list(select), list(ignore), list(exclude))
-    budgets = {**settings.budgets, **options.budgets(max_params, max_macs, max_memory)}
+    budgets = {**settings.budgets, **options.budgets(max_params, max_macs, max_memory, max_peak_memory)}
     name = options.check_format(fmt, REPORTER_BY_NAME)
     run = check_run.CheckRun(settings, budgets, options.workers(jobs), options.set_vars(set_), report_dir)
     files = check_run.files(settings, list(paths))

@@ -164,10 +164,12 @@ def budget(text: str | None, name: str, memory: bool = False) -> Quantity | None
         misuse(str(exc), name)
 
 
-def budgets(max_params: str | None, max_macs: str | None, max_memory: str | None) -> dict[str, Any]:
+def budgets(max_params: str | None, max_macs: str | None, max_memory: str | None,
+            max_peak_memory: str | None = None) -> dict[str, Any]:
     """The budgets given on the command line, by config key (only those given)."""
     given = (("max_params", budget(max_params, "--max-params")), ("max_macs", budget(max_macs, "--max-macs")),
-             ("max_memory", budget(max_memory, "--max-memory", memory=True)))
+             ("max_memory", budget(max_memory, "--max-memory", memory=True)),
+             ("max_peak_memory", budget(max_peak_memory, "--max-peak-memory", memory=True)))
     return {key: value for key, value in given if value}
 
 

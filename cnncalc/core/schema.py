@@ -288,7 +288,7 @@ def _definitions() -> dict[str, Any]:
 def _top_parts() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The schemas of `expect`, `vars` and `defaults`, each used at the top level and again inside."""
     expect = {key: _ref("count", title=key) for key in EXPECT_COUNTS}
-    expect.update({key: _ref("memory" if key == "max_memory" else "count", title=key,
+    expect.update({key: _ref("memory" if key.endswith("memory") else "count", title=key,
                              description=f"A budget: the network's {key[4:]} must not exceed it.")
                    for key in EXPECT_BUDGETS})
     expect["output"] = _ref("shape", title="output", description="The final output shape, e.g. [1000].")
@@ -378,6 +378,8 @@ _SETTING_HELP = {
     "max-params": "Parameter budget for every checked file, e.g. 5M.",
     "max-macs": "Multiply-add budget for every checked file, e.g. 1.5G.",
     "max-memory": "Budget of float32 inference memory (parameters + activations) for every file, e.g. 500MB.",
+    "max-peak-memory": "Budget of float32 parameters plus the peak live activations of one sample (as `cnncalc "
+                       "memory` computes them) for every file, e.g. 100MB.",
     "strict": "Fail on warnings too, as --strict does.",
 }
 
@@ -404,6 +406,7 @@ def config_schema() -> dict[str, Any]:
         "extend-error": _rule_ids(lambda rule: rule.level != ERROR),
         "exclude": {"anyOf": [glob, {"type": "array", "items": glob}]},
         "max-params": _count(False), "max-macs": _count(False), "max-memory": _count(True),
+        "max-peak-memory": _count(True),
         "strict": {"type": "boolean"},
     }
     properties = {key: {**values[key], "title": key, "description": _SETTING_HELP[key]} for key in KEYS}

@@ -17,7 +17,7 @@ from cnncalc.core.yamlsafe import MAP, MERGE, STR, MappingNode, Node, ScalarNode
 Shape = tuple[int, ...]
 TOP_KEYS = ("name", "description", "input", "vars", "defaults", "blocks", "layers", "expect", "variants")
 EXPECT_COUNTS = ("params", "trainable", "non_trainable", "macs")
-EXPECT_BUDGETS = ("max_params", "max_macs", "max_memory")
+EXPECT_BUDGETS = ("max_params", "max_macs", "max_memory", "max_peak_memory")
 EXPECT_KEYS = EXPECT_COUNTS + EXPECT_BUDGETS + ("output",)
 OPTIONS = ("name", "from", "repeat", "if")
 VARIANT_KEYS = ("vars", "expect", "description")
@@ -480,7 +480,7 @@ def _parse_expect(node: Node, path: str) -> dict[str, tuple[Any, Located]]:
             expect[key] = (tuple(raw), where)
             continue
         try:
-            quantity: Quantity = parse_quantity(raw, memory=key == "max_memory")
+            quantity: Quantity = parse_quantity(raw, memory=key.endswith("memory"))
         except ValueError as exc:
             raise where.error("invalid-value", f"expect.{key}: {exc}") from None
         expect[key] = (quantity, where)
