@@ -55,7 +55,8 @@ def test_memory_command_text_and_json() -> None:
     result = runner.invoke(app, ["memory", "vgg16", "--fit", "24GiB"])
     assert result.exit_code == 0, result.stderr
     assert "peak live activations  24.50 MiB (25,690,112 B) while block1_conv1 runs" in result.stdout
-    assert "fits 24GiB             batch 981: 527.79 MiB + 981 × 24.50 MiB ≤ 24.00 GiB" in result.stdout
+    assert "fits 24GiB             batch 981 for inference: 527.79 MiB of weights + 981 × 24.50 MiB ≤ 24.00 GiB" \
+        in result.stdout
     data = json.loads(runner.invoke(app, ["memory", "vgg16", "--format", "json", "--batch", "2"]).stdout)
     assert data["inference_peak_bytes"] == 2 * 25_690_112 and data["peak_layer"] == "block1_conv1"
     assert data["weights_flash_bytes"] == {"float32": 553_430_176, "float16": 276_715_088, "int8": 138_357_544,
@@ -151,3 +152,68 @@ def test_peak_memory_budget_in_expect_on_the_command_line_and_in_the_config(tmp_
     assert load_config(str(config)).budgets["max_peak_memory"].value == 2048
     result = runner.invoke(app, ["check", str(path), "--max-peak-memory", "1KB"])
     assert result.exit_code == 1 and "--max-peak-memory 1KB" in result.stdout
+
+
+def test_saved_for_backward_by_hand() -> None:
+    from cnncalc.core.memory import saved_for_backward
+
+    # conv a saves the input; conv b saves a; b's relu saves its output; the add saves nothing; the dense saves
+    # its input, a view (flatten) of the sum: four 1,024 B maps per sample
+    assert saved_for_backward(run(SKIP)) == 4 * 1024
+    assert saved_for_backward(run(SKIP), batch=3, dtype="float16") == 3 * 4 * 512
+    pooled = run("input: [8, 8, 4]\nlayers:\n  - batchnorm\n  - maxpool: 2\n  - dropout: 0.5\n")
+    # batch norm: its input and two float32 statistics per channel (shared by the batch); max pool: its input
+    # (batch norm's output) and int64 indices; dropout in training: a new tensor and a float32 mask
+    assert saved_for_backward(pooled, batch=2) == 2 * (1024 + 1024 + 16 * 4 * 8 + 16 * 4 * 4) + 2 * 4 * 4
+
+
+def test_training_figures_and_fit() -> None:
+    result = runner.invoke(app, ["memory", "resnet50", "--train", "--fit", "24GiB", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    trainable = bundled_analysis("resnet50").totals.trainable
+    assert data["grad_bytes"] == trainable * 4 and data["optimizer_state_bytes"] == 2 * trainable * 4
+    assert data["training_bytes"] == (data["param_bytes"] + data["grad_bytes"] + data["optimizer_state_bytes"]
+                                      + data["saved_for_backward_bytes"])
+    from cnncalc.core.memory import saved_for_backward
+
+    per_sample = saved_for_backward(bundled_analysis("resnet50"), 2) - saved_for_backward(bundled_analysis("resnet50"))
+    shared = saved_for_backward(bundled_analysis("resnet50")) - per_sample
+    fixed = data["param_bytes"] + data["grad_bytes"] + data["optimizer_state_bytes"] + shared
+    assert data["max_batch"] == (24 * 2**30 - fixed) // per_sample
+    assert fixed + data["max_batch"] * per_sample <= 24 * 2**30 < fixed + (data["max_batch"] + 1) * per_sample
+
+
+def measured_saved(name: str, batch: int) -> int:
+    """Bytes autograd keeps for the backward pass of the exported module in training mode (saved_tensors_hooks),
+    each storage once, parameters and buffers apart."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed; install torch==2.13.0 to measure")
+    from cnncalc.export.pytorch import export_pytorch
+    from exported_torch import load_module
+
+    exported = export_pytorch(bundled_analysis(name))
+    namespace = load_module(exported.code)
+    model = namespace[exported.class_name]().train()
+    fixed = {t.untyped_storage().data_ptr() for t in [*model.parameters(), *model.buffers()]}
+    storages: dict[int, int] = {}
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in fixed:
+            storages[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        model(torch.randn((batch,) + tuple(namespace["INPUT_SHAPE"][1:])))
+    return sum(storages.values())
+
+
+# mobilenet_v1's block is used with `same` and with [0, 1, 0, 1] padding, so its export pads at run time with a
+# module of its own, whose padded copy autograd then saves (2,077,696 B at batch 2) where PyTorch's own padding
+# would not; the others are left out for time (each is the same kinds at larger sizes).
+@pytest.mark.torch
+@pytest.mark.parametrize("name", [n for n in MEASURED if n not in ("mobilenet_v1", "inception_v3", "unet", "r3d_18")])
+def test_saved_for_backward_equals_pytorch_to_the_byte(name: str) -> None:
+    from cnncalc.core.memory import saved_for_backward
+
+    assert saved_for_backward(bundled_analysis(name), batch=2) == measured_saved(name, 2)

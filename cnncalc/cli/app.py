@@ -490,6 +490,10 @@ def memory(
     dtype: str = typer.Option("float32", "--dtype", metavar=DTYPES, help="Value type of weights and activations."),
     fit: Optional[str] = typer.Option(None, "--fit", metavar="SIZE",
                                       help="Device memory (24GiB, 512MB): the largest batch that fits."),
+    train: bool = typer.Option(False, "--train", help="Also one training step: what the forward pass saves for the "
+                                                     "backward pass, gradients and optimizer state."),
+    optimizer: str = typer.Option("adam", "--optimizer", metavar="sgd|momentum|adam",
+                                  help="With --train: state per trainable parameter (0, 1 or 2 values)."),
     fmt: str = typer.Option("text", "--format", "-f", metavar="text|json", help="Output format."),
     input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE", help="Override the input."),
     set_: Optional[list[str]] = _SET,
@@ -507,8 +511,10 @@ def memory(
     budget = options.budget(fit, "--fit", memory=True)
     analysis = options.analysed(spec, input, set_)
     plan = liveness(analysis, count, size)
-    fitted = memory_render.fit(plan, budget.value, budget.text) if budget is not None else None
-    textout.write_output(None, memory_render.FORMATS[fmt](analysis, plan, fitted))
+    trained = memory_render.training(analysis, plan, options.choice(optimizer, OPTIMIZER_STATES, "--optimizer")) \
+        if train else None
+    fitted = memory_render.fit(plan, budget.value, budget.text, trained) if budget is not None else None
+    textout.write_output(None, memory_render.FORMATS[fmt](analysis, plan, fitted, trained))
 
 
 @app.command("export", cls=Command)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # the CLI reads the registries below for its --help, without the analysis chain
     from cnncalc.core.analysis import Analysis
+    from cnncalc.core.kinds.base import Extra
 
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 # Values of optimizer state kept per trainable parameter.
@@ -78,6 +79,57 @@ class LivePlan(NamedTuple):
     param_bytes: int  # every parameter and buffer in `dtype`
 
 
+class _Step(NamedTuple):
+    """One tensor a layer makes (or a view), with the storages it reads and, for training, what it saves."""
+
+    layer: int
+    reads: list[str]
+    made: str  # the storage it makes, "" for a view
+    saves: list[str]
+    extra: tuple[Extra, ...]
+
+
+def _steps(analysis: Analysis, training: bool) -> tuple[list[_Step], dict[str, int], dict[int, str]]:
+    """Every layer's tensors in execution order (`Kind.storage`), with storages named and sized in elements per
+    sample: "in" for the network's input, "<layer>.<n>" for a tensor a layer makes; a view names its source's."""
+    from cnncalc.core.kinds import KINDS
+    from cnncalc.core.network import INPUT
+
+    elements: dict[str, int] = {"in": prod(analysis.network.input)}
+    output_of: dict[int, str] = {INPUT: "in"}
+    steps: list[_Step] = []
+    for layer in analysis.network.layers:
+        allocs = KINDS[layer.kind].storage(layer.call(list(layer.input_shapes)), layer.out)
+        made: list[str] = []
+        for n, alloc in enumerate(allocs):
+            def named(ref: str) -> str:
+                if ref == "self":
+                    return made[n]
+                return output_of[layer.sources[int(ref[2:])]] if ref.startswith("in") else made[int(ref[1:])]
+            reads = [named(r) for r in alloc.reads]
+            if alloc.view and not (training and alloc.train_new):
+                made.append(reads[0])
+                steps.append(_Step(layer.index, reads, "", [], alloc.extra))
+                continue
+            made.append(f"{layer.index}.{n}")
+            elements[made[-1]] = alloc.elements
+            steps.append(_Step(layer.index, reads, made[-1], [named(r) for r in alloc.saves], alloc.extra))
+        output_of[layer.index] = made[-1]
+    return steps, elements, output_of
+
+
+def saved_for_backward(analysis: Analysis, batch: int = 1, dtype: str = "float32") -> int:
+    """Bytes the forward pass of one training step keeps for the backward pass, weights apart: every tensor an
+    operation saves (its input, or its output: `Kind.storage`, as PyTorch 2.13's autograd saves them), each
+    storage once however many operations save it, and what they save besides (max pooling's int64 indices,
+    dropout's float32 mask, normalisations' float32 statistics). Every tensor of `dtype`."""
+    steps, elements, _ = _steps(analysis, training=True)
+    size = DTYPE_BYTES[dtype]
+    saved = {storage for step in steps for storage in step.saves}
+    extra = sum(e.elements * e.bytes_each * (batch if e.per_sample else 1) for step in steps for e in step.extra)
+    return sum(elements[storage] for storage in saved) * size * batch + extra
+
+
 def liveness(analysis: Analysis, batch: int = 1, dtype: str = "float32") -> LivePlan:
     """Bytes alive at once through one inference (weights apart), layer by layer in execution order.
 
@@ -87,30 +139,11 @@ def liveness(analysis: Analysis, batch: int = 1, dtype: str = "float32") -> Live
     is a second tensor, an explicit padding module a third: `Kind.storage`), and its output. A view (flatten,
     dropout in eval, a channel slice) shares its source's storage and keeps it alive. The output lives to the end.
     """
-    from cnncalc.core.kinds import KINDS
-    from cnncalc.core.network import INPUT
-
     size = DTYPE_BYTES[dtype] * batch
     layers = analysis.network.layers
-    # Storages: "in" (the network's input) and one per tensor made; a tensor name maps to its storage.
-    storage_bytes: dict[str, int] = {"in": prod(analysis.network.input) * size}
-    output_of: dict[int, str] = {INPUT: "in"}
-    steps: list[tuple[int, list[str], str]] = []  # (layer index, storages read, storage made or "")
-    for layer in layers:
-        allocs = KINDS[layer.kind].storage(layer.call(list(layer.input_shapes)), layer.out)
-        made: list[str] = []
-        for n, alloc in enumerate(allocs):
-            reads = [output_of[layer.sources[int(r[2:])]] if r.startswith("in") else made[int(r[1:])]
-                     for r in alloc.reads]
-            if alloc.view:
-                made.append(reads[0])
-                steps.append((layer.index, reads, ""))
-                continue
-            name = f"{layer.index}.{n}"
-            storage_bytes[name] = alloc.elements * size
-            made.append(name)
-            steps.append((layer.index, reads, name))
-        output_of[layer.index] = made[-1]
+    walked, elements, output_of = _steps(analysis, training=False)
+    storage_bytes = {name: count * size for name, count in elements.items()}
+    steps = [(step.layer, step.reads, step.made) for step in walked]
     last_read: dict[str, int] = {}
     for position, (_, reads, _) in enumerate(steps):
         for storage in reads:

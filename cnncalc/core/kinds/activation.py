@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cnncalc.core.kinds.args import Arg, boolean, number, rate
-from cnncalc.core.kinds.base import Call, Kind, LayerOut, a_view, helper_module, one_tensor, same_positions, unchanged
+from math import prod
+
+from cnncalc.core.kinds.base import Alloc, Call, Extra, Kind, LayerOut, a_view, activation_alloc, helper_module, \
+    same_positions, saves_input, unchanged
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, n, shape_step
 
 if TYPE_CHECKING:
@@ -77,21 +80,31 @@ class StochasticDepth(nn.Module):
         return x * mask / keep
 '''
 
+def _activation_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
+    return (activation_alloc(call.kind, "in0", prod(out.output)),)
+
+
+def _dropout_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
+    # in eval nn.Dropout returns its input; in training it makes a new tensor and saves a float32 mask (CPU)
+    return (Alloc(prod(out.output), ("in0",), view=True, train_new=True, extra=(Extra(prod(out.output), 4),)),)
+
+
 KINDS = [
     Kind("prelu", _prelu, {"shared": Arg(boolean, False)}, summary="parametric ReLU", explain=_explain_prelu,
-         emit=_emit_prelu, category="activation"),
+         emit=_emit_prelu, category="activation", storage=saves_input),
     Kind("dropout", unchanged, {"rate": Arg(rate, 0.5)}, "rate", summary="dropout", emit=_emit_dropout,
-         storage=a_view),  # in eval, nn.Dropout returns its input
+         storage=_dropout_storage),
     *(Kind(name, unchanged, {}, summary="activation" if name != "identity" else "no-op", emit=_emit_activation,
            category="activation" if name != "identity" else "reshape / other",
-           storage=a_view if name == "identity" else one_tensor)
+           storage=a_view if name == "identity" else _activation_storage)
       for name in ("relu", "relu6", "gelu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "softmax", "mish",
                    "identity")),
     Kind("leakyrelu", unchanged, {"slope": Arg(number, 0.01)}, "slope", summary="activation", emit=_emit_activation,
-         category="activation"),
+         category="activation", storage=_activation_storage),
     Kind("elu", unchanged, {"alpha": Arg(number, 1.0)}, "alpha", summary="activation", emit=_emit_activation,
-         category="activation"),
-    Kind("silu", unchanged, {}, None, ("swish",), summary="activation", emit=_emit_activation, category="activation"),
+         category="activation", storage=_activation_storage),
+    Kind("silu", unchanged, {}, None, ("swish",), summary="activation", emit=_emit_activation, category="activation",
+         storage=_activation_storage),
     Kind("stochasticdepth", same_positions, {"rate": Arg(rate, 0.0)}, "rate", ("droppath",),
          summary="stochastic depth: an identity for every figure", emit=helper_module("StochasticDepth", "rate"),
          helpers=(("StochasticDepth", STOCHASTIC_DEPTH),), storage=a_view),  # in eval it returns its input

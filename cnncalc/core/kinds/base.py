@@ -114,27 +114,58 @@ class LayerOut(NamedTuple):
 
 
 
+class Extra(NamedTuple):
+    """A tensor an operation saves for its backward pass besides those it reads or makes: max pooling's int64
+    indices, dropout's mask, a normalisation's statistics (per sample, or shared by the batch as batch norm's)."""
+
+    elements: int
+    bytes_each: int
+    per_sample: bool = True
+
+
 class Alloc(NamedTuple):
-    """One tensor a layer makes while it runs, for the liveness model (`cnncalc memory`): its elements per sample
-    (0 for a view, which shares the storage of the first tensor it reads) and the tensors it reads: `in0`, `in1`, …
-    (the layer's inputs) or `a0`, `a1`, … (the tensors made before it in this layer). The last is the output."""
+    """One tensor a layer makes while it runs, for the memory model (`cnncalc memory`): its elements per sample
+    and the tensors it reads: `in0`, `in1`, … (the layer's inputs) or `a0`, `a1`, … (the tensors made before it in
+    this layer). The last is the output. A view shares the storage of the first tensor it reads (in training too,
+    unless `train_new`: dropout makes a new tensor then). For training, the tensors its operation saves for the
+    backward pass (`saves`: references as in `reads`, or `self` for its own output) and what else it saves
+    (`extra`), such as max pooling's int64 indices or dropout's mask."""
 
     elements: int
     reads: tuple[str, ...]
     view: bool = False
+    saves: tuple[str, ...] = ()
+    extra: tuple[Extra, ...] = ()
+    train_new: bool = False
+
+
+# What an activation saves for its backward pass (PyTorch 2.13, measured with saved_tensors_hooks): its output
+# (relu, sigmoid, tanh, softmax), else its input (relu6 is hardtanh; silu, gelu, hardswish, mish, elu, ...).
+SAVES_OUTPUT = frozenset({"relu", "sigmoid", "tanh", "softmax"})
+
+
+def activation_alloc(name: str, source: str, elements: int) -> Alloc:
+    """The tensor an activation module makes from `source`, and what it saves."""
+    return Alloc(elements, (source,), saves=("self",) if name in SAVES_OUTPUT else (source,))
 
 
 Storage = Callable[[Call, "LayerOut"], "tuple[Alloc, ...]"]  # the tensors a kind makes, in order
 
 
 def one_tensor(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
-    """What most kinds make: one new tensor of the output's size, reading every input."""
+    """What most kinds make: one new tensor of the output's size, reading every input; it saves nothing for the
+    backward pass (padding, upsampling, concatenation, a sum, a channel shuffle)."""
     return (Alloc(prod(out.output), tuple(f"in{i}" for i in range(len(call.inputs)))),)
 
 
+def saves_input(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
+    """One new tensor whose operation saves its input (average pooling, prelu, layer scale)."""
+    return (Alloc(prod(out.output), ("in0",), saves=("in0",)),)
+
+
 def a_view(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
-    """A kind whose output is a view of its input (flatten, dropout and identity in eval, a channel slice)."""
-    return (Alloc(0, ("in0",), view=True),)
+    """A kind whose output is a view of its input (flatten, identity, a channel slice, a crop)."""
+    return (Alloc(prod(out.output), ("in0",), view=True),)
 
 
 def padded_then(call: Call, out: LayerOut, steps: int, stride_one_same: bool) -> tuple[Alloc, ...]:
@@ -160,8 +191,10 @@ def padded_then(call: Call, out: LayerOut, steps: int, stride_one_same: bool) ->
         for i in range(rank):
             padded *= sizes[i] + pads[2 * i] + pads[2 * i + 1]
         allocs.append(Alloc(padded * c, ("in0",)))
-    for _ in range(steps):
-        allocs.append(Alloc(prod(out.output), (f"a{len(allocs) - 1}",) if allocs else ("in0",)))
+    source = f"a{len(allocs) - 1}" if allocs else "in0"
+    allocs.append(Alloc(prod(out.output), (source,), saves=(source,)))  # a convolution or pool saves its input
+    if steps > 1:  # a fused activation
+        allocs.append(activation_alloc(call.args["activation"], f"a{len(allocs) - 1}", prod(out.output)))
     return tuple(allocs)
 
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from cnncalc.core import formulas as F
 from cnncalc.core.kinds.args import Arg, activation, boolean, nonneg_pair, padding, pair, positive_int
-from cnncalc.core.kinds.base import Alloc, Call, Kind, LayerOut, fused, geometry, padded_then, ranked, window
+from cnncalc.core.kinds.base import Alloc, Call, Kind, LayerOut, activation_alloc, fused, geometry, padded_then, ranked, \
+    window
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, dots, n, output_steps, window_axes
 from cnncalc.core.quantities import fmt_shape
 
@@ -259,14 +260,18 @@ def _separable_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
     allocs = list(padded_then(call, out, 1, stride_one_same=True))
     depthwise = prod(out.output[:-1]) * call.inputs[0][-1] * call.args["multiplier"]
     allocs[-1] = allocs[-1]._replace(elements=depthwise)
-    allocs.append(Alloc(prod(out.output), (f"a{len(allocs) - 1}",)))
+    pointwise = f"a{len(allocs) - 1}"
+    allocs.append(Alloc(prod(out.output), (pointwise,), saves=(pointwise,)))
     if fused(call):
-        allocs.append(Alloc(prod(out.output), (f"a{len(allocs) - 1}",)))
+        allocs.append(activation_alloc(call.args["activation"], f"a{len(allocs) - 1}", prod(out.output)))
     return tuple(allocs)
 
 
 def _deconv_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
-    return tuple(Alloc(prod(out.output), (f"a{i - 1}",) if i else ("in0",)) for i in range(1 + fused(call)))
+    allocs = [Alloc(prod(out.output), ("in0",), saves=("in0",))]
+    if fused(call):
+        allocs.append(activation_alloc(call.args["activation"], "a0", prod(out.output)))
+    return tuple(allocs)
 
 
 _SPATIAL = {

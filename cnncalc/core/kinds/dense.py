@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc.core import formulas as F
 from cnncalc.core.kinds.args import Arg, activation, boolean, positive_int
-from cnncalc.core.kinds.base import Alloc, Call, Kind, LayerOut, fused
+from cnncalc.core.kinds.base import Alloc, Call, Kind, LayerOut, activation_alloc, fused
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, n, shape_step
 from cnncalc.core.quantities import fmt_shape
 
@@ -54,7 +54,10 @@ def _emit_dense(e: Emit) -> tuple[str, str]:
 
 
 def _dense_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
-    return tuple(Alloc(out.output[0], (f"a{i - 1}",) if i else ("in0",)) for i in range(1 + fused(call)))
+    allocs = [Alloc(out.output[0], ("in0",), saves=("in0",))]  # nn.Linear saves its input
+    if fused(call):
+        allocs.append(activation_alloc(call.args["activation"], "a0", out.output[0]))
+    return tuple(allocs)
 
 
 KINDS = [

@@ -213,10 +213,12 @@ class Concat(nn.Module):
 '''
 
 def _chained(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
-    # Add, Subtract, Multiply as exported: ((in0 ∘ in1) ∘ in2) ∘ …, one output-sized tensor per operation
-    size = prod(out.output)
-    return tuple(Alloc(size, ("in0", "in1") if i == 0 else (f"a{i - 1}", f"in{i + 1}"))
-                 for i in range(len(call.inputs) - 1))
+    # Add, Subtract, Multiply as exported: ((in0 ∘ in1) ∘ in2) ∘ …, one output-sized tensor per operation;
+    # a product saves both of its operands for the backward pass, a sum or difference nothing
+    size, product = prod(out.output), call.kind == "multiply"
+    return tuple(Alloc(size, reads, saves=reads if product else ())
+                 for reads in (("in0", "in1") if i == 0 else (f"a{i - 1}", f"in{i + 1}")
+                               for i in range(len(call.inputs) - 1)))
 
 
 # Every merge: what an input that is not built means (see Expander._merge_sources).

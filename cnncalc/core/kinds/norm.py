@@ -7,11 +7,14 @@ how `explain` works it out, how `export` writes it as PyTorch, and its diagram c
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from cnncalc.core import formulas as F
 from cnncalc.core.kinds.args import Arg, boolean, number, positive_int
-from cnncalc.core.kinds.base import Call, Kind, LayerOut, divides, helper_module, ranked, same_positions
+from math import prod
+
+from cnncalc.core.kinds.base import Alloc, Call, Extra, Kind, LayerOut, Storage, divides, helper_module, ranked, \
+    same_positions, saves_input
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, n, shape_step
 
 if TYPE_CHECKING:
@@ -172,20 +175,33 @@ class Normalization(nn.Module):
         return (x - self.mean.view(shape)) / torch.sqrt(self.variance.view(shape).clamp(min=1e-7))
 '''
 
+def _statistics(count: Callable[[Call], int], per_sample: bool = True) -> Storage:
+    """A normalisation that saves its input and two float32 statistics (mean and 1/σ), `count` of each: per
+    channel and shared by the batch (batch norm), or per sample (per position, group or channel)."""
+    def storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
+        stats = Extra(count(call), 4, per_sample)
+        return (Alloc(prod(out.output), ("in0",), saves=("in0",), extra=(stats, stats)),)
+    return storage
+
+
 KINDS = [
     Kind("batchnorm", _batchnorm, {"affine": Arg(boolean, True)}, None, ("bn", *ranked("batchnorm")),
-         summary="batch normalization", explain=_explain_batchnorm, emit=_emit_batchnorm, category="normalization"),
+         summary="batch normalization", explain=_explain_batchnorm, emit=_emit_batchnorm, category="normalization",
+         storage=_statistics(lambda call: call.inputs[0][-1], per_sample=False)),
     Kind("lrn", _lrn, {"size": Arg(positive_int, 5)}, "size", summary="local response normalization",
          emit=_emit_lrn, category="normalization"),
     Kind("layernorm", _layernorm, {"affine": Arg(boolean, True), "bias": Arg(boolean, True)}, None,
          ("layernormalization",), summary="layer normalization over the channels at each position",
-         emit=_emit_layernorm, helpers=(("ChannelLayerNorm", CHANNEL_LAYER_NORM),)),
+         emit=_emit_layernorm, helpers=(("ChannelLayerNorm", CHANNEL_LAYER_NORM),),
+         storage=_statistics(lambda call: prod(call.inputs[0][:-1]))),
     Kind("groupnorm", _groupnorm, {"groups": Arg(positive_int), "affine": Arg(boolean, True)}, "groups",
-         summary="group normalization", emit=_emit_groupnorm),
+         summary="group normalization", emit=_emit_groupnorm,
+         storage=_statistics(lambda call: call.args["groups"])),
     Kind("instancenorm", _instancenorm, {"affine": Arg(boolean, False), "track_running_stats": Arg(boolean, False)},
-         None, summary="instance normalization (PyTorch defaults: no weights)", emit=_emit_instancenorm),
+         None, summary="instance normalization (PyTorch defaults: no weights)", emit=_emit_instancenorm,
+         storage=_statistics(lambda call: call.inputs[0][-1])),
     Kind("layerscale", _layerscale, {}, summary="learnable per-channel scale (ConvNeXt, CaiT)",
-         emit=helper_module("LayerScale", "channels"), helpers=(("LayerScale", LAYER_SCALE),)),
+         emit=helper_module("LayerScale", "channels"), helpers=(("LayerScale", LAYER_SCALE),), storage=saves_input),
     Kind("rescaling", same_positions, {"scale": Arg(number), "offset": Arg(number, 0.0)}, "scale",
          summary="x·scale + offset (Keras Rescaling): no weights", emit=_emit_rescaling,
          helpers=(("Rescaling", RESCALING),)),

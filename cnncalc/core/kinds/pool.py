@@ -9,7 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cnncalc.core.kinds.args import Arg, boolean, padding, pair
-from cnncalc.core.kinds.base import Alloc, Call, Emitter, Kind, LayerOut, geometry, padded_then, ranked, whole, window
+from math import prod
+
+from cnncalc.core.kinds.base import Alloc, Call, Emitter, Extra, Kind, LayerOut, geometry, padded_then, ranked, \
+    whole, window
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, no_weights, output_steps, shape_step, spatial_names, \
     window_axes, n
 from cnncalc.core.quantities import fmt_shape
@@ -135,8 +138,27 @@ def _adaptive(module: str) -> Emitter:
 
 
 def _pool_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
-    # a max pool pads with −∞ through its own module; an average pool's `same` at stride 1 is PyTorch's own
-    return padded_then(call, out, 1, stride_one_same=call.kind != "maxpool")
+    # a max pool pads with −∞ through its own module; an average pool's `same` at stride 1 is PyTorch's own.
+    # Both save their input; a max pool also its int64 indices, one per output value.
+    allocs = padded_then(call, out, 1, stride_one_same=call.kind != "maxpool")
+    if call.kind == "maxpool":
+        allocs = allocs[:-1] + (allocs[-1]._replace(extra=(Extra(prod(out.output), 8),)),)
+    return allocs
+
+
+def _global_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
+    # AdaptiveAvgPool(1) is a mean, which saves nothing; AdaptiveMaxPool(1) saves its input and int64 indices
+    if call.kind == "globalavgpool":
+        return (Alloc(prod(out.output), ("in0",)),)
+    return (Alloc(prod(out.output), ("in0",), saves=("in0",), extra=(Extra(prod(out.output), 8),)),)
+
+
+def _adaptive_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
+    # an output of 1 per axis is a mean (nothing saved); otherwise the input (and a max pool's indices)
+    if call.kind == "adaptiveavgpool" and all(d == 1 for d in out.output[:-1]):
+        return (Alloc(prod(out.output), ("in0",)),)
+    extra = (Extra(prod(out.output), 8),) if call.kind == "adaptivemaxpool" else ()
+    return (Alloc(prod(out.output), ("in0",), saves=("in0",), extra=extra),)
 
 
 _POOL = {"kernel": Arg(pair), "stride": Arg(pair, None, "kernel"), "padding": Arg(padding, (0, 0, 0, 0)),
@@ -147,13 +169,13 @@ KINDS = [
            explain=_explain_pool, emit=_emit_pool, category="pooling", storage=_pool_storage)
       for name in ("maxpool", "avgpool", "sumpool")),
     Kind("globalavgpool", _global_pool, {}, None, ranked("globalavgpool"), summary="global average pooling to 1×1×C",
-         explain=_explain_global_pool, emit=_global("nn.AdaptiveAvgPool"), category="pooling"),
+         explain=_explain_global_pool, emit=_global("nn.AdaptiveAvgPool"), category="pooling", storage=_global_storage),
     Kind("globalmaxpool", _global_pool, {}, None, ranked("globalmaxpool"), summary="global max pooling to 1×1×C",
-         explain=_explain_global_pool, emit=_global("nn.AdaptiveMaxPool"), category="pooling"),
+         explain=_explain_global_pool, emit=_global("nn.AdaptiveMaxPool"), category="pooling", storage=_global_storage),
     Kind("adaptiveavgpool", _adaptive_pool, {"output": Arg(pair)}, "output", ranked("adaptiveavgpool"),
          summary="adaptive average pooling", explain=_explain_adaptive_pool, emit=_adaptive("nn.AdaptiveAvgPool"),
-         category="pooling"),
+         category="pooling", storage=_adaptive_storage),
     Kind("adaptivemaxpool", _adaptive_pool, {"output": Arg(pair)}, "output", ranked("adaptivemaxpool"),
          summary="adaptive max pooling", explain=_explain_adaptive_pool, emit=_adaptive("nn.AdaptiveMaxPool"),
-         category="pooling"),
+         category="pooling", storage=_adaptive_storage),
 ]
