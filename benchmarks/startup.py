@@ -46,6 +46,7 @@ COMMANDS: list[list[str]] = [
     ["shape", "vgg16", "--format", "json"],
     ["shape", "densenet121"],
     ["sizes", "vgg16", "--size", "224"],
+    ["memory", "vgg16"],
     ["check", "specs/vgg16.yaml"],
     ["list"],
     ["shape", "resnet152", "--depth", "all"],
