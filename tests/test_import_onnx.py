@@ -387,6 +387,8 @@ def test_unmapped_operators_are_listed_and_fail(tmp_path: Path) -> None:
     problem = result.problems[0]
     assert problem.rule == "unmapped-operator" and problem.level == "error"
     assert "Erf ×2" in problem.message and "node 2 'erf1'" in problem.message and "--partial" in problem.message
+    # the Relu between the two Erfs reads an unmapped result: not counted as unmapped, but said
+    assert "1 later node reads what it computes and was not examined (Relu ×1)" in problem.message
 
 
 def test_partial_writes_identity_where_the_shape_is_kept(tmp_path: Path) -> None:

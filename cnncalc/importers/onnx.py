@@ -56,6 +56,7 @@ class Ctx:
     layers: list[Layer] = field(default_factory=list)
     skip: set[int] = field(default_factory=set)  # ids of nodes folded into an earlier one
     poisoned: set[str] = field(default_factory=set)  # tensors computed from an unmapped node
+    unexamined: Counter[str] = field(default_factory=Counter)  # known operators after an unmapped one, by type
     params: set[str] = field(default_factory=set)  # initializers, and reshapes of them: learned weights
     graph_outputs: set[str] = field(default_factory=set)
 
@@ -82,7 +83,7 @@ def import_onnx(path: str, options: Options) -> ImportResult:
         stopped = _walk(model, ctx, unmapped, options.partial)
     except _Refused as exc:
         return ImportResult("", problems=[exc.problem])
-    problems = _unmapped_problems(path, unmapped, options.partial)
+    problems = _unmapped_problems(path, unmapped, options.partial, ctx.unexamined)
     if unmapped and not options.partial:
         return ImportResult("", list(unmapped.values()), problems)
     if stopped:
@@ -454,7 +455,10 @@ def _walk(model: Any, ctx: Ctx, unmapped: dict[str, Unmapped], partial: bool) ->
             continue
         mapper = MAPPERS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
         if mapper is not None and any(i in ctx.poisoned for i in node.input):
-            ctx.poisoned.update(node.output)  # a known operator after an unmapped one: not a problem of its own
+            # a known operator after an unmapped one: not a problem of its own, and its input's shape is unknown,
+            # so whether it maps cannot be told; the refusal says how many there are
+            ctx.poisoned.update(node.output)
+            ctx.unexamined[node.op_type] += 1
             continue
         where = f"node {index} {node.name or (node.output[0] if node.output else node.op_type)!r}"
         try:
@@ -494,15 +498,23 @@ def _placeholder(ctx: Ctx, node: Any, where: str) -> bool:
     return True
 
 
-def _unmapped_problems(path: str, unmapped: dict[str, Unmapped], partial: bool) -> list[Problem]:
+def _unmapped_problems(path: str, unmapped: dict[str, Unmapped], partial: bool,
+                       unexamined: Counter[str] | None = None) -> list[Problem]:
     problems = []
-    for entry in unmapped.values():
+    after = ""
+    if unexamined:
+        shown = ", ".join(f"{op} ×{n}" for op, n in unexamined.most_common(6)) + (", …" if len(unexamined) > 6 else "")
+        count = sum(unexamined.values())
+        after = (f"; {count} later node{'s' if count > 1 else ''} read{'' if count > 1 else 's'} what it computes "
+                 f"and {'were' if count > 1 else 'was'} not examined ({shown}): {'their' if count > 1 else 'its'} "
+                 "shapes depend on it, so some may not map either")
+    for n, entry in enumerate(unmapped.values()):
         nodes = ", ".join(str(p) for p in entry.positions[:10]) + (", …" if len(entry.positions) > 10 else "")
         fix = ("written as identity where the shape allows (see the comments in the spec)" if partial else
                "rerun with --partial to write the rest, or replace the operator before exporting")
         problems.append(_problem(path, "unmapped-operator",
                                  f"{entry.op} ×{entry.count} has no cnncalc kind; first at {entry.first}"
-                                 f" (node{'s' if entry.count > 1 else ''} {nodes}); {fix}",
+                                 f" (node{'s' if entry.count > 1 else ''} {nodes}); {fix}" + (after if n == 0 else ""),
                                  WARNING if partial else ERROR))
     return problems
 
