@@ -171,8 +171,12 @@ def test_training_figures_and_fit() -> None:
     result = runner.invoke(app, ["memory", "resnet50", "--train", "--fit", "24GiB", "--format", "json"])
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
+    from cnncalc.core.memory import parameter_tensors
+
     trainable = bundled_analysis("resnet50").totals.trainable
-    assert data["grad_bytes"] == trainable * 4 and data["optimizer_state_bytes"] == 2 * trainable * 4
+    assert parameter_tensors(bundled_analysis("resnet50")) == 161  # 53 convs, 53 batch norms × 2, the fc's 2
+    assert data["grad_bytes"] == trainable * 4
+    assert data["optimizer_state_bytes"] == 2 * trainable * 4 + 161 * 4  # Adam: two values, and a step per tensor
     assert data["training_bytes"] == (data["param_bytes"] + data["grad_bytes"] + data["optimizer_state_bytes"]
                                       + data["saved_for_backward_bytes"])
     from cnncalc.core.memory import saved_for_backward
@@ -217,3 +221,28 @@ def test_saved_for_backward_equals_pytorch_to_the_byte(name: str) -> None:
     from cnncalc.core.memory import saved_for_backward
 
     assert saved_for_backward(bundled_analysis(name), batch=2) == measured_saved(name, 2)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["lenet5", "resnet18", "mobilenet_v2", "convnext_tiny", "densenet121",
+                                  "shufflenet_v2_x0_5"])
+def test_optimizer_state_equals_pytorch_s_after_one_step(name: str) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed; install torch==2.13.0 to measure")
+    from cnncalc.core.memory import parameter_tensors
+    from cnncalc.export.pytorch import export_pytorch
+    from exported_torch import load_module
+
+    analysis = bundled_analysis(name)
+    exported = export_pytorch(analysis)
+    namespace = load_module(exported.code)
+    model = namespace[exported.class_name]().train()
+    params = list(model.parameters())
+    assert len(params) == parameter_tensors(analysis)
+    trainable = analysis.totals.trainable * 4
+    for optimizer, expected in [(torch.optim.Adam(params), 2 * trainable + 4 * len(params)),
+                                (torch.optim.SGD(params, lr=0.1, momentum=0.9), trainable)]:
+        model.zero_grad()
+        model(torch.randn((2,) + tuple(namespace["INPUT_SHAPE"][1:]))).sum().backward()
+        optimizer.step()
+        state = sum(t.nbytes for s in optimizer.state.values() for t in s.values() if isinstance(t, torch.Tensor))
+        assert state == expected

@@ -118,6 +118,14 @@ def _steps(analysis: Analysis, training: bool) -> tuple[list[_Step], dict[str, i
     return steps, elements, output_of
 
 
+def parameter_tensors(analysis: Analysis) -> int:
+    """How many parameter tensors the network has (`Kind.tensors`): PyTorch's Adam keeps a float32 step count
+    for each, besides its two values per parameter."""
+    from cnncalc.core.kinds import KINDS
+
+    return sum(KINDS[layer.kind].tensors(layer.call(list(layer.input_shapes))) for layer in analysis.network.layers)
+
+
 def saved_for_backward(analysis: Analysis, batch: int = 1, dtype: str = "float32") -> int:
     """Bytes the forward pass of one training step keeps for the backward pass, weights apart: every tensor an
     operation saves (its input, or its output: `Kind.storage`, as PyTorch 2.13's autograd saves them), each

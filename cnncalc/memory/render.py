@@ -33,13 +33,14 @@ class Training(NamedTuple):
 
 def training(analysis: Analysis, plan: LivePlan, optimizer: str) -> Training:
     """The training figures at the plan's batch and value type (every tensor in it, no master copies)."""
-    from cnncalc.core.memory import DTYPE_BYTES, OPTIMIZER_STATES, saved_for_backward
+    from cnncalc.core.memory import DTYPE_BYTES, OPTIMIZER_STATES, parameter_tensors, saved_for_backward
 
     size = DTYPE_BYTES[plan.dtype]
     one, two = saved_for_backward(analysis, 1, plan.dtype), saved_for_backward(analysis, 2, plan.dtype)
     trainable = analysis.totals.trainable * size
+    steps = 4 * parameter_tensors(analysis) if optimizer == "adam" else 0  # Adam's float32 step per tensor
     return Training(optimizer, saved_for_backward(analysis, plan.batch, plan.dtype), two - one, plan.param_bytes,
-                    trainable, trainable * OPTIMIZER_STATES[optimizer])
+                    trainable, trainable * OPTIMIZER_STATES[optimizer] + steps)
 
 
 class Fit(NamedTuple):

@@ -91,7 +91,7 @@ def _dropout_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
 
 KINDS = [
     Kind("prelu", _prelu, {"shared": Arg(boolean, False)}, summary="parametric ReLU", explain=_explain_prelu,
-         emit=_emit_prelu, category="activation", storage=saves_input),
+         emit=_emit_prelu, category="activation", storage=saves_input, tensors=lambda call: 1),
     Kind("dropout", unchanged, {"rate": Arg(rate, 0.5)}, "rate", summary="dropout", emit=_emit_dropout,
          storage=_dropout_storage),
     *(Kind(name, unchanged, {}, summary="activation" if name != "identity" else "no-op", emit=_emit_activation,

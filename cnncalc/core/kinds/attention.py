@@ -77,5 +77,6 @@ KINDS = [
     Kind("attention", _attention, {"heads": Arg(positive_int), "dim": Arg(positive_int, None, "channels"),
                                    "bias": Arg(boolean, True)}, "heads", ("mhsa",),
          summary="multi-head self-attention over the positions", emit=_emit_attention,
-         helpers=(("Attention", ATTENTION),)),
+         helpers=(("Attention", ATTENTION),),
+         tensors=lambda call: 2 + 2 * int(call.args["bias"])),  # the q, k, v and output projections, and biases
 ]

@@ -198,6 +198,11 @@ def padded_then(call: Call, out: LayerOut, steps: int, stride_one_same: bool) ->
     return tuple(allocs)
 
 
+def weight_and_bias(call: Call) -> int:
+    """A weight tensor, and a bias tensor unless `bias: false` (convolutions, dense layers)."""
+    return 1 + int(call.args["bias"])
+
+
 def fused(call: Call) -> int:
     """1 when the layer applies a fused `activation:` (its own module, its own tensor), else 0."""
     return int(call.args.get("activation", "none") not in ("none", "linear"))
@@ -224,6 +229,7 @@ class Kind(NamedTuple):
     helpers: tuple[tuple[str, str], ...] = ()  # (class name, source) of modules an export defines for it
     category: str = "reshape / other"  # the diagram's colour category
     storage: Storage = one_tensor  # the tensors it makes while it runs, for `cnncalc memory`
+    tensors: Callable[[Call], int] = lambda call: 0  # its parameter tensors (an optimizer keeps state per tensor)
 
 
 def ranked(base: str) -> tuple[str, ...]:

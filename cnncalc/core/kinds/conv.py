@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from cnncalc.core import formulas as F
 from cnncalc.core.kinds.args import Arg, activation, boolean, nonneg_pair, padding, pair, positive_int
 from cnncalc.core.kinds.base import Alloc, Call, Kind, LayerOut, activation_alloc, fused, geometry, padded_then, ranked, \
-    window
+    weight_and_bias, window
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, dots, n, output_steps, window_axes
 from cnncalc.core.quantities import fmt_shape
 
@@ -282,17 +282,19 @@ _SPATIAL = {
 KINDS = [
     Kind("conv", _conv, {"filters": Arg(positive_int), **_SPATIAL, "groups": Arg(positive_int, 1)},
          "filters", ("conv1d", "conv2d", "conv3d"), summary="convolution (1-D, 2-D or 3-D: the input's rank)",
-         explain=_explain_conv, emit=_emit_conv, category="convolution", storage=_conv_storage),
+         explain=_explain_conv, emit=_emit_conv, category="convolution", storage=_conv_storage,
+         tensors=weight_and_bias),
     Kind("depthwise", _depthwise, {**_SPATIAL, "multiplier": Arg(positive_int, 1)}, "kernel", ("dwconv",),
          summary="depthwise convolution", explain=_explain_depthwise, emit=_emit_depthwise, category="convolution",
-         storage=_conv_storage),
+         storage=_conv_storage, tensors=weight_and_bias),
     Kind("separable", _separable, {"filters": Arg(positive_int), **_SPATIAL, "multiplier": Arg(positive_int, 1)},
          "filters", ("sepconv",), summary="depthwise separable convolution (Keras SeparableConv2D)",
          explain=_explain_depthwise, emit=_emit_separable, helpers=(("SeparableConv", SEPARABLE_CONV),),
-         category="convolution", storage=_separable_storage),
+         category="convolution", storage=_separable_storage,
+         tensors=lambda call: 1 + weight_and_bias(call)),  # the depthwise weight, the pointwise weight and bias
     Kind("deconv", _deconv, {"filters": Arg(positive_int), **_SPATIAL, "groups": Arg(positive_int, 1),
                              "output_padding": Arg(nonneg_pair, (0, 0))},
          "filters", ("convtranspose", *ranked("convtranspose"), *ranked("deconv")),
          summary="transposed convolution", explain=_explain_conv, emit=_emit_deconv, category="convolution",
-         storage=_deconv_storage),
+         storage=_deconv_storage, tensors=weight_and_bias),
 ]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc.core import formulas as F
 from cnncalc.core.kinds.args import Arg, activation, boolean, positive_int
-from cnncalc.core.kinds.base import Alloc, Call, Kind, LayerOut, activation_alloc, fused
+from cnncalc.core.kinds.base import Alloc, Call, Kind, LayerOut, activation_alloc, fused, weight_and_bias
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, n, shape_step
 from cnncalc.core.quantities import fmt_shape
 
@@ -64,5 +64,5 @@ KINDS = [
     Kind("dense", _dense, {"units": Arg(positive_int), "bias": Arg(boolean, True),
                            "activation": Arg(activation, "none")}, "units", ("fc", "linear"),
          summary="fully connected layer", explain=_explain_dense, emit=_emit_dense, category="dense",
-         storage=_dense_storage),
+         storage=_dense_storage, tensors=weight_and_bias),
 ]
