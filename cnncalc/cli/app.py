@@ -182,7 +182,7 @@ def params(
 
     text = options.ParamsText(filters, kernel, channels, groups, units, inputs, bias)
     result = calc.layer_params(options.layer_params(text))
-    _note(options.params_readings(text))
+    _note(options.params_readings(text, result))
     _write(render.params_json(result) if as_json else render.params_text(result))
 
 

@@ -352,17 +352,17 @@ def drawing_output(output: str | None, suffixes: tuple[str, ...], what: str) -> 
     return output
 
 
-def params_readings(text: ParamsText) -> list[str]:
+def params_readings(text: ParamsText, result: object) -> list[str]:
     """How `params` read a value that a learner often means otherwise: `--kernel 3x3x3 --channels 3` is a 3-D
-    kernel (3·3·3 per channel), though H×W×C elsewhere makes it look like a 3×3 filter on 3 channels."""
-    if text.kernel is None or text.channels is None:
-        return []
-    kernel, channels = shape(text.kernel, "--kernel", (1, 3)), shape(text.channels, "--channels", (1, 1))
-    if kernel is None or channels is None or len(kernel) != 3 or kernel[-1] != channels[0]:
+    kernel (3·3·3 per channel), though H×W×C elsewhere makes it look like a 3×3 filter on 3 channels. `result`
+    is the worked count (its kernel and channels as parsed)."""
+    kernel: tuple[int, ...] = getattr(result, "kernel", ())
+    channels = getattr(result, "in_channels", None)
+    if len(kernel) != 3 or kernel[-1] != channels:
         return []
     square = "x".join(map(str, kernel[:2])) if kernel[0] != kernel[1] else str(kernel[0])
-    return [f"--kernel {text.kernel} reads as a 3-D kernel (depth x height x width) on {channels[0]} channels; for "
-            f"a {'x'.join(map(str, kernel[:2]))} filter on {channels[0]} channels write --kernel {square} (the "
+    return [f"--kernel {text.kernel} reads as a 3-D kernel (depth x height x width) on {channels} channels; for "
+            f"a {'x'.join(map(str, kernel[:2]))} filter on {channels} channels write --kernel {square} (the "
             "channels are --channels)"]
 
 

@@ -6,7 +6,7 @@ import gc
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from cnncalc.core.expand import expand
+from cnncalc.core.expand import SHAPE_RULES, expand
 from cnncalc.core.kinds import ALIASES, Shape
 from cnncalc.core.limits import collector_paused
 from cnncalc.core.network import RF, Layer, Network, replay
@@ -152,9 +152,9 @@ def analyze(spec: Spec, input_shape: Shape | None = None) -> Analysis:
     with collector_paused():
         try:
             expander = expand(spec, input_shape)
-        except SpecError as exc:  # an error an unlikely input explains (a batch axis read as depth) says so
+        except SpecError as exc:  # a shape error an unlikely input explains (a batch axis read as depth) says so
             reading = _unlikely_reading(spec.input) if input_shape is None else None
-            if reading is None:
+            if reading is None or exc.problem.rule not in SHAPE_RULES:
                 raise
             raise SpecError(exc.problem._replace(message=f"{exc.problem.message} (note: {reading})"),
                             exc.problems[1:]) from None

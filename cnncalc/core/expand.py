@@ -226,7 +226,7 @@ class Expander:
         problem = error.problem
         if problem.rule in _FATAL or len(self.errors) >= MAX_ERRORS:
             raise error
-        if not self.errors or problem.rule not in _SHAPE_RULES:
+        if not self.errors or problem.rule not in SHAPE_RULES:
             self.errors.append(problem)
         ctx.counters.clear()
         ctx.counters.update(counters)  # the names after it are the ones they would have had
@@ -779,7 +779,7 @@ def _look_inside(inside: dict[str, Inside] | None, ref: str) -> tuple[_Value | N
 
 # After a first error, the file is read on for independent errors (names, kinds, arguments, references, variables);
 # these may only follow from the shape a failed layer would have given, so they are not reported after it.
-_SHAPE_RULES = frozenset({"shape-mismatch", "kernel-too-large", "empty-output", "invalid-groups", "needs-flatten",
+SHAPE_RULES = frozenset({"shape-mismatch", "kernel-too-large", "empty-output", "invalid-groups", "needs-flatten",
                           "invalid-channels", "invalid-layers"})
 _FATAL = frozenset({"too-many-layers", "too-deep", "too-large"})  # limits: stop at once
 MAX_ERRORS = 50

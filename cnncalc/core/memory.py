@@ -149,26 +149,26 @@ def liveness(analysis: Analysis, batch: int = 1, dtype: str = "float32") -> Live
     """
     size = DTYPE_BYTES[dtype] * batch
     layers = analysis.network.layers
-    walked, elements, output_of = _steps(analysis, training=False)
+    steps, elements, output_of = _steps(analysis, training=False)
     storage_bytes = {name: count * size for name, count in elements.items()}
-    steps = [(step.layer, step.reads, step.made) for step in walked]
     last_read: dict[str, int] = {}
-    for position, (_, reads, _) in enumerate(steps):
-        for storage in reads:
+    for position, step in enumerate(steps):
+        for storage in step.reads:
             last_read[storage] = position
     last_read[output_of[layers[-1].index]] = len(steps)  # the network's output is kept
     alive: dict[str, int] = {"in": storage_bytes["in"]}
     total = storage_bytes["in"]
     per_layer: dict[int, int] = {}
-    for position, (index, reads, made_here) in enumerate(steps):
-        if made_here:
-            alive[made_here] = storage_bytes[made_here]
-            total += storage_bytes[made_here]
-        per_layer[index] = max(per_layer.get(index, 0), total)
-        for storage in set(reads) | ({made_here} if made_here else set()):
+    for position, step in enumerate(steps):
+        if step.made:
+            alive[step.made] = storage_bytes[step.made]
+            total += storage_bytes[step.made]
+        per_layer[step.layer] = max(per_layer.get(step.layer, 0), total)
+        for storage in set(step.reads) | ({step.made} if step.made else set()):
             if last_read.get(storage, position) <= position and storage in alive:
                 total -= alive.pop(storage)
     shown = tuple(LayerLive(layer.index, layer.name, per_layer.get(layer.index, 0)) for layer in layers)
     peak = max(shown, key=lambda live: live.live_bytes)
-    naive = storage_bytes["in"] + sum(prod(layer.output) * size for layer in layers)
-    return LivePlan(batch, dtype, peak.live_bytes, peak.name, naive, shown, analysis.totals.params * DTYPE_BYTES[dtype])
+    kept = estimate(analysis, batch, dtype)  # every output kept, and the weights, as `shape` totals them
+    return LivePlan(batch, dtype, peak.live_bytes, peak.name, storage_bytes["in"] + kept.activations, shown,
+                    kept.weights)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from cnncalc.cli.textout import neutral
 from cnncalc.core.quantities import fmt_shape, human_bytes
 
 if TYPE_CHECKING:
@@ -33,14 +34,13 @@ class Training(NamedTuple):
 
 def training(analysis: Analysis, plan: LivePlan, optimizer: str) -> Training:
     """The training figures at the plan's batch and value type (every tensor in it, no master copies)."""
-    from cnncalc.core.memory import DTYPE_BYTES, OPTIMIZER_STATES, parameter_tensors, saved_for_backward
+    from cnncalc.core.memory import estimate, parameter_tensors, saved_for_backward
 
-    size = DTYPE_BYTES[plan.dtype]
     one, two = saved_for_backward(analysis, 1, plan.dtype), saved_for_backward(analysis, 2, plan.dtype)
-    trainable = analysis.totals.trainable * size
+    state = estimate(analysis, plan.batch, plan.dtype, optimizer)  # weights, gradients, optimizer values
     steps = 4 * parameter_tensors(analysis) if optimizer == "adam" else 0  # Adam's float32 step per tensor
-    return Training(optimizer, saved_for_backward(analysis, plan.batch, plan.dtype), two - one, plan.param_bytes,
-                    trainable, trainable * OPTIMIZER_STATES[optimizer] + steps)
+    return Training(optimizer, saved_for_backward(analysis, plan.batch, plan.dtype), two - one, state.weights,
+                    state.gradients, state.optimizer_state + steps)
 
 
 class Fit(NamedTuple):
@@ -72,10 +72,10 @@ def weights_bytes(analysis: Analysis) -> dict[str, int]:
 def text(analysis: Analysis, plan: LivePlan, fitted: Fit | None, train: Training | None = None) -> str:
     """The figures a deployment asks for, one per line."""
     w = weights_bytes(analysis)
-    lines = [f"{analysis.name}: {fmt_shape(analysis.input)} → {fmt_shape(analysis.output)}, batch {plan.batch}, "
+    lines = [f"{neutral(analysis.name)}: {fmt_shape(analysis.input)} → {fmt_shape(analysis.output)}, batch {plan.batch}, "
              f"activations in {plan.dtype}",
              f"peak live activations  {human_bytes(plan.peak_bytes)} ({plan.peak_bytes:,} B) while "
-             f"{plan.peak_layer} runs",
+             f"{neutral(plan.peak_layer)} runs",
              f"every output kept      {human_bytes(plan.naive_sum_bytes)} ({plan.naive_sum_bytes:,} B; nothing "
              "freed, as `shape` adds them up)",
              "weights                " + " · ".join(f"{human_bytes(b)} {name}" for name, b in w.items()),

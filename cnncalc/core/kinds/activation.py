@@ -13,7 +13,7 @@ from cnncalc.core.kinds.args import Arg, boolean, number, rate
 from math import prod
 
 from cnncalc.core.kinds.base import Alloc, Call, Extra, Kind, LayerOut, a_view, activation_alloc, helper_module, \
-    same_positions, saves_input, unchanged
+    same_positions, saves_input
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, n, shape_step
 
 if TYPE_CHECKING:
@@ -92,18 +92,18 @@ def _dropout_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
 KINDS = [
     Kind("prelu", _prelu, {"shared": Arg(boolean, False)}, summary="parametric ReLU", explain=_explain_prelu,
          emit=_emit_prelu, category="activation", storage=saves_input, tensors=lambda call: 1),
-    Kind("dropout", unchanged, {"rate": Arg(rate, 0.5)}, "rate", summary="dropout", emit=_emit_dropout,
+    Kind("dropout", same_positions, {"rate": Arg(rate, 0.5)}, "rate", summary="dropout", emit=_emit_dropout,
          storage=_dropout_storage),
-    *(Kind(name, unchanged, {}, summary="activation" if name != "identity" else "no-op", emit=_emit_activation,
+    *(Kind(name, same_positions, {}, summary="activation" if name != "identity" else "no-op", emit=_emit_activation,
            category="activation" if name != "identity" else "reshape / other",
            storage=a_view if name == "identity" else _activation_storage)
       for name in ("relu", "relu6", "gelu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "softmax", "mish",
                    "identity")),
-    Kind("leakyrelu", unchanged, {"slope": Arg(number, 0.01)}, "slope", summary="activation", emit=_emit_activation,
+    Kind("leakyrelu", same_positions, {"slope": Arg(number, 0.01)}, "slope", summary="activation", emit=_emit_activation,
          category="activation", storage=_activation_storage),
-    Kind("elu", unchanged, {"alpha": Arg(number, 1.0)}, "alpha", summary="activation", emit=_emit_activation,
+    Kind("elu", same_positions, {"alpha": Arg(number, 1.0)}, "alpha", summary="activation", emit=_emit_activation,
          category="activation", storage=_activation_storage),
-    Kind("silu", unchanged, {}, None, ("swish",), summary="activation", emit=_emit_activation, category="activation",
+    Kind("silu", same_positions, {}, None, ("swish",), summary="activation", emit=_emit_activation, category="activation",
          storage=_activation_storage),
     Kind("stochasticdepth", same_positions, {"rate": Arg(rate, 0.0)}, "rate", ("droppath",),
          summary="stochastic depth: an identity for every figure", emit=helper_module("StochasticDepth", "rate"),

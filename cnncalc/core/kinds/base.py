@@ -376,13 +376,9 @@ def geometry(call: Call, rank: int, ceil: bool = False) -> Geometry:
 
 # --- small helpers the families share ----------------------------------------------------
 
-def unchanged(call: Call) -> LayerOut:
-    """A layer whose output is its input, with no weights (activations, dropout)."""
-    return LayerOut(call.inputs[0], margins=call.margins)
-
-
 def same_positions(call: Call, **figures: Any) -> LayerOut:
-    """A layer that keeps every position (and so the zero padding around them)."""
+    """A layer that keeps every position (and so the zero padding around them): an activation, dropout, or a
+    per-channel layer with `figures`."""
     return LayerOut(call.inputs[0], margins=call.margins, **figures)
 
 
