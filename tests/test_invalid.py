@@ -44,7 +44,7 @@ NO_FIX = {
     "invalid-name-dot", "invalid-name-input", "invalid-reference-bool", "invalid-reference-positive",
     "invalid-value-alias-bomb-description", "invalid-value-block-main-argument", "invalid-value-complex-key",
     "invalid-value-default-option", "invalid-value-expect-output", 
-    "invalid-value-merge-repeat", "invalid-value-name-list", "invalid-value-output-padding",
+    "invalid-value-name-list", "invalid-value-output-padding",
     "invalid-value-pool-padding", "too-deep", "too-deep-block-style", "too-many-layers-repeat",
     "unknown-argument-activation-layer", "unknown-reference-too-far-back",
 }

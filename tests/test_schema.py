@@ -17,7 +17,7 @@ from cnncalc.core.analysis import analyze
 from cnncalc.core.quantities import parse_quantity
 from cnncalc.core.problems import Located, SpecError
 from cnncalc.core.schema import schema, unknown_converters
-from cnncalc.core.spec import EXPECT_KEYS, OPTIONS, TOP_KEYS, loads
+from cnncalc.core.spec import EXPECT_KEYS, LATER_OPTIONS, OPTIONS, TOP_KEYS, loads
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a test-only dependency (pip install jsonschema)")
 
@@ -110,7 +110,7 @@ def test_every_kind_and_alias_appears():
         body = DEFS[f"kind.{kind.name}"]
         assert body["title"] == kind.name and kind.summary in body["description"]
         arguments = next(form for form in body["anyOf"] if form.get("type") == "object")
-        options = set(OPTIONS) - {"repeat"} if kind.merge else set(OPTIONS)
+        options = set(OPTIONS) - {"repeat", *LATER_OPTIONS} if kind.merge else set(OPTIONS)
         assert set(arguments["properties"]) == set(kind.args) | options
         assert arguments["additionalProperties"] is False
         for arg in kind.args:

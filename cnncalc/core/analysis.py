@@ -35,6 +35,7 @@ class Row:
     scope: tuple[str, ...]
     inputs: tuple[str, ...]
     args: dict[str, Any] = field(default_factory=dict)  # the kind's arguments, converted, defaults filled
+    frozen: int = 0  # of `trainable`, the parameters given no gradient (`trainable: false`)
 
     @property
     def params(self) -> int:
@@ -57,6 +58,7 @@ class Totals(NamedTuple):
     non_trainable: int
     macs: int
     elements: int
+    frozen: int = 0  # of `trainable`, the frozen parameters (`trainable: false`): PyTorch's requires_grad=False
 
     @property
     def params(self) -> int:
@@ -105,7 +107,8 @@ FREEZE_FROM = 2_000  # layers: below this the collector's re-scans cost nothing 
 def _row(layer: Layer) -> Row:
     out = layer.out
     return Row(layer.index + 1, layer.name, layer.kind, out.output, out.trainable, out.non_trainable, out.macs,
-               out.weights, layer.rf, layer.where.line, layer.where.column, layer.scope, layer.inputs, layer.args)
+               out.weights, layer.rf, layer.where.line, layer.where.column, layer.scope, layer.inputs, layer.args,
+               out.frozen)
 
 
 def _unlikely_reading(dims: Shape) -> str | None:
@@ -172,17 +175,18 @@ def analyze(spec: Spec, input_shape: Shape | None = None) -> Analysis:
 
 def _totals(layers: list[Layer]) -> Totals:
     """Sums over the layers' figures, in one pass (what the rows would sum to)."""
-    trainable = non_trainable = macs = elements = 0
+    trainable = non_trainable = macs = elements = frozen = 0
     for layer in layers:
         out = layer.out
         trainable += out.trainable
+        frozen += out.frozen
         non_trainable += out.non_trainable
         macs += out.macs
         n = 1
         for d in out.output:
             n *= d
         elements += n
-    return Totals(trainable, non_trainable, macs, elements)
+    return Totals(trainable, non_trainable, macs, elements, frozen)
 
 
 def first_uneven(analysis: Analysis, input_shape: Shape) -> Problem | None:

@@ -11,12 +11,12 @@ from functools import partial
 from typing import Any
 
 from cnncalc.core.expr import ExprError, UnknownName, evaluate_first
-from cnncalc.core.kinds import ALIAS_RANKS, ALIASES, KINDS, REQUIRED, Call, Kind, Shape, check_alias_rank
+from cnncalc.core.kinds import ALIAS_RANKS, ALIASES, KINDS, REQUIRED, Call, Kind, LayerOut, Shape, check_alias_rank
 from cnncalc.core.kinds.args import Convert
 from cnncalc.core.limits import MAX_BLOCK_DEPTH, MAX_LAYERS, collector_paused
 from cnncalc.core.network import INPUT, RF, Layer, Network, compose_rf, compute, computed, margins_of, memo_key, pixel
 from cnncalc.core.problems import INFO, WARNING, BlockUse, Located, Problem, SpecError, did_you_mean
-from cnncalc.core.spec import Block, Defaults, Item, Lit, Seq, Spec, Value, Var
+from cnncalc.core.spec import LATER_OPTIONS, Block, Defaults, Item, Lit, Seq, Spec, Value, Var
 
 Env = dict[str, tuple[Any, Located]]
 Given = dict[str, tuple[Any, Located]]
@@ -55,7 +55,14 @@ class Context:
     absent: set[str] | None = None  # names of items not built (`if:` false, `repeat: 0`): `skipped: drop` drops them
     repeats: dict[str, list[_Value]] | None = None  # a repeated item's name -> every repetition's output (`name.*`)
     inside: dict[str, "Inside"] | None = None  # block uses made here, by relative row name (made when needed)
+    inputs: list[_Value] | None = None  # a block use's inputs when it has several (`input.1`, `input.*`)
+    weights: "Weights | None" = None  # what a block use's `trainable: false`, `fixed` or `shares` makes of its layers
 
+
+# What `trainable: false`, `fixed: true` or `shares: NAME` make of a layer's weights: ("frozen", "", ""),
+# ("fixed", "", ""), or ("shares", the shared layer's or use's row name, this layer's or use's row name): a layer
+# inside a sharing use takes the weights of the layer at the same place inside the shared use.
+Weights = tuple[str, str, str]
 
 # What a block use leaves for `from: use.layer`: its names and the uses made inside it (not its whole Context,
 # which would keep every expanded block's lists alive until the end).
@@ -129,6 +136,7 @@ class Expander:
         self.failed: set[str] = set()  # names of the top-level items that failed, standing for their input
         self._seen_warnings: set[tuple[int, int, str, str]] = set()
         self.groups: dict[str, str] = {}
+        self.by_row: dict[str, int] = {}  # row name -> layer index (what `shares:` looks up)
         self.first_uneven: Problem | None = None
         self.top_item: Item = spec.items[0]
         self.network = Network(spec.input, self.layers)
@@ -289,20 +297,31 @@ class Expander:
                      for k, v in item.args.items()}
             options = {k: v if type(v) is Lit else self._option(k, v, ctx.env)  # type: ignore[misc]
                        for k, v in item.options.items()}
+        if block is not None and not options.keys().isdisjoint(block.params):
+            # a block's own argument named like a later option (written before the option existed) stays its own
+            own = [k for k in LATER_OPTIONS if k in options and k in block.params]
+            given = {**given, **{k: options[k] for k in own}}
+            options = {k: v for k, v in options.items() if k not in own}
         step = _Step(item, canonical, given, options, ctx.scope)
         name = self._name(ctx, step)
-        merge = block is None and KINDS[canonical].merge
-        sources = self._sources(ctx, step, position, merge) if merge or "from" in options else [ctx.outputs[-1]]
+        merge = block is not None or KINDS[canonical].merge  # a block use may read several inputs
+        sources = self._sources(ctx, step, position, merge) if "from" in options or block is None and merge \
+            else [ctx.outputs[-1]]
         repeat = self._repeat(options, len(sources)) if "repeat" in options else 1
+        parallel = "parallel" in options
+        if parallel:
+            repeat = self._parallel(options, len(sources))
+        weights = self._weights(ctx, options, name) if not options.keys().isdisjoint(_WEIGHT_OPTIONS) \
+            else ctx.weights
         if repeat == 0:  # nothing is built: the input passes through under this name
             self._pass_through(ctx, name, sources[0], item)
             ctx.absent = (ctx.absent or set()) | {name}
             return
-        indexed = "repeat" in options  # written repeat: rows are N.1, N.2, … even when it comes to 1
+        indexed = "repeat" in options or parallel  # written repeat: rows are N.1, N.2, … even when it comes to 1
         if indexed:
             # A repeated item is a group of its own, so that tables can fold it into one row.
             step.scope = ctx.scope + (ctx.prefix + name,)
-            self.groups[ctx.prefix + name] = f"{canonical} ×{repeat}"
+            self.groups[ctx.prefix + name] = f"{canonical} ×{repeat}{' in parallel' if parallel else ''}"
         indexing = env is not ctx.env
         every: list[_Value] = []
         for r in range(repeat):
@@ -311,12 +330,16 @@ class Expander:
                 env = {**ctx.env, "repeat_index": (r, item.where)}
                 step = _Step(item, canonical, {k: v if type(v) is Lit else self.resolve(v, env)  # type: ignore[misc]
                                                for k, v in item.args.items()}, options, step.scope)
+            mode = weights
+            if weights is not None and weights[0] == "shares" and weights[2] == "":  # this item's own `shares:`
+                mode = (weights[0], weights[1], row_name)
             if block is not None:
                 self.groups[row_name] = canonical
-                out = self._block(ctx, block, step, sources[0], row_name)
+                out = self._block(ctx, block, step, sources, row_name, mode)
             else:
-                out = self._leaf(ctx, step, sources, row_name, r == 0)
-            sources = [out]
+                out = self._leaf(ctx, step, sources, row_name, r == 0, mode)
+            if not parallel:  # a repeat chains its repetitions; parallel copies all read the item's input
+                sources = [out]
             every.append(out)
         if indexed:
             ctx.repeats = ctx.repeats or {}
@@ -331,7 +354,9 @@ class Expander:
         step = _Step(item, canonical, {}, options, ctx.scope)
         name = self._name(ctx, step, skipping=True)
         merge = canonical in KINDS and KINDS[canonical].merge
-        source = ctx.outputs[-1] if merge else self._sources(ctx, step, position, False)[0]
+        block = canonical not in KINDS or item.kind in self.spec.blocks
+        # a skipped merge stands for the previous layer; a skipped block use for its (first) input
+        source = ctx.outputs[-1] if merge else self._sources(ctx, step, position, block and "from" in options)[0]
         if name in ctx.names:  # an alternative built above holds the name
             ctx.outputs.append(_Value(source.shape, source.name, source.rf, source.index, item.where))
             return
@@ -364,8 +389,61 @@ class Expander:
             raise where.error("too-many-layers", f"repeat {repeat} would expand to more than {MAX_LAYERS:,} "
                               "layers, the limit")
         if n_sources > 1 and repeat != 0:
-            raise where.error("invalid-value", "a merge layer cannot be repeated")
+            raise where.error("invalid-value", "a layer or block use with several inputs cannot be repeated; "
+                              "write the uses one by one, or repeat a block that reads them")
         return repeat
+
+    @staticmethod
+    def _parallel(options: Given, n_sources: int) -> int:
+        """`parallel: K`: K copies side by side, each reading the item's input (MobileOne's branches)."""
+        count, where = options["parallel"]
+        if "repeat" in options:
+            raise where.error("invalid-value", "an item takes `repeat` (copies one after another) or `parallel` "
+                              "(copies side by side), not both; nest a block to have both")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise where.error("invalid-value", f"parallel takes a whole number ≥ 1, got {count!r}")
+        if count > MAX_LAYERS:
+            raise where.error("too-many-layers", f"parallel {count} would expand to more than {MAX_LAYERS:,} "
+                              "layers, the limit")
+        if n_sources > 1:
+            raise where.error("invalid-value", "a layer or block use with several inputs cannot be copied in "
+                              "parallel; copy a block that reads them")
+        return count
+
+    def _weights(self, ctx: Context, options: Given, name: str) -> Weights | None:
+        """What the item's `trainable`, `fixed` and `shares` options make of its weights (inside a block use,
+        an item's own option wins over the use's)."""
+        chosen: list[tuple[str, Located]] = []
+        for option, meaning in (("trainable", False), ("fixed", True)):
+            if option in options:
+                value, where = options[option]
+                if not isinstance(value, bool):
+                    raise where.error("invalid-value", f"`{option}:` takes true or false, got {value!r}")
+                if value is meaning:
+                    chosen.append(("frozen" if option == "trainable" else "fixed", where))
+        if "shares" in options:
+            target, where = options["shares"]
+            if not isinstance(target, str) or not target or target == "input":
+                raise where.error("invalid-value", "`shares:` takes the name of a layer or block use above whose "
+                                  "weights this one uses")
+            if target == name:
+                raise where.error("invalid-reference", f"`shares: {target}` names this layer itself; name the layer "
+                                  "whose weights it uses")
+            row = ctx.prefix + target
+            if row not in self.by_row and row not in self.groups:
+                self._reference(ctx, target, where, len(ctx.items))  # unknown or later: says so, with suggestions
+                raise where.error("invalid-reference", f"`shares: {target}` names no layer or block use in this list "
+                                  "with weights to share; name a layer above (`conv1`) or a block use (`stage1`)")
+            chosen.append(("shares:" + row, where))
+        if len(chosen) > 1:
+            raise chosen[1][1].error("invalid-value", "a layer's weights are frozen (`trainable: false`), fixed "
+                                     "(`fixed: true`) or shared (`shares:`): give one of them")
+        if not chosen:
+            return ctx.weights if "trainable" not in options else None  # `trainable: true` undoes a use's
+        what = chosen[0][0]
+        if what.startswith("shares:"):
+            return ("shares", what[7:], "")
+        return (what, "", "")
 
     def _name(self, ctx: Context, step: _Step, skipping: bool = False) -> str:
         ctx.counters[step.kind] = ctx.counters.get(step.kind, 0) + 1
@@ -400,13 +478,14 @@ class Expander:
                                        "with two or more layer names")
             return [ctx.outputs[-1]]
         refs, where = step.options["from"]
-        if merge and len(refs) < 2:
+        every = len(refs) == 1 and isinstance(refs[0][0], str) and refs[0][0].endswith(".*")
+        if merge and item.kind not in self.spec.blocks and step.kind in KINDS and len(refs) < 2 and not every:
             raise where.error("invalid-value", f"{item.kind} needs two or more inputs, like `[conv3, input]`")
         if not merge and len(refs) != 1:
             merges = [name for name, kind in KINDS.items() if kind.merge]
             raise where.error("invalid-value", f"{item.kind} takes one input; give `from` one layer, or merge the "
                               f"layers first ({', '.join(merges[:-1])} or {merges[-1]})")
-        if not merge:
+        if not merge or len(refs) == 1 and not every:
             ref, ref_where = refs[0]
             if isinstance(ref, str) and ref.endswith(".*"):
                 raise ref_where.error("invalid-reference", f"`{ref}` is every repetition of `{ref[:-2]}`, which only a "
@@ -420,7 +499,7 @@ class Expander:
         skipped layer does, or with `skipped: drop` drops out of the merge; a merge that reads one tensor twice
         because of a skipped input is warned about (`add: [a, b, input]` with `b` skipped is a + a + input)."""
         absent = ctx.absent or set()
-        mode = step.given.get("skipped")
+        mode = step.given.get("skipped") if step.kind in KINDS and KINDS[step.kind].merge else None
         drop = mode is not None and mode[0] == "drop"
         values: list[_Value] = []
         standing: list[str] = []  # inputs not built that stand for their input
@@ -447,6 +526,8 @@ class Expander:
     def _every_repetition(self, ctx: Context, ref: str, where: Located, position: int, drop: bool) -> list[_Value]:
         """`name.*` in a merge: the output of every repetition of the item `name` (VoVNet's OSA, YOLOv8's C2f)."""
         head = ref[:-2]
+        if head == "input":  # a block use's every input, in order
+            return list(ctx.inputs) if ctx.inputs else [ctx.names["input"]]
         if ctx.repeats and head in ctx.repeats:
             return list(ctx.repeats[head])
         if ctx.absent and head in ctx.absent:  # `repeat: 0`: none, or its input standing for them
@@ -476,6 +557,13 @@ class Expander:
                 return ctx.names[head]
             if ctx.repeats and head in ctx.repeats and tail.isdigit() and 1 <= int(tail) <= len(ctx.repeats[head]):
                 return ctx.repeats[head][int(tail) - 1]  # `name.2`: the second repetition's output
+            if head == "input" and tail.isdigit():  # `input.2`: a block use's second input
+                inputs = ctx.inputs or [ctx.names["input"]]
+                if 1 <= int(tail) <= len(inputs):
+                    return inputs[int(tail) - 1]
+                given = f"{len(inputs)} input{'s' if len(inputs) != 1 else ''}"
+                raise where.error("unknown-reference", f"`{ref}`: this block use has {given} (`from:` at the use); "
+                                  f"`input.1` … `input.{len(inputs)}` name them")
             found, known = _inside(ctx, ref)
             if found is not None:
                 return found
@@ -492,7 +580,8 @@ class Expander:
 
     # -- leaves and blocks ---------------------------------------------------------------
 
-    def _leaf(self, ctx: Context, step: _Step, sources: list[_Value], row_name: str, first: bool) -> _Value:
+    def _leaf(self, ctx: Context, step: _Step, sources: list[_Value], row_name: str, first: bool,
+              weights: Weights | None = None) -> _Value:
         if len(self.layers) >= MAX_LAYERS:
             raise self.top_item.where.error("too-many-layers", f"the network expands to more than {MAX_LAYERS:,} "
                                             "layers, the limit; check `repeat` counts and nested blocks")
@@ -520,6 +609,9 @@ class Expander:
         # A memoized result needs no Call built (most layers of most files: the same few calls recur).
         out = computed(memo_key(kind.name, args, shapes, margins)) or compute(
             Call(kind.name, args, item.where, arg_where, list(shapes), list(names), row_name, margins))
+        mode = ""
+        if weights is not None:
+            out, mode = self._weighted(out, weights, row_name, step)
         for problem in out.warnings:
             self._warn(problem, row_name)
         if out.uneven is not None and self.first_uneven is None:
@@ -527,8 +619,35 @@ class Expander:
         rf = compose_rf(sources[0].rf, out) if len(sources) == 1 else self._merge_rf(sources, item)
         index = len(self.layers)
         self.layers.append(_layer((index, row_name, kind.name, args, item.where, arg_where, indices, names,
-                                   step.scope, ctx.uses, shapes, out, rf)))
+                                   step.scope, ctx.uses, shapes, out, rf, mode)))
+        self.by_row[row_name] = index
         return _Value(out.output, row_name, rf, index)
+
+    def _weighted(self, out: LayerOut, weights: Weights, row_name: str, step: _Step) -> tuple[LayerOut, str]:
+        """A layer's figures with frozen, fixed or shared weights, and the mode the layer records."""
+        what, target, own = weights
+        if what == "frozen":
+            return out._replace(frozen=out.trainable), "frozen"
+        if what == "fixed":  # constants held as buffers: counted where running statistics are
+            return out._replace(trainable=0, non_trainable=out.trainable + out.non_trainable, frozen=0), "fixed"
+        where = step.options["shares"][1] if "shares" in step.options else step.item.where
+        shared = target + row_name[len(own):]
+        index = self.by_row.get(shared)
+        if index is None:
+            raise where.error("invalid-reference", f"{row_name} shares the weights of `{shared}`, which is not a "
+                              "layer; a shared use must have the same layers as this one (name one repetition of a "
+                              "repeat: `m.1`)")
+        other = self.layers[index]
+        params = out.trainable + out.non_trainable
+        if other.kind != step.kind or other.out.weights != out.weights or \
+                other.out.trainable + other.out.non_trainable != params:
+            def what_of(kind: str, o: LayerOut) -> str:
+                shapes = ", ".join("×".join(map(str, w)) for w in o.weights)
+                return f"{kind} with {o.trainable + o.non_trainable:,} parameters" + (f" ({shapes})" if shapes else "")
+            raise where.error("shape-mismatch", f"{row_name} cannot share the weights of `{shared}`: it is a "
+                              f"{what_of(step.kind, out)}, `{shared}` a {what_of(other.kind, other.out)}; shared "
+                              "weights need the same kind and weight shapes")
+        return out._replace(trainable=0, non_trainable=0, frozen=0), f"shares:{shared}"
 
     def _converted(self, kind: Kind, step: _Step, all_defaults: Defaults) -> tuple[dict[str, Any], dict[str, Located]]:
         """_leaf_args, made once per item of literals (and kind and defaults mapping): a block's layers written
@@ -658,8 +777,10 @@ class Expander:
                 WARNING), item.kind)
         return merged
 
-    def _block(self, ctx: Context, block: Block, step: _Step, source: _Value, row_name: str) -> _Value:
-        item = step.item
+    def _block(self, ctx: Context, block: Block, step: _Step, sources: list[_Value], row_name: str,
+               weights: Weights | None = None) -> _Value:
+        """A use of a block: its layers with `input` the first of `sources` (`input.1`, `input.2`, … each)."""
+        item, source = step.item, sources[0]
         use = BlockUse(item.where.line, item.where.column, block.name, row_name)
         defaults = ctx.defaults
         if block.defaults:  # the block's own defaults reach every layer inside it, over the enclosing ones
@@ -670,7 +791,8 @@ class Expander:
             if block.params:
                 self.network.use_args[row_name] = {p: env[p][0] for p in block.params}
             inner = Context(block.items, env, row_name + ".",
-                            step.scope + (row_name,), ctx.depth + 1, ctx.uses + (use,), defaults=defaults)
+                            step.scope + (row_name,), ctx.depth + 1, ctx.uses + (use,), defaults=defaults,
+                            inputs=sources if len(sources) > 1 else None, weights=weights)
             out = self.scope(inner, source)
         except SpecError as exc:
             raise SpecError(exc.problem.used_from(use)) from None
@@ -781,6 +903,7 @@ def _look_inside(inside: dict[str, Inside] | None, ref: str) -> tuple[_Value | N
 # these may only follow from the shape a failed layer would have given, so they are not reported after it.
 SHAPE_RULES = frozenset({"shape-mismatch", "kernel-too-large", "empty-output", "invalid-groups", "needs-flatten",
                           "invalid-channels", "invalid-layers"})
+_WEIGHT_OPTIONS = frozenset({"trainable", "fixed", "shares"})
 _FATAL = frozenset({"too-many-layers", "too-deep", "too-large"})  # limits: stop at once
 MAX_ERRORS = 50
 

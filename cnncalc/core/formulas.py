@@ -191,13 +191,16 @@ def attention_params(channels: int, dim: int, bias: bool = True) -> int:
     return 3 * channels * dim + dim * channels + ((3 * dim + channels) if bias else 0)
 
 
-def attention_macs(n_positions: int, channels: int, dim: int) -> int:
-    """Self-attention multiply-adds over N positions: projections N·C·3E + N·E·C, then Q·Kᵀ (N·N·E) and A·V (N·N·E).
+def attention_macs(n_positions: int, channels: int, dim: int, sequences: int = 1) -> int:
+    """Self-attention multiply-adds over N positions: projections N·C·3E + N·E·C, then Q·Kᵀ and A·V.
 
     Summed over the heads (E/h each), the two products cost 2·N²·E whatever the number of heads;
-    softmax, scaling and bias additions are not multiply-adds. With E = C: 4·N·E² + 2·N²·E.
+    softmax, scaling and bias additions are not multiply-adds. With E = C: 4·N·E² + 2·N²·E. When the
+    positions attend in S separate sequences of N/S (MobileViT: each pixel of a P×P patch over the
+    N/P² patches, S = P²), the products cost 2·S·(N/S)²·E = 2·N²·E/S.
     """
-    return 4 * n_positions * channels * dim + 2 * n_positions * n_positions * dim
+    return 4 * n_positions * channels * dim + 2 * n_positions * (n_positions // sequences) * dim
+
 def kernel_volume(kernel: tuple[int, ...]) -> int:
     """Positions in one kernel window: k₁·k₂·…·k_r over the spatial axes."""
     return prod(kernel)

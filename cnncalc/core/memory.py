@@ -40,7 +40,7 @@ def estimate(analysis: Analysis, batch: int = 1, dtype: str = "float32", optimiz
     """Memory of a network, every tensor in `dtype`.
 
     weights = all parameters (running statistics included) × bytes;
-    gradients = trainable × bytes; optimizer state = trainable × bytes × (0 sgd, 1 momentum, 2 adam);
+    gradients = (trainable − frozen) × bytes; optimizer state = that × (0 sgd, 1 momentum, 2 adam);
     activations = batch × Σ layer output elements × bytes (every output kept for the backward pass).
     """
     size = DTYPE_BYTES[dtype]
@@ -50,8 +50,8 @@ def estimate(analysis: Analysis, batch: int = 1, dtype: str = "float32", optimiz
         batch=batch,
         optimizer=optimizer,
         weights=tot.params * size,
-        gradients=tot.trainable * size,
-        optimizer_state=tot.trainable * size * OPTIMIZER_STATES[optimizer],
+        gradients=(tot.trainable - tot.frozen) * size,  # frozen parameters get no gradient, no optimizer state
+        optimizer_state=(tot.trainable - tot.frozen) * size * OPTIMIZER_STATES[optimizer],
         activations=batch * tot.elements * size,
     )
 
@@ -123,7 +123,9 @@ def parameter_tensors(analysis: Analysis) -> int:
     for each, besides its two values per parameter."""
     from cnncalc.core.kinds import KINDS
 
-    return sum(KINDS[layer.kind].tensors(layer.call(list(layer.input_shapes))) for layer in analysis.network.layers)
+    # frozen weights get no optimizer state; fixed ones are not parameters; shared ones are counted where they are
+    return sum(KINDS[layer.kind].tensors(layer.call(list(layer.input_shapes))) for layer in analysis.network.layers
+               if not layer.weights)
 
 
 def saved_for_backward(analysis: Analysis, batch: int = 1, dtype: str = "float32") -> int:

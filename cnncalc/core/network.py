@@ -76,6 +76,7 @@ class Layer(NamedTuple):
     input_shapes: tuple[Shape, ...]
     out: LayerOut
     rf: RF | None = None
+    weights: str = ""  # "frozen", "fixed" or "shares:ROW" (`trainable: false`, `fixed: true`, `shares:`); "" if own
 
     @property
     def output(self) -> Shape:

@@ -20,7 +20,7 @@ from cnncalc.core import kinds as K
 from cnncalc.core.kinds.args import anycase
 from cnncalc.core.limits import MAX_DIMENSION
 from cnncalc.core.quantities import COUNT_SUFFIXES, MEMORY_SUFFIXES
-from cnncalc.core.spec import EXPECT_BUDGETS, EXPECT_COUNTS, OPTIONS
+from cnncalc.core.spec import BASE_OPTIONS, EXPECT_BUDGETS, EXPECT_COUNTS
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 # `$name` (a block argument) or `${expression}` (integer arithmetic over block arguments).
@@ -111,7 +111,8 @@ def _options(merge: bool) -> dict[str, Any]:
     if merge:  # a merge layer cannot be repeated
         return {"name": _ref("option.name"), "from": _ref("option.mergeFrom"), "if": _ref("option.if")}
     return {"name": _ref("option.name"), "from": _ref("option.from"), "repeat": _ref("option.repeat"),
-            "if": _ref("option.if")}
+            "if": _ref("option.if"), "parallel": _ref("option.parallel"), "trainable": _ref("option.trainable"),
+            "fixed": _ref("option.fixed"), "shares": _ref("option.shares")}
 
 
 def _kind_body(kind: K.Kind) -> dict[str, Any]:
@@ -199,6 +200,30 @@ def _option_definitions() -> dict[str, Any]:
             "description": "Apply the layer (or block) N times in sequence; 0: it is not built and its input "
                            "passes through.",
             "anyOf": [{"type": "integer", "minimum": 0}, _ref("variable")],
+        },
+        "option.parallel": {
+            "title": "parallel",
+            "description": "Apply the layer (or block) K times side by side, every copy reading the same input; "
+                           "`name.*` is every copy's output (to merge), `name` the last one's.",
+            "anyOf": [{"type": "integer", "minimum": 1}, _ref("variable")],
+        },
+        "option.trainable": {
+            "title": "trainable",
+            "description": "false: the layer's (or every layer's of a block use) parameters are frozen "
+                           "(requires_grad=False): still parameters, counted in `frozen`, given no gradient.",
+            "anyOf": [{"type": "boolean"}, _ref("variable")],
+        },
+        "option.fixed": {
+            "title": "fixed",
+            "description": "true: the weights are constants held as buffers (a fixed blur filter): not "
+                           "parameters, counted as non-trainable; the multiply-adds are counted.",
+            "anyOf": [{"type": "boolean"}, _ref("variable")],
+        },
+        "option.shares": {
+            "title": "shares",
+            "description": "The name of a layer (or block use) above whose weights this one uses: counted once, "
+                           "there; the weight shapes must agree.",
+            "anyOf": [{"type": "string", "minLength": 1}, _ref("variable")],
         },
         "option.if": {
             "title": "if",
@@ -306,7 +331,7 @@ def _top_parts() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         "properties": _by_name("defaults"),
         "additionalProperties": {
             "type": "object", "description": "Default arguments of a block.",
-            "propertyNames": {"not": {"enum": list(OPTIONS)}},
+            "propertyNames": {"not": {"enum": list(BASE_OPTIONS)}},
         },
     }
     return expect_object, variables, defaults
@@ -334,7 +359,7 @@ def schema() -> dict[str, Any]:
                         "description": "The block's arguments and their defaults; ~ (null) makes one required. "
                                        "Inside the block, `$name` is an argument's value.",
                         "anyOf": [{"type": "null"},
-                                  {"type": "object", "propertyNames": {"not": {"enum": list(OPTIONS)}}}],
+                                  {"type": "object", "propertyNames": {"not": {"enum": list(BASE_OPTIONS)}}}],
                     },
                     "defaults": {**defaults, "description": "Default arguments for the layers inside this block "
                                                             "(and the blocks it uses), over the file's defaults."},

@@ -19,7 +19,11 @@ TOP_KEYS = ("name", "description", "input", "vars", "defaults", "blocks", "layer
 EXPECT_COUNTS = ("params", "trainable", "non_trainable", "macs")
 EXPECT_BUDGETS = ("max_params", "max_macs", "max_memory", "max_peak_memory")
 EXPECT_KEYS = EXPECT_COUNTS + EXPECT_BUDGETS + ("output",)
-OPTIONS = ("name", "from", "repeat", "if")
+BASE_OPTIONS = ("name", "from", "repeat", "if")
+# Options added later: a block's own argument of one of these names (written before they existed) stays its
+# argument at that block's uses (see Expander._item).
+LATER_OPTIONS = ("parallel", "trainable", "fixed", "shares")
+OPTIONS = BASE_OPTIONS + LATER_OPTIONS
 VARIANT_KEYS = ("vars", "expect", "description")
 MAX_VARIANTS = 64  # `check` analyses every variant: a file cannot multiply its work without bound
 BLOCK_KEYS = ("args", "defaults", "layers")
@@ -383,7 +387,7 @@ def _parse_blocks(node: Node, path: str) -> dict[str, Block]:
                 if isinstance(field_value, ScalarNode) and field_value.tag == yamlsafe.NULL:
                     continue
                 for arg, arg_key, arg_value in _mapping(field_value, path, f"the args of block `{name}`"):
-                    if arg in OPTIONS:
+                    if arg in BASE_OPTIONS:
                         raise at(arg_key, path).error("invalid-block",
                                                       f"`{arg}` is an option of every layer; name the argument "
                                                       "something else")
@@ -447,7 +451,7 @@ def _parse_defaults(node: Node, path: str, blocks: frozenset[str] = frozenset())
         canonical = kind if kind in blocks else ALIASES.get(kind, kind)
         args = {}
         for arg, arg_key, arg_value in _mapping(value, path, f"the defaults of `{kind}`"):
-            if arg in OPTIONS:
+            if arg in BASE_OPTIONS or arg in LATER_OPTIONS and canonical not in blocks:
                 raise at(arg_key, path).error("invalid-value", f"`{arg}` cannot have a default")
             args[arg] = (yamlsafe.plain(arg_value, path), at(arg_value, path))
             key_where[(canonical, arg)] = at(arg_key, path)

@@ -226,7 +226,8 @@ def footer(analysis: "Analysis", memory: "MemoryEstimate") -> list[str]:
     tot = analysis.totals
     m = memory
     return [
-        f"Total params: {tot.params:,}  (trainable {tot.trainable:,}, non-trainable {tot.non_trainable:,})",
+        f"Total params: {tot.params:,}  (trainable {tot.trainable:,}"
+        f"{f' of which frozen {tot.frozen:,}' if tot.frozen else ''}, non-trainable {tot.non_trainable:,})",
         f"Multiply-adds: {tot.macs:,} MACs = {human(tot.macs)} MACs ({human(tot.flops)} FLOPs at 2 per MAC)",
         f"Memory ({m.dtype}, batch {m.batch}, 1 MiB = 2^20 bytes): parameters {human_bytes(m.weights)}, "
         f"activations {human_bytes(m.activations)}",
@@ -265,7 +266,8 @@ def to_dict(analysis: "Analysis", memory: "MemoryEstimate") -> dict[str, Any]:
         "layers": [
             {
                 "index": r.index, "name": r.name, "kind": r.kind, "output": list(r.output),
-                "params": r.params, "trainable": r.trainable, "non_trainable": r.non_trainable, "macs": r.macs,
+                "params": r.params, "trainable": r.trainable, "non_trainable": r.non_trainable, "frozen": r.frozen,
+                "macs": r.macs,
                 "memory": r.elements * dtype_bytes,
                 "weights": [list(w) for w in r.weights],
                 "receptive_field": _rf_dict(r.rf),
@@ -277,7 +279,7 @@ def to_dict(analysis: "Analysis", memory: "MemoryEstimate") -> dict[str, Any]:
         ],
         "totals": {
             "params": tot.params, "trainable": tot.trainable, "non_trainable": tot.non_trainable,
-            "macs": tot.macs, "flops": tot.flops,
+            "frozen": tot.frozen, "macs": tot.macs, "flops": tot.flops,
         },
         "memory": {
             "dtype": m.dtype, "batch": m.batch, "optimizer": m.optimizer, "units": "bytes",

@@ -198,6 +198,39 @@ def channel_range(value: Any, where: Located) -> tuple[int, int]:
                       f"(channels start to stop − 1, counted from 0); got {_describe(value)}")
 
 
+@converter(lambda: {"type": "integer", "description": "An axis of the channels-last shape of one sample, counted "
+                                                       "from 0 (-1: the last, the channels)."})
+def axis(value: Any, where: Located) -> int:
+    """An axis of the channels-last shape, counted from 0; negative ones count from the end (-1: channels)."""
+    if _is_int(value):
+        return int(value)
+    raise where.error("invalid-value", f"axis takes a whole number (0 the first axis, -1 the channels), got "
+                      f"{_describe(value)}")
+
+
+@converter(lambda: {"type": "array", "items": {"type": "integer", "minimum": -1}, "minItems": 1, "maxItems": 4,
+                     "description": "A channels-last shape of one sample, without the batch ([tokens, channels], "
+                                    "[height, width, channels]); one entry may be -1, worked out from the others."})
+def target_shape(value: Any, where: Located) -> tuple[int, ...]:
+    """A shape to reshape to: 1 to 4 whole numbers ≥ 1, one of them may be -1 (the rest of the values)."""
+    if isinstance(value, list) and 1 <= len(value) <= 4 and all(_is_int(v) and (v >= 1 or v == -1) for v in value) \
+            and sum(v == -1 for v in value) <= 1:
+        return tuple(int(v) for v in value)
+    raise where.error("invalid-value", "shape takes 1 to 4 whole numbers ≥ 1, channels last, one of which may be -1 "
+                      f"(worked out from the others): [-1, 144] for tokens × channels; got {_describe(value)}")
+
+
+@converter(lambda: {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1, "maxItems": 4,
+                     "description": "A new order of the axes of one sample's channels-last shape, counted from 0 "
+                                    "([1, 0] swaps tokens and channels)."})
+def axis_order(value: Any, where: Located) -> tuple[int, ...]:
+    """A permutation of 0 … n − 1: the input axis each output axis takes."""
+    if isinstance(value, list) and value and sorted(value) == list(range(len(value))) and all(_is_int(v) for v in value):
+        return tuple(int(v) for v in value)
+    raise where.error("invalid-value", "order takes each axis of the input once, counted from 0 ([1, 0] swaps the two "
+                      f"axes of tokens × channels); got {_describe(value)}")
+
+
 @converter(lambda: {"type": "boolean", "description": "true or false."})
 def boolean(value: Any, where: Located) -> bool:
     """true or false."""

@@ -6,11 +6,13 @@ how `explain` works it out, how `export` writes it as PyTorch, and its diagram c
 
 from __future__ import annotations
 
+from math import prod
 from typing import TYPE_CHECKING
 
 from cnncalc.core import formulas as F
-from cnncalc.core.kinds.args import Arg, boolean, positive_int
+from cnncalc.core.kinds.args import Arg, boolean, pair, positive_int
 from cnncalc.core.kinds.base import Call, Kind, LayerOut, whole
+from cnncalc.core.quantities import fmt_shape
 
 if TYPE_CHECKING:
     from cnncalc.export.emit import Emit
@@ -29,8 +31,16 @@ def _attention(call: Call) -> LayerOut:
         raise call.fail("invalid-groups", f"heads={a['heads']} does not divide {what} ({dim}); choose a divisor "
                         f"of {dim}", "heads")
     n = F.positions(shape[:-1])
+    sequences = 1
+    if a["patch"] is not None:  # MobileViT: each pixel of a patch attends over the same pixel of every patch
+        patch = call.per_axis("patch", len(shape) - 1)
+        if len(shape) < 2 or any(size % p for size, p in zip(shape[:-1], patch)):
+            raise call.fail("invalid-value", f"patch {'×'.join(map(str, patch))} does not divide the "
+                            f"{fmt_shape(shape[:-1])} positions; choose a patch that divides them (MobileViT "
+                            "resizes the map to a multiple first)", "patch")
+        sequences = prod(patch)
     weights = ((c, 3 * dim), (dim, c))
-    return LayerOut(shape, trainable=F.attention_params(c, dim, a["bias"]), macs=F.attention_macs(n, c, dim),
+    return LayerOut(shape, trainable=F.attention_params(c, dim, a["bias"]), macs=F.attention_macs(n, c, dim, sequences),
                     weights=weights, rf=whole(shape))
 
 
@@ -39,17 +49,20 @@ def _attention(call: Call) -> LayerOut:
 def _emit_attention(e: Emit) -> tuple[str, str]:
     e.helpers.add("Attention")
     dim = "" if e.layer.args["dim"] is None and "dim" not in e.exprs else f", dim={e.code('dim')}"
-    return f"Attention({e.channels[0]}, {e.code('heads')}{dim}{e.kw('bias', e.code('bias'), 'True')})", e.channels[0]
+    patch = "" if e.layer.args["patch"] is None and "patch" not in e.exprs else f", patch={e.code('patch')}"
+    return (f"Attention({e.channels[0]}, {e.code('heads')}{dim}{e.kw('bias', e.code('bias'), 'True')}{patch})",
+            e.channels[0])
 
 
 ATTENTION = '''
 class Attention(nn.Module):
     """Multi-head self-attention over the positions of a channels-first map (q, k, v: channels -> dim)."""
 
-    def __init__(self, channels, heads, dim=None, bias=True):
+    def __init__(self, channels, heads, dim=None, bias=True, patch=None):
         super().__init__()
         dim = channels if dim is None else dim
         self.heads = heads
+        self.patch = patch  # MobileViT: each pixel of a patch attends over the same pixel of every patch
         if dim == channels:  # PyTorch's own module and parameter names
             self.attention = nn.MultiheadAttention(channels, heads, bias=bias, batch_first=True)
         else:
@@ -57,6 +70,19 @@ class Attention(nn.Module):
             self.proj = nn.Linear(dim, channels, bias=bias)
 
     def forward(self, x):
+        if self.patch is not None:  # pixels of each patch become sequences of their own (MobileViT's unfold)
+            p = [self.patch] * (x.dim() - 2) if isinstance(self.patch, int) else list(self.patch)
+            n, c, *sizes = x.shape
+            split = [d for size, q in zip(sizes, p) for d in (size // q, q)]
+            order = [0] + [3 + 2 * i for i in range(len(p))] + [1] + [2 + 2 * i for i in range(len(p))]
+            seq = x.reshape(n, c, *split).permute(*order).reshape(-1, c, *[s // q for s, q in zip(sizes, p)])
+            out = self._attend(seq).reshape(n, *p, c, *[s // q for s, q in zip(sizes, p)])
+            back = [0, len(p) + 1] + [i for pair in zip(range(len(p) + 2, 2 * len(p) + 2), range(1, len(p) + 1))
+                                      for i in pair]
+            return out.permute(*back).reshape(n, c, *sizes)
+        return self._attend(x)
+
+    def _attend(self, x):
         n, c = x.shape[:2]
         rest = x.shape[2:]
         tokens = x.flatten(2).transpose(1, 2)  # N x positions x C
@@ -75,7 +101,7 @@ class Attention(nn.Module):
 
 KINDS = [
     Kind("attention", _attention, {"heads": Arg(positive_int), "dim": Arg(positive_int, None, "channels"),
-                                   "bias": Arg(boolean, True)}, "heads", ("mhsa",),
+                                   "bias": Arg(boolean, True), "patch": Arg(pair, None)}, "heads", ("mhsa",),
          summary="multi-head self-attention over the positions", emit=_emit_attention,
          helpers=(("Attention", ATTENTION),),
          tensors=lambda call: 2 + 2 * int(call.args["bias"])),  # the q, k, v and output projections, and biases

@@ -111,6 +111,7 @@ class LayerOut(NamedTuple):
     warnings: Sequence[Problem] = ()
     uneven: str | None = None  # why this input size does not divide evenly here (for `cnncalc sizes`)
     margins: Margins = ()  # rows/columns of the output that are zero padding (see Call.margins)
+    frozen: int = 0  # of `trainable`, the parameters given no gradient (`trainable: false`)
 
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from math import prod
 
-from cnncalc.core.kinds.args import Arg, skipped_mode
+from cnncalc.core.kinds.args import Arg, axis, skipped_mode
 from cnncalc.core.kinds.base import AXES, Alloc, Call, Emitter, Kind, LayerOut, Shape
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, n, no_weights, shape_step
 from cnncalc.core.problems import SpecError
@@ -90,15 +90,29 @@ def _multiply(call: Call) -> LayerOut:
 
 def _concat(call: Call) -> LayerOut:
     first = call.inputs[0]
+    at = concat_axis(call)
     total = 0
     for i, shape in enumerate(call.inputs):
         if len(shape) != len(first):
             raise _rank_mismatch(call, i)
-        if shape[:-1] != first[:-1]:
-            what = "the same height and width" if len(first) == 3 else f"the same {AXES[len(first) - 2]}"
+        if shape[:at] + shape[at + 1:] != first[:at] + first[at + 1:]:
+            if at == len(first) - 1:
+                what = "the same height and width" if len(first) == 3 else f"the same {AXES[len(first) - 2]}"
+            else:
+                what = f"the same size on every axis but axis {at}"
             raise _mismatch(call, i, f"{what} in every input")
-        total += shape[-1]
-    return LayerOut(first[:-1] + (total,))
+        total += shape[at]
+    return LayerOut(first[:at] + (total,) + first[at + 1:])
+
+
+def concat_axis(call: Call) -> int:
+    """The axis a concat joins along, counted from 0 (channels by default; `axis: 0` joins token sequences)."""
+    rank = len(call.inputs[0])
+    at = call.args["axis"]
+    if not -rank <= at < rank:
+        raise call.fail("invalid-value", f"axis {at} is not an axis of {fmt_shape(call.inputs[0])} (0 to {rank - 1}, "
+                        "or -1 for the channels)", "axis")
+    return at % rank
 
 
 # --- explained -----------------------------------------------------------------------------------
@@ -136,12 +150,18 @@ def _explain_multiply(ctx: Ctx) -> Parts:
 
 def _explain_concat(ctx: Ctx) -> Parts:
     shapes = ctx.layer.input_shapes
-    total = sum(s[-1] for s in shapes)
-    same = fmt_shape(shapes[0][:-1]) if len(shapes[0]) > 1 else ""
-    notes = (f"every input is {same}: concatenation needs equal sizes except along channels",) if same else ()
-    step = Step("merge", "channels", "summed along the last axis", " + ".join(n(s[-1]) for s in shapes), n(total),
-                total, notes)
-    return {"merge": [step], "output": [shape_step("output", "output", "", shapes[0][:-1] + (total,))],
+    at = ctx.layer.args["axis"] % len(shapes[0])
+    total = sum(s[at] for s in shapes)
+    if at == len(shapes[0]) - 1:
+        same = fmt_shape(shapes[0][:-1]) if len(shapes[0]) > 1 else ""
+        notes = (f"every input is {same}: concatenation needs equal sizes except along channels",) if same else ()
+        step = Step("merge", "channels", "summed along the last axis", " + ".join(n(s[-1]) for s in shapes),
+                    n(total), total, notes)
+    else:
+        step = Step("merge", f"axis {at}", f"summed along axis {at}", " + ".join(n(s[at]) for s in shapes), n(total),
+                    total, (f"concatenation needs equal sizes on every other axis (axis {at}: positions or tokens)",))
+    return {"merge": [step], "output": [shape_step("output", "output", "", shapes[0][:at] + (total,)
+                                                   + shapes[0][at + 1:])],
             **no_weights("a merge has no weights")}
 
 
@@ -151,6 +171,12 @@ def _merge(module: str) -> Emitter:
     def emit(e: Emit) -> tuple[str, str]:
         e.helpers.add(module)
         if module == "Concat":
+            dims = {_torch_dim(layer.input_shapes[0], layer.args["axis"]) for layer in e.instances}
+            if len(dims) != 1:
+                raise e.fail("this concat joins different axes in different uses of its block")
+            dim = dims.pop()
+            if dim != 1:
+                return f"Concat(dim={dim})", e.literal(e.layer.output[-1])
             return "Concat()", " + ".join(e.group(c) for c in e.channels)
         return f"{module}()", e.channels[0]
     return emit
@@ -204,12 +230,22 @@ class Shortcut(nn.Module):
         return out
 '''
 
+def _torch_dim(shape: Shape, axis: int) -> int:
+    """The channels-first dimension of a batch that is axis `axis` of a channels-last sample shape."""
+    at = axis % len(shape)
+    return 1 if at == len(shape) - 1 else at + 2
+
+
 CONCAT = '''
 class Concat(nn.Module):
-    """Concatenation along channels (dimension 1: channels-first)."""
+    """Concatenation along channels (dimension 1: channels-first), or along another dimension."""
+
+    def __init__(self, dim=1):
+        super().__init__()
+        self.dim = dim
 
     def forward(self, *xs):
-        return torch.cat(xs, dim=1)
+        return torch.cat(xs, dim=self.dim)
 '''
 
 def _chained(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
@@ -236,6 +272,7 @@ KINDS = [
     Kind("multiply", _multiply, _MERGE, "from", merge=True, summary="element-wise product (broadcasts a 1×1×C gate)",
          explain=_explain_multiply, emit=_merge("Multiply"), helpers=(("Multiply", MULTIPLY),), category="merge",
          storage=_chained),
-    Kind("concat", _concat, _MERGE, "from", merge=True, summary="concatenation along channels", explain=_explain_concat,
+    Kind("concat", _concat, {**_MERGE, "axis": Arg(axis, -1)}, "from", merge=True,
+         summary="concatenation along channels (or `axis`)", explain=_explain_concat,
          emit=_merge("Concat"), helpers=(("Concat", CONCAT),), category="merge"),
 ]

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from math import prod
 
-from cnncalc.core.kinds.args import UPSAMPLE_RANK, Arg, channel_range, nonneg_int, padding, pair, positive_int, \
-    upsample_mode
-from cnncalc.core.kinds.base import Call, Kind, LayerOut, a_view, divides, helper_module, ranked, same_positions, whole
+from cnncalc.core.kinds.args import UPSAMPLE_RANK, Arg, axis_order, channel_range, nonneg_int, padding, pair, \
+    positive_int, target_shape, upsample_mode
+from cnncalc.core.kinds.base import Call, Emitter, Kind, LayerOut, a_view, divides, helper_module, ranked, same_positions, whole
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, dots, no_weights, shape_step, spatial_names
 from cnncalc.core.quantities import fmt_shape
 
@@ -72,6 +72,34 @@ def _flatten(call: Call) -> LayerOut:
     for d in shape:
         n *= d
     return LayerOut((n,), rf=whole(shape))
+
+def _reshape(call: Call) -> LayerOut:
+    # Values keep their order in the channels-last layout of one sample (the batch axis is not written):
+    # [H, W, C] -> [-1, C] makes H·W tokens of C channels (a transformer's sequence, YOLOv8's anchors).
+    shape, target = call.inputs[0], call.args["shape"]
+    total = prod(shape)
+    known = prod(d for d in target if d != -1)
+    if -1 in target:
+        if total % known:
+            raise call.fail("invalid-value", f"{fmt_shape(shape)} has {total:,} values, which "
+                            f"{'×'.join('?' if d == -1 else str(d) for d in target)} cannot hold: {known:,} does not "
+                            "divide it", "shape")
+        target = tuple(total // known if d == -1 else d for d in target)
+    elif known != total:
+        raise call.fail("invalid-value", f"{fmt_shape(shape)} has {total:,} values but {fmt_shape(target)} holds "
+                        f"{known:,}; a reshape keeps every value (write -1 for the axis to work out)", "shape")
+    return LayerOut(target, breaks_rf=True)
+
+
+def _permute(call: Call) -> LayerOut:
+    # PyTorch's permute over the axes of one sample, channels last: [1, 0] on tokens × channels gives
+    # channels × tokens (what a channels-first framework prints as [tokens, channels]).
+    shape, order = call.inputs[0], call.args["order"]
+    if len(order) != len(shape):
+        raise call.fail("invalid-value", f"order has {len(order)} axes but the input {fmt_shape(shape)} has "
+                        f"{len(shape)}; give each of its axes once, counted from 0", "order")
+    return LayerOut(tuple(shape[a] for a in order), breaks_rf=True)
+
 
 def _shuffle(call: Call) -> LayerOut:
     divides(call, call.args["groups"], "groups", "groups")
@@ -179,6 +207,47 @@ def _emit_flatten(e: Emit) -> tuple[str, str]:
     return "nn.Flatten()", e.literal(sizes.pop())
 
 
+def _emit_layout(module: str, arg: str) -> Emitter:
+    """Reshape(shape) or Permute(order): the same in every use of a block, channels from the output."""
+    def emit(e: Emit) -> tuple[str, str]:
+        outputs = {other.output for other in e.instances}
+        if len(outputs) != 1:
+            raise e.fail(f"{module.lower()} gives different shapes in different uses of its block; write it "
+                         "outside the block")
+        e.helpers.add(module)
+        return f"{module}({e.literal(e.layer.args[arg])})", e.literal(e.layer.output[-1])
+    return emit
+
+
+RESHAPE = '''
+class Reshape(nn.Module):
+    """A reshape of one sample's channels-last values (cnncalc's layout), the batch axis kept."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        last = x.movedim(1, -1) if x.dim() > 2 else x
+        out = last.reshape(x.shape[0], *self.shape)
+        return out.movedim(-1, 1) if out.dim() > 2 else out
+'''
+
+PERMUTE = '''
+class Permute(nn.Module):
+    """A permutation of one sample's channels-last axes (cnncalc's layout), the batch axis kept."""
+
+    def __init__(self, order):
+        super().__init__()
+        self.order = tuple(order)
+
+    def forward(self, x):
+        last = x.movedim(1, -1) if x.dim() > 2 else x
+        out = last.permute(0, *(a + 1 for a in self.order))
+        return out.movedim(-1, 1) if out.dim() > 2 else out
+'''
+
+
 def _count(shape: tuple[int, ...]) -> int:
     n = 1
     for d in shape:
@@ -270,6 +339,12 @@ KINDS = [
          explain=_explain_border, emit=_emit_crop, storage=a_view),
     Kind("flatten", _flatten, {}, summary="flatten to a vector", explain=_explain_flatten, emit=_emit_flatten,
          storage=a_view),
+    Kind("reshape", _reshape, {"shape": Arg(target_shape)}, "shape", ("view",),
+         summary="reshape one sample's values (channels last): [-1, C] makes tokens", emit=_emit_layout("Reshape", "shape"),
+         helpers=(("Reshape", RESHAPE),), storage=a_view),
+    Kind("permute", _permute, {"order": Arg(axis_order)}, "order", ("transpose",),
+         summary="reorder the axes of one sample (channels last): [1, 0] swaps tokens and channels",
+         emit=_emit_layout("Permute", "order"), helpers=(("Permute", PERMUTE),)),
     Kind("spacetodepth", _space_to_depth, {"block": Arg(positive_int)}, "block", ("pixelunshuffle", "reorg"),
          summary="space to depth: block×block positions become channels (PixelUnshuffle, Darknet's reorg)",
          emit=_emit_space_to_depth),
