@@ -272,6 +272,8 @@ def make_op(kind: str, a: dict[str, Any], in_shapes: Sequence[Sequence[int]]) ->
     if kind == "conv":
         pre, pad = _conv_layers(a["padding"], hw, a["kernel"], a["stride"], a["dilation"])
         conv = conv_nd(c, a["filters"], a["kernel"], a["stride"], pad, a["dilation"], a["groups"], a["bias"])
+        if a.get("gain"):  # a weight-standardised conv's learnable scale per filter (NF-Nets' ScaledStdConv2d)
+            conv.gain = nn.Parameter(torch.ones(a["filters"], *[1] * (rank + 1)))
         return _with_act(pre + [conv], a)
     if kind == "depthwise":
         pre, pad = _conv_layers(a["padding"], hw, a["kernel"], a["stride"], a["dilation"])

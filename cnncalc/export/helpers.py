@@ -79,6 +79,16 @@ class Crop(nn.Module):
 ''',
 }
 
+_SHARED["fixed"] = '''
+def fixed(module):
+    """The module with its parameters made buffers: constant weights (a fixed blur filter), never trained."""
+    for m in list(module.modules()):
+        for name, p in list(m.named_parameters(recurse=False)):
+            delattr(m, name)
+            m.register_buffer(name, p.detach().clone())
+    return module
+'''
+
 HELPERS: dict[str, str] = {**_SHARED}
 for _kind in KINDS.values():
     for _name, _source in _kind.helpers:

@@ -28,7 +28,7 @@ from cnncalc.core.quantities import fmt_shape
 from cnncalc.core.network import INPUT, Layer
 from cnncalc.core.problems import BlockUse, Located, SpecError
 from cnncalc.core.expand import reads_index as _reads_index
-from cnncalc.core.spec import Block, Item, Lit, Seq, Value, Var
+from cnncalc.core.spec import LATER_OPTIONS, Block, Item, Lit, Seq, Value, Var
 
 Position = tuple[int, int]
 
@@ -122,6 +122,10 @@ def _static_inline(block: Block) -> str | None:
             return f"its kind `{item.kind}` is an argument"
         if "repeat" in item.options and _reads_index(item):
             return "a repetition's arguments read `repeat_index`"
+    for item in block.items:
+        given = [option for option in LATER_OPTIONS if option in item.options]
+        if given:
+            return f"a layer in it is written with `{given[0]}:`"
     if _dotted_refs(block.items):
         return "a layer in it reads into another of its layers (`m.*`, `m.2`, `use.layer`)"
     for param, default in block.params.items():
@@ -263,6 +267,15 @@ class _ClassWriter:
                                        else "a layer reads its repetitions one by one")
             self.write_out(item, members)
             return
+        later = next((option for option in LATER_OPTIONS if option in item.options), None)
+        refs = item.options.get("from")
+        if members and self.block is None and (later or isinstance(refs, Seq) and len(refs.items) > 1
+                                               and item.kind in self.gen.analysis.spec.blocks):
+            # copies side by side, weights frozen, fixed or shared, a block use with several inputs: layer by layer
+            self.gen.inline.setdefault(item.kind, f"it is written with `{later}:`" if later
+                                       else "a use reads several inputs")
+            self.write_out(item, members)
+            return
         if members and self.block is None and item.kind.startswith("$"):  # the kind is a variable's value
             self.gen.inline.setdefault(item.kind, f"its kind `{item.kind}` is a variable")
             self.write_out(item, members)
@@ -329,7 +342,7 @@ class _ClassWriter:
                     raise layer.where.error("unsupported-export", f"the kind `{layer.kind}` has no PyTorch export yet")
                 made, _ = emitter(e)
                 self.gen.helpers |= e.helpers
-                self.init.append(f"self.{attr} = {made}")
+                self.init += self._weights(layer, attr, made)
                 self.steps.append((attr, attr, [self.var_of(i, layer) for i in layer.sources]))
                 self.gen.var_of[layer.index] = attr
                 self.gen.layer_paths[layer.name] = attr
@@ -339,6 +352,21 @@ class _ClassWriter:
         name = members[0].name[len(self.prefix):]
         self.values[name.rsplit(".", 1)[0] if "repeat" in item.options else name] = self.values[last.name]
         self.outputs.append(self.values[last.name])
+
+    def _weights(self, layer: Layer, attr: str, made: str) -> list[str]:
+        """The lines that make a written-out layer's module, with its frozen, fixed or shared weights."""
+        if layer.weights == "frozen":
+            return [f"self.{attr} = {made}", f"self.{attr}.requires_grad_(False)"]
+        if layer.weights == "fixed":
+            self.gen.helpers.add("fixed")
+            return [f"self.{attr} = fixed({made})"]
+        if layer.weights.startswith("shares:"):
+            shared = next(other for other in self.gen.analysis.network.layers if other.name == layer.weights[7:])
+            path = _path_of(self.gen, shared)
+            module = f"self.{path}" if all(part.isidentifier() for part in path.split(".")) \
+                else f"self.get_submodule({literal(path)})"
+            return [f"self.{attr} = {module}  # the same weights"]
+        return [f"self.{attr} = {made}"]
 
     def var_of(self, index: int, layer: Layer) -> str:
         """The forward variable holding the output of the network's layer `index`."""
@@ -454,19 +482,20 @@ def _chain(steps: list[tuple[str, str, list[str]]], result: str) -> list[str]:
 
 def _paths(gen: _Gen, layers: list[Layer]) -> dict[str, str]:
     """Each layer's module path in the exported network: attributes, and a repeat's 0-based index."""
-    paths: dict[str, str] = {}
-    for layer in layers:
-        if layer.name in gen.layer_paths:
-            paths[layer.name] = gen.layer_paths[layer.name]
-            continue
-        parts: list[str] = []
-        frames = [((use.line, use.column), use.name) for use in layer.uses] + [(_pos(layer.where), layer.name)]
-        for pos, name in frames:
-            parts.append(gen.attrs[pos])
-            if pos in gen.repeated:
-                parts.append(str(int(name.rsplit(".", 1)[1]) - 1))
-        paths[layer.name] = ".".join(parts)
-    return paths
+    return {layer.name: _path_of(gen, layer) for layer in layers}
+
+
+def _path_of(gen: _Gen, layer: Layer) -> str:
+    """A layer's module path in the exported network: attributes, and a repeat's 0-based index."""
+    if layer.name in gen.layer_paths:
+        return gen.layer_paths[layer.name]
+    parts: list[str] = []
+    frames = [((use.line, use.column), use.name) for use in layer.uses] + [(_pos(layer.where), layer.name)]
+    for pos, name in frames:
+        parts.append(gen.attrs[pos])
+        if pos in gen.repeated:
+            parts.append(str(int(name.rsplit(".", 1)[1]) - 1))
+    return ".".join(parts)
 
 
 def _header(analysis: Analysis, cls: str) -> list[str]:

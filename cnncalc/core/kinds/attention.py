@@ -49,7 +49,7 @@ def _attention(call: Call) -> LayerOut:
 def _emit_attention(e: Emit) -> tuple[str, str]:
     e.helpers.add("Attention")
     dim = "" if e.layer.args["dim"] is None and "dim" not in e.exprs else f", dim={e.code('dim')}"
-    patch = "" if e.layer.args["patch"] is None and "patch" not in e.exprs else f", patch={e.code('patch')}"
+    patch = "" if e.layer.args["patch"] is None and "patch" not in e.exprs else f", patch={e.pair('patch')}"
     return (f"Attention({e.channels[0]}, {e.code('heads')}{dim}{e.kw('bias', e.code('bias'), 'True')}{patch})",
             e.channels[0])
 

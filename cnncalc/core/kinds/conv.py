@@ -36,7 +36,7 @@ def _conv(call: Call) -> LayerOut:
     win = window(call, sizes, geo)
     return LayerOut(
         win.out + (filters,),
-        trainable=F.conv_params(c, filters, geo.kernel, groups, a["bias"]),
+        trainable=F.conv_params(c, filters, geo.kernel, groups, a["bias"]) + (filters if a["gain"] else 0),
         macs=F.conv_macs(win.out, c, filters, geo.kernel, groups),
         weights=(geo.kernel + (c // groups, filters),),
         rf=win.rf(geo),
@@ -132,7 +132,12 @@ def _explain_conv(ctx: Ctx) -> Parts:
         mac = Step("macs", "multiply-adds", f"out_positions·F × {sym}", f"{dots(out_sp)}·{n(f)} × {per}",
                    n(macs), macs)
     channels = Step("output", "channels", "F (one map per filter)", "", n(f), f)
-    return {"output": output_steps(ctx, axes, channels), "params": [params], "macs": [mac]}
+    steps = [params]
+    if a.get("gain"):  # a weight-standardised convolution's learnable scale per filter (NF-Nets)
+        steps += [Step("params", "gain", "F (one scale per filter of the standardised weights)", "", n(f), f),
+                  Step("params", "parameters", "weights and bias + gain", f"{n(total)} + {n(f)}", n(total + f),
+                       total + f)]
+    return {"output": output_steps(ctx, axes, channels), "params": steps, "macs": [mac]}
 
 
 def _explain_depthwise(ctx: Ctx) -> Parts:
@@ -173,9 +178,16 @@ def _emit_conv(e: Emit) -> tuple[str, str]:
     nd = e.feature_map()
     stride = e.pair("stride")
     pre, pad = e.padded(stride, e.pair("dilation"))
-    conv = (f"nn.Conv{nd}({e.channels[0]}, {e.code('filters')}, {e.pair('kernel')}{e.kw('stride', stride, '1')}"
+    module = f"nn.Conv{nd}"
+    standardize, gain = e.fixed("standardize"), e.fixed("gain")
+    if standardize or gain:
+        e.helpers.add("StdConv")
+        module = f"StdConv{nd}"
+        e.helpers.add(module)
+    conv = (f"{module}({e.channels[0]}, {e.code('filters')}, {e.pair('kernel')}{e.kw('stride', stride, '1')}"
             f"{e.kw('padding', pad, '0')}{e.kw('dilation', e.pair('dilation'), '1')}"
-            f"{e.kw('groups', e.code('groups'), '1')}{e.kw('bias', e.code('bias'), 'True')})")
+            f"{e.kw('groups', e.code('groups'), '1')}{e.kw('bias', e.code('bias'), 'True')}"
+            f"{', gain=True' if e.layer.args['gain'] else ''})")
     return e.with_activation(pre + [conv]), e.code("filters")
 
 
@@ -234,6 +246,42 @@ def _emit_deconv(e: Emit) -> tuple[str, str]:
     return e.with_activation(parts), filters
 
 
+STD_CONV = '''
+class StdConv:
+    """A convolution whose weights are standardised per filter before use (zero mean, unit variance, as
+    timm's StdConv and NF-Nets' ScaledStdConv), optionally scaled by a learnable gain per filter."""
+
+    def _setup(self, gain, eps):
+        self.eps = eps
+        self.gain = nn.Parameter(torch.ones(self.out_channels, *[1] * (self.weight.dim() - 1))) if gain else None
+
+    def standardised(self):
+        w = self.weight
+        flat = w.reshape(w.shape[0], -1)
+        w = ((flat - flat.mean(1, keepdim=True)) / torch.sqrt(flat.var(1, unbiased=False, keepdim=True) + self.eps))
+        w = w.reshape(self.weight.shape)
+        if self.gain is not None:
+            w = w * self.gain * flat.shape[1] ** -0.5  # NF-Nets scale by 1/sqrt(fan-in)
+        return w
+
+    def forward(self, x):
+        return self._conv_forward(x, self.standardised(), self.bias)
+'''
+
+
+def _std_conv(rank: int) -> str:
+    return f'''
+class StdConv{rank}d(StdConv, nn.Conv{rank}d):
+    """A weight-standardised nn.Conv{rank}d (see StdConv)."""
+
+    def __init__(self, *args, gain=False, eps=1e-6, **kwargs):
+        nn.Conv{rank}d.__init__(self, *args, **kwargs)
+        self._setup(gain, eps)
+
+    forward = StdConv.forward
+'''
+
+
 SEPARABLE_CONV = '''
 class SeparableConv(nn.Module):
     """Keras SeparableConv: an unbiased depthwise convolution, then a pointwise one carrying the bias."""
@@ -280,10 +328,12 @@ _SPATIAL = {
 }
 
 KINDS = [
-    Kind("conv", _conv, {"filters": Arg(positive_int), **_SPATIAL, "groups": Arg(positive_int, 1)},
+    Kind("conv", _conv, {"filters": Arg(positive_int), **_SPATIAL, "groups": Arg(positive_int, 1),
+                         "standardize": Arg(boolean, False), "gain": Arg(boolean, False)},
          "filters", ("conv1d", "conv2d", "conv3d"), summary="convolution (1-D, 2-D or 3-D: the input's rank)",
          explain=_explain_conv, emit=_emit_conv, category="convolution", storage=_conv_storage,
-         tensors=weight_and_bias),
+         helpers=(("StdConv", STD_CONV), *((f"StdConv{r}d", _std_conv(r)) for r in (1, 2, 3))),
+         tensors=lambda call: weight_and_bias(call) + int(call.args["gain"])),
     Kind("depthwise", _depthwise, {**_SPATIAL, "multiplier": Arg(positive_int, 1)}, "kernel", ("dwconv",),
          summary="depthwise convolution", explain=_explain_depthwise, emit=_emit_depthwise, category="convolution",
          storage=_conv_storage, tensors=weight_and_bias),
