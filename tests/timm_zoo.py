@@ -10,6 +10,9 @@ import importlib.util
 # spec name -> (timm model name, input height and width). Built with pretrained=False: no weights downloaded.
 TIMM: dict[str, tuple[str, int]] = {
     "nf_resnet50": ("nf_resnet50", 224),
+    "repvgg_a0": ("repvgg_a0", 224),
+    "ghostnet_100": ("ghostnet_100", 224),
+    "rexnet_100": ("rexnet_100", 224),
 }
 # spec name -> (Ultralytics model file, input height and width): the detection model without its weights.
 ULTRALYTICS: dict[str, tuple[str, int]] = {}
