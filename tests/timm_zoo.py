@@ -13,6 +13,8 @@ TIMM: dict[str, tuple[str, int]] = {
     "repvgg_a0": ("repvgg_a0", 224),
     "ghostnet_100": ("ghostnet_100", 224),
     "rexnet_100": ("rexnet_100", 224),
+    "ese_vovnet19b_dw": ("ese_vovnet19b_dw", 224),
+    "mobileone_s0": ("mobileone_s0", 224),
 }
 # spec name -> (Ultralytics model file, input height and width): the detection model without its weights.
 ULTRALYTICS: dict[str, tuple[str, int]] = {}
