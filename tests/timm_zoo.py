@@ -15,6 +15,7 @@ TIMM: dict[str, tuple[str, int]] = {
     "rexnet_100": ("rexnet_100", 224),
     "ese_vovnet19b_dw": ("ese_vovnet19b_dw", 224),
     "mobileone_s0": ("mobileone_s0", 224),
+    "dla34": ("dla34", 224),
 }
 # spec name -> (Ultralytics model file, input height and width): the detection model without its weights.
 ULTRALYTICS: dict[str, tuple[str, int]] = {}

@@ -464,7 +464,7 @@ class Expander:
             first = ctx.names[name].where
             raise where.error("duplicate-name", f"the name `{name}` is already used"
                               f"{f' at line {first.line}' if first else ''}; names must be unique")
-        if ctx.skipped:
+        if ctx.skipped and not skipping:
             ctx.skipped.discard(name)  # a built use takes over a name a skipped alternative held
         return name
 
@@ -516,7 +516,7 @@ class Expander:
             raise where.error("invalid-reference", f"no input of this {step.item.kind} is built, and `skipped: drop` "
                               "drops them all; skip the merge too (`if:`), or build one of its inputs")
         indices = [v.index for v in values]
-        if standing and len(set(indices)) < len(indices):
+        if standing and mode is not None and len(set(indices)) < len(indices):  # a merge (a block use may mean it)
             twice = next(v.name for v in values if indices.count(v.index) > 1)
             self._warn(where.problem("skipped-input", f"`{standing[0]}` is not built here, so it stands for its "
                                      f"input and the merge reads `{twice}` twice; add `skipped: drop` to the merge "
