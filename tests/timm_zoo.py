@@ -16,6 +16,7 @@ TIMM: dict[str, tuple[str, int]] = {
     "ese_vovnet19b_dw": ("ese_vovnet19b_dw", 224),
     "mobileone_s0": ("mobileone_s0", 224),
     "dla34": ("dla34", 224),
+    "dpn68": ("dpn68", 224),
 }
 # spec name -> (Ultralytics model file, input height and width): the detection model without its weights.
 ULTRALYTICS: dict[str, tuple[str, int]] = {}
