@@ -17,6 +17,7 @@ TIMM: dict[str, tuple[str, int]] = {
     "mobileone_s0": ("mobileone_s0", 224),
     "dla34": ("dla34", 224),
     "dpn68": ("dpn68", 224),
+    "mobilevit_xs": ("mobilevit_xs", 256),
 }
 # spec name -> (Ultralytics model file, input height and width): the detection model without its weights.
 ULTRALYTICS: dict[str, tuple[str, int]] = {}
