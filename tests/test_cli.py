@@ -198,7 +198,7 @@ def test_spec_error_is_one_line_with_position(tmp_path) -> None:
     assert code == 1 and out == ""
     assert err.strip().splitlines() == [
         f'{bad}:3:24: error: conv has no argument `kernal` (did you mean "kernel"?); its arguments: filters, '
-        'kernel, stride, padding, dilation, bias, activation, groups [unknown-argument]']
+        'kernel, stride, padding, dilation, bias, activation, groups, standardize, gain [unknown-argument]']
 
 
 def test_version_and_module_entry() -> None:

@@ -499,7 +499,8 @@ class Expander:
         skipped layer does, or with `skipped: drop` drops out of the merge; a merge that reads one tensor twice
         because of a skipped input is warned about (`add: [a, b, input]` with `b` skipped is a + a + input)."""
         absent = ctx.absent or set()
-        mode = step.given.get("skipped") if step.kind in KINDS and KINDS[step.kind].merge else None
+        merging = step.kind in KINDS and KINDS[step.kind].merge and step.item.kind not in self.spec.blocks
+        mode = step.given.get("skipped") if merging else None
         drop = mode is not None and mode[0] == "drop"
         values: list[_Value] = []
         standing: list[str] = []  # inputs not built that stand for their input
@@ -516,7 +517,7 @@ class Expander:
             raise where.error("invalid-reference", f"no input of this {step.item.kind} is built, and `skipped: drop` "
                               "drops them all; skip the merge too (`if:`), or build one of its inputs")
         indices = [v.index for v in values]
-        if standing and mode is not None and len(set(indices)) < len(indices):  # a merge (a block use may mean it)
+        if standing and merging and len(set(indices)) < len(indices):  # a merge (a block use may mean it)
             twice = next(v.name for v in values if indices.count(v.index) > 1)
             self._warn(where.problem("skipped-input", f"`{standing[0]}` is not built here, so it stands for its "
                                      f"input and the merge reads `{twice}` twice; add `skipped: drop` to the merge "

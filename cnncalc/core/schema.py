@@ -20,7 +20,7 @@ from cnncalc.core import kinds as K
 from cnncalc.core.kinds.args import anycase
 from cnncalc.core.limits import MAX_DIMENSION
 from cnncalc.core.quantities import COUNT_SUFFIXES, MEMORY_SUFFIXES
-from cnncalc.core.spec import BASE_OPTIONS, EXPECT_BUDGETS, EXPECT_COUNTS
+from cnncalc.core.spec import BASE_OPTIONS, EXPECT_BUDGETS, EXPECT_COUNTS, V1_MERGES
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 # `$name` (a block argument) or `${expression}` (integer arithmetic over block arguments).
@@ -190,6 +190,12 @@ def _option_definitions() -> dict[str, Any]:
             "anyOf": [_ref("reference"),
                       {"type": "array", "items": _ref("reference"), "minItems": 1, "maxItems": 1}],
         },
+        "option.useFrom": {
+            "title": "from",
+            "description": "The block use's input (default -1, the previous layer), or several: inside the block "
+                           "`input` (or `input.1`) is the first, `input.2` the second, `input.*` every one.",
+            "anyOf": [_ref("reference"), {"type": "array", "items": _ref("reference"), "minItems": 1}],
+        },
         "option.mergeFrom": {
             "title": "from",
             "description": "The layers to merge, two or more: names, `input`, or negative numbers counting back.",
@@ -277,7 +283,7 @@ def _layer_definitions() -> dict[str, Any]:
             "description": "A block defined under `blocks`: its first argument (`- block: VALUE`), or a mapping of "
                            "its arguments with name, from and repeat.",
             "anyOf": [
-                {"type": "object", "properties": _options(False)},
+                {"type": "object", "properties": {**_options(False), "from": _ref("option.useFrom")}},
                 {"type": ["null", "string", "number", "boolean", "array"]},
             ],
         },
@@ -351,7 +357,7 @@ def schema() -> dict[str, Any]:
             "type": "object", "title": "blocks",
             "description": "User-defined layer kinds with arguments, used like built-in kinds in `layers`.",
             # A block may take a kind's name (it replaces the kind in its file), not a merge's or `input`.
-            "propertyNames": {"not": {"enum": [*(n for n, k in K.ALIASES.items() if K.KINDS[k].merge), "input"]}},
+            "propertyNames": {"not": {"enum": [*(n for n, k in K.ALIASES.items() if k in V1_MERGES), "input"]}},
             "additionalProperties": {
                 "type": "object", "required": ["layers"], "additionalProperties": False,
                 "properties": {

@@ -280,17 +280,24 @@ def _parse_from(node: Node, path: str) -> Seq:
     return Seq((parse_value(node, path),), at(node, path))
 
 
-def _is_merge(kind: str) -> bool:
+# The merges of v1: no file's block can have their names. A merge added since (subtract, shortcut) gives way to a
+# file's block of its name, as any later kind does, so that a file written before it existed reads the same.
+V1_MERGES = frozenset({"add", "concat", "multiply"})
+
+
+def _is_merge(kind: str, blocks: frozenset[str] = frozenset()) -> bool:
     canonical = ALIASES.get(kind)
-    return canonical is not None and KINDS[canonical].merge
+    if canonical is None or not KINDS[canonical].merge:
+        return False
+    return canonical in V1_MERGES or kind not in blocks
 
 
-def _parse_body(item: Item, body: Node, path: str) -> None:
+def _parse_body(item: Item, body: Node, path: str, blocks: frozenset[str] = frozenset()) -> None:
     """Fill an item's arguments and options from the node after its kind."""
     if isinstance(body, ScalarNode) and body.tag == yamlsafe.NULL:
         return
     if not isinstance(body, MappingNode):
-        if _is_merge(item.kind):
+        if _is_merge(item.kind, blocks):
             item.options["from"] = _parse_from(body, path)
             item.literal = False
         else:
@@ -326,7 +333,7 @@ def _is_text(node: ScalarNode, path: str) -> bool:
     return node.tag == yamlsafe.STR or isinstance(yamlsafe.scalar_value(node, path), str)
 
 
-def parse_items(node: Node, path: str, what: str) -> list[Item]:
+def parse_items(node: Node, path: str, what: str, blocks: frozenset[str] = frozenset()) -> list[Item]:
     """A `layers` list into items (each a bare kind or a one-key mapping)."""
     if not isinstance(node, SequenceNode) or not node.value:
         raise at(node, path).error("invalid-layers", f"{what} must be a non-empty list of layers (`- conv: 64`)")
@@ -351,7 +358,7 @@ def parse_items(node: Node, path: str, what: str) -> list[Item]:
                     f"a layer is a mapping with one key, its kind, but this one also has `{extra.value}`; "
                     f"put arguments inside the kind: `- {key.value}: {{..., {extra.value}: ...}}`")
             item = Item(key.value, at(key, path))
-            _parse_body(item, value, path)
+            _parse_body(item, value, path, blocks)
             items.append(item)
         else:
             raise at(entry, path).error(
@@ -371,11 +378,15 @@ def _free_name(name: str, node: Node) -> str:
 
 def _parse_blocks(node: Node, path: str) -> dict[str, Block]:
     blocks: dict[str, Block] = {}
+    names = frozenset(str(key.value) for key, _ in node.value) if isinstance(node, MappingNode) else frozenset()
     for name, key, value in _mapping(node, path, "blocks"):
         where = at(key, path)
         # A block may take the name of a built-in kind (a file written before the kind existed keeps working:
-        # `block-shadows-kind` warns), but not of a merge, whose `- add: [a, b]` form a block cannot take.
-        if name == "input" or _is_merge(name):
+        # `block-shadows-kind` warns), but not of a v1 merge, whose `- add: [a, b]` form a block cannot take.
+        if name == "input" or _is_merge(name) and ALIASES[name] in V1_MERGES:
+            what = "the network's input" if name == "input" else "a built-in merge"
+            raise where.error("invalid-block", f"`{name}` is {what}; give the block another name, such as "
+                              f"`{_free_name(name, node)}`")
             what = "the network's input" if name == "input" else "a built-in merge"
             raise where.error("invalid-block", f"`{name}` is {what}; give the block another name, such as "
                               f"`{_free_name(name, node)}`")
@@ -394,7 +405,7 @@ def _parse_blocks(node: Node, path: str) -> dict[str, Block]:
                     default = yamlsafe.plain(arg_value, path)
                     params[arg] = None if default is None else (default, at(arg_value, path))
             elif field_name == "layers":
-                items = parse_items(field_value, path, f"the layers of block `{name}`")
+                items = parse_items(field_value, path, f"the layers of block `{name}`", names)
             elif field_name == "defaults":
                 inner, _, _ = _parse_defaults(field_value, path)
             else:
@@ -539,7 +550,7 @@ def parse(root: Node | None, path: str, text: str = "") -> Spec:
     if "defaults" in fields:
         spec.defaults, spec.defaults_where, spec.defaults_key_where = _parse_defaults(
             fields["defaults"][1], path, frozenset(spec.blocks))
-    spec.items = parse_items(fields["layers"][1], path, "`layers`")
+    spec.items = parse_items(fields["layers"][1], path, "`layers`", frozenset(spec.blocks))
     if "expect" in fields:
         spec.expect = _parse_expect(fields["expect"][1], path)
     if "vars" in fields:

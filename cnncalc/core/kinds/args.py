@@ -31,12 +31,17 @@ def anycase(word: str) -> str:
     return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
 
 
+# An element of a list argument may be `$name` or `${…}` as a whole argument may (`channels: [$bw, '${bw + inc}']`).
+VARIABLE = {"$ref": "#/definitions/variable"}
+
+
 def _pair_schema(minimum: int, what: str) -> dict[str, Any]:
     return {
         "description": what,
         "anyOf": [
             {"type": "integer", "minimum": minimum},
-            {"type": "array", "items": {"type": "integer", "minimum": minimum}, "minItems": 1, "maxItems": 3,
+            {"type": "array", "items": {"anyOf": [{"type": "integer", "minimum": minimum}, VARIABLE]},
+             "minItems": 1, "maxItems": 3,
              "description": "one per spatial axis: [height, width]; [length] in 1-D, [depth, height, width] in 3-D"},
         ],
     }
@@ -184,7 +189,8 @@ def nonneg_int(value: Any, where: Located) -> int:
     raise where.error("invalid-value", f"expected a whole number of at least 0, got {_describe(value)}")
 
 
-@converter(lambda: {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2,
+@converter(lambda: {"type": "array", "items": {"anyOf": [{"type": "integer", "minimum": 0}, VARIABLE]},
+                     "minItems": 2, "maxItems": 2,
                      "description": "[start, stop]: channels start to stop − 1, counted from 0 (start < stop)."})
 def channel_range(value: Any, where: Located) -> tuple[int, int]:
     """[start, stop]: channels start … stop − 1, counted from 0 (Python's x[..., start:stop])."""

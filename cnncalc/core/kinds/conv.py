@@ -247,8 +247,8 @@ def _emit_deconv(e: Emit) -> tuple[str, str]:
 
 
 STD_CONV = '''
-class StdConv:
-    """A convolution whose weights are standardised per filter before use (zero mean, unit variance, as
+class StdConv(nn.Module):
+    """A mixin for a convolution whose weights are standardised per filter before use (zero mean, unit variance, as
     timm's StdConv and NF-Nets' ScaledStdConv), optionally scaled by a learnable gain per filter."""
 
     def _setup(self, gain, eps):
@@ -271,7 +271,7 @@ class StdConv:
 
 def _std_conv(rank: int) -> str:
     return f'''
-class StdConv{rank}d(StdConv, nn.Conv{rank}d):
+class StdConv{rank}d(nn.Conv{rank}d, StdConv):
     """A weight-standardised nn.Conv{rank}d (see StdConv)."""
 
     def __init__(self, *args, gain=False, eps=1e-6, **kwargs):
