@@ -19,6 +19,7 @@ TIMM: dict[str, tuple[str, int]] = {
     "dpn68": ("dpn68", 224),
     "mobilevit_xs": ("mobilevit_xs", 256),
     "tresnet_m": ("tresnet_m", 224),
+    "hrnet_w18_small": ("hrnet_w18_small", 224),
 }
 # spec name -> (Ultralytics model file, input height and width): the detection model without its weights.
 ULTRALYTICS: dict[str, tuple[str, int]] = {}

@@ -355,8 +355,12 @@ class Expander:
         name = self._name(ctx, step, skipping=True)
         merge = canonical in KINDS and KINDS[canonical].merge
         block = canonical not in KINDS or item.kind in self.spec.blocks
-        # a skipped merge stands for the previous layer; a skipped block use for its (first) input
-        source = ctx.outputs[-1] if merge else self._sources(ctx, step, position, block and "from" in options)[0]
+        # a skipped merge stands for the previous layer; a skipped block use for its (first) input. An item not
+        # built may read an input its block use does not have (`from: input.3, if: ${branches >= 3}`): it then
+        # stands for the previous layer, as a merge does.
+        missing = "from" in options and any(_beyond_inputs(ctx, ref) for ref, _ in options["from"][0])
+        source = ctx.outputs[-1] if merge or missing else \
+            self._sources(ctx, step, position, block and "from" in options)[0]
         if name in ctx.names:  # an alternative built above holds the name
             ctx.outputs.append(_Value(source.shape, source.name, source.rf, source.index, item.where))
             return
@@ -860,6 +864,13 @@ class Expander:
                                           f"{did_you_mean(arg_name, known)}")
                 if kind_name in KINDS and kind_name not in self.spec.blocks:
                     KINDS[kind_name].args[arg_name].convert(value, arg_where)
+
+
+def _beyond_inputs(ctx: Context, ref: Any) -> bool:
+    """Whether `ref` is `input.N` past the inputs of the block use being expanded."""
+    if not isinstance(ref, str) or not ref.startswith("input.") or not ref[6:].isdigit():
+        return False
+    return int(ref[6:]) > (len(ctx.inputs) if ctx.inputs else 1)
 
 
 def _has_dotted_references(spec: Spec) -> bool:
