@@ -289,7 +289,11 @@ layers:
   - multiply: [map, globalmaxpool1]
   - add: [map, multiply1]
   - concat: [map, add1, map]
-  - globalavgpool
+  - attention: {heads: 1, patch: [3, 2], from: map, name: patched}
+  - reshape: {shape: [-1, 9], name: tokens}
+  - permute: [1, 0]
+  - concat: {from: [-1, -1], axis: 0}
+  - globalavgpool: {from: concat2}
   - flatten
   - dense: {units: 16, bias: false, activation: swish}
   - bn
@@ -300,7 +304,39 @@ layers:
   - linear: {units: 5, activation: softmax}
 """
 
+# Blocks with several inputs, copies side by side, and frozen, fixed and shared weights.
+WEIGHTS_AND_WIRING = """
+name: several inputs, parallel copies, frozen, fixed and shared weights
+input: [16, 16, 8]
+blocks:
+  fuse:                       # two inputs: the coarse one brought up to the fine one's width and size
+    layers:
+      - conv: {filters: $in_channels, kernel: 1, from: input.2, name: up_conv}
+      - upsample: 2
+      - add: [input.1, -1]
+      - concat: [input.1, -1]
+  unit:
+    args: {filters: 8}
+    layers:
+      - conv: {filters: $filters, kernel: 3, padding: 1}
+      - batchnorm
+      - relu
+layers:
+  - conv: {filters: 8, kernel: 3, padding: 1, trainable: false, name: frozen}
+  - depthwise: {kernel: 3, stride: 2, padding: 1, bias: false, fixed: true, name: blur}
+  - conv: {filters: 16, kernel: 1, name: coarse}
+  - fuse: {from: [frozen, coarse]}
+  - conv: {filters: 8, kernel: 1, name: narrow}
+  - unit: {name: u1}
+  - unit: {shares: u1}
+  - conv: {filters: 8, kernel: 3, padding: 1, parallel: 3, name: branch}
+  - add: [branch.*]
+  - unit: {trainable: false}
+  - conv: {filters: 8, kernel: 3, padding: 1, shares: branch.2}
+"""
+
 HANDMADE = {
+    "weights_and_wiring": WEIGHTS_AND_WIRING,
     "residual_projection": RESIDUAL_PROJECTION,
     "inception": INCEPTION,
     "squeeze_excitation": SQUEEZE_EXCITATION,

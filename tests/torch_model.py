@@ -61,11 +61,11 @@ class Crop(nn.Module):
 
 
 class Merge(nn.Module):
-    """add, subtract, multiply (broadcasting) or concat along channels."""
+    """add, subtract, multiply (broadcasting) or concat along channels (or the channels-last `axis`)."""
 
-    def __init__(self, how: str) -> None:
+    def __init__(self, how: str, axis: int = -1) -> None:
         super().__init__()
-        self.how = how
+        self.how, self.axis = how, axis
 
     def forward(self, *xs: torch.Tensor) -> torch.Tensor:
         if self.how == "add":
@@ -78,7 +78,25 @@ class Merge(nn.Module):
             a, b = xs
             c = min(a.shape[1], b.shape[1])
             return torch.cat([a[:, :c] + b[:, :c], a[:, c:]], dim=1)
-        return torch.cat(xs, dim=1)
+        rank = xs[0].dim() - 1  # of one sample, channels last as cnncalc counts axes
+        at = self.axis % rank
+        return torch.cat(xs, dim=1 if at == rank - 1 else at + 2)
+
+
+class Layout(nn.Module):
+    """cnncalc's reshape or permute of one sample's channels-last values, on a channels-first batch."""
+
+    def __init__(self, reshape: Sequence[int] | None = None, order: Sequence[int] | None = None) -> None:
+        super().__init__()
+        self.reshape, self.order = reshape, order
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        last = x.movedim(1, -1) if x.dim() > 2 else x
+        if self.reshape is not None:
+            out = last.reshape(x.shape[0], *self.reshape)
+        else:
+            out = last.permute(0, *(a + 1 for a in self.order or ()))
+        return out.movedim(-1, 1) if out.dim() > 2 else out
 
 
 class ChannelsLast(nn.Module):
@@ -161,9 +179,9 @@ class PositionAttention(nn.Module):
     need_weights=True keeps the explicit bmm path (FlopCounterMode does not count the CPU fused kernel).
     """
 
-    def __init__(self, channels: int, heads: int, dim: int, bias: bool) -> None:
+    def __init__(self, channels: int, heads: int, dim: int, bias: bool, patch: Sequence[int] | None = None) -> None:
         super().__init__()
-        self.heads, self.dim = heads, dim
+        self.heads, self.dim, self.patch = heads, dim, patch
         if dim == channels:
             self.mha: nn.Module | None = nn.MultiheadAttention(dim, heads, bias=bias)
         else:
@@ -172,6 +190,22 @@ class PositionAttention(nn.Module):
             self.out = nn.Linear(dim, channels, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.patch is None:
+            return self._attend(x)
+        # MobileViT's unfolding: the pixel at each offset of a patch forms a sequence over the patches
+        n, c, *sizes = x.shape
+        p = list(self.patch)
+        grid = [size // q for size, q in zip(sizes, p)]
+        split = x.reshape(n, c, *[d for g, q in zip(grid, p) for d in (g, q)])
+        rank = len(p)
+        offsets = [3 + 2 * i for i in range(rank)]
+        cells = [2 + 2 * i for i in range(rank)]
+        seq = split.permute(0, *offsets, 1, *cells).reshape(-1, c, *grid)
+        out = self._attend(seq).reshape(n, *p, c, *grid)
+        back = [0, rank + 1] + [i for pair in zip(range(rank + 2, 2 * rank + 2), range(1, rank + 1)) for i in pair]
+        return out.permute(*back).reshape(n, c, *sizes)
+
+    def _attend(self, x: torch.Tensor) -> torch.Tensor:
         n, c, *rest = x.shape
         seq = x.flatten(2).permute(2, 0, 1)  # (positions, batch, channels)
         if self.mha is not None:
@@ -328,7 +362,15 @@ def make_op(kind: str, a: dict[str, Any], in_shapes: Sequence[Sequence[int]]) ->
             raise Untranslatable("dense on a feature map")
         return _with_act([nn.Linear(c, a["units"], bias=a["bias"])], a)
     if kind in ("add", "multiply", "concat", "subtract", "shortcut"):
-        return Merge(kind)
+        return Merge(kind, a.get("axis", -1))
+    if kind == "reshape":
+        shape = list(a["shape"])
+        if -1 in shape:
+            total = math.prod(x[1:])
+            shape[shape.index(-1)] = total // -math.prod(shape)
+        return Layout(reshape=shape)
+    if kind == "permute":
+        return Layout(order=a["order"])
     if kind == "spacetodepth":
         return nn.PixelUnshuffle(a["block"])
     if kind == "depthtospace":
@@ -360,7 +402,8 @@ def _channel_op(kind: str, a: dict[str, Any], x: Sequence[int]) -> nn.Module:
     if kind == "attention":
         if rank < 3:
             raise ValueError("attention needs positions")
-        return PositionAttention(c, a["heads"], a["dim"] if a["dim"] is not None else c, a["bias"])
+        patch = None if a.get("patch") is None else tuple(a["patch"]) * (rank - 2 if len(a["patch"]) == 1 else 1)
+        return PositionAttention(c, a["heads"], a["dim"] if a["dim"] is not None else c, a["bias"], patch)
     if kind == "rescaling":
         return Affine(a["scale"], a["offset"])
     if kind == "normalization":
@@ -440,8 +483,10 @@ def count_params(module: nn.Module) -> tuple[int, int]:
     """(parameters, running-statistics buffers) of a module."""
     trainable = sum(p.numel() for p in module.parameters())
     # BatchNorm's and InstanceNorm's running statistics; Keras Normalization's mean, variance and count.
+    # Weights made constants (`fixed: true`) are buffers named fixed_*.
     running = sum(b.numel() for n, b in module.named_buffers()
-                  if n.split(".")[-1] in ("running_mean", "running_var", "mean", "variance", "count"))
+                  if n.split(".")[-1] in ("running_mean", "running_var", "mean", "variance", "count")
+                  or n.split(".")[-1].startswith("fixed_"))
     return trainable, running
 
 
@@ -459,18 +504,30 @@ class TorchNet(nn.Module):
         torch.manual_seed(0)
         # Build by tracing: each op is made from the shapes of the tensors that reach it.
         values: dict[str, torch.Tensor] = {"input": self.example_input()}
+        keys: dict[str, str] = {}  # row name -> its op's key
         # One counter for the whole build; each op's FLOPs are the growth of the running total across its call.
         with torch.no_grad(), FlopCounterMode(display=False) as counter:
             for row in analysis.rows:
                 ins = [values[n] for n in row.inputs]
-                op = build_op(row.kind, row.args, [tuple(t.shape) for t in ins], device)
+                mode = analysis.network.layers[row.index - 1].weights
+                if mode.startswith("shares:"):  # the very module of the layer whose weights it uses
+                    op = self.ops[keys[mode[7:]]]
+                else:
+                    op = build_op(row.kind, row.args, [tuple(t.shape) for t in ins], device)
+                    if mode == "frozen":
+                        op.requires_grad_(False)
+                    elif mode == "fixed":
+                        op = make_fixed(op)
                 key = f"r{row.index}"
+                keys[row.name] = key
                 self.ops[key] = op
                 self.rows.append((key, row.name, row.inputs))
                 before = counter.get_total_flops()
                 out = op(*ins)
                 values[row.name] = out
-                trainable, running = count_params(op)
+                trainable, running = count_params(op) if not mode.startswith("shares:") else (0, 0)
+                frozen = sum(p.numel() for p in op.parameters() if not p.requires_grad)
+                assert mode.startswith("shares:") or frozen == row.frozen, (row.name, frozen, row.frozen)
                 self.measured.append(Measured(row.name, row.kind, to_channels_last(out.shape), trainable, running,
                                               counter.get_total_flops() - before))
         # Every row's output from the build, by row name: what a layer refused while generating would have
@@ -491,6 +548,16 @@ class TorchNet(nn.Module):
             out = self.ops[key](*[values[n] for n in inputs])
             values[name] = out
         return out
+
+
+def make_fixed(module: nn.Module) -> nn.Module:
+    """The module with its parameters made buffers (fixed_weight, ...): constants, as a blur pool's filter."""
+    for m in list(module.modules()):
+        for name, p in list(m.named_parameters(recurse=False)):
+            delattr(m, name)
+            m.register_buffer(f"fixed_{name}", p.detach())
+            setattr(m, name, getattr(m, f"fixed_{name}"))  # the forward reads it under its own name
+    return module
 
 
 def build_op(kind: str, args: dict[str, Any], in_shapes: Sequence[Sequence[int]], device: str = "cpu") -> nn.Module:
