@@ -568,7 +568,7 @@ class Expander:
                     return inputs[int(tail) - 1]
                 given = f"{len(inputs)} input{'s' if len(inputs) != 1 else ''}"
                 raise where.error("unknown-reference", f"`{ref}`: this block use has {given} (`from:` at the use); "
-                                  f"`input.1` … `input.{len(inputs)}` name them")
+                                  f"name one of `input.1` … `input.{len(inputs)}`, or give the use more inputs")
             found, known = _inside(ctx, ref)
             if found is not None:
                 return found
@@ -650,8 +650,8 @@ class Expander:
                 shapes = ", ".join("×".join(map(str, w)) for w in o.weights)
                 return f"{kind} with {o.trainable + o.non_trainable:,} parameters" + (f" ({shapes})" if shapes else "")
             raise where.error("shape-mismatch", f"{row_name} cannot share the weights of `{shared}`: it is a "
-                              f"{what_of(step.kind, out)}, `{shared}` a {what_of(other.kind, other.out)}; shared "
-                              "weights need the same kind and weight shapes")
+                              f"{what_of(step.kind, out)}, `{shared}` a {what_of(other.kind, other.out)}; give it the "
+                              "same kind and arguments, or share another layer's weights")
         return out._replace(trainable=0, non_trainable=0, frozen=0), f"shares:{shared}"
 
     def _converted(self, kind: Kind, step: _Step, all_defaults: Defaults) -> tuple[dict[str, Any], dict[str, Located]]:
