@@ -22,7 +22,9 @@ TIMM: dict[str, tuple[str, int]] = {
     "hrnet_w18_small": ("hrnet_w18_small", 224),
 }
 # spec name -> (Ultralytics model file, input height and width): the detection model without its weights.
-ULTRALYTICS: dict[str, tuple[str, int]] = {}
+ULTRALYTICS: dict[str, tuple[str, int]] = {
+    "yolov8n": ("yolov8n.yaml", 640),
+}
 
 
 def missing(package: str) -> str | None:
