@@ -74,7 +74,7 @@ Inside = tuple[dict[str, _Value], "dict[str, Any] | None"]
 class _Step:
     """One item being expanded: its resolved arguments and options."""
 
-    __slots__ = ("item", "kind", "given", "options", "scope", "converted")
+    __slots__ = ("item", "kind", "given", "options", "scope", "converted", "weights")
 
     def __init__(self, item: Item, kind: str, given: Given, options: Given, scope: tuple[str, ...]) -> None:
         self.item = item
@@ -83,6 +83,7 @@ class _Step:
         self.options = options
         self.scope = scope
         self.converted: tuple[dict[str, Any], dict[str, Located]] | None = None  # a repeat's arguments, once
+        self.weights: Weights | None = None  # frozen, fixed or shared (each repetition's)
 
 
 _CONVERTED: dict[tuple[Any, Any], Any] = {}
@@ -283,25 +284,7 @@ class Expander:
         if "if" in item.options and not self._condition(ctx, item):
             self._skip(ctx, item, canonical, position)
             return
-        # A literal is already its (value, where) pair (a Lit is that named tuple): an item of literals only
-        # is used as written, and neither mapping is changed below.
-        given: Given
-        options: Given
-        env = ctx.env
-        if item.literal:
-            given, options = item.args, item.options  # type: ignore[assignment]
-        else:
-            if "repeat" in item.options and "repeat_index" not in env and reads_index(item):
-                env = {**env, "repeat_index": (0, item.where)}  # each repetition's own below
-            given = {k: v if type(v) is Lit else self.resolve(v, env)  # type: ignore[misc]
-                     for k, v in item.args.items()}
-            options = {k: v if type(v) is Lit else self._option(k, v, ctx.env)  # type: ignore[misc]
-                       for k, v in item.options.items()}
-        if block is not None and not options.keys().isdisjoint(block.params):
-            # a block's own argument named like a later option (written before the option existed) stays its own
-            own = [k for k in LATER_OPTIONS if k in options and k in block.params]
-            given = {**given, **{k: options[k] for k in own}}
-            options = {k: v for k, v in options.items() if k not in own}
+        given, options, env = self._resolved(ctx, item, block)
         step = _Step(item, canonical, given, options, ctx.scope)
         name = self._name(ctx, step)
         merge = block is not None or KINDS[canonical].merge  # a block use may read several inputs
@@ -330,14 +313,14 @@ class Expander:
                 env = {**ctx.env, "repeat_index": (r, item.where)}
                 step = _Step(item, canonical, {k: v if type(v) is Lit else self.resolve(v, env)  # type: ignore[misc]
                                                for k, v in item.args.items()}, options, step.scope)
-            mode = weights
+            step.weights = weights
             if weights is not None and weights[0] == "shares" and weights[2] == "":  # this item's own `shares:`
-                mode = (weights[0], weights[1], row_name)
+                step.weights = (weights[0], weights[1], row_name)
             if block is not None:
                 self.groups[row_name] = canonical
-                out = self._block(ctx, block, step, sources, row_name, mode)
+                out = self._block(ctx, block, step, sources, row_name)
             else:
-                out = self._leaf(ctx, step, sources, row_name, r == 0, mode)
+                out = self._leaf(ctx, step, sources, row_name, r == 0)
             if not parallel:  # a repeat chains its repetitions; parallel copies all read the item's input
                 sources = [out]
             every.append(out)
@@ -347,6 +330,30 @@ class Expander:
         out.where = item.where
         ctx.names[name] = out
         ctx.outputs.append(out)
+
+    def _resolved(self, ctx: Context, item: Item, block: Block | None) -> tuple[Given, Given, Env]:
+        """An item's arguments and options with `$name` and `${…}` substituted, and the environment of its first
+        repetition (with `repeat_index` 0 where its arguments read it)."""
+        # A literal is already its (value, where) pair (a Lit is that named tuple): an item of literals only
+        # is used as written, and neither mapping is changed afterwards.
+        given: Given
+        options: Given
+        env = ctx.env
+        if item.literal:
+            given, options = item.args, item.options  # type: ignore[assignment]
+        else:
+            if "repeat" in item.options and "repeat_index" not in env and reads_index(item):
+                env = {**env, "repeat_index": (0, item.where)}  # each repetition's own in _item
+            given = {k: v if type(v) is Lit else self.resolve(v, env)  # type: ignore[misc]
+                     for k, v in item.args.items()}
+            options = {k: v if type(v) is Lit else self._option(k, v, ctx.env)  # type: ignore[misc]
+                       for k, v in item.options.items()}
+        if block is not None and not options.keys().isdisjoint(block.params):
+            # a block's own argument named like a later option (written before the option existed) stays its own
+            own = [k for k in LATER_OPTIONS if k in options and k in block.params]
+            given = {**given, **{k: options[k] for k in own}}
+            options = {k: v for k, v in options.items() if k not in own}
+        return given, options, env
 
     def _skip(self, ctx: Context, item: Item, canonical: str, position: int) -> None:
         """A use whose `if:` is false: its name (counted as usual) stands for its input."""
@@ -585,8 +592,7 @@ class Expander:
 
     # -- leaves and blocks ---------------------------------------------------------------
 
-    def _leaf(self, ctx: Context, step: _Step, sources: list[_Value], row_name: str, first: bool,
-              weights: Weights | None = None) -> _Value:
+    def _leaf(self, ctx: Context, step: _Step, sources: list[_Value], row_name: str, first: bool) -> _Value:
         if len(self.layers) >= MAX_LAYERS:
             raise self.top_item.where.error("too-many-layers", f"the network expands to more than {MAX_LAYERS:,} "
                                             "layers, the limit; check `repeat` counts and nested blocks")
@@ -615,8 +621,8 @@ class Expander:
         out = computed(memo_key(kind.name, args, shapes, margins)) or compute(
             Call(kind.name, args, item.where, arg_where, list(shapes), list(names), row_name, margins))
         mode = ""
-        if weights is not None:
-            out, mode = self._weighted(out, weights, row_name, step)
+        if step.weights is not None:
+            out, mode = self._weighted(out, step.weights, row_name, step)
         for problem in out.warnings:
             self._warn(problem, row_name)
         if out.uneven is not None and self.first_uneven is None:
@@ -782,8 +788,7 @@ class Expander:
                 WARNING), item.kind)
         return merged
 
-    def _block(self, ctx: Context, block: Block, step: _Step, sources: list[_Value], row_name: str,
-               weights: Weights | None = None) -> _Value:
+    def _block(self, ctx: Context, block: Block, step: _Step, sources: list[_Value], row_name: str) -> _Value:
         """A use of a block: its layers with `input` the first of `sources` (`input.1`, `input.2`, … each)."""
         item, source = step.item, sources[0]
         use = BlockUse(item.where.line, item.where.column, block.name, row_name)
@@ -797,7 +802,7 @@ class Expander:
                 self.network.use_args[row_name] = {p: env[p][0] for p in block.params}
             inner = Context(block.items, env, row_name + ".",
                             step.scope + (row_name,), ctx.depth + 1, ctx.uses + (use,), defaults=defaults,
-                            inputs=sources if len(sources) > 1 else None, weights=weights)
+                            inputs=sources if len(sources) > 1 else None, weights=step.weights)
             out = self.scope(inner, source)
         except SpecError as exc:
             raise SpecError(exc.problem.used_from(use)) from None
