@@ -211,3 +211,13 @@ def test_a_patch_must_divide_the_map() -> None:
 ])
 def test_standardised_convolutions(args: str, params: int) -> None:
     assert run(HEAD + f"layers:\n  - conv: {{filters: 8, kernel: 3, {args}}}\n").totals.params == params
+
+
+@pytest.mark.parametrize("args, ok", [("groups: 2", True), ("groups: 2, cardinality: 4", True), ("groups: 3", False)])
+def test_softmax_across_groups(args: str, ok: bool) -> None:
+    source = HEAD + f"layers:\n  - softmax: {{{args}}}\n"
+    if ok:
+        row = run(source).rows[0]
+        assert (row.output, row.params, row.macs) == ((8, 8, 8), 0, 0)
+    else:
+        assert _error(source).problem.rule == "invalid-groups"

@@ -251,6 +251,7 @@ layers:
   - hardswish
   - hardsigmoid
   - softmax
+  - softmax: {groups: 2, cardinality: 2}
   - identity
   - dropout: 0.1
   - lrn: 3

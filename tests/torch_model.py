@@ -83,6 +83,19 @@ class Merge(nn.Module):
         return torch.cat(xs, dim=1 if at == rank - 1 else at + 2)
 
 
+class RadixSoftmax(nn.Module):
+    """ResNeSt's rSoftMax (timm's RadixSoftmax): view (N, cardinality, radix, -1), softmax across the radix."""
+
+    def __init__(self, radix: int, cardinality: int) -> None:
+        super().__init__()
+        self.radix, self.cardinality = radix, cardinality
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n = x.shape[0]
+        out = x.reshape(n, self.cardinality, self.radix, -1).transpose(1, 2).softmax(dim=1)
+        return out.reshape(x.shape)
+
+
 class Layout(nn.Module):
     """cnncalc's reshape or permute of one sample's channels-last values, on a channels-first batch."""
 
@@ -267,7 +280,8 @@ def activation(name: str, args: dict[str, Any] | None = None) -> nn.Module | Non
         "swish": lambda: nn.SiLU(),
         "hardswish": lambda: nn.Hardswish(),
         "hardsigmoid": lambda: nn.Hardsigmoid(),
-        "softmax": lambda: nn.Softmax(dim=1),
+        "softmax": lambda: nn.Softmax(dim=1) if args.get("groups", 1) * args.get("cardinality", 1) == 1
+        else RadixSoftmax(args["groups"], args["cardinality"]),
         "mish": lambda: nn.Mish(),
         "identity": lambda: nn.Identity(),
     }

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cnncalc.core.kinds.args import Arg, boolean, number, rate
+from cnncalc.core.kinds.args import Arg, boolean, number, positive_int, rate
 from math import prod
 
-from cnncalc.core.kinds.base import Alloc, Call, Extra, Kind, LayerOut, a_view, activation_alloc, helper_module, \
-    same_positions, saves_input
+from cnncalc.core.kinds.base import Alloc, Call, Extra, Kind, LayerOut, a_view, activation_alloc, divides, \
+    helper_module, same_positions, saves_input
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, n, shape_step
 
 if TYPE_CHECKING:
@@ -50,6 +50,38 @@ def _emit_activation(e: Emit) -> tuple[str, str]:
     if e.kind == "elu":
         return f"nn.ELU({e.code('alpha')})", e.channels[0]
     return e.activation_module(e.kind), e.channels[0]
+
+
+def _softmax(call: Call) -> LayerOut:
+    # ResNeSt's radix softmax: the channels are cardinality × groups blocks; each value's softmax runs across
+    # the groups of its cardinal block (groups 1: over all the channels, as nn.Softmax(dim=1))
+    a = call.args
+    divides(call, a["groups"] * a["cardinality"], "groups", "groups")
+    return same_positions(call)
+
+
+def _emit_softmax(e: Emit) -> tuple[str, str]:
+    groups, cardinality = e.code("groups"), e.code("cardinality")
+    if groups == "1" and cardinality == "1":
+        return "nn.Softmax(dim=1)", e.channels[0]
+    e.helpers.add("GroupSoftmax")
+    return f"GroupSoftmax({groups}{e.kw('cardinality', cardinality, '1')})", e.channels[0]
+
+
+GROUP_SOFTMAX = '''
+class GroupSoftmax(nn.Module):
+    """ResNeSt's radix softmax: the channels are cardinality x groups blocks; the softmax of each value runs across
+    the groups of its cardinal block."""
+
+    def __init__(self, groups, cardinality=1):
+        super().__init__()
+        self.groups, self.cardinality = groups, cardinality
+
+    def forward(self, x):
+        n, c = x.shape[:2]
+        split = x.reshape(n, self.cardinality, self.groups, c // (self.cardinality * self.groups), *x.shape[2:])
+        return split.softmax(dim=2).reshape(x.shape)
+'''
 
 
 def _emit_dropout(e: Emit) -> tuple[str, str]:
@@ -97,8 +129,11 @@ KINDS = [
     *(Kind(name, same_positions, {}, summary="activation" if name != "identity" else "no-op", emit=_emit_activation,
            category="activation" if name != "identity" else "reshape / other",
            storage=a_view if name == "identity" else _activation_storage)
-      for name in ("relu", "relu6", "gelu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "softmax", "mish",
-                   "identity")),
+      for name in ("relu", "relu6", "gelu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "mish", "identity")),
+    Kind("softmax", _softmax, {"groups": Arg(positive_int, 1), "cardinality": Arg(positive_int, 1)}, "groups",
+         summary="softmax over the channels, or across `groups` of them (ResNeSt's radix softmax)",
+         emit=_emit_softmax, helpers=(("GroupSoftmax", GROUP_SOFTMAX),), category="activation",
+         storage=_activation_storage),
     Kind("leakyrelu", same_positions, {"slope": Arg(number, 0.01)}, "slope", summary="activation", emit=_emit_activation,
          category="activation", storage=_activation_storage),
     Kind("elu", same_positions, {"alpha": Arg(number, 1.0)}, "alpha", summary="activation", emit=_emit_activation,
