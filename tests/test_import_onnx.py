@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import sys
 from pathlib import Path
@@ -282,6 +283,14 @@ def test_figures_of_hand_built_graph_match_onnx_shapes(tmp_path: Path) -> None:
 REPRESENTATIVE = {"lenet5", "resnet18", "googlenet", "mobilenet_v2", "squeezenet1_1", "densenet",
                   "efficientnet", "resnext50_32x4d", "regnet", "shufflenet_v2"}
 ROUND_TRIPS = [p for p in SPECS if os.environ.get("CNNCALC_ALL_ROUND_TRIPS") or p.stem in REPRESENTATIVE]
+# What the ONNX importer does not read yet, in the bundled networks that need it (their figures are held equal
+# to timm's and Ultralytics' models in tests/test_timm.py instead).
+NOT_IMPORTED = {
+    "mobilevit_xs": "the unfolding into patches exports as 6-D Reshape and Transpose nodes",
+    "tresnet_m": "PixelUnshuffle (space-to-depth) exports as a 6-D Reshape and Transpose, not SpaceToDepth",
+    "yolov8n": "anchors as tokens export as Reshape, Transpose and Slice over positions",
+    "nf_resnet50": "a weight-standardised convolution's weight and gain are computed by nodes before the Conv",
+}
 
 
 def test_the_representative_networks_are_bundled() -> None:
@@ -295,6 +304,8 @@ def test_round_trip_through_pytorch_export(spec: Path, tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
     from onnx_export import export
 
+    if spec.stem in NOT_IMPORTED:
+        pytest.skip(f"the ONNX importer does not read this network yet: {NOT_IMPORTED[spec.stem]}")
     original = analyze(load(str(spec)))
     if len(original.input) != 3:
         pytest.skip("the ONNX importer reads 2-D image graphs; 1-D and 3-D graphs (m5, the video models, unet3d) "
@@ -310,7 +321,10 @@ def test_round_trip_through_pytorch_export(spec: Path, tmp_path: Path) -> None:
         (theirs.trainable, theirs.non_trainable, theirs.macs, imported.output)
     out = tmp_path / "imported.yaml"
     out.write_text(result.yaml, encoding="utf-8")
-    assert checks.check_file(str(out)).problems == []  # passes `cnncalc check --strict`
+    # passes `cnncalc check --strict`, but for the warnings the bundled file acknowledges (`# cnncalc: disable=`:
+    # DLA's pooled shortcuts do not align with the strided path, in the real network too)
+    acknowledged = set(re.findall(r"cnncalc: disable=([a-z-]+)", spec.read_text(encoding="utf-8")))
+    assert [p for p in checks.check_file(str(out)).problems if p.rule not in acknowledged] == []
 
 
 # --- names ---------------------------------------------------------------------------------------
