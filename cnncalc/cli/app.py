@@ -391,18 +391,23 @@ def diff(
 
 @app.command("import", cls=Command)
 def import_(
-    source: str = typer.Argument(..., metavar="FILE", help="An ONNX graph (.onnx) or a Darknet cfg (.cfg)."),
+    source: str = typer.Argument(..., metavar="FILE", help="An ONNX graph (.onnx), a Darknet cfg (.cfg) or an "
+                                                           "Ultralytics model YAML (.yaml)."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write the architecture file here (default: standard output)."),
     input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE",
                                         help="Input size where the file leaves it open: 416, 416x320 or 416x320x3."),
     partial: bool = typer.Option(False, "--partial",
                                  help="Write what maps; unmapped operators become warnings instead of an error."),
+    scale: Optional[str] = typer.Option(None, "--scale", metavar="n|s|m|l|x",
+                                        help="An Ultralytics YAML's scale (default: from the file name, as "
+                                             "yolov8n.yaml, else the file's first)."),
 ) -> None:
-    """Turn an ONNX graph or a Darknet .cfg into a cnncalc architecture file (`... | cnncalc shape -`)."""
+    """Turn an ONNX graph, a Darknet .cfg or an Ultralytics model YAML into a cnncalc architecture file
+    (`... | cnncalc shape -`)."""
     from cnncalc.importers.command import run_import
 
-    raise typer.Exit(run_import(source, output, input, partial))
+    raise typer.Exit(run_import(source, output, input, partial, scale))
 
 
 @app.command(cls=Command)

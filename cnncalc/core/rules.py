@@ -331,6 +331,8 @@ _IMPORT_RULES = [
     Rule("missing-net", ERROR, 'a Darknet cfg without its leading `[net]` section'),
     Rule("missing-option", ERROR, 'a Darknet cfg section without an option it needs'),
     Rule("multiple-outputs", WARNING, 'an ONNX graph with several outputs: the spec follows the first'),
+    Rule("not-ultralytics", ERROR, 'a .yaml given to `import` that is not an Ultralytics model YAML (`backbone:`, '
+         '`head:`)'),
     Rule("partial-import", WARNING, '`import --partial` stopped before an unmapped operator that changes the shape'),
     Rule("symbolic-input", ERROR, 'an ONNX input size left symbolic: give `--input`'),
     Rule("unknown-layer", ERROR, 'a Darknet route or shortcut names a layer that does not exist'),

@@ -1,4 +1,4 @@
-"""Importers: other formats (ONNX, Darknet .cfg) turned into readable cnncalc architecture YAML.
+"""Importers: other formats (ONNX, Darknet .cfg, Ultralytics model YAML) turned into readable cnncalc architecture YAML.
 
 Every importer is a function `(path, options) -> ImportResult`; the registry maps a file suffix to
 the module that holds it, so `cnncalc import` loads only the importer it needs (ONNX pulls in the
@@ -20,6 +20,7 @@ class Options:
 
     input_shape: Shape | None = None  # --input: (S,) for S×S, (H, W), or (H, W, C); overrides the file
     partial: bool = False  # emit what maps even when some operators do not
+    scale: str | None = None  # --scale: an Ultralytics model YAML's scale (n, s, m, l, x)
 
 
 @dataclass
@@ -59,4 +60,6 @@ def resolve_input(given: Shape, channels: int | None) -> Shape | None:
 IMPORTERS: dict[str, str] = {
     ".onnx": "cnncalc.importers.onnx:import_onnx",
     ".cfg": "cnncalc.importers.darknet:import_darknet",
+    ".yaml": "cnncalc.importers.ultralytics:import_ultralytics",
+    ".yml": "cnncalc.importers.ultralytics:import_ultralytics",
 }

@@ -17,7 +17,8 @@ def import_file(source: str, options: Options) -> ImportResult:
     return getattr(importlib.import_module(module), function)(source, options)  # type: ignore[no-any-return]
 
 
-def run_import(source: str, output: str | None, input_shape: str | None, partial: bool) -> int:
+def run_import(source: str, output: str | None, input_shape: str | None, partial: bool,
+               scale: str | None = None) -> int:
     """Import SOURCE, write the spec to OUTPUT (stdout when None or '-'), and return the exit code.
 
     Misuse raises CommandLineError (the command line reports it, as for every command); the importer's
@@ -38,7 +39,7 @@ def run_import(source: str, output: str | None, input_shape: str | None, partial
             shape = parse_shape(input_shape, 1, 3)
         except ValueError as exc:
             misuse(str(exc), "--input")
-    result = import_file(source, Options(shape, partial))
+    result = import_file(source, Options(shape, partial, scale))
     if result.problems:
         sys.stderr.write("".join(text(problem) + "\n" for problem in result.problems))
     if not result.ok:

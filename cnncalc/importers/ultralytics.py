@@ -1,0 +1,438 @@
+"""Ultralytics model YAML (`backbone:` and `head:` rows of `[from, repeats, module, args]`, with `scales:`) as a
+cnncalc architecture file.
+
+The rows are read as Ultralytics' own `parse_model` reads them: a scale's depth multiplies the repeats
+(`max(round(n × depth), 1)` where n > 1), its width the channels (`make_divisible(min(c, max_channels) × width,
+8)`); each module becomes a use of a block of the same name (`- C2f: {filters: 64, n: 2, shortcut: true}`), so
+the imported file reads like the YAML it came from. Heads: Detect (anchors as tokens, DFL's frozen 1×1
+convolution), Segment (mask coefficients and the Proto branch), Pose (keypoints) and Classify.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from typing import Any, NamedTuple
+
+from cnncalc.core.problems import ERROR, Problem
+from cnncalc.importers import ImportResult, Options, Shape
+
+MAX_YAML_BYTES = 1_000_000
+SCALE_IN_NAME = re.compile(r"yolo(e-)?[v]?\d+([nslmx])")  # Ultralytics' guess_model_scale
+ACTIVATIONS = {"nn.SiLU()": "silu", "nn.ReLU()": "relu", "nn.Hardswish()": "hardswish", "nn.Mish()": "mish",
+               "nn.GELU()": "gelu", "nn.Sigmoid()": "sigmoid", "nn.ReLU6()": "relu6"}
+
+# Each block is written once into the file when a row (or another block) uses it.
+BLOCKS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Conv": ("""\
+  Conv:                       # Ultralytics' Conv: conv (no bias) + BatchNorm + activation; padding k // 2
+    args: {filters: ~, kernel: 1, stride: 1, padding: '${kernel // 2}', groups: 1, act: $activation}
+    layers:
+      - conv: {filters: $filters, kernel: $kernel, stride: $stride, padding: $padding, groups: $groups, bias: false,
+               name: conv}
+      - batchnorm: {name: bn}
+      - $act: {name: act}
+""", ()),
+    "Bottleneck": ("""\
+  Bottleneck:                 # two Convs, and the input added where the widths agree
+    args: {filters: ~, shortcut: true, k1: 3, k2: 3, hidden: $filters}
+    layers:
+      - Conv: {filters: $hidden, kernel: $k1, name: cv1}
+      - Conv: {filters: $filters, kernel: $k2, name: cv2}
+      - add: {from: [cv2, input], name: add, if: '${shortcut and in_channels == filters}'}
+""", ("Conv",)),
+    "C2f": ("""\
+  C2f:                        # a Conv's two halves, n Bottlenecks from the second, all joined
+    args: {filters: ~, n: 1, shortcut: false, e: 0.5}
+    layers:
+      - Conv: {filters: '${2 * int(filters * e)}', name: cv1}
+      - split: {parts: 2, index: 0, name: y0}
+      - split: {parts: 2, index: 1, from: cv1, name: y1}
+      - Bottleneck: {filters: '${int(filters * e)}', shortcut: $shortcut, repeat: $n, name: m}
+      - concat: {from: [y0, y1, m.*], name: cat}
+      - Conv: {filters: $filters, name: cv2}
+""", ("Conv", "Bottleneck")),
+    "C3": ("""\
+  C3:                         # CSP: n Bottlenecks (1x1, 3x3) on one half, joined with the other
+    args: {filters: ~, n: 1, shortcut: true, e: 0.5}
+    layers:
+      - Conv: {filters: '${int(filters * e)}', name: cv1}
+      - Bottleneck: {filters: '${int(filters * e)}', shortcut: $shortcut, k1: 1, repeat: $n, name: m}
+      - Conv: {filters: '${int(filters * e)}', from: input, name: cv2}
+      - concat: {from: [m, cv2], name: cat}
+      - Conv: {filters: $filters, name: cv3}
+""", ("Conv", "Bottleneck")),
+    "C2": ("""\
+  C2:                         # a Conv's two halves, n Bottlenecks on the first, joined with the second
+    args: {filters: ~, n: 1, shortcut: true, e: 0.5}
+    layers:
+      - Conv: {filters: '${2 * int(filters * e)}', name: cv1}
+      - split: {parts: 2, index: 0, name: a}
+      - Bottleneck: {filters: '${int(filters * e)}', shortcut: $shortcut, repeat: $n, name: m}
+      - split: {parts: 2, index: 1, from: cv1, name: b}
+      - concat: {from: [m, b], name: cat}
+      - Conv: {filters: $filters, name: cv2}
+""", ("Conv", "Bottleneck")),
+    "SPPF": ("""\
+  SPPF:                       # three max pools one after another, the four maps joined
+    args: {filters: ~, k: 5}
+    layers:
+      - Conv: {filters: '${in_channels // 2}', name: cv1}
+      - maxpool: {kernel: $k, stride: 1, padding: '${k // 2}', repeat: 3, name: m}
+      - concat: {from: [cv1, m.*], name: cat}
+      - Conv: {filters: $filters, name: cv2}
+""", ("Conv",)),
+    "Branch": ("""\
+  Branch:                     # one level of a head: two 3x3 Convs and a 1x1 conv, as tokens (one per anchor)
+    args: {hidden: ~, out: ~}
+    layers:
+      - Conv: {filters: $hidden, kernel: 3, name: cv1}
+      - Conv: {filters: $hidden, kernel: 3, name: cv2}
+      - conv: {filters: $out, kernel: 1, name: conv}
+      - reshape: {shape: [-1, $out], name: tokens}
+""", ("Conv",)),
+    "Proto": ("""\
+  Proto:                      # Segment's mask prototypes at twice the finest level's size
+    args: {hidden: ~, masks: ~}
+    layers:
+      - Conv: {filters: $hidden, kernel: 3, name: cv1}
+      - deconv: {filters: $hidden, kernel: 2, stride: 2, name: upsample}
+      - Conv: {filters: $hidden, kernel: 3, name: cv2}
+      - Conv: {filters: $masks, name: cv3}
+""", ("Conv",)),
+}
+
+
+class _Row(NamedTuple):
+    """One row as the handlers read it: its layer name, `from` text, sources, their channels, repeats, args."""
+
+    name: str
+    source: str
+    refs: list[str]
+    c_in: list[int]
+    n: int
+    args: list[Any]
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, column: int, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.line, self.column, self.rule, self.message = line, column, rule, message
+
+
+def make_divisible(value: float, divisor: int = 8) -> int:
+    """Ultralytics' make_divisible: the nearest multiple of `divisor` at or above `value`."""
+    return math.ceil(value / divisor) * divisor
+
+
+class _Writer:
+    """Reads the rows in order, keeping each row's channels, and writes the layers."""
+
+    def __init__(self, path: str, doc: dict[str, Any], marks: dict[tuple[str, int], tuple[int, int]],
+                 scale: tuple[float, float, float]) -> None:
+        self.path, self.doc, self.marks = path, doc, marks
+        self.depth, self.width, self.max_channels = scale
+        self.nc = int(doc.get("nc", 80))
+        self.channels: list[int] = []
+        self.lines: list[str] = []
+        self.used: set[str] = set()
+        self.where = (1, 1)
+        self.input_channels = int(doc.get("ch", 3))
+
+    def refuse(self, rule: str, message: str) -> _Refused:
+        return _Refused(self.where[0], self.where[1], rule, message)
+
+    def width_of(self, c: int) -> int:
+        return make_divisible(min(c, self.max_channels) * self.width, 8)
+
+    def use(self, block: str) -> None:
+        self.used.add(block)
+        for needed in BLOCKS[block][1]:
+            self.use(needed)
+
+    def ref(self, f: int, i: int) -> str:
+        j = f % i if f < 0 else f
+        if not 0 <= j < i:
+            raise self.refuse("invalid-reference", f"`from: {f}` of row {i} is not a row above it")
+        return f"layer{j}"
+
+    def row(self, i: int, row: Any) -> None:
+        if not isinstance(row, list) or len(row) != 4:
+            raise self.refuse("invalid-layer", "a row is [from, repeats, module, args]")
+        f, n, module, args = row
+        args = list(args or [])
+        args = [self.nc if a == "nc" else a for a in args]
+        if not isinstance(n, int) or n < 1:
+            raise self.refuse("invalid-value", f"the repeats of row {i} must be a whole number ≥ 1, got {n!r}")
+        n = max(round(n * self.depth), 1) if n > 1 else n
+        sources = f if isinstance(f, list) else [f]
+        refs = [self.ref(s, i) if i or s != -1 else "input" for s in sources]
+        c_in = [self.channels[int(r[5:])] if r != "input" else self.input_channels for r in refs]
+        name = f"layer{i}"
+        source = "" if refs == [f"layer{i - 1}"] or (i == 0 and refs == ["input"]) else \
+            f", from: {refs[0] if len(refs) == 1 else '[' + ', '.join(refs) + ']'}"
+        handler = getattr(self, f"_{module.replace('.', '_')}", None) if isinstance(module, str) else None
+        if handler is None:
+            known = ", ".join(sorted(m for m in BLOCKS if m != "Branch" and m != "Proto")
+                              + ["Concat", "nn.Upsample", "nn.MaxPool2d", "nn.ZeroPad2d", "Detect", "Segment", "Pose",
+                                 "Classify"])
+            raise self.refuse("unmapped-operator", f"module {module!r} of row {i} has no cnncalc block yet (this "
+                              f"importer reads {known}); write it by hand or import the model's ONNX export")
+        c_out = handler(_Row(name, source, refs, c_in, n, args))
+        self.channels.append(c_out)
+
+    def _line(self, text: str) -> None:
+        self.lines.append(f"  - {text}")
+
+    def _repeated(self, n: int, text: str, name: str, source: str) -> str:
+        return f"{text}, name: {name}{source}}}" if n == 1 else f"{text}, repeat: {n}, name: {name}{source}}}"
+
+    def _Conv(self, row: _Row) -> int:
+        name, source, refs, c_in, n, args = row
+        c2 = self.width_of(args[0])
+        k, s = (args[1] if len(args) > 1 else 1), (args[2] if len(args) > 2 else 1)
+        p = args[3] if len(args) > 3 else None
+        g = args[4] if len(args) > 4 else 1
+        if len(args) > 5 and args[5] != 1:
+            raise self.refuse("unmapped-operator", "a dilated Conv is not imported yet")
+        self.use("Conv")
+        text = f"Conv: {{filters: {c2}" + (f", kernel: {k}" if k != 1 else "") + (f", stride: {s}" if s != 1 else "")
+        text += (f", padding: {p}" if p is not None else "") + (f", groups: {g}" if g != 1 else "")
+        self._line(self._repeated(n, text, name, source))
+        return c2
+
+    def _C2f(self, row: _Row) -> int:
+        return self._csp("C2f", False, row)
+
+    def _C2(self, row: _Row) -> int:
+        return self._csp("C2", True, row)
+
+    def _Bottleneck(self, row: _Row) -> int:
+        name, source, refs, c_in, n, args = row
+        c2 = self.width_of(args[0])
+        shortcut = bool(args[1]) if len(args) > 1 else True
+        if (len(args) > 2 and args[2] != 1) or (len(args) > 3 and args[3] not in ((3, 3), [3, 3])):
+            raise self.refuse("unmapped-operator", "a grouped Bottleneck, or one with other kernels, is not "
+                              "imported yet")
+        e = args[4] if len(args) > 4 else 0.5
+        self.use("Bottleneck")
+        text = f"Bottleneck: {{filters: {c2}, hidden: {int(c2 * e)}" + ("" if shortcut else ", shortcut: false")
+        self._line(self._repeated(n, text, name, source))
+        return c2
+
+    def _nn_MaxPool2d(self, row: _Row) -> int:
+        name, source, refs, c_in, n, args = row
+        k = args[0]
+        s = args[1] if len(args) > 1 and args[1] is not None else k
+        p = args[2] if len(args) > 2 else 0
+        self._line(f"maxpool: {{kernel: {k}, stride: {s}" + (f", padding: {p}" if p else "") + f", name: {name}{source}}}")
+        return c_in[0]
+
+    def _nn_ZeroPad2d(self, row: _Row) -> int:
+        name, source, refs, c_in, n, args = row
+        pad = args[0]
+        left, right, top, bottom = (pad, pad, pad, pad) if isinstance(pad, int) else pad  # PyTorch's order
+        self._line(f"zeropad: {{padding: [{top}, {bottom}, {left}, {right}], name: {name}{source}}}")
+        return c_in[0]
+
+    def _C3(self, row: _Row) -> int:
+        return self._csp("C3", True, row)
+
+    def _csp(self, block: str, default: bool, row: _Row) -> int:
+        """C2f, C2 or C3: `default` is the module's own shortcut default (C2f's is false)."""
+        name, source, _, _, n, args = row
+        c2 = self.width_of(args[0])
+        shortcut = bool(args[1]) if len(args) > 1 else default
+        if len(args) > 2 and args[2] != 1:
+            raise self.refuse("unmapped-operator", f"a grouped {block} is not imported yet")
+        e = args[3] if len(args) > 3 else 0.5
+        self.use(block)
+        text = f"{block}: {{filters: {c2}, n: {n}" + (f", shortcut: {'true' if shortcut else 'false'}"
+                                                      if shortcut != default else "")
+        self._line(text + (f", e: {e}" if e != 0.5 else "") + f", name: {name}{source}}}")
+        return c2
+
+    def _SPPF(self, row: _Row) -> int:
+        name, source, refs, c_in, n, args = row
+        c2 = self.width_of(args[0])
+        k = args[1] if len(args) > 1 else 5
+        if len(args) > 2:
+            raise self.refuse("unmapped-operator", "SPPF with more than [c2, k] (YOLO26's form) is not imported yet")
+        self.use("SPPF")
+        self._line(self._repeated(n, f"SPPF: {{filters: {c2}" + (f", k: {k}" if k != 5 else ""), name, source))
+        return c2
+
+    def _nn_Upsample(self, row: _Row) -> int:
+        name, source, refs, c_in, n, args = row
+        factor = args[1] if len(args) > 1 else 2
+        self._line(f"upsample: {{scale: {factor}, name: {name}{source}}}")
+        return c_in[0]
+
+    def _Concat(self, row: _Row) -> int:
+        name, source, refs, c_in, n, args = row
+        if args and args[0] != 1:
+            raise self.refuse("unmapped-operator", "a Concat along another dimension than the channels is not "
+                              "imported yet")
+        self._line(f"concat: {{from: [{', '.join(refs)}], name: {name}}}")
+        return sum(c_in)
+
+    def _Classify(self, row: _Row) -> int:
+        name, source, refs, c_in, n, args = row
+        classes = args[0]
+        self.use("Conv")
+        inputs = refs[0] if len(refs) == 1 else "[" + ", ".join(refs) + "]"
+        if len(refs) > 1:
+            self._line(f"concat: {{from: {inputs}, name: {name}_cat}}")
+        self._line(f"Conv: {{filters: 1280, name: {name}_conv" + (f", from: {inputs}" if len(refs) == 1 else "")
+                   + "}")
+        self._line(f"globalavgpool: {{name: {name}_pool}}")
+        self._line("flatten")
+        self._line(f"dense: {{units: {classes}, name: {name}_linear}}")
+        self._line(f"softmax: {{name: {name}}}")
+        return int(classes)
+
+    def _Detect(self, row: _Row) -> int:
+        name, source, refs, c_in, n, args = row
+        return self._head(name, refs, c_in, args, None)
+
+    def _Segment(self, row: _Row) -> int:
+        name, source, refs, c_in, n, args = row
+        masks = args[1] if len(args) > 1 else 32
+        protos = self.width_of(args[2] if len(args) > 2 else 256)
+        return self._head(name, refs, c_in, args, ("masks", max(c_in[0] // 4, masks), masks, protos))
+
+    def _Pose(self, row: _Row) -> int:
+        name, source, refs, c_in, n, args = row
+        shape = args[1] if len(args) > 1 and isinstance(args[1], list) else self.doc.get("kpt_shape", [17, 3])
+        keypoints = int(shape[0]) * int(shape[1])
+        return self._head(name, refs, c_in, args, ("keypoints", max(c_in[0] // 4, keypoints), keypoints, 0))
+
+    def _head(self, name: str, refs: list[str], c_in: list[int], args: list[Any],
+              extra: tuple[str, int, int, int] | None) -> int:
+        """Detect (and Segment's, Pose's extra branch): box and class branches per level, as anchor tokens."""
+        nc, reg_max = int(args[0]), int(self.doc.get("reg_max", 16))
+        box, cls = max(16, c_in[0] // 4, reg_max * 4), max(c_in[0], min(nc, 100))
+        self.use("Branch")
+        levels = []
+        for k, ref in enumerate(refs, 1):
+            self._line(f"Branch: {{hidden: {box}, out: {4 * reg_max}, from: {ref}, name: {name}_box{k}}}")
+            self._line(f"Branch: {{hidden: {cls}, out: {nc}, from: {ref}, name: {name}_cls{k}}}")
+            levels.append(k)
+        joined = [f"{name}_boxes"]
+        self._line(f"concat: {{from: [{', '.join(f'{name}_box{k}' for k in levels)}], axis: 0, name: {name}_bins}}")
+        if reg_max > 1:  # DFL: the expectation over the bins, a frozen 1×1 convolution with weights 0 … reg_max − 1
+            self._line(f"reshape: {{shape: [-1, 4, {reg_max}]}}")
+            self._line("softmax")
+            self._line(f"conv: {{filters: 1, kernel: 1, bias: false, trainable: false, name: {name}_dfl}}")
+        self._line(f"reshape: {{shape: [-1, 4], name: {name}_boxes}}")
+        self._line(f"concat: {{from: [{', '.join(f'{name}_cls{k}' for k in levels)}], axis: 0, "
+                   f"name: {name}_logits}}")
+        self._line(f"sigmoid: {{name: {name}_scores}}")
+        joined.append(f"{name}_scores")
+        if extra is not None:
+            what, hidden, out, protos = extra
+            for k, ref in enumerate(refs, 1):
+                self._line(f"Branch: {{hidden: {hidden}, out: {out}, from: {ref}, name: {name}_{what}{k}}}")
+            self._line(f"concat: {{from: [{', '.join(f'{name}_{what}{k}' for k in levels)}], axis: 0, "
+                       f"name: {name}_{what}}}")
+            joined.append(f"{name}_{what}")
+            if protos:  # Segment: the mask prototypes, a second output written before the predictions
+                self.use("Proto")
+                self._line(f"Proto: {{hidden: {protos}, masks: {out}, from: {refs[0]}, name: {name}_proto}}")
+        self._line(f"concat: {{from: [{', '.join(joined)}], name: {name}}}")
+        return 4 + nc + (extra[2] if extra else 0)
+
+
+def import_ultralytics(path: str, options: Options) -> ImportResult:
+    """Read an Ultralytics model YAML and return the equivalent cnncalc spec, or the problems that prevent it."""
+    try:
+        return _import(path, options)
+    except _Refused as exc:
+        return ImportResult("", problems=[Problem(path, exc.line, exc.column, ERROR, exc.rule, exc.message)])
+
+
+def _read(path: str) -> tuple[dict[str, Any], dict[tuple[str, int], tuple[int, int]]]:
+    """The document and each row's (line, column), read by cnncalc's bounded safe loader."""
+    from cnncalc.core import yamlsafe
+    from cnncalc.core.problems import SpecError
+
+    try:
+        if os.path.isdir(path):
+            raise _Refused(1, 1, "not-a-file", "this is a directory; name an Ultralytics model .yaml file")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_YAML_BYTES + 1)
+    except FileNotFoundError:
+        raise _Refused(1, 1, "file-not-found", "no such file") from None
+    except OSError as exc:
+        raise _Refused(1, 1, "unreadable-file", f"cannot read the file: {exc.strerror}") from None
+    if len(data) > MAX_YAML_BYTES:
+        raise _Refused(1, 1, "file-too-large", f"the file is over {MAX_YAML_BYTES:,} bytes; model YAMLs are a few "
+                       "kilobytes")
+    try:
+        node = yamlsafe.compose(yamlsafe.decode_utf8(data, path), path)
+        doc = yamlsafe.plain(node, path) if node is not None else None
+    except SpecError as exc:
+        raise _Refused(exc.problem.line, exc.problem.column, exc.problem.rule, exc.problem.message) from None
+    if not isinstance(doc, dict) or "backbone" not in doc or "head" not in doc:
+        raise _Refused(1, 1, "not-ultralytics", "an Ultralytics model YAML has `backbone:` and `head:` lists of "
+                       "[from, repeats, module, args] rows; a cnncalc architecture file needs no import")
+    marks: dict[tuple[str, int], tuple[int, int]] = {}
+    for key, value in getattr(node, "value", []):
+        if key.value in ("backbone", "head") and isinstance(value.value, list):
+            for i, row in enumerate(value.value):
+                marks[(key.value, i)] = yamlsafe.position(row)
+    return doc, marks
+
+
+def _scale(path: str, doc: dict[str, Any], options: Options) -> tuple[str, tuple[float, float, float]]:
+    """The scale as Ultralytics picks it: --scale, else from the file name (yolov8n.yaml), else the first."""
+    scales = doc.get("scales")
+    if not isinstance(scales, dict) or not scales:
+        depth, width = doc.get("depth_multiple", 1.0), doc.get("width_multiple", 1.0)
+        return "", (float(depth), float(width), math.inf)
+    match = SCALE_IN_NAME.search(os.path.splitext(os.path.basename(path))[0])
+    scale = options.scale or (match.group(2) if match else next(iter(scales)))
+    if scale not in scales:
+        raise _Refused(1, 1, "invalid-value", f"the file has no scale {scale!r}; it has {', '.join(scales)}")
+    depth, width, max_channels = scales[scale]
+    return scale, (float(depth), float(width), float(max_channels))
+
+
+def _import(path: str, options: Options) -> ImportResult:
+    doc, marks = _read(path)
+    scale, multipliers = _scale(path, doc, options)
+    writer = _Writer(path, doc, marks, multipliers)
+    act = doc.get("activation")
+    activation = "silu" if act is None else ACTIVATIONS.get(str(act).replace(" ", "").removeprefix("torch."))
+    if activation is None:
+        raise _Refused(1, 1, "unmapped-operator", f"activation {act!r} has no cnncalc kind here; this importer "
+                       f"reads {', '.join(ACTIVATIONS)}")
+    head_rows = doc["head"] or []
+    classify = any(isinstance(r, list) and len(r) == 4 and r[2] == "Classify" for r in head_rows)
+    size: Shape = (224, 224) if classify else (640, 640)
+    if options.input_shape is not None:
+        given = options.input_shape
+        size = (given[0], given[0]) if len(given) == 1 else (given[0], given[1])
+    rows = [("backbone", i, row) for i, row in enumerate(doc["backbone"] or [])] + \
+           [("head", i, row) for i, row in enumerate(head_rows)]
+    for index, (part, i, row) in enumerate(rows):
+        writer.where = marks.get((part, i), (1, 1))
+        writer.row(index, row)
+    base = os.path.basename(path)
+    stem = os.path.splitext(base)[0]
+    title = stem if not scale or SCALE_IN_NAME.search(stem) else f"{stem} ({scale})"
+    lines = [f"# Imported from {base} by `cnncalc import`" + (f", scale {scale}" if scale else "")
+             + " (Ultralytics' row i is layer<i>; each module is a block of its name)",
+             f"name: {_quoted(title)}", f"input: [{size[0]}, {size[1]}, {writer.input_channels}]",
+             f"vars:\n  activation: {activation}", "blocks:"]
+    lines += [BLOCKS[block][0].rstrip("\n") for block in BLOCKS if block in writer.used]
+    lines += ["layers:", *writer.lines]
+    text = "\n".join(lines) + "\n"
+    return ImportResult(text)
+
+
+def _quoted(text: str) -> str:
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
