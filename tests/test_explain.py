@@ -137,7 +137,7 @@ def test_vgg16_halvings_explain_the_last_feature_map() -> None:
 # --- every kind explained; the generic fallback ---------------------------------------------------
 
 _CANDIDATES: tuple[Any, ...] = (2, 1, 0, True, 0.5, "relu", "nearest", [-1], [2, 2], [0, 2], [0])
-_INPUTS = ("[8, 8, 4]", "[8, 8, 8, 4]", "[16, 4]", "[32]")
+_INPUTS = ("[8, 8, 4]", "[8, 8, 8, 4]", "[16, 4]", "[32]", "[8, 8, 12]")
 
 
 def _sample(kind: str) -> str:

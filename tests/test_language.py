@@ -221,3 +221,11 @@ def test_softmax_across_groups(args: str, ok: bool) -> None:
         assert (row.output, row.params, row.macs) == ((8, 8, 8), 0, 0)
     else:
         assert _error(source).problem.rule == "invalid-groups"
+
+
+def test_sdpa_is_the_products_alone() -> None:
+    # 32 channels, 2 heads: per head 4 of q, 4 of k, 8 of v; N = 64 positions: N·N·heads·(4 + 8)
+    row = run("input: [8, 8, 32]\nlayers:\n  - sdpa: {heads: 2, key_dim: 4}\n").rows[0]
+    assert (row.output, row.params, row.macs) == ((8, 8, 16), 0, 64 * 64 * 2 * 12)
+    exc = _error("input: [8, 8, 32]\nlayers:\n  - sdpa: {heads: 2, key_dim: 8}\n")
+    assert exc.problem.rule == "invalid-channels"

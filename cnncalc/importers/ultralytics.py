@@ -74,6 +74,60 @@ BLOCKS: dict[str, tuple[str, tuple[str, ...]]] = {
       - concat: {from: [m, b], name: cat}
       - Conv: {filters: $filters, name: cv2}
 """, ("Conv", "Bottleneck")),
+    "C3k": ("""\
+  C3k:                        # C3 with two 3x3 Bottlenecks (YOLO11)
+    args: {filters: ~, shortcut: true}
+    layers:
+      - Conv: {filters: '${int(filters * 0.5)}', name: cv1}
+      - Bottleneck: {filters: '${int(filters * 0.5)}', shortcut: $shortcut, repeat: 2, name: m}
+      - Conv: {filters: '${int(filters * 0.5)}', from: input, name: cv2}
+      - concat: {from: [m, cv2], name: cat}
+      - Conv: {filters: $filters, name: cv3}
+""", ("Conv", "Bottleneck")),
+    "C3k2": ("""\
+  C3k2:                       # C2f whose inner blocks are Bottlenecks (half width), or C3k blocks with c3k
+    args: {filters: ~, n: 1, c3k: false, e: 0.5, shortcut: true}
+    layers:
+      - Conv: {filters: '${2 * int(filters * e)}', name: cv1}
+      - split: {parts: 2, index: 0, name: y0}
+      - split: {parts: 2, index: 1, from: cv1, name: y1}
+      - Bottleneck: {filters: '${int(filters * e)}', hidden: '${int(int(filters * e) * 0.5)}', shortcut: $shortcut,
+                     repeat: $n, name: m, if: '${not c3k}'}
+      - C3k: {filters: '${int(filters * e)}', shortcut: $shortcut, repeat: $n, name: m, if: $c3k}
+      - concat: {from: [y0, y1, m.*], name: cat}
+      - Conv: {filters: $filters, name: cv2}
+""", ("Conv", "Bottleneck", "C3k")),
+    "PSAttention": ("""\
+  PSAttention:                # Ultralytics' Attention: a qkv Conv, the products per head, v's depthwise pe, proj
+    args: {heads: ~, key_dim: '${int(in_channels // heads * 0.5)}'}
+    layers:
+      - Conv: {filters: '${in_channels + 2 * heads * key_dim}', act: identity, name: qkv}
+      - sdpa: {heads: $heads, key_dim: $key_dim, name: attend}
+      - slice: {channels: ['${2 * heads * key_dim}', '${in_channels + 2 * heads * key_dim}'], from: qkv, name: v}
+      - Conv: {filters: $in_channels, kernel: 3, groups: $in_channels, act: identity, name: pe}
+      - add: {from: [attend, pe], name: add}
+      - Conv: {filters: $in_channels, act: identity, name: proj}
+""", ("Conv",)),
+    "PSABlock": ("""\
+  PSABlock:                   # attention and a feed-forward pair of Convs, each added to its input
+    layers:
+      - PSAttention: {heads: '${max(in_channels // 64, 1)}', name: attn}
+      - add: {from: [attn, input], name: add1}
+      - Conv: {filters: '${in_channels * 2}', name: ffn1}
+      - Conv: {filters: $in_channels, act: identity, name: ffn2}
+      - add: {from: [ffn2, add1], name: add2}
+""", ("Conv", "PSAttention")),
+    "C2PSA": ("""\
+  C2PSA:                      # a Conv's two halves, n PSABlocks on the second, joined
+    args: {filters: ~, n: 1, e: 0.5}
+    layers:
+      - Conv: {filters: '${2 * int(filters * e)}', name: cv1}
+      - split: {parts: 2, index: 0, name: a}
+      - split: {parts: 2, index: 1, from: cv1, name: b}
+      - PSABlock: {repeat: $n, name: m}
+      - concat: {from: [a, m], name: cat}
+      - Conv: {filters: $filters, name: cv2}
+""", ("Conv", "PSABlock")),
     "SPPF": ("""\
   SPPF:                       # three max pools one after another, the four maps joined
     args: {filters: ~, k: 5}
@@ -89,6 +143,17 @@ BLOCKS: dict[str, tuple[str, tuple[str, ...]]] = {
     layers:
       - Conv: {filters: $hidden, kernel: 3, name: cv1}
       - Conv: {filters: $hidden, kernel: 3, name: cv2}
+      - conv: {filters: $out, kernel: 1, name: conv}
+      - reshape: {shape: [-1, $out], name: tokens}
+""", ("Conv",)),
+    "ClsBranch": ("""\
+  ClsBranch:                  # YOLO11's class branch: depthwise and pointwise Convs twice, a 1x1 conv, as tokens
+    args: {hidden: ~, out: ~}
+    layers:
+      - Conv: {filters: $in_channels, kernel: 3, groups: $in_channels, name: dw1}
+      - Conv: {filters: $hidden, name: pw1}
+      - Conv: {filters: $hidden, kernel: 3, groups: $hidden, name: dw2}
+      - Conv: {filters: $hidden, name: pw2}
       - conv: {filters: $out, kernel: 1, name: conv}
       - reshape: {shape: [-1, $out], name: tokens}
 """, ("Conv",)),
@@ -139,6 +204,8 @@ class _Writer:
         self.used: set[str] = set()
         self.where = (1, 1)
         self.input_channels = int(doc.get("ch", 3))
+        self.scale = ""
+        self.legacy = True  # YOLOv3/v5/v8 heads; a C3k2 (YOLO11) makes Detect's class branches depthwise-separable
 
     def refuse(self, rule: str, message: str) -> _Refused:
         return _Refused(self.where[0], self.where[1], rule, message)
@@ -174,7 +241,8 @@ class _Writer:
             f", from: {refs[0] if len(refs) == 1 else '[' + ', '.join(refs) + ']'}"
         handler = getattr(self, f"_{module.replace('.', '_')}", None) if isinstance(module, str) else None
         if handler is None:
-            known = ", ".join(sorted(m for m in BLOCKS if m != "Branch" and m != "Proto")
+            known = ", ".join(sorted(m for m in BLOCKS if m not in ("Branch", "ClsBranch", "Proto", "C3k", "PSABlock",
+                                                                    "PSAttention"))
                               + ["Concat", "nn.Upsample", "nn.MaxPool2d", "nn.ZeroPad2d", "Detect", "Segment", "Pose",
                                  "Classify"])
             raise self.refuse("unmapped-operator", f"module {module!r} of row {i} has no cnncalc block yet (this "
@@ -235,6 +303,32 @@ class _Writer:
         left, right, top, bottom = (pad, pad, pad, pad) if isinstance(pad, int) else pad  # PyTorch's order
         self._line(f"zeropad: {{padding: [{top}, {bottom}, {left}, {right}], name: {name}{source}}}")
         return c_in[0]
+
+    def _C3k2(self, row: _Row) -> int:
+        name, source, _, _, n, args = row
+        c2 = self.width_of(args[0])
+        c3k = bool(args[1]) if len(args) > 1 else False
+        if self.scale in ("m", "l", "x"):  # parse_model gives the larger scales C3k blocks
+            c3k = True
+        e = args[2] if len(args) > 2 else 0.5
+        if (len(args) > 3 and args[3]) or (len(args) > 4 and args[4] != 1):
+            raise self.refuse("unmapped-operator", "a C3k2 with attention or groups is not imported yet")
+        shortcut = bool(args[5]) if len(args) > 5 else True
+        self.legacy = False
+        self.use("C3k2")
+        text = f"C3k2: {{filters: {c2}, n: {n}" + (", c3k: true" if c3k else "") + (f", e: {e}" if e != 0.5 else "")
+        self._line(text + ("" if shortcut else ", shortcut: false") + f", name: {name}{source}}}")
+        return c2
+
+    def _C2PSA(self, row: _Row) -> int:
+        name, source, _, c_in, n, args = row
+        c2 = self.width_of(args[0])
+        e = args[1] if len(args) > 1 else 0.5
+        if c_in[0] != c2:
+            raise self.refuse("invalid-value", f"C2PSA keeps its width: {c_in[0]} channels in, {c2} asked")
+        self.use("C2PSA")
+        self._line(f"C2PSA: {{filters: {c2}, n: {n}" + (f", e: {e}" if e != 0.5 else "") + f", name: {name}{source}}}")
+        return c2
 
     def _C3(self, row: _Row) -> int:
         return self._csp("C3", True, row)
@@ -314,10 +408,12 @@ class _Writer:
         nc, reg_max = int(args[0]), int(self.doc.get("reg_max", 16))
         box, cls = max(16, c_in[0] // 4, reg_max * 4), max(c_in[0], min(nc, 100))
         self.use("Branch")
+        classes = "Branch" if self.legacy else "ClsBranch"  # YOLO11's head: depthwise-separable class branches
+        self.use(classes)
         levels = []
         for k, ref in enumerate(refs, 1):
             self._line(f"Branch: {{hidden: {box}, out: {4 * reg_max}, from: {ref}, name: {name}_box{k}}}")
-            self._line(f"Branch: {{hidden: {cls}, out: {nc}, from: {ref}, name: {name}_cls{k}}}")
+            self._line(f"{classes}: {{hidden: {cls}, out: {nc}, from: {ref}, name: {name}_cls{k}}}")
             levels.append(k)
         joined = [f"{name}_boxes"]
         self._line(f"concat: {{from: [{', '.join(f'{name}_box{k}' for k in levels)}], axis: 0, name: {name}_bins}}")
@@ -403,6 +499,7 @@ def _import(path: str, options: Options) -> ImportResult:
     doc, marks = _read(path)
     scale, multipliers = _scale(path, doc, options)
     writer = _Writer(path, doc, marks, multipliers)
+    writer.scale = scale
     act = doc.get("activation")
     activation = "silu" if act is None else ACTIVATIONS.get(str(act).replace(" ", "").removeprefix("torch."))
     if activation is None:

@@ -44,6 +44,21 @@ def _attention(call: Call) -> LayerOut:
                     weights=weights, rf=whole(shape))
 
 
+def _sdpa(call: Call) -> LayerOut:
+    # Attention's products alone (PyTorch's scaled_dot_product_attention), q, k and v taken from the channels:
+    # per head, key_dim of q, key_dim of k and the rest v, as Ultralytics' Attention views its qkv convolution
+    shape = call.inputs[0]
+    if len(shape) < 2:
+        call.feature_map()
+    c, heads, key_dim = shape[-1], call.args["heads"], call.args["key_dim"]
+    if c % heads or c // heads <= 2 * key_dim:
+        raise call.fail("invalid-channels", f"{c} channels do not make {heads} heads of q and k ({key_dim} each) and "
+                        f"v: each head needs more than {2 * key_dim} channels, and heads must divide {c}", "heads")
+    value_dim = c // heads - 2 * key_dim
+    n = F.positions(shape[:-1])
+    return LayerOut(shape[:-1] + (heads * value_dim,), macs=n * n * heads * (key_dim + value_dim), rf=whole(shape))
+
+
 # --- as PyTorch ----------------------------------------------------------------------------------
 
 def _emit_attention(e: Emit) -> tuple[str, str]:
@@ -99,10 +114,37 @@ class Attention(nn.Module):
         return out.transpose(1, 2).reshape(n, c, *rest)
 '''
 
+def _emit_sdpa(e: Emit) -> tuple[str, str]:
+    e.helpers.add("DotProductAttention")
+    outputs = {other.output[-1] for other in e.instances}
+    if len(outputs) != 1:
+        raise e.fail("sdpa gives different widths in different uses of its block; write it outside the block")
+    return f"DotProductAttention({e.code('heads')}, {e.code('key_dim')})", e.literal(outputs.pop())
+
+
+DOT_PRODUCT_ATTENTION = '''
+class DotProductAttention(nn.Module):
+    """Attention's products alone: per head, key_dim channels of q, key_dim of k, the rest v (Ultralytics' layout)."""
+
+    def __init__(self, heads, key_dim):
+        super().__init__()
+        self.heads, self.key_dim = heads, key_dim
+
+    def forward(self, x):
+        n, c, *sizes = x.shape
+        value_dim = c // self.heads - 2 * self.key_dim
+        q, k, v = x.reshape(n, self.heads, c // self.heads, -1).split([self.key_dim, self.key_dim, value_dim], dim=2)
+        weights = ((q * self.key_dim ** -0.5).transpose(-2, -1) @ k).softmax(dim=-1)
+        return (v @ weights.transpose(-2, -1)).reshape(n, self.heads * value_dim, *sizes)
+'''
+
 KINDS = [
     Kind("attention", _attention, {"heads": Arg(positive_int), "dim": Arg(positive_int, None, "channels"),
                                    "bias": Arg(boolean, True), "patch": Arg(pair, None)}, "heads", ("mhsa",),
          summary="multi-head self-attention over the positions", emit=_emit_attention,
          helpers=(("Attention", ATTENTION),),
          tensors=lambda call: 2 + 2 * int(call.args["bias"])),  # the q, k, v and output projections, and biases
+    Kind("sdpa", _sdpa, {"heads": Arg(positive_int), "key_dim": Arg(positive_int)}, "heads",
+         summary="attention's products alone, q, k, v split from the channels per head (no weights)",
+         emit=_emit_sdpa, helpers=(("DotProductAttention", DOT_PRODUCT_ATTENTION),)),
 ]
