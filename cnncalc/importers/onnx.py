@@ -871,14 +871,47 @@ def _reshape(ctx: Ctx, node: Any) -> None:
     PyTorch's group norm is that layer; anything else has no kind."""
     (x,) = _data(ctx, node)
     before, after = _shape(ctx, x), _shape(ctx, node.output[0])
-    if node.op_type == "Reshape" and (_channel_shuffle(ctx, node, x) or _group_norm(ctx, node)):
+    if node.op_type == "Reshape" and (_channel_shuffle(ctx, node, x) or _group_norm(ctx, node)
+                                      or _pixel_shuffle(ctx, node, x)):
         return
-    if len(after) != 2 or after[0] != before[0]:
-        raise Unmappable(f"reshape {before} → {after} (only to a vector per sample)")
-    if len(before) == 2:
+    if after == before:  # a reshape to the same shape (dynamo exports one after pooling)
         _identity(ctx, node)
         return
-    _add(ctx, node, "flatten", {}, [x])
+    if after[:1] != before[:1] or not 2 <= len(after) <= 5:
+        raise Unmappable(f"reshape {before} → {after} (the batch axis must stay, and cnncalc has 1 to 3 spatial axes)")
+    if len(after) == 2:
+        if len(before) == 2:
+            _identity(ctx, node)
+            return
+        _add(ctx, node, "flatten", {}, [x])
+        return
+    # N×C×… as cnncalc reads it: channels last. The values keep their count; their order is not counted.
+    _add(ctx, node, "reshape", {"shape": [*after[2:], after[1]]}, [x])
+
+
+def _pixel_shuffle(ctx: Ctx, node: Any, x: str) -> bool:
+    """PyTorch's PixelUnshuffle (N×C×H×W → N×C×H/b×b×W/b×b, a transpose, → N×C·b²×H/b×W/b) and PixelShuffle
+    (the reverse) export as Reshape, Transpose, Reshape: space-to-depth and depth-to-space by b."""
+    before, after = _shape(ctx, x), _shape(ctx, node.output[0])
+    swap = _only_user(ctx, node.output[0], "Transpose")
+    back = _only_user(ctx, swap.output[0], "Reshape") if swap is not None else None
+    if len(before) != 4 or len(after) != 6 or back is None:
+        return False
+    final = ctx.shapes.get(back.output[0])
+    if final is None or len(final) != 4 or final[0] != before[0]:
+        return False
+    n, c, h, w = before
+    if final[2] * final[3] < h * w and h % final[2] == 0 and h // final[2] == w // final[3] \
+            and final[1] == c * (h // final[2]) ** 2:
+        kind, block = "spacetodepth", h // final[2]
+    elif final[2] * final[3] > h * w and final[2] % h == 0 and final[2] // h == final[3] // w \
+            and c == final[1] * (final[2] // h) ** 2:
+        kind, block = "depthtospace", final[2] // h
+    else:
+        return False
+    ctx.skip.update((id(swap), id(back)))
+    ctx.producer[back.output[0]] = _add(ctx, node, kind, {"block": block}, [x]).name
+    return True
 
 
 def _channel_shuffle(ctx: Ctx, node: Any, x: str) -> bool:
@@ -950,12 +983,19 @@ def _transpose(ctx: Ctx, node: Any) -> None:
     (x,) = _data(ctx, node)
     rank = len(_shape(ctx, x))
     perm = [int(p) % rank for p in _attrs(node).get("perm", [])]
-    if rank < 3 or perm != [0, *range(2, rank), 1]:
-        raise Unmappable("a transpose other than to channels last and back, or in a channel shuffle")
-    steps, back = _channels_last_steps(ctx, node.output[0], _shape(ctx, node.output[0]))
+    steps, back = _channels_last_steps(ctx, node.output[0], _shape(ctx, node.output[0])) \
+        if rank >= 3 and perm == [0, *range(2, rank), 1] else ([], None)
     if not steps or back is None:
-        raise Unmappable("a transpose to channels last around other operators than a layer norm, Linear layers, "
-                         "activations and a layer scale")
+        if sorted(perm) != list(range(rank)) or perm[0] != 0 or not 2 <= rank <= 5:
+            raise Unmappable("a transpose that moves the batch axis, or of more than 3 spatial axes")
+        if rank == 2:
+            _identity(ctx, node)
+            return
+        # the same permutation of one sample's axes, written channels last (ONNX axis 1 is cnncalc's last)
+        last = [*range(2, rank), 1]
+        order = [last.index(perm[a]) for a in last]
+        _add(ctx, node, "permute", {"order": order}, [x])
+        return
     source = x
     for i, (first, kind, args, nodes) in enumerate(steps):
         ctx.skip.update(id(n) for n in nodes)
@@ -1183,14 +1223,15 @@ def _concat(ctx: Ctx, node: Any) -> None:
     data = _data(ctx, node, None)
     axis = int(_attrs(node).get("axis", 1))
     rank = len(_shape(ctx, data[0]))
-    if axis % rank != 1:
-        raise Unmappable(f"concatenation on axis {axis} (cnncalc concatenates channels)")
+    if axis % rank == 0:
+        raise Unmappable(f"concatenation on axis {axis}, the batch")
     if len(data) != len(node.input):
         raise Unmappable("concatenation with a constant")
     if len(data) == 1:  # torch.cat of one tensor: the tensor itself
         ctx.producer[node.output[0]] = ctx.producer[data[0]]
         return
-    _add(ctx, node, "concat", {}, data)
+    at = axis % rank
+    _add(ctx, node, "concat", {} if at == 1 else {"axis": at - 2}, data)  # channels last: ONNX axis 2 is cnncalc's 0
 
 
 def _block_size(kind: str) -> Callable[[Ctx, Any], None]:
