@@ -108,6 +108,7 @@ def _shipped() -> list[str]:
                   + glob.glob(str(root / "v8" / "*.yaml")) + glob.glob(str(root / "11" / "*.yaml")))
 
 
+SHIPPED = _shipped()
 READ = {"yolov3", "yolov3-tiny", "yolov5", "yolov5-p6", "yolov8", "yolov8-p2", "yolov8-p6", "yolov8-cls",
         "yolov8-seg", "yolov8-seg-p6", "yolov8-pose", "yolov8-pose-p6", "yolo11", "yolo11-cls", "yolo11-seg",
         "yolo11-pose"}
@@ -116,7 +117,7 @@ READ = {"yolov3", "yolov3-tiny", "yolov5", "yolov5-p6", "yolov8", "yolov8-p2", "
 @pytest.mark.torch
 @pytest.mark.skipif(missing("ultralytics") is not None, reason=str(missing("ultralytics")))
 @pytest.mark.parametrize("scale", ["n", "s", "m"])  # m: YOLO11's C3k blocks
-@pytest.mark.parametrize("path", _shipped(), ids=lambda p: os.path.basename(p))
+@pytest.mark.parametrize("path", SHIPPED, ids=[os.path.basename(p) for p in SHIPPED])
 def test_an_imported_yaml_equals_ultralytics_model(path: str, scale: str) -> None:
     sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
     import torch
