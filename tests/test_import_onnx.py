@@ -753,3 +753,34 @@ def test_a_name_that_is_not_utf8_is_a_corrupt_file(tmp_path: Path) -> None:
     for partial in (False, True):
         result = onnx_importer.import_onnx(str(path), Options(partial=partial))
         assert [p.rule for p in result.problems] == ["corrupt-file"] and "not UTF-8" in result.problems[0].message
+
+
+# --- the model zoo the onnx package ships (Caffe2 exports, weights as ConstantOfShape fills) ------------------
+
+def _zoo() -> list[Path]:
+    root = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
+    return sorted(root.glob("light_*.onnx"))
+
+
+ZOO = _zoo()
+
+
+@pytest.mark.parametrize("path", ZOO, ids=[p.stem for p in ZOO])
+def test_the_onnx_packages_model_zoo_imports_every_weight(path: Path, tmp_path: Path) -> None:
+    """Each network imports, and its parameters are every weight value the file holds: initializers and the
+    fills that stand for weights (a ConstantOfShape of an initializer shape), BatchNorm's running statistics
+    among them, and Caffe's Scale layers after BatchNorm (a Mul and an Add of learned per-channel weights) as
+    `layerscale` with `bias`."""
+    import math
+
+    import numpy as np
+    from onnx import numpy_helper
+
+    result = onnx_importer.import_onnx(str(path), Options())
+    assert result.ok, result.problems
+    graph = onnx.load(str(path)).graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    shapes = {n.input[0] for n in graph.node if n.op_type == "ConstantOfShape"}
+    weights = sum(v.size for k, v in inits.items() if k not in shapes and v.dtype == np.float32 and v.size > 1)
+    weights += sum(math.prod(inits[k].tolist()) for k in shapes if k in inits)
+    assert analyze(loads(result.yaml, str(tmp_path / "zoo.yaml"))).totals.params == weights

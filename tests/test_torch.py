@@ -261,6 +261,7 @@ layers:
   - instancenorm: {affine: true, track_running_stats: true}
   - instancenorm
   - layerscale
+  - layerscale: {bias: true}
   - shuffle: 2
   - subtract: [-1, -2]
   - mish

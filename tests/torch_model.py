@@ -143,12 +143,13 @@ class ChannelsLast(nn.Module):
 class LayerScale(nn.Module):
     """ConvNeXt's layer scale: a learnable per-channel factor, broadcast over the positions."""
 
-    def __init__(self, channels: int, rank: int) -> None:
+    def __init__(self, channels: int, rank: int, bias: bool = False) -> None:
         super().__init__()
         self.gamma = nn.Parameter(torch.ones((channels,) + (1,) * (rank - 2)))
+        self.beta = nn.Parameter(torch.zeros((channels,) + (1,) * (rank - 2))) if bias else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.gamma * x
+        return self.gamma * x if self.beta is None else self.gamma * x + self.beta
 
 
 class Shuffle(nn.Module):
@@ -418,7 +419,7 @@ def _channel_op(kind: str, a: dict[str, Any], x: Sequence[int]) -> nn.Module:
         cls = {3: nn.InstanceNorm1d, 5: nn.InstanceNorm3d}.get(rank, nn.InstanceNorm2d)  # 2d refuses a vector
         return cls(c, affine=a["affine"], track_running_stats=a["track_running_stats"])
     if kind == "layerscale":
-        return LayerScale(c, rank)
+        return LayerScale(c, rank, a.get("bias", False))
     if kind == "shuffle":
         return Shuffle(a["groups"])
     if kind == "slice":

@@ -173,9 +173,9 @@ def norm_params(channels: int, scale: bool = True, shift: bool = True) -> int:
     return channels * (int(scale) + int(shift))
 
 
-def layer_scale_params(channels: int) -> int:
-    """Layer scale (a learnable per-channel factor γ): C."""
-    return channels
+def layer_scale_params(channels: int, bias: bool = False) -> int:
+    """Layer scale (a learnable per-channel factor γ): C; with a per-channel shift β too (Caffe's Scale): 2C."""
+    return channels * (1 + int(bias))
 
 
 def keras_normalization_weights(channels: int) -> int:

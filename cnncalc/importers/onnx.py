@@ -275,6 +275,10 @@ def _fold_constants(model: Any, ctx: Ctx) -> list[str]:
             continue
         if not node.input or not (all(i in ctx.consts or not i for i in node.input) or node.op_type == "Shape"):
             continue
+        if node.op_type == "ConstantOfShape" and node.input[0] in ctx.params:
+            # a fill whose shape is an initializer stands for a learned weight (how Caffe2's light exports
+            # ship weights); a fill of a computed shape is a fixed tensor
+            ctx.params.update(node.output)
         if node.op_type in _VIEWS and node.input[0] in ctx.params:
             # An initializer seen through a reshape (PyTorch unsqueezes norm weights) is still a learned weight;
             # a Constant node is not: that is how an exporter tells `affine` weights from fixed ones.
@@ -1166,15 +1170,21 @@ def _group_normalization(ctx: Ctx, node: Any) -> None:
 
 
 def _mul(ctx: Ctx, node: Any) -> None:
-    """Mul of two computed tensors is `multiply`; by a learned per-channel weight, `layerscale`; by one
-    constant number (plus an Add of one), `rescaling`."""
+    """Mul of two computed tensors is `multiply`; by a learned per-channel weight, `layerscale` (with `bias` when
+    an Add of a learned per-channel weight follows); by one constant number (plus an Add of one), `rescaling`."""
     data = _data(ctx, node, None)
     if len(data) != 1:
         _merge("multiply")(ctx, node)
         return
     (x,) = data
     if _channel_weight(ctx, node, x, _shape(ctx, x)):
-        _add(ctx, node, "layerscale", {}, [x])
+        # followed by an Add of a learned weight per channel: Caffe's Scale layer with its bias (after BatchNorm)
+        add = _only_user(ctx, node.output[0], "Add")
+        shifted = add is not None and _channel_weight(ctx, add, node.output[0], _shape(ctx, x))
+        layer = _add(ctx, node, "layerscale", {"bias": True} if shifted else {}, [x])
+        if shifted:
+            ctx.skip.add(id(add))
+            ctx.producer[add.output[0]] = layer.name
         return
     scale = _scalar_input(ctx, node, x)
     if scale is None:

@@ -13,7 +13,7 @@ from cnncalc.core import formulas as F
 from cnncalc.core.kinds.args import Arg, boolean, number, positive_int
 from math import prod
 
-from cnncalc.core.kinds.base import Alloc, Call, Extra, Kind, LayerOut, Storage, divides, helper_module, ranked, \
+from cnncalc.core.kinds.base import Alloc, Call, Extra, Kind, LayerOut, Storage, divides, ranked, \
     same_positions, saves_input
 from cnncalc.core.kinds.worked import Ctx, Parts, Step, n, shape_step
 
@@ -65,7 +65,13 @@ def _instancenorm(call: Call) -> LayerOut:
 
 def _layerscale(call: Call) -> LayerOut:
     c = call.channels()
-    return same_positions(call, trainable=F.layer_scale_params(c), weights=((c,),))
+    return same_positions(call, trainable=F.layer_scale_params(c, call.args["bias"]),
+                          weights=((c,),) * (1 + call.args["bias"]))
+
+
+def _emit_layerscale(e: Emit) -> tuple[str, str]:
+    e.helpers.add("LayerScale")
+    return f"LayerScale({e.channels[0]}{e.kw('bias', e.code('bias'), 'False')})", e.channels[0]
 
 def _normalization(call: Call) -> LayerOut:
     # Keras Normalization(axis=-1): adapted, it holds mean (C), variance (C) and count (1) as non-trainable weights.
@@ -138,12 +144,14 @@ LAYER_SCALE = '''
 class LayerScale(nn.Module):
     """A learnable factor per channel (ConvNeXt's layer scale, CaiT's LayerScale)."""
 
-    def __init__(self, channels, init=1e-6):
+    def __init__(self, channels, bias=False, init=1e-6):
         super().__init__()
         self.gamma = nn.Parameter(torch.full((channels,), init))
+        self.beta = nn.Parameter(torch.zeros(channels)) if bias else None  # Caffe's Scale with bias_term
 
     def forward(self, x):
-        return x * self.gamma.view(-1, *[1] * (x.dim() - 2))
+        out = x * self.gamma.view(-1, *[1] * (x.dim() - 2))
+        return out if self.beta is None else out + self.beta.view(-1, *[1] * (x.dim() - 2))
 '''
 
 RESCALING = '''
@@ -202,9 +210,9 @@ KINDS = [
     Kind("instancenorm", _instancenorm, {"affine": Arg(boolean, False), "track_running_stats": Arg(boolean, False)},
          None, summary="instance normalization (PyTorch defaults: no weights)", emit=_emit_instancenorm,
          storage=_statistics(lambda call: call.inputs[0][-1]), tensors=lambda call: 2 * int(call.args["affine"])),
-    Kind("layerscale", _layerscale, {}, summary="learnable per-channel scale (ConvNeXt, CaiT)",
-         emit=helper_module("LayerScale", "channels"), helpers=(("LayerScale", LAYER_SCALE),), storage=saves_input,
-         tensors=lambda call: 1),
+    Kind("layerscale", _layerscale, {"bias": Arg(boolean, False)}, summary="learnable per-channel scale (ConvNeXt, "
+         "CaiT), and with `bias` a shift (Caffe's Scale)", emit=_emit_layerscale, helpers=(("LayerScale", LAYER_SCALE),),
+         storage=saves_input, tensors=lambda call: 1 + int(call.args["bias"])),
     Kind("rescaling", same_positions, {"scale": Arg(number), "offset": Arg(number, 0.0)}, "scale",
          summary="x·scale + offset (Keras Rescaling): no weights", emit=_emit_rescaling,
          helpers=(("Rescaling", RESCALING),)),
