@@ -126,6 +126,9 @@ def _static_inline(block: Block) -> str | None:
         given = [option for option in LATER_OPTIONS if option in item.options]
         if given:
             return f"a layer in it is written with `{given[0]}:`"
+        refs = item.options.get("from")
+        if isinstance(refs, Seq) and len(refs.items) > 1 and item.kind not in ALIASES:
+            return "a block use in it reads several inputs"
     if _dotted_refs(block.items):
         return "a layer in it reads into another of its layers (`m.*`, `m.2`, `use.layer`)"
     for param, default in block.params.items():

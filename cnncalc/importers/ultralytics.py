@@ -526,7 +526,20 @@ def _import(path: str, options: Options) -> ImportResult:
     lines += [BLOCKS[block][0].rstrip("\n") for block in BLOCKS if block in writer.used]
     lines += ["layers:", *writer.lines]
     text = "\n".join(lines) + "\n"
-    return ImportResult(text)
+    from cnncalc.core.analysis import analyze
+    from cnncalc.core.problems import SpecError
+    from cnncalc.core.spec import loads
+
+    try:
+        macs = analyze(loads(text, path)).totals.macs
+    except SpecError as exc:  # the rows do not fit together (a Concat of different sizes): the file's error
+        problem = exc.problem
+        raise _Refused(1, 1, problem.rule, f"the imported network is not valid: {problem.message}") from None
+    # Ultralytics' model summary prints thop's count, always at 640×640, which counts more than multiply-adds
+    # (yolov8n: 8.86 GFLOPs there, 8.74 = 2 × the multiply-adds here): say which figure this file gives.
+    gflops = (f"# {2 * macs / 1e9:.2f} GFLOPs at {size[0]}×{size[1]} = 2 × the multiply-adds; Ultralytics' model "
+              "summary prints thop's count at 640×640, which counts other operations too\n")
+    return ImportResult(text.replace("\nname: ", "\n" + gflops + "name: ", 1))
 
 
 def _quoted(text: str) -> str:
