@@ -229,3 +229,10 @@ def test_sdpa_is_the_products_alone() -> None:
     assert (row.output, row.params, row.macs) == ((8, 8, 16), 0, 64 * 64 * 2 * 12)
     exc = _error("input: [8, 8, 32]\nlayers:\n  - sdpa: {heads: 2, key_dim: 8}\n")
     assert exc.problem.rule == "invalid-channels"
+
+
+@pytest.mark.parametrize("shape, rank", [("[16, 4]", "(length)"), ("[4, 8, 8, 4]", "(depth, height and width)")])
+def test_a_2d_only_kind_names_the_input_s_axes(shape: str, rank: str) -> None:
+    # found by the fuzz tier: a 3-D input read past the end of the axis names
+    exc = _error(f"input: {shape}\nlayers:\n  - spacetodepth: 2\n")
+    assert exc.problem.rule == "shape-mismatch" and rank in exc.problem.message

@@ -52,7 +52,7 @@ class Call(NamedTuple):
             if len(shape) > 1:
                 raise self.fail("shape-mismatch",
                                 f"{self.kind} works on 2-D feature maps H×W×C only, but its input "
-                                f"'{self.input_names[0]}' is {fmt_shape(shape)} ({AXES[len(shape) - 1]}); "
+                                f"'{self.input_names[0]}' is {fmt_shape(shape)} ({AXES[len(shape) - 2]}); "
                                 "use a 2-D input or another kind")
             self.spatial()
         return shape  # type: ignore[return-value]
