@@ -104,14 +104,14 @@ def _shipped() -> list[str]:
 
     spec = importlib.util.find_spec("ultralytics")
     root = Path(spec.origin).parent / "cfg" / "models" if spec and spec.origin else Path()
-    return sorted(glob.glob(str(root / "v3" / "*.yaml")) + glob.glob(str(root / "v5" / "*.yaml"))
-                  + glob.glob(str(root / "v8" / "*.yaml")) + glob.glob(str(root / "11" / "*.yaml")))
+    return sorted(path for version in ("v3", "v5", "v6", "v8", "v9", "11")
+                  for path in glob.glob(str(root / version / "*.yaml")))
 
 
 SHIPPED = _shipped()
 READ = {"yolov3", "yolov3-tiny", "yolov5", "yolov5-p6", "yolov8", "yolov8-p2", "yolov8-p6", "yolov8-cls",
         "yolov8-seg", "yolov8-seg-p6", "yolov8-pose", "yolov8-pose-p6", "yolo11", "yolo11-cls", "yolo11-seg",
-        "yolo11-pose"}
+        "yolo11-pose", "yolov6", "yolov9t", "yolov9s", "yolov9m", "yolov9c", "yolov9c-seg"}
 
 
 @pytest.mark.torch
@@ -125,6 +125,8 @@ def test_an_imported_yaml_equals_ultralytics_model(path: str, scale: str) -> Non
     from torch.utils.flop_counter import FlopCounterMode
     from ultralytics.nn import tasks
 
+    if scale == "m" and Path(path).parent.name != "11":
+        pytest.skip("scale m changes the modules only in YOLO11 (C3k blocks); n and s cover the others")
     result = import_ultralytics(path, Options(scale=scale))
     stem = Path(path).stem
     if stem not in READ:  # modules without a block yet: refused by name, never a wrong figure

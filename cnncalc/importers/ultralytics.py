@@ -128,6 +128,87 @@ BLOCKS: dict[str, tuple[str, tuple[str, ...]]] = {
       - concat: {from: [a, m], name: cat}
       - Conv: {filters: $filters, name: cv2}
 """, ("Conv", "PSABlock")),
+    "RepConv": ("""\
+  RepConv:                    # a 3x3 and a 1x1 Conv (no activation) side by side, summed, then the activation
+    args: {filters: ~}
+    layers:
+      - Conv: {filters: $filters, kernel: 3, act: identity, from: input, name: conv1}
+      - Conv: {filters: $filters, kernel: 1, act: identity, from: input, name: conv2}
+      - add: {from: [conv1, conv2], name: add}
+      - $activation: {name: act}
+""", ("Conv",)),
+    "RepBottleneck": ("""\
+  RepBottleneck:              # a RepConv and a Conv, and the input added where the widths agree
+    args: {filters: ~, shortcut: true}
+    layers:
+      - RepConv: {filters: $filters, name: cv1}
+      - Conv: {filters: $filters, kernel: 3, name: cv2}
+      - add: {from: [cv2, input], name: add, if: '${shortcut and in_channels == filters}'}
+""", ("Conv", "RepConv")),
+    "RepCSP": ("""\
+  RepCSP:                     # C3 with RepBottlenecks
+    args: {filters: ~, n: 1}
+    layers:
+      - Conv: {filters: '${int(filters * 0.5)}', name: cv1}
+      - RepBottleneck: {filters: '${int(filters * 0.5)}', repeat: $n, name: m}
+      - Conv: {filters: '${int(filters * 0.5)}', from: input, name: cv2}
+      - concat: {from: [m, cv2], name: cat}
+      - Conv: {filters: $filters, name: cv3}
+""", ("Conv", "RepBottleneck")),
+    "RepNCSPELAN4": ("""\
+  RepNCSPELAN4:               # a Conv's two halves, then two RepCSP + Conv stages from the second, all joined
+    args: {filters: ~, c3: ~, c4: ~, n: 1}
+    layers:
+      - Conv: {filters: $c3, name: cv1}
+      - split: {parts: 2, index: 0, name: y0}
+      - split: {parts: 2, index: 1, from: cv1, name: y1}
+      - RepCSP: {filters: $c4, n: $n, name: cv2_csp}
+      - Conv: {filters: $c4, kernel: 3, name: cv2}
+      - RepCSP: {filters: $c4, n: $n, name: cv3_csp}
+      - Conv: {filters: $c4, kernel: 3, name: cv3}
+      - concat: {from: [y0, y1, cv2, cv3], name: cat}
+      - Conv: {filters: $filters, name: cv4}
+""", ("Conv", "RepCSP")),
+    "ELAN1": ("""\
+  ELAN1:                      # a Conv's two halves, then two 3x3 Convs from the second, all joined
+    args: {filters: ~, c3: ~, c4: ~}
+    layers:
+      - Conv: {filters: $c3, name: cv1}
+      - split: {parts: 2, index: 0, name: y0}
+      - split: {parts: 2, index: 1, from: cv1, name: y1}
+      - Conv: {filters: $c4, kernel: 3, name: cv2}
+      - Conv: {filters: $c4, kernel: 3, name: cv3}
+      - concat: {from: [y0, y1, cv2, cv3], name: cat}
+      - Conv: {filters: $filters, name: cv4}
+""", ("Conv",)),
+    "AConv": ("""\
+  AConv:                      # a 2x2 average pool at stride 1, then a strided 3x3 Conv
+    args: {filters: ~}
+    layers:
+      - avgpool: {kernel: 2, stride: 1, name: pool}
+      - Conv: {filters: $filters, kernel: 3, stride: 2, name: cv1}
+""", ("Conv",)),
+    "ADown": ("""\
+  ADown:                      # a 2x2 average pool, then half strided 3x3 Conv, half 3x3 max pool and 1x1 Conv
+    args: {filters: ~}
+    layers:
+      - avgpool: {kernel: 2, stride: 1, name: pool}
+      - split: {parts: 2, index: 0, name: x1}
+      - Conv: {filters: '${filters // 2}', kernel: 3, stride: 2, name: cv1}
+      - split: {parts: 2, index: 1, from: pool, name: x2}
+      - maxpool: {kernel: 3, stride: 2, padding: 1, name: pool2}
+      - Conv: {filters: '${filters // 2}', name: cv2}
+      - concat: {from: [cv1, cv2], name: cat}
+""", ("Conv",)),
+    "SPPELAN": ("""\
+  SPPELAN:                    # a 1x1 Conv, three max pools one after another, the four maps joined
+    args: {filters: ~, c3: ~, k: 5}
+    layers:
+      - Conv: {filters: $c3, name: cv1}
+      - maxpool: {kernel: $k, stride: 1, padding: '${k // 2}', repeat: 3, name: m}
+      - concat: {from: [cv1, m.*], name: cat}
+      - Conv: {filters: $filters, name: cv5}
+""", ("Conv",)),
     "SPPF": ("""\
   SPPF:                       # three max pools one after another, the four maps joined
     args: {filters: ~, k: 5}
@@ -242,8 +323,10 @@ class _Writer:
         handler = getattr(self, f"_{module.replace('.', '_')}", None) if isinstance(module, str) else None
         if handler is None:
             known = ", ".join(sorted(m for m in BLOCKS if m not in ("Branch", "ClsBranch", "Proto", "C3k", "PSABlock",
-                                                                    "PSAttention"))
-                              + ["Concat", "nn.Upsample", "nn.MaxPool2d", "nn.ZeroPad2d", "Detect", "Segment", "Pose",
+                                                                    "PSAttention", "RepConv", "RepBottleneck",
+                                                                    "RepCSP"))
+                              + ["Concat", "nn.Upsample", "nn.MaxPool2d", "nn.ZeroPad2d", "nn.ConvTranspose2d",
+                                 "Detect", "Segment", "Pose",
                                  "Classify"])
             raise self.refuse("unmapped-operator", f"module {module!r} of row {i} has no cnncalc block yet (this "
                               f"importer reads {known}); write it by hand or import the model's ONNX export")
@@ -289,6 +372,16 @@ class _Writer:
         self._line(self._repeated(n, text, name, source))
         return c2
 
+    def _nn_ConvTranspose2d(self, row: _Row) -> int:
+        name, source, _, _, n, args = row
+        c2 = self.width_of(args[0])
+        k = args[1] if len(args) > 1 else 1
+        st = args[2] if len(args) > 2 else 1
+        p = args[3] if len(args) > 3 else 0
+        self._line(self._repeated(n, f"deconv: {{filters: {c2}, kernel: {k}, stride: {st}"
+                                  + (f", padding: {p}" if p else ""), name, source))
+        return c2
+
     def _nn_MaxPool2d(self, row: _Row) -> int:
         name, source, refs, c_in, n, args = row
         k = args[0]
@@ -328,6 +421,44 @@ class _Writer:
             raise self.refuse("invalid-value", f"C2PSA keeps its width: {c_in[0]} channels in, {c2} asked")
         self.use("C2PSA")
         self._line(f"C2PSA: {{filters: {c2}, n: {n}" + (f", e: {e}" if e != 0.5 else "") + f", name: {name}{source}}}")
+        return c2
+
+    def _RepNCSPELAN4(self, row: _Row) -> int:
+        name, source, _, _, n, args = row
+        c2 = self.width_of(args[0])
+        repeats = args[3] if len(args) > 3 else 1
+        self.use("RepNCSPELAN4")
+        self._line(self._repeated(n, f"RepNCSPELAN4: {{filters: {c2}, c3: {args[1]}, c4: {args[2]}"
+                                  + (f", n: {repeats}" if repeats != 1 else ""), name, source))
+        return c2
+
+    def _ELAN1(self, row: _Row) -> int:
+        name, source, _, _, n, args = row
+        c2 = self.width_of(args[0])
+        self.use("ELAN1")
+        self._line(self._repeated(n, f"ELAN1: {{filters: {c2}, c3: {args[1]}, c4: {args[2]}", name, source))
+        return c2
+
+    def _AConv(self, row: _Row) -> int:
+        return self._plain("AConv", row)
+
+    def _ADown(self, row: _Row) -> int:
+        return self._plain("ADown", row)
+
+    def _plain(self, block: str, row: _Row) -> int:
+        name, source, _, _, n, args = row
+        c2 = self.width_of(args[0])
+        self.use(block)
+        self._line(self._repeated(n, f"{block}: {{filters: {c2}", name, source))
+        return c2
+
+    def _SPPELAN(self, row: _Row) -> int:
+        name, source, _, _, n, args = row
+        c2 = self.width_of(args[0])
+        k = args[2] if len(args) > 2 else 5
+        self.use("SPPELAN")
+        self._line(self._repeated(n, f"SPPELAN: {{filters: {c2}, c3: {args[1]}" + (f", k: {k}" if k != 5 else ""),
+                                  name, source))
         return c2
 
     def _C3(self, row: _Row) -> int:
