@@ -485,7 +485,8 @@ def _as_written(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
     if kind == "instancenorm":
         defaults.update(affine=False, track_running_stats=False)
     defaults.update({"stochasticdepth": {"rate": 0.0}, "split": {"index": 0}, "attention": {"dim": None},
-                     "rescaling": {"offset": 0.0}, "normalization": {"adapt": True}}.get(kind, {}))
+                     "rescaling": {"offset": 0.0}, "normalization": {"adapt": True},
+                     "layerscale": {"bias": False}}.get(kind, {}))
     if kind == "rescaling":
         readers = {}
     readers["channels"] = tuple
