@@ -424,20 +424,13 @@ class _Writer:
         return c2
 
     def _RepNCSPELAN4(self, row: _Row) -> int:
-        name, source, _, _, n, args = row
-        c2 = self.width_of(args[0])
+        args = row.args
         repeats = args[3] if len(args) > 3 else 1
-        self.use("RepNCSPELAN4")
-        self._line(self._repeated(n, f"RepNCSPELAN4: {{filters: {c2}, c3: {args[1]}, c4: {args[2]}"
-                                  + (f", n: {repeats}" if repeats != 1 else ""), name, source))
-        return c2
+        return self._plain("RepNCSPELAN4", row, f", c3: {args[1]}, c4: {args[2]}"
+                           + (f", n: {repeats}" if repeats != 1 else ""))
 
     def _ELAN1(self, row: _Row) -> int:
-        name, source, _, _, n, args = row
-        c2 = self.width_of(args[0])
-        self.use("ELAN1")
-        self._line(self._repeated(n, f"ELAN1: {{filters: {c2}, c3: {args[1]}, c4: {args[2]}", name, source))
-        return c2
+        return self._plain("ELAN1", row, f", c3: {row.args[1]}, c4: {row.args[2]}")
 
     def _AConv(self, row: _Row) -> int:
         return self._plain("AConv", row)
@@ -445,20 +438,15 @@ class _Writer:
     def _ADown(self, row: _Row) -> int:
         return self._plain("ADown", row)
 
-    def _plain(self, block: str, row: _Row) -> int:
-        name, source, _, _, n, args = row
-        c2 = self.width_of(args[0])
-        self.use(block)
-        self._line(self._repeated(n, f"{block}: {{filters: {c2}", name, source))
-        return c2
-
     def _SPPELAN(self, row: _Row) -> int:
-        name, source, _, _, n, args = row
-        c2 = self.width_of(args[0])
-        k = args[2] if len(args) > 2 else 5
-        self.use("SPPELAN")
-        self._line(self._repeated(n, f"SPPELAN: {{filters: {c2}, c3: {args[1]}" + (f", k: {k}" if k != 5 else ""),
-                                  name, source))
+        k = row.args[2] if len(row.args) > 2 else 5
+        return self._plain("SPPELAN", row, f", c3: {row.args[1]}" + (f", k: {k}" if k != 5 else ""))
+
+    def _plain(self, block: str, row: _Row, more: str = "") -> int:
+        """A use of `block` with the row's width as `filters` and `more` arguments written as given."""
+        c2 = self.width_of(row.args[0])
+        self.use(block)
+        self._line(self._repeated(row.n, f"{block}: {{filters: {c2}{more}", row.name, row.source))
         return c2
 
     def _C3(self, row: _Row) -> int:
