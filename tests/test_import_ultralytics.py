@@ -68,7 +68,7 @@ def test_each_module_is_one_block(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text, rule, words", [
     ("input: [8, 8, 3]\nlayers:\n  - relu\n", "not-ultralytics", "needs no import"),
-    (SMALL.replace("SPPF, [128, 5]", "GhostConv, [64]"), "unmapped-operator", "'GhostConv' of row 3"),
+    (SMALL.replace("SPPF, [128, 5]", "A2C2f, [64]"), "unmapped-operator", "'A2C2f' of row 3"),
     (SMALL.replace("nn.Upsample", "nn.Foo"), "unmapped-operator", "'nn.Foo' of row 4"),
     (SMALL + "  - [9, 1, Conv, [8]]\n", "invalid-reference", "`from: 9` of row 7"),
     ("backbone: [[-1, 1, Conv, [16, 3, 2]]\nhead: []\n", "yaml-syntax", "YAML syntax error"),
@@ -90,7 +90,7 @@ def test_an_unknown_scale_is_refused(tmp_path: Path) -> None:
 
 def test_the_row_of_a_refusal_is_its_position(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text(SMALL.replace("SPPF, [128, 5]", "GhostConv, [64]"), encoding="utf-8")
+    path.write_text(SMALL.replace("SPPF, [128, 5]", "A2C2f, [64]"), encoding="utf-8")
     problem = import_ultralytics(str(path), Options()).problems[0]
     assert (problem.line, problem.column) == (9, 5)
 
@@ -111,7 +111,8 @@ def _shipped() -> list[str]:
 SHIPPED = _shipped()
 READ = {"yolov3", "yolov3-tiny", "yolov5", "yolov5-p6", "yolov8", "yolov8-p2", "yolov8-p6", "yolov8-cls",
         "yolov8-seg", "yolov8-seg-p6", "yolov8-pose", "yolov8-pose-p6", "yolo11", "yolo11-cls", "yolo11-seg",
-        "yolo11-pose", "yolov6", "yolov9t", "yolov9s", "yolov9m", "yolov9c", "yolov9c-seg"}
+        "yolo11-pose", "yolov6", "yolov9t", "yolov9s", "yolov9m", "yolov9c", "yolov9c-seg", "yolov8-ghost",
+        "yolov8-ghost-p2", "yolov8-ghost-p6", "yolov8-obb", "yolo11-obb"}
 
 
 @pytest.mark.torch
@@ -139,7 +140,7 @@ def test_an_imported_yaml_equals_ultralytics_model(path: str, scale: str) -> Non
     cfg["scale"] = scale
     task = tasks.guess_model_task(cfg)
     build = {"detect": tasks.DetectionModel, "segment": tasks.SegmentationModel, "pose": tasks.PoseModel,
-             "classify": tasks.ClassificationModel}[task]
+             "classify": tasks.ClassificationModel, "obb": tasks.OBBModel}[task]
     model = build(cfg, verbose=False).eval()
     size = 224 if task == "classify" else 640
     with FlopCounterMode(display=False) as counter, torch.no_grad():

@@ -209,6 +209,31 @@ BLOCKS: dict[str, tuple[str, tuple[str, ...]]] = {
       - concat: {from: [cv1, m.*], name: cat}
       - Conv: {filters: $filters, name: cv5}
 """, ("Conv",)),
+    "GhostConv": ("""\
+  GhostConv:                  # a Conv to half the width, a cheap 5x5 depthwise Conv of it, both joined
+    args: {filters: ~, kernel: 1, stride: 1, act: $activation}
+    layers:
+      - Conv: {filters: '${filters // 2}', kernel: $kernel, stride: $stride, act: $act, name: cv1}
+      - Conv: {filters: '${filters // 2}', kernel: 5, groups: '${filters // 2}', act: $act, name: cv2}
+      - concat: {from: [cv1, cv2], name: cat}
+""", ("Conv",)),
+    "GhostBottleneck": ("""\
+  GhostBottleneck:            # two GhostConvs (the second without activation), the input added
+    layers:
+      - GhostConv: {filters: '${in_channels // 2}', name: ghost1}
+      - GhostConv: {filters: $in_channels, act: identity, name: ghost2}
+      - add: {from: [ghost2, input], name: add}
+""", ("GhostConv",)),
+    "C3Ghost": ("""\
+  C3Ghost:                    # C3 with GhostBottlenecks
+    args: {filters: ~, n: 1, shortcut: true, e: 0.5}
+    layers:
+      - Conv: {filters: '${int(filters * e)}', name: cv1}
+      - GhostBottleneck: {repeat: $n, name: m}
+      - Conv: {filters: '${int(filters * e)}', from: input, name: cv2}
+      - concat: {from: [m, cv2], name: cat}
+      - Conv: {filters: $filters, name: cv3}
+""", ("Conv", "GhostBottleneck")),
     "SPPF": ("""\
   SPPF:                       # three max pools one after another, the four maps joined
     args: {filters: ~, k: 5}
@@ -324,9 +349,9 @@ class _Writer:
         if handler is None:
             known = ", ".join(sorted(m for m in BLOCKS if m not in ("Branch", "ClsBranch", "Proto", "C3k", "PSABlock",
                                                                     "PSAttention", "RepConv", "RepBottleneck",
-                                                                    "RepCSP"))
+                                                                    "RepCSP", "GhostBottleneck"))
                               + ["Concat", "nn.Upsample", "nn.MaxPool2d", "nn.ZeroPad2d", "nn.ConvTranspose2d",
-                                 "Detect", "Segment", "Pose",
+                                 "Detect", "Segment", "Pose", "OBB",
                                  "Classify"])
             raise self.refuse("unmapped-operator", f"module {module!r} of row {i} has no cnncalc block yet (this "
                               f"importer reads {known}); write it by hand or import the model's ONNX export")
@@ -449,6 +474,16 @@ class _Writer:
         self._line(self._repeated(row.n, f"{block}: {{filters: {c2}{more}", row.name, row.source))
         return c2
 
+    def _GhostConv(self, row: _Row) -> int:
+        args = row.args
+        k, st = (args[1] if len(args) > 1 else 1), (args[2] if len(args) > 2 else 1)
+        if len(args) > 3 and args[3] != 1:
+            raise self.refuse("unmapped-operator", "a grouped GhostConv is not imported yet")
+        return self._plain("GhostConv", row, (f", kernel: {k}" if k != 1 else "") + (f", stride: {st}" if st != 1 else ""))
+
+    def _C3Ghost(self, row: _Row) -> int:
+        return self._csp("C3Ghost", True, row)
+
     def _C3(self, row: _Row) -> int:
         return self._csp("C3", True, row)
 
@@ -520,6 +555,11 @@ class _Writer:
         shape = args[1] if len(args) > 1 and isinstance(args[1], list) else self.doc.get("kpt_shape", [17, 3])
         keypoints = int(shape[0]) * int(shape[1])
         return self._head(name, refs, c_in, args, ("keypoints", max(c_in[0] // 4, keypoints), keypoints, 0))
+
+    def _OBB(self, row: _Row) -> int:
+        name, _, refs, c_in, _, args = row
+        extra = int(args[1]) if len(args) > 1 else 1  # the rotation angle
+        return self._head(name, refs, c_in, args, ("angle", max(c_in[0] // 4, extra), extra, 0))
 
     def _head(self, name: str, refs: list[str], c_in: list[int], args: list[Any],
               extra: tuple[str, int, int, int] | None) -> int:
