@@ -784,3 +784,21 @@ def test_the_onnx_packages_model_zoo_imports_every_weight(path: Path, tmp_path: 
     weights = sum(v.size for k, v in inits.items() if k not in shapes and v.dtype == np.float32 and v.size > 1)
     weights += sum(math.prod(inits[k].tolist()) for k in shapes if k in inits)
     assert analyze(loads(result.yaml, str(tmp_path / "zoo.yaml"))).totals.params == weights
+
+
+@pytest.mark.torch
+def test_an_eval_export_that_folded_batchnorm_says_so(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is needed to export the module")
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, bias=False), torch.nn.BatchNorm2d(8), torch.nn.ReLU()).eval()
+    texts = []
+    for name, mode in (("folded", torch.onnx.TrainingMode.EVAL), ("kept", torch.onnx.TrainingMode.PRESERVE)):
+        path = tmp_path / f"{name}.onnx"
+        torch.onnx.export(net, torch.zeros(1, 3, 16, 16), str(path), dynamo=False, training=mode,
+                          do_constant_folding=mode == torch.onnx.TrainingMode.EVAL)
+        result = onnx_importer.import_onnx(str(path), Options())
+        assert result.ok, result.problems
+        texts.append(result.yaml)
+    folded, kept = texts
+    assert "folds BatchNorm" in folded and "C more trainable" in folded and "folds BatchNorm" not in kept
+    # the folded graph: a conv with bias, 8·27 + 8; the kept one: 8·27 and BatchNorm's 16 + 16
+    assert analyze(loads(folded)).totals.params == 224 and analyze(loads(kept)).totals.params == 216 + 32

@@ -103,8 +103,24 @@ def import_onnx(path: str, options: Options) -> ImportResult:
               + (f" ({model.producer_name} {model.producer_version})".rstrip() if model.producer_name else "")]
     if unmapped:
         header.append("Incomplete (--partial): operators without a cnncalc kind are noted where they were")
+    header += _folded_note(model, ctx)
     text, more = finish(path, Meta(name, input_shape, header), ctx.layers)
     return ImportResult(text, list(unmapped.values()), problems + more)
+
+
+def _folded_note(model: Any, ctx: Ctx) -> list[str]:
+    """Header lines when BatchNorm was probably folded into the convolutions: PyTorch's eval-mode export folds
+    each into the convolution before it, which then has a bias; the graph cannot say which convolutions had one."""
+    ops = [node.op_type for node in model.graph.node]
+    convs = [layer for layer in ctx.layers if layer.kind == "conv"]
+    if "BatchNormalization" in ops or not convs or any(layer.args.get("bias") is False for layer in convs):
+        return []
+    if not str(model.producer_name).lower().startswith("pytorch"):
+        return []
+    return ["No BatchNormalization, and every convolution has a bias: an eval-mode export folds BatchNorm into the",
+            "convolution before it. Where it did, the training graph has, per folded BatchNorm of C channels,",
+            "C more trainable (its scale and shift, 2C, less the bias folded here, C) and 2C running statistics.",
+            "Export with training=torch.onnx.TrainingMode.PRESERVE (or do_constant_folding=False) to keep them."]
 
 
 class _Refused(Exception):
