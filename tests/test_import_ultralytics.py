@@ -68,7 +68,7 @@ def test_each_module_is_one_block(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text, rule, words", [
     ("input: [8, 8, 3]\nlayers:\n  - relu\n", "not-ultralytics", "needs no import"),
-    (SMALL.replace("SPPF, [128, 5]", "A2C2f, [64]"), "unmapped-operator", "'A2C2f' of row 3"),
+    (SMALL.replace("SPPF, [128, 5]", "C2fAttn, [64]"), "unmapped-operator", "'C2fAttn' of row 3"),
     (SMALL.replace("nn.Upsample", "nn.Foo"), "unmapped-operator", "'nn.Foo' of row 4"),
     (SMALL + "  - [9, 1, Conv, [8]]\n", "invalid-reference", "`from: 9` of row 7"),
     ("backbone: [[-1, 1, Conv, [16, 3, 2]]\nhead: []\n", "yaml-syntax", "YAML syntax error"),
@@ -90,7 +90,7 @@ def test_an_unknown_scale_is_refused(tmp_path: Path) -> None:
 
 def test_the_row_of_a_refusal_is_its_position(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text(SMALL.replace("SPPF, [128, 5]", "A2C2f, [64]"), encoding="utf-8")
+    path.write_text(SMALL.replace("SPPF, [128, 5]", "C2fAttn, [64]"), encoding="utf-8")
     problem = import_ultralytics(str(path), Options()).problems[0]
     assert (problem.line, problem.column) == (9, 5)
 
@@ -104,7 +104,7 @@ def _shipped() -> list[str]:
 
     spec = importlib.util.find_spec("ultralytics")
     root = Path(spec.origin).parent / "cfg" / "models" if spec and spec.origin else Path()
-    return sorted(path for version in ("v3", "v5", "v6", "v8", "v9", "11")
+    return sorted(path for version in ("v3", "v5", "v6", "v8", "v9", "11", "12")
                   for path in glob.glob(str(root / version / "*.yaml")))
 
 
@@ -112,12 +112,13 @@ SHIPPED = _shipped()
 READ = {"yolov3", "yolov3-tiny", "yolov5", "yolov5-p6", "yolov8", "yolov8-p2", "yolov8-p6", "yolov8-cls",
         "yolov8-seg", "yolov8-seg-p6", "yolov8-pose", "yolov8-pose-p6", "yolo11", "yolo11-cls", "yolo11-seg",
         "yolo11-pose", "yolov6", "yolov9t", "yolov9s", "yolov9m", "yolov9c", "yolov9c-seg", "yolov8-ghost",
-        "yolov8-ghost-p2", "yolov8-ghost-p6", "yolov8-obb", "yolo11-obb"}
+        "yolov8-ghost-p2", "yolov8-ghost-p6", "yolov8-obb", "yolo11-obb", "yolo12", "yolo12-cls", "yolo12-seg",
+        "yolo12-pose", "yolo12-obb"}
 
 
 @pytest.mark.torch
 @pytest.mark.skipif(missing("ultralytics") is not None, reason=str(missing("ultralytics")))
-@pytest.mark.parametrize("scale", ["n", "s", "m"])  # m: YOLO11's C3k blocks
+@pytest.mark.parametrize("scale", ["n", "s", "m", "l"])  # m: C3k blocks (YOLO11, 12); l: YOLO12's residual
 @pytest.mark.parametrize("path", SHIPPED, ids=[os.path.basename(p) for p in SHIPPED])
 def test_an_imported_yaml_equals_ultralytics_model(path: str, scale: str) -> None:
     sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
@@ -126,8 +127,9 @@ def test_an_imported_yaml_equals_ultralytics_model(path: str, scale: str) -> Non
     from torch.utils.flop_counter import FlopCounterMode
     from ultralytics.nn import tasks
 
-    if scale == "m" and Path(path).parent.name != "11":
-        pytest.skip("scale m changes the modules only in YOLO11 (C3k blocks); n and s cover the others")
+    if (scale == "m" and Path(path).parent.name not in ("11", "12")) or (scale == "l" and Path(path).parent.name != "12"):
+        pytest.skip("scales m and l change the modules only in YOLO11 and 12 (C3k blocks, A2C2f's residual); n and s "
+                    "cover the others")
     result = import_ultralytics(path, Options(scale=scale))
     stem = Path(path).stem
     if stem not in READ:  # modules without a block yet: refused by name, never a wrong figure

@@ -236,3 +236,11 @@ def test_a_2d_only_kind_names_the_input_s_axes(shape: str, rank: str) -> None:
     # found by the fuzz tier: a 3-D input read past the end of the axis names
     exc = _error(f"input: {shape}\nlayers:\n  - spacetodepth: 2\n")
     assert exc.problem.rule == "shape-mismatch" and rank in exc.problem.message
+
+
+def test_sdpa_within_areas() -> None:
+    # 64 positions in 4 runs of 16: 64·16·heads·(key_dim + value_dim)
+    row = run("input: [8, 8, 32]\nlayers:\n  - sdpa: {heads: 2, key_dim: 4, areas: 4}\n").rows[0]
+    assert row.macs == 64 * 16 * 2 * 12
+    assert _error("input: [8, 8, 32]\nlayers:\n  - sdpa: {heads: 2, key_dim: 4, areas: 5}\n").problem.rule == \
+        "invalid-value"

@@ -293,6 +293,7 @@ layers:
   - concat: [map, add1, map]
   - attention: {heads: 1, patch: [3, 2], from: map, name: patched}
   - sdpa: {heads: 1, key_dim: 1, from: map}
+  - sdpa: {heads: 1, key_dim: 1, areas: 3, from: map}
   - reshape: {shape: [-1, 9], name: tokens}
   - permute: [1, 0]
   - concat: {from: [-1, -1], axis: 0}

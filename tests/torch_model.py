@@ -99,16 +99,20 @@ class RadixSoftmax(nn.Module):
 class DotProducts(nn.Module):
     """Attention's products of q, k, v taken per head from the channels (Ultralytics' Attention's view)."""
 
-    def __init__(self, heads: int, key_dim: int) -> None:
+    def __init__(self, heads: int, key_dim: int, areas: int = 1) -> None:
         super().__init__()
-        self.heads, self.key_dim = heads, key_dim
+        self.heads, self.key_dim, self.areas = heads, key_dim, areas
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, c, *sizes = x.shape
         per = c // self.heads
-        q, k, v = x.reshape(n, self.heads, per, -1).split([self.key_dim, self.key_dim, per - 2 * self.key_dim], 2)
-        attn = torch.softmax(torch.matmul(q.transpose(-2, -1), k), dim=-1)
-        return torch.matmul(v, attn.transpose(-2, -1)).reshape(n, -1, *sizes)
+        seq = x.reshape(n, c, -1)
+        outs = []
+        for run in seq.chunk(self.areas, dim=2):  # each run of positions attends within itself
+            q, k, v = run.reshape(n, self.heads, per, -1).split([self.key_dim, self.key_dim, per - 2 * self.key_dim], 2)
+            attn = torch.softmax(torch.matmul(q.transpose(-2, -1), k), dim=-1)
+            outs.append(torch.matmul(v, attn.transpose(-2, -1)).reshape(n, -1, run.shape[-1]))
+        return torch.cat(outs, dim=2).reshape(n, -1, *sizes)
 
 
 class Layout(nn.Module):
@@ -435,7 +439,7 @@ def _channel_op(kind: str, a: dict[str, Any], x: Sequence[int]) -> nn.Module:
         patch = None if a.get("patch") is None else tuple(a["patch"]) * (rank - 2 if len(a["patch"]) == 1 else 1)
         return PositionAttention(c, a["heads"], a["dim"] if a["dim"] is not None else c, a["bias"], patch)
     if kind == "sdpa":
-        return DotProducts(a["heads"], a["key_dim"])
+        return DotProducts(a["heads"], a["key_dim"], a.get("areas", 1))
     if kind == "rescaling":
         return Affine(a["scale"], a["offset"])
     if kind == "normalization":

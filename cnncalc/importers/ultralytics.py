@@ -209,6 +209,45 @@ BLOCKS: dict[str, tuple[str, tuple[str, ...]]] = {
       - concat: {from: [cv1, m.*], name: cat}
       - Conv: {filters: $filters, name: cv5}
 """, ("Conv",)),
+    "AAttn": ("""\
+  AAttn:                      # YOLO12's area attention: a qkv Conv, the products within each area, v's 7x7 pe, proj
+    args: {heads: ~, areas: 1}
+    layers:
+      - Conv: {filters: '${3 * in_channels}', act: identity, name: qkv}
+      - sdpa: {heads: $heads, key_dim: '${in_channels // heads}', areas: $areas, name: attend}
+      - slice: {channels: ['${2 * in_channels}', '${3 * in_channels}'], from: qkv, name: v}
+      - Conv: {filters: $in_channels, kernel: 7, groups: $in_channels, act: identity, name: pe}
+      - add: {from: [attend, pe], name: add}
+      - Conv: {filters: $in_channels, act: identity, name: proj}
+""", ("Conv",)),
+    "ABlock": ("""\
+  ABlock:                     # area attention and an MLP of two Convs, each added to its input
+    args: {areas: 1, mlp_ratio: 2.0}
+    layers:
+      - AAttn: {heads: '${in_channels // 32}', areas: $areas, name: attn}
+      - add: {from: [attn, input], name: add1}
+      - Conv: {filters: '${int(in_channels * mlp_ratio)}', name: mlp1}
+      - Conv: {filters: $in_channels, act: identity, name: mlp2}
+      - add: {from: [mlp2, add1], name: add2}
+""", ("Conv", "AAttn")),
+    "ABlockPair": ("""\
+  ABlockPair:                 # two ABlocks, one after the other
+    args: {areas: 1, mlp_ratio: 2.0}
+    layers:
+      - ABlock: {areas: $areas, mlp_ratio: $mlp_ratio, repeat: 2, name: blocks}
+""", ("ABlock",)),
+    "A2C2f": ("""\
+  A2C2f:                      # a Conv, n pairs of ABlocks (or C3k blocks) one after another, all joined, a Conv
+    args: {filters: ~, n: 1, a2: true, areas: 1, residual: false, mlp_ratio: 2.0, e: 0.5}
+    layers:
+      - Conv: {filters: '${int(filters * e)}', name: cv1}
+      - ABlockPair: {areas: $areas, mlp_ratio: $mlp_ratio, repeat: $n, name: m, if: $a2}
+      - C3k: {filters: '${int(filters * e)}', repeat: $n, name: m, if: '${not a2}'}
+      - concat: {from: [cv1, m.*], name: cat}
+      - Conv: {filters: $filters, name: cv2}
+      - layerscale: {name: gamma, if: '${a2 and residual}'}
+      - add: {from: [input, gamma], name: add, if: '${a2 and residual}'}
+""", ("Conv", "ABlockPair", "C3k")),
     "GhostConv": ("""\
   GhostConv:                  # a Conv to half the width, a cheap 5x5 depthwise Conv of it, both joined
     args: {filters: ~, kernel: 1, stride: 1, act: $activation}
@@ -349,7 +388,8 @@ class _Writer:
         if handler is None:
             known = ", ".join(sorted(m for m in BLOCKS if m not in ("Branch", "ClsBranch", "Proto", "C3k", "PSABlock",
                                                                     "PSAttention", "RepConv", "RepBottleneck",
-                                                                    "RepCSP", "GhostBottleneck"))
+                                                                    "RepCSP", "GhostBottleneck", "AAttn",
+                                                                    "ABlock", "ABlockPair"))
                               + ["Concat", "nn.Upsample", "nn.MaxPool2d", "nn.ZeroPad2d", "nn.ConvTranspose2d",
                                  "Detect", "Segment", "Pose", "OBB",
                                  "Classify"])
@@ -473,6 +513,17 @@ class _Writer:
         self.use(block)
         self._line(self._repeated(row.n, f"{block}: {{filters: {c2}{more}", row.name, row.source))
         return c2
+
+    def _A2C2f(self, row: _Row) -> int:
+        args = row.args
+        a2 = bool(args[1]) if len(args) > 1 else True
+        areas = args[2] if len(args) > 2 else 1
+        residual = self.scale in ("l", "x")  # parse_model gives the larger scales residual=True, mlp_ratio 1.2
+        self.legacy = False
+        more = f", n: {row.n}" + ("" if a2 else ", a2: false") + (f", areas: {areas}" if a2 and areas > 1 else "")
+        # a repeat module: its n is an argument (as parse_model passes it), the row itself is one use
+        return self._plain("A2C2f", row._replace(n=1), more + (", residual: true, mlp_ratio: 1.2" if a2 and residual
+                                                                else ""))
 
     def _GhostConv(self, row: _Row) -> int:
         args = row.args

@@ -55,8 +55,13 @@ def _sdpa(call: Call) -> LayerOut:
         raise call.fail("invalid-channels", f"{c} channels do not make {heads} heads of q and k ({key_dim} each) and "
                         f"v: each head needs more than {2 * key_dim} channels, and heads must divide {c}", "heads")
     value_dim = c // heads - 2 * key_dim
-    n = F.positions(shape[:-1])
-    return LayerOut(shape[:-1] + (heads * value_dim,), macs=n * n * heads * (key_dim + value_dim), rf=whole(shape))
+    n, areas = F.positions(shape[:-1]), call.args["areas"]
+    if n % areas:
+        raise call.fail("invalid-value", f"areas={areas} does not divide the {n:,} positions; choose a divisor",
+                        "areas")
+    # YOLO12's area attention: the positions, in order, split into `areas` runs that attend within themselves
+    return LayerOut(shape[:-1] + (heads * value_dim,), macs=n * (n // areas) * heads * (key_dim + value_dim),
+                    rf=whole(shape))
 
 
 # --- as PyTorch ----------------------------------------------------------------------------------
@@ -119,23 +124,27 @@ def _emit_sdpa(e: Emit) -> tuple[str, str]:
     outputs = {other.output[-1] for other in e.instances}
     if len(outputs) != 1:
         raise e.fail("sdpa gives different widths in different uses of its block; write it outside the block")
-    return f"DotProductAttention({e.code('heads')}, {e.code('key_dim')})", e.literal(outputs.pop())
+    return (f"DotProductAttention({e.code('heads')}, {e.code('key_dim')}{e.kw('areas', e.code('areas'), '1')})",
+            e.literal(outputs.pop()))
 
 
 DOT_PRODUCT_ATTENTION = '''
 class DotProductAttention(nn.Module):
     """Attention's products alone: per head, key_dim channels of q, key_dim of k, the rest v (Ultralytics' layout)."""
 
-    def __init__(self, heads, key_dim):
+    def __init__(self, heads, key_dim, areas=1):
         super().__init__()
-        self.heads, self.key_dim = heads, key_dim
+        self.heads, self.key_dim, self.areas = heads, key_dim, areas  # areas: runs of positions attending apart
 
     def forward(self, x):
         n, c, *sizes = x.shape
         value_dim = c // self.heads - 2 * self.key_dim
-        q, k, v = x.reshape(n, self.heads, c // self.heads, -1).split([self.key_dim, self.key_dim, value_dim], dim=2)
+        runs = x.reshape(n, c, self.areas, -1).transpose(1, 2).reshape(n * self.areas, c, -1)
+        q, k, v = runs.reshape(n * self.areas, self.heads, c // self.heads, -1).split(
+            [self.key_dim, self.key_dim, value_dim], dim=2)
         weights = ((q * self.key_dim ** -0.5).transpose(-2, -1) @ k).softmax(dim=-1)
-        return (v @ weights.transpose(-2, -1)).reshape(n, self.heads * value_dim, *sizes)
+        out = (v @ weights.transpose(-2, -1)).reshape(n, self.areas, self.heads * value_dim, -1)
+        return out.transpose(1, 2).reshape(n, self.heads * value_dim, *sizes)
 '''
 
 KINDS = [
@@ -144,7 +153,8 @@ KINDS = [
          summary="multi-head self-attention over the positions", emit=_emit_attention,
          helpers=(("Attention", ATTENTION),),
          tensors=lambda call: 2 + 2 * int(call.args["bias"])),  # the q, k, v and output projections, and biases
-    Kind("sdpa", _sdpa, {"heads": Arg(positive_int), "key_dim": Arg(positive_int)}, "heads",
+    Kind("sdpa", _sdpa, {"heads": Arg(positive_int), "key_dim": Arg(positive_int), "areas": Arg(positive_int, 1)},
+         "heads",
          summary="attention's products alone, q, k, v split from the channels per head (no weights)",
          emit=_emit_sdpa, helpers=(("DotProductAttention", DOT_PRODUCT_ATTENTION),)),
 ]
