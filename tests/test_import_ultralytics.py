@@ -113,7 +113,7 @@ READ = {"yolov3", "yolov3-tiny", "yolov5", "yolov5-p6", "yolov8", "yolov8-p2", "
         "yolov8-seg", "yolov8-seg-p6", "yolov8-pose", "yolov8-pose-p6", "yolo11", "yolo11-cls", "yolo11-seg",
         "yolo11-pose", "yolov6", "yolov9t", "yolov9s", "yolov9m", "yolov9c", "yolov9c-seg", "yolov8-ghost",
         "yolov8-ghost-p2", "yolov8-ghost-p6", "yolov8-obb", "yolo11-obb", "yolo12", "yolo12-cls", "yolo12-seg",
-        "yolo12-pose", "yolo12-obb"}
+        "yolo12-pose", "yolo12-obb", "yolov8-cls-resnet50", "yolov8-cls-resnet101"}
 
 
 @pytest.mark.torch

@@ -248,6 +248,28 @@ BLOCKS: dict[str, tuple[str, tuple[str, ...]]] = {
       - layerscale: {name: gamma, if: '${a2 and residual}'}
       - add: {from: [input, gamma], name: add, if: '${a2 and residual}'}
 """, ("Conv", "ABlockPair", "C3k")),
+    "ResNetBlock": ("""\
+  ResNetBlock:                # ResNet's bottleneck of Convs; the shortcut projects where the shape changes; ReLU
+    args: {filters: ~, stride: 1, e: 4}
+    layers:
+      - Conv: {filters: $filters, name: cv1}
+      - Conv: {filters: $filters, kernel: 3, stride: $stride, name: cv2}
+      - Conv: {filters: '${e * filters}', act: identity, name: cv3}
+      - Conv: {filters: '${e * filters}', stride: $stride, act: identity, from: input, name: shortcut,
+               if: '${stride != 1 or in_channels != e * filters}'}
+      - add: {from: [cv3, shortcut], name: add}
+      - relu: {name: act}
+""", ("Conv",)),
+    "ResNetLayer": ("""\
+  ResNetLayer:                # the stem (7x7/2 Conv and 3x3/2 max pool), or n ResNetBlocks, the first strided
+    args: {filters: ~, stride: 1, first: false, n: 1, e: 4}
+    layers:
+      - Conv: {filters: $filters, kernel: 7, stride: 2, name: stem, if: $first}
+      - maxpool: {kernel: 3, stride: 2, padding: 1, name: pool, if: $first}
+      - ResNetBlock: {filters: $filters, stride: $stride, e: $e, name: block1, if: '${not first}'}
+      - ResNetBlock: {filters: $filters, e: $e, repeat: '${n - 1}', name: blocks,
+                      if: '${not first}'}
+""", ("Conv", "ResNetBlock")),
     "GhostConv": ("""\
   GhostConv:                  # a Conv to half the width, a cheap 5x5 depthwise Conv of it, both joined
     args: {filters: ~, kernel: 1, stride: 1, act: $activation}
@@ -389,7 +411,7 @@ class _Writer:
             known = ", ".join(sorted(m for m in BLOCKS if m not in ("Branch", "ClsBranch", "Proto", "C3k", "PSABlock",
                                                                     "PSAttention", "RepConv", "RepBottleneck",
                                                                     "RepCSP", "GhostBottleneck", "AAttn",
-                                                                    "ABlock", "ABlockPair"))
+                                                                    "ABlock", "ABlockPair", "ResNetBlock"))
                               + ["Concat", "nn.Upsample", "nn.MaxPool2d", "nn.ZeroPad2d", "nn.ConvTranspose2d",
                                  "Detect", "Segment", "Pose", "OBB",
                                  "Classify"])
@@ -524,6 +546,18 @@ class _Writer:
         # a repeat module: its n is an argument (as parse_model passes it), the row itself is one use
         return self._plain("A2C2f", row._replace(n=1), more + (", residual: true, mlp_ratio: 1.2" if a2 and residual
                                                                 else ""))
+
+    def _ResNetLayer(self, row: _Row) -> int:
+        # not scaled by width (parse_model passes its arguments as written): c1, c2, stride, is_first, n, e
+        name, source, _, c_in, n, args = row
+        c2, stride = int(args[1]), int(args[2]) if len(args) > 2 else 1
+        first, blocks = bool(args[3]) if len(args) > 3 else False, int(args[4]) if len(args) > 4 else 1
+        e = int(args[5]) if len(args) > 5 else 4
+        self.use("ResNetLayer")
+        text = f"ResNetLayer: {{filters: {c2}" + (f", stride: {stride}" if stride != 1 else "")
+        text += ", first: true" if first else (f", n: {blocks}" if blocks != 1 else "")
+        self._line(self._repeated(n, text + (f", e: {e}" if e != 4 else ""), name, source))
+        return c2 if first else c2 * e
 
     def _GhostConv(self, row: _Row) -> int:
         args = row.args
