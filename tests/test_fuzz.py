@@ -444,6 +444,38 @@ def test_any_darknet_cfg_gives_a_result(text: str, tmp_path_factory: pytest.Temp
     _imported(import_darknet(str(path), Options()))
 
 
+_ULTRA_MODULES = ["Conv", "C2f", "C3", "C2", "Bottleneck", "SPPF", "C3k2", "C2PSA", "RepNCSPELAN4", "ELAN1", "AConv",
+                  "ADown", "SPPELAN", "GhostConv", "C3Ghost", "A2C2f", "ResNetLayer", "Concat", "nn.Upsample",
+                  "nn.MaxPool2d", "nn.ZeroPad2d", "nn.ConvTranspose2d", "Detect", "Segment", "Pose", "OBB", "Classify",
+                  "Foo", "nn.Identity"]
+_ULTRA_VALUES = st.one_of(st.integers(-2, 300), st.sampled_from([None, True, False, "nc", "nearest", "x", 0.25, -1.5,
+                                                                 [0, 1, 0, 1], [1, "a"], "8}\n- relu"]))
+
+
+@st.composite
+def ultralytics_yaml(draw: st.DrawFn) -> Any:
+    rows = []
+    for _ in range(draw(st.integers(0, 8))):
+        source = draw(st.one_of(st.integers(-4, 6), st.lists(st.integers(-4, 6), max_size=3), st.just("a")))
+        rows.append([source, draw(st.one_of(st.integers(-1, 9), st.just("n"))), draw(st.sampled_from(_ULTRA_MODULES)),
+                     draw(st.lists(_ULTRA_VALUES, max_size=5))])
+    doc: dict[str, Any] = {"nc": draw(st.sampled_from([80, 1, 0, "x", True])), "backbone": rows[:4], "head": rows[4:]}
+    if draw(st.booleans()):
+        doc["scales"] = {"n": draw(st.sampled_from([[0.33, 0.25, 1024], [1, "x", 3], [0.5, 0.5], "big"]))}
+    return doc
+
+
+@FUZZ
+@given(doc=ultralytics_yaml())
+def test_any_ultralytics_yaml_gives_a_result(doc: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    from cnncalc.importers import Options
+    from cnncalc.importers.ultralytics import import_ultralytics
+
+    path = tmp_path_factory.mktemp("ultra") / "model.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    _imported(import_ultralytics(str(path), Options()))
+
+
 def test_the_seeds_are_clean(tmp_path: Path) -> None:
     """The corrupted files start from valid ones; the spec seeds are checked by test_robustness."""
     from cnncalc.importers import Options

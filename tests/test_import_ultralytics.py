@@ -73,6 +73,13 @@ def test_each_module_is_one_block(tmp_path: Path) -> None:
     (SMALL + "  - [9, 1, Conv, [8]]\n", "invalid-reference", "`from: 9` of row 7"),
     ("backbone: [[-1, 1, Conv, [16, 3, 2]]\nhead: []\n", "yaml-syntax", "YAML syntax error"),
     ("activation: nn.Tanhshrink()\n" + SMALL, "unmapped-operator", "activation"),
+    # hostile values are refused at their row, and nothing but numbers reaches the written file
+    (SMALL.replace("[16, 3, 2]", '[16, "8}\\n  - relu", 2]'), "invalid-value", "has the argument"),
+    (SMALL.replace("[16, 3, 2]", "[]"), "invalid-value", "do not fit Conv"),
+    (SMALL.replace("[-1, 1, Conv,", '["a", 1, Conv,'), "invalid-reference", "give a row number"),
+    (SMALL.replace("[-1, 1, Conv,", "[-2, 1, Conv,"), "invalid-reference", "`from: -2` of row 0"),
+    (SMALL.replace("nc: 2", "nc: many"), "invalid-value", "`nc` must be a whole number"),
+    (SMALL.replace("[0.5, 0.5, 64]", "[0.5, x, 64]"), "invalid-value", "three positive numbers"),
 ])
 def test_refusals(tmp_path: Path, text: str, rule: str, words: str) -> None:
     path = tmp_path / "bad.yaml"

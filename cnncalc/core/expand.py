@@ -424,14 +424,14 @@ class Expander:
     def _weights(self, ctx: Context, options: Given, name: str) -> Weights | None:
         """What the item's `trainable`, `fixed` and `shares` options make of its weights (inside a block use,
         an item's own option wins over the use's)."""
-        chosen: list[tuple[str, Located]] = []
+        chosen: list[tuple[Weights, Located]] = []
         for option, meaning in (("trainable", False), ("fixed", True)):
             if option in options:
                 value, where = options[option]
                 if not isinstance(value, bool):
                     raise where.error("invalid-value", f"`{option}:` takes true or false, got {value!r}")
                 if value is meaning:
-                    chosen.append(("frozen" if option == "trainable" else "fixed", where))
+                    chosen.append((("frozen" if option == "trainable" else "fixed", "", ""), where))
         if "shares" in options:
             target, where = options["shares"]
             if not isinstance(target, str) or not target or target == "input":
@@ -445,16 +445,13 @@ class Expander:
                 self._reference(ctx, target, where, len(ctx.items))  # unknown or later: says so, with suggestions
                 raise where.error("invalid-reference", f"`shares: {target}` names no layer or block use in this list "
                                   "with weights to share; name a layer above (`conv1`) or a block use (`stage1`)")
-            chosen.append(("shares:" + row, where))
+            chosen.append((("shares", row, ""), where))  # this layer's own row is filled in per repetition
         if len(chosen) > 1:
             raise chosen[1][1].error("invalid-value", "a layer's weights are frozen (`trainable: false`), fixed "
                                      "(`fixed: true`) or shared (`shares:`): give one of them")
         if not chosen:
             return ctx.weights if "trainable" not in options else None  # `trainable: true` undoes a use's
-        what = chosen[0][0]
-        if what.startswith("shares:"):
-            return ("shares", what[7:], "")
-        return (what, "", "")
+        return chosen[0][0]
 
     def _name(self, ctx: Context, step: _Step, skipping: bool = False) -> str:
         ctx.counters[step.kind] = ctx.counters.get(step.kind, 0) + 1

@@ -77,13 +77,14 @@ def scalar(value: Any) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
 
 
-def _comment(text: str) -> str:
-    return "# " + " ".join(text.split())  # one line: a newline in user text must not end the comment
+def comment(text: str) -> str:
+    """A YAML comment line of any text: a newline in user text must not end the comment."""
+    return "# " + " ".join(text.split())
 
 
 def emit(meta: Meta, layers: list[Layer]) -> str:
     """The whole spec as text; `from:` only where a layer does not take the previous layer's output."""
-    lines = [_comment(h) for h in meta.header]
+    lines = [comment(h) for h in meta.header]
     lines.append(f"name: {scalar(meta.name)}")
     if meta.description:
         lines.append(f"description: {scalar(meta.description)}")
@@ -91,7 +92,7 @@ def emit(meta: Meta, layers: list[Layer]) -> str:
     lines.append("layers:")
     previous = "input"
     for layer in layers:
-        lines.extend("  " + _comment(c) for c in layer.comments)
+        lines.extend("  " + comment(c) for c in layer.comments)
         items = [f"{key}: {scalar(value)}" for key, value in layer.args.items()]
         if layer.kind in MERGE_KINDS:
             items.insert(0, f"from: {scalar(layer.inputs)}")

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from cnncalc.core.problems import ERROR, Problem
 from cnncalc.importers import ImportResult, Options, Shape
+from cnncalc.importers.emit import comment, scalar
 
 MAX_YAML_BYTES = 1_000_000
 SCALE_IN_NAME = re.compile(r"yolo(e-)?[v]?\d+([nslmx])")  # Ultralytics' guess_model_scale
@@ -361,16 +362,17 @@ def make_divisible(value: float, divisor: int = 8) -> int:
 class _Writer:
     """Reads the rows in order, keeping each row's channels, and writes the layers."""
 
-    def __init__(self, path: str, doc: dict[str, Any], marks: dict[tuple[str, int], tuple[int, int]],
+    def __init__(self, doc: dict[str, Any], marks: dict[tuple[str, int], tuple[int, int]],
                  scale: tuple[float, float, float]) -> None:
-        self.path, self.doc, self.marks = path, doc, marks
+        self.doc = doc
         self.depth, self.width, self.max_channels = scale
-        self.nc = int(doc.get("nc", 80))
+        self.nc = _whole(doc, marks, "nc", 80)
         self.channels: list[int] = []
         self.lines: list[str] = []
         self.used: set[str] = set()
         self.where = (1, 1)
-        self.input_channels = int(doc.get("ch", 3))
+        self.input_channels = _whole(doc, marks, "ch", 3)
+        self.reg_max = _whole(doc, marks, "reg_max", 16)
         self.scale = ""
         self.legacy = True  # YOLOv3/v5/v8 heads; a C3k2 (YOLO11) makes Detect's class branches depthwise-separable
 
@@ -386,7 +388,10 @@ class _Writer:
             self.use(needed)
 
     def ref(self, f: int, i: int) -> str:
-        j = f % i if f < 0 else f
+        """Row i's source `f` (negative: counted back; -1 at row 0 is the input) as a layer name."""
+        j = i + f if f < 0 else f
+        if i == 0 and f == -1:
+            return "input"
         if not 0 <= j < i:
             raise self.refuse("invalid-reference", f"`from: {f}` of row {i} is not a row above it")
         return f"layer{j}"
@@ -396,29 +401,42 @@ class _Writer:
             raise self.refuse("invalid-layer", "a row is [from, repeats, module, args]")
         f, n, module, args = row
         args = list(args or [])
-        args = [self.nc if a == "nc" else a for a in args]
+        # names parse_model reads from the file (its locals): the classes and the keypoints' shape
+        names = {"nc": self.nc, "kpt_shape": self.doc.get("kpt_shape", [17, 3])}
+        args = [names[a] if isinstance(a, str) and a in names else a for a in args]
         if not isinstance(n, int) or n < 1:
             raise self.refuse("invalid-value", f"the repeats of row {i} must be a whole number ≥ 1, got {n!r}")
         n = max(round(n * self.depth), 1) if n > 1 else n
         sources = f if isinstance(f, list) else [f]
-        refs = [self.ref(s, i) if i or s != -1 else "input" for s in sources]
+        if not sources or not all(isinstance(s, int) and not isinstance(s, bool) for s in sources):
+            raise self.refuse("invalid-reference", f"the `from` of row {i} is {f!r}; give a row number (-1: the "
+                              "row before) or a list of them")
+        refs = [self.ref(s, i) for s in sources]
         c_in = [self.channels[int(r[5:])] if r != "input" else self.input_channels for r in refs]
         name = f"layer{i}"
         source = "" if refs == [f"layer{i - 1}"] or (i == 0 and refs == ["input"]) else \
             f", from: {refs[0] if len(refs) == 1 else '[' + ', '.join(refs) + ']'}"
         handler = getattr(self, f"_{module.replace('.', '_')}", None) if isinstance(module, str) else None
         if handler is None:
-            known = ", ".join(sorted(m for m in BLOCKS if m not in ("Branch", "ClsBranch", "Proto", "C3k", "PSABlock",
-                                                                    "PSAttention", "RepConv", "RepBottleneck",
-                                                                    "RepCSP", "GhostBottleneck", "AAttn",
-                                                                    "ABlock", "ABlockPair", "ResNetBlock"))
-                              + ["Concat", "nn.Upsample", "nn.MaxPool2d", "nn.ZeroPad2d", "nn.ConvTranspose2d",
-                                 "Detect", "Segment", "Pose", "OBB",
-                                 "Classify"])
+            known = ", ".join(self.modules())
             raise self.refuse("unmapped-operator", f"module {module!r} of row {i} has no cnncalc block yet (this "
                               f"importer reads {known}); write it by hand or import the model's ONNX export")
-        c_out = handler(_Row(name, source, refs, c_in, n, args))
+        bad = next((a for a in args if not _plain_value(a)), None)
+        if bad is not None:  # nothing from the file but numbers reaches the written text
+            raise self.refuse("invalid-value", f"row {i} ({module}) has the argument {bad!r}; Ultralytics rows take "
+                              "numbers, true/false, lists of numbers, nc and an upsampling mode")
+        try:
+            c_out = handler(_Row(name, source, refs, c_in, n, args))
+        except (TypeError, ValueError, IndexError, ZeroDivisionError, OverflowError):
+            raise self.refuse("invalid-value", f"row {i}'s arguments {args} do not fit {module}; write them as "
+                              "Ultralytics' module takes them (the first is the output width)") from None
         self.channels.append(c_out)
+
+    @classmethod
+    def modules(cls) -> list[str]:
+        """The modules a row may name: those with a handler here (`_C2f`, `_nn_Upsample`)."""
+        names = [n[1:] for n in dir(cls) if n[:1] == "_" and n[1:2].isupper()]
+        return sorted(names) + sorted("nn." + n[4:] for n in dir(cls) if n.startswith("_nn_"))
 
     def _line(self, text: str) -> None:
         self.lines.append(f"  - {text}")
@@ -649,7 +667,7 @@ class _Writer:
     def _head(self, name: str, refs: list[str], c_in: list[int], args: list[Any],
               extra: tuple[str, int, int, int] | None) -> int:
         """Detect (and Segment's, Pose's extra branch): box and class branches per level, as anchor tokens."""
-        nc, reg_max = int(args[0]), int(self.doc.get("reg_max", 16))
+        nc, reg_max = int(args[0]), self.reg_max
         box, cls = max(16, c_in[0] // 4, reg_max * 4), max(c_in[0], min(nc, 100))
         self.use("Branch")
         classes = "Branch" if self.legacy else "ClsBranch"  # YOLO11's head: depthwise-separable class branches
@@ -719,30 +737,58 @@ def _read(path: str) -> tuple[dict[str, Any], dict[tuple[str, int], tuple[int, i
                        "[from, repeats, module, args] rows; a cnncalc architecture file needs no import")
     marks: dict[tuple[str, int], tuple[int, int]] = {}
     for key, value in getattr(node, "value", []):
+        marks[(str(key.value), -1)] = yamlsafe.position(value)  # a top-level value (nc, ch, reg_max)
         if key.value in ("backbone", "head") and isinstance(value.value, list):
             for i, row in enumerate(value.value):
                 marks[(key.value, i)] = yamlsafe.position(row)
     return doc, marks
 
 
+_MODES = frozenset({"nearest", "bilinear", "bicubic", "None"})
+
+
+def _plain_value(value: Any) -> bool:
+    """A row argument cnncalc reads: a number, true/false, null, a list of numbers, or an upsampling mode."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return True
+    if isinstance(value, list):
+        return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+    return value in _MODES
+
+
+def _whole(doc: dict[str, Any], marks: dict[tuple[str, int], tuple[int, int]], key: str, default: int) -> int:
+    """A top-level whole number ≥ 1 (nc, ch, reg_max), refused at its position otherwise."""
+    value = doc.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        line, column = marks.get((key, -1), (1, 1))
+        raise _Refused(line, column, "invalid-value", f"`{key}` must be a whole number ≥ 1, got {value!r}")
+    return value
+
+
 def _scale(path: str, doc: dict[str, Any], options: Options) -> tuple[str, tuple[float, float, float]]:
     """The scale as Ultralytics picks it: --scale, else from the file name (yolov8n.yaml), else the first."""
     scales = doc.get("scales")
     if not isinstance(scales, dict) or not scales:
-        depth, width = doc.get("depth_multiple", 1.0), doc.get("width_multiple", 1.0)
-        return "", (float(depth), float(width), math.inf)
-    match = SCALE_IN_NAME.search(os.path.splitext(os.path.basename(path))[0])
-    scale = options.scale or (match.group(2) if match else next(iter(scales)))
-    if scale not in scales:
-        raise _Refused(1, 1, "invalid-value", f"the file has no scale {scale!r}; it has {', '.join(scales)}")
-    depth, width, max_channels = scales[scale]
+        scale, values = "", [doc.get("depth_multiple", 1.0), doc.get("width_multiple", 1.0), math.inf]
+    else:
+        match = SCALE_IN_NAME.search(os.path.splitext(os.path.basename(path))[0])
+        scale = options.scale or (match.group(2) if match else str(next(iter(scales))))
+        if scale not in scales:
+            raise _Refused(1, 1, "invalid-value", f"the file has no scale {scale!r}; it has "
+                           f"{', '.join(map(str, scales))}")
+        values = scales[scale]
+    if not isinstance(values, list) or len(values) != 3 or \
+            not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in values):
+        raise _Refused(1, 1, "invalid-value", f"scale {scale or '(the multiples)'} must be [depth, width, "
+                       f"max_channels], three positive numbers; got {values!r}")
+    depth, width, max_channels = values
     return scale, (float(depth), float(width), float(max_channels))
 
 
 def _import(path: str, options: Options) -> ImportResult:
     doc, marks = _read(path)
     scale, multipliers = _scale(path, doc, options)
-    writer = _Writer(path, doc, marks, multipliers)
+    writer = _Writer(doc, marks, multipliers)
     writer.scale = scale
     act = doc.get("activation")
     activation = "silu" if act is None else ACTIVATIONS.get(str(act).replace(" ", "").removeprefix("torch."))
@@ -763,13 +809,11 @@ def _import(path: str, options: Options) -> ImportResult:
     base = os.path.basename(path)
     stem = os.path.splitext(base)[0]
     title = stem if not scale or SCALE_IN_NAME.search(stem) else f"{stem} ({scale})"
-    lines = [f"# Imported from {base} by `cnncalc import`" + (f", scale {scale}" if scale else "")
-             + " (Ultralytics' row i is layer<i>; each module is a block of its name)",
-             f"name: {_quoted(title)}", f"input: [{size[0]}, {size[1]}, {writer.input_channels}]",
-             f"vars:\n  activation: {activation}", "blocks:"]
-    lines += [BLOCKS[block][0].rstrip("\n") for block in BLOCKS if block in writer.used]
-    lines += ["layers:", *writer.lines]
-    text = "\n".join(lines) + "\n"
+    body = [f"name: {scalar(title)}", f"input: [{size[0]}, {size[1]}, {writer.input_channels}]",
+            f"vars:\n  activation: {activation}", "blocks:"]
+    body += [BLOCKS[block][0].rstrip("\n") for block in BLOCKS if block in writer.used]
+    body += ["layers:", *writer.lines]
+    text = "\n".join(body) + "\n"
     from cnncalc.core.analysis import analyze
     from cnncalc.core.problems import SpecError
     from cnncalc.core.spec import loads
@@ -781,12 +825,8 @@ def _import(path: str, options: Options) -> ImportResult:
         raise _Refused(1, 1, problem.rule, f"the imported network is not valid: {problem.message}") from None
     # Ultralytics' model summary prints thop's count, always at 640×640, which counts more than multiply-adds
     # (yolov8n: 8.86 GFLOPs there, 8.74 = 2 × the multiply-adds here): say which figure this file gives.
-    gflops = (f"# {2 * macs / 1e9:.2f} GFLOPs at {size[0]}×{size[1]} = 2 × the multiply-adds; Ultralytics' model "
-              "summary prints thop's count at 640×640, which counts other operations too\n")
-    return ImportResult(text.replace("\nname: ", "\n" + gflops + "name: ", 1))
-
-
-def _quoted(text: str) -> str:
-    import json
-
-    return json.dumps(text, ensure_ascii=False)
+    header = [f"Imported from {base} by `cnncalc import`" + (f", scale {scale}" if scale else "")
+              + " (Ultralytics' row i is layer<i>; each module is a block of its name)",
+              f"{2 * macs / 1e9:.2f} GFLOPs at {size[0]}×{size[1]} = 2 × the multiply-adds; Ultralytics' model "
+              "summary prints thop's count at 640×640, which counts other operations too"]
+    return ImportResult("".join(comment(line) + "\n" for line in header) + text)
