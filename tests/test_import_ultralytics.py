@@ -66,6 +66,35 @@ def test_each_module_is_one_block(tmp_path: Path) -> None:
     assert text.count("\n  C2f:") == 1 and text.count("\n  Conv:") == 1 and "- C2f: {" in text
 
 
+V10 = """\
+nc: 2
+backbone:
+  - [-1, 1, Conv, [64, 3, 2]]
+  - [-1, 1, SCDown, [128, 3, 2]]
+  - [-1, 1, PSA, [128]]
+  - [-1, 1, C2fCIB, [128, True, True]]
+head:
+  - [[3], 1, v10Detect, [nc]]
+"""
+
+
+def test_yolov10_modules_and_its_one_to_one_head(tmp_path: Path) -> None:
+    text, analysis = _imported(tmp_path, V10, input_shape=(64, 64))
+    rows = {r.name: r for r in analysis.rows}  # type: ignore[attr-defined]
+    # SCDown: a 1×1 Conv 64 → 128, then a 3×3 depthwise Conv at stride 2 (each without bias, then BatchNorm)
+    assert rows["layer1.cv1.conv"].params == 64 * 128 and rows["layer1.cv1.conv"].output == (32, 32, 128)
+    assert rows["layer1.cv2.conv"].params == 9 * 128 and rows["layer1.cv2.conv"].output == (16, 16, 128)
+    # PSA on 128: halves of 64, one head (max(64 // 64, 1)) with key_dim 32: qkv is 64 → 64 + 2 · 32
+    assert rows["layer2.m.attn.qkv.conv"].params == 64 * 128
+    # C2fCIB with lk: the middle depthwise Conv is RepVGGDW's 7×7 and 3×3 on 2 · 64 channels
+    assert rows["layer3.m.1.cv3.conv.conv"].params == 49 * 128 and rows["layer3.m.1.cv3.conv1.conv"].params == 9 * 128
+    # v10Detect: one level, box branch of max(16, 128 // 4, 64) = 64; the one-to-one copy is counted, not output
+    assert rows["layer4_one2one_box1.cv1.conv"].params == rows["layer4_box1.cv1.conv"].params == 9 * 128 * 64
+    assert analysis.output == (256, 4 + 2)  # type: ignore[attr-defined]
+    assert "- C2fCIB: {filters: 128, n: 1, shortcut: true, lk: true, name: layer3}" in text
+    assert analysis.totals.trainable == 445_460  # type: ignore[attr-defined]  # the model Ultralytics builds
+
+
 @pytest.mark.parametrize("text, rule, words", [
     ("input: [8, 8, 3]\nlayers:\n  - relu\n", "not-ultralytics", "needs no import"),
     (SMALL.replace("SPPF, [128, 5]", "C2fAttn, [64]"), "unmapped-operator", "'C2fAttn' of row 3"),
@@ -111,7 +140,7 @@ def _shipped() -> list[str]:
 
     spec = importlib.util.find_spec("ultralytics")
     root = Path(spec.origin).parent / "cfg" / "models" if spec and spec.origin else Path()
-    return sorted(path for version in ("v3", "v5", "v6", "v8", "v9", "11", "12")
+    return sorted(path for version in ("v3", "v5", "v6", "v8", "v9", "v10", "11", "12", "26")
                   for path in glob.glob(str(root / version / "*.yaml")))
 
 
@@ -120,7 +149,9 @@ READ = {"yolov3", "yolov3-tiny", "yolov5", "yolov5-p6", "yolov8", "yolov8-p2", "
         "yolov8-seg", "yolov8-seg-p6", "yolov8-pose", "yolov8-pose-p6", "yolo11", "yolo11-cls", "yolo11-seg",
         "yolo11-pose", "yolov6", "yolov9t", "yolov9s", "yolov9m", "yolov9c", "yolov9c-seg", "yolov8-ghost",
         "yolov8-ghost-p2", "yolov8-ghost-p6", "yolov8-obb", "yolo11-obb", "yolo12", "yolo12-cls", "yolo12-seg",
-        "yolo12-pose", "yolo12-obb", "yolov8-cls-resnet50", "yolov8-cls-resnet101"}
+        "yolo12-pose", "yolo12-obb", "yolov8-cls-resnet50", "yolov8-cls-resnet101",
+        "yolov10n", "yolov10s", "yolov10m", "yolov10b", "yolov10l", "yolov10x", "yolo26", "yolo26-cls", "yolo26-p2",
+        "yolo26-p6"}
 
 
 @pytest.mark.torch
@@ -134,9 +165,14 @@ def test_an_imported_yaml_equals_ultralytics_model(path: str, scale: str) -> Non
     from torch.utils.flop_counter import FlopCounterMode
     from ultralytics.nn import tasks
 
-    if (scale == "m" and Path(path).parent.name not in ("11", "12")) or (scale == "l" and Path(path).parent.name != "12"):
+    if (scale == "m" and Path(path).parent.name not in ("11", "12", "26")) or (scale == "l" and Path(path).parent.name != "12"):
         pytest.skip("scales m and l change the modules only in YOLO11 and 12 (C3k blocks, A2C2f's residual); n and s "
                     "cover the others")
+    scales = yaml.safe_load(Path(path).read_text(encoding="utf-8")).get("scales") or {}
+    if scales and scale not in scales:  # YOLOv10's files hold one scale each (yolov10b.yaml: b)
+        if len(scales) > 1 or scale != "n":
+            pytest.skip(f"the file has no scale {scale}")
+        scale = next(iter(scales))
     result = import_ultralytics(path, Options(scale=scale))
     stem = Path(path).stem
     if stem not in READ:  # modules without a block yet: refused by name, never a wrong figure

@@ -5,7 +5,8 @@ The rows are read as Ultralytics' own `parse_model` reads them: a scale's depth 
 (`max(round(n × depth), 1)` where n > 1), its width the channels (`make_divisible(min(c, max_channels) × width,
 8)`); each module becomes a use of a block of the same name (`- C2f: {filters: 64, n: 2, shortcut: true}`), so
 the imported file reads like the YAML it came from. Heads: Detect (anchors as tokens, DFL's frozen 1×1
-convolution), Segment (mask coefficients and the Proto branch), Pose (keypoints) and Classify.
+convolution; a one-to-one copy where the model has one), Segment (mask coefficients and the Proto branch), Pose
+(keypoints), OBB, v10Detect and Classify.
 """
 
 from __future__ import annotations
@@ -86,15 +87,16 @@ BLOCKS: dict[str, tuple[str, tuple[str, ...]]] = {
       - Conv: {filters: $filters, name: cv3}
 """, ("Conv", "Bottleneck")),
     "C3k2": ("""\
-  C3k2:                       # C2f whose inner blocks are Bottlenecks (half width), or C3k blocks with c3k
-    args: {filters: ~, n: 1, c3k: false, e: 0.5, shortcut: true}
+  C3k2:                       # C2f whose inner blocks are Bottlenecks (half width), C3k blocks, or with attention
+    args: {filters: ~, n: 1, c3k: false, e: 0.5, shortcut: true, attn: false}
     layers:
       - Conv: {filters: '${2 * int(filters * e)}', name: cv1}
       - split: {parts: 2, index: 0, name: y0}
       - split: {parts: 2, index: 1, from: cv1, name: y1}
       - Bottleneck: {filters: '${int(filters * e)}', hidden: '${int(int(filters * e) * 0.5)}', shortcut: $shortcut,
-                     repeat: $n, name: m, if: '${not c3k}'}
-      - C3k: {filters: '${int(filters * e)}', shortcut: $shortcut, repeat: $n, name: m, if: $c3k}
+                     repeat: $n, name: m, if: '${not c3k and not attn}'}
+      - C3k: {filters: '${int(filters * e)}', shortcut: $shortcut, repeat: $n, name: m, if: '${c3k and not attn}'}
+      - AttnBottleneck: {shortcut: $shortcut, repeat: $n, name: m, if: $attn}
       - concat: {from: [y0, y1, m.*], name: cat}
       - Conv: {filters: $filters, name: cv2}
 """, ("Conv", "Bottleneck", "C3k")),
@@ -109,6 +111,13 @@ BLOCKS: dict[str, tuple[str, tuple[str, ...]]] = {
       - add: {from: [attend, pe], name: add}
       - Conv: {filters: $in_channels, act: identity, name: proj}
 """, ("Conv",)),
+    "AttnBottleneck": ("""\
+  AttnBottleneck:             # YOLO26's C3k2 inner block with attention: a Bottleneck, then a PSABlock
+    args: {shortcut: true}
+    layers:
+      - Bottleneck: {filters: $in_channels, hidden: '${int(in_channels * 0.5)}', shortcut: $shortcut, name: m}
+      - PSABlock: {name: attn}
+""", ("Bottleneck", "PSABlock")),
     "PSABlock": ("""\
   PSABlock:                   # attention and a feed-forward pair of Convs, each added to its input
     layers:
@@ -129,6 +138,55 @@ BLOCKS: dict[str, tuple[str, tuple[str, ...]]] = {
       - concat: {from: [a, m], name: cat}
       - Conv: {filters: $filters, name: cv2}
 """, ("Conv", "PSABlock")),
+    "PSA": ("""\
+  PSA:                        # YOLOv10's partial self-attention: a Conv's two halves, one PSABlock on the second
+    args: {filters: ~, e: 0.5}
+    layers:
+      - Conv: {filters: '${2 * int(filters * e)}', name: cv1}
+      - split: {parts: 2, index: 0, name: a}
+      - split: {parts: 2, index: 1, from: cv1, name: b}
+      - PSABlock: {name: m}
+      - concat: {from: [a, m], name: cat}
+      - Conv: {filters: $filters, name: cv2}
+""", ("Conv", "PSABlock")),
+    "SCDown": ("""\
+  SCDown:                     # YOLOv10's downsampling: a 1x1 Conv, then a strided depthwise Conv (no activation)
+    args: {filters: ~, kernel: 3, stride: 2}
+    layers:
+      - Conv: {filters: $filters, name: cv1}
+      - Conv: {filters: $filters, kernel: $kernel, stride: $stride, groups: $filters, act: identity, name: cv2}
+""", ("Conv",)),
+    "RepVGGDW": ("""\
+  RepVGGDW:                   # a 7x7 and a 3x3 depthwise Conv (no activation) side by side, summed, then SiLU
+    layers:
+      - Conv: {filters: $in_channels, kernel: 7, groups: $in_channels, act: identity, name: conv}
+      - Conv: {filters: $in_channels, kernel: 3, groups: $in_channels, act: identity, from: input, name: conv1}
+      - add: {from: [conv, conv1], name: add}
+      - silu: {name: act}
+""", ("Conv",)),
+    "CIB": ("""\
+  CIB:                        # YOLOv10's compact inverted block: depthwise and pointwise Convs, the input added
+    args: {filters: ~, shortcut: true, lk: false}
+    layers:
+      - Conv: {filters: $in_channels, kernel: 3, groups: $in_channels, name: cv1}
+      - Conv: {filters: '${2 * filters}', name: cv2}
+      - Conv: {filters: '${2 * filters}', kernel: 3, groups: '${2 * filters}', name: cv3, if: '${not lk}'}
+      - RepVGGDW: {name: cv3, if: $lk}
+      - Conv: {filters: $filters, name: cv4}
+      - Conv: {filters: $filters, kernel: 3, groups: $filters, name: cv5}
+      - add: {from: [cv5, input], name: add, if: '${shortcut and in_channels == filters}'}
+""", ("Conv", "RepVGGDW")),
+    "C2fCIB": ("""\
+  C2fCIB:                     # C2f whose inner blocks are CIBs (lk: a RepVGGDW for the middle depthwise Conv)
+    args: {filters: ~, n: 1, shortcut: false, lk: false, e: 0.5}
+    layers:
+      - Conv: {filters: '${2 * int(filters * e)}', name: cv1}
+      - split: {parts: 2, index: 0, name: y0}
+      - split: {parts: 2, index: 1, from: cv1, name: y1}
+      - CIB: {filters: '${int(filters * e)}', shortcut: $shortcut, lk: $lk, repeat: $n, name: m}
+      - concat: {from: [y0, y1, m.*], name: cat}
+      - Conv: {filters: $filters, name: cv2}
+""", ("Conv", "CIB")),
     "RepConv": ("""\
   RepConv:                    # a 3x3 and a 1x1 Conv (no activation) side by side, summed, then the activation
     args: {filters: ~}
@@ -297,13 +355,14 @@ BLOCKS: dict[str, tuple[str, tuple[str, ...]]] = {
       - Conv: {filters: $filters, name: cv3}
 """, ("Conv", "GhostBottleneck")),
     "SPPF": ("""\
-  SPPF:                       # three max pools one after another, the four maps joined
-    args: {filters: ~, k: 5}
+  SPPF:                       # n max pools one after another, the n + 1 maps joined (cv1 has no activation)
+    args: {filters: ~, k: 5, n: 3, shortcut: false}
     layers:
-      - Conv: {filters: '${in_channels // 2}', name: cv1}
-      - maxpool: {kernel: $k, stride: 1, padding: '${k // 2}', repeat: 3, name: m}
+      - Conv: {filters: '${in_channels // 2}', act: identity, name: cv1}
+      - maxpool: {kernel: $k, stride: 1, padding: '${k // 2}', repeat: $n, name: m}
       - concat: {from: [cv1, m.*], name: cat}
       - Conv: {filters: $filters, name: cv2}
+      - add: {from: [cv2, input], name: add, if: '${shortcut and in_channels == filters}'}
 """, ("Conv",)),
     "Branch": ("""\
   Branch:                     # one level of a head: two 3x3 Convs and a 1x1 conv, as tokens (one per anchor)
@@ -375,6 +434,7 @@ class _Writer:
         self.reg_max = _whole(doc, marks, "reg_max", 16)
         self.scale = ""
         self.legacy = True  # YOLOv3/v5/v8 heads; a C3k2 (YOLO11) makes Detect's class branches depthwise-separable
+        self.one2one = False  # YOLOv10's head: a one-to-one copy of the branches beside the one-to-many ones
 
     def refuse(self, rule: str, message: str) -> _Refused:
         return _Refused(self.where[0], self.where[1], rule, message)
@@ -435,7 +495,7 @@ class _Writer:
     @classmethod
     def modules(cls) -> list[str]:
         """The modules a row may name: those with a handler here (`_C2f`, `_nn_Upsample`)."""
-        names = [n[1:] for n in dir(cls) if n[:1] == "_" and n[1:2].isupper()]
+        names = [n[1:] for n in dir(cls) if n[:1] == "_" and (n[1:2].isupper() or re.match(r"_v\d", n))]
         return sorted(names) + sorted("nn." + n[4:] for n in dir(cls) if n.startswith("_nn_"))
 
     def _line(self, text: str) -> None:
@@ -509,12 +569,16 @@ class _Writer:
         if self.scale in ("m", "l", "x"):  # parse_model gives the larger scales C3k blocks
             c3k = True
         e = args[2] if len(args) > 2 else 0.5
-        if (len(args) > 3 and args[3]) or (len(args) > 4 and args[4] != 1):
-            raise self.refuse("unmapped-operator", "a C3k2 with attention or groups is not imported yet")
+        attn = bool(args[3]) if len(args) > 3 else False
+        if len(args) > 4 and args[4] != 1:
+            raise self.refuse("unmapped-operator", "a grouped C3k2 is not imported yet")
         shortcut = bool(args[5]) if len(args) > 5 else True
         self.legacy = False
         self.use("C3k2")
-        text = f"C3k2: {{filters: {c2}, n: {n}" + (", c3k: true" if c3k else "") + (f", e: {e}" if e != 0.5 else "")
+        if attn:
+            self.use("AttnBottleneck")
+        text = f"C3k2: {{filters: {c2}, n: {n}" + (", attn: true" if attn else ", c3k: true" if c3k else "")
+        text += f", e: {e}" if e != 0.5 else ""
         self._line(text + ("" if shortcut else ", shortcut: false") + f", name: {name}{source}}}")
         return c2
 
@@ -527,6 +591,27 @@ class _Writer:
         self.use("C2PSA")
         self._line(f"C2PSA: {{filters: {c2}, n: {n}" + (f", e: {e}" if e != 0.5 else "") + f", name: {name}{source}}}")
         return c2
+
+    def _PSA(self, row: _Row) -> int:
+        e = row.args[1] if len(row.args) > 1 else 0.5
+        if row.c_in[0] != self.width_of(row.args[0]):
+            raise self.refuse("invalid-value", f"PSA keeps its width: {row.c_in[0]} channels in, "
+                              f"{self.width_of(row.args[0])} asked")
+        return self._plain("PSA", row, f", e: {e}" if e != 0.5 else "")
+
+    def _SCDown(self, row: _Row) -> int:
+        k, st = row.args[1], row.args[2]
+        return self._plain("SCDown", row, (f", kernel: {k}" if k != 3 else "") + (f", stride: {st}" if st != 2 else ""))
+
+    def _C2fCIB(self, row: _Row) -> int:
+        args = row.args
+        shortcut, lk = (bool(args[1]) if len(args) > 1 else False), (bool(args[2]) if len(args) > 2 else False)
+        if len(args) > 3 and args[3] != 1:
+            raise self.refuse("unmapped-operator", "a grouped C2fCIB is not imported yet")
+        e = args[4] if len(args) > 4 else 0.5
+        self.legacy = False
+        more = f", n: {row.n}" + (", shortcut: true" if shortcut else "") + (", lk: true" if lk else "")
+        return self._plain("C2fCIB", row._replace(n=1), more + (f", e: {e}" if e != 0.5 else ""))
 
     def _RepNCSPELAN4(self, row: _Row) -> int:
         args = row.args
@@ -608,10 +693,10 @@ class _Writer:
         name, source, refs, c_in, n, args = row
         c2 = self.width_of(args[0])
         k = args[1] if len(args) > 1 else 5
-        if len(args) > 2:
-            raise self.refuse("unmapped-operator", "SPPF with more than [c2, k] (YOLO26's form) is not imported yet")
+        pools, shortcut = int(args[2]) if len(args) > 2 else 3, bool(args[3]) if len(args) > 3 else False
         self.use("SPPF")
-        self._line(self._repeated(n, f"SPPF: {{filters: {c2}" + (f", k: {k}" if k != 5 else ""), name, source))
+        text = f"SPPF: {{filters: {c2}" + (f", k: {k}" if k != 5 else "") + (f", n: {pools}" if pools != 3 else "")
+        self._line(self._repeated(n, text + (", shortcut: true" if shortcut else ""), name, source))
         return c2
 
     def _nn_Upsample(self, row: _Row) -> int:
@@ -647,6 +732,15 @@ class _Writer:
         name, source, refs, c_in, n, args = row
         return self._head(name, refs, c_in, args, None)
 
+    def _v10Detect(self, row: _Row) -> int:
+        """YOLOv10's head: Detect with depthwise class branches and a one-to-one copy of both branches, which runs
+        in eval mode too (its predictions are returned beside the one-to-many ones the model outputs)."""
+        legacy, self.legacy, self.one2one = self.legacy, False, True
+        try:
+            return self._head(row.name, row.refs, row.c_in, row.args, None)
+        finally:
+            self.legacy, self.one2one = legacy, False
+
     def _Segment(self, row: _Row) -> int:
         name, source, refs, c_in, n, args = row
         masks = args[1] if len(args) > 1 else 32
@@ -664,6 +758,13 @@ class _Writer:
         extra = int(args[1]) if len(args) > 1 else 1  # the rotation angle
         return self._head(name, refs, c_in, args, ("angle", max(c_in[0] // 4, extra), extra, 0))
 
+    def _join(self, parts: list[str], name: str) -> None:
+        """The levels' tokens joined along the anchors (one level: the same tokens under the name)."""
+        if len(parts) == 1:
+            self._line(f"identity: {{from: {parts[0]}, name: {name}}}")
+        else:
+            self._line(f"concat: {{from: [{', '.join(parts)}], axis: 0, name: {name}}}")
+
     def _head(self, name: str, refs: list[str], c_in: list[int], args: list[Any],
               extra: tuple[str, int, int, int] | None) -> int:
         """Detect (and Segment's, Pose's extra branch): box and class branches per level, as anchor tokens."""
@@ -677,23 +778,25 @@ class _Writer:
             self._line(f"Branch: {{hidden: {box}, out: {4 * reg_max}, from: {ref}, name: {name}_box{k}}}")
             self._line(f"{classes}: {{hidden: {cls}, out: {nc}, from: {ref}, name: {name}_cls{k}}}")
             levels.append(k)
+        if self.one2one or self.doc.get("end2end") is True:  # the one-to-one branches: computed, counted, not part of the output
+            for k, ref in enumerate(refs, 1):
+                self._line(f"Branch: {{hidden: {box}, out: {4 * reg_max}, from: {ref}, name: {name}_one2one_box{k}}}")
+                self._line(f"{classes}: {{hidden: {cls}, out: {nc}, from: {ref}, name: {name}_one2one_cls{k}}}")
         joined = [f"{name}_boxes"]
-        self._line(f"concat: {{from: [{', '.join(f'{name}_box{k}' for k in levels)}], axis: 0, name: {name}_bins}}")
+        self._join([f"{name}_box{k}" for k in levels], f"{name}_bins")
         if reg_max > 1:  # DFL: the expectation over the bins, a frozen 1×1 convolution with weights 0 … reg_max − 1
             self._line(f"reshape: {{shape: [-1, 4, {reg_max}]}}")
             self._line("softmax")
             self._line(f"conv: {{filters: 1, kernel: 1, bias: false, trainable: false, name: {name}_dfl}}")
         self._line(f"reshape: {{shape: [-1, 4], name: {name}_boxes}}")
-        self._line(f"concat: {{from: [{', '.join(f'{name}_cls{k}' for k in levels)}], axis: 0, "
-                   f"name: {name}_logits}}")
+        self._join([f"{name}_cls{k}" for k in levels], f"{name}_logits")
         self._line(f"sigmoid: {{name: {name}_scores}}")
         joined.append(f"{name}_scores")
         if extra is not None:
             what, hidden, out, protos = extra
             for k, ref in enumerate(refs, 1):
                 self._line(f"Branch: {{hidden: {hidden}, out: {out}, from: {ref}, name: {name}_{what}{k}}}")
-            self._line(f"concat: {{from: [{', '.join(f'{name}_{what}{k}' for k in levels)}], axis: 0, "
-                       f"name: {name}_{what}}}")
+            self._join([f"{name}_{what}{k}" for k in levels], f"{name}_{what}")
             joined.append(f"{name}_{what}")
             if protos:  # Segment: the mask prototypes, a second output written before the predictions
                 self.use("Proto")
@@ -785,6 +888,14 @@ def _scale(path: str, doc: dict[str, Any], options: Options) -> tuple[str, tuple
     return scale, (float(depth), float(width), float(max_channels))
 
 
+def _definition(block: str, used: set[str]) -> str:
+    """A block's text, without the lines of inner blocks the file never uses (C3k2's attention: YOLO26 only), since
+    an alternative under a false `if:` must still name a block the file defines."""
+    lines = BLOCKS[block][0].rstrip("\n").split("\n")
+    optional = {"AttnBottleneck"} - used
+    return "\n".join(line for line in lines if not any(f"- {name}:" in line for name in optional))
+
+
 def _import(path: str, options: Options) -> ImportResult:
     doc, marks = _read(path)
     scale, multipliers = _scale(path, doc, options)
@@ -811,7 +922,7 @@ def _import(path: str, options: Options) -> ImportResult:
     title = stem if not scale or SCALE_IN_NAME.search(stem) else f"{stem} ({scale})"
     body = [f"name: {scalar(title)}", f"input: [{size[0]}, {size[1]}, {writer.input_channels}]",
             f"vars:\n  activation: {activation}", "blocks:"]
-    body += [BLOCKS[block][0].rstrip("\n") for block in BLOCKS if block in writer.used]
+    body += [_definition(block, writer.used) for block in BLOCKS if block in writer.used]
     body += ["layers:", *writer.lines]
     text = "\n".join(body) + "\n"
     from cnncalc.core.analysis import analyze
