@@ -214,7 +214,6 @@ def _input_shape(model: Any, path: str, options: Options) -> tuple[int, int, int
 
 def _context(model: Any, path: str, input_shape: tuple[int, int, int]) -> Ctx:
     """Constants, inferred shapes (with the input made concrete) and consumers of every tensor."""
-    import onnx
     from onnx import numpy_helper
 
     ctx = Ctx(path)
@@ -232,8 +231,7 @@ def _context(model: Any, path: str, input_shape: tuple[int, int, int]) -> Ctx:
     _infer(model, ctx)
     folded = _fold_constants(model, ctx)
     if folded:  # shapes that depended on computed pads or sizes can now be inferred
-        probe = onnx.ModelProto()
-        probe.CopyFrom(model)
+        probe = _weightless(model)
         probe.graph.initializer.extend(numpy_helper.from_array(ctx.consts[n].values, n) for n in folded)
         keep = [n for n in probe.graph.node if not all(o in folded for o in n.output)]
         del probe.graph.node[:]
@@ -265,13 +263,41 @@ def _infer(model: Any, ctx: Ctx) -> None:
     import onnx
 
     try:
-        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+        inferred = onnx.shape_inference.infer_shapes(_weightless(model), strict_mode=False, data_prop=True)
     except Exception as exc:  # onnx raises several C++-backed error types; all mean the same to the user
         raise _Refused(_problem(ctx.path, "corrupt-file", f"ONNX shape inference rejects the graph: {exc}")) from None
     for info in list(inferred.graph.value_info) + list(inferred.graph.output) + list(inferred.graph.input):
         dims = _dims(info)
         if dims and all(d is not None for d in dims):
             ctx.shapes[info.name] = tuple(d for d in dims if d is not None)
+
+
+def _weightless(model: ModelProto) -> ModelProto:
+    """The model with each large initializer turned into a graph input of the same type and shape.
+
+    Shape inference serialises the model it is given into C++: with the weights, that copy of a 100 MB file
+    cost more than loading it. Shapes need only the weights' shapes; the small initializers stay, because data
+    propagation reads their values (a Reshape's target shape, a Slice's bounds).
+    """
+    import onnx
+
+    graph = model.graph
+    light = onnx.ModelProto(ir_version=model.ir_version, producer_name=model.producer_name)
+    light.opset_import.extend(model.opset_import)
+    light.functions.extend(model.functions)
+    target = light.graph
+    target.name = graph.name
+    target.node.extend(graph.node)
+    target.input.extend(graph.input)
+    target.output.extend(graph.output)
+    target.value_info.extend(graph.value_info)
+    declared = {i.name for i in graph.input}
+    for tensor in graph.initializer:
+        if math.prod(tensor.dims) <= _SMALL:
+            target.initializer.append(tensor)
+        elif tensor.name not in declared:
+            target.input.append(onnx.helper.make_tensor_value_info(tensor.name, tensor.data_type, list(tensor.dims)))
+    return light
 
 
 _VIEWS = ("Identity", "Unsqueeze", "Reshape", "Squeeze", "Cast", "Transpose")
