@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from cnncalc.cli.app import app
 from cnncalc.core.memory import liveness
-from cnncalc.memory.render import fit
+from cnncalc.memory.plan import fit
 from conftest import bundled_analysis, run
 
 runner = CliRunner()
@@ -48,7 +48,7 @@ def test_liveness_scales_with_the_batch_and_the_value_size() -> None:
 def test_fit_is_exact_arithmetic(budget: int, batch: int) -> None:
     plan = liveness(bundled_analysis("vgg16"))
     assert plan.param_bytes == 138_357_544 * 4
-    assert fit(plan, budget, "x").max_batch == max((budget - plan.param_bytes) // 25_690_112, 0) == batch
+    assert fit(plan, (budget, "x")).max_batch == max((budget - plan.param_bytes) // 25_690_112, 0) == batch
 
 
 def test_memory_command_text_and_json() -> None:
@@ -64,11 +64,128 @@ def test_memory_command_text_and_json() -> None:
     assert data["max_batch"] is None and len(data["layers"]) == len(bundled_analysis("vgg16").rows)
 
 
-@pytest.mark.parametrize("args, option", [(["--fit", "lots"], "--fit"), (["--batch", "0"], "--batch"),
-                                          (["--format", "csv"], "--format"), (["--dtype", "int2"], "--dtype")])
-def test_memory_command_misuse(args: list[str], option: str) -> None:
+@pytest.mark.parametrize("args, option", [
+    (["--fit", "lots"], "--fit"), (["--batch", "0"], "--batch"), (["--format", "csv"], "--format"),
+    (["--dtype", "int2"], "--dtype"), (["--precision", "fp64"], "--precision"), (["--optimizer", "lamb"], "--optimizer"),
+    (["--device", "tpu"], "--device"), (["--quantize", "W3"], "--quantize"), (["--scales", "per-row"], "--scales"),
+    (["--margin", "150%"], "--margin"), (["--fit-input"], "--fit-input"), (["--checkpoint", "nope"], "--checkpoint"),
+    (["--fit", "1GiB", "--fit-input", "--input", "32x32"], None)])
+def test_memory_command_misuse(args: list[str], option: str | None) -> None:
     result = runner.invoke(app, ["memory", "lenet5", *args])
-    assert result.exit_code == 2 and option in result.stderr
+    if option is None:  # a valid request
+        assert result.exit_code == 0, result.stderr
+        return
+    assert result.exit_code == 2 and option in result.stderr and "Traceback" not in result.stderr
+
+
+# --- the planner's other figures, by hand -------------------------------------------------------------
+
+def test_precision_policies_and_optimizers_by_hand() -> None:
+    from cnncalc.core.memory import saved_for_backward
+    from cnncalc.memory.plan import POLICIES, pure, training
+
+    analysis = run(SKIP)  # a, b: 3·3·4·4 + 4 = 148 each; dense 256·10 + 10 = 2,570; 5 parameter tensors... 6
+    params, plan = analysis.totals.params, liveness(run(SKIP))
+    assert params == 2 * 148 + 2570
+    fp32 = training(analysis, plan, "adam", POLICIES["fp32"])
+    assert (fp32.params, fp32.grads, fp32.optimizer_state) == (4 * params, 4 * params, 8 * params + 4 * 6)
+    assert fp32.saved == saved_for_backward(analysis) and fp32.cast_copies == 0
+    mixed = training(analysis, plan, "adamw", POLICIES["mixed-bf16"])
+    # master weights, gradients and state stay float32; the conv and dense weights get a 2-byte copy; the saved
+    # activations are half as large
+    assert (mixed.params, mixed.grads, mixed.optimizer_state) == (fp32.params, fp32.grads, fp32.optimizer_state)
+    assert mixed.cast_copies == 2 * (2 * 144 + 2560) and mixed.saved == fp32.saved // 2
+    bf16 = training(analysis, plan, "momentum", POLICIES["bf16"])
+    assert (bf16.params, bf16.grads, bf16.optimizer_state, bf16.saved) == (2 * params, 2 * params, 2 * params,
+                                                                          fp32.saved // 2)
+    assert training(analysis, plan, "3", pure("float32")).optimizer_state == 3 * 4 * params  # another optimizer
+    assert training(analysis, plan, "sgd", pure("float16")).optimizer_state == 0
+
+
+def test_checkpointing_keeps_a_segment_s_inputs_and_recomputes_it() -> None:
+    from cnncalc.memory.plan import pure, training
+
+    text = """input: [8, 8, 4]
+blocks:
+  pair:
+    layers:
+      - conv: {filters: 4, kernel: 3, padding: 1, activation: relu, name: c1}
+      - conv: {filters: 4, kernel: 3, padding: 1, activation: relu, name: c2}
+layers:
+  - pair: {name: p1}
+  - pair: {name: p2}
+  - flatten
+  - dense: 10
+"""
+    analysis, plan = run(text), liveness(run(text))
+    whole = training(analysis, plan, "sgd", pure("float32"))
+    # without checkpointing, each conv saves its input and each relu its output (the next conv's input: one
+    # storage): the input, p1.c1's relu, p1.c2's relu, p2.c1's relu, p2.c2's relu (the dense's input, a view) = 5
+    assert whole.saved == 5 * 1024
+    ckpt = training(analysis, plan, "sgd", pure("float32"), ("p1",))
+    # p1 keeps only its input; p2 saves as before (p1's output is p2's input); recomputing p1 brings its own
+    # saved tensors back (its two relus' outputs; the input is already kept)
+    assert ckpt.saved == 4 * 1024 and ckpt.recompute_bytes == 1024 + 1024 - 1024
+    assert ckpt.recompute_macs == sum(r.macs for r in analysis.rows if r.name.startswith("p1."))
+    both = training(analysis, plan, "sgd", pure("float32"), ("p1", "p2"))
+    assert both.saved == 3 * 1024 and both.checkpointed == ("p1", "p2")
+
+
+def test_quantized_sizes_by_hand() -> None:
+    from cnncalc.memory.plan import quantize
+
+    analysis, plan = run(SKIP), liveness(run(SKIP))
+    w8 = quantize(analysis, plan, ("W8A8", 8, 8), ("per-channel", 128), ())
+    # matrices: a and b 3·3·4 × 4, dense 256 × 10 → 2,848 values at one byte; scales one per output channel
+    assert (w8.quantized_values, w8.scale_count, w8.kept_values) == (2 * 144 + 2560, 4 + 4 + 10, 4 + 4 + 10)
+    assert w8.flash_bytes == 2848 + 4 * 18 + 4 * 18 and w8.ram_bytes == plan.peak_bytes // 4
+    w4 = quantize(analysis, plan, ("W4A16", 4, 16), ("per-group", 32), ("dense1",))
+    # the dense layer kept in float32; groups of 32 along a filter's 36 inputs: 2 per filter
+    assert (w4.quantized_values, w4.scale_count, w4.kept_layers) == (288, 2 * 4 * 2, ("dense1",))
+    assert w4.flash_bytes == 144 + 4 * 16 + 4 * (2570 + 8) and w4.ram_bytes == plan.peak_bytes // 2
+    assert quantize(analysis, plan, ("W8A8", 8, 8), ("per-tensor", 128), ()).scale_count == 3
+
+
+def test_roofline_is_a_bound_per_layer() -> None:
+    from cnncalc.memory.devices import Device
+    from cnncalc.memory.plan import roofline
+
+    analysis, plan = run(SKIP), liveness(run(SKIP))
+    device = Device("toy", 2**30, {"float32": 1e9}, 1e9)
+    roof = roofline(analysis, plan, device)
+    assert roof is not None
+    layer = {b.name: b for b in roof.layers}
+    # conv a: 8·8·4·36 MACs = 9,216 → 18,432 FLOPs; moves its input and output (1,024 B each) and 148 weights
+    a = layer["a"]
+    assert (a.flops, a.bytes_moved) == (18_432, 2048 + 148 * 4)
+    assert a.seconds == max(18_432 / 1e9, (2048 + 592) / 1e9) and not a.memory_bound
+    assert layer["flatten1"].bytes_moved == 0 and layer["add1"].memory_bound  # a view moves nothing
+    assert roof.seconds == sum(b.seconds for b in roof.layers)
+    assert roofline(analysis, plan, Device("mcu", 2**20, {}, 0)) is None
+
+
+def test_fit_input_and_margin() -> None:
+    result = runner.invoke(app, ["memory", "vgg16", "--fit", "1GiB", "--margin", "10%", "--overhead", "100MiB",
+                                 "--fit-input", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["usable_bytes"] == int(2**30 * 0.9) - 100 * 2**20
+    side = data["max_input_side"]
+    # the largest side: the network at that side fits, one more does not (dense layers grow with the side)
+    fits = json.loads(runner.invoke(app, ["memory", "vgg16", "-i", f"{side}x{side}", "--format", "json"]).stdout)
+    over = runner.invoke(app, ["memory", "vgg16", "-i", f"{side + 1}x{side + 1}", "--format", "json"])
+    assert fits["param_bytes"] + fits["inference_peak_bytes"] <= data["usable_bytes"]
+    if over.exit_code == 0:
+        more = json.loads(over.stdout)
+        assert more["param_bytes"] + more["inference_peak_bytes"] > data["usable_bytes"]
+
+
+def test_alive_at_the_peak_is_worked_out() -> None:
+    from cnncalc.memory.plan import alive_at_peak
+
+    plan = liveness(run(SKIP))
+    assert alive_at_peak(run(SKIP), plan) == (("a", 1024, "read later by add1"), ("b", 1024, "made by b"),
+                                              ("b", 1024, "made by b"))
 
 
 # --- the torch tier: measured on the exported module ---------------------------------------------------
@@ -154,6 +271,30 @@ def test_peak_memory_budget_in_expect_on_the_command_line_and_in_the_config(tmp_
     assert result.exit_code == 1 and "--max-peak-memory 1KB" in result.stdout
 
 
+def test_train_memory_budget_and_configured_devices(tmp_path, monkeypatch) -> None:
+    from cnncalc.check.files import check_file
+    from cnncalc.memory.plan import POLICIES, training
+
+    path = tmp_path / "net.yaml"
+    path.write_text(SKIP + "expect:\n  max_train_memory: 10KB\n", encoding="utf-8")
+    (problem,) = check_file(str(path)).problems
+    total = training(run(SKIP), liveness(run(SKIP)), "adam", POLICIES["fp32"]).total
+    assert problem.rule == "budget-exceeded" and problem.message.startswith(f"{total:,} bytes")
+    path.write_text(SKIP, encoding="utf-8")
+    result = runner.invoke(app, ["check", str(path), "--max-train-memory", "1KB"])
+    assert result.exit_code == 1 and "--max-train-memory 1KB" in result.stdout
+    assert runner.invoke(app, ["check", str(path), "--max-train-memory", "1MB"]).exit_code == 0
+    # a device of the configuration file nearest the working directory
+    (tmp_path / ".cnncalc.yaml").write_text(
+        "devices:\n  toy: {memory: 64KiB, bandwidth: 1GB, flops: {float32: 1G}, note: a toy}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    data = json.loads(runner.invoke(app, ["memory", str(path), "--device", "toy", "--format", "json"]).stdout)
+    assert data["fit_bytes"] == 65536 and data["roofline"]["peak_flops"] == 1e9
+    (tmp_path / ".cnncalc.yaml").write_text("devices:\n  toy: {bandwidth: 1GB}\n", encoding="utf-8")
+    bad = runner.invoke(app, ["memory", str(path), "--device", "toy"])
+    assert bad.exit_code == 1 and "invalid-config" in bad.stderr and "memory required" in bad.stderr
+
+
 def test_saved_for_backward_by_hand() -> None:
     from cnncalc.core.memory import saved_for_backward
 
@@ -163,7 +304,7 @@ def test_saved_for_backward_by_hand() -> None:
     assert saved_for_backward(run(SKIP), batch=3, dtype="float16") == 3 * 4 * 512
     pooled = run("input: [8, 8, 4]\nlayers:\n  - batchnorm\n  - maxpool: 2\n  - dropout: 0.5\n")
     # batch norm: its input and two float32 statistics per channel (shared by the batch); max pool: its input
-    # (batch norm's output) and int64 indices; dropout in training: a new tensor and a float32 mask
+    # (batch norm's output) and int64 indices; dropout in training: a new tensor and a mask of its type
     assert saved_for_backward(pooled, batch=2) == 2 * (1024 + 1024 + 16 * 4 * 8 + 16 * 4 * 4) + 2 * 4 * 4
 
 
@@ -239,10 +380,54 @@ def test_optimizer_state_equals_pytorch_s_after_one_step(name: str) -> None:
     params = list(model.parameters())
     assert len(params) == parameter_tensors(analysis)
     trainable = analysis.totals.trainable * 4
-    for optimizer, expected in [(torch.optim.Adam(params), 2 * trainable + 4 * len(params)),
-                                (torch.optim.SGD(params, lr=0.1, momentum=0.9), trainable)]:
+    from cnncalc.memory.plan import POLICIES, training
+
+    def ours(name: str) -> int:
+        return training(analysis, liveness(analysis), name, POLICIES["fp32"]).optimizer_state
+
+    for optimizer, expected in [(torch.optim.Adam(params), ours("adam")), (torch.optim.AdamW(params), ours("adamw")),
+                                (torch.optim.SGD(params, lr=0.1, momentum=0.9), ours("momentum")),
+                                (torch.optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True), ours("nesterov")),
+                                (torch.optim.Adagrad(params), ours("adagrad")),
+                                (torch.optim.RMSprop(params), ours("rmsprop"))]:
         model.zero_grad()
         model(torch.randn((2,) + tuple(namespace["INPUT_SHAPE"][1:]))).sum().backward()
         optimizer.step()
         state = sum(t.nbytes for s in optimizer.state.values() for t in s.values() if isinstance(t, torch.Tensor))
         assert state == expected
+
+
+def measured_saved_under_autocast(name: str, batch: int) -> int:
+    """Bytes autograd keeps for the backward pass of the exported module under torch.autocast("cpu", bfloat16),
+    each storage once, parameters and buffers apart (the bfloat16 weight copies autocast makes are counted)."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed; install torch==2.13.0 to measure")
+    from cnncalc.export.pytorch import export_pytorch
+    from exported_torch import load_module
+
+    exported = export_pytorch(bundled_analysis(name))
+    namespace = load_module(exported.code)
+    model = namespace[exported.class_name]().train()
+    fixed = {t.untyped_storage().data_ptr() for t in [*model.parameters(), *model.buffers()]}
+    storages: dict[int, int] = {}
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in fixed:
+            storages[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    with torch.autocast("cpu", dtype=torch.bfloat16), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        model(torch.randn((batch,) + tuple(namespace["INPUT_SHAPE"][1:])))
+    return sum(storages.values())
+
+
+# Networks of convolutions, batch norms, ReLUs, pooling and dense layers; ConvNeXt's layer norm and layer scale
+# change type under autocast (docs/memory.md gives the difference).
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["lenet5", "resnet18", "mobilenet_v2", "vgg16", "densenet121"])
+def test_mixed_precision_saved_bytes_equal_autocast_s(name: str) -> None:
+    from cnncalc.memory.plan import POLICIES, training
+
+    analysis = bundled_analysis(name)
+    step = training(analysis, liveness(analysis, 2), "adam", POLICIES["mixed-bf16"])
+    assert step.saved + step.cast_copies == measured_saved_under_autocast(name, 2)

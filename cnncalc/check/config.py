@@ -2,7 +2,8 @@
 
 Settings live in `.cnncalc.yaml` (or `.cnncalc.yml`) or in `[tool.cnncalc]` of `pyproject.toml`, found by
 walking up from the checked paths; `--config PATH` names one. Keys: `select`, `ignore`, `extend-error`
-(rule ids), `exclude` (globs), `max-params`, `max-macs`, `max-memory`, `max-peak-memory` (budgets) and `strict`.
+(rule ids), `exclude` (globs), `max-params`, `max-macs`, `max-memory`, `max-peak-memory`, `max-train-memory`
+(budgets), `strict`, and `devices` (more devices for `cnncalc memory --device`).
 A problem in the configuration is a `SpecError` at the file's own line and column (rule `invalid-config`).
 """
 
@@ -19,9 +20,9 @@ from cnncalc.core.problems import ERROR, Located, Problem, SpecError, did_you_me
 
 CONFIG_NAMES = (".cnncalc.yaml", ".cnncalc.yml", "pyproject.toml")
 KEYS = ("select", "ignore", "extend-error", "exclude", "max-params", "max-macs", "max-memory", "max-peak-memory",
-        "strict")
+        "max-train-memory", "strict", "devices")
 BUDGET_KEYS = {"max-params": "max_params", "max-macs": "max_macs", "max-memory": "max_memory",
-               "max-peak-memory": "max_peak_memory"}
+               "max-peak-memory": "max_peak_memory", "max-train-memory": "max_train_memory"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Config:
     exclude: tuple[tuple[str, str], ...] = ()  # (glob, the directory it is relative to)
     budgets: dict[str, Quantity] = field(default_factory=dict)  # max_params, max_macs, max_memory
     strict: bool = False
+    devices: dict[str, Any] = field(default_factory=dict)  # name -> memory.devices.Device
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,8 @@ def _setting(config: Config, key: str, entry: _Entry, root: str) -> Config:
         if not isinstance(globs, list) or not all(isinstance(g, str) and g for g in globs):
             raise entry.where.error("invalid-config", "`exclude` is a list of globs, such as [\"build/*\"]")
         return replace(config, exclude=tuple((g, root) for g in globs))
+    if key == "devices":
+        return replace(config, devices=_devices(entry))
     if key == "strict":
         if not isinstance(entry.value, bool):
             raise entry.where.error("invalid-config", "`strict` is true or false")
@@ -278,6 +282,39 @@ def _setting(config: Config, key: str, entry: _Entry, root: str) -> Config:
     except ValueError as exc:
         raise entry.where.error("invalid-config", f"`{key}`: {exc}") from None
     return replace(config, budgets={**config.budgets, BUDGET_KEYS[key]: quantity})
+
+
+_DEVICE_KEYS = ("memory", "flash", "bandwidth", "flops", "note")
+_DEVICE_HELP = ("a device is a mapping such as `rtx4060: {memory: 8GiB, bandwidth: 272GB, flops: {float32: 15T, "
+                "float16: 60T}}` (bandwidth in bytes per second, flops in operations per second)")
+
+
+def _devices(entry: _Entry) -> dict[str, Any]:
+    """`devices:`: name -> {memory, flash, bandwidth, flops: {value type: FLOP/s}, note}, as memory.devices.Device."""
+    from cnncalc.core.memory import DTYPE_BYTES
+    from cnncalc.core.quantities import parse_quantity
+    from cnncalc.memory.devices import Device
+
+    if not isinstance(entry.value, dict):
+        raise entry.where.error("invalid-config", f"`devices` is a mapping of names to devices; {_DEVICE_HELP}")
+    devices = {}
+    for name, spec in entry.value.items():
+        if not isinstance(spec, dict) or "memory" not in spec or set(spec) - set(_DEVICE_KEYS):
+            raise entry.where.error("invalid-config", f"device `{name}`: {_DEVICE_HELP}; its keys are "
+                                    f"{', '.join(_DEVICE_KEYS)} (memory required)")
+        try:
+            flops = spec.get("flops") or {}
+            if not isinstance(flops, dict) or set(flops) - set(DTYPE_BYTES):
+                raise ValueError(f"flops is a mapping of value types ({', '.join(DTYPE_BYTES)}) to FLOP/s")
+            devices[str(name)] = Device(
+                str(name), int(parse_quantity(spec["memory"], memory=True).value),
+                {str(t): float(parse_quantity(v).value) for t, v in flops.items()},
+                float(parse_quantity(spec["bandwidth"], memory=True).value) if "bandwidth" in spec else 0.0,
+                int(parse_quantity(spec["flash"], memory=True).value) if "flash" in spec else 0,
+                str(spec.get("note", "")))
+        except (ValueError, TypeError) as exc:
+            raise entry.where.error("invalid-config", f"device `{name}`: {exc}") from None
+    return devices
 
 
 # --- applying ---------------------------------------------------------------------------------

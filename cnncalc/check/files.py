@@ -39,7 +39,9 @@ def _count_problem(where: Located, key: str, quantity: Quantity, actual: int, la
                 "max_memory": f"bytes ({human_bytes(actual)}) of float32 inference memory (parameters + "
                               "activations)",
                 "max_peak_memory": f"bytes ({human_bytes(actual)}) of float32 parameters and peak live activations "
-                                   "(`cnncalc memory`)"}[key]
+                                   "(`cnncalc memory`)",
+                "max_train_memory": f"bytes ({human_bytes(actual)}) of one float32 training step with Adam at batch "
+                                    "1 (`cnncalc memory --train`)"}[key]
         limit = (f"{quantity.value:,}" if not key.endswith("memory") else
                  f"{quantity.value:,} bytes = {human_bytes(quantity.value)}")
         return where.problem("budget-exceeded", f"{actual:,} {what} exceed the budget {label or key + ':'} "
@@ -63,6 +65,11 @@ def expectations(analysis: Analysis, budgets: dict[str, Quantity] | None = None)
 
         plan = liveness(analysis)
         actual["max_peak_memory"] = plan.param_bytes + plan.peak_bytes
+    if "max_train_memory" in analysis.spec.expect or "max_train_memory" in (budgets or {}):
+        from cnncalc.core.memory import liveness
+        from cnncalc.memory.plan import POLICIES, training
+
+        actual["max_train_memory"] = training(analysis, liveness(analysis), "adam", POLICIES["fp32"]).total
     problems = []
     for key, (value, where) in analysis.spec.expect.items():
         if key == "output":

@@ -11,11 +11,14 @@ command, by `clikit.Command`.
 from __future__ import annotations
 
 import sys
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from cnncalc import __version__
+
+if TYPE_CHECKING:
+    from cnncalc.memory.devices import Device
 
 from cnncalc.cli import kit as clikit
 
@@ -42,6 +45,8 @@ OPTIMIZERS = "|".join(OPTIMIZER_STATES)
 SHAPE_FORMATS = "|".join(FORMATS)
 CHECK_FORMATS = "|".join(REPORTER_BY_NAME)
 EXPLAIN_FORMATS = "|".join(EXPLAIN_RENDERERS)
+MEMORY_FORMATS = "text|json|markdown"  # memory.render.FORMATS (a test holds them equal)
+PRECISIONS = "fp32|mixed-fp16|mixed-bf16|bf16"  # memory.plan.POLICIES
 
 
 app = typer.Typer(
@@ -341,6 +346,9 @@ def check(
     max_peak_memory: Optional[str] = typer.Option(
         None, "--max-peak-memory", metavar="BYTES",
         help="Budget of float32 parameters plus peak live activations (`cnncalc memory`), e.g. 100MB."),
+    max_train_memory: Optional[str] = typer.Option(
+        None, "--max-train-memory", metavar="BYTES",
+        help="Budget of one float32 training step with Adam at batch 1 (`cnncalc memory --train`), e.g. 1GB."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the problems, no summary line."),
     jobs: str = typer.Option("0", "--jobs", "-j", metavar="N",
                              help="Worker processes; 0 (the default) uses every core when there are many files."),
@@ -363,7 +371,8 @@ def check(
     # it after every few files (composing YAML allocates many objects). Files are independent.
     gc.freeze()
     settings = cfg.for_check(config, list(paths), list(select), list(ignore), list(exclude))
-    budgets = {**settings.budgets, **options.budgets(max_params, max_macs, max_memory, max_peak_memory)}
+    budgets = {**settings.budgets, **options.budgets(max_params, max_macs, max_memory, max_peak_memory,
+                                                                max_train_memory)}
     name = options.check_format(fmt, REPORTER_BY_NAME)
     run = check_run.CheckRun(settings, budgets, options.workers(jobs), options.set_vars(set_), report_dir)
     files = check_run.files(settings, list(paths))
@@ -491,35 +500,73 @@ def explain_command(
 @app.command(cls=Command)
 def memory(
     spec: str = _SPEC,
-    batch: str = typer.Option("1", "--batch", "-n", metavar="N", help="Samples per inference."),
+    batch: str = typer.Option("1", "--batch", "-n", metavar="N", help="Samples per inference (or training step)."),
     dtype: str = typer.Option("float32", "--dtype", metavar=DTYPES, help="Value type of weights and activations."),
-    fit: Optional[str] = typer.Option(None, "--fit", metavar="SIZE",
-                                      help="Device memory (24GiB, 512MB): the largest batch that fits."),
+    fit: Optional[str] = typer.Option(None, "--fit", metavar="SIZE|DEVICE",
+                                      help="Device memory (24GiB, 512MB, or a --device name): the largest batch "
+                                           "that fits."),
+    fit_input: bool = typer.Option(False, "--fit-input", help="With --fit or --device: also the largest input "
+                                                               "side that fits at --batch."),
+    margin: str = typer.Option("0%", "--margin", metavar="PCT", help="Part of the device held back (10%)."),
+    overhead: Optional[str] = typer.Option(None, "--overhead", metavar="BYTES",
+                                           help="Fixed bytes the device spends elsewhere (a CUDA context, 500MiB)."),
+    device: Optional[str] = typer.Option(None, "--device", metavar="NAME",
+                                         help="A device (`--device list` names them): its memory for the fit, "
+                                              "and a roofline time bound."),
     train: bool = typer.Option(False, "--train", help="Also one training step: what the forward pass saves for the "
                                                      "backward pass, gradients and optimizer state."),
-    optimizer: str = typer.Option("adam", "--optimizer", metavar="sgd|momentum|adam",
-                                  help="With --train: state per trainable parameter (0, 1 or 2 values)."),
-    fmt: str = typer.Option("text", "--format", "-f", metavar="text|json", help="Output format."),
+    optimizer: str = typer.Option("adam", "--optimizer", metavar=OPTIMIZERS + "|K",
+                                  help="With --train: the optimizer (K: K state values per parameter)."),
+    precision: Optional[str] = typer.Option(None, "--precision", metavar=PRECISIONS,
+                                            help="Training precision policy (implies --train); default: every "
+                                                 "tensor in --dtype."),
+    checkpoint: list[str] = typer.Option([], "--checkpoint", metavar="NAME",
+                                         help="Recompute this block use in the backward pass (repeatable; `blocks`: "
+                                              "every innermost block use). Implies --train."),
+    quantize: Optional[str] = typer.Option(None, "--quantize", metavar="W8A8|W4A16|fp8",
+                                           help="Weight and activation bits of a quantized deployment."),
+    scales: str = typer.Option("per-channel", "--scales", metavar="per-tensor|per-channel|per-group[:G]",
+                               help="With --quantize: how weights share their float32 scales."),
+    keep: list[str] = typer.Option([], "--keep", metavar="NAME",
+                                   help="With --quantize: a layer or block use kept in float32 (repeatable)."),
+    fmt: str = typer.Option("text", "--format", "-f", metavar=MEMORY_FORMATS, help="Output format."),
     input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE", help="Override the input."),
     set_: Optional[list[str]] = _SET,
 ) -> None:
-    """Peak live memory of an inference: the most bytes alive at once as PyTorch frees each tensor after its last
-    reader, the layer where it peaks, beside the naive sum; weights at float32, float16, int8 and int4; with
-    --fit, the largest batch that fits (exact: activations scale with the batch, weights do not).
+    """Will it fit? Peak live memory of an inference (the most bytes alive at once as PyTorch frees each tensor
+    after its last reader, the layer where it peaks and what is alive then, beside the naive sum); one training
+    step under a precision policy, with activation checkpointing; quantized flash and RAM; with --fit or --device,
+    the largest batch (and input side) that fits, exactly; with --device, a roofline time bound.
     """
-    from cnncalc.core.memory import liveness
-    from cnncalc.memory import render as memory_render
+    from cnncalc.memory import command, render as memory_render
+    from cnncalc.memory.devices import DEVICES
 
     options.choice(fmt, memory_render.FORMATS, "--format")
-    size = options.choice(dtype, DTYPE_BYTES, "--dtype")
-    count = options.whole(batch, "--batch") or 1
-    budget = options.budget(fit, "--fit", memory=True)
-    analysis = options.analysed(spec, input, set_)
-    plan = liveness(analysis, count, size)
-    trained = memory_render.training(analysis, plan, options.choice(optimizer, OPTIMIZER_STATES, "--optimizer")) \
-        if train else None
-    fitted = memory_render.fit(plan, budget.value, budget.text, trained) if budget is not None else None
-    textout.write_output(None, memory_render.FORMATS[fmt](analysis, plan, fitted, trained))
+    devices = {**DEVICES, **_configured_devices()}
+    if device == "list" or fit == "list":
+        textout.write_output(None, "".join(f"{d.name:<12}{d.note}\n" for d in devices.values()))
+        return
+    request = options.memory_request(options.MemoryText(
+        batch, dtype, train, optimizer, precision, list(checkpoint), fit, fit_input, margin, overhead, device,
+        quantize, scales, list(keep)), devices)
+    parsed = options.architecture(spec, set_)
+    from cnncalc.core.analysis import analyze
+
+    analysis = analyze(parsed, options.input_override(input, parsed.input))
+    try:
+        result = command.report(parsed, analysis, request)
+    except command.Misuse as exc:
+        options.misuse(exc.message, exc.option)
+    textout.write_output(None, memory_render.FORMATS[fmt](result))
+
+
+def _configured_devices() -> dict[str, Device]:
+    """Devices of the configuration file nearest the working directory (`devices:`)."""
+    import os
+
+    from cnncalc.check import config as cfg
+
+    return dict(cfg.discover([os.getcwd()]).devices)
 
 
 @app.command("export", cls=Command)

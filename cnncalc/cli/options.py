@@ -165,11 +165,14 @@ def budget(text: str | None, name: str, memory: bool = False) -> Quantity | None
 
 
 def budgets(max_params: str | None, max_macs: str | None, max_memory: str | None,
-            max_peak_memory: str | None = None) -> dict[str, Any]:
-    """The budgets given on the command line, by config key (only those given)."""
+            *memory_budgets: str | None) -> dict[str, Any]:
+    """The budgets given on the command line, by config key (only those given); `memory_budgets`:
+    --max-peak-memory and --max-train-memory."""
+    peak, train = (list(memory_budgets) + [None, None])[:2]
     given = (("max_params", budget(max_params, "--max-params")), ("max_macs", budget(max_macs, "--max-macs")),
              ("max_memory", budget(max_memory, "--max-memory", memory=True)),
-             ("max_peak_memory", budget(max_peak_memory, "--max-peak-memory", memory=True)))
+             ("max_peak_memory", budget(peak, "--max-peak-memory", memory=True)),
+             ("max_train_memory", budget(train, "--max-train-memory", memory=True)))
     return {key: value for key, value in given if value}
 
 
@@ -414,3 +417,78 @@ def layer_params(text: ParamsText) -> ConvRequest | DenseRequest:
     dims = given_shape(text.kernel, "--kernel")  # type: ignore[arg-type]
     kernel = dims * 2 if len(dims) == 1 else dims  # one number is a square 2-D kernel, as before 3-D
     return ConvRequest(filters, kernel, channels, groups, text.bias)  # type: ignore[arg-type]
+
+
+# --- `memory`: the deployment options, as typed ---------------------------------------------------
+
+class MemoryText(NamedTuple):
+    """`memory`'s options as typed."""
+
+    batch: str
+    dtype: str
+    train: bool
+    optimizer: str
+    precision: str | None
+    checkpoint: list[str]
+    fit: str | None
+    fit_input: bool
+    margin: str
+    overhead: str | None
+    device: str | None
+    quantize: str | None
+    scales: str
+    keep: list[str]
+
+
+def _margin(text: str) -> float:
+    """--margin: a fraction of the device held back, as 10% or 0.1."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        misuse(f"{text!r} is not a fraction; write it as 10% or 0.1", "--margin")
+    if not 0 <= value < 1:
+        misuse(f"{text!r} must hold back less than the whole device (0% to 99%)", "--margin")
+    return value
+
+
+def _scales(text: str) -> tuple[str, int]:
+    """--scales: per-tensor, per-channel, or per-group[:G] (G values of a channel's inputs share a scale; 128)."""
+    kind, _, size = text.partition(":")
+    if kind not in ("per-tensor", "per-channel", "per-group") or (size and kind != "per-group"):
+        misuse(f"{text!r} is not per-tensor, per-channel or per-group[:G]", "--scales")
+    return kind, (whole(size, "--scales") or 128) if size else 128
+
+
+def memory_request(text: MemoryText, devices: dict[str, Any]) -> Any:
+    """The `memory` request from its options; `devices` are the built-in ones and the configuration's."""
+    from cnncalc.memory.command import Request
+    from cnncalc.memory.plan import OPTIMIZERS, POLICIES, parse_scheme
+
+    dtype = choice(text.dtype, _dtypes(), "--dtype")
+    if not text.optimizer.isdigit():
+        choice(text.optimizer, OPTIMIZERS, "--optimizer")
+    policy = POLICIES[choice(text.precision, POLICIES, "--precision")] if text.precision else None
+    device = devices[choice(text.device, devices, "--device")] if text.device else None
+    fit = None
+    if text.fit is not None:
+        fit = (devices[text.fit].memory, text.fit) if text.fit in devices else \
+            (budget(text.fit, "--fit", memory=True).value, text.fit)  # type: ignore[union-attr]
+    if text.fit_input and fit is None and device is None:
+        misuse("--fit-input needs a device: give --fit SIZE or --device NAME", "--fit-input")
+    scheme = None
+    if text.quantize is not None:
+        scheme = parse_scheme(text.quantize)
+        if scheme is None:
+            misuse(f"{text.quantize!r} is not a scheme such as W8A8, W4A16, W8A16 or fp8 (weight and activation "
+                   "bits)", "--quantize")
+    overhead = budget(text.overhead, "--overhead", memory=True)
+    return Request(whole(text.batch, "--batch") or 1, dtype,
+                   text.train or bool(text.precision) or bool(text.checkpoint), text.optimizer, policy,
+                   tuple(text.checkpoint), fit, text.fit_input, _margin(text.margin),
+                   overhead.value if overhead else 0, device, scheme, _scales(text.scales), tuple(text.keep))
+
+
+def _dtypes() -> Any:
+    from cnncalc.core.memory import DTYPE_BYTES
+
+    return DTYPE_BYTES

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from math import prod
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 if TYPE_CHECKING:  # the CLI reads the registries below for its --help, without the analysis chain
     from cnncalc.core.analysis import Analysis
@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # the CLI reads the registries below for its --help, without 
 
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 # Values of optimizer state kept per trainable parameter.
-OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2}
+OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "nesterov": 1, "adam": 2, "adamw": 2, "adagrad": 1, "rmsprop": 1}
 
 
 class MemoryEstimate(NamedTuple):
@@ -133,11 +133,112 @@ def saved_for_backward(analysis: Analysis, batch: int = 1, dtype: str = "float32
     operation saves (its input, or its output: `Kind.storage`, as PyTorch 2.13's autograd saves them), each
     storage once however many operations save it, and what they save besides (max pooling's int64 indices,
     dropout's float32 mask, normalisations' float32 statistics). Every tensor of `dtype`."""
+    return saved_bytes(analysis, batch, DTYPE_BYTES[dtype])[0]
+
+
+def saved_bytes(analysis: Analysis, batch: int, value_bytes: int,
+                segments: list[frozenset[int]] | None = None) -> tuple[int, int]:
+    """(saved for backward, the largest checkpointed segment's own saved bytes) with activations of
+    `value_bytes` each. A checkpointed segment (layer indices) keeps only the tensors it reads from outside
+    itself, as torch.utils.checkpoint does; its own saved tensors exist again while its backward pass recomputes
+    it, one segment at a time."""
     steps, elements, _ = _steps(analysis, training=True)
-    size = DTYPE_BYTES[dtype]
-    saved = {storage for step in steps for storage in step.saves}
-    extra = sum(e.elements * e.bytes_each * (batch if e.per_sample else 1) for step in steps for e in step.extra)
-    return sum(elements[storage] for storage in saved) * size * batch + extra
+    segment_of = {index: n for n, segment in enumerate(segments or []) for index in segment}
+    made_by = {step.made: step.layer for step in steps if step.made}
+    saved: set[str] = set()
+    extra = 0
+    own: list[set[str]] = [set() for _ in segments or []]
+    own_extra = [0] * len(segments or [])
+
+    def extra_bytes(step: _Step) -> int:
+        return sum(e.elements * (e.bytes_each or value_bytes) * (batch if e.per_sample else 1) for e in step.extra)
+
+    for step in steps:
+        n = segment_of.get(step.layer)
+        if n is None:
+            saved.update(step.saves)
+            extra += extra_bytes(step)
+            continue
+        own[n].update(step.saves)
+        own_extra[n] += extra_bytes(step)
+        saved.update(r for r in step.reads if segment_of.get(made_by.get(r, -1)) != n)  # the segment's inputs
+    size = value_bytes * batch
+    recompute = max((sum(elements[s] for s in mine - saved) * size + more for mine, more in zip(own, own_extra)),
+                    default=0)
+    return sum(elements[storage] for storage in saved) * size + extra, recompute
+
+
+def layer_traffic(analysis: Analysis) -> list[tuple[int, int]]:
+    """Per layer, (elements it reads from other layers' tensors, elements it makes), per sample; a view (flatten,
+    a channel slice, dropout in eval) moves nothing."""
+    steps, elements, _ = _steps(analysis, training=False)
+    traffic: dict[int, tuple[set[str], int]] = {layer.index: (set(), 0) for layer in analysis.network.layers}
+    mine: dict[int, set[str]] = {layer.index: set() for layer in analysis.network.layers}
+    for step in steps:
+        if not step.made:
+            continue
+        reads, made = traffic[step.layer]
+        reads.update(r for r in step.reads if r not in mine[step.layer])
+        mine[step.layer].add(step.made)
+        traffic[step.layer] = (reads, made + elements[step.made])
+    return [(sum(elements[r] for r in traffic[layer.index][0]), traffic[layer.index][1])
+            for layer in analysis.network.layers]
+
+
+def alive_storages(analysis: Analysis, batch: int, dtype: str, layer_name: str) -> list[tuple[str, int, str]]:
+    """The storages alive at the fullest moment of one layer: (the layer that made it, bytes, why it is alive)."""
+    layers = analysis.network.layers
+    target = next(layer.index for layer in layers if layer.name == layer_name)
+    name_of = {layer.index: layer.name for layer in layers}
+    best: tuple[int, dict[str, int]] = (-1, {})
+    timeline = _Timeline(analysis, batch, dtype)
+    for position, step, total, alive in timeline.run():
+        if step.layer == target and total > best[0]:
+            best = (total, dict(alive))
+            at = position
+    entries = []
+    for storage, size in best[1].items():
+        maker = "input" if storage == "in" else name_of[int(storage.split(".")[0])]
+        readers = [name_of[timeline.steps[p].layer] for p in timeline.readers.get(storage, []) if p > at]
+        if storage in (timeline.steps[at].made,) or maker == layer_name:
+            why = f"made by {layer_name}"
+        elif storage in timeline.steps[at].reads:
+            why = f"read by {layer_name}"
+        elif readers:
+            why = f"read later by {readers[0]}"
+        else:
+            why = "the network's output"
+        entries.append((maker, size, why))
+    return entries
+
+
+class _Timeline:
+    """The storages alive after each step of an inference, in execution order (one walk for `liveness` and
+    for the worked liveness of a layer)."""
+
+    def __init__(self, analysis: Analysis, batch: int, dtype: str) -> None:
+        size = DTYPE_BYTES[dtype] * batch
+        self.steps, elements, output_of = _steps(analysis, training=False)
+        self.bytes = {name: count * size for name, count in elements.items()}
+        self.readers: dict[str, list[int]] = {}
+        for position, step in enumerate(self.steps):
+            for storage in step.reads:
+                self.readers.setdefault(storage, []).append(position)
+        self.last_read = {storage: positions[-1] for storage, positions in self.readers.items()}
+        self.last_read[output_of[analysis.network.layers[-1].index]] = len(self.steps)  # the output is kept
+
+    def run(self) -> Iterator[tuple[int, _Step, int, dict[str, int]]]:
+        """(position, step, bytes alive while it runs, the storages alive) for every step."""
+        alive: dict[str, int] = {"in": self.bytes["in"]}
+        total = self.bytes["in"]
+        for position, step in enumerate(self.steps):
+            if step.made:
+                alive[step.made] = self.bytes[step.made]
+                total += self.bytes[step.made]
+            yield position, step, total, alive
+            for storage in set(step.reads) | ({step.made} if step.made else set()):
+                if self.last_read.get(storage, position) <= position and storage in alive:
+                    total -= alive.pop(storage)
 
 
 def liveness(analysis: Analysis, batch: int = 1, dtype: str = "float32") -> LivePlan:
@@ -149,28 +250,13 @@ def liveness(analysis: Analysis, batch: int = 1, dtype: str = "float32") -> Live
     is a second tensor, an explicit padding module a third: `Kind.storage`), and its output. A view (flatten,
     dropout in eval, a channel slice) shares its source's storage and keeps it alive. The output lives to the end.
     """
-    size = DTYPE_BYTES[dtype] * batch
     layers = analysis.network.layers
-    steps, elements, output_of = _steps(analysis, training=False)
-    storage_bytes = {name: count * size for name, count in elements.items()}
-    last_read: dict[str, int] = {}
-    for position, step in enumerate(steps):
-        for storage in step.reads:
-            last_read[storage] = position
-    last_read[output_of[layers[-1].index]] = len(steps)  # the network's output is kept
-    alive: dict[str, int] = {"in": storage_bytes["in"]}
-    total = storage_bytes["in"]
+    timeline = _Timeline(analysis, batch, dtype)
     per_layer: dict[int, int] = {}
-    for position, step in enumerate(steps):
-        if step.made:
-            alive[step.made] = storage_bytes[step.made]
-            total += storage_bytes[step.made]
+    for _, step, total, _ in timeline.run():
         per_layer[step.layer] = max(per_layer.get(step.layer, 0), total)
-        for storage in set(step.reads) | ({step.made} if step.made else set()):
-            if last_read.get(storage, position) <= position and storage in alive:
-                total -= alive.pop(storage)
     shown = tuple(LayerLive(layer.index, layer.name, per_layer.get(layer.index, 0)) for layer in layers)
     peak = max(shown, key=lambda live: live.live_bytes)
     kept = estimate(analysis, batch, dtype)  # every output kept, and the weights, as `shape` totals them
-    return LivePlan(batch, dtype, peak.live_bytes, peak.name, storage_bytes["in"] + kept.activations, shown,
+    return LivePlan(batch, dtype, peak.live_bytes, peak.name, timeline.bytes["in"] + kept.activations, shown,
                     kept.weights)

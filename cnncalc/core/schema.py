@@ -411,6 +411,10 @@ _SETTING_HELP = {
     "max-memory": "Budget of float32 inference memory (parameters + activations) for every file, e.g. 500MB.",
     "max-peak-memory": "Budget of float32 parameters plus the peak live activations of one sample (as `cnncalc "
                        "memory` computes them) for every file, e.g. 100MB.",
+    "max-train-memory": "Budget of one float32 training step with Adam at batch 1 (weights, gradients, optimizer "
+                        "state, saved for backward, as `cnncalc memory --train`) for every file, e.g. 1GB.",
+    "devices": "More devices for `cnncalc memory --device` and `--fit`: name -> {memory, bandwidth, flops: {value "
+               "type: FLOP/s}, flash, note}.",
     "strict": "Fail on warnings too, as --strict does.",
 }
 
@@ -437,8 +441,13 @@ def config_schema() -> dict[str, Any]:
         "extend-error": _rule_ids(lambda rule: rule.level != ERROR),
         "exclude": {"anyOf": [glob, {"type": "array", "items": glob}]},
         "max-params": _count(False), "max-macs": _count(False), "max-memory": _count(True),
-        "max-peak-memory": _count(True),
+        "max-peak-memory": _count(True), "max-train-memory": _count(True),
         "strict": {"type": "boolean"},
+        "devices": {"type": "object", "additionalProperties": {
+            "type": "object", "required": ["memory"], "additionalProperties": False,
+            "properties": {"memory": _count(True), "flash": _count(True), "bandwidth": _count(True),
+                           "flops": {"type": "object", "additionalProperties": _count(False)},
+                           "note": {"type": "string"}}}},
     }
     properties = {key: {**values[key], "title": key, "description": _SETTING_HELP[key]} for key in KEYS}
     return {

@@ -17,7 +17,7 @@ from cnncalc.core.yamlsafe import MAP, MERGE, STR, MappingNode, Node, ScalarNode
 Shape = tuple[int, ...]
 TOP_KEYS = ("name", "description", "input", "vars", "defaults", "blocks", "layers", "expect", "variants")
 EXPECT_COUNTS = ("params", "trainable", "non_trainable", "macs")
-EXPECT_BUDGETS = ("max_params", "max_macs", "max_memory", "max_peak_memory")
+EXPECT_BUDGETS = ("max_params", "max_macs", "max_memory", "max_peak_memory", "max_train_memory")
 EXPECT_KEYS = EXPECT_COUNTS + EXPECT_BUDGETS + ("output",)
 BASE_OPTIONS = ("name", "from", "repeat", "if")
 # Options added later: a block's own argument of one of these names (written before they existed) stays its

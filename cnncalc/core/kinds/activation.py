@@ -117,8 +117,8 @@ def _activation_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
 
 
 def _dropout_storage(call: Call, out: LayerOut) -> tuple[Alloc, ...]:
-    # in eval nn.Dropout returns its input; in training it makes a new tensor and saves a float32 mask (CPU)
-    return (Alloc(prod(out.output), ("in0",), view=True, train_new=True, extra=(Extra(prod(out.output), 4),)),)
+    # in eval nn.Dropout returns its input; in training it makes a new tensor and saves a mask of its input's type (CPU)
+    return (Alloc(prod(out.output), ("in0",), view=True, train_new=True, extra=(Extra(prod(out.output), 0),)),)
 
 
 KINDS = [

@@ -120,7 +120,7 @@ class Extra(NamedTuple):
     indices, dropout's mask, a normalisation's statistics (per sample, or shared by the batch as batch norm's)."""
 
     elements: int
-    bytes_each: int
+    bytes_each: int  # 0: the activations' value size (dropout's mask has its input's type)
     per_sample: bool = True
 
 
