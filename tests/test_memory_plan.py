@@ -385,6 +385,8 @@ def test_optimizer_state_equals_pytorch_s_after_one_step(name: str) -> None:
     def ours(name: str) -> int:
         return training(analysis, liveness(analysis), name, POLICIES["fp32"]).optimizer_state
 
+    assert ours("adam") == 2 * trainable + 4 * len(params) and ours("momentum") == trainable
+
     for optimizer, expected in [(torch.optim.Adam(params), ours("adam")), (torch.optim.AdamW(params), ours("adamw")),
                                 (torch.optim.SGD(params, lr=0.1, momentum=0.9), ours("momentum")),
                                 (torch.optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True), ours("nesterov")),
