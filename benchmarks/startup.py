@@ -47,11 +47,12 @@ COMMANDS: list[list[str]] = [
     ["shape", "densenet121"],
     ["sizes", "vgg16", "--size", "224"],
     ["memory", "vgg16"],
+    ["memory", "resnet152", "--fit", "24GiB"],
     ["check", "specs/vgg16.yaml"],
     ["list"],
     ["shape", "resnet152", "--depth", "all"],
 ]
-LIMITS = {"shape resnet152 --depth all": 1.0}
+LIMITS = {"shape resnet152 --depth all": 1.0, "memory resnet152 --fit 24GiB": 1.0}
 DEFAULT_LIMIT = 0.75
 MEMORY_LIMIT_MIB = 30.0
 ROOT = Path(__file__).resolve().parent.parent

@@ -181,10 +181,8 @@ def test_fit_input_and_margin() -> None:
 
 
 def test_alive_at_the_peak_is_worked_out() -> None:
-    from cnncalc.memory.plan import alive_at_peak
-
     plan = liveness(run(SKIP))
-    assert alive_at_peak(run(SKIP), plan) == (("a", 1024, "read later by add1"), ("b", 1024, "made by b"),
+    assert plan.peak_alive == (("a", 1024, "read later by add1"), ("b", 1024, "made by b"),
                                               ("b", 1024, "made by b"))
 
 

@@ -539,10 +539,9 @@ def memory(
     the largest batch (and input side) that fits, exactly; with --device, a roofline time bound.
     """
     from cnncalc.memory import command, render as memory_render
-    from cnncalc.memory.devices import DEVICES
 
     options.choice(fmt, memory_render.FORMATS, "--format")
-    devices = {**DEVICES, **_configured_devices()}
+    devices = _devices(device, fit)
     if device == "list" or fit == "list":
         textout.write_output(None, "".join(f"{d.name:<12}{d.note}\n" for d in devices.values()))
         return
@@ -560,13 +559,21 @@ def memory(
     textout.write_output(None, memory_render.FORMATS[fmt](result))
 
 
-def _configured_devices() -> dict[str, Device]:
-    """Devices of the configuration file nearest the working directory (`devices:`)."""
+def _devices(device: str | None, fit: str | None) -> dict[str, Device]:
+    """The devices `--device` and `--fit` may name: the table, and the configuration file's nearest the working
+    directory (`devices:`), read only when a name is not in the table (a size such as 24GiB is not a name)."""
+    if device is None and fit is None:
+        return {}
     import os
 
+    from cnncalc.memory.devices import DEVICES
+
+    names = {name for name in (device, fit) if name is not None and not name[:1].isdigit()}
+    if names <= set(DEVICES):
+        return dict(DEVICES)
     from cnncalc.check import config as cfg
 
-    return dict(cfg.discover([os.getcwd()]).devices)
+    return {**DEVICES, **cfg.discover([os.getcwd()]).devices}
 
 
 @app.command("export", cls=Command)

@@ -462,12 +462,15 @@ def _scales(text: str) -> tuple[str, int]:
 def memory_request(text: MemoryText, devices: dict[str, Any]) -> Any:
     """The `memory` request from its options; `devices` are the built-in ones and the configuration's."""
     from cnncalc.memory.command import Request
-    from cnncalc.memory.plan import OPTIMIZERS, POLICIES, parse_scheme
 
     dtype = choice(text.dtype, _dtypes(), "--dtype")
-    if not text.optimizer.isdigit():
-        choice(text.optimizer, OPTIMIZERS, "--optimizer")
-    policy = POLICIES[choice(text.precision, POLICIES, "--precision")] if text.precision else None
+    policy = None
+    if text.train or text.precision or text.checkpoint or text.optimizer != "adam":
+        from cnncalc.memory.plan import OPTIMIZERS, POLICIES
+
+        if not text.optimizer.isdigit():
+            choice(text.optimizer, OPTIMIZERS, "--optimizer")
+        policy = POLICIES[choice(text.precision, POLICIES, "--precision")] if text.precision else None
     device = devices[choice(text.device, devices, "--device")] if text.device else None
     fit = None
     if text.fit is not None:
@@ -477,6 +480,8 @@ def memory_request(text: MemoryText, devices: dict[str, Any]) -> Any:
         misuse("--fit-input needs a device: give --fit SIZE or --device NAME", "--fit-input")
     scheme = None
     if text.quantize is not None:
+        from cnncalc.memory.plan import parse_scheme
+
         scheme = parse_scheme(text.quantize)
         if scheme is None:
             misuse(f"{text.quantize!r} is not a scheme such as W8A8, W4A16, W8A16 or fp8 (weight and activation "

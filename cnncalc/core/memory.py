@@ -77,6 +77,7 @@ class LivePlan(NamedTuple):
     naive_sum_bytes: int  # the input and every layer's output, none freed (what `shape` sums)
     layers: tuple[LayerLive, ...]
     param_bytes: int  # every parameter and buffer in `dtype`
+    peak_alive: tuple[tuple[str, int, str], ...] = ()  # at the peak: (the layer that made it, bytes, why alive)
 
 
 class _Step(NamedTuple):
@@ -185,33 +186,6 @@ def layer_traffic(analysis: Analysis) -> list[tuple[int, int]]:
             for layer in analysis.network.layers]
 
 
-def alive_storages(analysis: Analysis, batch: int, dtype: str, layer_name: str) -> list[tuple[str, int, str]]:
-    """The storages alive at the fullest moment of one layer: (the layer that made it, bytes, why it is alive)."""
-    layers = analysis.network.layers
-    target = next(layer.index for layer in layers if layer.name == layer_name)
-    name_of = {layer.index: layer.name for layer in layers}
-    best: tuple[int, dict[str, int]] = (-1, {})
-    timeline = _Timeline(analysis, batch, dtype)
-    for position, step, total, alive in timeline.run():
-        if step.layer == target and total > best[0]:
-            best = (total, dict(alive))
-            at = position
-    entries = []
-    for storage, size in best[1].items():
-        maker = "input" if storage == "in" else name_of[int(storage.split(".")[0])]
-        readers = [name_of[timeline.steps[p].layer] for p in timeline.readers.get(storage, []) if p > at]
-        if storage in (timeline.steps[at].made,) or maker == layer_name:
-            why = f"made by {layer_name}"
-        elif storage in timeline.steps[at].reads:
-            why = f"read by {layer_name}"
-        elif readers:
-            why = f"read later by {readers[0]}"
-        else:
-            why = "the network's output"
-        entries.append((maker, size, why))
-    return entries
-
-
 class _Timeline:
     """The storages alive after each step of an inference, in execution order (one walk for `liveness` and
     for the worked liveness of a layer)."""
@@ -226,6 +200,24 @@ class _Timeline:
                 self.readers.setdefault(storage, []).append(position)
         self.last_read = {storage: positions[-1] for storage, positions in self.readers.items()}
         self.last_read[output_of[analysis.network.layers[-1].index]] = len(self.steps)  # the output is kept
+
+    def reasons(self, at: int, alive: dict[str, int], name_of: dict[int, str]) -> tuple[tuple[str, int, str], ...]:
+        """Each storage alive at step `at`: the layer that made it, its bytes, and why it is alive then."""
+        step, here = self.steps[at], name_of[self.steps[at].layer]
+        entries = []
+        for storage, size in alive.items():
+            maker = "input" if storage == "in" else name_of[int(storage.split(".")[0])]
+            later = [p for p in self.readers.get(storage, []) if p > at]
+            if maker == here:
+                why = f"made by {here}"
+            elif storage in step.reads:
+                why = f"read by {here}"
+            elif later:
+                why = f"read later by {name_of[self.steps[later[0]].layer]}"
+            else:
+                why = "the network's output"
+            entries.append((maker, size, why))
+        return tuple(entries)
 
     def run(self) -> Iterator[tuple[int, _Step, int, dict[str, int]]]:
         """(position, step, bytes alive while it runs, the storages alive) for every step."""
@@ -249,14 +241,18 @@ def liveness(analysis: Analysis, batch: int = 1, dtype: str = "float32") -> Live
     it still reads, the network's input until its last reader, the tensors the layer makes (a fused activation
     is a second tensor, an explicit padding module a third: `Kind.storage`), and its output. A view (flatten,
     dropout in eval, a channel slice) shares its source's storage and keeps it alive. The output lives to the end.
+    The storages alive at the peak are kept with the reason each is alive.
     """
     layers = analysis.network.layers
     timeline = _Timeline(analysis, batch, dtype)
     per_layer: dict[int, int] = {}
-    for _, step, total, _ in timeline.run():
+    best: tuple[int, int, dict[str, int]] = (-1, 0, {})
+    for position, step, total, alive in timeline.run():
         per_layer[step.layer] = max(per_layer.get(step.layer, 0), total)
+        if total > best[0]:
+            best = (total, position, dict(alive))
     shown = tuple(LayerLive(layer.index, layer.name, per_layer.get(layer.index, 0)) for layer in layers)
     peak = max(shown, key=lambda live: live.live_bytes)
     kept = estimate(analysis, batch, dtype)  # every output kept, and the weights, as `shape` totals them
     return LivePlan(batch, dtype, peak.live_bytes, peak.name, timeline.bytes["in"] + kept.activations, shown,
-                    kept.weights)
+                    kept.weights, timeline.reasons(best[1], best[2], {layer.index: layer.name for layer in layers}))

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from cnncalc.core.memory import LivePlan
     from cnncalc.core.spec import Spec
     from cnncalc.memory.devices import Device
-    from cnncalc.memory.plan import Alive, Fit, Policy, Quantized, Roofline, Training
+    from cnncalc.memory.plan import Fit, Policy, Quantized, Roofline, Training
 
 
 class Request(NamedTuple):
@@ -36,7 +36,6 @@ class Report(NamedTuple):
 
     analysis: Analysis
     plan: LivePlan
-    alive: tuple[Alive, ...]
     train: Training | None
     fitted: Fit | None
     quantized: Quantized | None
@@ -56,9 +55,12 @@ def report(parsed: Spec, analysis: Analysis, request: Request) -> Report:
     """The figures for `request` on the analysed network (`parsed` is re-analysed at other input sides only for
     `--fit-input`)."""
     from cnncalc.core.memory import liveness
-    from cnncalc.memory import plan as planning
 
     plan = liveness(analysis, request.batch, request.dtype)
+    if not (request.train or request.fit or request.device or request.quantize):  # the peak alone
+        return Report(analysis, plan, None, None, None, None, None)
+    from cnncalc.memory import plan as planning  # the planner's figures, only when asked for
+
     checkpoint = request.checkpoint
     if checkpoint == ("blocks",) and "blocks" not in analysis.groups:
         checkpoint = planning.block_uses(analysis)
@@ -85,8 +87,7 @@ def report(parsed: Spec, analysis: Analysis, request: Request) -> Report:
                 raise Misuse("the network's input is a vector; it has no side to grow", "--fit-input")
             fitted = fitted._replace(max_side=_fit_side(parsed, analysis, request, fitted.usable))
     roof = planning.roofline(analysis, plan, request.device) if request.device is not None else None
-    return Report(analysis, plan, planning.alive_at_peak(analysis, plan), train, fitted, quantized, roof,
-                  request.device)
+    return Report(analysis, plan, train, fitted, quantized, roof, request.device)
 
 
 def _fit_side(parsed: Spec, analysis: Analysis, request: Request, usable: int) -> int:

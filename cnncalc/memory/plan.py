@@ -333,19 +333,3 @@ def roofline(analysis: Analysis, plan: LivePlan, device: Device) -> Roofline | N
         bounds.append(LayerBound(row.name, flops, moved, flops / moved if moved else 0.0, max(compute, traffic),
                                  traffic > compute))
     return Roofline(device.name, plan.dtype, peak, device.bandwidth, tuple(bounds))
-
-
-class Alive(NamedTuple):
-    """A tensor alive while the peak layer runs, and why."""
-
-    tensor: str  # the layer that made it ("input" for the network's input)
-    bytes: int
-    why: str
-
-
-def alive_at_peak(analysis: Analysis, plan: LivePlan) -> tuple[Alive, ...]:
-    """The liveness worked out at the peak layer: every storage alive while it runs, with its size and the
-    reason it is alive (made by the layer, read by it, or read later by a named layer)."""
-    from cnncalc.core.memory import alive_storages
-
-    return tuple(Alive(*entry) for entry in alive_storages(analysis, plan.batch, plan.dtype, plan.peak_layer))

@@ -99,8 +99,8 @@ def text(report: Report) -> str:
              f"activations in {plan.dtype}",
              f"peak live activations  {human_bytes(plan.peak_bytes)} ({plan.peak_bytes:,} B) while "
              f"{neutral(plan.peak_layer)} runs",
-             "  alive then           " + "; ".join(f"{neutral(a.tensor)} {human_bytes(a.bytes)} ({a.why})"
-                                                   for a in report.alive),
+             "  alive then           " + "; ".join(f"{neutral(tensor)} {human_bytes(size)} ({why})"
+                                                   for tensor, size, why in plan.peak_alive),
              f"every output kept      {human_bytes(plan.naive_sum_bytes)} ({plan.naive_sum_bytes:,} B; nothing "
              "freed, as `shape` adds them up)",
              "weights                " + " · ".join(f"{human_bytes(b)} {name}" for name, b in w.items()),
@@ -142,7 +142,7 @@ def json_text(report: Report) -> str:
     data: dict[str, object] = {
         "name": analysis.name, "input": list(analysis.input), "batch": plan.batch, "dtype": plan.dtype,
         "inference_peak_bytes": plan.peak_bytes, "peak_layer": plan.peak_layer,
-        "alive_at_peak": [{"tensor": a.tensor, "bytes": a.bytes, "why": a.why} for a in report.alive],
+        "alive_at_peak": [{"tensor": tensor, "bytes": size, "why": why} for tensor, size, why in plan.peak_alive],
         "naive_sum_bytes": plan.naive_sum_bytes, "param_bytes": plan.param_bytes,
         "weights_flash_bytes": weights_bytes(analysis),
         "fit_bytes": fitted.budget if fitted else None, "max_batch": fitted.max_batch if fitted else None,
