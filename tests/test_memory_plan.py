@@ -431,3 +431,14 @@ def test_mixed_precision_saved_bytes_equal_autocast_s(name: str) -> None:
     analysis = bundled_analysis(name)
     step = training(analysis, liveness(analysis, 2), "adam", POLICIES["mixed-bf16"])
     assert step.saved + step.cast_copies == measured_saved_under_autocast(name, 2)
+
+
+@pytest.mark.parametrize("name", ["resnet18", "densenet121", "unet"])
+def test_explain_works_out_the_liveness_of_the_peak_layer(name: str) -> None:
+    memory = json.loads(runner.invoke(app, ["memory", name, "--format", "json"]).stdout)
+    explained = json.loads(runner.invoke(app, ["explain", name, "--format", "json"]).stdout)
+    live = [(layer["name"], step) for layer in explained["layers"] for step in layer["steps"] if step["topic"] == "live"]
+    assert len(live) == 1  # one layer, the peak
+    layer, step = live[0]
+    assert layer == memory["peak_layer"] and step["value"] == memory["inference_peak_bytes"]
+    assert step["value"] == sum(a["bytes"] for a in memory["alive_at_peak"])

@@ -484,7 +484,7 @@ def explain_command(
     options.choice(dtype, explain.DTYPE_BYTES, "--dtype")
     analysis = options.analysed(spec, input)
     try:
-        result = explain.explain(analysis.network, analysis.name, list(layers or ()), dtype)
+        result = explain.explain_analysis(analysis, list(layers or ()), dtype)
     except explain.UnknownLayer as exc:
         options.misuse(str(exc), "--layer")
     if fmt == "text" and textout.is_terminal():  # lines broken between words, never inside a number

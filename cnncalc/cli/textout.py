@@ -20,7 +20,7 @@ ASCII_SPELLINGS = {
     "×": "x", "–": "-", "—": "-", "−": "-", "→": "->", "≈": "~", "·": "*", "…": "...",
     "⌊": "floor(", "⌋": ")", "⌈": "ceil(", "⌉": ")", "≥": ">=", "≤": "<=", "²": "^2",
     "‘": "'", "’": "'", "“": '"', "”": '"', "•": "*", "Δ": "delta", "≠": "!=", "√": "sqrt", "γ": "gamma",
-    "β": "beta", "³": "^3", "¹": "^1", "ᵀ": "^T",
+    "β": "beta", "³": "^3", "¹": "^1", "ᵀ": "^T", "Σ": "sum", "µ": "u",
 }
 ERROR_HANDLER = "cnncalc-ascii"
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a Unix tool killed by a closed pipe reports

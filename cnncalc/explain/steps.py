@@ -12,14 +12,18 @@ states a figure the tables do not. Nothing here prints.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from math import prod
 
 from cnncalc.core import formulas as F
 from cnncalc.core.kinds import KINDS, Shape
 from cnncalc.core.kinds.worked import TOPICS, Ctx, Parts, Step, dots, n, no_weights
-from cnncalc.core.memory import DTYPE_BYTES
+from cnncalc.core.memory import DTYPE_BYTES, LivePlan
 from cnncalc.core.network import INPUT, PIXEL, RF, Layer, Network
 from cnncalc.core.quantities import fmt_shape
+
+if TYPE_CHECKING:
+    from cnncalc.core.analysis import Analysis
 
 @dataclass(frozen=True)
 class LayerExplanation:
@@ -277,14 +281,38 @@ def select(network: Network, wanted: list[str]) -> list[int]:
     return sorted(chosen)
 
 
-def explain(network: Network, name: str, layers: list[str] | None = None, dtype: str = "float32") -> Explanation:
-    """Explain the chosen layers of a network (all when none is chosen); raises UnknownLayer."""
+def explain(network: Network, name: str, layers: list[str] | None = None, dtype: str = "float32",
+            plan: LivePlan | None = None) -> Explanation:
+    """Explain the chosen layers of a network (all when none is chosen); raises UnknownLayer. With the network's
+    liveness (`core.memory.liveness`), the peak layer's explanation works out what is alive while it runs."""
     indices = select(network, layers or [])
     explained = {i: explain_layer(Ctx(network, network.layers[i], dtype)) for i in indices}
+    if plan is not None:
+        for i, layer in explained.items():
+            if layer.name == plan.peak_layer:
+                explained[i] = replace(layer, steps=_with_live(layer.steps, plan))
     maps = [layer.output for layer in network.layers if len(layer.output) > 1]
     changes = trail(network, explained) if not layers else ()
     return Explanation(name, network.input, network.layers[-1].output, dtype, tuple(explained.values()), changes,
                        maps[-1] if maps and changes else None)
+
+
+def explain_analysis(analysis: Analysis, layers: list[str] | None = None, dtype: str = "float32") -> Explanation:
+    """`explain` of an analysed network, with its liveness (the peak layer works out what is alive)."""
+    from cnncalc.core.memory import liveness
+
+    return explain(analysis.network, analysis.name, layers, dtype, liveness(analysis, 1, dtype))
+
+
+def _with_live(steps: tuple[Step, ...], plan: LivePlan) -> tuple[Step, ...]:
+    """The steps with the peak's liveness after the memory step: every tensor alive while the layer runs."""
+    alive = plan.peak_alive
+    live = Step("live", "live memory (the peak)", "Σ tensors alive while it runs (each freed after its last reader)",
+                " + ".join(n(size) for _, size, _ in alive), f"{n(plan.peak_bytes)} B", plan.peak_bytes,
+                tuple(f"{tensor}: {n(size)} B, {why}" for tensor, size, why in alive)
+                + (f"the most of any layer at batch {plan.batch}; `cnncalc memory` gives the whole timeline",))
+    at = max((k for k, step in enumerate(steps) if step.topic in ("memory", "macs", "params", "output")), default=-1)
+    return steps[:at + 1] + (live,) + steps[at + 1:]
 
 
 def kinds_without_explainer() -> list[str]:
@@ -292,6 +320,6 @@ def kinds_without_explainer() -> list[str]:
     return [name for name, kind in KINDS.items() if kind.explain is None]
 
 
-__all__ = ["Change", "Ctx", "Explanation", "LayerExplanation", "Step", "UnknownLayer", "explain",
+__all__ = ["Change", "Ctx", "Explanation", "LayerExplanation", "Step", "UnknownLayer", "explain", "explain_analysis",
            "explain_layer", "kinds_without_explainer", "select"]
 

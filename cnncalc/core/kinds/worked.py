@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from cnncalc.core.network import Layer, Network
 
 # Topics in the order a layer's steps are shown.
-TOPICS = ("merge", "output", "params", "macs", "memory", "rf", "dense")
+TOPICS = ("merge", "output", "params", "macs", "memory", "live", "rf", "dense")
 
 
 @dataclass(frozen=True)
