@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from cnncalc.core.quantities import human_bytes
+
 from cnncalc.catalog import bundled
 from cnncalc.core.analysis import Analysis, analyze
 from cnncalc.draw.layout import Options, layout
@@ -71,12 +73,31 @@ def test_report_has_totals_diagram_table_and_charts() -> None:
     assert f"{analysis.totals.params:,}" in page and f"{analysis.totals.macs:,}" in page
     boxes = len(layout(analysis, Options(depth=1)).boxes)
     assert page.count('<g class="box"') == boxes
-    assert page.count("<title>") == boxes + 2  # one tooltip per box, the SVG's and the page's titles
+    # one tooltip per box, the SVG's and the page's titles, and one per layer on the memory timeline
+    assert page.count("<title>") == boxes + 2 + len(analysis.rows)
     table = page[page.index('<table class="layers">'):]
     assert table.count("<tr>") == len(analysis.rows) + 1  # every leaf layer, plus the header
     for row in analysis.rows:
         assert f">{row.name}<" in table
     assert page.count('<table class="bars') == 3
+
+
+def test_memory_timeline_marks_the_peak() -> None:
+    from cnncalc.core.memory import liveness
+
+    analysis = analyze(load(bundled.resolve("resnet18")))
+    page = _html(analysis, Options(depth=1))
+    plan = liveness(analysis)
+    timeline = page[page.index('<h2 id="memory">'):page.index("<h2>Every layer")]
+    assert f"peak {human_bytes(plan.peak_bytes)} while {plan.peak_layer} runs" in timeline
+    points = re.search(r'<polyline points="([^"]+)"', timeline)
+    assert points is not None and len(points.group(1).split()) == len(analysis.rows)
+    for live in plan.layers:  # a tooltip per layer with its exact figure
+        assert f"<title>{live.name}: {live.live_bytes:,} B alive</title>" in timeline
+    # the marked point is the highest: the smallest y of the polyline
+    ys = [float(p.split(",")[1]) for p in points.group(1).split()]
+    circle = re.search(r'<circle cx="[^"]+" cy="([^"]+)"', timeline)
+    assert circle is not None and float(circle.group(1)) == min(ys)
 
 
 def test_bars_are_proportional() -> None:

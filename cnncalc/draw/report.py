@@ -32,6 +32,7 @@ h3 { font-size: 1rem; margin: 1em 0 0.3em; }
 .totals dd { margin: 0; font-weight: 600; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
 .scroll { overflow-x: auto; border: 1px solid #eceff1; border-radius: 6px; }
 .scroll svg { display: block; }
+svg.timeline { width: 100%; min-width: 600px; height: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 0.85rem; }
 th, td { padding: 3px 6px; border-bottom: 1px solid #eceff1; text-align: left; vertical-align: top; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -88,6 +89,55 @@ def _charts(analysis: Analysis, depth: int | None) -> str:
             + "</div>")
 
 
+def _timeline(analysis: Analysis) -> str:
+    """Live activation bytes while each layer runs (`cnncalc memory`), in execution order, the peak marked: an
+    inline SVG area chart; each layer's slice has a tooltip with its name and bytes."""
+    from cnncalc.core.memory import liveness
+
+    plan = liveness(analysis)
+    values = [live.live_bytes for live in plan.layers]
+    top_value = max(values) or 1
+    width, height, left, right, top, bottom = 1000, 240, 78, 16, 28, 34
+    span_x, span_y = width - left - right, height - top - bottom
+    step = span_x / max(len(values) - 1, 1)
+
+    def x(i: int) -> float:
+        return left + i * step
+
+    def y(value: int) -> float:
+        return top + span_y * (1 - value / top_value)
+
+    points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+    area = f"M{x(0):.1f},{y(0):.1f} L" + points.replace(" ", " L") + f" L{x(len(values) - 1):.1f},{y(0):.1f} Z"
+    peak = max(range(len(values)), key=values.__getitem__)
+    label = f"peak {human_bytes(values[peak])} while {plan.peak_layer} runs"
+    anchor = "end" if x(peak) > width / 2 else "start"
+    grid = "".join(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#eceff1"/>'
+                   f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" class="axis">{escape(human_bytes(v))}'
+                   "</text>" for v in (0, top_value // 2, top_value))
+    slices = "".join(f'<rect x="{x(i) - step / 2:.1f}" y="{top}" width="{max(step, 1):.1f}" height="{span_y}" '
+                     f'fill="transparent"><title>{escape(live.name)}: {live.live_bytes:,} B alive</title></rect>'
+                     for i, live in enumerate(plan.layers))
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+           f'aria-label="live activation memory per layer; {escape(label)}" class="timeline">'
+           "<style>.axis { font: 11px sans-serif; fill: #546e7a; } .peak { font: 12px sans-serif; fill: #b23c17; "
+           "font-weight: 600; }</style>" + grid
+           + f'<path d="{area}" fill="#6aa86a" fill-opacity="0.35" stroke="none"/>'
+           + f'<polyline points="{points}" fill="none" stroke="#3d7a3d" stroke-width="1.5"/>'
+           + f'<line x1="{x(peak):.1f}" x2="{x(peak):.1f}" y1="{top}" y2="{y(0):.1f}" stroke="#b23c17" '
+           'stroke-dasharray="4 3"/>'
+           + f'<circle cx="{x(peak):.1f}" cy="{y(values[peak]):.1f}" r="4" fill="#b23c17"/>'
+           + f'<text x="{x(peak) + (-8 if anchor == "end" else 8):.1f}" y="{top - 10}" text-anchor="{anchor}" '
+           f'class="peak">{escape(label)}</text>'
+           + f'<text x="{left}" y="{height - 10}" class="axis">layer 1</text>'
+           + f'<text x="{width - right}" y="{height - 10}" text-anchor="end" class="axis">layer {len(values)}'
+           "</text>" + slices + "</svg>")
+    return (f'<div class="scroll">{svg}</div><p class="note">Bytes of activations alive while each layer runs, in '
+            f"execution order, float32, batch 1, each tensor freed after its last reader (`cnncalc memory`); "
+            f"every output kept would be {escape(human_bytes(plan.naive_sum_bytes))}. Hover for a layer's figure."
+            "</p>")
+
+
 def _table(analysis: Analysis) -> str:
     size = DTYPE_BYTES["float32"]
     head = ('<tr><th class="n">#</th><th>Layer</th><th class="opt">Kind</th><th>Output</th><th class="n">Params</th>'
@@ -116,6 +166,7 @@ def html(analysis: Analysis, memory: MemoryEstimate, options: Options) -> str:
         f'<div class="scroll diagram">{svg}</div>',
         "<h2>Where the cost sits</h2>", f'<p class="note">Per layer or folded block ({escape(depth)}); '
         "memory is the layer's output (a block's: all its layers' outputs) in float32 for one sample.</p>", _charts(analysis, options.depth),
+        '<h2 id="memory">Memory over time</h2>', _timeline(analysis),
         "<h2>Every layer</h2>", _table(analysis),
         '<p class="note">Made by cnncalc.</p>', "</body>", "</html>",
     ]
