@@ -617,3 +617,19 @@ def test_a_layer_whose_kind_is_a_variable_is_written_out() -> None:
     from exported_torch import mismatches
 
     assert mismatches(analysis, result, "cpu") == []
+
+
+def test_a_named_value_is_deleted_after_its_last_reader() -> None:
+    """Eager PyTorch frees a tensor when its last name goes; the forward deletes each kept name after its last
+    reader, as cnncalc's memory model frees it, instead of holding U-Net's skips until forward returns."""
+    import re
+
+    from cnncalc.export.pytorch import export_pytorch
+    from conftest import bundled_analysis
+
+    code = export_pytorch(bundled_analysis("unet")).code
+    forward = code[code.index("    def forward(self, x):", code.index("class UNet")):code.index("INPUT_SHAPE")]
+    lines = [line.strip() for line in forward.splitlines() if line.strip()]
+    for name in ("down1", "down2", "down3", "down4", "up1", "up2", "up3", "up4"):
+        last = max(i for i, line in enumerate(lines) if re.search(rf"\b{name}\b", line) and not line.startswith("del"))
+        assert lines[last + 1] == f"del {name}"

@@ -477,8 +477,14 @@ def _chain(steps: list[tuple[str, str, list[str]]], result: str) -> list[str]:
     reads.setdefault(result, []).append(len(steps))
     rename = {var: "x" for i, var in enumerate(["x_in"] + [s[0] for s in steps]) if reads.get(var) == [i]}
     lines = [] if rename.get("x_in") == "x" else ["x_in = x"]
-    for out, attr, inputs in steps:
+    for i, (out, attr, inputs) in enumerate(steps):
         lines.append(f"{rename.get(out, out)} = self.{attr}({', '.join(rename.get(v, v) for v in inputs)})")
+        # a named value is deleted after its last reader (one nobody reads, at once), so eager PyTorch frees it
+        # there as cnncalc's memory model does, instead of keeping it until forward returns
+        done = [v for v in dict.fromkeys([*inputs, out]) if rename.get(v, v) != "x" and v != result
+                and max(reads.get(v, [i])) == i]
+        if done:
+            lines.append(f"del {', '.join(done)}")
     lines.append(f"return {rename.get(result, result)}")
     return lines
 
