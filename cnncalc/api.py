@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence, Union
 from cnncalc.core.problems import ERROR, Problem, SpecError, did_you_mean
 
 if TYPE_CHECKING:
+    from cnncalc.conventions import Counted
     from cnncalc.core.analysis import Analysis, Row, Totals
 
 Source = Union[str, "os.PathLike[str]", Mapping[str, Any]]
@@ -60,6 +61,15 @@ class Result:
     def warnings(self) -> list[Problem]:
         """Warnings (not errors) found while analysing, as `check` reports them."""
         return self.analysis.warnings
+
+    def count(self, convention: str = "cnncalc") -> "Counted":
+        """The network counted as a tool counts it (`cnncalc shape --convention`): per layer and in total, with
+        the tool's parameters, at this input. `convention` is one of cnncalc, torchinfo, fvcore, ptflops, thop,
+        flopcounter; raises KeyError for another name and conventions.NotModelled for a kind the tool's
+        convention does not reproduce yet."""
+        from cnncalc.conventions import count
+
+        return count(self.analysis, convention)
 
     def to_dict(self) -> dict[str, Any]:
         """The object `cnncalc shape --format json` prints (float32, batch 1, adam)."""

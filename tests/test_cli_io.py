@@ -194,8 +194,15 @@ def test_option_errors_are_written_for_cnncalc(args: list[str], message: str) ->
 
 
 def test_help_choices_are_the_registries_keys() -> None:
+    from cnncalc.cli.app import CONVENTIONS, MEMORY_FORMATS, PRECISIONS
+    from cnncalc.conventions import NAMES
+    from cnncalc.memory.plan import OPTIMIZERS as PLANNED, POLICIES
+    from cnncalc.memory.render import FORMATS as MEMORY_RENDERERS
+
     assert DTYPES.split("|") == list(memory.DTYPE_BYTES)
-    assert OPTIMIZERS.split("|") == list(memory.OPTIMIZER_STATES)
+    assert OPTIMIZERS.split("|") == list(memory.OPTIMIZER_STATES) == list(PLANNED)
+    assert CONVENTIONS.split("|") == list(NAMES)
+    assert MEMORY_FORMATS.split("|") == list(MEMORY_RENDERERS) and PRECISIONS.split("|") == list(POLICIES)
 
 
 @pytest.mark.parametrize("command, option, registry", [

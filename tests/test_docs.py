@@ -76,6 +76,15 @@ def test_the_rules_page_is_what_the_registry_generates() -> None:
         "docs/rules.md is stale: run python docs/gen_rules.py"
 
 
+def test_the_counters_page_is_what_the_conventions_generate() -> None:
+    spec = importlib.util.spec_from_file_location("gen_counters", ROOT / "docs" / "gen_counters.py")
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    assert (ROOT / "docs" / "counters.md").read_text(encoding="utf-8") == generator.render(), \
+        "docs/counters.md is stale: run python docs/gen_counters.py"
+
+
 def test_the_site_lists_every_page() -> None:
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     listed = {page for entry in config["nav"] for page in entry.values()}

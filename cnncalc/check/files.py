@@ -70,7 +70,17 @@ def expectations(analysis: Analysis, budgets: dict[str, Quantity] | None = None)
         from cnncalc.memory.plan import POLICIES, training
 
         actual["max_train_memory"] = training(analysis, liveness(analysis), "adam", POLICIES["fp32"]).total
+    budgets = dict(budgets or {})
+    convention = budgets.pop("convention", None)
     problems = []
+    if convention is not None and "max_macs" in budgets:  # the MACs budget as that tool counts
+        from cnncalc.conventions import NotModelled, count
+
+        try:
+            actual["max_macs"] = count(analysis, str(convention)).total
+        except NotModelled as exc:
+            return [Located(analysis.spec.path, 1, 1).problem("unmodelled-convention", f"{exc}; check this file "
+                                                              "under another convention")]
     for key, (value, where) in analysis.spec.expect.items():
         if key == "output":
             if tuple(value) != analysis.output:
@@ -81,9 +91,10 @@ def expectations(analysis: Analysis, budgets: dict[str, Quantity] | None = None)
         problem = _count_problem(where, key, value, actual[key])
         if problem:
             problems.append(problem)
-    for key, quantity in (budgets or {}).items():
+    for key, quantity in budgets.items():
+        under = f" (counted as {convention} counts)" if convention is not None and key == "max_macs" else ""
         problem = _count_problem(Located(analysis.spec.path, 1, 1), key, quantity, actual[key],
-                                 f"--{key.replace('_', '-')}")
+                                 f"--{key.replace('_', '-')}{under}")
         if problem:
             problems.append(problem)
     return problems

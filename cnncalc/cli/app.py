@@ -45,6 +45,7 @@ OPTIMIZERS = "|".join(OPTIMIZER_STATES)
 SHAPE_FORMATS = "|".join(FORMATS)
 CHECK_FORMATS = "|".join(REPORTER_BY_NAME)
 EXPLAIN_FORMATS = "|".join(EXPLAIN_RENDERERS)
+CONVENTIONS = "cnncalc|torchinfo|fvcore|ptflops|thop|flopcounter"  # conventions.NAMES (a test holds them equal)
 MEMORY_FORMATS = "text|json|markdown"  # memory.render.FORMATS (a test holds them equal)
 PRECISIONS = "fp32|mixed-fp16|mixed-bf16|bf16"  # memory.plan.POLICIES
 
@@ -108,6 +109,9 @@ _SPEC = typer.Argument(..., metavar="SPEC", help="An architecture file, the name
                                                  "or - for standard input.")
 _SET = typer.Option(None, "--set", metavar="NAME=VALUE", help="Set a variable of the file's `vars:` (repeatable), "
                     "e.g. --set width=1.4; exact `expect:` is not checked.")
+_CONVENTION = typer.Option(None, "--convention", metavar=CONVENTIONS,
+                           help="Count as that tool does (its MACs or FLOPs, its parameters, its quirks): "
+                                "docs/conventions.md has each rule.")
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -131,6 +135,7 @@ def shape(
     optimizer: str = typer.Option("adam", "--optimizer", metavar=OPTIMIZERS,
                                   help="Optimizer for training memory: sgd (no state), momentum (1 value "
                                        "per parameter) or adam (2)."),
+    convention: Optional[str] = _CONVENTION,
     set_: Optional[list[str]] = _SET,
 ) -> None:
     """Layer-by-layer output shapes, parameters and multiply-adds of an architecture.
@@ -152,7 +157,7 @@ def shape(
         analysis = options.analysed(spec, input, set_)
         memory = estimate(analysis, count or 1, options.choice(dtype, DTYPE_BYTES, "--dtype"),
                           options.choice(optimizer, OPTIMIZER_STATES, "--optimizer"))
-        view = render.TableView(analysis, memory, chosen, folded)
+        view = render.TableView(analysis, memory, chosen, folded, options.counted(analysis, convention))
         text = None if fmt == "table" and textout.is_terminal() else render.FORMATS[fmt](view)
     if text is None:
         render.show_table(view)
@@ -349,6 +354,8 @@ def check(
     max_train_memory: Optional[str] = typer.Option(
         None, "--max-train-memory", metavar="BYTES",
         help="Budget of one float32 training step with Adam at batch 1 (`cnncalc memory --train`), e.g. 1GB."),
+    convention: Optional[str] = typer.Option(None, "--convention", metavar=CONVENTIONS,
+                                             help="Check --max-macs against this tool's count (its unit)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the problems, no summary line."),
     jobs: str = typer.Option("0", "--jobs", "-j", metavar="N",
                              help="Worker processes; 0 (the default) uses every core when there are many files."),
@@ -372,7 +379,7 @@ def check(
     gc.freeze()
     settings = cfg.for_check(config, list(paths), list(select), list(ignore), list(exclude))
     budgets = {**settings.budgets, **options.budgets(max_params, max_macs, max_memory, max_peak_memory,
-                                                                max_train_memory)}
+                                                                max_train_memory), **options.convention(convention)}
     name = options.check_format(fmt, REPORTER_BY_NAME)
     run = check_run.CheckRun(settings, budgets, options.workers(jobs), options.set_vars(set_), report_dir)
     files = check_run.files(settings, list(paths))
@@ -470,6 +477,10 @@ def explain_command(
     input: Optional[str] = typer.Option(None, "--input", "-i", metavar="SHAPE",
                                         help="Override the input: HxW (keeps the file's channels) or HxWxC."),
     dtype: str = typer.Option("float32", "--dtype", metavar=DTYPES, help="Value type for memory figures."),
+    convention: Optional[str] = _CONVENTION,
+    against: Optional[str] = typer.Option(None, "--against", metavar=CONVENTIONS,
+                                          help="Compare --convention (default cnncalc) with this one, layer by "
+                                               "layer: where they differ and what each tool's rule says."),
 ) -> None:
     """Every figure worked out, layer by layer, the way a textbook shows it.
 
@@ -483,6 +494,8 @@ def explain_command(
     options.choice(fmt, explain_render.FORMATS, "--format")
     options.choice(dtype, explain.DTYPE_BYTES, "--dtype")
     analysis = options.analysed(spec, input)
+    if against is not None or convention is not None:
+        return _conventions(analysis, convention or "cnncalc", against or "cnncalc", fmt)
     try:
         result = explain.explain_analysis(analysis, list(layers or ()), dtype)
     except explain.UnknownLayer as exc:
@@ -495,6 +508,20 @@ def explain_command(
         textout.write_output(None, explain_render.FORMATS[fmt](result))
     if fmt != "json":
         _warn(analysis.warnings)
+
+
+def _conventions(analysis: Any, first: str, second: str, fmt: str) -> None:
+    """`explain --convention A --against B`: the two counts compared, layer type by layer type."""
+    from cnncalc.conventions import NAMES, NotModelled
+    from cnncalc.conventions import compare, render as conventions_render
+
+    for name, option in ((first, "--convention"), (second, "--against")):
+        options.choice(name, NAMES, option)
+    try:
+        result = compare.compare(analysis, first, second)
+    except NotModelled as exc:
+        options.misuse(str(exc), "--convention")
+    textout.write_output(None, conventions_render.FORMATS[fmt](result))
 
 
 @app.command(cls=Command)

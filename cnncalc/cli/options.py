@@ -497,3 +497,26 @@ def _dtypes() -> Any:
     from cnncalc.core.memory import DTYPE_BYTES
 
     return DTYPE_BYTES
+
+
+def counted(analysis: Analysis, name: str | None) -> Any:
+    """The network counted under --convention (None when not given); a kind the convention does not model is
+    refused as misuse, naming the layer, rather than given a guessed total."""
+    if name is None:
+        return None
+    from cnncalc.conventions import NAMES, NotModelled, count
+
+    choice(name, NAMES, "--convention")
+    try:
+        return count(analysis, name)
+    except NotModelled as exc:
+        misuse(str(exc), "--convention")
+
+
+def convention(name: str | None) -> dict[str, str]:
+    """`check --convention`: {"convention": name} for the budgets (empty when not given)."""
+    if name is None:
+        return {}
+    from cnncalc.conventions import NAMES
+
+    return {"convention": choice(name, NAMES, "--convention")}

@@ -342,6 +342,8 @@ _IMPORT_RULES = [
 ]
 
 _OTHER_RULES = [
+    Rule("unmodelled-convention", ERROR, "`check --convention`: the network has a kind the tool's convention does "
+         "not reproduce yet, so its `--max-macs` budget cannot be checked under it"),
     Rule("invalid-config", ERROR, "a configuration file (`.cnncalc.yaml`, `[tool.cnncalc]` in pyproject.toml) "
          "is invalid"),
     Rule("unknown-rule", WARNING, "a disable comment names a rule that does not exist",

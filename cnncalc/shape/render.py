@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the analysis chain and rich are imported only by the comman
     from cnncalc.calc.requests import DenseStack, LayerParams
     from cnncalc.core.formulas import ConvParams, SizeAxis
     from cnncalc.core.memory import MemoryEstimate
+    from cnncalc.conventions import Counted
 
 Shape = tuple[int, ...]
 COLUMNS = ("output", "params", "macs", "memory", "rf", "weights", "args")
@@ -119,13 +120,14 @@ def fmt_args(kind: str, args: dict[str, Any]) -> str:
     return " ".join(shown)
 
 
-def _cells(row: Shown, columns: Sequence[str], dtype_bytes: int) -> list[str]:
+def _cells(row: Shown, columns: Sequence[str], dtype_bytes: int, counts: dict[int, int] | None = None) -> list[str]:
     from cnncalc.core.quantities import human_bytes
 
+    macs = row.macs if counts is None else _counted(row, counts)
     cells: dict[str, Callable[[], str]] = {
         "output": lambda: fmt_shape(row.output),
         "params": lambda: f"{row.params:,}" if row.params else "–",
-        "macs": lambda: f"{row.macs:,}" if row.macs else "–",
+        "macs": lambda: f"{macs:,}" if macs else "–",
         "memory": lambda: human_bytes(row.elements * dtype_bytes),
         "rf": lambda: fmt_rf(row.rf),
         "weights": lambda: fmt_weights(row.weights),
@@ -134,14 +136,30 @@ def _cells(row: Shown, columns: Sequence[str], dtype_bytes: int) -> list[str]:
     return [cells[c]() for c in columns]
 
 
+def _counted(row: Shown, counts: dict[int, int]) -> int:
+    """A row's count under a convention: a layer's, or the sum over a folded block's layers (`3–9`)."""
+    if isinstance(row, Group):
+        first, _, last = row.index.partition("–")
+        return sum(counts.get(i, 0) for i in range(int(first), int(last or first) + 1))
+    return counts.get(row.index, 0)
+
+
 @dataclass(frozen=True)
 class TableView:
-    """What a shape table shows: the analysis, its memory estimate, the columns and the folding depth."""
+    """What a shape table shows: the analysis, its memory estimate, the columns and the folding depth, and the
+    convention its MACs column follows (None: cnncalc's own)."""
 
     analysis: "Analysis"
     memory: "MemoryEstimate"
     columns: tuple[str, ...] = DEFAULT_COLUMNS
     depth: int | None = 1
+    counted: "Counted | None" = None
+
+    def counts(self) -> dict[int, int] | None:
+        """Each row's count under the convention, by row index (None without one)."""
+        if self.counted is None:
+            return None
+        return {row.index: n for row, (_, n) in zip(self.analysis.rows, self.counted.layers)}
 
 
 def _dtype_bytes(memory: "MemoryEstimate") -> int:
@@ -152,9 +170,12 @@ def _dtype_bytes(memory: "MemoryEstimate") -> int:
 
 def cells(view: TableView) -> tuple[list[str], list[list[str]], list[bool]]:
     """Header, rows of cell text (user text neutralised) and right-alignment of a shape table."""
-    size = _dtype_bytes(view.memory)
-    header = ["#", "Layer", "Kind"] + [HEADERS[c] for c in view.columns]
-    rows = [[str(r.index), neutral(r.name), neutral(r.kind), *_cells(r, view.columns, size)]
+    size, counts = _dtype_bytes(view.memory), view.counts()
+    headers = dict(HEADERS)
+    if view.counted is not None:
+        headers["macs"] = f"{view.counted.convention.name} {view.counted.convention.unit}"
+    header = ["#", "Layer", "Kind"] + [headers[c] for c in view.columns]
+    rows = [[str(r.index), neutral(r.name), neutral(r.kind), *_cells(r, view.columns, size, counts)]
             for r in fold(view.analysis, view.depth)]
     right = [True, False, False] + [c not in LEFT for c in view.columns]
     return header, rows, right
@@ -219,8 +240,9 @@ def title(analysis: "Analysis") -> str:
     return f"{neutral(name)}: {fmt_shape(analysis.input)} → {fmt_shape(analysis.output)}"
 
 
-def footer(analysis: "Analysis", memory: "MemoryEstimate") -> list[str]:
-    """Totals lines under the table (plain text): parameters, multiply-adds, memory, output."""
+def footer(analysis: "Analysis", memory: "MemoryEstimate", counted: "Counted | None" = None) -> list[str]:
+    """Totals lines under the table (plain text): parameters, multiply-adds (and a convention's count), memory,
+    output."""
     from cnncalc.core.quantities import human, human_bytes
 
     tot = analysis.totals
@@ -229,6 +251,7 @@ def footer(analysis: "Analysis", memory: "MemoryEstimate") -> list[str]:
         f"Total params: {tot.params:,}  (trainable {tot.trainable:,}"
         f"{f' of which frozen {tot.frozen:,}' if tot.frozen else ''}, non-trainable {tot.non_trainable:,})",
         f"Multiply-adds: {tot.macs:,} MACs = {human(tot.macs)} MACs ({human(tot.flops)} FLOPs at 2 per MAC)",
+        *([convention_line(counted)] if counted is not None else []),
         f"Memory ({m.dtype}, batch {m.batch}, 1 MiB = 2^20 bytes): parameters {human_bytes(m.weights)}, "
         f"activations {human_bytes(m.activations)}",
         f"  inference ≈ {human_bytes(m.inference)}; training with {m.optimizer} ≈ {human_bytes(m.training)} "
@@ -237,9 +260,16 @@ def footer(analysis: "Analysis", memory: "MemoryEstimate") -> list[str]:
     ]
 
 
+def convention_line(counted: "Counted") -> str:
+    """The convention's totals, named by tool, version and the input they were computed at."""
+    c = counted.convention
+    return (f"{c.name} ({c.version}, as `{c.tool}` prints): {counted.total:,} {c.unit} at "
+            f"{fmt_shape(counted.input)}; parameters {counted.params:,}")
+
+
 def text(view: TableView) -> str:
     """Title, ASCII table and totals as plain text: what `shape` writes to a pipe or file."""
-    lines = [title(view.analysis), *plain_table(view), *footer(view.analysis, view.memory)]
+    lines = [title(view.analysis), *plain_table(view), *footer(view.analysis, view.memory, view.counted)]
     return "\n".join(lines) + "\n"
 
 
@@ -279,7 +309,8 @@ def to_dict(analysis: "Analysis", memory: "MemoryEstimate") -> dict[str, Any]:
         ],
         "totals": {
             "params": tot.params, "trainable": tot.trainable, "non_trainable": tot.non_trainable,
-            "frozen": tot.frozen, "macs": tot.macs, "flops": tot.flops,
+            "frozen": tot.frozen, "macs": tot.macs, "flops": tot.flops, "convention": "cnncalc",
+            "input": list(analysis.input),
         },
         "memory": {
             "dtype": m.dtype, "batch": m.batch, "optimizer": m.optimizer, "units": "bytes",
@@ -291,10 +322,19 @@ def to_dict(analysis: "Analysis", memory: "MemoryEstimate") -> dict[str, Any]:
 
 
 def to_json(view: TableView) -> str:
-    """JSON text of `to_dict` (every leaf and figure, whatever the columns and depth)."""
+    """JSON text of `to_dict` (every leaf and figure, whatever the columns and depth); with a convention, its
+    totals under "convention" and each layer's count as "convention_count"."""
     import json
 
-    return json.dumps(to_dict(view.analysis, view.memory), indent=2, ensure_ascii=False) + "\n"
+    data = to_dict(view.analysis, view.memory)
+    if view.counted is not None:
+        c = view.counted
+        data["convention"] = {"name": c.convention.name, "tool": c.convention.tool,
+                              "version": c.convention.version, "unit": c.convention.unit,
+                              "input": list(c.input), "total": c.total, "params": c.params}
+        for layer, (_, n) in zip(data["layers"], c.layers):
+            layer["convention_count"] = n
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 CSV_FIELDS = ("index", "name", "kind", "output", "params", "trainable", "non_trainable", "macs", "memory",
@@ -333,7 +373,7 @@ def to_markdown(view: TableView) -> str:
              "| " + " | ".join(align) + " |"]
     lines.extend("| " + " | ".join(cell(x) for x in row) + " |" for row in rows)
     lines.append("")
-    lines.extend(f"{line}  " for line in footer(view.analysis, view.memory))
+    lines.extend(f"{line}  " for line in footer(view.analysis, view.memory, view.counted))
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -377,8 +417,8 @@ def show_table(view: TableView) -> None:
             dropped = ", ".join(c for c in view.columns if c not in columns)
             sys.stderr.write(f"cnncalc: {dropped} left out to fit {console.width} columns; widen the "
                              "terminal, or pipe the output, to see them\n")
-        console.print(table(TableView(view.analysis, view.memory, columns, view.depth)))
-    for line in footer(view.analysis, view.memory):
+        console.print(table(TableView(view.analysis, view.memory, columns, view.depth, view.counted)))
+    for line in footer(view.analysis, view.memory, view.counted):
         console.print(line, markup=False)
 
 
