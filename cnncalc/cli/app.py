@@ -45,7 +45,7 @@ OPTIMIZERS = "|".join(OPTIMIZER_STATES)
 SHAPE_FORMATS = "|".join(FORMATS)
 CHECK_FORMATS = "|".join(REPORTER_BY_NAME)
 EXPLAIN_FORMATS = "|".join(EXPLAIN_RENDERERS)
-CONVENTIONS = "cnncalc|torchinfo|fvcore|ptflops|thop|flopcounter"  # conventions.NAMES (a test holds them equal)
+CONVENTIONS = "cnncalc|torchinfo|fvcore|ptflops|thop|calflops|calflops-macs|flopcounter"  # conventions.NAMES (a test holds them equal)
 MEMORY_FORMATS = "text|json|markdown"  # memory.render.FORMATS (a test holds them equal)
 PRECISIONS = "fp32|mixed-fp16|mixed-bf16|bf16"  # memory.plan.POLICIES
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from cnncalc.core.network import Layer
 
 # name -> the module that holds its rules; `cnncalc` is the tool's own rule
-NAMES = ("cnncalc", "torchinfo", "fvcore", "ptflops", "thop", "flopcounter")
+NAMES = ("cnncalc", "torchinfo", "fvcore", "ptflops", "thop", "calflops", "calflops-macs", "flopcounter")
 
 
 # The layer types the conventions' rules are stated for (docs/conventions.md's rows), and the kinds of each.
@@ -109,7 +109,8 @@ def convention(name: str) -> Convention:
     """The convention of that name (KeyError if there is none)."""
     if name not in NAMES:
         raise KeyError(name)
-    return import_module(f"cnncalc.conventions.{name if name != 'cnncalc' else 'own'}").CONVENTION  # type: ignore[no-any-return]
+    module = import_module(f"cnncalc.conventions.{ {'cnncalc': 'own', 'calflops-macs': 'calflops'}.get(name, name)}")
+    return module.MACS if name == "calflops-macs" else module.CONVENTION  # type: ignore[no-any-return]
 
 
 def count(analysis: Analysis, name: str) -> Counted:
