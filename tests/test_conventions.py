@@ -259,3 +259,14 @@ def test_the_docs_single_layer_figures_are_the_tools(title: str, text: str, tool
     analysis = run(text)
     ours = count(analysis, tool)
     assert (ours.total, ours.params) == measure(export_pytorch(analysis))
+
+
+def test_diff_compares_the_macs_as_a_tool_counts_them() -> None:
+    result = runner.invoke(app, ["diff", "resnet18", "resnet34", "--convention", "thop", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["convention"] == "thop"
+    assert (data["totals"]["macs"]["old"], data["totals"]["macs"]["new"]) == \
+        (count(bundled_analysis("resnet18"), "thop").total, count(bundled_analysis("resnet34"), "thop").total)
+    text = runner.invoke(app, ["diff", "resnet18", "resnet34", "--convention", "thop"]).stdout
+    assert "MACs as thop counts them" in text

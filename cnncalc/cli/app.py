@@ -398,11 +398,12 @@ def diff(
     fail_on: list[str] = typer.Option([], "--fail-on", metavar="METRIC:[+|-]AMOUNT[%]",
                                       help="Exit 1 when a total changes by more, e.g. params:+5% or macs:+1G "
                                            "(params, trainable, non_trainable, macs, memory; repeatable)."),
+    convention: Optional[str] = _CONVENTION,
 ) -> None:
     """Compare two architectures layer by layer: added, removed and changed layers, and the totals."""
     from cnncalc.diff.command import run_diff
 
-    raise typer.Exit(run_diff(a, b, rev, fmt, list(fail_on)))
+    raise typer.Exit(run_diff(a, b, rev, fmt, list(fail_on), convention))
 
 
 @app.command("import", cls=Command)

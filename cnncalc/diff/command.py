@@ -91,7 +91,8 @@ def _print_table(text_parts: list[str], result: object) -> None:
         console.print(shown, markup=False) if isinstance(shown, str) else console.print(shown)
 
 
-def run_diff(a: str, b: str | None, rev: str | None, fmt: str, fail_on: list[str]) -> int:
+def run_diff(a: str, b: str | None, rev: str | None, fmt: str, fail_on: list[str],  # noqa: PLR0913 - options
+             convention: str | None = None) -> int:
     """Compare A with B (or A at --rev with A now), print the report, return the exit code."""
     from cnncalc.diff import compare as diff_module
     from cnncalc.diff import render as diff_render
@@ -103,7 +104,13 @@ def run_diff(a: str, b: str | None, rev: str | None, fmt: str, fail_on: list[str
     except ValueError as exc:
         misuse(str(exc), "--fail-on")
     old, new, old_label, new_label = _analyses(a, b, rev)
-    result = diff_module.diff(old, new, old_label, new_label)
+    from cnncalc.conventions import NAMES, NotModelled
+
+    try:
+        result = diff_module.diff(old, new, old_label, new_label, choice(convention or "cnncalc", NAMES,
+                                                                         "--convention"))
+    except NotModelled as exc:
+        misuse(str(exc), "--convention")
     hits = diff_module.exceeded(result, thresholds)
     if result.disjoint:
         sys.stderr.write(f"cnncalc diff: warning: {diff_render.DISJOINT_NOTE}\n")

@@ -93,6 +93,7 @@ class Diff:
     new_output: tuple[int, ...]
     layers: tuple[LayerChange, ...]
     totals: dict[str, TotalChange]
+    convention: str = "cnncalc"  # whose count the MACs are (`--convention`)
 
     @property
     def common(self) -> int:
@@ -109,14 +110,25 @@ class Diff:
         return sum(c.status == status for c in self.layers)
 
 
-def _figures(row: "Row") -> LayerFigures:
+def _figures(row: "Row", macs: int | None = None) -> LayerFigures:
+    """A row's figures; `macs` replaces its MACs with a convention's count."""
     import json
 
     from cnncalc.core.kinds import json_default
 
     args = tuple((name, json.dumps(json_default(value), ensure_ascii=False)) for name, value in row.args.items())
-    return LayerFigures(row.index, row.name, row.kind, tuple(row.output), row.params, row.trainable, row.macs,
-                        row.elements * BYTES_PER_VALUE, args)
+    return LayerFigures(row.index, row.name, row.kind, tuple(row.output), row.params, row.trainable,
+                        row.macs if macs is None else macs, row.elements * BYTES_PER_VALUE, args)
+
+
+def _all_figures(analysis: "Analysis", convention: str) -> tuple[list[LayerFigures], int]:
+    """Every row's figures and the MACs total, as `convention` counts them."""
+    if convention == "cnncalc":
+        return [_figures(r) for r in analysis.rows], analysis.totals.macs
+    from cnncalc.conventions import count
+
+    counted = count(analysis, convention)
+    return [_figures(r, n) for r, (_, n) in zip(analysis.rows, counted.layers)], counted.total
 
 
 _COMPARED = ("name", "kind", "output", "params", "trainable", "macs")
@@ -226,8 +238,10 @@ def align(old: list[LayerFigures], new: list[LayerFigures]) -> list[LayerChange]
     return out
 
 
-def diff(old: "Analysis", new: "Analysis", old_label: str = "old", new_label: str = "new") -> Diff:
-    """Compare two analyses: aligned layers and the change of every total in METRICS."""
+def diff(old: "Analysis", new: "Analysis", old_label: str = "old", new_label: str = "new",
+         convention: str = "cnncalc") -> Diff:
+    """Compare two analyses: aligned layers and the change of every total in METRICS (the MACs as `convention`
+    counts them; conventions.NotModelled for a kind it does not reproduce)."""
     from cnncalc.check.files import inference_memory
 
     def totals(a: "Analysis") -> dict[str, int]:
@@ -235,10 +249,12 @@ def diff(old: "Analysis", new: "Analysis", old_label: str = "old", new_label: st
         return {"params": t.params, "trainable": t.trainable, "non_trainable": t.non_trainable, "macs": t.macs,
                 "memory": inference_memory(a)}
 
-    before, after = totals(old), totals(new)
-    layers = align([_figures(r) for r in old.rows], [_figures(r) for r in new.rows])
+    (old_rows, before_macs), (new_rows, after_macs) = _all_figures(old, convention), _all_figures(new, convention)
+    before, after = {**totals(old), "macs": before_macs}, {**totals(new), "macs": after_macs}
+    layers = align(old_rows, new_rows)
     return Diff(old_label, new_label, old.name, new.name, tuple(old.input), tuple(new.input), tuple(old.output),
-                tuple(new.output), tuple(layers), {m: TotalChange(m, before[m], after[m]) for m in METRICS})
+                tuple(new.output), tuple(layers), {m: TotalChange(m, before[m], after[m]) for m in METRICS},
+                convention)
 
 
 # --- thresholds (--fail-on) ---------------------------------------------------------------

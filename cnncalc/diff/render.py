@@ -94,8 +94,9 @@ def summary(result: Diff) -> str:
 
 def heading(result: Diff) -> str:
     """`VGG-16 (a.yaml) → VGG-19 (b.yaml)`."""
+    counted = f"; MACs as {result.convention} counts them" if result.convention != "cnncalc" else ""
     return (f"{neutral(result.old_name)} ({neutral(result.old_label)}) → {neutral(result.new_name)} "
-            f"({neutral(result.new_label)})")
+            f"({neutral(result.new_label)}){counted}")
 
 
 def failures(hits: list[tuple[Threshold, TotalChange]]) -> list[str]:
@@ -171,6 +172,7 @@ def to_dict(result: Diff, hits: list[tuple[Threshold, TotalChange]] | None = Non
     import json
 
     return {
+        "convention": result.convention,
         "old": {"label": result.old_label, "name": result.old_name, "input": list(result.old_input),
                 "output": list(result.old_output)},
         "new": {"label": result.new_label, "name": result.new_name, "input": list(result.new_input),
