@@ -67,22 +67,15 @@ def test_console_example_gives_the_output_shown(page: str, line: int, command: s
         assert _pattern(expected.rstrip("\n")).fullmatch(shown), f"{page}:{line}: `{command}` prints\n{shown}"
 
 
-def test_the_rules_page_is_what_the_registry_generates() -> None:
-    spec = importlib.util.spec_from_file_location("gen_rules", ROOT / "docs" / "gen_rules.py")
+@pytest.mark.parametrize("page, generator", [("rules.md", "gen_rules.py"), ("counters.md", "gen_counters.py")])
+def test_a_generated_page_is_what_its_generator_writes(page: str, generator: str) -> None:
+    """docs/rules.md from the rule registry, docs/counters.md from the conventions' rules."""
+    spec = importlib.util.spec_from_file_location(generator[:-3], ROOT / "docs" / generator)
     assert spec is not None and spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == generator.render(), \
-        "docs/rules.md is stale: run python docs/gen_rules.py"
-
-
-def test_the_counters_page_is_what_the_conventions_generate() -> None:
-    spec = importlib.util.spec_from_file_location("gen_counters", ROOT / "docs" / "gen_counters.py")
-    assert spec is not None and spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    assert (ROOT / "docs" / "counters.md").read_text(encoding="utf-8") == generator.render(), \
-        "docs/counters.md is stale: run python docs/gen_counters.py"
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (ROOT / "docs" / page).read_text(encoding="utf-8") == module.render(), \
+        f"docs/{page} is stale: run python docs/{generator}"
 
 
 def test_the_site_lists_every_page() -> None:

@@ -3,6 +3,7 @@ to the byte on the exported modules of bundled networks run as PyTorch frees ten
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -84,7 +85,7 @@ def test_precision_policies_and_optimizers_by_hand() -> None:
     from cnncalc.core.memory import saved_for_backward
     from cnncalc.memory.plan import POLICIES, pure, training
 
-    analysis = run(SKIP)  # a, b: 3·3·4·4 + 4 = 148 each; dense 256·10 + 10 = 2,570; 5 parameter tensors... 6
+    analysis = run(SKIP)  # a, b: 3·3·4·4 + 4 = 148 each; dense 256·10 + 10 = 2,570; 6 parameter tensors
     params, plan = analysis.totals.params, liveness(run(SKIP))
     assert params == 2 * 148 + 2570
     fp32 = training(analysis, plan, "adam", POLICIES["fp32"])
@@ -327,9 +328,10 @@ def test_training_figures_and_fit() -> None:
     assert fixed + data["max_batch"] * per_sample <= 24 * 2**30 < fixed + (data["max_batch"] + 1) * per_sample
 
 
-def measured_saved(name: str, batch: int) -> int:
+def measured_saved(name: str, batch: int, autocast: bool = False) -> int:
     """Bytes autograd keeps for the backward pass of the exported module in training mode (saved_tensors_hooks),
-    each storage once, parameters and buffers apart."""
+    each storage once, parameters and buffers apart; with `autocast`, under torch.autocast("cpu", bfloat16) (the
+    bfloat16 weight copies autocast makes are counted)."""
     torch = pytest.importorskip("torch", reason="PyTorch is not installed; install torch==2.13.0 to measure")
     from cnncalc.export.pytorch import export_pytorch
     from exported_torch import load_module
@@ -346,7 +348,8 @@ def measured_saved(name: str, batch: int) -> int:
             storages[storage.data_ptr()] = storage.nbytes()
         return tensor
 
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+    cast = torch.autocast("cpu", dtype=torch.bfloat16) if autocast else contextlib.nullcontext()
+    with cast, torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
         model(torch.randn((batch,) + tuple(namespace["INPUT_SHAPE"][1:])))
     return sum(storages.values())
 
@@ -397,30 +400,6 @@ def test_optimizer_state_equals_pytorch_s_after_one_step(name: str) -> None:
         assert state == expected
 
 
-def measured_saved_under_autocast(name: str, batch: int) -> int:
-    """Bytes autograd keeps for the backward pass of the exported module under torch.autocast("cpu", bfloat16),
-    each storage once, parameters and buffers apart (the bfloat16 weight copies autocast makes are counted)."""
-    torch = pytest.importorskip("torch", reason="PyTorch is not installed; install torch==2.13.0 to measure")
-    from cnncalc.export.pytorch import export_pytorch
-    from exported_torch import load_module
-
-    exported = export_pytorch(bundled_analysis(name))
-    namespace = load_module(exported.code)
-    model = namespace[exported.class_name]().train()
-    fixed = {t.untyped_storage().data_ptr() for t in [*model.parameters(), *model.buffers()]}
-    storages: dict[int, int] = {}
-
-    def pack(tensor: torch.Tensor) -> torch.Tensor:
-        storage = tensor.untyped_storage()
-        if storage.data_ptr() not in fixed:
-            storages[storage.data_ptr()] = storage.nbytes()
-        return tensor
-
-    with torch.autocast("cpu", dtype=torch.bfloat16), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        model(torch.randn((batch,) + tuple(namespace["INPUT_SHAPE"][1:])))
-    return sum(storages.values())
-
-
 # Networks of convolutions, batch norms, ReLUs, pooling and dense layers; ConvNeXt's layer norm and layer scale
 # change type under autocast (docs/memory.md gives the difference).
 @pytest.mark.torch
@@ -430,7 +409,7 @@ def test_mixed_precision_saved_bytes_equal_autocast_s(name: str) -> None:
 
     analysis = bundled_analysis(name)
     step = training(analysis, liveness(analysis, 2), "adam", POLICIES["mixed-bf16"])
-    assert step.saved + step.cast_copies == measured_saved_under_autocast(name, 2)
+    assert step.saved + step.cast_copies == measured_saved(name, 2, autocast=True)
 
 
 @pytest.mark.parametrize("name", ["resnet18", "densenet121", "unet"])
