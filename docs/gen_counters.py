@@ -25,6 +25,7 @@ LAYERS = [
     ("add of two 56×56×64", "input: [56, 56, 64]\nlayers:\n  - relu: {name: a}\n  - add: [input, a]\n"),
     ("dense 2048 → 1000", "input: [2048]\nlayers:\n  - dense: 1000\n"),
     ("1×1 conv 96 → 384 on 56×56", "input: [56, 56, 96]\nlayers:\n  - conv: {filters: 384, kernel: 1}\n"),
+    ("self-attention, 4 heads, on 14×14×64", "input: [14, 14, 64]\nlayers:\n  - attention: {heads: 4}\n"),
 ]
 
 

@@ -31,6 +31,7 @@ LAYER_TYPES: dict[str, tuple[str, ...]] = {
     "batch norm": ("batchnorm",),
     "layer norm": ("layernorm",),
     "group and instance norm": ("groupnorm", "instancenorm"),
+    "local response norm": ("lrn",),
     "ReLU-like": ("relu", "relu6", "leakyrelu", "elu", "prelu"),
     "other activations": ("gelu", "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "mish", "softmax"),
     "max pooling": ("maxpool", "globalmaxpool", "adaptivemaxpool"),
@@ -162,6 +163,32 @@ def same_string(layer: Layer, context: Context) -> bool:
     strides = stride if isinstance(stride, tuple) else (stride,)
     return layer.args.get("padding") == "same" and all(s == 1 for s in strides) and \
         layer.index not in context.runtime_padding
+
+
+class AttentionParts(NamedTuple):
+    """An `attention` layer as the exported module runs it, per sample: its projections' multiply-adds (q, k, v
+    and the output), its two products' (Q·Kᵀ and A·V), the softmax's values, and whether it runs PyTorch's
+    nn.MultiheadAttention functional path (dim = channels) or two nn.Linear layers and `@` (another dim)."""
+
+    projections: int
+    projection_bias: int  # the biases' additions, one per output value of each projection
+    products: int
+    softmax: int
+    functional: bool
+
+
+def attention_parts(layer: Layer) -> AttentionParts:
+    shape = layer.input_shapes[0]
+    channels, positions_ = shape[-1], positions(shape)
+    dim = layer.args.get("dim") or channels
+    patch = layer.args.get("patch")
+    sequences = prod(patch) if patch else 1
+    tokens = positions_ // sequences
+    heads = layer.args["heads"]
+    projections = positions_ * channels * 3 * dim + positions_ * dim * channels
+    bias = positions_ * (3 * dim + channels) if layer.args.get("bias", True) else 0
+    return AttentionParts(projections, bias, 2 * sequences * tokens * tokens * dim,
+                          heads * sequences * tokens * tokens, dim == channels)
 
 
 def kernel_size(layer: Layer) -> int:

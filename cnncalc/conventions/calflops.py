@@ -17,7 +17,7 @@ from __future__ import annotations
 from math import prod
 from typing import TYPE_CHECKING
 
-from cnncalc.conventions import Convention, learned, numel, table
+from cnncalc.conventions import Convention, attention_parts, learned, numel, positions, table
 
 if TYPE_CHECKING:
     from cnncalc.core.network import Layer
@@ -64,7 +64,25 @@ def _upsample(layer: Layer) -> int:
     return prod(size) if size is not None else numel(layer.input_shapes[0])
 
 
+def _attention(layer: Layer) -> int:
+    parts = attention_parts(layer)
+    return 2 * parts.projections + (parts.softmax if parts.functional else 0)
+
+
+def _attention_macs(layer: Layer) -> int:
+    return attention_parts(layer).projections
+
+
+def _lrn(layer: Layer) -> int:
+    """F.local_response_norm's patched calls: x·x, ·alpha and +k (one per value each) and the average pool over
+    the channels padded by size − 1 (one per value of its input)."""
+    shape = layer.input_shapes[0]
+    return 3 * numel(shape) + positions(shape) * (shape[-1] + layer.args["size"] - 1)
+
+
 _RULES = {
+    "lrn": _lrn,
+    "attention": _attention,
     "conv": _conv, "depthwise": _conv, "separable": _conv, "deconv": _deconv,
     "dense": lambda layer: 2 * layer.out.macs,
     "batchnorm": _batchnorm, "layernorm": _norm, "groupnorm": _norm, "instancenorm": _norm,
@@ -81,7 +99,8 @@ def _params(layer: Layer) -> int:
 
 
 _COMMON = {
-    "attention": "not modelled yet (MultiheadAttention's functional path calls patched linear and baddbmm)",
+    "attention": "the projections (patched F.linear, no bias) and, in FLOPs, the softmax's values with dim = "
+                 "channels; the products (bmm, `@`) are not counted; sdpa nothing",
     "merges": "nothing (written with operators, which are not patched)",
     "parameters": "those that require a gradient: frozen ones are left out",
 }
@@ -89,7 +108,7 @@ _COMMON = {
 CONVENTION = Convention(
     "calflops", "calflops.calculate_flops(model, input_shape)[0] (FLOPs)", "calflops 0.3.2", "FLOPs",
     table("calflops", _RULES, lambda layer, act: numel(layer.out.output) if act in _PATCHED else 0,
-          frozenset({"attention"})), _params, {
+          frozenset()), _params, {
         "convolution": "2 per multiply-add + 1 per output value for a bias",
         "transposed convolution": "2 per multiply-add (per input position: right) + a bias term sized by the forward "
                                   "convolution's output formula (a quarter of the output at stride 2)",
@@ -102,6 +121,8 @@ CONVENTION = Convention(
         "max pooling": "1 per input value",
         "average pooling": "1 per input value",
         "adaptive and global average pooling": "1 per input value",
+        "local response norm": "3 per input value (the patched x·x, ·alpha, +k) + 1 per value of the channel-padded "
+                               "average pool",
         "upsampling": "1 per input value (the scale factor is dropped), or the target size's product",
         "everything else": "nothing",
         **_COMMON,
@@ -114,7 +135,8 @@ def _macs(layer: Layer) -> int:
 
 MACS = Convention(
     "calflops-macs", "calflops.calculate_flops(model, input_shape)[1] (MACs)", "calflops 0.3.2", "MACs",
-    table("calflops-macs", {kind: _macs for kind in _MAC_KINDS}, lambda layer, act: 0, frozenset({"attention"})),
+    table("calflops-macs", {**{kind: _macs for kind in _MAC_KINDS}, "attention": _attention_macs},
+          lambda layer, act: 0),
     _params, {
         "convolution": "its multiply-adds (k·C·F/groups per output position)",
         "transposed convolution": "its multiply-adds, per input position (right)",

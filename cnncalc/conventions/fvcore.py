@@ -40,6 +40,7 @@ _UPSAMPLE = {"nearest": 1, "bilinear": 4}
 _RULES = {
     "deconv": lambda layer: layer.out.macs,
     "dense": lambda layer: layer.out.macs, "sdpa": lambda layer: layer.out.macs,
+    "attention": lambda layer: layer.out.macs,
     "batchnorm": _batchnorm, "layernorm": _norm, "groupnorm": _norm, "instancenorm": _norm,
     "globalavgpool": _two_d(lambda layer: numel(layer.input_shapes[0])),
     "adaptiveavgpool": _two_d(lambda layer: numel(layer.input_shapes[0])),
@@ -48,13 +49,14 @@ _RULES = {
 
 CONVENTION = Convention(
     "fvcore", "fvcore.nn.FlopCountAnalysis(model, x).total()", "fvcore 0.1.5.post20221221", "MACs",
-    table("fvcore", _RULES, lambda layer, act: 0, frozenset({"attention"}),
+    table("fvcore", _RULES, lambda layer, act: 0, frozenset(),
           {"conv": _conv, "depthwise": _conv, "separable": _conv}), learned,
     {
         "convolution": "weights × output positions, no bias; 0 when written with padding='same' at stride 1 (aten::_convolution_mode has no handle)",
         "transposed convolution": 'weights × input positions (right)',
         "dense": 'its multiply-adds, no bias',
-        "attention": "not modelled yet (sdpa's products: their multiply-adds)",
+        "attention": "its projections' and products' multiply-adds (linear, bmm, matmul), no bias; sdpa its "
+                     "products",
         "batch norm": '1 per input value in eval, 2 with affine weights',
         "layer norm": '5 per input value with affine weights, 4 without',
         "group and instance norm": '5 per input value with affine weights, 4 without',

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cnncalc.conventions import Convention, kernel_size, learned, numel, positions, table
+from cnncalc.conventions import Convention, attention_parts, kernel_size, learned, numel, positions, table
 
 if TYPE_CHECKING:
     from cnncalc.core.network import Layer
@@ -65,7 +65,21 @@ def _activation(layer: Layer) -> int:
     return _activation_count(layer.kind, numel(layer.out.output))
 
 
+def _attention(layer: Layer) -> int:
+    parts = attention_parts(layer)
+    return parts.products + parts.softmax if parts.functional else parts.projections + parts.projection_bias
+
+
+def _lrn(layer: Layer) -> int:
+    """F.local_response_norm's patched calls: x·x, ·alpha and +k (one per value each) and the average pool over
+    the channels padded by size − 1 (one per value of its input)."""
+    shape = layer.input_shapes[0]
+    return 3 * numel(shape) + positions(shape) * (shape[-1] + layer.args["size"] - 1)
+
+
 _RULES = {
+    "lrn": _lrn,
+    "attention": _attention,
     "conv": _conv, "depthwise": _conv, "deconv": _conv, "separable": _separable, "dense": _dense,
     "batchnorm": _norm, "instancenorm": _norm, "groupnorm": _norm,
     **{kind: _activation for kind in _TWICE | _ONCE},
@@ -82,12 +96,15 @@ def _params(layer: Layer) -> int:
 CONVENTION = Convention(
     "ptflops", 'ptflops.get_model_complexity_info(model, (C, H, W), backend="pytorch")[0]', "ptflops 0.7.5",
     "MACs", table("ptflops", _RULES, lambda layer, act: _activation_count(act, numel(layer.out.output)),
-                  frozenset({"attention"})), _params,
+                  frozenset()), _params,
     {
         "convolution": 'k·C·F/groups per output position + 1 per output value for a bias',
         "transposed convolution": 'the same per input position (right)',
         "dense": '(in · out + out) per row',
-        "attention": 'not modelled yet',
+        "local response norm": "3 per input value (the patched x·x, ·alpha, +k) + 1 per value of the channel-padded "
+                               "average pool",
+        "attention": "sdpa nothing (`@`); attention with dim = channels, the products (bmm) and the softmax's values (the functional form's "
+                     "projections are not counted); otherwise its two Linear layers with their biases",
         "batch norm": '1 per input value, 2 with affine weights',
         "layer norm": 'nothing: exported as an nn.LayerNorm subclass (not hooked) calling F.layer_norm (not patched)',
         "group and instance norm": '1 per input value, 2 with affine weights',

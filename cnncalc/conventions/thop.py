@@ -14,7 +14,7 @@ from math import prod
 
 from typing import TYPE_CHECKING
 
-from cnncalc.conventions import Convention, kernel_size, learned, numel, positions, table
+from cnncalc.conventions import Convention, attention_parts, kernel_size, learned, numel, positions, table
 
 if TYPE_CHECKING:
     from cnncalc.core.network import Layer
@@ -67,7 +67,13 @@ def _activation(layer: Layer, act: str) -> int:
     return numel(layer.out.output) // features * (3 * features - 1)
 
 
+def _attention(layer: Layer) -> int:
+    parts = attention_parts(layer)
+    return 0 if parts.functional else parts.projections
+
+
 _RULES = {
+    "attention": _attention,
     "conv": _conv, "depthwise": _conv, "deconv": _conv, "separable": _separable,
     "dense": lambda layer: layer.input_shapes[0][-1] * numel(layer.out.output),
     "batchnorm": _norm, "instancenorm": _norm, "prelu": lambda layer: numel(layer.input_shapes[0]),
@@ -75,23 +81,26 @@ _RULES = {
     "sumpool": lambda layer: numel(layer.out.output), "globalavgpool": _adaptive_avg,
     "adaptiveavgpool": _adaptive_avg, "upsample": _upsample,
 }
-_COUNTED = {"conv", "depthwise", "deconv", "separable", "dense", "batchnorm", "instancenorm", "prelu"}
+_COUNTED = {"conv", "depthwise", "deconv", "separable", "dense", "batchnorm", "instancenorm", "prelu", "attention"}
 
 
 def _params(layer: Layer) -> int:
     if layer.kind not in _COUNTED or (layer.kind == "conv" and (layer.args.get("standardize") or layer.args.get("gain"))):
         return 0
+    if layer.kind == "attention" and attention_parts(layer).functional:
+        return 0  # nn.MultiheadAttention: no rule, its parameters dropped
     return learned(layer)
 
 
 CONVENTION = Convention(
     "thop", "thop.profile(model, (x,))", "thop 0.1.1.post2209072238", "MACs",
-    table("thop", _RULES, _activation, frozenset({"attention"})), _params,
+    table("thop", _RULES, _activation), _params,
     {
         "convolution": 'k·k·C/groups per output value; bias not counted; a Conv2d subclass (weight-standardised) nothing',
         "transposed convolution": 'k·k·C_in/groups per output value: stride² too high',
         "dense": 'in_features per output value; bias not counted',
-        "attention": 'not modelled yet',
+        "attention": "sdpa nothing; attention nothing, parameters dropped, with dim = channels (nn.MultiheadAttention has no rule); "
+                     "otherwise its two nn.Linear layers: in_features per output value",
         "batch norm": '2 per input value, 4 with affine weights',
         "layer norm": 'nothing, parameters dropped (exported as an nn.LayerNorm subclass, which thop matches by exact type)',
         "group and instance norm": 'group norm: nothing, parameters dropped; instance norm: 2 per value, 4 with affine',

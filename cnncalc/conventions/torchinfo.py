@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cnncalc.conventions import Convention, learned, positions, table
+from cnncalc.conventions import Convention, attention_parts, learned, positions, table
 
 if TYPE_CHECKING:
     from cnncalc.core.network import Layer
@@ -23,7 +23,12 @@ def _conv(layer: Layer) -> int:
     return (learned(layer) - gain) * positions(layer.out.output)
 
 
+def _attention(layer: Layer) -> int:
+    return 0 if attention_parts(layer).functional else learned(layer)
+
+
 _RULES = {
+    "attention": _attention,
     "conv": _conv, "depthwise": _conv, "separable": _conv, "deconv": _conv,
     "dense": learned, "batchnorm": learned, "layernorm": learned, "groupnorm": learned, "instancenorm": learned,
     "prelu": learned,
@@ -31,12 +36,13 @@ _RULES = {
 
 CONVENTION = Convention(
     "torchinfo", "torchinfo.summary(model, input_size).total_mult_adds", "torchinfo 1.8.0", "MACs",
-    table("torchinfo", _RULES, lambda layer, act: 0, frozenset({"attention"})), learned,
+    table("torchinfo", _RULES, lambda layer, act: 0), learned,
     {
         "convolution": '(weights + bias) × output positions (layers whose class name contains Conv)',
         "transposed convolution": '(weights + bias) × output positions: stride² times the real count',
         "dense": '(weights + bias) once per sample, however many tokens',
-        "attention": 'not modelled yet',
+        "attention": "sdpa nothing; attention nothing with dim = channels (nn.MultiheadAttention run through its functional form calls no "
+                     "module); otherwise its two Linear layers' weights and biases once per sample",
         "batch norm": 'its 2·C affine values once per sample',
         "layer norm": 'its affine values once per sample',
         "group and instance norm": 'their affine values once per sample',
