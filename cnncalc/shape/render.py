@@ -250,7 +250,8 @@ def footer(analysis: "Analysis", memory: "MemoryEstimate", counted: "Counted | N
     return [
         f"Total params: {tot.params:,}  (trainable {tot.trainable:,}"
         f"{f' of which frozen {tot.frozen:,}' if tot.frozen else ''}, non-trainable {tot.non_trainable:,})",
-        f"Multiply-adds: {tot.macs:,} MACs = {human(tot.macs)} MACs ({human(tot.flops)} FLOPs at 2 per MAC)",
+        f"Multiply-adds at {fmt_shape(analysis.input)}: {tot.macs:,} MACs = {human(tot.macs)} MACs "
+        f"({human(tot.flops)} FLOPs at 2 per MAC)",
         *([convention_line(counted)] if counted is not None else []),
         f"Memory ({m.dtype}, batch {m.batch}, 1 MiB = 2^20 bytes): parameters {human_bytes(m.weights)}, "
         f"activations {human_bytes(m.activations)}",
