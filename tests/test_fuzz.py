@@ -90,7 +90,8 @@ def _every_output(analysis: Analysis) -> None:
                                                           "args"), None if fmt != "table" else 0))
         if fmt != "json":  # JSON escapes C0 controls and may carry DEL and C1 as they are
             _no_controls(text)
-    explained = explain.explain(analysis.network, analysis.name)
+    explained = explain.explain_analysis(analysis)
+    _planned_and_counted(analysis)
     for fmt, writer in explain_render.FORMATS.items():
         text = writer(explained)
         if fmt != "json":
@@ -100,6 +101,32 @@ def _every_output(analysis: Analysis) -> None:
         ElementTree.fromstring(drawing)
         html(analysis, memory, Options())
     _exported(analysis)
+
+
+def _planned_and_counted(analysis: Analysis) -> None:
+    """`cnncalc memory`'s every figure and writer, and every counter's convention, on any analysis."""
+    from cnncalc.conventions import NAMES, NotModelled, count
+    from cnncalc.core.memory import liveness
+    from cnncalc.memory import render as memory_render
+    from cnncalc.memory.command import Report
+    from cnncalc.memory.devices import DEVICES
+    from cnncalc.memory.plan import POLICIES, block_uses, fit, quantize, roofline, training
+
+    plan = liveness(analysis, 2)
+    assert plan.peak_bytes == sum(size for _, size, _ in plan.peak_alive)  # a padded copy may exceed the naive sum
+    step = training(analysis, plan, "adamw", POLICIES["mixed-bf16"], block_uses(analysis))
+    assert step.total >= step.saved >= 0 and step.recompute_bytes >= 0
+    fitted = fit(plan, (2**30, "1GiB"), step, (0.1, 2**20))
+    quantized = quantize(analysis, plan, ("W4A16", 4, 16), ("per-group", 32), ())
+    report = Report(analysis, plan, step, fitted, quantized, roofline(analysis, plan, DEVICES["l4"]), DEVICES["l4"])
+    for writer in memory_render.FORMATS.values():
+        _no_controls(writer(report).replace("\n", " ")) if writer is not memory_render.json_text else writer(report)
+    for name in NAMES:
+        try:
+            counted = count(analysis, name)
+        except NotModelled:
+            continue
+        assert counted.total >= 0 and counted.params >= 0
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")

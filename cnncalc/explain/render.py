@@ -49,7 +49,7 @@ def text(explanation: "Explanation", width: int | None = None) -> str:
         lines += ["", _heading(neutral(layer.name), layer)]
         for step in layer.steps:
             lines.append(f"  {step.label + ':':<{LABEL_WIDTH}} {_equation(step)}")
-            lines.extend(f"  {'':<{LABEL_WIDTH}}   {note}" for note in step.notes)
+            lines.extend(f"  {'':<{LABEL_WIDTH}}   {neutral(note)}" for note in step.notes)  # notes may name layers
         if layer.generic:
             lines.append(f"  ({', '.join(layer.generic)}: read from what the kind computed; "
                          "no worked formula for this kind)")
@@ -89,7 +89,7 @@ def markdown(explanation: "Explanation") -> str:
         notes = []
         for step in layer.steps:
             lines.append(f"| {step.label} | {step.formula} | {step.worked} | {step.result} |")
-            notes += [f"- {step.label}: {note}" for note in step.notes]
+            notes += [f"- {step.label}: {neutral(note)}" for note in step.notes]  # notes may name layers
         if layer.generic:
             notes.append(f"- {', '.join(layer.generic)}: read from what the kind computed "
                          "(no worked formula for this kind)")

@@ -99,7 +99,7 @@ def text(report: Report) -> str:
              f"activations in {plan.dtype}",
              f"peak live activations  {human_bytes(plan.peak_bytes)} ({plan.peak_bytes:,} B) while "
              f"{neutral(plan.peak_layer)} runs",
-             "  alive then           " + "; ".join(f"{neutral(tensor)} {human_bytes(size)} ({why})"
+             "  alive then           " + "; ".join(f"{neutral(tensor)} {human_bytes(size)} ({neutral(why)})"
                                                    for tensor, size, why in plan.peak_alive),
              f"every output kept      {human_bytes(plan.naive_sum_bytes)} ({plan.naive_sum_bytes:,} B; nothing "
              "freed, as `shape` adds them up)",
