@@ -421,3 +421,15 @@ def test_explain_works_out_the_liveness_of_the_peak_layer(name: str) -> None:
     layer, step = live[0]
     assert layer == memory["peak_layer"] and step["value"] == memory["inference_peak_bytes"]
     assert step["value"] == sum(a["bytes"] for a in memory["alive_at_peak"])
+
+
+def test_devices_from_pyproject(tmp_path, monkeypatch) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cnncalc.devices.card]\nmemory = "8GiB"\nbandwidth = "272GB"\nflops = {float32 = "15T"}\n',
+        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    data = json.loads(runner.invoke(app, ["memory", "resnet18", "--device", "card", "--format", "json"]).stdout)
+    assert data["fit_bytes"] == 8 * 2**30 and data["roofline"]["bandwidth"] == 272e9
+    assert data["roofline"]["bound_seconds"] == sum(layer["seconds"] for layer in data["roofline"]["layers"])
+    listed = runner.invoke(app, ["memory", "resnet18", "--device", "list"]).stdout
+    assert "card" in listed and "h100-sxm" in listed
