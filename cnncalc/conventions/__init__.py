@@ -191,6 +191,14 @@ def attention_parts(layer: Layer) -> AttentionParts:
                           heads * sequences * tokens * tokens, dim == channels)
 
 
+def patched_lrn(layer: Layer) -> int:
+    """A local response norm under tools that patch torch's functionals and tensor methods (ptflops, calflops):
+    F.local_response_norm's x·x, ·alpha and +k (one per value each) and its average pool over the channels padded
+    by size − 1 (one per value of that pool's input)."""
+    shape = layer.input_shapes[0]
+    return 3 * numel(shape) + positions(shape) * (shape[-1] + layer.args["size"] - 1)
+
+
 def kernel_size(layer: Layer) -> int:
     """The window's positions, from the weight's shape (kernel axes, then in and out channels)."""
     return prod(layer.out.weights[0][:-2])

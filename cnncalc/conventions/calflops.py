@@ -17,7 +17,7 @@ from __future__ import annotations
 from math import prod
 from typing import TYPE_CHECKING
 
-from cnncalc.conventions import Convention, attention_parts, learned, numel, positions, table
+from cnncalc.conventions import Convention, attention_parts, learned, numel, patched_lrn, table
 
 if TYPE_CHECKING:
     from cnncalc.core.network import Layer
@@ -37,9 +37,9 @@ def _deconv(layer: Layer) -> int:
     stride, dilation = call.per_axis("stride", rank), call.per_axis("dilation", rank)
     pads = call.pads_per_axis("padding", rank)
     kernel = layer.out.weights[0][:-2]
-    positions = prod((n + 2 * (pads[2 * i] if not isinstance(pads, str) else 0) - dilation[i] * (kernel[i] - 1) - 1)
+    sized = prod((n + 2 * (pads[2 * i] if not isinstance(pads, str) else 0) - dilation[i] * (kernel[i] - 1) - 1)
                      // stride[i] + 1 for i, n in enumerate(layer.input_shapes[0][:-1]))
-    return 2 * layer.out.macs + layer.out.output[-1] * positions
+    return 2 * layer.out.macs + layer.out.output[-1] * sized
 
 
 def _batchnorm(layer: Layer) -> int:
@@ -73,15 +73,8 @@ def _attention_macs(layer: Layer) -> int:
     return attention_parts(layer).projections
 
 
-def _lrn(layer: Layer) -> int:
-    """F.local_response_norm's patched calls: x·x, ·alpha and +k (one per value each) and the average pool over
-    the channels padded by size − 1 (one per value of its input)."""
-    shape = layer.input_shapes[0]
-    return 3 * numel(shape) + positions(shape) * (shape[-1] + layer.args["size"] - 1)
-
-
 _RULES = {
-    "lrn": _lrn,
+    "lrn": patched_lrn,
     "attention": _attention,
     "conv": _conv, "depthwise": _conv, "separable": _conv, "deconv": _deconv,
     "dense": lambda layer: 2 * layer.out.macs,

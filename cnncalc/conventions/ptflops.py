@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cnncalc.conventions import Convention, attention_parts, kernel_size, learned, numel, positions, table
+from cnncalc.conventions import Convention, attention_parts, kernel_size, learned, numel, patched_lrn, positions, table
 
 if TYPE_CHECKING:
     from cnncalc.core.network import Layer
@@ -70,15 +70,8 @@ def _attention(layer: Layer) -> int:
     return parts.products + parts.softmax if parts.functional else parts.projections + parts.projection_bias
 
 
-def _lrn(layer: Layer) -> int:
-    """F.local_response_norm's patched calls: x·x, ·alpha and +k (one per value each) and the average pool over
-    the channels padded by size − 1 (one per value of its input)."""
-    shape = layer.input_shapes[0]
-    return 3 * numel(shape) + positions(shape) * (shape[-1] + layer.args["size"] - 1)
-
-
 _RULES = {
-    "lrn": _lrn,
+    "lrn": patched_lrn,
     "attention": _attention,
     "conv": _conv, "depthwise": _conv, "deconv": _conv, "separable": _separable, "dense": _dense,
     "batchnorm": _norm, "instancenorm": _norm, "groupnorm": _norm,
