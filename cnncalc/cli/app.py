@@ -378,8 +378,8 @@ def check(
     # it after every few files (composing YAML allocates many objects). Files are independent.
     gc.freeze()
     settings = cfg.for_check(config, list(paths), list(select), list(ignore), list(exclude))
-    budgets = {**settings.budgets, **options.budgets(max_params, max_macs, max_memory, max_peak_memory,
-                                                                max_train_memory), **options.convention(convention)}
+    budgets = {**settings.budgets, **options.convention(convention),
+               **options.budgets(max_params, max_macs, max_memory, max_peak_memory, max_train_memory)}
     name = options.check_format(fmt, REPORTER_BY_NAME)
     run = check_run.CheckRun(settings, budgets, options.workers(jobs), options.set_vars(set_), report_dir)
     files = check_run.files(settings, list(paths))

@@ -165,15 +165,13 @@ def budget(text: str | None, name: str, memory: bool = False) -> Quantity | None
 
 
 def budgets(max_params: str | None, max_macs: str | None, max_memory: str | None,
-            *memory_budgets: str | None) -> dict[str, Any]:
-    """The budgets given on the command line, by config key (only those given); `memory_budgets`:
-    --max-peak-memory and --max-train-memory."""
-    peak, train = (list(memory_budgets) + [None, None])[:2]
-    given = (("max_params", budget(max_params, "--max-params")), ("max_macs", budget(max_macs, "--max-macs")),
-             ("max_memory", budget(max_memory, "--max-memory", memory=True)),
-             ("max_peak_memory", budget(peak, "--max-peak-memory", memory=True)),
-             ("max_train_memory", budget(train, "--max-train-memory", memory=True)))
-    return {key: value for key, value in given if value}
+            max_peak_memory: str | None = None, max_train_memory: str | None = None) -> dict[str, Any]:
+    """The budgets given on the command line, by config key (only those given); a `*memory` one is bytes."""
+    given = {"max_params": max_params, "max_macs": max_macs, "max_memory": max_memory,
+             "max_peak_memory": max_peak_memory, "max_train_memory": max_train_memory}
+    parsed = {key: budget(text, "--" + key.replace("_", "-"), memory=key.endswith("memory"))
+              for key, text in given.items()}
+    return {key: value for key, value in parsed.items() if value}
 
 
 def check_format(text: str | None, names: Any) -> str:
@@ -463,7 +461,9 @@ def memory_request(text: MemoryText, devices: dict[str, Any]) -> Any:
     """The `memory` request from its options; `devices` are the built-in ones and the configuration's."""
     from cnncalc.memory.command import Request
 
-    dtype = choice(text.dtype, _dtypes(), "--dtype")
+    from cnncalc.core.memory import DTYPE_BYTES
+
+    dtype = choice(text.dtype, DTYPE_BYTES, "--dtype")
     policy = None
     if text.train or text.precision or text.checkpoint or text.optimizer != "adam":
         from cnncalc.memory.plan import OPTIMIZERS, POLICIES
@@ -491,12 +491,6 @@ def memory_request(text: MemoryText, devices: dict[str, Any]) -> Any:
                    text.train or bool(text.precision) or bool(text.checkpoint), text.optimizer, policy,
                    tuple(text.checkpoint), fit, text.fit_input, _margin(text.margin),
                    overhead.value if overhead else 0, device, scheme, _scales(text.scales), tuple(text.keep))
-
-
-def _dtypes() -> Any:
-    from cnncalc.core.memory import DTYPE_BYTES
-
-    return DTYPE_BYTES
 
 
 def counted(analysis: Analysis, name: str | None) -> Any:

@@ -105,6 +105,12 @@ class Counted(NamedTuple):
     total: int
     params: int
 
+    def totals(self) -> dict[str, object]:
+        """The totals as JSON gives them: the tool, its version and unit, the input, the count, the parameters."""
+        c = self.convention
+        return {"name": c.name, "tool": c.tool, "version": c.version, "unit": c.unit, "input": list(self.input),
+                "total": self.total, "params": self.params}
+
 
 def convention(name: str) -> Convention:
     """The convention of that name (KeyError if there is none)."""
@@ -137,6 +143,22 @@ def positions(shape: tuple[int, ...]) -> int:
 def learned(layer: Layer) -> int:
     """The layer's parameters (learned, frozen included; fixed weights are buffers)."""
     return layer.out.trainable
+
+
+def trainable_only(layer: Layer) -> int:
+    """The parameters that require a gradient (ptflops and calflops leave frozen ones out)."""
+    return layer.out.trainable - layer.out.frozen
+
+
+def per_value(affine: int, plain: int) -> Callable[[Layer], int]:
+    """A normalisation counted per input value: `affine` each with affine weights, `plain` each without."""
+    return lambda layer: numel(layer.input_shapes[0]) * (affine if layer.args.get("affine", True) else plain)
+
+
+def group_softmax(layer: Layer) -> bool:
+    """A softmax over groups of channels, which the export writes as a GroupSoftmax helper calling `.softmax`
+    (no tool hooks or patches it), not nn.Softmax(dim=1)."""
+    return layer.args.get("groups", 1) != 1 or layer.args.get("cardinality", 1) != 1
 
 
 def fused(layer: Layer) -> str | None:

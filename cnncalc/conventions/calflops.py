@@ -17,7 +17,7 @@ from __future__ import annotations
 from math import prod
 from typing import TYPE_CHECKING
 
-from cnncalc.conventions import Convention, attention_parts, learned, numel, patched_lrn, table
+from cnncalc.conventions import Convention, attention_parts, group_softmax, numel, patched_lrn, per_value, table, trainable_only
 
 if TYPE_CHECKING:
     from cnncalc.core.network import Layer
@@ -42,20 +42,12 @@ def _deconv(layer: Layer) -> int:
     return 2 * layer.out.macs + layer.out.output[-1] * sized
 
 
-def _batchnorm(layer: Layer) -> int:
-    return numel(layer.input_shapes[0]) * (2 if layer.args.get("affine", True) else 1)
-
-
-def _norm(layer: Layer) -> int:
-    return numel(layer.input_shapes[0]) * (5 if layer.args.get("affine", True) else 4)
-
-
 _PATCHED = {"relu", "prelu", "elu", "leakyrelu", "silu", "swish", "gelu", "softmax"}
 
 
 def _activation(layer: Layer) -> int:
-    if layer.kind == "softmax" and (layer.args.get("groups", 1) != 1 or layer.args.get("cardinality", 1) != 1):
-        return 0  # GroupSoftmax calls the `.softmax` method
+    if layer.kind == "softmax" and group_softmax(layer):
+        return 0
     return numel(layer.out.output)
 
 
@@ -78,7 +70,8 @@ _RULES = {
     "attention": _attention,
     "conv": _conv, "depthwise": _conv, "separable": _conv, "deconv": _deconv,
     "dense": lambda layer: 2 * layer.out.macs,
-    "batchnorm": _batchnorm, "layernorm": _norm, "groupnorm": _norm, "instancenorm": _norm,
+    "batchnorm": per_value(2, 1), "layernorm": per_value(5, 4), "groupnorm": per_value(5, 4),
+    "instancenorm": per_value(5, 4),
     **{kind: _activation for kind in _PATCHED},
     **{kind: (lambda layer: numel(layer.input_shapes[0])) for kind in
        ("maxpool", "avgpool", "sumpool", "globalavgpool", "globalmaxpool", "adaptiveavgpool", "adaptivemaxpool")},
@@ -86,9 +79,6 @@ _RULES = {
 }
 _MAC_KINDS = ("conv", "depthwise", "separable", "deconv", "dense")
 
-
-def _params(layer: Layer) -> int:
-    return learned(layer) - layer.out.frozen
 
 
 _COMMON = {
@@ -101,7 +91,7 @@ _COMMON = {
 CONVENTION = Convention(
     "calflops", "calflops.calculate_flops(model, input_shape)[0] (FLOPs)", "calflops 0.3.2", "FLOPs",
     table("calflops", _RULES, lambda layer, act: numel(layer.out.output) if act in _PATCHED else 0,
-          frozenset()), _params, {
+          frozenset()), trainable_only, {
         "convolution": "2 per multiply-add + 1 per output value for a bias",
         "transposed convolution": "2 per multiply-add (per input position: right) + a bias term sized by the forward "
                                   "convolution's output formula (a quarter of the output at stride 2)",
@@ -130,7 +120,7 @@ MACS = Convention(
     "calflops-macs", "calflops.calculate_flops(model, input_shape)[1] (MACs)", "calflops 0.3.2", "MACs",
     table("calflops-macs", {**{kind: _macs for kind in _MAC_KINDS}, "attention": _attention_macs},
           lambda layer, act: 0),
-    _params, {
+    trainable_only, {
         "convolution": "its multiply-adds (k·C·F/groups per output position)",
         "transposed convolution": "its multiply-adds, per input position (right)",
         "dense": "its multiply-adds",

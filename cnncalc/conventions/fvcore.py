@@ -11,9 +11,9 @@ output value (2-D). Everything else (activations, max and average pooling, merge
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
-from cnncalc.conventions import Context, Convention, learned, numel, same_string, table
+from cnncalc.conventions import Context, Convention, learned, numel, per_value, same_string, table
 
 if TYPE_CHECKING:
     from cnncalc.core.network import Layer
@@ -23,15 +23,8 @@ def _conv(layer: Layer, context: Context) -> int:
     return 0 if same_string(layer, context) else layer.out.macs
 
 
-def _batchnorm(layer: Layer) -> int:
-    return numel(layer.input_shapes[0]) * (2 if layer.args.get("affine", True) else 1)
-
-
-def _norm(layer: Layer) -> int:
-    return numel(layer.input_shapes[0]) * (5 if layer.args.get("affine", True) else 4)
-
-
-def _two_d(rule):  # noqa: ANN001, ANN202 - fvcore has handles for the 2-D forms only
+def _two_d(rule: Callable[[Layer], int]) -> Callable[[Layer], int]:
+    """fvcore has handles for the 2-D forms only (adaptive_avg_pool2d, upsample_*2d)."""
     return lambda layer: rule(layer) if len(layer.input_shapes[0]) == 3 else 0
 
 
@@ -41,7 +34,8 @@ _RULES = {
     "deconv": lambda layer: layer.out.macs,
     "dense": lambda layer: layer.out.macs, "sdpa": lambda layer: layer.out.macs,
     "attention": lambda layer: layer.out.macs,
-    "batchnorm": _batchnorm, "layernorm": _norm, "groupnorm": _norm, "instancenorm": _norm,
+    "batchnorm": per_value(2, 1), "layernorm": per_value(5, 4), "groupnorm": per_value(5, 4),
+    "instancenorm": per_value(5, 4),
     "globalavgpool": _two_d(lambda layer: numel(layer.input_shapes[0])),
     "adaptiveavgpool": _two_d(lambda layer: numel(layer.input_shapes[0])),
     "upsample": _two_d(lambda layer: numel(layer.out.output) * _UPSAMPLE.get(str(layer.args.get("mode")), 0)),

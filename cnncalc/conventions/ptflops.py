@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cnncalc.conventions import Convention, attention_parts, kernel_size, learned, numel, patched_lrn, positions, table
+from cnncalc.conventions import (Convention, attention_parts, group_softmax, kernel_size, numel, patched_lrn,
+                                 per_value, positions, table, trainable_only)
 
 if TYPE_CHECKING:
     from cnncalc.core.network import Layer
@@ -47,10 +48,6 @@ def _dense(layer: Layer) -> int:
         positions(layer.input_shapes[0])
 
 
-def _norm(layer: Layer) -> int:
-    return numel(layer.input_shapes[0]) * (2 if layer.args.get("affine", True) else 1)
-
-
 _TWICE = {"relu", "elu", "prelu", "gelu"}  # hook + patched functional
 _ONCE = {"leakyrelu", "relu6", "silu", "swish", "softmax"}  # one of the two
 
@@ -60,8 +57,8 @@ def _activation_count(kind: str, values: int) -> int:
 
 
 def _activation(layer: Layer) -> int:
-    if layer.kind == "softmax" and (layer.args.get("groups", 1) != 1 or layer.args.get("cardinality", 1) != 1):
-        return 0  # GroupSoftmax: `.softmax` method, not patched
+    if layer.kind == "softmax" and group_softmax(layer):
+        return 0
     return _activation_count(layer.kind, numel(layer.out.output))
 
 
@@ -74,7 +71,7 @@ _RULES = {
     "lrn": patched_lrn,
     "attention": _attention,
     "conv": _conv, "depthwise": _conv, "deconv": _conv, "separable": _separable, "dense": _dense,
-    "batchnorm": _norm, "instancenorm": _norm, "groupnorm": _norm,
+    "batchnorm": per_value(2, 1), "instancenorm": per_value(2, 1), "groupnorm": per_value(2, 1),
     **{kind: _activation for kind in _TWICE | _ONCE},
     **{kind: (lambda layer: 2 * numel(layer.input_shapes[0])) for kind in
        ("maxpool", "avgpool", "sumpool", "globalavgpool", "globalmaxpool", "adaptiveavgpool", "adaptivemaxpool")},
@@ -82,14 +79,11 @@ _RULES = {
 }
 
 
-def _params(layer: Layer) -> int:
-    return learned(layer) - layer.out.frozen
-
 
 CONVENTION = Convention(
     "ptflops", 'ptflops.get_model_complexity_info(model, (C, H, W), backend="pytorch")[0]', "ptflops 0.7.5",
     "MACs", table("ptflops", _RULES, lambda layer, act: _activation_count(act, numel(layer.out.output)),
-                  frozenset()), _params,
+                  frozenset()), trainable_only,
     {
         "convolution": 'k·C·F/groups per output position + 1 per output value for a bias',
         "transposed convolution": 'the same per input position (right)',

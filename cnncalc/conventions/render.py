@@ -37,12 +37,7 @@ def text(comparison: Comparison, shown: int = 3) -> str:
 def json_text(comparison: Comparison) -> str:
     import json
 
-    def side(counted: object) -> dict[str, object]:
-        c = counted  # type: ignore[assignment]
-        return {"name": c.convention.name, "tool": c.convention.tool, "version": c.convention.version,  # type: ignore[attr-defined]
-                "unit": c.convention.unit, "input": list(c.input), "total": c.total, "params": c.params}  # type: ignore[attr-defined]
-
-    data = {"convention": side(comparison.first), "against": side(comparison.second),
+    data = {"convention": comparison.first.totals(), "against": comparison.second.totals(),
             "differences": [{"layer_type": t.layer_type, "rule": t.rule, "against_rule": t.against_rule,
                              "delta": t.delta, "layers": [d._asdict() for d in t.layers]}
                             for t in comparison.types]}

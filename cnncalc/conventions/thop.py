@@ -14,7 +14,8 @@ from math import prod
 
 from typing import TYPE_CHECKING
 
-from cnncalc.conventions import Convention, attention_parts, kernel_size, learned, numel, positions, table
+from cnncalc.conventions import (Convention, attention_parts, group_softmax, kernel_size, learned, numel, per_value,
+                                 positions, table)
 
 if TYPE_CHECKING:
     from cnncalc.core.network import Layer
@@ -34,14 +35,9 @@ def _separable(layer: Layer) -> int:
         numel(layer.out.output) * channels * multiplier
 
 
-def _norm(layer: Layer) -> int:
-    affine = layer.args.get("affine", True)
-    return 2 * numel(layer.input_shapes[0]) * (2 if affine else 1)
-
-
 def _softmax(layer: Layer) -> int:
-    if layer.args.get("groups", 1) != 1 or layer.args.get("cardinality", 1) != 1:
-        return 0  # GroupSoftmax, a helper
+    if group_softmax(layer):
+        return 0
     features = layer.input_shapes[0][-1]
     return numel(layer.input_shapes[0]) // features * (3 * features - 1)
 
@@ -76,7 +72,7 @@ _RULES = {
     "attention": _attention,
     "conv": _conv, "depthwise": _conv, "deconv": _conv, "separable": _separable,
     "dense": lambda layer: layer.input_shapes[0][-1] * numel(layer.out.output),
-    "batchnorm": _norm, "instancenorm": _norm, "prelu": lambda layer: numel(layer.input_shapes[0]),
+    "batchnorm": per_value(4, 2), "instancenorm": per_value(4, 2), "prelu": lambda layer: numel(layer.input_shapes[0]),
     "softmax": _softmax, "avgpool": lambda layer: numel(layer.out.output),
     "sumpool": lambda layer: numel(layer.out.output), "globalavgpool": _adaptive_avg,
     "adaptiveavgpool": _adaptive_avg, "upsample": _upsample,

@@ -133,40 +133,57 @@ def saved_for_backward(analysis: Analysis, batch: int = 1, dtype: str = "float32
     """Bytes the forward pass of one training step keeps for the backward pass, weights apart: every tensor an
     operation saves (its input, or its output: `Kind.storage`, as PyTorch 2.13's autograd saves them), each
     storage once however many operations save it, and what they save besides (max pooling's int64 indices,
-    dropout's float32 mask, normalisations' float32 statistics). Every tensor of `dtype`."""
-    return saved_bytes(analysis, batch, DTYPE_BYTES[dtype])[0]
+    dropout's mask, normalisations' float32 statistics). Every tensor of `dtype`."""
+    return saved_parts(analysis, DTYPE_BYTES[dtype]).saved.at(batch)
 
 
-def saved_bytes(analysis: Analysis, batch: int, value_bytes: int,
-                segments: list[frozenset[int]] | None = None) -> tuple[int, int]:
-    """(saved for backward, the largest checkpointed segment's own saved bytes) with activations of
-    `value_bytes` each. A checkpointed segment (layer indices) keeps only the tensors it reads from outside
-    itself, as torch.utils.checkpoint does; its own saved tensors exist again while its backward pass recomputes
-    it, one segment at a time."""
+class Bytes(NamedTuple):
+    """Bytes that grow with the batch and bytes that do not (batch norm's statistics are shared by it)."""
+
+    per_sample: int
+    shared: int
+
+    def at(self, batch: int) -> int:
+        return self.per_sample * batch + self.shared
+
+
+class SavedParts(NamedTuple):
+    """What one training step keeps for its backward pass, and each checkpointed segment's own saved bytes."""
+
+    saved: Bytes  # checkpointed segments keep only their inputs
+    segments: tuple[Bytes, ...]  # alive again while the segment is recomputed, one at a time
+
+    def recompute(self, batch: int) -> int:
+        """The largest segment's own saved bytes at `batch` (0 without checkpointing)."""
+        return max((segment.at(batch) for segment in self.segments), default=0)
+
+
+def saved_parts(analysis: Analysis, value_bytes: int, segments: list[frozenset[int]] | None = None) -> SavedParts:
+    """Saved for backward with activations of `value_bytes` each, in one walk. A checkpointed segment (layer
+    indices) keeps only the tensors it reads from outside itself, as torch.utils.checkpoint does; its own saved
+    tensors exist again while its backward pass recomputes it, one segment at a time."""
     steps, elements, _ = _steps(analysis, training=True)
-    segment_of = {index: n for n, segment in enumerate(segments or []) for index in segment}
+    segments = segments or []
+    segment_of = {index: n for n, segment in enumerate(segments) for index in segment}
     made_by = {step.made: step.layer for step in steps if step.made}
     saved: set[str] = set()
-    extra = 0
-    own: list[set[str]] = [set() for _ in segments or []]
-    own_extra = [0] * len(segments or [])
-
-    def extra_bytes(step: _Step) -> int:
-        return sum(e.elements * (e.bytes_each or value_bytes) * (batch if e.per_sample else 1) for e in step.extra)
-
+    extra = [0, 0]  # per sample, shared
+    own: list[set[str]] = [set() for _ in segments]
+    own_extra = [[0, 0] for _ in segments]
     for step in steps:
         n = segment_of.get(step.layer)
         if n is None:
             saved.update(step.saves)
-            extra += extra_bytes(step)
-            continue
-        own[n].update(step.saves)
-        own_extra[n] += extra_bytes(step)
-        saved.update(r for r in step.reads if segment_of.get(made_by.get(r, -1)) != n)  # the segment's inputs
-    size = value_bytes * batch
-    recompute = max((sum(elements[s] for s in mine - saved) * size + more for mine, more in zip(own, own_extra)),
-                    default=0)
-    return sum(elements[storage] for storage in saved) * size + extra, recompute
+            into = extra
+        else:
+            own[n].update(step.saves)
+            into = own_extra[n]
+            saved.update(r for r in step.reads if segment_of.get(made_by.get(r, -1)) != n)  # the segment's inputs
+        for e in step.extra:
+            into[0 if e.per_sample else 1] += e.elements * (e.bytes_each or value_bytes)
+    return SavedParts(Bytes(sum(elements[s] for s in saved) * value_bytes + extra[0], extra[1]),
+                      tuple(Bytes(sum(elements[s] for s in mine - saved) * value_bytes + more[0], more[1])
+                            for mine, more in zip(own, own_extra)))
 
 
 def layer_traffic(analysis: Analysis) -> list[tuple[int, int]]:
@@ -187,8 +204,7 @@ def layer_traffic(analysis: Analysis) -> list[tuple[int, int]]:
 
 
 class _Timeline:
-    """The storages alive after each step of an inference, in execution order (one walk for `liveness` and
-    for the worked liveness of a layer)."""
+    """The storages alive after each step of an inference, in execution order, and why each is alive."""
 
     def __init__(self, analysis: Analysis, batch: int, dtype: str) -> None:
         size = DTYPE_BYTES[dtype] * batch

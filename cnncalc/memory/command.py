@@ -61,9 +61,7 @@ def report(parsed: Spec, analysis: Analysis, request: Request) -> Report:
         return Report(analysis, plan, None, None, None, None, None)
     from cnncalc.memory import plan as planning  # the planner's figures, only when asked for
 
-    checkpoint = request.checkpoint
-    if checkpoint == ("blocks",) and "blocks" not in analysis.groups:
-        checkpoint = planning.block_uses(analysis)
+    checkpoint = planning.checkpointed(analysis, request.checkpoint)
     unknown = planning.unknown_segment(analysis, checkpoint)
     if unknown is not None:
         raise Misuse(f"the network has no block use or layer {unknown!r}; give a block use such as "
@@ -107,8 +105,7 @@ def _fit_side(parsed: Spec, analysis: Analysis, request: Request, usable: int) -
             return None
         plan = liveness(at, request.batch, request.dtype)
         train = planning.training(at, plan, request.optimizer, request.policy or planning.pure(request.dtype),
-                                  request.checkpoint if request.checkpoint != ("blocks",) else
-                                  planning.block_uses(at)) if request.train else None
+                                  planning.checkpointed(at, request.checkpoint)) if request.train else None
         per_sample, fixed = planning.fixed_and_per_sample(plan, train)
         return fixed + per_sample * request.batch <= usable
 

@@ -90,11 +90,10 @@ def quantizable(analysis: Analysis) -> list[tuple[str, tuple[tuple[int, ...], ..
     channels), per layer that owns its weights; biases, norms and other vectors are not matrices."""
     out = []
     for row, layer in zip(analysis.rows, analysis.network.layers):
-        if layer.weights:  # frozen, fixed and shared weights are quantized like any other, but counted once
-            if layer.weights.startswith("shares:"):
-                continue
+        if layer.weights.startswith("shares:"):  # frozen and fixed weights are quantized too; shared ones once
+            continue
         matrices = tuple(shape for shape in row.weights if len(shape) >= 2)
-        if matrices and (layer.kind in ("attention",) or _category(layer.kind) in ("convolution", "dense")):
+        if matrices and (layer.kind == "attention" or _category(layer.kind) in ("convolution", "dense")):
             out.append((row.name, matrices))
     return out
 
@@ -109,22 +108,21 @@ def training(analysis: Analysis, plan: LivePlan, optimizer: str, policy: Policy,
              checkpoint: tuple[str, ...] = ()) -> Training:
     """The training figures at the plan's batch under `policy`; `checkpoint` names block uses (or layers) whose
     activations are recomputed in the backward pass instead of kept."""
-    from cnncalc.core.memory import parameter_tensors, saved_bytes
+    from cnncalc.core.memory import parameter_tensors, saved_parts
 
     members = _segments(analysis, checkpoint)
     batch = plan.batch
-    saved, recompute = saved_bytes(analysis, batch, policy.activation, members)
-    saved1, recompute1 = saved_bytes(analysis, 1, policy.activation, members)
-    saved2, recompute2 = saved_bytes(analysis, 2, policy.activation, members)
+    parts = saved_parts(analysis, policy.activation, members)
     tot = analysis.totals
     learning = tot.trainable - tot.frozen  # frozen parameters get no gradient, no optimizer state
     values, step = optimizer_rule(optimizer)
     casts = sum(prod(shape) for _, matrices in quantizable(analysis) for shape in matrices) * policy.cast
-    macs = sum(row.macs for row, layer in zip(analysis.rows, analysis.network.layers) if layer.index in
-               {i for segment in members for i in segment}) * batch
-    return Training(optimizer, policy, saved, saved2 - saved1, tot.params * policy.weight, learning * policy.grad,
+    recomputed = {i for segment in members for i in segment}
+    macs = sum(row.macs for row, layer in zip(analysis.rows, analysis.network.layers) if layer.index in recomputed)
+    return Training(optimizer, policy, parts.saved.at(batch), parts.saved.per_sample, tot.params * policy.weight,
+                    learning * policy.grad,
                     learning * policy.state * values + (4 * parameter_tensors(analysis) if step else 0), casts,
-                    recompute, recompute2 - recompute1, macs, checkpoint)
+                    parts.recompute(batch), parts.recompute(2) - parts.recompute(1), macs * batch, checkpoint)
 
 
 def _segments(analysis: Analysis, names: tuple[str, ...]) -> list[frozenset[int]]:
@@ -141,6 +139,12 @@ def block_uses(analysis: Analysis) -> tuple[str, ...]:
     """Every innermost block use (one that holds no other), in order: what `--checkpoint blocks` checkpoints."""
     uses = [name for name, label in analysis.groups.items() if " ×" not in label]
     return tuple(name for name in uses if not any(other.startswith(name + ".") for other in uses))
+
+
+def checkpointed(analysis: Analysis, names: tuple[str, ...]) -> tuple[str, ...]:
+    """`--checkpoint` names as segments: `blocks` (unless the file has a block use of that name) is every
+    innermost block use."""
+    return block_uses(analysis) if names == ("blocks",) and "blocks" not in analysis.groups else names
 
 
 def unknown_segment(analysis: Analysis, names: tuple[str, ...]) -> str | None:

@@ -330,9 +330,7 @@ def to_json(view: TableView) -> str:
     data = to_dict(view.analysis, view.memory)
     if view.counted is not None:
         c = view.counted
-        data["convention"] = {"name": c.convention.name, "tool": c.convention.tool,
-                              "version": c.convention.version, "unit": c.convention.unit,
-                              "input": list(c.input), "total": c.total, "params": c.params}
+        data["convention"] = c.totals()
         for layer, (_, n) in zip(data["layers"], c.layers):
             layer["convention_count"] = n
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
